@@ -1,0 +1,16 @@
+"""calc: symbolic derivation of neural-network layer arithmetic.
+
+Output shapes and parameter counts as closed-form sympy expressions, with the numbers put in and
+step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` reads a model;
+``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python.
+"""
+
+from __future__ import annotations
+
+from calc import layers
+from calc.errors import CalcError
+from calc.model import Analysis, Sequential
+from calc.spec import from_spec, from_text, load
+
+__all__ = ["Analysis", "CalcError", "Sequential", "from_spec", "from_text", "layers", "load"]
+__version__ = "0.1.0"

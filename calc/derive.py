@@ -1,0 +1,70 @@
+"""The worked solution: for every layer, each step's formula, the numbers in place, the value.
+
+This module only arranges what the analysis computed (and spots divisions that are not exact, so
+the text can say that the floor drops the remainder); the templates in ``templates/`` typeset it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from calc.model import Analysis, LayerRecord
+from calc.render.math import substituted, tex
+from calc.rules import Step
+
+
+@dataclass
+class Rounding:
+    """A floor or ceiling whose argument is not whole here: ⌊27/2⌋ = 13."""
+
+    kind: str  # "floor" or "ceiling"
+    argument: sp.Expr
+    result: sp.Expr
+
+
+@dataclass
+class StepView:
+    step: Step
+    show_numbers: bool
+    roundings: list[Rounding] = field(default_factory=list)
+
+
+@dataclass
+class LayerView:
+    record: LayerRecord
+    shape_steps: list[StepView]
+    param_steps: list[StepView]
+
+
+def roundings(step: Step) -> list[Rounding]:
+    """Floors and ceilings in the step whose argument, with this layer's numbers, is not whole."""
+    found = []
+    for node in sp.preorder_traversal(step.formula):
+        if isinstance(node, sp.floor | sp.ceiling):
+            argument = node.args[0].xreplace(step.bindings)
+            if argument.is_number and not argument.is_integer:
+                kind = "floor" if isinstance(node, sp.floor) else "ceiling"
+                found.append(Rounding(kind, argument, type(node)(argument)))
+    return found
+
+
+def _view(step: Step) -> StepView:
+    numbers = substituted(step)
+    show = bool(step.bindings) and numbers not in (tex(step.value), tex(step.formula))
+    return StepView(step, show, roundings(step))
+
+
+def layer_views(analysis: Analysis) -> list[LayerView]:
+    return [
+        LayerView(r, [_view(s) for s in r.result.shape_steps], [_view(s) for s in r.result.param_steps])
+        for r in analysis.records
+    ]
+
+
+def render_derivation(analysis: Analysis, fmt: str = "markdown") -> str:
+    """The worked solution as Markdown or a complete LaTeX document."""
+    from calc.render.templating import render
+
+    return render("derivation", fmt, analysis=analysis, layers=layer_views(analysis))

@@ -1,0 +1,41 @@
+"""Layer classes by family, and the registry that maps Keras class names to them."""
+
+from __future__ import annotations
+
+from calc.layers.base import Layer
+from calc.layers.conv import Conv1D, Conv2D, Conv3D
+from calc.layers.core import Activation, Dropout, InputLayer
+from calc.layers.dense import Dense
+from calc.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from calc.layers.reshape import Flatten
+
+_CLASSES: list[type[Layer]] = [
+    InputLayer, Dense, Conv1D, Conv2D, Conv3D, Flatten, Dropout, Activation,
+    MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+]
+
+#: Keras class name (and Keras's own aliases) -> layer class.
+REGISTRY: dict[str, type[Layer]] = {cls.__name__: cls for cls in _CLASSES}
+for _rank in (1, 2, 3):
+    REGISTRY[f"MaxPool{_rank}D"] = REGISTRY[f"MaxPooling{_rank}D"]
+    REGISTRY[f"AvgPool{_rank}D"] = REGISTRY[f"AveragePooling{_rank}D"]
+    REGISTRY[f"GlobalMaxPool{_rank}D"] = REGISTRY[f"GlobalMaxPooling{_rank}D"]
+    REGISTRY[f"GlobalAvgPool{_rank}D"] = REGISTRY[f"GlobalAveragePooling{_rank}D"]
+REGISTRY["Convolution1D"], REGISTRY["Convolution2D"], REGISTRY["Convolution3D"] = Conv1D, Conv2D, Conv3D
+
+__all__ = ["REGISTRY", "Layer", *(cls.__name__ for cls in _CLASSES)]

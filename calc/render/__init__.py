@@ -1,0 +1,1 @@
+"""Views of an analysis: text tables, LaTeX and Markdown. Nothing here computes a quantity."""

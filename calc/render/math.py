@@ -1,0 +1,52 @@
+"""Typesetting expressions: general formulas, numbers written in place of symbols, values.
+
+sympy's LaTeX printer is used throughout, with two changes for readers: sums put positive terms
+before negative ones and constants last (``n - k + 1`` rather than ``-k + n + 1``), and large
+whole numbers get thousands separators (``62{,}958``).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from calc.rules import Step
+
+
+class _Printer(LatexPrinter):
+    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+        terms = super()._as_ordered_terms(expr, order=order)
+        return sorted(terms, key=lambda t: (t.is_number, t.could_extract_minus_sign()))
+
+    def _print_Integer(self, expr):  # noqa: ANN001, ANN202
+        return group_digits(int(expr), "{,}")
+
+
+def group_digits(value: int, separator: str = ",") -> str:
+    """62958 -> 62,958 (with the given separator)."""
+    return f"{value:,}".replace(",", separator)
+
+
+def tex(expr: sp.Expr, **settings: object) -> str:
+    """LaTeX of an expression in the reading order described above."""
+    return _Printer(settings).doprint(expr)
+
+
+def substituted(step: Step) -> str:
+    """The step's formula with each symbol written as its value, not yet evaluated: (3 · 5 · 5 + 1) · 8."""
+    names = {}
+    for symbol, value in step.bindings.items():
+        text = tex(value)
+        names[symbol] = text if (value.is_Atom and not value.could_extract_minus_sign()) else rf"\left({text}\right)"
+    return tex(step.formula, symbol_names=names, mul_symbol="dot")
+
+
+def shape_tex(shape: tuple[sp.Expr, ...]) -> str:
+    """(None, 28, 28, 8) in math mode."""
+    return r"\left(" + ", ".join([r"\mathrm{None}", *(tex(d) for d in shape)]) + r"\right)"
+
+
+def plain(expr: sp.Expr) -> str:
+    """An expression as plain text: grouped digits for whole numbers, sympy syntax otherwise."""
+    return group_digits(int(expr)) if expr.is_Integer else str(expr)
+

@@ -1,0 +1,130 @@
+"""Jinja environments for Markdown and LaTeX, with escaping on by default.
+
+Every value a template prints is escaped for its format unless it is ``Markup``: the math filters
+return ``Markup`` (sympy's LaTeX of expressions whose symbol names were validated as identifiers),
+while model names, layer names and any other user text are escaped, so a layer named
+``conv_1&\\input{/etc/passwd}`` or ``<script>`` is printed as text and can inject nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import sympy as sp
+from markupsafe import Markup
+
+from calc.render import math
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
+    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "|": r"\textbar{}", "×": r"\(\times\)", "–": "--", "—": "---", "'": "'", "\n": " ",
+}
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
+
+
+def escape_latex(text: str) -> str:
+    """Plain text for LaTeX: specials escaped; characters pdflatex may lack become [U+XXXX]."""
+    out = []
+    for char in str(text):
+        if char in _LATEX_SPECIALS:
+            out.append(_LATEX_SPECIALS[char])
+        elif ord(char) < 32:
+            out.append(" ")
+        elif ord(char) > 126:
+            out.append(f"[U+{ord(char):04X}]")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text for Markdown (and the HTML it becomes): specials backslash-escaped, <>& as entities."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+_FORMATS: dict[str, tuple[Callable[[str], str], str, str]] = {
+    # format: (escape, inline math open, inline math close)
+    "latex": (escape_latex, r"\(", r"\)"),
+    "markdown": (escape_markdown, "$", "$"),
+}
+
+
+def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Markup) or value is None:
+            return "" if value is None else value
+        if isinstance(value, sp.Basic):
+            return math.plain(value)
+        return escape(str(value))
+
+    return finalize
+
+
+def _template_folders(override: Path | None) -> list[str]:
+    folders = [str(override)] if override else []
+    try:
+        folders.append(str(resources.files("calc.templates")))
+    except ModuleNotFoundError:  # running from a source checkout without installing
+        pass
+    folders.append(str(Path(__file__).resolve().parents[2] / "templates"))
+    return folders
+
+
+@cache
+def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment of one format (``markdown`` or ``latex``)."""
+    escape, open_math, close_math = _FORMATS[fmt]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_template_folders(override)),
+        finalize=_escaping(escape),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+    def inline(expr: sp.Expr) -> Markup:
+        return Markup(f"{open_math}{math.tex(expr)}{close_math}")
+
+    def describe(parts: Sequence[Any]) -> Markup:
+        """A layer's description: words escaped, expressions as inline math, (5, 5) as 5 × 5."""
+        out = []
+        for part in parts:
+            if isinstance(part, tuple):
+                out.append(open_math + r" \times ".join(math.tex(p) for p in part) + close_math)
+            elif isinstance(part, sp.Basic | int):
+                out.append(str(inline(sp.Integer(part) if isinstance(part, int) else part)))
+            else:
+                out.append(escape(part))
+        return Markup("".join(out))
+
+    env.filters.update(
+        tex=lambda expr: Markup(math.tex(expr)),
+        substituted=lambda step: Markup(math.substituted(step)),
+        shape=lambda shape: Markup(math.shape_tex(shape)),
+        inline=inline,
+        describe=describe,
+        text=lambda value: Markup(escape(str(value))),
+        group=lambda value: Markup(escape(math.plain(value))),
+    )
+    return env
+
+
+def render(name: str, fmt: str | None = None, override: Path | None = None, **context: Any) -> str:
+    """Render ``templates/<fmt>/<name>.j2``; ``name`` may be given as 'fmt/name'."""
+    if fmt is None:
+        fmt, name = name.split("/", 1)
+    try:
+        template = environment(fmt, override).get_template(f"{fmt}/{name}.j2")
+    except jinja2.TemplateNotFound:
+        raise LookupError(f"no template {fmt}/{name}.j2") from None
+    return template.render(**context)

@@ -1,0 +1,71 @@
+"""Formulas stated once, and their application to one layer.
+
+A ``Rule`` is a sympy expression over *local* symbols (``n``, ``k``, ``s``, ``c_in``, ...) with the
+words that explain it. Applying a rule to a layer gives a ``Step``: the rule with the layer's fixed
+choices put in (no bias, no dilation, ...), the bindings of the remaining local symbols to this
+layer's values, and the value. The summary reads ``Step.value``; the derivation prints all three; the
+checker compares answers with the same expressions. Nothing else restates a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+def local_symbols(names: str) -> tuple[sp.Symbol, ...]:
+    """Symbols of a rule. Non-negative (padding may be 0) so they never equal a model symbol,
+    which is positive, and a rule's ``k`` cannot capture a user's ``k``."""
+    return sp.symbols(names, integer=True, nonnegative=True, seq=True)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A formula for one quantity, with the symbol it defines and a sentence saying why."""
+
+    lhs: str
+    expr: sp.Expr
+    why: str = ""
+
+
+@dataclass
+class Step:
+    """One line of a derivation: formula, numbers in place of symbols, value."""
+
+    title: str
+    lhs: str
+    formula: sp.Expr
+    bindings: dict[sp.Symbol, sp.Expr]
+    value: sp.Expr
+    why: str = ""
+    rule: Rule | None = field(default=None, repr=False)
+
+    @property
+    def is_trivial(self) -> bool:
+        """True when the formula is already a plain value (nothing to work out)."""
+        return not self.formula.free_symbols
+
+
+def apply(
+    rule: Rule,
+    title: str,
+    bindings: Mapping[sp.Symbol, sp.Expr],
+    fixed: Mapping[sp.Symbol, sp.Expr] | None = None,
+) -> Step:
+    """Apply ``rule`` to one layer.
+
+    ``fixed`` holds configuration constants (bias 1 or 0, groups 1, dilation 1, padding 0) which are
+    put into the formula itself, so the formula shown is the one this layer actually uses;
+    ``bindings`` holds the layer's values, shown as numbers in place of the remaining symbols.
+    """
+    formula = rule.expr.xreplace(dict(fixed)) if fixed else rule.expr
+    used = {sym: val for sym, val in bindings.items() if sym in formula.free_symbols}
+    value = formula.xreplace(used)
+    return Step(title=title, lhs=rule.lhs, formula=formula, bindings=used, value=value, why=rule.why, rule=rule)
+
+
+def note(title: str, value: sp.Expr, why: str) -> Step:
+    """A step with nothing to compute, such as 'pooling has no parameters'."""
+    return Step(title=title, lhs="", formula=sp.Integer(value), bindings={}, value=sp.Integer(value), why=why)
