@@ -133,7 +133,10 @@ class Sequential:
 
     def analyze(self, overrides: Mapping[str, Any] | None = None) -> Analysis:
         """Propagate shapes through every layer with the given symbol values."""
-        values = self.with_values(overrides or {})
+        try:
+            values = self.with_values(overrides or {})
+        except CalcError as error:
+            raise error.within(source=self.source) from None
         env = Env(values)
         shape = tuple(env.resolve(size) for size in self.input_shape)
         records: list[LayerRecord] = []

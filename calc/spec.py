@@ -139,7 +139,11 @@ def _entry(index: int, item: Any) -> tuple[str, dict[str, Any]]:
 
 
 def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
-    """Call the layer's constructor, turning a missing argument into a clear message."""
+    """Call the layer's constructor, turning an unknown or missing argument into a clear message."""
+    accepted = cls.argument_names()
+    for key in kwargs:
+        if key not in accepted:
+            raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
     parameters = inspect.signature(cls.__init__).parameters
     missing = [
         p.name for p in parameters.values()

@@ -75,6 +75,11 @@ class Conv(Layer):
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = to_expr(groups, "groups")
         self.use_bias = to_bool(use_bias, "use_bias")
+        if isinstance(self.padding, str) and _above_one(self.strides) and _above_one(self.dilation_rate):
+            raise CalcError(
+                "Keras does not allow strides > 1 together with dilation_rate > 1 "
+                "(give integer padding for PyTorch's rule, which does)"
+            )
 
     def accepted_ranks(self) -> tuple[int, int | None]:
         return self.rank + 1, self.rank + 1
@@ -115,6 +120,10 @@ class Conv(Layer):
             parts += [", ", env.resolve(self.groups), " groups"]
         parts.append("" if self.use_bias else ", no bias")
         return parts
+
+
+def _above_one(values: tuple[sp.Expr, ...]) -> bool:
+    return any(v.is_Integer and v > 1 for v in values)
 
 
 def _by(values: list[sp.Expr]) -> tuple[sp.Expr, ...]:

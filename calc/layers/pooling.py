@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_choice, to_tuple
 from calc.layers.conv import join_channels, split_channels
 from calc.layers.window import parse_padding, window_shape
@@ -30,14 +31,16 @@ class Pooling(Layer):
 
     def __init__(
         self,
-        pool_size: Value | tuple[Value, ...] = 2,
+        pool_size: Value | tuple[Value, ...] | None = None,
         strides: Value | tuple[Value, ...] | None = None,
         padding: Any = "valid",
         data_format: str | None = None,
         **options: Any,
     ):
         super().__init__(**options)
-        self.pool_size = to_tuple(pool_size, self.rank, "pool_size")
+        if pool_size is None and self.operation == "average":  # Keras gives only max pooling a default
+            raise CalcError(f"{self.type_name} needs 'pool_size'")
+        self.pool_size = to_tuple(2 if pool_size is None else pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else to_tuple(strides, self.rank, "strides")
         self.padding = parse_padding(padding, self.rank)
         self.data_format = _data_format(data_format)

@@ -1,0 +1,57 @@
+"""Every model recorded from real Keras and PyTorch (tests/fixtures/generate_*.py) matches, layer by layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import calc
+from calc.errors import CalcError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _load(name: str) -> dict:
+    path = FIXTURES / name
+    return json.loads(path.read_text()) if path.exists() else {"cases": [], "rejected": []}
+
+
+KERAS = _load("keras_layers.json")
+TORCH = _load("torch_layers.json")
+
+
+def _compare(case: dict) -> None:
+    spec = {key: value for key, value in case.items() if key != "expected"}
+    summary = calc.from_spec(spec, source=case["name"]).summary().to_dict()
+    expected = case["expected"]
+    assert len(summary["layers"]) == len(expected["layers"])
+    for ours, theirs in zip(summary["layers"], expected["layers"]):
+        for key in ("name", "type", "output_shape", "trainable_params", "non_trainable_params"):
+            if key in theirs:
+                assert ours[key] == theirs[key], f"{case['name']}: {ours['name']} {key}"
+    for key in ("total_params", "trainable_params", "non_trainable_params"):
+        if key in expected:
+            assert summary[key] == expected[key], f"{case['name']}: {key}"
+
+
+def test_fixtures_are_present():
+    assert len(KERAS["cases"]) >= 150
+    assert any(case["name"] == "lenet5" and case["expected"]["total_params"] == 62958 for case in KERAS["cases"])
+
+
+@pytest.mark.parametrize("case", KERAS["cases"], ids=lambda case: case["name"])
+def test_keras(case):
+    _compare(case)
+
+
+@pytest.mark.parametrize("case", KERAS["rejected"], ids=lambda case: case["spec"]["name"])
+def test_keras_rejects(case):
+    with pytest.raises(CalcError):
+        calc.from_spec(case["spec"], source=case["spec"]["name"]).analyze()
+
+
+@pytest.mark.parametrize("case", TORCH["cases"], ids=lambda case: case["name"])
+def test_torch(case):
+    _compare(case)

@@ -1,0 +1,71 @@
+"""The committed reports are what the tool makes now, and the LaTeX compiles with pdflatex."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, require_program
+
+REPORTS = [("lenet5.md", "markdown"), ("lenet5.tex", "latex")]
+
+
+@pytest.mark.parametrize(("name", "fmt"), REPORTS)
+def test_reports_are_current(cli, name, fmt):
+    run = cli("derive", "lenet5", "--format", fmt)
+    committed = (ROOT / "reports" / name).read_text(encoding="utf-8")
+    assert run.out == committed, f"reports/{name} is stale: run `calc derive lenet5 --format {fmt} -o reports/{name}`"
+
+
+def test_output_is_deterministic(cli):
+    assert cli("derive", "lenet5").out == cli("derive", "lenet5").out
+
+
+def _compile(tex: Path) -> subprocess.CompletedProcess:
+    pdflatex = require_program("pdflatex")
+    return subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", tex.name],
+        cwd=tex.parent, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["derive", "lenet5", "--format", "latex"],
+        ["summary", "lenet5", "--format", "latex"],
+        ["derive", "{symbolic}", "--format", "latex"],
+        ["derive", "{hostile}", "--format", "latex"],
+    ],
+    ids=["derive", "summary", "symbolic", "hostile-names"],
+)
+def test_latex_compiles(cli, spec_file, tmp_path, args):
+    files = {
+        "{symbolic}": spec_file(
+            "input: [n, n, 3]\nlayers:\n  - Conv2D: {filters: f, kernel_size: k, strides: s}\n"
+            "  - MaxPooling2D: {pool_size: 2}\n  - Flatten: {}\n  - Dense: {units: 10}\n", ".yaml"
+        ),
+        "{hostile}": spec_file(
+            "name: 'evil & <script>alert(1)</script> $\\\\ 100% #1 ~ ^ _ { }'\ninput: [8, 8, 3]\nlayers:\n"
+            "  - Conv2D: {filters: 4, kernel_size: 3, name: 'conv_1&\\\\input{/etc/passwd}'}\n"
+            "  - Dense: {units: 2, name: 'x\\\\end{document}'}\n", ".yml"
+        ),
+    }
+    run = cli(*[files.get(a, a) for a in args])
+    assert run.status == 0, run.err
+    assert "\\input{/etc/passwd}" not in run.out and "\\end{document}\n" == run.out[-15:]
+    tex = tmp_path / "out.tex"
+    tex.write_text(run.out, encoding="utf-8")
+    result = _compile(tex)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert (tmp_path / "out.pdf").stat().st_size > 1000
+
+
+def test_markdown_escapes_user_text(cli, spec_file):
+    path = spec_file("name: '<script>x</script>'\ninput: [4]\nlayers:\n  - Dense: {units: 2, name: '<b>*x*</b>'}\n")
+    for command in ("derive", "summary"):
+        out = cli(command, path, "--format", "markdown").out
+        assert "<script>" not in out and "<b>" not in out
+        assert "&lt;script&gt;" in out and r"\*x\*" in out
