@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require_program
+from tests.conftest import ROOT, require, require_program
 
 REPORTS = [("lenet5.md", "markdown"), ("lenet5.tex", "latex")]
 
@@ -69,3 +71,22 @@ def test_markdown_escapes_user_text(cli, spec_file):
         out = cli(command, path, "--format", "markdown").out
         assert "<script>" not in out and "<b>" not in out
         assert "&lt;script&gt;" in out and r"\*x\*" in out
+
+
+def test_installed_package_finds_its_templates(tmp_path):
+    """Run from another folder, the package (installed non-editable in CI) ships its templates and zoo."""
+    result = subprocess.run(
+        [sys.executable, "-m", "calc", "derive", "lenet5", "--format", "latex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""},
+    )
+    if "No module named calc" in result.stderr:
+        require(False, "an installed calc package")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "reports" / "lenet5.tex").read_text(encoding="utf-8")
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = "python3 -m venv .venv && . .venv/bin/activate && pip install '.[test]' && python -m pytest"
+    assert command in readme
+    assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -1,0 +1,134 @@
+"""Property tests against PyTorch's CPU build: random convolutions and poolings, shapes and counts.
+
+PyTorch is channels-first with explicit padding; calc's layers take the same integer padding
+(``padding: 1``) channels-last, so each case is translated and both answers compared, including
+whether the configuration is possible at all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import calc
+from calc import layers as L
+from calc.errors import CalcError
+from tests.conftest import require
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def torch():
+    require(importlib.util.find_spec("torch") is not None, "torch (pip install torch==2.13.0)")
+    import torch
+
+    torch.set_grad_enabled(False)
+    return torch
+
+
+@st.composite
+def conv_cases(draw):
+    rank = draw(st.integers(1, 3))
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    return {
+        "rank": rank,
+        "size": draw(st.lists(st.integers(1, 14 if rank < 3 else 7), min_size=rank, max_size=rank)),
+        "c_in": groups * draw(st.integers(1, 3)),
+        "filters": groups * draw(st.integers(1, 3)),
+        "kernel": draw(st.lists(st.integers(1, 5), min_size=rank, max_size=rank)),
+        "stride": draw(st.lists(st.integers(1, 3), min_size=rank, max_size=rank)),
+        "padding": draw(st.lists(st.integers(0, 3), min_size=rank, max_size=rank)),
+        "dilation": draw(st.lists(st.integers(1, 3), min_size=rank, max_size=rank)),
+        "groups": groups,
+        "bias": draw(st.booleans()),
+    }
+
+
+def _calc(shape, layer):
+    """calc's (output shape channels-first, params), or None when calc rejects the layer."""
+    try:
+        record = calc.Sequential([layer], input=shape).analyze().records[0]
+    except CalcError:
+        return None
+    out = [int(d) for d in record.output_shape]
+    return [out[-1], *out[:-1]], int(record.params)
+
+
+def _torch(torch, module, shape):
+    """PyTorch's (output shape without batch, params), or None when PyTorch rejects it."""
+    try:
+        out = module(torch.zeros(1, *shape))
+    except RuntimeError:
+        return None
+    return list(out.shape[1:]), sum(p.numel() for p in module.parameters())
+
+
+@SETTINGS
+@given(case=conv_cases())
+def test_convolution_matches_pytorch(torch, case):
+    rank = case["rank"]
+    module = getattr(torch.nn, f"Conv{rank}d")(
+        case["c_in"], case["filters"], tuple(case["kernel"]), stride=tuple(case["stride"]),
+        padding=tuple(case["padding"]), dilation=tuple(case["dilation"]), groups=case["groups"], bias=case["bias"],
+    )
+    layer = getattr(L, f"Conv{rank}D")(
+        case["filters"], tuple(case["kernel"]), strides=tuple(case["stride"]), padding=tuple(case["padding"]),
+        dilation_rate=tuple(case["dilation"]), groups=case["groups"], use_bias=case["bias"],
+    )
+    theirs = _torch(torch, module, [case["c_in"], *case["size"]])
+    ours = _calc((*case["size"], case["c_in"]), layer)
+    assert ours == theirs
+
+
+@st.composite
+def pool_cases(draw):
+    rank = draw(st.integers(1, 3))
+    kernel = draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank))
+    return {
+        "rank": rank,
+        "kind": draw(st.sampled_from(["Max", "Avg"])),
+        "size": draw(st.lists(st.integers(1, 14 if rank < 3 else 7), min_size=rank, max_size=rank)),
+        "channels": draw(st.integers(1, 3)),
+        "kernel": kernel,
+        "stride": draw(st.lists(st.integers(1, 3), min_size=rank, max_size=rank)),
+        # PyTorch requires padding of at most half the kernel
+        "padding": [draw(st.integers(0, k // 2)) for k in kernel],
+    }
+
+
+@SETTINGS
+@given(case=pool_cases())
+def test_pooling_matches_pytorch(torch, case):
+    rank, kind = case["rank"], case["kind"]
+    # PyTorch's AvgPool3d alone also refuses an unpadded input smaller than the kernel, even where the
+    # padded one fits (an implementation check, not the shape rule AvgPool1d/2d and MaxPool follow).
+    assume(not (kind == "Avg" and rank == 3 and any(n < k for n, k in zip(case["size"], case["kernel"]))))
+    module = getattr(torch.nn, f"{kind}Pool{rank}d")(
+        tuple(case["kernel"]), stride=tuple(case["stride"]), padding=tuple(case["padding"])
+    )
+    name = "MaxPooling" if kind == "Max" else "AveragePooling"
+    layer = getattr(L, f"{name}{rank}D")(
+        tuple(case["kernel"]), strides=tuple(case["stride"]), padding=tuple(case["padding"])
+    )
+    theirs = _torch(torch, module, [case["channels"], *case["size"]])
+    ours = _calc((*case["size"], case["channels"]), layer)
+    assert ours == theirs
+
+
+@SETTINGS
+@given(
+    rank=st.integers(1, 3),
+    lead=st.lists(st.integers(1, 4), max_size=2),
+    n_in=st.integers(1, 40),
+    units=st.integers(1, 40),
+    bias=st.booleans(),
+)
+def test_dense_matches_pytorch_linear(torch, rank, lead, n_in, units, bias):
+    module = torch.nn.Linear(n_in, units, bias=bias)
+    theirs = _torch(torch, module, [*lead, n_in])
+    record = calc.Sequential([L.Dense(units, use_bias=bias)], input=(*lead, n_in)).analyze().records[0]
+    assert ([int(d) for d in record.output_shape], int(record.params)) == theirs
