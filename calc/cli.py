@@ -40,8 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     def model_command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.add_argument("model", metavar="MODEL", help="a spec file (YAML, JSON, TOML) or a zoo name such as lenet5")
-        sub.add_argument("--set", dest="values", action="append", type=_set_option, default=[], metavar="NAME=VALUE",
-                         help="give a symbol a value (repeatable), e.g. --set k=5")
+        sub.add_argument(
+            "--set",
+            dest="values",
+            action="append",
+            type=_set_option,
+            default=[],
+            metavar="NAME=VALUE",
+            help="give a symbol a value (repeatable), e.g. --set k=5",
+        )
         return sub
 
     summary = model_command("summary", "Keras-style table of output shapes and parameter counts.")

@@ -198,4 +198,4 @@ def _safe_power(base: sp.Expr, exponent: sp.Expr, text: str) -> sp.Expr:
         bits = (int(magnitude).bit_length() if magnitude >= 1 else 1) * int(exponent)
         if bits > MAX_POWER_BITS:
             raise CalcError(f"power is too large in {text!r}")
-    return base ** exponent
+    return base**exponent

@@ -16,8 +16,7 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.expressions import make_symbol, parse_expression
-from calc.layers.base import Env, Layer, LayerResult, Shape, keras_default_name
-from calc.layers.base import parse_shape
+from calc.layers.base import Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
 from calc.layers.core import InputLayer
 
 MAX_LAYERS = 100_000

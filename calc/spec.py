@@ -121,14 +121,18 @@ def _from_spec(data: Any, source: str) -> Sequential:
             layers.append(_construct(REGISTRY[type_name], kwargs))
         except CalcError as error:
             raise error.within(layer=f"layer {index} ({layer_name}, {type_name})") from None
-    return Sequential(layers, input=data.get("input"), name=name, symbols={str(k): v for k, v in symbols.items()}, source=source)
+    return Sequential(
+        layers, input=data.get("input"), name=name, symbols={str(k): v for k, v in symbols.items()}, source=source
+    )
 
 
 def _entry(index: int, item: Any) -> tuple[str, dict[str, Any]]:
     """One list item: a one-key mapping from a Keras class name to its arguments."""
     where = f"layer {index}"
     if not isinstance(item, Mapping) or len(item) != 1:
-        raise CalcError("each layer must be a one-key mapping such as {Conv2D: {filters: 8, kernel_size: 5}}", layer=where)
+        raise CalcError(
+            "each layer must be a one-key mapping such as {Conv2D: {filters: 8, kernel_size: 5}}", layer=where
+        )
     ((type_name, kwargs),) = item.items()
     if type_name not in REGISTRY:
         raise CalcError(f"unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}", layer=where)
@@ -146,11 +150,13 @@ def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
             raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
     parameters = inspect.signature(cls.__init__).parameters
     missing = [
-        p.name for p in parameters.values()
-        if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
+        p.name
+        for p in parameters.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind is p.POSITIONAL_OR_KEYWORD
+        and p.name != "self"
         and p.name not in kwargs
     ]
     if missing:
         raise CalcError(f"{cls.__name__} needs '{missing[0]}'")
     return cls(**kwargs)
-

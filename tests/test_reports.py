@@ -29,7 +29,10 @@ def _compile(tex: Path) -> subprocess.CompletedProcess:
     pdflatex = require_program("pdflatex")
     return subprocess.run(
         [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", tex.name],
-        cwd=tex.parent, capture_output=True, text=True, timeout=120,
+        cwd=tex.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -47,17 +50,19 @@ def test_latex_compiles(cli, spec_file, tmp_path, args):
     files = {
         "{symbolic}": spec_file(
             "input: [n, n, 3]\nlayers:\n  - Conv2D: {filters: f, kernel_size: k, strides: s}\n"
-            "  - MaxPooling2D: {pool_size: 2}\n  - Flatten: {}\n  - Dense: {units: 10}\n", ".yaml"
+            "  - MaxPooling2D: {pool_size: 2}\n  - Flatten: {}\n  - Dense: {units: 10}\n",
+            ".yaml",
         ),
         "{hostile}": spec_file(
             "name: 'evil & <script>alert(1)</script> $\\\\ 100% #1 ~ ^ _ { }'\ninput: [8, 8, 3]\nlayers:\n"
             "  - Conv2D: {filters: 4, kernel_size: 3, name: 'conv_1&\\\\input{/etc/passwd}'}\n"
-            "  - Dense: {units: 2, name: 'x\\\\end{document}'}\n", ".yml"
+            "  - Dense: {units: 2, name: 'x\\\\end{document}'}\n",
+            ".yml",
         ),
     }
     run = cli(*[files.get(a, a) for a in args])
     assert run.status == 0, run.err
-    assert "\\input{/etc/passwd}" not in run.out and "\\end{document}\n" == run.out[-15:]
+    assert "\\input{/etc/passwd}" not in run.out and run.out[-15:] == "\\end{document}\n"
     tex = tmp_path / "out.tex"
     tex.write_text(run.out, encoding="utf-8")
     result = _compile(tex)
@@ -77,7 +82,11 @@ def test_installed_package_finds_its_templates(tmp_path):
     """Run from another folder, the package (installed non-editable in CI) ships its templates and zoo."""
     result = subprocess.run(
         [sys.executable, "-m", "calc", "derive", "lenet5", "--format", "latex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": ""},
     )
     if "No module named calc" in result.stderr:
         require(False, "an installed calc package")

@@ -72,12 +72,23 @@ def _torch(torch, module, shape):
 def test_convolution_matches_pytorch(torch, case):
     rank = case["rank"]
     module = getattr(torch.nn, f"Conv{rank}d")(
-        case["c_in"], case["filters"], tuple(case["kernel"]), stride=tuple(case["stride"]),
-        padding=tuple(case["padding"]), dilation=tuple(case["dilation"]), groups=case["groups"], bias=case["bias"],
+        case["c_in"],
+        case["filters"],
+        tuple(case["kernel"]),
+        stride=tuple(case["stride"]),
+        padding=tuple(case["padding"]),
+        dilation=tuple(case["dilation"]),
+        groups=case["groups"],
+        bias=case["bias"],
     )
     layer = getattr(L, f"Conv{rank}D")(
-        case["filters"], tuple(case["kernel"]), strides=tuple(case["stride"]), padding=tuple(case["padding"]),
-        dilation_rate=tuple(case["dilation"]), groups=case["groups"], use_bias=case["bias"],
+        case["filters"],
+        tuple(case["kernel"]),
+        strides=tuple(case["stride"]),
+        padding=tuple(case["padding"]),
+        dilation_rate=tuple(case["dilation"]),
+        groups=case["groups"],
+        use_bias=case["bias"],
     )
     theirs = _torch(torch, module, [case["c_in"], *case["size"]])
     ours = _calc((*case["size"], case["c_in"]), layer)

@@ -23,10 +23,26 @@ from calc.layers.pooling import (
 from calc.layers.reshape import Flatten
 
 _CLASSES: list[type[Layer]] = [
-    InputLayer, Dense, Conv1D, Conv2D, Conv3D, Flatten, Dropout, Activation,
-    MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
-    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
-    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+    InputLayer,
+    Dense,
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Flatten,
+    Dropout,
+    Activation,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
 ]
 
 #: Keras class name (and Keras's own aliases) -> layer class.

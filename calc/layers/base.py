@@ -126,9 +126,21 @@ def check_output_size(value: sp.Expr, what: str, why: str) -> sp.Expr:
 # Keras arguments that change neither shapes nor counts: accepted and kept, never computed with.
 NEUTRAL_OPTIONS = frozenset(
     {
-        "activation", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-        "activity_regularizer", "kernel_constraint", "bias_constraint", "dtype", "seed", "lora_rank",
-        "lora_alpha", "depthwise_initializer", "pointwise_initializer", "autocast",
+        "activation",
+        "kernel_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+        "dtype",
+        "seed",
+        "lora_rank",
+        "lora_alpha",
+        "depthwise_initializer",
+        "pointwise_initializer",
+        "autocast",
     }
 )
 
@@ -142,7 +154,11 @@ class Layer:
     passthrough: ClassVar[bool] = False
 
     def __init__(
-        self, name: str | None = None, trainable: bool = True, input_shape: Sequence[Value] | None = None, **options: Any
+        self,
+        name: str | None = None,
+        trainable: bool = True,
+        input_shape: Sequence[Value] | None = None,
+        **options: Any,
     ):
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise CalcError(f"name must be a non-empty string, got {name!r}")
@@ -151,14 +167,20 @@ class Layer:
         self.trainable = to_bool(trainable, "trainable")
         unknown = sorted(set(options) - NEUTRAL_OPTIONS)
         if unknown:
-            raise CalcError(f"{self.type_name} has no argument '{unknown[0]}'{suggest(unknown[0], self.argument_names())}")
+            raise CalcError(
+                f"{self.type_name} has no argument '{unknown[0]}'{suggest(unknown[0], self.argument_names())}"
+            )
         self.options = options
 
     @classmethod
     def argument_names(cls) -> list[str]:
         """Every keyword the layer accepts: its own signature, the base's, and the neutral ones."""
-        names = {p for klass in cls.__mro__ if "__init__" in vars(klass)
-                 for p in inspect.signature(klass.__init__).parameters}
+        names = {
+            p
+            for klass in cls.__mro__
+            if "__init__" in vars(klass)
+            for p in inspect.signature(klass.__init__).parameters
+        }
         return sorted((names | NEUTRAL_OPTIONS) - {"self", "options"})
 
     @property

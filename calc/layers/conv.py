@@ -13,7 +13,19 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Description, Env, Layer, LayerResult, Shape, Value, fmt, to_bool, to_choice, to_expr, to_tuple
+from calc.layers.base import (
+    Description,
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    Value,
+    fmt,
+    to_bool,
+    to_choice,
+    to_expr,
+    to_tuple,
+)
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Rule, apply, local_symbols
 

@@ -77,4 +77,3 @@ class InputLayer(Layer):
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         return LayerResult(output_shape=shape, trainable=sp.Integer(0), non_trainable=sp.Integer(0))
-

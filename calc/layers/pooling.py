@@ -55,8 +55,14 @@ class Pooling(Layer):
             spatial, self.pool_size, self.strides, self.padding, (sp.Integer(1),) * self.rank, env, "pool window"
         )
         padding = f"'{self.padding}' padding" if isinstance(self.padding, str) else "padding "
-        description: list = [f"{self.operation} of each ", tuple(env.resolve(x) for x in self.pool_size),
-                             " window, stride ", tuple(env.resolve(x) for x in self.strides), ", ", padding]
+        description: list = [
+            f"{self.operation} of each ",
+            tuple(env.resolve(x) for x in self.pool_size),
+            " window, stride ",
+            tuple(env.resolve(x) for x in self.strides),
+            ", ",
+            padding,
+        ]
         if not isinstance(self.padding, str):
             description.append(tuple(env.resolve(x) for x in self.padding))
         return LayerResult(
@@ -86,7 +92,9 @@ class GlobalPooling(Layer):
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
         _, channels = split_channels(shape, self.data_format)
-        output = join_channels([sp.Integer(1)] * self.rank, channels, self.data_format) if self.keepdims else (channels,)
+        output = (
+            join_channels([sp.Integer(1)] * self.rank, channels, self.data_format) if self.keepdims else (channels,)
+        )
         return LayerResult(
             output_shape=output,
             trainable=sp.Integer(0),

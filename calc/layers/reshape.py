@@ -21,7 +21,11 @@ def axis_symbols(rank: int) -> tuple[sp.Symbol, ...]:
 @cache
 def flatten_rule(rank: int) -> Rule:
     """n = n_1 n_2 ... n_r: the flat vector holds every value of the incoming tensor."""
-    return Rule(lhs="n", expr=prod(axis_symbols(rank)), why="Flattening lines up all values of the incoming tensor in one vector.")
+    return Rule(
+        lhs="n",
+        expr=prod(axis_symbols(rank)),
+        why="Flattening lines up all values of the incoming tensor in one vector.",
+    )
 
 
 class Flatten(Layer):

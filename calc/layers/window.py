@@ -93,4 +93,3 @@ def _merge(steps: list[Step], step: Step, axis: str) -> None:
             return
     step.title = f"Output {axis}"
     steps.append(step)
-

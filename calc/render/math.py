@@ -49,4 +49,3 @@ def shape_tex(shape: tuple[sp.Expr, ...]) -> str:
 def plain(expr: sp.Expr) -> str:
     """An expression as plain text: grouped digits for whole numbers, sympy syntax otherwise."""
     return group_digits(int(expr)) if expr.is_Integer else str(expr)
-

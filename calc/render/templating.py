@@ -8,6 +8,7 @@ while model names, layer names and any other user text are escaped, so a layer n
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -22,9 +23,24 @@ from markupsafe import Markup
 from calc.render import math
 
 _LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
-    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}", "×": r"\(\times\)", "–": "--", "—": "---", "'": "'", "\n": " ",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "×": r"\(\times\)",
+    "–": "--",
+    "—": "---",
+    "'": "'",
+    "\n": " ",
 }
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
@@ -70,10 +86,8 @@ def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
 
 def _template_folders(override: Path | None) -> list[str]:
     folders = [str(override)] if override else []
-    try:
+    with contextlib.suppress(ModuleNotFoundError):  # a source checkout without installing has no calc.templates
         folders.append(str(resources.files("calc.templates")))
-    except ModuleNotFoundError:  # running from a source checkout without installing
-        pass
     folders.append(str(Path(__file__).resolve().parents[2] / "templates"))
     return folders
 

@@ -1,0 +1,15 @@
+"""The code passes ruff (installed with the test extras)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from tests.conftest import ROOT, require
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff")
+    require(ruff is not None, "ruff (pip install '.[test]')")
+    result = subprocess.run([ruff, "check", "calc", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
