@@ -53,17 +53,27 @@ def apply(
     title: str,
     bindings: Mapping[sp.Symbol, sp.Expr],
     fixed: Mapping[sp.Symbol, sp.Expr] | None = None,
+    why: str | None = None,
 ) -> Step:
     """Apply ``rule`` to one layer.
 
     ``fixed`` holds configuration constants (bias 1 or 0, groups 1, dilation 1, padding 0) which are
     put into the formula itself, so the formula shown is the one this layer actually uses;
     ``bindings`` holds the layer's values, shown as numbers in place of the remaining symbols.
+    ``why`` replaces the rule's sentence where the fixed choices make a simpler one true.
     """
     formula = rule.expr.xreplace(dict(fixed)) if fixed else rule.expr
     used = {sym: val for sym, val in bindings.items() if sym in formula.free_symbols}
     value = formula.xreplace(used)
-    return Step(title=title, lhs=rule.lhs, formula=formula, bindings=used, value=value, why=rule.why, rule=rule)
+    return Step(
+        title=title,
+        lhs=rule.lhs,
+        formula=formula,
+        bindings=used,
+        value=value,
+        why=rule.why if why is None else why,
+        rule=rule,
+    )
 
 
 def note(title: str, value: sp.Expr, why: str) -> Step:

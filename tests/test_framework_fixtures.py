@@ -23,7 +23,7 @@ TORCH = _load("torch_layers.json")
 
 
 def _compare(case: dict) -> None:
-    spec = {key: value for key, value in case.items() if key != "expected"}
+    spec = {key: case[key] for key in ("name", "input", "layers")}
     summary = calc.from_spec(spec, source=case["name"]).summary().to_dict()
     expected = case["expected"]
     assert len(summary["layers"]) == len(expected["layers"])
@@ -38,6 +38,7 @@ def _compare(case: dict) -> None:
 
 def test_fixtures_are_present():
     assert len(KERAS["cases"]) >= 150
+    assert len(TORCH["cases"]) >= 100
     assert any(case["name"] == "lenet5" and case["expected"]["total_params"] == 62958 for case in KERAS["cases"])
 
 
@@ -55,3 +56,9 @@ def test_keras_rejects(case):
 @pytest.mark.parametrize("case", TORCH["cases"], ids=lambda case: case["name"])
 def test_torch(case):
     _compare(case)
+
+
+@pytest.mark.parametrize("case", TORCH["rejected"], ids=lambda case: case["spec"]["name"])
+def test_torch_rejects(case):
+    with pytest.raises(CalcError):
+        calc.from_spec(case["spec"], source=case["spec"]["name"]).analyze()

@@ -32,6 +32,10 @@ SAME_PADDING = Rule(
     "so only the stride shrinks the axis: n/s, rounded up.",
 )
 
+UNPADDED_WHY = (
+    "Without padding, a window of k positions fits (n - k)/s + 1 times when it moves s positions "
+    "at a time, counting only whole windows."
+)
 PADDING_WORDS = ("valid", "same")
 
 
@@ -67,7 +71,9 @@ def window_shape(
             step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=_neutral(s=ss))
         else:
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
-            step = apply(EXPLICIT_PADDING, "", {n: size, k: kk, p: pp, s: ss, d: dd}, fixed=_neutral(p=pp, s=ss, d=dd))
+            fixed = _neutral(p=pp, s=ss, d=dd)
+            why = UNPADDED_WHY if p in fixed and d in fixed else None
+            step = apply(EXPLICIT_PADDING, "", {n: size, k: kk, p: pp, s: ss, d: dd}, fixed=fixed, why=why)
             span = dd * (kk - 1) + 1
             check_output_size(
                 step.value,

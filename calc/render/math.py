@@ -15,11 +15,27 @@ from calc.rules import Step
 
 class _Printer(LatexPrinter):
     def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
-        terms = super()._as_ordered_terms(expr, order=order)
-        return sorted(terms, key=lambda t: (t.is_number, t.could_extract_minus_sign()))
+        terms = sorted(super()._as_ordered_terms(expr, order=order), key=lambda t: t.is_number)
+        first_positive = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
+        return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1 :]]
 
     def _print_Integer(self, expr):  # noqa: ANN001, ANN202
         return group_digits(int(expr), "{,}")
+
+    def _print_floor(self, expr, exp=None):  # noqa: ANN001, ANN202
+        return self._rounded(expr, r"\left\lfloor", r"\right\rfloor", exp)
+
+    def _print_ceiling(self, expr, exp=None):  # noqa: ANN001, ANN202
+        return self._rounded(expr, r"\left\lceil", r"\right\rceil", exp)
+
+    def _rounded(self, expr, left: str, right: str, exp) -> str:  # noqa: ANN001
+        """⌊(31 - k)/2⌋ over one fraction bar, not sympy's distributed ⌊31/2 - k/2⌋."""
+        numerator, denominator = sp.fraction(sp.together(expr.args[0]))
+        inner = self._print(numerator)
+        if denominator != 1:
+            inner = r"\frac{" + inner + "}{" + self._print(denominator) + "}"
+        tex = left + "{" + inner + "}" + right
+        return tex + "^{" + exp + "}" if exp else tex
 
 
 def group_digits(value: int, separator: str = ",") -> str:
