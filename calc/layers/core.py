@@ -35,8 +35,8 @@ class Dropout(PassThrough):
 
     def __init__(self, rate: float | str, noise_shape: Any = None, **options: Any):
         super().__init__(**options)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise CalcError(f"rate must be a number from 0 up to (not including) 1, got {rate!r}")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise CalcError(f"rate must be a number from 0 to 1, got {rate!r}")
         self.rate = rate
 
     def describe(self) -> list:
