@@ -22,12 +22,27 @@ def local_symbols(names: str) -> tuple[sp.Symbol, ...]:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A common wrong version of a rule: another formula over the same local symbols.
+
+    ``id`` is a contract (the checker's JSON field ``mistake``); ``feedback`` tells the student what
+    went wrong in plain words.
+    """
+
+    id: str
+    expr: sp.Expr
+    feedback: str
+
+
+@dataclass(frozen=True)
 class Rule:
-    """A formula for one quantity, with the symbol it defines and a sentence saying why."""
+    """A formula for one quantity, with the symbol it defines, a sentence saying why, and the
+    common mistakes made with it."""
 
     lhs: str
     expr: sp.Expr
     why: str = ""
+    mistakes: tuple[Mistake, ...] = ()
 
 
 @dataclass

@@ -1,0 +1,59 @@
+"""One module per subcommand of ``calc``.
+
+Each module has ``register(commands)``, which adds its parser (cheaply: heavy imports wait until the
+command runs) and sets ``handler`` to a function ``(args) -> exit status``. ``cli`` lists the modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def model_parser(commands: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
+    """A subcommand that takes a MODEL and ``--set NAME=VALUE`` (every such command does)."""
+    sub = commands.add_parser(name, help=help, description=help)
+    sub.add_argument("model", metavar="MODEL", help="a spec file (YAML, JSON, TOML) or a zoo name such as lenet5")
+    sub.add_argument(
+        "--set",
+        dest="values",
+        action="append",
+        type=set_option,
+        default=[],
+        metavar="NAME=VALUE",
+        help="give a symbol a value (repeatable), e.g. --set k=5",
+    )
+    return sub
+
+
+def set_option(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value.strip()
+
+
+def output_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def write(text: str, output: str | None) -> None:
+    """Write to standard output, or to a file with a one-line error when that fails."""
+    import sys
+    from pathlib import Path
+
+    from calc.errors import CalcError
+
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CalcError(f"cannot write the file ({error.strerror})", source=output) from None
+
+
+def analyze(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Analysis
+    """Load the MODEL argument and analyse it with the ``--set`` values."""
+    from calc.spec import load
+
+    return load(args.model).analyze(dict(args.values))
