@@ -6,6 +6,7 @@ from calc.layers.base import Layer
 from calc.layers.conv import Conv1D, Conv2D, Conv3D
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
+from calc.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from calc.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -43,6 +44,13 @@ _CLASSES: list[type[Layer]] = [
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     GlobalAveragePooling3D,
+    Add,
+    Subtract,
+    Multiply,
+    Average,
+    Maximum,
+    Minimum,
+    Concatenate,
 ]
 
 #: Keras class name (and Keras's own aliases) -> layer class.

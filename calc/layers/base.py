@@ -87,6 +87,8 @@ class LayerResult:
     shape_steps: list[Step] = field(default_factory=list)
     param_steps: list[Step] = field(default_factory=list)
     description: Description = field(default_factory=list)
+    #: The inner analysis of a model used as a layer (calc.model.Analysis), else None.
+    children: Any = None
 
     @property
     def params(self) -> sp.Expr:
@@ -203,6 +205,12 @@ class Layer:
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         raise NotImplementedError
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        """Build on the shapes of all inputs; most layers take exactly one (merge layers override)."""
+        if len(shapes) != 1:
+            raise CalcError(f"{self.type_name} takes one input, got {len(shapes)}")
+        return self.build(shapes[0], env)
 
 
 def format_shape(shape: Shape) -> str:
