@@ -2,15 +2,26 @@
 
 Output shapes and parameter counts as closed-form sympy expressions, with the numbers put in and
 step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` reads a model;
-``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python.
+``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.load("model.py")``,
+``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from calc import layers
 from calc.errors import CalcError
-from calc.model import Analysis, Sequential
+from calc.model import Analysis, Model, Sequential
 from calc.spec import from_spec, from_text, load
 
-__all__ = ["Analysis", "CalcError", "Sequential", "from_spec", "from_text", "layers", "load"]
+
+def from_keras(model: Any) -> Model:
+    """A live Keras model (keras is optional: ``pip install 'calc[keras]'``), read from its config, never run."""
+    from calc.importers import spec_from_keras_object
+
+    return from_spec(spec_from_keras_object(model), source=getattr(model, "name", "keras model"))
+
+
+__all__ = ["Analysis", "CalcError", "Sequential", "from_keras", "from_spec", "from_text", "layers", "load"]
 __version__ = "0.1.0"

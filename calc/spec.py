@@ -1,4 +1,8 @@
-"""Reading models: native spec files (YAML, JSON, TOML), zoo names, and plain dictionaries.
+"""Reading models: native spec files (YAML, JSON, TOML), zoo names, plain dictionaries, and Keras's formats.
+
+Keras files (``model.to_json()``, whatever their name), ``.keras`` archives and Keras source code
+(``.py`` or ``-`` for standard input) are recognised by their content and turned into a spec by
+``calc.importers``; every model then takes the one path through ``from_spec``.
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
@@ -10,11 +14,13 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from calc import importers
 from calc.errors import CalcError
 from calc.layers import REGISTRY, Layer
 from calc.layers.base import suggest
@@ -29,10 +35,21 @@ NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
 
 
+STDIN = "-"
+
+
 def load(model: str | Path) -> Model:
-    """A model from a spec file path or a zoo name."""
+    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name."""
+    if model == STDIN:
+        return from_text(_read_stdin(), source="<stdin>")
     path = Path(model)
     if path.is_file():
+        if importers.is_archive(path):
+            try:
+                data = importers.spec_from_archive(path)
+            except CalcError as error:
+                raise error.within(source=str(path)) from None
+            return from_spec(data, source=str(path))
         return from_text(_read(path), source=str(path), suffix=path.suffix.lower())
     if isinstance(model, str):
         text = zoo_text(model)
@@ -52,18 +69,34 @@ def _read(path: Path) -> str:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise CalcError(f"cannot read the file ({error.strerror})", source=str(path)) from None
+    return _decode(data, str(path))
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise CalcError(f"standard input is too large (more than {MAX_FILE_BYTES:,} bytes)", source="<stdin>")
+    return _decode(data, "<stdin>")
+
+
+def _decode(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise CalcError("the file is not UTF-8 text", source=str(path)) from None
+        raise CalcError("the file is not UTF-8 text", source=source) from None
 
 
 def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
-    """Parse spec text (format by suffix, else by content) and build the model."""
+    """Parse text (a spec, a Keras ``to_json()``, or Keras source; by suffix, else by content) and build the model."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
     try:
-        data = _parse(text, suffix)
+        if importers.is_python(text, suffix):
+            data = importers.spec_from_source(text)
+        else:
+            data = _parse(text, suffix)
+            if importers.is_keras_model(data):
+                data = importers.spec_from_keras(data)
     except CalcError as error:
         raise error.within(source=source) from None
     except RecursionError:
@@ -191,7 +224,7 @@ def _node(
             inner = _from_spec({**kwargs, "name": name}, source="", block=True)
         except CalcError as error:
             raise error.within(layer=where) from None
-        return Node(name, ModelLayer(inner, ["input"], name=name), refs)
+        return Node(name, ModelLayer(inner, list(inner.inputs), name=name), refs)
     if key not in REGISTRY:
         known = list(REGISTRY) + [node.name for node in nodes]
         raise CalcError(f"unknown layer type '{key}'{suggest(str(key), known)}")
