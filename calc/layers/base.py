@@ -152,8 +152,6 @@ class Layer:
 
     min_rank: ClassVar[int] = 1
     max_rank: ClassVar[int | None] = None
-    #: True for layers with no output of their own (Dropout, Activation): shown but not derived.
-    passthrough: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -9,13 +9,9 @@ from typing import Any
 import sympy as sp
 
 from calc.layers.base import Env, Layer, LayerResult, Shape, to_choice
-from calc.rules import Rule, apply, local_symbols, note
+from calc.rules import Rule, apply, note, numbered_symbols
 
 NO_PARAMETERS = "Reshaping moves values around; it has no weights."
-
-
-def axis_symbols(rank: int) -> tuple[sp.Symbol, ...]:
-    return local_symbols(" ".join(f"n_{i}" for i in range(1, rank + 1)))
 
 
 @cache
@@ -23,7 +19,7 @@ def flatten_rule(rank: int) -> Rule:
     """n = n_1 n_2 ... n_r: the flat vector holds every value of the incoming tensor."""
     return Rule(
         lhs="n",
-        expr=prod(axis_symbols(rank)),
+        expr=prod(numbered_symbols("n", rank)),
         why="Flattening lines up all values of the incoming tensor in one vector.",
     )
 
@@ -37,7 +33,7 @@ class Flatten(Layer):
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         rule = flatten_rule(len(shape))
-        step = apply(rule, "Output size", dict(zip(axis_symbols(len(shape)), shape)))
+        step = apply(rule, "Output size", dict(zip(numbered_symbols("n", len(shape)), shape)))
         return LayerResult(
             output_shape=(step.value,),
             trainable=sp.Integer(0),
