@@ -18,7 +18,7 @@ from typing import Any
 from calc.errors import CalcError
 from calc.layers import REGISTRY, Layer
 from calc.layers.base import suggest
-from calc.layers.nested import ModelLayer
+from calc.layers.nested import ModelLayer, RepeatLayer
 from calc.model import Model, Namer, Node, Sequential
 from calc.zoo import zoo_names, zoo_text
 
@@ -184,14 +184,19 @@ def _node(
         if kwargs:
             raise CalcError(f"a second call of '{key}' takes only 'inputs'; its arguments are those of the first call")
         return Node(key, earlier[0].layer, refs, call=len(earlier))
-    if key == "Model":
-        name = namer.next("Sequential" if not _is_graph(kwargs) else "Functional", kwargs.get("name"))
-        where = f"layer {index} ({name}, Model)"
+    if key in ("Model", "Repeat"):
+        times = kwargs.pop("times", None) if key == "Repeat" else None
+        if key == "Repeat" and times is None:
+            raise CalcError("Repeat needs 'times' (how many copies of the block, a number or a symbol)")
+        kind = "Functional" if _is_graph(kwargs) else "Sequential"
+        name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
+        where = f"layer {index} ({name}, {key})"
         try:
             inner = _from_spec({**kwargs, "name": name}, source="", block=True)
+            layer = ModelLayer(inner, ["input"], name=name) if key == "Model" else RepeatLayer(inner, times, name=name)
         except CalcError as error:
             raise error.within(layer=where) from None
-        return Node(name, ModelLayer(inner, ["input"], name=name), refs)
+        return Node(name, layer, refs)
     if key not in REGISTRY:
         known = list(REGISTRY) + [node.name for node in nodes]
         raise CalcError(f"unknown layer type '{key}'{suggest(str(key), known)}")
