@@ -332,3 +332,15 @@ def test_keras_stays_the_default():
     assert calc.from_spec(spec).summary().to_dict()["layers"][0]["output_shape"] == [None, 6, 6, 4]
     with pytest.raises(CalcError, match="unknown layer type 'Conv2d'"):
         calc.from_spec({"input": [3, 8, 8], "layers": [{"Conv2d": {"in_channels": 3}}]})
+
+
+def test_readme_example_is_real(cli, tmp_path):
+    """The README's PyTorch-dialect spec gives exactly the summary shown under it."""
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### PyTorch dialect\n", 1)[1]
+    spec = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shown = section.split("$ calc summary torch_stem.yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "torch_stem.yaml"
+    path.write_text(spec, encoding="utf-8")
+    assert cli("summary", str(path)).out == shown
