@@ -291,6 +291,19 @@ BAD = [
         ["padding_mode must be one of"],
     ),
     (
+        "same-uppercase",
+        [3, 8, 8],
+        "Conv2d: {in_channels: 3, out_channels: 8, kernel_size: 3, padding: SAME}",
+        ["padding must be one of 'same', 'valid', got 'SAME'"],
+    ),
+    (
+        "rnn-nonlinearity",
+        [6, 3],
+        "RNN: {input_size: 3, hidden_size: 4, nonlinearity: TANH}",
+        ["nonlinearity must be one of 'tanh', 'relu'"],
+    ),
+    ("gelu-approximate", [6, 3], "GELU: {approximate: bogus}", ["approximate must be one of 'none', 'tanh'"]),
+    (
         "embedding-padding",
         [6],
         "Embedding: {num_embeddings: 10, embedding_dim: 3, padding_idx: 10}",

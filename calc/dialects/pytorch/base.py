@@ -76,3 +76,10 @@ def no_words(value: Any, argument: str, words: tuple[str, ...]) -> Any:
     if isinstance(value, str) and value.strip().lower() in words:
         raise CalcError(f"{argument} must be a number here, got {value!r}")
     return value
+
+
+def exact_choice(value: Any, choices: tuple[str, ...], argument: str) -> str:
+    """One of PyTorch's words, spelled as PyTorch spells it ('same', not 'SAME': PyTorch refuses that)."""
+    if not isinstance(value, str) or value not in choices:
+        raise CalcError(f"{argument} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+    return value

@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, exact_choice, torch_shape
 from calc.errors import CalcError
-from calc.layers.base import Description, Env, LayerResult, Shape, Value, fmt, to_bool, to_choice, to_expr, to_tuple
+from calc.layers.base import Description, Env, LayerResult, Shape, Value, fmt, to_bool, to_expr, to_tuple
 from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, f, g
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import apply
@@ -46,11 +46,13 @@ class ConvNd(TorchLayer):
         self.out_channels = to_expr(out_channels, "out_channels")
         self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
         self.stride = to_tuple(stride, self.rank, "stride")
+        if isinstance(padding, str) and padding.strip().lower() in ("same", "valid"):
+            exact_choice(padding, ("same", "valid"), "padding")  # PyTorch refuses 'SAME'; Keras takes it
         self.padding = parse_padding(padding, self.rank)
         self.dilation = to_tuple(dilation, self.rank, "dilation")
         self.groups = to_expr(groups, "groups")
         self.bias = to_bool(bias, "bias")
-        self.padding_mode = to_choice(padding_mode, PADDING_MODES, "padding_mode")
+        self.padding_mode = exact_choice(padding_mode, PADDING_MODES, "padding_mode")
 
     def accepted_ranks(self) -> tuple[int, int | None]:
         return self.rank + 1, self.rank + 1
