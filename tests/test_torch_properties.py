@@ -143,3 +143,50 @@ def test_dense_matches_pytorch_linear(torch, rank, lead, n_in, units, bias):
     theirs = _torch(torch, module, [*lead, n_in])
     record = calc.Sequential([L.Dense(units, use_bias=bias)], input=(*lead, n_in)).analyze().records[0]
     assert ([int(d) for d in record.output_shape], int(record.params)) == theirs
+
+
+@st.composite
+def conv_transpose_cases(draw):
+    rank = draw(st.integers(1, 3))
+    axes = {"min_size": rank, "max_size": rank}
+    return {
+        "rank": rank,
+        "size": draw(st.lists(st.integers(1, 10 if rank < 3 else 5), **axes)),
+        "c_in": draw(st.integers(1, 4)),
+        "filters": draw(st.integers(1, 4)),
+        "kernel": draw(st.lists(st.integers(1, 5), **axes)),
+        "stride": draw(st.lists(st.integers(1, 3), **axes)),
+        "padding": draw(st.lists(st.integers(0, 3), **axes)),
+        "output_padding": draw(st.lists(st.integers(0, 2), **axes)),
+        "dilation": draw(st.lists(st.integers(1, 3), **axes)),
+        "bias": draw(st.booleans()),
+    }
+
+
+@SETTINGS
+@given(case=conv_transpose_cases())
+def test_transposed_convolution_matches_pytorch(torch, case):
+    """Integer padding is PyTorch's ConvTranspose rule, including its limit on output_padding."""
+    rank = case["rank"]
+    module = getattr(torch.nn, f"ConvTranspose{rank}d")(
+        case["c_in"],
+        case["filters"],
+        tuple(case["kernel"]),
+        stride=tuple(case["stride"]),
+        padding=tuple(case["padding"]),
+        output_padding=tuple(case["output_padding"]),
+        dilation=tuple(case["dilation"]),
+        bias=case["bias"],
+    )
+    layer = getattr(L, f"Conv{rank}DTranspose")(
+        case["filters"],
+        tuple(case["kernel"]),
+        strides=tuple(case["stride"]),
+        padding=tuple(case["padding"]),
+        output_padding=tuple(case["output_padding"]),
+        dilation_rate=tuple(case["dilation"]),
+        use_bias=case["bias"],
+    )
+    theirs = _torch(torch, module, [case["c_in"], *case["size"]])
+    ours = _calc((*case["size"], case["c_in"]), layer)
+    assert ours == theirs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calc.layers.base import Layer
 from calc.layers.conv import Conv1D, Conv2D, Conv3D
+from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
 from calc.layers.pooling import (
@@ -28,6 +29,9 @@ _CLASSES: list[type[Layer]] = [
     Conv1D,
     Conv2D,
     Conv3D,
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
     Flatten,
     Dropout,
     Activation,
@@ -52,6 +56,8 @@ for _rank in (1, 2, 3):
     REGISTRY[f"AvgPool{_rank}D"] = REGISTRY[f"AveragePooling{_rank}D"]
     REGISTRY[f"GlobalMaxPool{_rank}D"] = REGISTRY[f"GlobalMaxPooling{_rank}D"]
     REGISTRY[f"GlobalAvgPool{_rank}D"] = REGISTRY[f"GlobalAveragePooling{_rank}D"]
-REGISTRY["Convolution1D"], REGISTRY["Convolution2D"], REGISTRY["Convolution3D"] = Conv1D, Conv2D, Conv3D
+for _rank in (1, 2, 3):
+    REGISTRY[f"Convolution{_rank}D"] = REGISTRY[f"Conv{_rank}D"]
+    REGISTRY[f"Convolution{_rank}DTranspose"] = REGISTRY[f"Conv{_rank}DTranspose"]
 
 __all__ = ["REGISTRY", "Layer", *(cls.__name__ for cls in _CLASSES)]
