@@ -190,3 +190,33 @@ def test_transposed_convolution_matches_pytorch(torch, case):
     theirs = _torch(torch, module, [case["c_in"], *case["size"]])
     ours = _calc((*case["size"], case["c_in"]), layer)
     assert ours == theirs
+
+
+@SETTINGS
+@given(case=conv_cases(), multiplier=st.integers(1, 3))
+def test_depthwise_matches_pytorch_grouped_conv(torch, case, multiplier):
+    """A depthwise convolution is PyTorch's Conv with groups = in_channels and m times as many outputs."""
+    rank = min(case["rank"], 2)
+    axes = slice(0, rank)
+    c_in = case["c_in"]
+    module = getattr(torch.nn, f"Conv{rank}d")(
+        c_in,
+        c_in * multiplier,
+        tuple(case["kernel"][axes]),
+        stride=tuple(case["stride"][axes]),
+        padding=tuple(case["padding"][axes]),
+        dilation=tuple(case["dilation"][axes]),
+        groups=c_in,
+        bias=case["bias"],
+    )
+    layer = getattr(L, f"DepthwiseConv{rank}D")(
+        tuple(case["kernel"][axes]),
+        strides=tuple(case["stride"][axes]),
+        padding=tuple(case["padding"][axes]),
+        dilation_rate=tuple(case["dilation"][axes]),
+        depth_multiplier=multiplier,
+        use_bias=case["bias"],
+    )
+    theirs = _torch(torch, module, [c_in, *case["size"][axes]])
+    ours = _calc((*case["size"][axes], c_in), layer)
+    assert ours == theirs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calc.layers.base import Layer
 from calc.layers.conv import Conv1D, Conv2D, Conv3D
+from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
@@ -32,6 +33,10 @@ _CLASSES: list[type[Layer]] = [
     Conv1DTranspose,
     Conv2DTranspose,
     Conv3DTranspose,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
     Flatten,
     Dropout,
     Activation,
@@ -59,5 +64,7 @@ for _rank in (1, 2, 3):
 for _rank in (1, 2, 3):
     REGISTRY[f"Convolution{_rank}D"] = REGISTRY[f"Conv{_rank}D"]
     REGISTRY[f"Convolution{_rank}DTranspose"] = REGISTRY[f"Conv{_rank}DTranspose"]
+for _rank in (1, 2):
+    REGISTRY[f"SeparableConvolution{_rank}D"] = REGISTRY[f"SeparableConv{_rank}D"]
 
 __all__ = ["REGISTRY", "Layer", *(cls.__name__ for cls in _CLASSES)]
