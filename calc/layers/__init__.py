@@ -8,6 +8,17 @@ from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, Separab
 from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
+from calc.layers.padding import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from calc.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -22,7 +33,7 @@ from calc.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from calc.layers.reshape import Flatten
+from calc.layers.reshape import Flatten, Permute, RepeatVector, Reshape
 
 _CLASSES: list[type[Layer]] = [
     InputLayer,
@@ -38,6 +49,18 @@ _CLASSES: list[type[Layer]] = [
     SeparableConv1D,
     SeparableConv2D,
     Flatten,
+    Reshape,
+    Permute,
+    RepeatVector,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
     Dropout,
     Activation,
     MaxPooling1D,
