@@ -220,3 +220,28 @@ def test_depthwise_matches_pytorch_grouped_conv(torch, case, multiplier):
     theirs = _torch(torch, module, [c_in, *case["size"][axes]])
     ours = _calc((*case["size"][axes], c_in), layer)
     assert ours == theirs
+
+
+@SETTINGS
+@given(
+    spatial=st.lists(st.integers(1, 6), max_size=3),
+    channels=st.integers(1, 40),
+    affine=st.booleans(),
+)
+def test_batch_norm_matches_pytorch(torch, spatial, channels, affine):
+    """Keras and PyTorch keep the same vectors but file them differently.
+
+    PyTorch: γ and β are parameters (when affine); the running mean and variance are buffers, and so is
+    num_batches_tracked, a single count Keras does not keep. Keras: γ and β are trainable weights (when
+    scale and center), the moving mean and variance are non-trainable weights. So calc's trainable count
+    is PyTorch's parameter count, and its non-trainable count is PyTorch's running_mean and running_var.
+    """
+    module = getattr(torch.nn, f"BatchNorm{max(len(spatial), 1)}d")(channels, affine=affine)
+    module.eval()
+    out = module(torch.zeros(2, channels, *spatial))
+    record = calc.Sequential([L.BatchNormalization(center=affine, scale=affine)], input=(*spatial, channels))
+    record = record.analyze().records[0]
+    assert [int(d) for d in record.output_shape] == [*out.shape[2:], out.shape[1]]
+    assert int(record.trainable) == sum(p.numel() for p in module.parameters())
+    assert int(record.non_trainable) == module.running_mean.numel() + module.running_var.numel()
+    assert module.num_batches_tracked.numel() == 1  # the one buffer with no Keras counterpart

@@ -8,6 +8,15 @@ from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, Separab
 from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
+from calc.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    Normalization,
+    Rescaling,
+    RMSNormalization,
+    UnitNormalization,
+)
 from calc.layers.padding import (
     Cropping1D,
     Cropping2D,
@@ -61,6 +70,13 @@ _CLASSES: list[type[Layer]] = [
     UpSampling1D,
     UpSampling2D,
     UpSampling3D,
+    BatchNormalization,
+    LayerNormalization,
+    GroupNormalization,
+    RMSNormalization,
+    UnitNormalization,
+    Normalization,
+    Rescaling,
     Dropout,
     Activation,
     MaxPooling1D,
