@@ -94,10 +94,10 @@ def window_shape(
         ss = env.positive(strides[axis], "strides")
         dd = env.positive(dilation[axis], "dilation_rate")
         if padding in ("same", "causal"):
-            step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=_neutral(s=ss))
+            step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=neutral(s=ss))
         else:
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
-            fixed = _neutral(p=pp, s=ss, d=dd)
+            fixed = neutral(p=pp, s=ss, d=dd)
             bindings = {n: size, k: kk, p: pp, s: ss, d: dd}
             if ceil_mode:
                 step = _ceil_mode_step(bindings, fixed)
@@ -111,7 +111,7 @@ def window_shape(
                 f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
             )
         sizes.append(step.value)
-        _merge(steps, step, name)
+        merge_step(steps, step, name)
     return sizes, steps
 
 
@@ -131,13 +131,13 @@ def _ceil_mode_step(bindings: dict[sp.Symbol, sp.Expr], fixed: dict[sp.Symbol, s
     return step
 
 
-def _neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+def neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
     """Settings at their do-nothing value (padding 0, stride 1, dilation 1) go into the formula."""
     symbols = {"p": (p, 0), "s": (s, 1), "d": (d, 1)}
     return {symbols[key][0]: value for key, value in values.items() if value == symbols[key][1]}
 
 
-def _merge(steps: list[Step], step: Step, axis: str) -> None:
+def merge_step(steps: list[Step], step: Step, axis: str) -> None:
     """Axes with the same arithmetic share one step ('Output height and width')."""
     for previous in steps:
         if previous.formula == step.formula and previous.bindings == step.bindings:
