@@ -58,6 +58,30 @@ def one(input_shape, name, **kwargs):
             (6, 7, 5, 11),
             42,
         ),
+        # DCGAN's first ConvTranspose2d(100, 512, 4, 1, 0): (1 - 1)*1 - 0 + (4 - 1) + 0 + 1 = 4; 100*512*16 = 819200
+        (
+            (100, 1, 1),
+            "ConvTranspose2d",
+            dict(in_channels=100, out_channels=512, kernel_size=4, bias=False),
+            (512, 4, 4),
+            819200,
+        ),
+        # (4 - 1)*2 - 2*1 + 3 + 1 = 8; (16*8 + 1)*4 = 516
+        (
+            (8, 4, 4),
+            "ConvTranspose2d",
+            dict(in_channels=8, out_channels=4, kernel_size=4, stride=2, padding=1),
+            (4, 8, 8),
+            516,
+        ),
+        # (7 - 1)*3 - 2*2 + 2 + 2 + 1 = 19; groups 2: (3*4/2 + 1)*6 = 42
+        (
+            (4, 7),
+            "ConvTranspose1d",
+            dict(in_channels=4, out_channels=6, kernel_size=3, stride=3, padding=2, output_padding=2, groups=2),
+            (6, 19),
+            42,
+        ),
         # ResNet's MaxPool2d(3, 2, 1): floor((112 + 2 - 3)/2) + 1 = 56
         ((64, 112, 112), "MaxPool2d", dict(kernel_size=3, stride=2, padding=1), (64, 56, 56), 0),
         # GoogLeNet's MaxPool2d(3, 2, ceil_mode=True): ceil((112 - 3)/2) + 1 = ceil(54.5) + 1 = 56
@@ -304,6 +328,18 @@ BAD = [
     ),
     ("gelu-approximate", [6, 3], "GELU: {approximate: bogus}", ["approximate must be one of 'none', 'tanh'"]),
     (
+        "transpose-output-padding",
+        [4, 5, 5],
+        "ConvTranspose2d: {in_channels: 4, out_channels: 6, kernel_size: 3, stride: 2, output_padding: 2}",
+        ["output_padding (2) must be smaller than either stride (2) or dilation (1)"],
+    ),
+    (
+        "transpose-padding-mode",
+        [4, 5, 5],
+        "ConvTranspose2d: {in_channels: 4, out_channels: 6, kernel_size: 3, padding_mode: reflect}",
+        ["only padding_mode 'zeros' is supported for ConvTranspose2d"],
+    ),
+    (
         "embedding-padding",
         [6],
         "Embedding: {num_embeddings: 10, embedding_dim: 3, padding_idx: 10}",
@@ -357,3 +393,18 @@ def test_readme_example_is_real(cli, tmp_path):
     path = tmp_path / "torch_stem.yaml"
     path.write_text(spec, encoding="utf-8")
     assert cli("summary", str(path)).out == shown
+
+
+def test_formulas_stated_once():
+    """The dialect reads the Keras rules where the arithmetic is the same; its own rules add words."""
+    from calc.dialects.pytorch import normalization as torch_norm
+    from calc.layers import normalization
+
+    assert torch_norm.BATCH_NORM.expr == normalization.AFFINE.expr
+    assert "buffers" in torch_norm.BATCH_NORM.why
+    assert [m.id for m in torch_norm.BATCH_NORM.mistakes] == ["counted_buffers"]
+    spec = {"dialect": "pytorch", "input": [4, 6], "layers": [{"Linear": {"in_features": 6, "out_features": 2}}]}
+    (step,) = calc.from_spec(spec).analyze().records[0].result.param_steps
+    from calc.layers.dense import PARAMS
+
+    assert step.rule is PARAMS
