@@ -16,7 +16,7 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.expressions import make_symbol, parse_expression
-from calc.layers.base import Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
+from calc.layers.base import Condition, Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
 from calc.layers.core import InputLayer
 
 MAX_LAYERS = 100_000
@@ -32,6 +32,8 @@ class LayerRecord:
     layer: Layer
     input_shape: Shape
     result: LayerResult
+    #: Checks left open because their values were symbolic (only when analysed with ``record=True``).
+    conditions: list[Condition] = field(default_factory=list)
 
     @property
     def output_shape(self) -> Shape:
@@ -130,24 +132,37 @@ class Sequential:
             values[known[name]] = _symbol_value(name, value)
         return values
 
-    def analyze(self, overrides: Mapping[str, Any] | None = None) -> Analysis:
-        """Propagate shapes through every layer with the given symbol values."""
+    def analyze(
+        self, overrides: Mapping[str, Any] | None = None, *, free: Iterable[str] = (), record: bool = False
+    ) -> Analysis:
+        """Propagate shapes through every layer with the given symbol values.
+
+        ``free`` names symbols to keep symbolic even where the model gives them a value (a closed
+        form in them); ``record`` keeps, per layer, the checks that symbolic values left open.
+        """
         try:
             values = self.with_values(overrides or {})
+            known = {s.name: s for s in self.symbols}
+            for name in free:
+                if name not in known:
+                    raise CalcError(f"the model has no symbol '{name}' (its symbols: {', '.join(known) or 'none'})")
+                values.pop(known[name], None)
         except CalcError as error:
             raise error.within(source=self.source) from None
-        env = Env(values)
+        env = Env(values, record=record)
         shape = tuple(env.resolve(size) for size in self.input_shape)
         records: list[LayerRecord] = []
         for index, (layer, name) in enumerate(zip(self.layers, self.names), start=1):
             where = f"layer {index} ({name}, {layer.type_name})"
+            start = len(env.conditions or ())
             try:
                 result = layer.build(shape, env)
             except CalcError as error:
                 raise error.within(source=self.source, layer=where) from None
             if not layer.trainable:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)
-            records.append(LayerRecord(index, name, layer.type_name, layer, shape, result))
+            conditions = list((env.conditions or [])[start:])
+            records.append(LayerRecord(index, name, layer.type_name, layer, shape, result, conditions))
             shape = result.output_shape
         return Analysis(self.name, tuple(env.resolve(s) for s in self.input_shape), records, values)
 

@@ -32,6 +32,17 @@ def set_option(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def keep_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="SYMBOLS",
+        help="symbols to keep free, comma-separated (k,f); ARG=NAME or LAYER.ARG=NAME makes a hyper-parameter "
+        "the symbol NAME (kernel_size=k, conv2d.kernel_size=k); ARG=NAME* scales it by NAME (filters=f*)",
+    )
+
+
 def output_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 

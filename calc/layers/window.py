@@ -79,6 +79,7 @@ def window_shape(
                 step.value,
                 f"output {name}",
                 f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
+                env,
             )
         sizes.append(step.value)
         _merge(steps, step, name)
