@@ -169,6 +169,58 @@ def require_numpy() -> Any:
     return numpy
 
 
+class Evaluator:
+    """Quantities and validity of one analysis at many points: one compiled function for both.
+
+    ``arrays`` runs on numpy arrays (a whole chunk of a grid); ``point`` on plain whole numbers, so
+    ``solve`` and ``scaling`` work without numpy too.
+    """
+
+    def __init__(self, analysis: Analysis, exprs: Sequence[sp.Expr], symbols: Sequence[sp.Symbol]):
+        self.conditions = checks(analysis)
+        self.count = len(exprs)
+        self.compiled = compile_expressions(list(exprs) + [c.expr for c in self.conditions], symbols)
+        self.reasons = [text for c in self.conditions for text in c.reasons()]
+
+    def check_range(self, largest: Mapping[sp.Symbol, int]) -> None:
+        self.compiled.check_range(dict(largest))
+
+    def arrays(self, columns: Sequence[Any]) -> tuple[list[Any], Any]:
+        """Each quantity at every point, and per point -1 (valid) or the index of its reason."""
+        import numpy as np
+
+        size = len(columns[0]) if columns else 1
+        with np.errstate(all="ignore"):  # a division by a zero-sized step happens only on invalid rows
+            evaluated = self.compiled(*columns)
+            values = [
+                np.broadcast_to(numerator if _is_one(denominator) else numerator // denominator, (size,))
+                for numerator, denominator in evaluated[: self.count]
+            ]
+            # Later checks first, so that the first failing check (in layer order) is the one that stays.
+            failure = np.full(size, -1, dtype=np.int64)
+            for number in reversed(range(len(self.conditions))):
+                numerator, denominator = evaluated[self.count + number]
+                minimum = self.conditions[number].minimum
+                if _is_one(denominator):
+                    failure = np.where(numerator < minimum, 2 * number, failure)
+                else:
+                    failure = np.where(numerator // denominator < minimum, 2 * number, failure)
+                    failure = np.where(numerator % denominator != 0, 2 * number + 1, failure)
+        return values, failure
+
+    def point(self, values: Sequence[int]) -> tuple[list[int], int]:
+        """The quantities at one point, and -1 (valid) or the index of the reason it is not."""
+        evaluated = self.compiled(*values)
+        results = [numerator // denominator for numerator, denominator in evaluated[: self.count]]
+        for number, condition in enumerate(self.conditions):
+            numerator, denominator = evaluated[self.count + number]
+            if numerator % denominator != 0:
+                return results, 2 * number + 1
+            if numerator // denominator < condition.minimum:
+                return results, 2 * number
+        return results, -1
+
+
 def sweep(
     model: Sequential,
     varied: Sequence[Vary],
@@ -184,50 +236,30 @@ def sweep(
     model, analysis = free_analysis(model, keep, dict(values or {}), free=[v.name for v in varied], record=True)
     try:
         wanted = [quantity(analysis, name) for name in quantity_names]
+        for q in wanted:
+            if q.is_shape:
+                raise CalcError(f"{q.name} is a shape, not a number; sweep output_size or output_height instead")
+        symbols = {s.name: s for s in model.symbols}
+        evaluator = Evaluator(analysis, [q.value for q in wanted], [symbols[v.name] for v in varied])
+        evaluator.check_range({symbols[v.name]: max(v.values) for v in varied})
     except CalcError as error:
         raise error.within(source=model.source) from None
-    for q in wanted:
-        if q.is_shape:
-            raise CalcError(f"{q.name} is a shape, not a number; sweep output_size or output_height instead")
-    conditions = checks(analysis)
-    symbols = {s.name: s for s in model.symbols}
-    order = [symbols[v.name] for v in varied]
-    try:
-        compiled = compile_expressions([q.value for q in wanted] + [c.expr for c in conditions], order)
-    except CalcError as error:
-        raise error.within(source=model.source) from None
-    compiled.check_range({symbols[v.name]: max(v.values) for v in varied})
 
     axes = [np.asarray(v.values, dtype=np.int64) for v in varied]
     shape = tuple(len(a) for a in axes)
     total = int(np.prod(shape))
     columns = [np.empty(total, dtype=np.int64) for _ in varied]
     results = [np.empty(total, dtype=np.int64) for _ in wanted]
-    failure = np.full(total, -1, dtype=np.int64)
-    reasons = [text for c in conditions for text in c.reasons()]
-    with np.errstate(all="ignore"):  # division by a zero-sized step happens only on rows already invalid
-        for start in range(0, total, CHUNK):
-            index = np.arange(start, min(start + CHUNK, total))
-            point = [axis[i] for axis, i in zip(axes, np.unravel_index(index, shape))]
-            for column, value in zip(columns, point):
-                column[index] = value
-            evaluated = compiled(*point)
-            for result, (numerator, denominator) in zip(results, evaluated[: len(wanted)]):
-                # Where a quantity is not whole, some layer's check fails too and the row is invalid.
-                result[index] = numerator if _is_one(denominator) else numerator // denominator
-            # Later checks first, so the first failing check (in layer order) is the one that stays.
-            failed = np.full(len(index), -1, dtype=np.int64)
-            for number in reversed(range(len(conditions))):
-                numerator, denominator = evaluated[len(wanted) + number]
-                if _is_one(denominator):
-                    small, fraction = numerator < conditions[number].minimum, False
-                else:
-                    fraction = numerator % denominator != 0
-                    small = numerator // denominator < conditions[number].minimum
-                failed = np.where(small, 2 * number, failed)
-                failed = np.where(fraction, 2 * number + 1, failed)
-            failure[index] = failed
-    return SweepResult(model.name, list(varied), wanted, columns, results, failure, reasons)
+    failure = np.empty(total, dtype=np.int64)
+    for start in range(0, total, CHUNK):
+        index = np.arange(start, min(start + CHUNK, total))
+        point = [axis[i] for axis, i in zip(axes, np.unravel_index(index, shape))]
+        for column, value in zip(columns, point):
+            column[index] = value
+        values_here, failure[index] = evaluator.arrays(point)
+        for result, value in zip(results, values_here):
+            result[index] = value
+    return SweepResult(model.name, list(varied), wanted, columns, results, failure, evaluator.reasons)
 
 
 def _is_one(value: Any) -> bool:

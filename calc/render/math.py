@@ -70,8 +70,10 @@ def shape_tex(shape: tuple[sp.Expr, ...]) -> str:
     return r"\left(" + ", ".join([r"\mathrm{None}", *(tex(d) for d in shape)]) + r"\right)"
 
 
-def plain(expr: sp.Expr) -> str:
+def plain(expr: sp.Expr | int) -> str:
     """An expression as plain text: grouped digits for whole numbers, sympy syntax otherwise."""
+    if isinstance(expr, int):
+        return group_digits(expr)
     return group_digits(int(expr)) if expr.is_Integer else str(expr)
 
 
