@@ -187,3 +187,40 @@ def test_formula_latex_compiles(cli, tmp_path, keep):
     assert cli("formula", "lenet5", *keep, "--format", "latex", "-o", str(tex)).status == 0
     result = _compile(tex)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+HOSTILE = (
+    "name: 'evil & <script>alert(1)</script> $\\\\ 100% #1 ~ ^ _ { }'\ninput: [8, 8, 3]\nsymbols: {k: 3}\nlayers:\n"
+    "  - Conv2D: {filters: 4, kernel_size: k, name: 'conv_1&\\\\input{/etc/passwd}'}\n"
+    "  - Dense: {units: 2, name: 'x\\\\end{document}'}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["formula", "{spec}", "--format", "latex"],
+        ["scaling", "{spec}", "--in", "k", "--format", "latex"],
+        ["solve", "{spec}", "--target", "total_params<=500", "--for", "k", "--format", "latex"],
+    ],
+    ids=["formula", "scaling", "solve"],
+)
+def test_hostile_names_in_latex(cli, spec_file, tmp_path, args):
+    from tests.test_reports import _compile
+
+    path = spec_file(HOSTILE, ".yml")
+    run = cli(*[path if a == "{spec}" else a for a in args])
+    assert run.status == 0, run.err
+    assert "\\input{/etc/passwd}" not in run.out and run.out.endswith("\\end{document}\n")
+    tex = tmp_path / "out.tex"
+    tex.write_text(run.out, encoding="utf-8")
+    assert _compile(tex).returncode == 0
+
+
+def test_hostile_names_in_markdown(cli, spec_file):
+    path = spec_file(
+        "name: '<script>x</script>'\ninput: [4]\nsymbols: {u: 2}\nlayers:\n  - Dense: {units: u, name: '<b>*x*</b>'}\n"
+    )
+    for args in (["formula"], ["scaling", "--in", "u"], ["solve", "--target", "params<=9", "--for", "u"]):
+        out = cli(args[0], path, *args[1:], "--format", "markdown").out
+        assert "<script>" not in out and "<b>" not in out, args

@@ -245,3 +245,11 @@ def test_json_rows_parse(cli):
     data = json.loads(text)
     assert len(data["rows"]) == 600
     assert sum("invalid" in row for row in data["rows"]) == 2 * 50
+
+
+def test_sweep_a_rewritten_hyper_parameter(cli, spec_file):
+    path = spec_file("input: [16, 16, 1]\nlayers:\n  - Conv2D: {filters: 4, kernel_size: 3}\n  - Flatten: {}\n")
+    rows = _rows(cli("sweep", path, "--keep", "kernel_size=q", "--vary", "q=3,16,17").out)
+    # (9 + 1) 4 = 40; 256 + 1 = 257 -> 1028 at q = 16 (a 1x1 output); q = 17 does not fit
+    assert [r["total_params"] for r in rows] == ["40", "1028", ""]
+    assert rows[2]["invalid"].startswith("layer 1 (conv2d, Conv2D): output height would be 0 or less")
