@@ -113,3 +113,21 @@ def test_symbol_without_value(cli, spec_file):
     assert other.status == 2 and "symbol 'n' has no value; give it one (--set n=...)" in other.err
     sized = cli("scaling", path, "--in", "k", "--set", "k=3", "--set", "n=28", "--format", "json").json()
     assert sized["valid"] == [[1, 28]] and sized["total"]["params"] == 4 * (27 + 1)
+
+
+def test_a_terminal_without_unicode_gets_stand_ins():
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-m", "calc", "scaling", "lenet5", "--in", "k"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"(5 ? 10)" in result.stdout

@@ -55,7 +55,11 @@ def write(text: str, output: str | None) -> None:
     from calc.errors import CalcError
 
     if output is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:  # a terminal that cannot show × or →: a stand-in, not a crash
+            encoding = sys.stdout.encoding or "ascii"
+            sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
         return
     try:
         Path(output).write_text(text, encoding="utf-8")

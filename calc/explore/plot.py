@@ -43,7 +43,7 @@ def plot(result: SweepResult, path: str, logx: bool = False, logy: bool = False)
     if len(result.quantities) > MAX_PANELS:
         raise CalcError(f"a plot shows at most {MAX_PANELS} quantities, got {len(result.quantities)}")
     first, *others = result.varied
-    x_values = np.asarray(first.values)
+    x_values = first.array()
     shape = tuple(len(v.values) for v in result.varied)
     lines = int(np.prod(shape[1:], dtype=np.int64)) if others else 1
     if lines > MAX_LINES:

@@ -35,10 +35,21 @@ _VARY = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,31})=(.+)\Z", re.DOTALL)
 
 @dataclass(frozen=True)
 class Vary:
-    """One varied symbol and its values, in the order given."""
+    """One varied symbol and its values, in the order given (a range stays a ``range`` until used)."""
 
     name: str
-    values: tuple[int, ...]
+    values: tuple[int, ...] | range
+
+    @property
+    def largest(self) -> int:
+        return self.values[-1] if isinstance(self.values, range) else max(self.values)
+
+    def array(self) -> Any:
+        import numpy as np
+
+        if isinstance(self.values, range):
+            return np.arange(self.values.start, self.values.stop, self.values.step, dtype=np.int64)
+        return np.asarray(self.values, dtype=np.int64)
 
 
 def _number(text: str, what: str) -> int:
@@ -70,7 +81,7 @@ def parse_vary(text: str) -> Vary:
         count = (stop - start) // step + 1
         if count > MAX_POINTS:
             raise CalcError(f"--vary {name}: {count:,} values; a sweep has at most {MAX_POINTS:,} points")
-        return Vary(name, tuple(range(start, stop + 1, step)))
+        return Vary(name, range(start, stop + 1, step))
     values = tuple(_number(item, name) for item in spec.split(","))
     return Vary(name, values)
 
@@ -241,11 +252,11 @@ def sweep(
                 raise CalcError(f"{q.name} is a shape, not a number; sweep output_size or output_height instead")
         symbols = {s.name: s for s in model.symbols}
         evaluator = Evaluator(analysis, [q.value for q in wanted], [symbols[v.name] for v in varied])
-        evaluator.check_range({symbols[v.name]: max(v.values) for v in varied})
+        evaluator.check_range({symbols[v.name]: v.largest for v in varied})
     except CalcError as error:
         raise error.within(source=model.source) from None
 
-    axes = [np.asarray(v.values, dtype=np.int64) for v in varied]
+    axes = [v.array() for v in varied]
     shape = tuple(len(a) for a in axes)
     total = int(np.prod(shape))
     columns = [np.empty(total, dtype=np.int64) for _ in varied]
