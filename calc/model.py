@@ -16,7 +16,7 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.expressions import make_symbol, parse_expression
-from calc.layers.base import Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
+from calc.layers.base import Condition, Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
 from calc.layers.core import InputLayer
 
 MAX_LAYERS = 100_000
@@ -49,6 +49,8 @@ class LayerRecord:
     result: LayerResult
     inputs: list[str] = field(default_factory=list)
     call: int = 0
+    #: Checks left open because their values were symbolic (only when analysed with ``record=True``).
+    conditions: list[Condition] = field(default_factory=list)
 
     @property
     def input_shape(self) -> Shape:
@@ -224,13 +226,24 @@ class Model:
             values[known[name]] = _symbol_value(name, value)
         return values
 
-    def analyze(self, overrides: Mapping[str, Any] | None = None) -> Analysis:
-        """Propagate shapes through every layer with the given symbol values."""
+    def analyze(
+        self, overrides: Mapping[str, Any] | None = None, *, free: Iterable[str] = (), record: bool = False
+    ) -> Analysis:
+        """Propagate shapes through every layer with the given symbol values.
+
+        ``free`` names symbols to keep symbolic even where the model gives them a value (a closed
+        form in them); ``record`` keeps, per layer, the checks that symbolic values left open.
+        """
         try:
             values = self.with_values(overrides or {})
+            known = {s.name: s for s in self.symbols}
+            for name in free:
+                if name not in known:
+                    raise CalcError(f"the model has no symbol '{name}' (its symbols: {', '.join(known) or 'none'})")
+                values.pop(known[name], None)
         except CalcError as error:
             raise error.within(source=self.source) from None
-        env = Env(values)
+        env = Env(values, record=record)
         if any(shape is None for shape in self.inputs.values()):
             raise CalcError("the model has no input shape of its own", source=self.source)
         shapes = {name: tuple(env.resolve(size) for size in shape) for name, shape in self.inputs.items()}
@@ -249,12 +262,14 @@ class Model:
         for node in self.nodes:
             where = f"layer {len(records) + 1} ({node.name}, {node.layer.type_name})"
             shapes = [tensors[ref if "[" in ref else f"{ref}[0]"] for ref in node.inputs]
+            start = len(env.conditions or ())
             try:
                 result = node.layer.build_many(shapes, env)
             except CalcError as error:
                 raise error.within(source=self.source, layer=where) from None
             if not node.layer.trainable:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)
+            conditions = list((env.conditions or [])[start:])
             records.append(
                 LayerRecord(
                     len(records) + 1,
@@ -265,6 +280,7 @@ class Model:
                     result,
                     list(node.inputs),
                     node.call,
+                    conditions,
                 )
             )
             tensors[f"{node.name}[{node.call}]"] = result.output_shape

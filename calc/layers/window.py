@@ -11,6 +11,7 @@ the right padding (at n + p or beyond):
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,13 +62,21 @@ UNPADDED_WHY = (
 PADDING_WORDS = ("valid", "same")
 
 
+# Padding words of other frameworks or ranks: refused by name rather than read as a symbol.
+OTHER_PADDING_WORDS = ("full", "causal", "reflect", "replicate", "circular", "zeros", "symmetric", "constant")
+
+
 def parse_padding(value: Any, rank: int, *, causal: bool = False) -> str | tuple[sp.Expr, ...]:
-    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis (int or tuple)."""
+    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis: a number, a symbol such
+    as ``p`` or an expression, or a tuple of them (PyTorch's integer padding)."""
     words = (*PADDING_WORDS, "causal") if causal else PADDING_WORDS
     if isinstance(value, str) and value.lower() in words:
         return value.lower()
     if isinstance(value, str) and value.isalpha():
-        raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}")
+        near = difflib.get_close_matches(value.lower(), words, n=1)
+        if near or value.lower() in OTHER_PADDING_WORDS:
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}{hint}")
     return to_tuple(value, rank, "padding")
 
 
@@ -109,6 +118,7 @@ def window_shape(
                 step.value,
                 f"output {name}",
                 f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
+                env,
             )
         sizes.append(step.value)
         merge_step(steps, step, name)
