@@ -166,13 +166,32 @@ def test_cross_attention_in_a_graph():
 
 
 def test_ceil_mode_rule_is_one_formula():
-    """The rule is a Piecewise over the rounded-up count; numbers pick a branch."""
+    """min(rounded-up count, starts below n + p); numbers pick which one binds."""
     n, k, p, s, d = window.n, window.k, window.p, window.s, window.d
     rule = window.CEIL_MODE.expr
-    assert isinstance(rule, sp.Piecewise)
-    # n=5, k=2, p=1, s=2: ceil(5/2) + 1 = 4, dropped -> 3; n=6: ceil(6/2) + 1 = 4, (4-1)*2 = 6 < 7, kept
+    assert isinstance(rule, sp.Min)
+    # n=5, k=2, p=1, s=2: ceil(5/2) + 1 = 4, but only ceil(6/2) = 3 starts lie below 6 -> 3
+    # n=6: ceil(6/2) + 1 = 4 and ceil(7/2) = 4 starts -> 4 (kept)
     assert rule.xreplace({n: 5, k: 2, p: 1, s: 2, d: 1}) == 3
     assert rule.xreplace({n: 6, k: 2, p: 1, s: 2, d: 1}) == 4
+
+
+def test_ceil_mode_agrees_with_pytorchs_drop_rule():
+    """PyTorch's code: m = ceil((n + 2p - d(k-1) - 1)/s) + 1, minus one if (m - 1)s >= n + p. Within
+    PyTorch's limit p <= k/2, the min form gives the same count everywhere on a grid."""
+    n, k, p, s, d = window.n, window.k, window.p, window.s, window.d
+    for size in range(1, 12):
+        for kernel in range(1, 6):
+            for pad in range(kernel // 2 + 1):
+                for stride in range(1, 5):
+                    for dilation in (1, 2, 3):
+                        numerator = size + 2 * pad - dilation * (kernel - 1) - 1
+                        if numerator < 0:
+                            continue
+                        m = -(-numerator // stride) + 1
+                        torch_rule = m - 1 if (m - 1) * stride >= size + pad else m
+                        values = {n: size, k: kernel, p: pad, s: stride, d: dilation}
+                        assert window.CEIL_MODE.expr.xreplace(values) == torch_rule, values
 
 
 def test_symbols_stay_symbolic():
@@ -227,7 +246,7 @@ def test_derivation_says_where_pytorch_differs(cli, spec_file):
     assert result.status == 0, result.err
     text = result.out
     assert "channels-first" in text
-    assert "drops it" in text  # the window that would start in the right padding
+    assert "would start in the right padding" in text and "is dropped" in text
     assert "buffers, not parameters" in text and "non-trainable" in text
     assert "two bias vectors" in text
     assert "in\\_proj\\_weight" in text

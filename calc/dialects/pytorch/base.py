@@ -27,6 +27,9 @@ class TorchLayer(Layer):
     """
 
     neutral: ClassVar[frozenset[str]] = DEVICE_OPTIONS
+    #: Where the channels are, for tools that name axes (explore's output_height, ...): PyTorch's image
+    #: layers are channels-first; Linear, Embedding, recurrent and attention layers keep features last.
+    data_format: ClassVar[str] = "channels_last"
 
     def __init__(self, name: str | None = None, **options: Any):
         unknown = sorted(set(options) - self.neutral)

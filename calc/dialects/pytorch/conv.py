@@ -29,6 +29,8 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 class ConvNd(TorchLayer):
     """A convolution over ``rank`` spatial axes, input (C_in, *spatial)."""
 
+    data_format = "channels_first"
+
     rank: ClassVar[int]
 
     def __init__(
@@ -136,6 +138,8 @@ TRANSPOSED_PARAMS_WHY = (
 
 class ConvTransposeNd(TorchLayer):
     """A transposed convolution over ``rank`` spatial axes, input (C_in, *spatial)."""
+
+    data_format = "channels_first"
 
     rank: ClassVar[int]
 

@@ -49,6 +49,8 @@ LAYER_NORM_NO_AFFINE_WHY = "Without elementwise_affine there is no learned weigh
 class BatchNormNd(TorchLayer):
     """Batch normalization over the channel axis (axis 1 in PyTorch's count, the first one here)."""
 
+    data_format = "channels_first"
+
     neutral = TorchLayer.neutral | {"eps", "momentum"}
     ranks: ClassVar[tuple[int, int]]
 
