@@ -234,3 +234,28 @@ def test_sweep_a_rewritten_hyper_parameter(cli, spec_file):
     # (9 + 1) 4 = 40; 256 + 1 = 257 -> 1028 at q = 16 (a 1x1 output); q = 17 does not fit
     assert [r["total_params"] for r in rows] == ["40", "1028", ""]
     assert rows[2]["invalid"].startswith("layer 1 (conv2d, Conv2D): output height would be 0 or less")
+
+
+CEIL_MODE = """\
+dialect: pytorch
+input: [3, n, n]
+layers:
+  - Conv2d: {in_channels: 3, out_channels: f, kernel_size: k}
+  - MaxPool2d: {kernel_size: 3, stride: 2, ceil_mode: true}
+  - ConvTranspose2d: {in_channels: f, out_channels: 4, kernel_size: 3, stride: 2}
+  - Flatten: {}
+"""
+
+
+def test_minimum_and_maximum_sweep_exactly(spec_file):
+    """ceil_mode is a minimum of two counts; every grid row agrees with building the model."""
+    model = load(spec_file(CEIL_MODE))
+    grid = {"n": tuple(range(5, 15)), "k": (1, 2, 3), "f": (1, 4)}
+    varied = [parse_vary(f"{name}={','.join(map(str, values))}") for name, values in grid.items()]
+    rows = sweep(model, varied, ["total_params", "max_pool2d.output_size", "flatten.output_size"]).rows()
+    for row, point in zip(rows, itertools.product(*grid.values())):
+        values = dict(zip(grid, point))
+        analysis = model.analyze(values)
+        assert row["max_pool2d.output_size"] == analysis.layer("max_pool2d").output_shape[1]
+        assert row["flatten.output_size"] == analysis.layer("flatten").output_shape[0]
+        assert row["total_params"] == analysis.total_params

@@ -1,9 +1,9 @@
 """Evaluating calc's expressions at many points at once, exactly, in whole-number arithmetic.
 
 Each expression becomes a numerator and a denominator of whole-number arithmetic only: ``+``, ``*``,
-``**`` with a whole exponent, and floor division for floors (``floor(p/q)`` is ``p // q``; a ceiling
-is ``-((-p) // q)``). ``lambdify`` turns those trees into one Python function (common parts computed
-once) that numpy runs on whole arrays, or that plain Python runs on single numbers. No float ever
+``**`` with a whole exponent, minimum and maximum, and floor division for floors (``floor(p/q)`` is
+``p // q``; a ceiling is ``-((-p) // q)``). ``lambdify`` turns those trees into one Python function
+(common parts computed once) that numpy runs on whole arrays, or that plain Python runs on single numbers. No float ever
 enters, so 62958 is 62958 and a floor never rounds the wrong way.
 
 Safety: the code ``lambdify`` writes holds only the names of model symbols (validated identifiers,
@@ -47,6 +47,21 @@ class _WholeNumberPrinter(PythonCodePrinter):
     def _print_CeilDiv(self, expr: CeilDiv) -> str:
         return f"(-((-({self._print(expr.args[0])})) // ({self._print(expr.args[1])})))"
 
+    def _print_Min(self, expr: sp.Min) -> str:
+        return self._pairwise(expr.args, "<=")
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return self._pairwise(expr.args, ">=")
+
+    def _pairwise(self, args: Sequence[sp.Expr], keep: str) -> str:
+        """min/max with operators only, so ints and int64 arrays take the same code: a*(a<=b) + b*(a>b)."""
+        first = self._print(args[0])
+        if len(args) == 1:
+            return first
+        rest = self._pairwise(args[1:], keep)
+        other = {"<=": ">", ">=": "<"}[keep]
+        return f"(({first}) * (({first}) {keep} ({rest})) + ({rest}) * (({first}) {other} ({rest})))"
+
     def _print_Rational(self, expr: sp.Rational) -> str:  # never reached: fractions are split off first
         raise CalcError(f"internal: a fraction ({expr}) reached whole-number code")
 
@@ -66,6 +81,11 @@ def _whole(expr: sp.Expr) -> sp.Expr:
         return kind(_whole(numerator), _whole(denominator))
     if expr.is_Add or expr.is_Mul:
         return expr.func(*(_whole(arg) for arg in expr.args), evaluate=False)
+    if isinstance(expr, sp.Min | sp.Max):  # PyTorch's ceil_mode, Keras's transposed 'valid' padding
+        forms = [sp.fraction(sp.together(arg)) for arg in expr.args]
+        if any(not (q.is_Integer and q == 1) for _, q in forms):
+            raise CalcError(f"cannot evaluate {expr} on a grid (a minimum or maximum of fractions)")
+        return expr.func(*(_whole(p) for p, _ in forms), evaluate=False)
     if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
         return sp.Pow(_whole(expr.base), expr.exp, evaluate=False)
     raise CalcError(f"cannot evaluate {expr} on a grid (only whole-number arithmetic and floors are supported)")
@@ -93,6 +113,8 @@ def largest_step(expr: sp.Expr, largest: dict[sp.Symbol, int]) -> int:
                 value *= max(1, bound(arg))
         elif node.is_Pow:
             value = max(1, bound(node.base)) ** int(node.exp)
+        elif isinstance(node, sp.Min | sp.Max):
+            value = max(bound(arg) for arg in node.args)
         else:
             raise CalcError(f"cannot bound {node}")
         peak = max(peak, value)
