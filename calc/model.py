@@ -8,6 +8,7 @@ arithmetic of its own layer, never by re-deriving the history.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,6 +175,20 @@ class Model:
     @property
     def layers(self) -> list[Layer]:
         return [node.layer for node in self.nodes if node.call == 0]
+
+    def with_layers(self, layers: Sequence[Layer], symbols: Mapping[str, Any]) -> Model:
+        """A copy with the layers (in ``self.layers`` order) replaced and the symbols declared anew.
+
+        The graph, its inputs and outputs, the dialect and the shared calls stay as they were: a shared
+        layer's later calls take the replacement too.
+        """
+        swap = {id(old): new for old, new in zip(self.layers, layers)}
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.nodes = [dataclasses.replace(node, layer=swap.get(id(node.layer), node.layer)) for node in self.nodes]
+        copy.values = {make_symbol(k): _symbol_value(k, v) for k, v in symbols.items() if v is not None}
+        copy.declared = {make_symbol(k) for k in symbols}
+        return copy
 
     @property
     def names(self) -> list[str]:

@@ -224,3 +224,19 @@ def test_hostile_names_in_markdown(cli, spec_file):
     for args in (["formula"], ["scaling", "--in", "u"], ["solve", "--target", "params<=9", "--for", "u"]):
         out = cli(args[0], path, *args[1:], "--format", "markdown").out
         assert "<script>" not in out and "<b>" not in out, args
+
+
+def test_keep_on_graphs_and_pytorch_keeps_the_model(cli, spec_file):
+    """--keep rebuilds layers in place: a graph stays a graph, a PyTorch model stays channels-first."""
+    torch_spec = spec_file(
+        "dialect: pytorch\ninput: [3, 32, 32]\nlayers:\n"
+        "  - Conv2d: {in_channels: 3, out_channels: 8, kernel_size: 5, padding: 1}\n"
+    )
+    # (5*5*3 + 1) * f = 76 f
+    assert cli("formula", torch_spec, "--keep", "out_channels=f").out.strip() == "total_params = 76*f"
+    graph = spec_file(
+        "inputs: {a: [8]}\nlayers:\n  - Dense: {units: 4, name: shared}\n  - shared: {inputs: [a]}\n"
+        "  - Add: {inputs: [shared, 'shared[1]']}\n"
+    )
+    # one shared Dense counted once: 8 u + u
+    assert cli("formula", graph, "--keep", "units=u").out.strip() == "total_params = 9*u"

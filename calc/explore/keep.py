@@ -22,7 +22,10 @@ from calc.layers.base import suggest, to_expr
 from calc.model import Sequential
 
 #: Hyper-parameters that are sizes or counts, and so can become symbols.
-REWRITABLE = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "pool_size", "units")
+REWRITABLE = (
+    *("filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "pool_size", "units"),
+    *("out_channels", "stride", "dilation", "out_features"),  # the PyTorch dialect's names
+)
 MAX_ITEMS = 32
 _ITEM = re.compile(
     r"(?:(?P<layer>[A-Za-z0-9_][A-Za-z0-9_\-]{0,63})\.)?(?P<argument>[a-z_]{1,32})=(?P<symbol>[A-Za-z][A-Za-z0-9_]{0,31})(?P<scale>\*)?\Z"
@@ -122,7 +125,7 @@ def apply_rewrites(model: Sequential, rewrites: Sequence[Rewrite]) -> Sequential
         resolved = {value.xreplace(model.values) for value in olds}
         only = resolved.pop() if len(resolved) == 1 else None
         declared[name] = only if only is not None and only.is_Integer and only > 0 else None
-    return Sequential(layers, input=model.input_shape, name=model.name, symbols=declared, source=model.source)
+    return model.with_layers(layers, declared)
 
 
 def _targets(model: Sequential, rewrite: Rewrite) -> list[int]:

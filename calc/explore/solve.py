@@ -28,7 +28,10 @@ from calc.render.math import group_digits, sympy_text
 
 MAX_RANGE_WITH_NUMPY = 1_000_000
 MAX_RANGE_WITHOUT_NUMPY = 100_000
-DEFAULT_RANGES = {"padding": (0, 100), "strides": (1, 100), "kernel_size": (1, 100), "dilation_rate": (1, 100)}
+DEFAULT_RANGES = {
+    **{"padding": (0, 100), "strides": (1, 100), "kernel_size": (1, 100), "dilation_rate": (1, 100)},
+    **{"stride": (1, 100), "dilation": (1, 100)},  # the PyTorch dialect's names
+}
 DEFAULT_RANGE = (1, 10_000)
 MAX_SHOWN = 100
 MAX_SMOOTH_DEGREE = 4
@@ -137,7 +140,7 @@ def _rebuilt(model: Sequential, index: int, argument: str, value: object) -> Seq
     layers = list(model.layers)
     layers[index] = layers[index].rebuilt(**{argument: value})
     declared = {s.name: model.values.get(s) for s in model.declared}
-    return Sequential(layers, input=model.input_shape, name=model.name, symbols=declared, source=model.source)
+    return model.with_layers(layers, declared)
 
 
 def solve(
