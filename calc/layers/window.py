@@ -4,10 +4,17 @@ Explicit padding p (PyTorch's integer padding; Keras ``valid`` is p = 0):
     n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1
 Keras ``same`` (and ``causal`` for Conv1D) pads so that only the stride shrinks the axis:
     n_out = ceil(n / s)
+PyTorch pooling with ``ceil_mode`` rounds the count up, then drops a last window that would start in
+the right padding (at n + p or beyond). Window starts lie s apart from the padded edge, and only
+ceil((n + p)/s) of them fall below n + p, so the rule is a minimum of two counts:
+    n_out = min(ceil((n + 2p - d(k - 1) - 1) / s) + 1, ceil((n + p) / s))
+(PyTorch's own code subtracts one when (m - 1)s >= n + p for the rounded-up m; with its limit
+p <= k/2 at most one window is ever dropped, so the two agree.)
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +39,27 @@ SAME_PADDING = Rule(
     "so only the stride shrinks the axis: n/s, rounded up.",
 )
 
+ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
+STARTS = sp.ceiling((n + p) / s)
+CEIL_MODE = Rule(
+    lhs="n_{out}",
+    expr=sp.Min(ROUNDED_UP, STARTS),
+    why="With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past "
+    "the end of the padded input still counts; but every window must start inside the input or its left "
+    "padding, below position n + p, where only (n + p)/s starts, rounded up, fall. Keras has no "
+    "ceil_mode: its pooling always rounds down.",
+)
+CEIL_MODE_KEPT_WHY = (
+    "With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past the "
+    "end of the padded input still counts; here every window starts inside the input or its left padding. "
+    "(Keras has no ceil_mode: its pooling always rounds down.)"
+)
+CEIL_MODE_DROPPED_WHY = (
+    "With ceil_mode PyTorch rounds the count of window positions up, but a last window that would start "
+    "in the right padding (at position n + p or beyond) is dropped: the windows start s apart, so only "
+    "(n + p)/s of them, rounded up, start in time. (Keras has no ceil_mode: its pooling always rounds down.)"
+)
+
 UNPADDED_WHY = (
     "Without padding, a window of k positions fits (n - k)/s + 1 times when it moves s positions "
     "at a time, counting only whole windows."
@@ -39,13 +67,21 @@ UNPADDED_WHY = (
 PADDING_WORDS = ("valid", "same")
 
 
+# Padding words of other frameworks or ranks: refused by name rather than read as a symbol.
+OTHER_PADDING_WORDS = ("full", "causal", "reflect", "replicate", "circular", "zeros", "symmetric", "constant")
+
+
 def parse_padding(value: Any, rank: int, *, causal: bool = False) -> str | tuple[sp.Expr, ...]:
-    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis (int or tuple)."""
+    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis: a number, a symbol such
+    as ``p`` or an expression, or a tuple of them (PyTorch's integer padding)."""
     words = (*PADDING_WORDS, "causal") if causal else PADDING_WORDS
     if isinstance(value, str) and value.lower() in words:
         return value.lower()
     if isinstance(value, str) and value.isalpha():
-        raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}")
+        near = difflib.get_close_matches(value.lower(), words, n=1)
+        if near or value.lower() in OTHER_PADDING_WORDS:
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}{hint}")
     return to_tuple(value, rank, "padding")
 
 
@@ -57,8 +93,12 @@ def window_shape(
     dilation: Sequence[sp.Expr],
     env: Env,
     window: str,
+    ceil_mode: bool = False,
 ) -> tuple[list[sp.Expr], list[Step]]:
-    """Output sizes along the spatial axes, and one derivation step per distinct axis."""
+    """Output sizes along the spatial axes, and one derivation step per distinct axis.
+
+    ``ceil_mode`` (PyTorch pooling, explicit padding only) rounds up instead of down.
+    """
     names = AXIS_NAMES[len(spatial)]
     sizes: list[sp.Expr] = []
     steps: list[Step] = []
@@ -68,30 +108,50 @@ def window_shape(
         ss = env.positive(strides[axis], "strides")
         dd = env.positive(dilation[axis], "dilation_rate")
         if padding in ("same", "causal"):
-            step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=_neutral(s=ss))
+            step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=neutral(s=ss))
         else:
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
-            fixed = _neutral(p=pp, s=ss, d=dd)
-            why = UNPADDED_WHY if p in fixed and d in fixed else None
-            step = apply(EXPLICIT_PADDING, "", {n: size, k: kk, p: pp, s: ss, d: dd}, fixed=fixed, why=why)
+            fixed = neutral(p=pp, s=ss, d=dd)
+            bindings = {n: size, k: kk, p: pp, s: ss, d: dd}
+            if ceil_mode:
+                step = _ceil_mode_step(bindings, fixed)
+            else:
+                why = UNPADDED_WHY if p in fixed and d in fixed else None
+                step = apply(EXPLICIT_PADDING, "", bindings, fixed=fixed, why=why)
             span = dd * (kk - 1) + 1
             check_output_size(
                 step.value,
                 f"output {name}",
                 f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
+                env,
             )
         sizes.append(step.value)
-        _merge(steps, step, name)
+        merge_step(steps, step, name)
     return sizes, steps
 
 
-def _neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+def _ceil_mode_step(bindings: dict[sp.Symbol, sp.Expr], fixed: dict[sp.Symbol, sp.Expr]) -> Step:
+    """The ceil_mode rule; where this layer's numbers decide which count is the smaller, the step shows
+    that one (as ``fixed`` shows only the terms that apply): the rounded-up count, or the starts."""
+    step = apply(CEIL_MODE, "", bindings, fixed=fixed)
+    rounded, starts = ROUNDED_UP.xreplace(fixed), STARTS.xreplace(fixed)
+    difference = (rounded - starts).xreplace(step.bindings)
+    if difference.is_number:
+        dropped = difference > 0
+        branch = starts if dropped else rounded
+        step.formula = branch
+        step.bindings = {sym: val for sym, val in step.bindings.items() if sym in branch.free_symbols}
+        step.why = CEIL_MODE_DROPPED_WHY if dropped else CEIL_MODE_KEPT_WHY
+    return step
+
+
+def neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
     """Settings at their do-nothing value (padding 0, stride 1, dilation 1) go into the formula."""
     symbols = {"p": (p, 0), "s": (s, 1), "d": (d, 1)}
     return {symbols[key][0]: value for key, value in values.items() if value == symbols[key][1]}
 
 
-def _merge(steps: list[Step], step: Step, axis: str) -> None:
+def merge_step(steps: list[Step], step: Step, axis: str) -> None:
     """Axes with the same arithmetic share one step ('Output height and width')."""
     for previous in steps:
         if previous.formula == step.formula and previous.bindings == step.bindings:

@@ -37,6 +37,7 @@ _LATEX_SPECIALS = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
     "×": r"\(\times\)",
+    "→": r"\(\rightarrow\)",
     "–": "--",
     "—": "---",
     "'": "'",
