@@ -13,6 +13,7 @@ import pytest
 
 import calc
 from calc.importers import spec_from_source
+from tests.conftest import ROOT
 
 SEED = """\
 from tensorflow.keras import Sequential
@@ -244,3 +245,14 @@ def test_positional_arguments_follow_keras_signatures():
         "strides": 2,
         "padding": "same",
     }
+
+
+def test_readme_shows_the_seed_snippet_and_its_real_summary(cli, tmp_path):
+    """The README's lenet.py is the seed's code verbatim, and the table under it is what calc prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Keras models:", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("$ calc summary lenet.py\n", 1)[1].split("```", 1)[0]
+    assert code == SEED
+    (tmp_path / "lenet.py").write_text(code)
+    assert cli("summary", str(tmp_path / "lenet.py")).out == shown

@@ -111,88 +111,32 @@ class _Reader:
 
     def functional(self, config: Mapping[str, Any], top: bool, path: str) -> dict:
         name = _model_name(config, "functional")
-        items = _layer_list(config, name)
-        headers = [_header(item, index) for index, item in enumerate(items)]
-        names = [_name(c, item, index) for index, (item, (_, c)) in enumerate(zip(items, headers))]
-        position = {}
-        for index, layer_name in enumerate(names):
-            if layer_name in position:
-                raise CalcError(f"the model '{name}' has two layers named '{layer_name}'")
-            position[layer_name] = index
-        classes = {layer_name: cls for layer_name, (cls, _) in zip(names, headers)}
+        graph = _Graph(name, _layer_list(config, name), top)
         inputs = [ref[0] for ref in _tensor_list(config.get("input_layers"), "input_layers")]
         for input_name in inputs:
-            if classes.get(input_name) != "InputLayer":
+            if graph.classes.get(input_name) != "InputLayer":
                 raise CalcError(f"the model's input '{input_name}' is not an InputLayer of the model")
         if not top and len(inputs) != 1:
             raise CalcError(f"the nested model '{name}' has {len(inputs)} inputs; calc nests models with one input")
-
-        def ref_of(history: list, reader: str) -> tuple[str, tuple[str, int] | None]:
-            origin, call, output = history
-            if origin not in position:
-                raise CalcError(f"layer '{reader}' reads '{origin}', which is not a layer of the model '{name}'")
-            if output != 0:
-                raise CalcError(f"layer '{reader}' reads output {output} of '{origin}'; calc models one output each")
-            if classes[origin] == "InputLayer":
-                return (BLOCK_INPUT if not top else origin), None
-            return reference(origin, call), (origin, call)
-
-        # One call per inbound node; each depends on the calls it reads and on the layer's previous call.
-        calls: dict[tuple[str, int], tuple[list[str], set[tuple[str, int]]]] = {}
-        for layer_name, (cls, _), item in zip(names, headers, items):
-            if cls == "InputLayer":
-                continue
-            nodes = item.get("inbound_nodes") or []
-            if not isinstance(nodes, list):
-                raise CalcError(f"layer '{layer_name}': 'inbound_nodes' must be a list")
-            for call, node in enumerate(nodes):
-                refs, needs = [], set()
-                for history in _histories(node, layer_name):
-                    ref, need = ref_of(history, layer_name)
-                    refs.append(ref)
-                    if need is not None:
-                        needs.add(need)
-                if not refs:
-                    raise CalcError(f"layer '{layer_name}' has a call that reads no tensor")
-                if call > 0:
-                    needs.add((layer_name, call - 1))
-                calls[(layer_name, call)] = (refs, needs)
-        for key, (_, needs) in calls.items():
-            for need in needs:
-                if need not in calls:
-                    raise CalcError(f"layer '{key[0]}' reads call {need[1]} of '{need[0]}', which the model lacks")
-
+        calls = graph.calls()
+        order = _topological(calls, graph.position, name)
         entries = []
-        order = _topological(calls, position, name)
         for layer_name, call in order:
             refs = calls[(layer_name, call)][0]
             if call > 0:
                 entries.append(call_entry(layer_name, refs))
                 continue
-            index = position[layer_name]
-            entry = self.entry(items[index], index, path)
-            ((key, arguments),) = entry.items()
+            index = graph.position[layer_name]
+            ((key, arguments),) = self.entry(graph.items[index], index, path).items()
             entries.append({key: {**arguments, "inputs": refs}})
         if not entries:
             raise CalcError(f"the model '{name}' has no layers")
-
-        outputs = []
-        for origin, call, output in _tensor_list(config.get("output_layers"), "output_layers"):
-            if origin not in position:
-                raise CalcError(f"the model's output '{origin}' is not a layer of the model")
-            if output != 0:
-                raise CalcError(f"the model's output is output {output} of '{origin}'; calc models one per layer")
-            if classes[origin] == "Functional":  # a nested graph's first node is its own; calls count from 1
-                call -= 1
-            outputs.append(origin if classes[origin] == "InputLayer" else reference(origin, call))
+        outputs = graph.outputs(config.get("output_layers"))
         if not top:
             if outputs != [reference(*order[-1])]:
                 raise CalcError(f"the nested model '{name}' must have one output, its last layer's")
             return {"name": name, "layers": entries}
-        shapes = {}
-        for input_name in inputs:
-            _, layer_config = headers[position[input_name]]
-            shapes[input_name] = _input_shape(layer_config, input_name)
+        shapes = {n: _input_shape(graph.headers[graph.position[n]][1], n) for n in inputs}
         return {"name": name, "inputs": shapes, "layers": entries, "outputs": outputs}
 
     # -- One layer --------------------------------------------------------------------------
@@ -210,6 +154,72 @@ class _Reader:
             return layer_entry(cls, name, {})
         self.layers.append((where, cls))
         return layer_entry(cls, name, _arguments(config, where))
+
+
+class _Graph:
+    """A functional config's layers by name, and the calls their inbound nodes make."""
+
+    def __init__(self, model: str, items: list, top: bool):
+        self.model, self.items, self.top = model, items, top
+        self.headers = [_header(item, index) for index, item in enumerate(items)]
+        self.names = [_name(config, item, index) for index, (item, (_, config)) in enumerate(zip(items, self.headers))]
+        self.position: dict[str, int] = {}
+        for index, layer_name in enumerate(self.names):
+            if layer_name in self.position:
+                raise CalcError(f"the model '{model}' has two layers named '{layer_name}'")
+            self.position[layer_name] = index
+        self.classes = {layer_name: cls for layer_name, (cls, _) in zip(self.names, self.headers)}
+
+    def calls(self) -> dict[tuple[str, int], tuple[list[str], set[tuple[str, int]]]]:
+        """(layer, call) -> (the spec references it reads, the calls it needs before it)."""
+        calls: dict[tuple[str, int], tuple[list[str], set[tuple[str, int]]]] = {}
+        for layer_name, (cls, _), item in zip(self.names, self.headers, self.items):
+            nodes = item.get("inbound_nodes") or []
+            if cls == "InputLayer":
+                continue
+            if not isinstance(nodes, list):
+                raise CalcError(f"layer '{layer_name}': 'inbound_nodes' must be a list")
+            for call, node in enumerate(nodes):
+                refs, needs = [], set()
+                for history in _histories(node, layer_name):
+                    ref, need = self.reference(history, layer_name)
+                    refs.append(ref)
+                    needs |= {need} if need else set()
+                if not refs:
+                    raise CalcError(f"layer '{layer_name}' has a call that reads no tensor")
+                if call > 0:  # a layer's calls keep their order
+                    needs.add((layer_name, call - 1))
+                calls[(layer_name, call)] = (refs, needs)
+        for key, (_, needs) in calls.items():
+            for need in needs:
+                if need not in calls:
+                    raise CalcError(f"layer '{key[0]}' reads call {need[1]} of '{need[0]}', which the model lacks")
+        return calls
+
+    def reference(self, history: list, reader: str) -> tuple[str, tuple[str, int] | None]:
+        """The spec's name for a tensor [layer, call, output], and the call that makes it (None for an input)."""
+        origin, call, output = history
+        if origin not in self.position:
+            raise CalcError(f"layer '{reader}' reads '{origin}', which is not a layer of the model '{self.model}'")
+        if output != 0:
+            raise CalcError(f"layer '{reader}' reads output {output} of '{origin}'; calc models one output each")
+        if self.classes[origin] == "InputLayer":
+            return (origin if self.top else BLOCK_INPUT), None
+        return reference(origin, call), (origin, call)
+
+    def outputs(self, value: Any) -> list[str]:
+        outputs = []
+        for origin, call, output in _tensor_list(value, "output_layers"):
+            if origin not in self.position:
+                raise CalcError(f"the model's output '{origin}' is not a layer of the model")
+            if output != 0:
+                raise CalcError(f"the model's output is output {output} of '{origin}'; calc models one per layer")
+            if self.classes[origin] == "Functional":  # a nested graph's node 0 is its own: its calls count from 1
+                call -= 1
+            if call < 0:
+                raise CalcError(f"the model's output names a call of '{origin}' that does not exist")
+            outputs.append(origin if self.classes[origin] == "InputLayer" else reference(origin, call))
+        return outputs
 
 
 def _topological(
