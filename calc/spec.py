@@ -44,15 +44,14 @@ STDIN = "-"
 def load(model: str | Path) -> Model:
     """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name."""
     if model == STDIN:
-        return from_text(_read_stdin(), source="<stdin>")
+        data = _read_stdin()
+        if importers.is_zip(data):
+            return _from_archive(data, "<stdin>")
+        return from_text(_decode(data, "<stdin>"), source="<stdin>")
     path = Path(model)
     if path.is_file():
         if importers.is_archive(path):
-            try:
-                data = importers.spec_from_archive(path)
-            except CalcError as error:
-                raise error.within(source=str(path)) from None
-            return from_spec(data, source=str(path))
+            return _from_archive(path, str(path))
         return from_text(_read(path), source=str(path), suffix=path.suffix.lower())
     if isinstance(model, str):
         text = zoo_text(model)
@@ -75,11 +74,20 @@ def _read(path: Path) -> str:
     return _decode(data, str(path))
 
 
-def _read_stdin() -> str:
+def _from_archive(archive: Path | bytes, source: str) -> Model:
+    try:
+        data = importers.spec_from_archive(archive)
+    except CalcError as error:
+        raise error.within(source=source) from None
+    return from_spec(data, source=source)
+
+
+def _read_stdin() -> bytes:
+    """Standard input as bytes (a spec, Keras JSON or source, or a .keras archive), capped like a file."""
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise CalcError(f"standard input is too large (more than {MAX_FILE_BYTES:,} bytes)", source="<stdin>")
-    return _decode(data, "<stdin>")
+    return data
 
 
 def _decode(data: bytes, source: str) -> str:

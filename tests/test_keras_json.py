@@ -6,7 +6,9 @@ inbound nodes and ``batch_input_shape``, read here from hand-written files with 
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,12 @@ def test_from_keras_reads_a_live_model():
 def test_from_keras_refuses_other_objects():
     with pytest.raises(calc.CalcError, match="expected a Keras model"):
         calc.from_keras(object())
+
+
+@pytest.mark.parametrize("name", ["lenet5.json", "lenet5.keras", "lenet5.py"])
+def test_standard_input_takes_every_form(cli, monkeypatch, name):
+    data = (FIXTURES / "keras_import" / name).read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    run = cli("summary", "-", "--format", "json")
+    assert run.status == 0, run.err
+    assert run.json()["total_params"] == 62958

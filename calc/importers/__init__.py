@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from calc.errors import CalcError
-from calc.importers.keras_archive import is_archive, read_config
+from calc.importers.keras_archive import is_archive, is_zip, read_config
 from calc.importers.keras_json import is_keras_model, spec_from_keras
 from calc.importers.keras_source import spec_from_source
 
@@ -33,9 +33,9 @@ def is_python(text: str, suffix: str) -> bool:
     return PYTHON_LINE.search(text) is not None
 
 
-def spec_from_archive(path: Path) -> dict:
-    """The spec of the model in a .keras archive."""
-    data = read_config(path)
+def spec_from_archive(source: Path | bytes) -> dict:
+    """The spec of the model in a .keras archive (a file, or its bytes from standard input)."""
+    data = read_config(source)
     if not is_keras_model(data):
         raise CalcError("the archive's config.json does not describe a Keras model")
     return spec_from_keras(data)
@@ -54,6 +54,7 @@ def spec_from_keras_object(model: Any) -> dict:
 
 __all__ = [
     "is_archive",
+    "is_zip",
     "is_keras_model",
     "is_python",
     "spec_from_archive",

@@ -9,12 +9,13 @@ header may lie about a size, so the member is read with a limit as well, never t
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from calc.errors import CalcError
 
@@ -41,24 +42,18 @@ def is_archive(path: Path) -> bool:
         return False
 
 
-def read_config(path: Path) -> Any:
-    """The parsed config.json of a .keras archive."""
+def is_zip(data: bytes) -> bool:
+    """Bytes (standard input) that start like a zip file."""
+    return data[:4] in ZIP_MAGIC
+
+
+def read_config(source: Path | bytes) -> Any:
+    """The parsed config.json of a .keras archive: a file, or its bytes (read from standard input)."""
     try:
-        _check_directory(path)
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_MEMBERS:
-                raise CalcError(f"the archive has {len(members):,} members; a .keras file has a handful")
-            for member in members:
-                _check_name(member.filename)
-            configs = [m for m in members if m.filename == CONFIG]
-            if not configs:
-                raise CalcError(f"the archive has no {CONFIG} (a .keras file saved by model.save() has one)")
-            if len(configs) > 1:
-                raise CalcError(
-                    f"the archive holds {CONFIG} {len(configs)} times; refusing to guess which is the model"
-                )
-            data = _read_member(archive, configs[0])
+        with source.open("rb") if isinstance(source, Path) else io.BytesIO(source) as handle:
+            _check_directory(handle)
+            with zipfile.ZipFile(handle) as archive:
+                data = _read_config(archive)
     except CalcError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError) as error:
@@ -79,6 +74,21 @@ def read_config(path: Path) -> Any:
         ) from None
     except RecursionError:
         raise CalcError(f"the archive's {CONFIG} is nested too deeply") from None
+
+
+def _read_config(archive: zipfile.ZipFile) -> bytes:
+    """config.json's bytes, after checking every member's name and the member's sizes."""
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise CalcError(f"the archive has {len(members):,} members; a .keras file has a handful")
+    for member in members:
+        _check_name(member.filename)
+    configs = [m for m in members if m.filename == CONFIG]
+    if not configs:
+        raise CalcError(f"the archive has no {CONFIG} (a .keras file saved by model.save() has one)")
+    if len(configs) > 1:
+        raise CalcError(f"the archive holds {CONFIG} {len(configs)} times; refusing to guess which is the model")
+    return _read_member(archive, configs[0])
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
@@ -104,31 +114,30 @@ def _check_name(name: str) -> None:
         raise CalcError(f"the archive holds a member named {name!r}, which points outside it; refusing the archive")
 
 
-def _check_directory(path: Path) -> None:
+def _check_directory(handle: IO[bytes]) -> None:
     """Read the end record ourselves: the central directory's size and entry count, before zipfile loads it."""
-    with path.open("rb") as handle:
-        handle.seek(0, 2)
-        size = handle.tell()
-        tail_size = min(size, END_RECORD.size + MAX_COMMENT)
-        handle.seek(size - tail_size)
-        tail = handle.read(tail_size)
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or at + END_RECORD.size > len(tail):
-            raise CalcError("not a .keras archive (not a zip file)")
-        _, _, _, _, entries, directory, offset, _ = END_RECORD.unpack_from(tail, at)
-        if entries == 0xFFFF or directory == 0xFFFFFFFF or offset == 0xFFFFFFFF:
-            locator_at = size - tail_size + at - ZIP64_LOCATOR.size
-            if locator_at < 0:
-                raise CalcError("not a readable .keras archive (damaged zip64 end record)")
-            handle.seek(locator_at)
-            signature, _, record_at, _ = ZIP64_LOCATOR.unpack(handle.read(ZIP64_LOCATOR.size))
-            if signature != b"PK\x06\x07" or record_at > size - ZIP64_END_RECORD.size:
-                raise CalcError("not a readable .keras archive (damaged zip64 end record)")
-            handle.seek(record_at)
-            record = ZIP64_END_RECORD.unpack(handle.read(ZIP64_END_RECORD.size))
-            if record[0] != b"PK\x06\x06":
-                raise CalcError("not a readable .keras archive (damaged zip64 end record)")
-            entries, directory = record[7], record[8]
+    handle.seek(0, 2)
+    size = handle.tell()
+    tail_size = min(size, END_RECORD.size + MAX_COMMENT)
+    handle.seek(size - tail_size)
+    tail = handle.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + END_RECORD.size > len(tail):
+        raise CalcError("not a .keras archive (not a zip file)")
+    _, _, _, _, entries, directory, offset, _ = END_RECORD.unpack_from(tail, at)
+    if entries == 0xFFFF or directory == 0xFFFFFFFF or offset == 0xFFFFFFFF:
+        locator_at = size - tail_size + at - ZIP64_LOCATOR.size
+        if locator_at < 0:
+            raise CalcError("not a readable .keras archive (damaged zip64 end record)")
+        handle.seek(locator_at)
+        signature, _, record_at, _ = ZIP64_LOCATOR.unpack(handle.read(ZIP64_LOCATOR.size))
+        if signature != b"PK\x06\x07" or record_at > size - ZIP64_END_RECORD.size:
+            raise CalcError("not a readable .keras archive (damaged zip64 end record)")
+        handle.seek(record_at)
+        record = ZIP64_END_RECORD.unpack(handle.read(ZIP64_END_RECORD.size))
+        if record[0] != b"PK\x06\x06":
+            raise CalcError("not a readable .keras archive (damaged zip64 end record)")
+        entries, directory = record[7], record[8]
     if entries > MAX_MEMBERS:
         raise CalcError(f"the archive declares {entries:,} members; a .keras file has a handful")
     if directory > MAX_DIRECTORY_BYTES:
