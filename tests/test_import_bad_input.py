@@ -41,7 +41,7 @@ SOURCE_CASES = [
     ("eval", "x = eval('1')\n", ["line 2, column 5", "'eval'"]),
     ("open", "open('{pwned}', 'w').write('x')\n", ["line 2, column 1", "'open'"]),
     ("getattr", "getattr(layers, 'Dense')\n", ["line 2, column 1", "'getattr'"]),
-    ("os-import", "import os\nos.system('touch {pwned}')\n", ["line 3, column 1", "'os' (outside Keras)"]),
+    ("os-import", "import os\nos.system('touch {pwned}')\n", ["line 3, column 1", "'os.system' (outside Keras)"]),
     ("subclasses", "x = ().__class__.__bases__[0].__subclasses__()\n", ["line 2, column 5", "'__class__'"]),
     ("keras-dunder", "x = layers.__dict__\n", ["line 2, column 5", "'__dict__'"]),
     ("keras-unknown", "x = layers.Dens(3)\n", ["line 2, column 5", "no 'Dens'", "did you mean 'Dense'"]),
@@ -89,6 +89,17 @@ SOURCE_CASES = [
         ["layer 1 (dense, Dense)", "'bogus'"],
     ),
     ("tensor-argument", "x = layers.Input((4,))\ny = layers.Dense(x)\n", ["line 3, column 5", "must be a value"]),
+    (
+        "training-result-in-a-model",
+        "m = Sequential([layers.Input((3,)), layers.Dense(2)])\nh = m.fit(x, y)\n"
+        "n = Sequential([layers.Input((3,)), layers.Dense(h.history['loss'][0])])\n",
+        ["line 4, column 37", "from sequential.fit(), which calc does not run"],
+    ),
+    (
+        "numpy-size",
+        "import numpy as np\nm = Sequential([layers.Input((3,)), layers.Dense(np.prod((2, 3)))])\n",
+        ["'numpy.prod'"],
+    ),
     ("kernel-too-large", "m = Sequential([layers.Input((4, 4, 1)), layers.Conv2D(2, 5)])\n", ["conv2d", "larger than"]),
 ]
 
@@ -104,10 +115,14 @@ def test_hostile_source(cli, tmp_path, code, words):
     assert not pwned.exists()
 
 
-def test_source_too_large(cli, tmp_path):
+@pytest.mark.parametrize(("lines", "words"), [(2_000_000, "too large"), (200_000, "up to 1,000,000")])
+def test_source_too_large(cli, tmp_path, lines, words):
+    """12 MB passes the file cap; 1.2 MB the source cap (model code is small; parsing is the costly part)."""
     path = tmp_path / "big.py"
-    path.write_text(HEAD + "x = 1\n" * 2_000_000)  # 12 MB
-    refused(cli, path, "too large")
+    path.write_text(HEAD + "x = 1\n" * lines)
+    started = time.monotonic()
+    refused(cli, path, words)
+    assert time.monotonic() - started < 5
 
 
 def test_exponential_calls_are_cut_short(cli, tmp_path):

@@ -256,3 +256,51 @@ def test_readme_shows_the_seed_snippet_and_its_real_summary(cli, tmp_path):
     assert code == SEED
     (tmp_path / "lenet.py").write_text(code)
     assert cli("summary", str(tmp_path / "lenet.py")).out == shown
+
+
+KERAS_MNIST_EXAMPLE = '''\
+"""Keras's MNIST convnet example, whole: data, model, training, evaluation."""
+import numpy as np
+import keras
+from keras import layers
+
+num_classes = 10
+input_shape = (28, 28, 1)
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+x_train = x_train.astype("float32") / 255
+y_train = keras.utils.to_categorical(y_train, num_classes)
+print("x_train shape:", x_train.shape)
+
+model = keras.Sequential(
+    [
+        keras.Input(shape=input_shape),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(num_classes, activation="softmax"),
+    ]
+)
+model.summary()
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+history = model.fit(x_train, y_train, batch_size=128, epochs=15, validation_split=0.1)
+score = model.evaluate(x_test, y_test, verbose=0)
+print("Test loss:", score[0], history.history["loss"][-1])
+'''
+
+
+def test_a_whole_script_with_data_and_training(cli, tmp_path):
+    """Loading data, training and evaluating are read past (never run); numpy is imported, not used."""
+    data = summary_of(cli, tmp_path, KERAS_MNIST_EXAMPLE)
+    assert [r["params"] for r in data["layers"]] == [
+        3 * 3 * 1 * 32 + 32,  # 320
+        0,
+        3 * 3 * 32 * 64 + 64,  # 18496
+        0,
+        0,  # flatten: 5 * 5 * 64 = 1600
+        0,
+        1600 * 10 + 10,  # 16010
+    ]
+    assert data["total_params"] == 34826

@@ -16,17 +16,20 @@ from calc.layers.base import suggest
 MODEL_NAMES = {"Sequential", "Model", "Input"}
 #: Namespaces whose values change no shape and no count; calling a member gives a placeholder.
 NEUTRAL = {"activations", "regularizers", "initializers", "constraints", "optimizers", "losses", "metrics", "callbacks"}
+#: Keras's data: loading it gives a value calc never reads (a script's data lines may stay).
+DATA = {"datasets"}
 #: Namespaces calc knows by name but does not read (their members may be mentioned, not called).
-OPAQUE = NEUTRAL | {"applications", "backend", "ops"}
+OPAQUE = NEUTRAL | DATA | {"applications", "backend", "ops"}
 MEMBERS = {
     ("keras",): {"layers", "models", "utils", "random"} | OPAQUE | MODEL_NAMES,
     ("keras", "models"): {"Sequential", "Model"},
-    ("keras", "utils"): {"plot_model", "set_random_seed"},
+    ("keras", "utils"): {"plot_model", "set_random_seed", "to_categorical"},
     ("tensorflow",): {"keras", "nn", "random"},
     ("tensorflow", "random"): {"set_seed"},
 }
 #: Calls that only draw or seed: not even their arguments are read.
 HARMLESS = {
+    ("keras", "backend", "clear_session"),
     ("keras", "utils", "plot_model"),
     ("keras", "utils", "set_random_seed"),
     ("tensorflow", "random", "set_seed"),

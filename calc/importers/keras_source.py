@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from calc.importers.keras_names import KerasName
 from calc.importers.keras_objects import Functional, Layer, Sequential, Session, Tensor, Where
 from calc.layers.base import suggest
 
+MAX_SOURCE = 1_000_000  # characters: model code is small; parsing is the one cost not capped below
 MAX_DEPTH = 100  # nesting of expressions, counted across calls of the file's functions
 MAX_CALL_DEPTH = 16  # functions of the file calling each other
 MAX_STEPS = 500_000  # expressions evaluated in all
@@ -63,6 +65,10 @@ EXPRESSION_ADVICE = {
 
 def spec_from_source(text: str) -> dict:
     """The spec of the model that Keras source code builds (refused whole if a layer is not modelled)."""
+    if len(text) > MAX_SOURCE:
+        raise CalcError(f"the code is {len(text):,} characters long; calc reads model code up to {MAX_SOURCE:,}")
+    collecting = gc.isenabled()
+    gc.disable()  # an AST has no cycles to collect; the collector would double the parse time
     try:
         tree = ast.parse(text)
     except SyntaxError as error:
@@ -72,6 +78,9 @@ def spec_from_source(text: str) -> dict:
     except (ValueError, RecursionError, MemoryError) as error:
         reason = "it holds a NUL byte" if isinstance(error, ValueError) else "it is nested too deeply"
         raise CalcError(f"cannot read the code: {reason}") from None
+    finally:
+        if collecting:
+            gc.enable()
     reader = _Reader()
     try:
         reader.block(tree.body)
@@ -99,6 +108,20 @@ class Placeholder:
 
     spec_text: str
     described = "a Keras setting"
+
+
+@dataclass(frozen=True)
+class Unread:
+    """What training, evaluating or loading data gives (``history = model.fit(...)``): never computed.
+
+    A script's other lines may pass it around (print it, index it, unpack it); a model may not use it.
+    """
+
+    origin: str
+
+    @property
+    def described(self) -> str:
+        return f"a value from {self.origin}, which calc does not run"
 
 
 @dataclass(eq=False)
@@ -233,6 +256,9 @@ class _Reader:
     def assign(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
             self.scopes[-1][target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Unread):
+            for item in target.elts:  # (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+                self.assign(item, value)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
                 raise self.fail(target, "the values do not match the names they are unpacked into")
@@ -301,13 +327,17 @@ class _Reader:
         if isinstance(node, ast.Dict):
             return self.dictionary(node)
         if isinstance(node, ast.BinOp):
-            return folding.binary(node.op, self.evaluate(node.left), self.evaluate(node.right))
+            left, right = self.evaluate(node.left), self.evaluate(node.right)
+            unread = next((v for v in (left, right) if isinstance(v, Unread)), None)
+            return unread or folding.binary(node.op, left, right)
         if isinstance(node, ast.UnaryOp):
-            return folding.unary(node.op, self.evaluate(node.operand))
+            operand = self.evaluate(node.operand)
+            return operand if isinstance(operand, Unread) else folding.unary(node.op, operand)
         if isinstance(node, ast.Attribute):
             return self.attribute(node, self.evaluate(node.value))
         if isinstance(node, ast.Subscript):
-            return folding.index(self.evaluate(node.value), self.position(node.slice))
+            container, position = self.evaluate(node.value), self.position(node.slice)
+            return container if isinstance(container, Unread) else folding.index(container, position)
         if isinstance(node, ast.Call):
             return self.call(node)
         kind = type(node).__name__.lower()
@@ -369,6 +399,10 @@ class _Reader:
         name = node.attr
         if name.startswith("_"):
             raise self.fail(node, f"calc does not follow the attribute '{name}'")
+        if isinstance(owner, Unread):
+            return owner
+        if isinstance(owner, Foreign):  # numpy.zeros: refused where it is called or used
+            return Foreign(f"{owner.name}.{name}")
         if isinstance(owner, KerasName):
             return keras_names.member(owner, name)
         if isinstance(owner, Functional) and name in ("input", "inputs", "output", "outputs"):
@@ -398,6 +432,8 @@ class _Reader:
         where = self.where(node)
         if isinstance(function, Builtin):
             return function.apply(args, kwargs)
+        if isinstance(function, Unread):  # history.history.keys(): nothing to compute
+            return function
         if isinstance(function, KerasName):
             return self.keras_call(function, args, kwargs, where)
         if isinstance(function, (Layer, Sequential, Functional)):
@@ -405,7 +441,11 @@ class _Reader:
         if isinstance(function, Function):
             return self.function_call(node, function, args, kwargs)
         if isinstance(function, Foreign):
-            raise self.fail(node, f"calc does not call {function.described}; write its value instead")
+            raise self.fail(
+                node,
+                f"calc does not call {function.described}: keep only the model-building code "
+                "(lines that prepare data can go), and write computed sizes as numbers",
+            )
         raise self.fail(node, f"calc cannot call {folding.describe(function)}")
 
     def arguments(self, node: ast.Call) -> tuple[list, dict]:
@@ -429,7 +469,7 @@ class _Reader:
         if isinstance(owner, (Sequential, Functional)) and name in IGNORED_METHODS:
             if name == "summary":
                 self.session.summarized = owner
-            return None
+            return Unread(f"{owner.name}.{name}()")
         args, kwargs = self.arguments(node)
         if isinstance(owner, Sequential) and name == "add" and len(args) == 1 and not kwargs:
             return self.session.add(owner, args[0])
@@ -459,6 +499,8 @@ class _Reader:
             return self.session.layer(function.layer, args, kwargs, where)
         if len(path) > 2 and path[0] == "keras" and path[1] in keras_names.NEUTRAL:
             return Placeholder(str(function))
+        if path == ("keras", "utils", "to_categorical") or (len(path) > 2 and path[:2] == ("keras", "datasets")):
+            return Unread(f"{function}()")
         if path[:2] == ("keras", "applications"):
             raise CalcError(
                 f"calc does not build {function} (its layers are in Keras's code); "
