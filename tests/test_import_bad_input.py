@@ -100,6 +100,11 @@ SOURCE_CASES = [
         "import numpy as np\nm = Sequential([layers.Input((3,)), layers.Dense(np.prod((2, 3)))])\n",
         ["'numpy.prod'"],
     ),
+    (
+        "shared-lists",
+        "row = [0] * 10000\nm = Sequential([layers.Input((3,)), layers.Dense(2, bias_initializer=[row] * 10000)])\n",
+        ["more than 100,000 values"],
+    ),
     ("kernel-too-large", "m = Sequential([layers.Input((4, 4, 1)), layers.Conv2D(2, 5)])\n", ["conv2d", "larger than"]),
 ]
 

@@ -2,7 +2,11 @@
 
 - ``keras_json``: Keras's own description of a model (``model.to_json()``, a .keras file's config.json);
 - ``keras_archive``: a ``.keras`` zip archive, of which only config.json is read;
-- ``keras_source``: Keras model-building code, read with ``ast`` and never run.
+- ``keras_source``: Keras model-building code, read with ``ast`` and never run, with ``folding`` (the
+  arithmetic on plain values), ``keras_names`` (Keras's API as code names it, checked against the
+  table in ``keras_api``), ``keras_objects`` (Keras's objects and state as the code builds them) and
+  ``keras_graph`` (a model so built, as a spec);
+- ``entries``: the spec entries both write, their order, and the check that every layer is modelled.
 
 ``calc.spec.load`` and ``from_text`` recognise these by content and pass the result to ``from_spec``.
 """

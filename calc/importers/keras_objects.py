@@ -20,6 +20,7 @@ from calc.importers import keras_api
 from calc.importers.folding import batch_shape, describe, sizes
 from calc.layers.base import keras_default_name, suggest
 
+MAX_ARGUMENT_ITEMS = 100_000
 INPUT_ARGUMENTS = ["shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "name"]
 
 
@@ -280,15 +281,22 @@ class Session:
 
 
 def _check_argument(cls: str, key: str, value: Any) -> None:
-    """A layer's argument is a value (or a layer, for wrappers), never a tensor or a model."""
-    if isinstance(value, (tuple, list)):
-        for item in value:
-            _check_argument(cls, key, item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _check_argument(cls, key, item)
-    elif isinstance(value, (Tensor, Input, Sequential, Functional)) or not _plain(value):
-        raise CalcError(f"{cls}'s argument '{key}' must be a value, got {describe(value)}")
+    """A layer's argument is a value (or a layer, for wrappers), never a tensor or a model; and not huge.
+
+    Lists may share items (``[[0] * 100] * 100``), so the items are counted, not the lists' lengths.
+    """
+    stack, count = [value], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > MAX_ARGUMENT_ITEMS:
+            raise CalcError(f"{cls}'s argument '{key}' holds more than {MAX_ARGUMENT_ITEMS:,} values")
+        if isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (Tensor, Input, Sequential, Functional)) or not _plain(item):
+            raise CalcError(f"{cls}'s argument '{key}' must be a value, got {describe(item)}")
 
 
 def _plain(value: Any) -> bool:
