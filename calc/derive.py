@@ -50,7 +50,8 @@ def roundings(step: Step) -> list[Rounding]:
     return found
 
 
-def _view(step: Step) -> StepView:
+def step_view(step: Step) -> StepView:
+    """A step with what its rendering needs: whether the numbers-in line adds anything, and roundings."""
     numbers = substituted(step)
     show = bool(step.bindings) and numbers not in (tex(step.value), tex(step.formula))
     return StepView(step, show, roundings(step))
@@ -58,7 +59,7 @@ def _view(step: Step) -> StepView:
 
 def layer_views(analysis: Analysis) -> list[LayerView]:
     return [
-        LayerView(r, [_view(s) for s in r.result.shape_steps], [_view(s) for s in r.result.param_steps])
+        LayerView(r, [step_view(s) for s in r.result.shape_steps], [step_view(s) for s in r.result.param_steps])
         for r in analysis.records
     ]
 

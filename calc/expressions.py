@@ -217,8 +217,8 @@ _GROUPED = {
     False: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:,|{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
     True: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
 }
-# 28x28x8 and (5x5x3 + 1)x8: a letter x between numbers is a times sign.
-_TIMES_X = re.compile(r"(?<=[0-9)\]}])\s*[xX]\s*(?=[0-9(\[{])")
+# 28x28x8, (5x5x3 + 1)x8, (33 - k) x f: a letter x between numbers, or standing alone, is a times sign.
+_TIMES_X = re.compile(r"(?<=[0-9)\]}])\s*[xX]\s*(?=[0-9(\[{])|(?<=\s)[xX](?=\s)")
 
 
 def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) -> list[tuple[str, str]]:

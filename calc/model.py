@@ -58,6 +58,8 @@ class Analysis:
     input_shape: Shape
     records: list[LayerRecord]
     values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    #: Every symbol of the model, with or without a value (answers may use any of them).
+    symbols: list[sp.Symbol] = field(default_factory=list)
 
     @property
     def trainable_params(self) -> sp.Expr:
@@ -149,7 +151,7 @@ class Sequential:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)
             records.append(LayerRecord(index, name, layer.type_name, layer, shape, result))
             shape = result.output_shape
-        return Analysis(self.name, tuple(env.resolve(s) for s in self.input_shape), records, values)
+        return Analysis(self.name, tuple(env.resolve(s) for s in self.input_shape), records, values, self.symbols)
 
     def summary(self, overrides: Mapping[str, Any] | None = None) -> Any:
         """The Keras-style summary (``calc.summary.Summary``) for these symbol values."""

@@ -1,0 +1,110 @@
+"""The quantities a question can ask about, how each is read off an analysis, and the one rule that
+belongs to a quantity rather than to a layer's formula: the split into trainable and non-trainable.
+
+Layers state their counts in ``param_steps`` whose values add up to the layer's parameters; a step
+marked ``non_trainable`` (BatchNormalization's moving statistics) never trains, and every step of a
+frozen layer (``trainable: false``) is non-trainable. ``counting_steps`` reads that off, so the
+checker can find which step of which layer an answer got wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from calc.errors import CalcError
+from calc.model import Analysis, LayerRecord
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
+
+trainable, non_trainable = local_symbols("P_trainable P_non_trainable")
+
+TRAINABLE = Rule(
+    lhs="P_{trainable}",
+    expr=trainable,
+    why="Only the parameters that training updates are trainable; those of a frozen layer (trainable: false) "
+    "and a BatchNormalization layer's moving mean and variance are non-trainable.",
+    mistakes=(
+        Mistake(
+            "counted_non_trainable",
+            trainable + non_trainable,
+            "You counted the non-trainable parameters too: weights of a frozen layer and moving statistics "
+            "are part of the total but are never trained.",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity that can be asked for, and whether it belongs to one layer, to the model, or either."""
+
+    name: str
+    title: str
+    of_layer: bool
+    of_model: bool
+    shape: bool = False
+
+
+QUANTITIES = {
+    q.name: q
+    for q in (
+        Quantity("params", "parameters", of_layer=True, of_model=False),
+        Quantity("trainable_params", "trainable parameters", of_layer=True, of_model=True),
+        Quantity("non_trainable_params", "non-trainable parameters", of_layer=True, of_model=True),
+        Quantity("output_shape", "output shape", of_layer=True, of_model=False, shape=True),
+        Quantity("total_params", "total parameters", of_layer=False, of_model=True),
+    )
+}
+
+
+def quantity(name: str, layer: str | None) -> Quantity:
+    """The named quantity, checked against whether a layer was given."""
+    found = QUANTITIES.get(name)
+    if found is None:
+        raise CalcError(f"unknown quantity '{name}' (quantities: {', '.join(QUANTITIES)})")
+    if layer is None and not found.of_model:
+        hint = " (total_params is the model's count)" if name == "params" else ""
+        raise CalcError(f"the quantity {name} needs a layer{hint}")
+    if layer is not None and not found.of_layer:
+        raise CalcError(f"the quantity {name} is the model's, not a layer's: leave out the layer")
+    return found
+
+
+def expected(analysis: Analysis, name: str, record: LayerRecord | None) -> sp.Expr | tuple[sp.Expr, ...]:
+    """The right answer, as the analysis computed it."""
+    if name == "output_shape":
+        assert record is not None
+        return tuple(record.output_shape)
+    counts = {
+        "params": lambda r: r.params,
+        "total_params": lambda r: r.params,
+        "trainable_params": lambda r: r.trainable,
+        "non_trainable_params": lambda r: r.non_trainable,
+    }[name]
+    records = [record] if record is not None else analysis.records
+    return sp.Add(*(counts(r) for r in records))
+
+
+def counting_steps(record: LayerRecord, name: str) -> list[Step]:
+    """The steps whose values add up to this layer's count of ``name``; none when the layer's steps do
+    not add up to its parameters (then its formulas cannot say which part an answer got wrong)."""
+    steps = record.result.param_steps
+    if sp.expand(sp.Add(*(step.value for step in steps)) - record.params) != 0:
+        return []
+    frozen = not record.layer.trainable
+    if name == "trainable_params":
+        return [] if frozen else [step for step in steps if not step.non_trainable]
+    if name == "non_trainable_params":
+        return list(steps) if frozen else [step for step in steps if step.non_trainable]
+    return list(steps)
+
+
+def trainable_step(analysis: Analysis, record: LayerRecord | None) -> Step:
+    """The trainable count as a step of ``TRAINABLE``, so its mistakes can be evaluated like any rule's."""
+    records = [record] if record is not None else analysis.records
+    counts = {
+        trainable: sp.Add(*(r.trainable for r in records)),
+        non_trainable: sp.Add(*(r.non_trainable for r in records)),
+    }
+    return apply(TRAINABLE, "Trainable parameters", counts)
