@@ -10,7 +10,7 @@ as strings; the feedback shows the correct step rendered by the templates that `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,9 +40,12 @@ class Candidate:
     print: tuple = field(default=(), repr=False)
 
 
-@dataclass
+@dataclass(eq=False)
 class CheckResult:
-    """The verdict on one answer. ``to_dict`` is the JSON contract of ``calc check --format json``."""
+    """The verdict on one answer. ``to_dict`` is the JSON contract of ``calc check --format json``.
+
+    The feedback is worked out when first read: grading a class needs only the verdicts.
+    """
 
     correct: bool
     quantity: str
@@ -50,15 +53,25 @@ class CheckResult:
     expected: str
     answer: str
     mistake: str | None
-    feedback: str
     #: Why the answer could not be read (then it is also not correct); None when it was read.
     problem: str | None = None
     question: Question | None = field(default=None, repr=False)
-    sentences: list[str] = field(default_factory=list, repr=False)
     shown: list[tuple[LayerRecord | None, Step]] = field(default_factory=list, repr=False)
     #: The answer as parsed, and its value with the model's symbol values put in (None if unread).
     written: Value | None = field(default=None, repr=False)
     value: Value | None = field(default=None, repr=False)
+    explain: Callable[[], list[str]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def sentences(self) -> list[str]:
+        """What went wrong (or 'Correct.') in plain words, before the steps."""
+        return self.explain() if self.explain else []
+
+    @cached_property
+    def feedback(self) -> str:
+        """The sentences, then the correct steps in plain text."""
+        steps = self.question.steps_text(self.shown) if self.question else ""
+        return ("\n".join(self.sentences) + "\n" + steps).rstrip("\n")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +125,7 @@ class Question:
         self.points = Points(set(analysis.symbols) - set(analysis.values))
         self.names = {symbol.name: symbol for symbol in analysis.symbols}
         self._expected_print = fingerprint(self.expected, self.points)
+        self._expected_text = self.show(self.expected)
         self._steps_text: dict[tuple, str] = {}
 
     # -- reading and judging ----------------------------------------------------------------------
@@ -135,19 +149,19 @@ class Question:
             written, value = self.read(text)
         except CalcError as error:
             problem = f"The answer could not be read: {error.message}."
-            return self._result(False, str(text).strip(), None, [problem], [], problem=error.message)
+            return self._result(False, str(text).strip(), None, lambda: [problem], [], problem=error.message)
         answer = self.show(written)
         try:
             verdict = self.judge(value)
-            if verdict is True:
-                result = self._result(True, answer, None, ["Correct."], self.default_steps)
-            elif isinstance(verdict, Candidate):
-                result = self._result(False, answer, verdict.mistake, [verdict.sentence], verdict.shown)
-            else:
-                result = self._result(False, answer, None, self.differing_part(value), self.default_steps)
         except CalcError as error:  # an answer too complex to compare
             problem = f"The answer could not be compared: {error.message}."
-            return self._result(False, answer, None, [problem], [], problem=error.message)
+            return self._result(False, answer, None, lambda: [problem], [], problem=error.message)
+        if verdict is True:
+            result = self._result(True, answer, None, lambda: ["Correct."], self.default_steps)
+        elif isinstance(verdict, Candidate):
+            result = self._result(False, answer, verdict.mistake, lambda: [verdict.sentence], verdict.shown)
+        else:
+            result = self._result(False, answer, None, lambda: self.differing_part(value), self.default_steps)
         result.written, result.value = written, value
         return result
 
@@ -180,23 +194,21 @@ class Question:
         correct: bool,
         answer: str,
         mistake: str | None,
-        sentences: list[str],
+        explain: Callable[[], list[str]],
         shown: list[tuple[LayerRecord | None, Step]],
         problem: str | None = None,
     ) -> CheckResult:
-        feedback = "\n".join(sentences) + "\n" + self.steps_text(shown)
         return CheckResult(
             correct=correct,
             quantity=self.quantity.name,
             layer=self.record.name if self.record is not None else None,
-            expected=self.show(self.expected),
+            expected=self._expected_text,
             answer=answer,
             mistake=mistake,
-            feedback=feedback.rstrip("\n"),
             problem=problem,
             question=self,
-            sentences=sentences,
             shown=shown,
+            explain=explain,
         )
 
     @staticmethod
@@ -314,9 +326,12 @@ class Question:
 
     def differing_part(self, value: Value) -> list[str]:
         """Say which part of the expected value differs, when some part of the formulas explains it."""
-        if self.quantity.shape:
-            return [self._shape_difference(value)]
-        return [self._count_difference(value)]
+        try:
+            if self.quantity.shape:
+                return [self._shape_difference(value)]
+            return [self._count_difference(value)]
+        except CalcError:  # a comparison too large to make: say only what was expected
+            return [f"The expected value is {_readable(self.expected)}."]
 
     def _shape_difference(self, value: Value) -> str:
         expected = self.expected
