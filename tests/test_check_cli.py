@@ -120,3 +120,12 @@ def test_hostile_answer_in_a_real_process(answer):
     assert result.returncode == 2, result.stdout
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not os.path.exists("/tmp/calc-pwned-cli")
+
+
+def test_readme_example_is_current(cli):
+    """The README quotes calc check's output; it must be what the tool prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = "$ calc check lenet5 --layer conv2d --quantity params --answer 600\n"
+    quoted = readme.split(command, 1)[1].split("```", 1)[0]
+    run = cli("check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", "600")
+    assert run.out == quoted
