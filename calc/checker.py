@@ -24,7 +24,7 @@ from calc.expressions import parse_answer, parse_shape_answer
 from calc.layers.base import AXIS_NAMES, format_shape
 from calc.model import Analysis, LayerRecord, Sequential
 from calc.quantities import Quantity, counting_steps, expected, quantity, trainable_step
-from calc.render.math import readable, readable_shape
+from calc.render.math import readable, readable_lhs, readable_shape
 from calc.rules import Mistake, Step, mistake_value
 
 
@@ -225,7 +225,8 @@ class Question:
             return []
         if self.quantity.shape:
             return [(self.record, step) for step in self.record.result.shape_steps]
-        return [(self.record, step) for step in self.record.result.param_steps]
+        steps = counting_steps(self.record, self.quantity.name) or self.record.result.param_steps
+        return [(self.record, step) for step in steps]
 
     @cached_property
     def candidates(self) -> list[Candidate]:
@@ -245,7 +246,7 @@ class Question:
 
     def _count_candidates(self) -> list[Candidate]:
         name = "params" if self.quantity.name == "total_params" else self.quantity.name
-        records = [self.record] if self.record is not None else self.analysis.records
+        records = [self.record] if self.record is not None else self.analysis.layers
         found: list[Candidate] = []
         by_id: dict[str, list[tuple[LayerRecord, Step, sp.Expr]]] = {}
         for record in records:
@@ -341,7 +342,7 @@ class Question:
                 f"The output has {len(expected)} ax{'is' if len(expected) == 1 else 'es'} besides the batch axis; "
                 f"the answer has {len(value)}."
             )
-        names = axis_names(self.record) if self.record else None
+        names = axis_names(self.record, self.analysis) if self.record else None
         wrong = []
         for i, (got, want) in enumerate(zip(value, expected)):
             if not equivalent(got, want, self.points):
@@ -351,7 +352,7 @@ class Question:
 
     def _count_difference(self, value: sp.Expr) -> str:
         difference = value - self.expected  # never expanded: the answer may be a large power
-        records = [self.record] if self.record is not None else self.analysis.records
+        records = [self.record] if self.record is not None else self.analysis.layers
         name = "params" if self.quantity.name == "total_params" else self.quantity.name
         for record in records:
             where = f" of layer {record.name}" if self.record is None else ""
@@ -364,7 +365,7 @@ class Question:
                 if not step.formula.free_symbols:
                     continue
                 expanded = sp.expand(step.formula)
-                lhs = step.lhs.replace("{", "").replace("}", "")
+                lhs = readable_lhs(step.lhs)
                 rule = f"{lhs} = {readable(expanded)}{where}"
                 for term in sp.Add.make_args(expanded):
                     part = term.xreplace(step.given)
@@ -408,7 +409,7 @@ class Question:
                 "trainable_params": lambda r: r.trainable,
                 "non_trainable_params": lambda r: r.non_trainable,
             }[self.quantity.name]
-            details["terms"] = [counts(r) for r in self.analysis.records]
+            details["terms"] = [counts(r) for r in self.analysis.layers]
             details["total"] = self.expected
         elif self.quantity.name != "params":
             details["split"] = (self.record.trainable, self.record.non_trainable)
@@ -429,14 +430,23 @@ def _readable(value: Value) -> str:
     return readable_shape(value) if isinstance(value, tuple) else readable(value)
 
 
-def axis_names(record: LayerRecord) -> list[str] | None:
+def channels_first(record: LayerRecord, analysis: Analysis) -> bool:
+    """Whether the layer's output has its channels before its spatial axes (PyTorch, or channels_first)."""
+    return analysis.dialect == "pytorch" or getattr(record.layer, "data_format", None) == "channels_first"
+
+
+def has_channels(record: LayerRecord, analysis: Analysis) -> bool:
+    """Whether the layer's output has a channel axis: image-like layers with a data format (or PyTorch's)."""
+    return len(record.output_shape) >= 2 and (analysis.dialect == "pytorch" or hasattr(record.layer, "data_format"))
+
+
+def axis_names(record: LayerRecord, analysis: Analysis) -> list[str] | None:
     """height, width, channels (in the layer's order) for layers with a data format; else None."""
-    data_format = getattr(record.layer, "data_format", None)
     rank = len(record.output_shape) - 1
-    if data_format is None or rank not in AXIS_NAMES:
+    if not has_channels(record, analysis) or rank not in AXIS_NAMES:
         return None
     spatial = [f"output {name}" for name in AXIS_NAMES[rank]]
-    return ["channel count", *spatial] if data_format == "channels_first" else [*spatial, "channel count"]
+    return ["channel count", *spatial] if channels_first(record, analysis) else [*spatial, "channel count"]
 
 
 def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
@@ -444,19 +454,15 @@ def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tup
     if kind != "channels":
         raise LookupError(f"no alternatives named {kind!r}")
     found: dict[sp.Expr, str] = {}
-    first = analysis.records[0].layer if analysis.records else None
-    if len(analysis.input_shape) >= 2:
-        found[analysis.input_shape[_channel_axis(first)]] = "the channels of the model's input"
-    for other in analysis.records:
-        if len(other.output_shape) >= 2 and hasattr(other.layer, "data_format"):
-            channels = other.output_shape[_channel_axis(other.layer)]
+    first = next((r for r in analysis.records if r.layer is not None), None)
+    if len(analysis.input_shape) >= 2 and first is not None:
+        found[analysis.input_shape[0 if channels_first(first, analysis) else -1]] = "the channels of the model's input"
+    for other in analysis.layers:
+        if other.layer is not None and has_channels(other, analysis):
+            channels = other.output_shape[0 if channels_first(other, analysis) else -1]
             own = "this layer's own output channels" if other is record else f"the output channels of {other.name}"
             found.setdefault(channels, own)
     return list(found.items())
-
-
-def _channel_axis(layer: Any) -> int:
-    return 0 if getattr(layer, "data_format", None) == "channels_first" else -1
 
 
 def _flat(value: tuple) -> list:

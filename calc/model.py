@@ -16,22 +16,45 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.expressions import make_symbol, parse_expression
-from calc.layers.base import Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
+from calc.layers.base import Condition, Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
 from calc.layers.core import InputLayer
 
 MAX_LAYERS = 100_000
 
 
 @dataclass
+class Node:
+    """One call of a layer in a graph: the layer, its name, and the tensors it reads.
+
+    ``inputs`` name model inputs or earlier layers; ``name[i]`` is the output of the i-th call of a
+    shared layer (``name`` alone is its first call). ``call`` > 0 marks a repeated call, whose
+    weights are those of the first call and are counted once.
+    """
+
+    name: str
+    layer: Layer
+    inputs: list[str]
+    call: int = 0
+
+
+@dataclass
 class LayerRecord:
-    """One layer of an analysis: where it sits, what came in, what it produced."""
+    """One layer call of an analysis: where it sits, what came in, what it produced."""
 
     index: int
     name: str
     type: str
-    layer: Layer
-    input_shape: Shape
+    layer: Layer | None
+    input_shapes: list[Shape]
     result: LayerResult
+    inputs: list[str] = field(default_factory=list)
+    call: int = 0
+    #: Checks left open because their values were symbolic (only when analysed with ``record=True``).
+    conditions: list[Condition] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> Shape:
+        return self.input_shapes[0] if self.input_shapes else self.result.output_shape
 
     @property
     def output_shape(self) -> Shape:
@@ -49,6 +72,11 @@ class LayerRecord:
     def params(self) -> sp.Expr:
         return self.result.params
 
+    @property
+    def is_repeat(self) -> bool:
+        """A second or later call of a shared layer: shown, but its weights are the first call's."""
+        return self.call > 0
+
 
 @dataclass
 class Analysis:
@@ -58,16 +86,25 @@ class Analysis:
     input_shape: Shape
     records: list[LayerRecord]
     values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    functional: bool = False
+    outputs: list[str] = field(default_factory=list)
+    #: Whose conventions the shapes follow: "keras" (channels-last) or "pytorch" (channels-first).
+    dialect: str = "keras"
     #: Every symbol of the model, with or without a value (answers may use any of them).
     symbols: list[sp.Symbol] = field(default_factory=list)
 
     @property
+    def layers(self) -> list[LayerRecord]:
+        """The records that own weights: every record but the repeated calls of shared layers."""
+        return [r for r in self.records if not r.is_repeat]
+
+    @property
     def trainable_params(self) -> sp.Expr:
-        return sp.Add(*(r.trainable for r in self.records))
+        return sp.Add(*(r.trainable for r in self.layers))
 
     @property
     def non_trainable_params(self) -> sp.Expr:
-        return sp.Add(*(r.non_trainable for r in self.records))
+        return sp.Add(*(r.non_trainable for r in self.layers))
 
     @property
     def total_params(self) -> sp.Expr:
@@ -77,48 +114,107 @@ class Analysis:
         for record in self.records:
             if record.name == name:
                 return record
-        names = ", ".join(r.name for r in self.records)
+        names = ", ".join(r.name for r in self.layers)
         raise CalcError(f"no layer named '{name}' (layers: {names})")
 
+    def connections(self, record: LayerRecord) -> list[str]:
+        """Keras's "Connected to" entries of a layer, over all its calls: ``conv2d[0][0]``."""
+        return [_keras_reference(ref) for r in self.records if r.name == record.name for ref in r.inputs]
 
-class Sequential:
-    """A stack of layers, each feeding the next (Keras's Sequential)."""
+
+def _keras_reference(ref: str) -> str:
+    name, call = split_reference(ref)
+    return f"{name}[{call}][0]"
+
+
+def split_reference(ref: str) -> tuple[str, int]:
+    """'dense[1]' -> ('dense', 1); 'dense' -> ('dense', 0)."""
+    if ref.endswith("]") and "[" in ref:
+        name, _, index = ref[:-1].rpartition("[")
+        if index.isdigit():
+            return name, int(index)
+    return ref, 0
+
+
+class Model:
+    """A graph of layer calls in topological order (Keras's functional model).
+
+    Inputs are named tensors with shapes; each node reads earlier tensors. ``Sequential`` is the
+    special case of a chain. With ``inputs=None`` the model is a block whose input shapes are given
+    when it is analysed (a nested model used as a layer).
+    """
+
+    functional = True
+    #: Set by the spec loader: "pytorch" for torch.nn layers (channels-first), else "keras".
+    dialect = "keras"
 
     def __init__(
         self,
-        layers: Sequence[Layer],
-        input: Sequence[Any] | None = None,
-        name: str = "sequential",
+        nodes: Sequence[Node],
+        inputs: Mapping[str, Sequence[Any] | None],
+        name: str = "functional",
         symbols: Mapping[str, Any] | None = None,
         source: str | None = None,
+        outputs: Sequence[str] | None = None,
     ):
         self.source = source
         self.name = name
-        layers = list(layers)
-        if len(layers) > MAX_LAYERS:
-            raise CalcError(f"the model has {len(layers)} layers; at most {MAX_LAYERS} are supported")
-        if layers and isinstance(layers[0], InputLayer):
-            input = layers.pop(0).shape if input is None else input
-        elif input is None and layers:
-            input = layers[0].input_shape
-        if input is None:
-            raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
-        self.input_shape = parse_shape(list(input), "input")
-        if not layers:
+        self.nodes = list(nodes)
+        if len(self.nodes) > MAX_LAYERS:
+            raise CalcError(f"the model has {len(self.nodes)} layers; at most {MAX_LAYERS} are supported")
+        if not self.nodes:
             raise CalcError("the model has no layers")
-        self.layers = layers
-        self.names = assign_names([(layer.type_name, layer.name) for layer in layers])
+        if not inputs:
+            raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
+        # A shape of None is given at analysis time: a block used as a layer.
+        self.inputs = {k: None if v is None else parse_shape(list(v), "input") for k, v in inputs.items()}
+        self.outputs = list(outputs) if outputs else [self.nodes[-1].name]
         self.values = {make_symbol(k): _symbol_value(k, v) for k, v in (symbols or {}).items() if v is not None}
         self.declared = {make_symbol(k) for k in (symbols or {})}
+        self._check_references()
+
+    @property
+    def layers(self) -> list[Layer]:
+        return [node.layer for node in self.nodes if node.call == 0]
+
+    @property
+    def names(self) -> list[str]:
+        return [node.name for node in self.nodes if node.call == 0]
+
+    @property
+    def input_shape(self) -> Shape:
+        """The first input's shape (the only one of a Sequential model)."""
+        shape = next(iter(self.inputs.values()))
+        if shape is None:
+            raise CalcError("the model has no input shape of its own")
+        return shape
+
+    def _check_references(self) -> None:
+        """Every input a node reads is a model input or an earlier call: no cycles, no typos."""
+        known = set(self.inputs)
+        calls: dict[str, int] = {}
+        for index, node in enumerate(self.nodes, start=1):
+            where = f"layer {index} ({node.name}, {node.layer.type_name})"
+            for ref in node.inputs:
+                name, call = split_reference(ref)
+                if name not in known or call >= calls.get(name, 1 if name in self.inputs else 0):
+                    defined = ", ".join(sorted(known)) or "none"
+                    raise CalcError(f"input '{ref}' is not defined before this layer (defined: {defined})", layer=where)
+            known.add(node.name)
+            calls[node.name] = calls.get(node.name, 0) + 1
+        for ref in self.outputs:
+            if split_reference(ref)[0] not in known:
+                raise CalcError(f"output '{ref}' is not a layer of the model")
 
     @property
     def symbols(self) -> list[sp.Symbol]:
         """Every symbol of the model, declared or used, sorted by name."""
         used = set(self.declared)
-        for size in self.input_shape:
-            used |= size.free_symbols
+        for shape in self.inputs.values():
+            for size in shape or ():
+                used |= size.free_symbols
         for layer in self.layers:
-            used |= _layer_symbols(layer)
+            used |= layer_symbols(layer)
         return sorted(used, key=lambda s: s.name)
 
     def with_values(self, overrides: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
@@ -132,32 +228,113 @@ class Sequential:
             values[known[name]] = _symbol_value(name, value)
         return values
 
-    def analyze(self, overrides: Mapping[str, Any] | None = None) -> Analysis:
-        """Propagate shapes through every layer with the given symbol values."""
+    def analyze(
+        self, overrides: Mapping[str, Any] | None = None, *, free: Iterable[str] = (), record: bool = False
+    ) -> Analysis:
+        """Propagate shapes through every layer with the given symbol values.
+
+        ``free`` names symbols to keep symbolic even where the model gives them a value (a closed
+        form in them); ``record`` keeps, per layer, the checks that symbolic values left open.
+        """
         try:
             values = self.with_values(overrides or {})
+            known = {s.name: s for s in self.symbols}
+            for name in free:
+                if name not in known:
+                    raise CalcError(f"the model has no symbol '{name}' (its symbols: {', '.join(known) or 'none'})")
+                values.pop(known[name], None)
         except CalcError as error:
             raise error.within(source=self.source) from None
-        env = Env(values)
-        shape = tuple(env.resolve(size) for size in self.input_shape)
+        env = Env(values, record=record)
+        if any(shape is None for shape in self.inputs.values()):
+            raise CalcError("the model has no input shape of its own", source=self.source)
+        shapes = {name: tuple(env.resolve(size) for size in shape) for name, shape in self.inputs.items()}
+        return self.propagate(shapes, env)
+
+    def propagate(self, input_shapes: Mapping[str, Shape], env: Env) -> Analysis:
+        """Build every node on the shapes of the tensors it reads."""
+        tensors: dict[str, Shape] = {}
         records: list[LayerRecord] = []
-        for index, (layer, name) in enumerate(zip(self.layers, self.names), start=1):
-            where = f"layer {index} ({name}, {layer.type_name})"
+        if self.functional:
+            for name, shape in input_shapes.items():
+                result = LayerResult(output_shape=shape, trainable=sp.Integer(0), non_trainable=sp.Integer(0))
+                records.append(LayerRecord(len(records) + 1, name, "InputLayer", None, [], result))
+        tensors.update({name: shape for name, shape in input_shapes.items()})
+        tensors.update({f"{name}[0]": shape for name, shape in input_shapes.items()})
+        for node in self.nodes:
+            where = f"layer {len(records) + 1} ({node.name}, {node.layer.type_name})"
+            shapes = [tensors[ref if "[" in ref else f"{ref}[0]"] for ref in node.inputs]
+            start = len(env.conditions or ())
             try:
-                result = layer.build(shape, env)
+                result = node.layer.build_many(shapes, env)
             except CalcError as error:
                 raise error.within(source=self.source, layer=where) from None
-            if not layer.trainable:
+            if not node.layer.trainable:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)
-            records.append(LayerRecord(index, name, layer.type_name, layer, shape, result))
-            shape = result.output_shape
-        return Analysis(self.name, tuple(env.resolve(s) for s in self.input_shape), records, values, self.symbols)
+            conditions = list((env.conditions or [])[start:])
+            records.append(
+                LayerRecord(
+                    len(records) + 1,
+                    node.name,
+                    node.layer.type_name,
+                    node.layer,
+                    shapes,
+                    result,
+                    list(node.inputs),
+                    node.call,
+                    conditions,
+                )
+            )
+            tensors[f"{node.name}[{node.call}]"] = result.output_shape
+        first = next(iter(input_shapes.values()))
+        return Analysis(
+            self.name,
+            first,
+            records,
+            dict(env.values),
+            self.functional,
+            list(self.outputs),
+            self.dialect,
+            self.symbols,
+        )
+
+    def output_shapes(self, analysis: Analysis) -> list[Shape]:
+        by_call = {f"{r.name}[{r.call}]": r.output_shape for r in analysis.records}
+        return [by_call[ref if "[" in ref else f"{ref}[0]"] for ref in self.outputs]
 
     def summary(self, overrides: Mapping[str, Any] | None = None) -> Any:
         """The Keras-style summary (``calc.summary.Summary``) for these symbol values."""
         from calc.summary import Summary
 
         return Summary(self.analyze(overrides))
+
+
+class Sequential(Model):
+    """A stack of layers, each feeding the next (Keras's Sequential)."""
+
+    functional = False
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        input: Sequence[Any] | None = None,
+        name: str = "sequential",
+        symbols: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        block: bool = False,
+    ):
+        layers = list(layers)
+        if layers and isinstance(layers[0], InputLayer):
+            input = layers.pop(0).shape if input is None else input
+        elif input is None and layers:
+            input = layers[0].input_shape
+        if input is None and not block:
+            raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
+        if not layers:
+            raise CalcError("the model has no layers")
+        names = assign_names([(layer.type_name, layer.name) for layer in layers])
+        nodes = [Node(name, layer, [previous]) for layer, name, previous in zip(layers, names, ["input", *names])]
+        super().__init__(nodes, {"input": input}, name, symbols, source)
 
 
 def _symbol_value(name: str, value: Any) -> sp.Expr:
@@ -172,37 +349,39 @@ def _symbol_value(name: str, value: Any) -> sp.Expr:
 
 
 def assign_names(layers: Iterable[tuple[str, str | None]]) -> list[str]:
-    """Keras's default names (conv2d, conv2d_1, ...) for unnamed layers; given names kept.
+    """Keras's default names (conv2d, conv2d_1, ...) for unnamed layers; given names kept."""
+    namer = Namer()
+    return [namer.next(type_name, given) for type_name, given in layers]
 
-    Takes (type name, given name or None) pairs so a loader can name layers before building them.
-    """
-    layers = list(layers)
-    seen: set[str] = set()
-    for _, given in layers:
-        if given in seen:
-            raise CalcError(f"two layers are named '{given}'")
-        if given:
-            seen.add(given)
-    counters: dict[str, int] = {}
-    names = []
-    for type_name, given in layers:
-        if given:
-            names.append(given)
-            continue
+
+class Namer:
+    """Keras's default names, given out in order: conv2d, conv2d_1, ...; given names kept, duplicates refused."""
+
+    def __init__(self, taken: Iterable[str] = ()):
+        self.seen = set(taken)
+        self.counters: dict[str, int] = {}
+
+    def next(self, type_name: str, given: Any) -> str:
+        if given is not None:
+            if not isinstance(given, str) or not given.strip():
+                raise CalcError(f"name must be a non-empty string, got {given!r}")
+            if given in self.seen:
+                raise CalcError(f"two layers are named '{given}'")
+            self.seen.add(given)
+            return given
         base = keras_default_name(type_name)
         while True:
-            count = counters.get(base, 0)
-            counters[base] = count + 1
+            count = self.counters.get(base, 0)
+            self.counters[base] = count + 1
             candidate = base if count == 0 else f"{base}_{count}"
-            if candidate not in seen:
-                break
-        seen.add(candidate)
-        names.append(candidate)
-    return names
+            if candidate not in self.seen:
+                self.seen.add(candidate)
+                return candidate
 
 
-def _layer_symbols(layer: Layer) -> set[sp.Symbol]:
-    found: set[sp.Symbol] = set()
+def layer_symbols(layer: Layer) -> set[sp.Symbol]:
+    """The symbols in a layer's hyper-parameters (a nested model's own symbols included)."""
+    found: set[sp.Symbol] = set(layer.symbols()) if hasattr(layer, "symbols") else set()
     for value in vars(layer).values():
         items = value if isinstance(value, tuple) else (value,)
         for item in items:

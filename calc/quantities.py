@@ -82,7 +82,7 @@ def expected(analysis: Analysis, name: str, record: LayerRecord | None) -> sp.Ex
         "trainable_params": lambda r: r.trainable,
         "non_trainable_params": lambda r: r.non_trainable,
     }[name]
-    records = [record] if record is not None else analysis.records
+    records = [record] if record is not None else analysis.layers
     return sp.Add(*(counts(r) for r in records))
 
 
@@ -92,7 +92,7 @@ def counting_steps(record: LayerRecord, name: str) -> list[Step]:
     steps = record.result.param_steps
     if sp.expand(sp.Add(*(step.value for step in steps)) - record.params) != 0:
         return []
-    frozen = not record.layer.trainable
+    frozen = record.layer is not None and not record.layer.trainable
     if name == "trainable_params":
         return [] if frozen else [step for step in steps if not step.non_trainable]
     if name == "non_trainable_params":
@@ -102,7 +102,7 @@ def counting_steps(record: LayerRecord, name: str) -> list[Step]:
 
 def trainable_step(analysis: Analysis, record: LayerRecord | None) -> Step:
     """The trainable count as a step of ``TRAINABLE``, so its mistakes can be evaluated like any rule's."""
-    records = [record] if record is not None else analysis.records
+    records = [record] if record is not None else analysis.layers
     counts = {
         trainable: sp.Add(*(r.trainable for r in records)),
         non_trainable: sp.Add(*(r.non_trainable for r in records)),

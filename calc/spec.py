@@ -2,29 +2,37 @@
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
-keyword arguments. Every problem becomes a ``CalcError`` naming the file and the layer.
+keyword arguments. ``dialect: pytorch`` switches to torch.nn class names and arguments with
+channels-first shapes (``calc.dialects``). Every problem becomes a ``CalcError`` naming the file and
+the layer.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from calc.dialects import registry
 from calc.errors import CalcError
-from calc.layers import REGISTRY, Layer
+from calc.layers import Layer
 from calc.layers.base import suggest
-from calc.model import Sequential, assign_names
+from calc.layers.nested import ModelLayer, RepeatLayer
+from calc.model import Model, Namer, Node, Sequential
 from calc.zoo import zoo_names, zoo_text
 
 MAX_FILE_BYTES = 5_000_000
-TOP_LEVEL_KEYS = ("name", "input", "symbols", "layers", "vary", "description")
+TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
+BLOCK_KEYS = ("name", "layers", "description")
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
+REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
 
 
-def load(model: str | Path) -> Sequential:
+def load(model: str | Path) -> Model:
     """A model from a spec file path or a zoo name."""
     path = Path(model)
     if path.is_file():
@@ -53,7 +61,7 @@ def _read(path: Path) -> str:
         raise CalcError("the file is not UTF-8 text", source=str(path)) from None
 
 
-def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Sequential:
+def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
     """Parse spec text (format by suffix, else by content) and build the model."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
@@ -88,7 +96,7 @@ def _parse(text: str, suffix: str) -> Any:
         raise CalcError(f"malformed YAML{where}: {problem}") from None
 
 
-def from_spec(data: Any, source: str = "<spec>") -> Sequential:
+def from_spec(data: Any, source: str = "<spec>") -> Model:
     """Build a model from an already-parsed spec mapping."""
     try:
         return _from_spec(data, source)
@@ -96,50 +104,147 @@ def from_spec(data: Any, source: str = "<spec>") -> Sequential:
         raise error.within(source=source) from None
 
 
-def _from_spec(data: Any, source: str) -> Sequential:
+def _from_spec(data: Any, source: str, block: bool = False, dialect: str = "keras") -> Model:
+    """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
+    whose layers are of the enclosing spec's ``dialect``)."""
     if data is None:
         raise CalcError("the file is empty")
     if not isinstance(data, Mapping):
         raise CalcError(f"a spec must be a mapping with 'input' and 'layers', got {type(data).__name__}")
     for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise CalcError(f"unknown key '{key}'{suggest(str(key), TOP_LEVEL_KEYS)}")
-    name = data.get("name", Path(source).stem or "model")
+        if key not in (BLOCK_KEYS if block else TOP_LEVEL_KEYS):
+            raise CalcError(f"unknown key '{key}'{suggest(str(key), BLOCK_KEYS if block else TOP_LEVEL_KEYS)}")
+    if not block:
+        dialect = data.get("dialect", "keras")
+    classes = registry(dialect)
+    name = data.get("name", "sequential" if block else Path(source).stem or "model")
     if not isinstance(name, str) or not name.strip():
         raise CalcError(f"'name' must be a non-empty string, got {name!r}")
     symbols = data.get("symbols") or {}
     if not isinstance(symbols, Mapping):
         raise CalcError("'symbols' must be a mapping from symbol names to values (or null)")
+    symbols = {str(k): v for k, v in symbols.items()}
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list):
         raise CalcError("'layers' must be a list of layers")
-    entries = [_entry(i, item) for i, item in enumerate(raw_layers, start=1)]
-    names = assign_names((type_name, kwargs.get("name")) for type_name, kwargs in entries)
-    layers = []
-    for index, ((type_name, kwargs), layer_name) in enumerate(zip(entries, names), start=1):
+    inputs = _inputs(data, block)
+    namer = Namer(inputs if "inputs" in data else [])
+    functional = "inputs" in data or any(_connects(item) for item in raw_layers)
+    if functional and inputs is not None and "inputs" not in data:
+        inputs = {namer.next("InputLayer", None): shape for shape in inputs.values()}
+    nodes: list[Node] = []
+    for index, item in enumerate(raw_layers, start=1):
         try:
-            layers.append(_construct(REGISTRY[type_name], kwargs))
+            nodes.append(_node(index, item, namer, nodes, inputs, classes, dialect))
         except CalcError as error:
-            raise error.within(layer=f"layer {index} ({layer_name}, {type_name})") from None
-    return Sequential(
-        layers, input=data.get("input"), name=name, symbols={str(k): v for k, v in symbols.items()}, source=source
-    )
-
-
-def _entry(index: int, item: Any) -> tuple[str, dict[str, Any]]:
-    """One list item: a one-key mapping from a Keras class name to its arguments."""
-    where = f"layer {index}"
-    if not isinstance(item, Mapping) or len(item) != 1:
-        raise CalcError(
-            "each layer must be a one-key mapping such as {Conv2D: {filters: 8, kernel_size: 5}}", layer=where
+            raise error.within(layer=error.layer or f"layer {index}") from None
+    if not functional:
+        first = inputs and next(iter(inputs.values()))
+        model: Model = Sequential(
+            [node.layer for node in nodes], input=first, name=name, symbols=symbols, source=source, block=block
         )
-    ((type_name, kwargs),) = item.items()
-    if type_name not in REGISTRY:
-        raise CalcError(f"unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}", layer=where)
+        model.dialect = dialect
+        return model
+    outputs = data.get("outputs")
+    if outputs is not None and (not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs)):
+        raise CalcError("'outputs' must be a list of layer names")
+    if inputs is None:
+        raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
+    model = Model(nodes, inputs, name=name, symbols=symbols, source=source, outputs=outputs)
+    model.dialect = dialect
+    return model
+
+
+def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:
+    """The model's named inputs: ``input: [32, 32, 3]`` or ``inputs: {image: [32, 32, 3], ...}``."""
+    if block:
+        return {"input": None}
+    if "inputs" in data:
+        raw = data["inputs"]
+        if not isinstance(raw, Mapping) or not raw:
+            raise CalcError("'inputs' must map input names to shapes, e.g. inputs: {image: [32, 32, 3]}")
+        for key in raw:
+            if not isinstance(key, str) or not NAME.match(key):
+                raise CalcError(f"input name {key!r} must be letters, digits and _")
+        return dict(raw)
+    return {"input": data["input"]} if data.get("input") is not None else None
+
+
+def _connects(item: Any) -> bool:
+    """Does a layer entry name its inputs (which makes the model a graph)?"""
+    if isinstance(item, Mapping) and len(item) == 1:
+        ((_, kwargs),) = item.items()
+        return isinstance(kwargs, Mapping) and "inputs" in kwargs
+    return False
+
+
+def _node(
+    index: int,
+    item: Any,
+    namer: Namer,
+    nodes: list[Node],
+    inputs: Mapping[str, Any] | None,
+    classes: Mapping[str, type[Layer]],
+    dialect: str,
+) -> Node:
+    """One list item: a class of the dialect, a nested ``Model``, or the name of an earlier layer to call again."""
+    if not isinstance(item, Mapping) or len(item) != 1:
+        raise CalcError("each layer must be a one-key mapping such as {Conv2D: {filters: 8, kernel_size: 5}}")
+    ((key, kwargs),) = item.items()
     kwargs = {} if kwargs is None else kwargs
     if not isinstance(kwargs, Mapping) or not all(isinstance(k, str) for k in kwargs):
-        raise CalcError(f"the arguments of {type_name} must be a mapping of names to values", layer=where)
-    return type_name, dict(kwargs)
+        raise CalcError(f"the arguments of {key} must be a mapping of names to values")
+    kwargs = dict(kwargs)
+    refs = _references(kwargs.pop("inputs", None), nodes, inputs)
+    earlier = [node for node in nodes if node.name == key]
+    if earlier:  # a shared layer, called again on other inputs: same weights, counted once
+        if kwargs:
+            raise CalcError(f"a second call of '{key}' takes only 'inputs'; its arguments are those of the first call")
+        return Node(key, earlier[0].layer, refs, call=len(earlier))
+    if key in ("Model", "Repeat"):
+        times = kwargs.pop("times", None) if key == "Repeat" else None
+        if key == "Repeat" and times is None:
+            raise CalcError("Repeat needs 'times' (how many copies of the block, a number or a symbol)")
+        kind = "Functional" if _is_graph(kwargs) else "Sequential"
+        name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
+        where = f"layer {index} ({name}, {key})"
+        try:
+            inner = _from_spec({**kwargs, "name": name}, source="", block=True, dialect=dialect)
+            layer = ModelLayer(inner, ["input"], name=name) if key == "Model" else RepeatLayer(inner, times, name=name)
+        except CalcError as error:
+            raise error.within(layer=where) from None
+        return Node(name, layer, refs)
+    if key not in classes:
+        known = list(classes) + [node.name for node in nodes]
+        where = "" if dialect == "keras" else f" in the {dialect} dialect"
+        raise CalcError(f"unknown layer type '{key}'{where}{suggest(str(key), known)}")
+    name = namer.next(classes[key].__name__, kwargs.get("name"))
+    try:
+        return Node(name, _construct(classes[key], kwargs), refs)
+    except CalcError as error:
+        raise error.within(layer=f"layer {index} ({name}, {key})") from None
+
+
+def _is_graph(kwargs: Mapping) -> bool:
+    layers = kwargs.get("layers")
+    return isinstance(layers, list) and any(_connects(item) for item in layers)
+
+
+def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -> list[str]:
+    """The tensors a layer reads: as given, or else the previous layer's output (or the only input)."""
+    if raw is None:
+        if nodes:
+            last = nodes[-1]
+            return [last.name if last.call == 0 else f"{last.name}[{last.call}]"]
+        if inputs is None:  # no input given: the model reports that once, below
+            return []
+        if len(inputs) == 1:
+            return [next(iter(inputs))]
+        raise CalcError("the first layer of a model with several inputs must name its 'inputs'")
+    refs = [raw] if isinstance(raw, str) else raw
+    if not isinstance(refs, list) or not refs or not all(isinstance(r, str) and REFERENCE.match(r) for r in refs):
+        raise CalcError(f"'inputs' must be a list of layer or input names, got {raw!r}")
+    return refs
 
 
 def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:

@@ -37,7 +37,7 @@ class Summary:
                     "trainable_params": json_value(r.trainable),
                     "non_trainable_params": json_value(r.non_trainable),
                 }
-                for r in a.records
+                for r in a.layers
             ],
             "total_params": json_value(a.total_params),
             "trainable_params": json_value(a.trainable_params),

@@ -123,6 +123,9 @@ STRIDED = "input: [7, 7, 3]\nlayers:\n  - Conv2D: {filters: 4, kernel_size: 3, s
 SAME = "input: [32, 32, 3]\nlayers:\n  - Conv2D: {filters: 4, kernel_size: 5, padding: same}\n"
 ODD_POOL = "input: [7, 7, 1]\nlayers:\n  - MaxPooling2D: {pool_size: 2}\n"
 FROZEN = "input: [400]\nlayers:\n  - Dense: {units: 120, trainable: false}\n  - Dense: {units: 10}\n"
+BATCH_NORM = "input: [28, 28, 8]\nlayers:\n  - BatchNormalization: {}\n  - Flatten: {}\n  - Dense: {units: 10}\n"
+TRANSPOSED = "input: [7, 7, 3]\nlayers:\n  - Conv2DTranspose: {filters: 4, kernel_size: 3, strides: 2}\n"
+TORCH = "dialect: pytorch\ninput: [3, 32, 32]\nlayers:\n  - Conv2d: {in_channels: 3, out_channels: 8, kernel_size: 5}\n"
 
 MISTAKES = [
     # (mistake id, model, layer, quantity, answer) with the wrong arithmetic in the comment
@@ -152,7 +155,13 @@ MISTAKES = [
     ("flatten_product_wrong", LENET, "flatten", "output_shape", "(None, 200)"),  # 5·5·8
     ("counted_non_trainable", FROZEN, "dense", "trainable_params", "48120"),  # 400·120 + 120, all frozen
     ("counted_non_trainable", FROZEN, None, "trainable_params", "48120 + 1210"),
-    ("transposed_formula_swapped", LENET, "conv2d", "output_shape", "(36, 36, 8)"),  # (32 - 1) + (5 - 1) + 1
+    # BatchNormalization on 8 channels: γ, β trainable (2·8), moving mean and variance not (2·8)
+    ("counted_non_trainable", BATCH_NORM, "batch_normalization", "trainable_params", "4·8"),
+    ("counted_non_trainable", BATCH_NORM, None, "trainable_params", "32 + 62730"),  # 62,730 = 6272·10 + 10
+    # the ordinary convolution's ⌊(7 - 3)/2⌋ + 1 = 3 instead of the transposed (7 - 1)·2 + 3 = 15
+    ("transposed_formula_swapped", TRANSPOSED, "conv2d_transpose", "output_shape", "(3, 3, 4)"),
+    ("forgot_plus_one", TORCH, "conv2d", "output_shape", "(8, 27, 27)"),  # channels first: 32 - 5
+    ("wrong_input_channels", TORCH, "conv2d", "params", "(5*5*8 + 1)*8"),  # its own 8 output channels
 ]
 
 
@@ -179,6 +188,7 @@ def test_every_issue_mistake_id_is_declared_next_to_a_formula():
     required = {mistake for mistake, *_ in MISTAKES}
     assert required <= declared
     assert len(required) == 13
+    assert declared >= {"forgot_bias", "wrong_padding_mode", "transposed_formula_swapped", "counted_non_trainable"}
 
 
 def test_feedback_shows_the_correct_step():

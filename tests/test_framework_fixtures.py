@@ -19,11 +19,12 @@ def _load(name: str) -> dict:
 
 
 KERAS = _load("keras_layers.json")
+FUNCTIONAL = _load("keras_functional.json")
 TORCH = _load("torch_layers.json")
 
 
 def _compare(case: dict) -> None:
-    spec = {key: case[key] for key in ("name", "input", "layers")}
+    spec = {key: case[key] for key in ("name", "input", "inputs", "layers") if key in case}
     summary = calc.from_spec(spec, source=case["name"]).summary().to_dict()
     expected = case["expected"]
     assert len(summary["layers"]) == len(expected["layers"])
@@ -39,12 +40,29 @@ def _compare(case: dict) -> None:
 def test_fixtures_are_present():
     assert len(KERAS["cases"]) >= 150
     assert len(TORCH["cases"]) >= 100
+    assert len(FUNCTIONAL["cases"]) >= 10
     assert any(case["name"] == "lenet5" and case["expected"]["total_params"] == 62958 for case in KERAS["cases"])
 
 
 @pytest.mark.parametrize("case", KERAS["cases"], ids=lambda case: case["name"])
 def test_keras(case):
     _compare(case)
+
+
+@pytest.mark.parametrize("case", FUNCTIONAL["cases"], ids=lambda case: case["name"])
+def test_keras_functional(case):
+    """Keras orders a graph's layers its own way: compare each layer by name."""
+    spec = {key: case[key] for key in ("name", "inputs", "layers")}
+    summary = calc.from_spec(spec, source=case["name"]).summary().to_dict()
+    ours = {layer["name"]: layer for layer in summary["layers"]}
+    expected = case["expected"]
+    assert set(ours) == {layer["name"] for layer in expected["layers"]}
+    for theirs in expected["layers"]:
+        mine = ours[theirs["name"]]
+        for key in ("type", "output_shape", "trainable_params", "non_trainable_params"):
+            assert mine[key] == theirs[key], f"{case['name']}: {theirs['name']} {key}"
+    for key in ("total_params", "trainable_params", "non_trainable_params"):
+        assert summary[key] == expected[key], key
 
 
 @pytest.mark.parametrize("case", KERAS["rejected"], ids=lambda case: case["spec"]["name"])

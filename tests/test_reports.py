@@ -99,3 +99,10 @@ def test_ci_runs_the_readme_test_command():
     command = "python3 -m venv .venv && . .venv/bin/activate && pip install '.[test]' && python -m pytest"
     assert command in readme
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_tour_shows_real_output(cli):
+    """The README's `calc summary lenet5` block is what the tool prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ calc summary lenet5\n", 1)[1].split("```", 1)[0]
+    assert shown == cli("summary", "lenet5").out

@@ -84,10 +84,10 @@ def join_channels(spatial: list[sp.Expr], channels: sp.Expr, data_format: str) -
     return (channels, *spatial) if data_format == "channels_first" else (*spatial, channels)
 
 
-def check_groups(groups: sp.Expr, channels: sp.Expr, filters: sp.Expr) -> None:
+def check_groups(groups: sp.Expr, channels: sp.Expr, filters: sp.Expr, env: Env) -> None:
     """Keras requires groups to divide both the input channels and the filters."""
     for count, what in ((channels, "input channels"), (filters, "filters")):
-        if groups.is_Integer and count.is_Integer and count % groups != 0:
+        if groups != 1 and not env.require(count / groups, 1, f"{what} per group"):
             raise CalcError(f"groups={fmt(groups)} does not divide the {fmt(count)} {what}")
 
 
@@ -117,7 +117,7 @@ class Conv(Layer):
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = to_expr(groups, "groups")
         self.use_bias = to_bool(use_bias, "use_bias")
-        if isinstance(self.padding, str) and _above_one(self.strides) and _above_one(self.dilation_rate):
+        if isinstance(self.padding, str) and above_one(self.strides) and above_one(self.dilation_rate):
             raise CalcError(
                 "Keras does not allow strides > 1 together with dilation_rate > 1 "
                 "(give integer padding for PyTorch's rule, which does)"
@@ -131,9 +131,16 @@ class Conv(Layer):
         spatial, channels = split_channels(shape, self.data_format)
         filters = env.positive(self.filters, "filters")
         groups = env.positive(self.groups, "groups")
-        check_groups(groups, channels, filters)
+        check_groups(groups, channels, filters, env)
         sizes, shape_steps = window_shape(
-            spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate, env, "kernel", first_axis(self)
+            spatial,
+            self.kernel_size,
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+            env,
+            "kernel",
+            first_axis=first_axis(self),
         )
         kernel = [env.resolve(size) for size in self.kernel_size]
         bindings = {c_in: channels, f: filters, g: groups, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}
@@ -164,7 +171,7 @@ class Conv(Layer):
         return parts
 
 
-def _above_one(values: tuple[sp.Expr, ...]) -> bool:
+def above_one(values: tuple[sp.Expr, ...]) -> bool:
     return any(v.is_Integer and v > 1 for v in values)
 
 

@@ -68,7 +68,7 @@ class Pooling(Layer):
             (sp.Integer(1),) * self.rank,
             env,
             "pool window",
-            first_axis(self),
+            first_axis=first_axis(self),
         )
         padding = f"'{self.padding}' padding" if isinstance(self.padding, str) else "padding "
         description: list = [

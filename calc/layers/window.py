@@ -4,10 +4,14 @@ Explicit padding p (PyTorch's integer padding; Keras ``valid`` is p = 0):
     n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1
 Keras ``same`` (and ``causal`` for Conv1D) pads so that only the stride shrinks the axis:
     n_out = ceil(n / s)
+PyTorch pooling with ``ceil_mode`` rounds the count up, then drops a last window that would start in
+the right padding (at n + p or beyond):
+    m = ceil((n + 2p - d(k - 1) - 1) / s) + 1;  n_out = m - 1 if (m - 1) s >= n + p, else m
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,9 +24,6 @@ from calc.rules import Mistake, Rule, Step, apply, local_symbols
 n, k, p, s, d = local_symbols("n k p s d")
 
 SLIDING = sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1
-# The transposed convolution's rule, the sliding window run backwards. Here it is the mistake of
-# applying it to an ordinary window; a transposed-convolution layer can take it as its own rule.
-TRANSPOSED = (n - 1) * s - 2 * p + d * (k - 1) + 1
 
 EXPLICIT_PADDING = Rule(
     lhs="n_{out}",
@@ -59,12 +60,6 @@ EXPLICIT_PADDING = Rule(
             "That is the rule for 'same' padding, where only the stride shrinks the axis; this layer does not "
             "pad that way, so every window must fit inside the (padded) input.",
         ),
-        Mistake(
-            "transposed_formula_swapped",
-            TRANSPOSED,
-            "That is the transposed convolution's rule, (n - 1)s - 2p + d(k - 1) + 1, which grows the axis; "
-            "this layer slides a window over its input, which shrinks it.",
-        ),
     ),
 )
 SAME_PADDING = Rule(
@@ -93,6 +88,25 @@ SAME_PADDING = Rule(
     ),
 )
 
+_ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
+CEIL_MODE = Rule(
+    lhs="n_{out}",
+    expr=sp.Piecewise((_ROUNDED_UP - 1, (_ROUNDED_UP - 1) * s >= n + p), (_ROUNDED_UP, True)),
+    why="With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past "
+    "the end of the padded input still counts; but a window that would start in the right padding "
+    "(at position n + p or beyond) is dropped. Keras has no ceil_mode: its pooling always rounds down.",
+)
+CEIL_MODE_KEPT_WHY = (
+    "With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past the "
+    "end of the padded input still counts; here every window starts inside the input or its left padding. "
+    "(Keras has no ceil_mode: its pooling always rounds down.)"
+)
+CEIL_MODE_DROPPED_WHY = (
+    "With ceil_mode PyTorch rounds the count of window positions up, to one more than this; but that last "
+    "window would start in the right padding (at position n + p or beyond), so PyTorch drops it, "
+    "leaving the rounded-up count alone. (Keras has no ceil_mode: its pooling always rounds down.)"
+)
+
 UNPADDED_WHY = (
     "Without padding, a window of k positions fits (n - k)/s + 1 times when it moves s positions "
     "at a time, counting only whole windows."
@@ -100,13 +114,21 @@ UNPADDED_WHY = (
 PADDING_WORDS = ("valid", "same")
 
 
+# Padding words of other frameworks or ranks: refused by name rather than read as a symbol.
+OTHER_PADDING_WORDS = ("full", "causal", "reflect", "replicate", "circular", "zeros", "symmetric", "constant")
+
+
 def parse_padding(value: Any, rank: int, *, causal: bool = False) -> str | tuple[sp.Expr, ...]:
-    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis (int or tuple)."""
+    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis: a number, a symbol such
+    as ``p`` or an expression, or a tuple of them (PyTorch's integer padding)."""
     words = (*PADDING_WORDS, "causal") if causal else PADDING_WORDS
     if isinstance(value, str) and value.lower() in words:
         return value.lower()
     if isinstance(value, str) and value.isalpha():
-        raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}")
+        near = difflib.get_close_matches(value.lower(), words, n=1)
+        if near or value.lower() in OTHER_PADDING_WORDS:
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}{hint}")
     return to_tuple(value, rank, "padding")
 
 
@@ -118,12 +140,15 @@ def window_shape(
     dilation: Sequence[sp.Expr],
     env: Env,
     window: str,
+    ceil_mode: bool = False,
+    *,
     first_axis: int = 0,
 ) -> tuple[list[sp.Expr], list[Step]]:
     """Output sizes along the spatial axes, and one derivation step per distinct axis.
 
-    ``first_axis`` is where the spatial axes start in the output shape (1 when channels come first),
-    so each step knows which axes it fills.
+    ``ceil_mode`` (PyTorch pooling, explicit padding only) rounds up instead of down. ``first_axis`` is
+    where the spatial axes start in the output shape (1 when channels come first), so that each step
+    knows the axes it fills (the checker replaces them when it tries a mistake).
     """
     names = AXIS_NAMES[len(spatial)]
     sizes: list[sp.Expr] = []
@@ -134,31 +159,52 @@ def window_shape(
         ss = env.positive(strides[axis], "strides")
         dd = env.positive(dilation[axis], "dilation_rate")
         if padding in ("same", "causal"):
-            step = apply(SAME_PADDING, "", {n: size, s: ss, k: kk, d: dd}, fixed=_neutral(s=ss))
+            step = apply(SAME_PADDING, "", {n: size, s: ss, k: kk, d: dd}, fixed=neutral(s=ss))
         else:
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
-            fixed = _neutral(p=pp, s=ss, d=dd)
-            why = UNPADDED_WHY if p in fixed and d in fixed else None
-            step = apply(EXPLICIT_PADDING, "", {n: size, k: kk, p: pp, s: ss, d: dd}, fixed=fixed, why=why)
+            fixed = neutral(p=pp, s=ss, d=dd)
+            bindings = {n: size, k: kk, p: pp, s: ss, d: dd}
+            if ceil_mode:
+                step = _ceil_mode_step(bindings, fixed)
+            else:
+                why = UNPADDED_WHY if p in fixed and d in fixed else None
+                step = apply(EXPLICIT_PADDING, "", bindings, fixed=fixed, why=why)
             span = dd * (kk - 1) + 1
             check_output_size(
                 step.value,
                 f"output {name}",
                 f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
+                env,
             )
         sizes.append(step.value)
         step.axes = (first_axis + axis,)
-        _merge(steps, step, name)
+        merge_step(steps, step, name)
     return sizes, steps
 
 
-def _neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+def _ceil_mode_step(bindings: dict[sp.Symbol, sp.Expr], fixed: dict[sp.Symbol, sp.Expr]) -> Step:
+    """The ceil_mode rule; where this layer's numbers decide whether the last window is dropped, the
+    step shows only the branch that applies (as ``fixed`` shows only the terms that apply)."""
+    step = apply(CEIL_MODE, "", bindings, fixed=fixed)
+    if isinstance(step.formula, sp.Piecewise):
+        (dropped, condition), (kept, _) = step.formula.args
+        decided = condition.xreplace(step.bindings)
+        if decided in (sp.true, sp.false):
+            branch = dropped if decided is sp.true else kept
+            why = CEIL_MODE_DROPPED_WHY if decided is sp.true else CEIL_MODE_KEPT_WHY
+            step.formula = branch
+            step.bindings = {sym: val for sym, val in step.bindings.items() if sym in branch.free_symbols}
+            step.why = why
+    return step
+
+
+def neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
     """Settings at their do-nothing value (padding 0, stride 1, dilation 1) go into the formula."""
     symbols = {"p": (p, 0), "s": (s, 1), "d": (d, 1)}
     return {symbols[key][0]: value for key, value in values.items() if value == symbols[key][1]}
 
 
-def _merge(steps: list[Step], step: Step, axis: str) -> None:
+def merge_step(steps: list[Step], step: Step, axis: str) -> None:
     """Axes with the same arithmetic share one step ('Output height and width')."""
     for previous in steps:
         if previous.formula == step.formula and previous.bindings == step.bindings:

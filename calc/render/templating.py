@@ -37,6 +37,7 @@ _LATEX_SPECIALS = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
     "×": r"\(\times\)",
+    "→": r"\(\rightarrow\)",
     "–": "--",
     "—": "---",
     "'": "'",
@@ -136,8 +137,8 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
         describe=describe,
         text=lambda value: Markup(escape(str(value))),
         group=lambda value: Markup(escape(math.plain(value))),
-        # a rule's left-hand side is written in LaTeX (n_{out}); plain text drops the braces
-        lhs=lambda value: Markup(value.replace("{", "").replace("}", "") if fmt == "text" else value),
+        # a rule's left-hand side is written in LaTeX (n_{out}); plain text drops the markup
+        lhs=lambda value: Markup(math.readable_lhs(value) if fmt == "text" else value),
     )
     return env
 

@@ -1,4 +1,8 @@
-"""The plain-text summary table, laid out as Keras's ``model.summary()`` prints it."""
+"""The plain-text summary table, laid out as Keras's ``model.summary()`` prints it.
+
+Graphs get Keras's fourth column, "Connected to", listing every tensor a layer reads (over all its
+calls when it is shared), one per line.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,28 @@ from calc.render.math import plain
 
 
 def summary_table(analysis: Analysis) -> str:
-    """Layer (type) | Output Shape | Param #, then the totals with thousands separators."""
-    rows = [(f"{r.name} ({r.type})", format_shape(r.output_shape), str(r.params)) for r in analysis.records]
-    header = ("Layer (type)", "Output Shape", "Param #")
-    widths = [max(len(row[i]) for row in [header, *rows]) + 4 for i in range(2)]
-    width = max(65, sum(widths) + max(len(row[2]) for row in [header, *rows]))
+    """Layer (type) | Output Shape | Param # [| Connected to], then the totals with thousands separators."""
+    header = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if analysis.functional else [])
+    rows: list[list[list[str]]] = []  # each row: one list of lines per column
+    for record in analysis.layers:
+        cells = [[f"{record.name} ({record.type})"], [format_shape(record.output_shape)], [str(record.params)]]
+        if analysis.functional:
+            cells.append(analysis.connections(record) or ["-"])
+        rows.append(cells)
+    widths = [
+        max(len(line) for cells in [[[h] for h in header], *rows] for line in cells[i]) + 3 for i in range(len(header))
+    ]
+    width = max(65, sum(widths))
 
-    def line(cells: tuple[str, str, str]) -> str:
-        return (" " + cells[0].ljust(widths[0] - 1) + cells[1].ljust(widths[1]) + cells[2]).rstrip()
+    def line(texts: list[str]) -> str:
+        return (" " + "".join(text.ljust(w) for text, w in zip(texts, widths))).rstrip()
 
     out = [f'Model: "{analysis.model}"', "_" * width, line(header), "=" * width]
-    for i, row in enumerate(rows):
-        out += [""] * (i > 0) + [line(row)]
+    for i, cells in enumerate(rows):
+        if i:
+            out.append("")
+        for depth in range(max(len(c) for c in cells)):
+            out.append(line([c[depth] if depth < len(c) else "" for c in cells]))
     out += [
         "=" * width,
         f"Total params: {plain(analysis.total_params)}",

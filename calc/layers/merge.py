@@ -1,0 +1,139 @@
+"""Merge layers: element-wise Add, Subtract, Multiply, Average, Maximum, Minimum; and Concatenate.
+
+None has parameters. Element-wise merges need inputs of one shape (an axis of size 1 broadcasts, as
+in Keras); Concatenate needs every axis but the joined one to agree, and the joined axis adds up:
+    c = c_1 + c_2 + ... + c_m
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, ClassVar
+
+import sympy as sp
+
+from calc.errors import CalcError
+from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape
+from calc.rules import Rule, apply, note, numbered_symbols
+
+NO_PARAMETERS = "Merging combines tensors value by value or side by side; it has no weights."
+
+
+def _differ(a: sp.Expr, b: sp.Expr) -> bool:
+    """True only when two sizes are certainly different (symbolic sizes that may agree are accepted)."""
+    return sp.simplify(a - b).is_zero is False
+
+
+def _no_parameters() -> list:
+    return [note("Parameters", 0, NO_PARAMETERS)]
+
+
+class ElementWise(Layer):
+    """Combines inputs of one shape value by value."""
+
+    operation: ClassVar[str]
+    exactly: ClassVar[int | None] = None
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        return self.build_many([shape], env)
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if self.exactly is not None and len(shapes) != self.exactly:
+            raise CalcError(f"{self.type_name} takes exactly {self.exactly} inputs, got {len(shapes)}")
+        if len(shapes) < 2:
+            raise CalcError(f"{self.type_name} needs at least 2 inputs, got {len(shapes)}")
+        output = list(shapes[0])
+        for shape in shapes[1:]:
+            if len(shape) != len(output):
+                raise CalcError(f"{self.type_name} inputs have different ranks: {_listed(shapes)}")
+            for axis, (a, b) in enumerate(zip(output, shape)):
+                if a == 1:
+                    output[axis] = b
+                elif b != 1 and _differ(a, b):
+                    raise CalcError(f"{self.type_name} inputs have incompatible shapes: {_listed(shapes)}")
+        return LayerResult(
+            output_shape=tuple(output),
+            trainable=sp.Integer(0),
+            non_trainable=sp.Integer(0),
+            param_steps=_no_parameters(),
+            description=[f"{self.operation} of {len(shapes)} tensors, value by value"],
+        )
+
+
+def _listed(shapes: Sequence[Shape]) -> str:
+    return ", ".join(format_shape(s) for s in shapes)
+
+
+class Add(ElementWise):
+    operation = "sum"
+
+
+class Subtract(ElementWise):
+    operation, exactly = "difference", 2
+
+
+class Multiply(ElementWise):
+    operation = "product"
+
+
+class Average(ElementWise):
+    operation = "mean"
+
+
+class Maximum(ElementWise):
+    operation = "maximum"
+
+
+class Minimum(ElementWise):
+    operation = "minimum"
+
+
+@cache
+def concat_rule(count: int) -> Rule:
+    """c = c_1 + ... + c_m: the joined axis holds every input's entries side by side."""
+    return Rule(
+        lhs="c",
+        expr=sp.Add(*numbered_symbols("c", count)),
+        why="The joined axis holds the entries of every input in turn.",
+    )
+
+
+class Concatenate(Layer):
+    """Keras Concatenate: joins inputs along ``axis`` (default the last)."""
+
+    def __init__(self, axis: int = -1, **options: Any):
+        super().__init__(**options)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise CalcError(f"axis must be a whole number, got {axis!r}")
+        self.axis = axis
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        return self.build_many([shape], env)
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if len(shapes) < 2:
+            raise CalcError(f"Concatenate needs at least 2 inputs, got {len(shapes)}")
+        rank = len(shapes[0])
+        if any(len(s) != rank for s in shapes):
+            raise CalcError(f"Concatenate inputs have different ranks: {_listed(shapes)}")
+        axis = self.axis - 1 if self.axis > 0 else self.axis  # Keras counts the batch axis as 0
+        if not -rank <= axis < rank or self.axis == 0:
+            raise CalcError(f"axis {self.axis} is out of range for inputs of shape {format_shape(shapes[0])}")
+        axis %= rank
+        for other in shapes[1:]:
+            for i in range(rank):
+                if i != axis and _differ(shapes[0][i], other[i]):
+                    raise CalcError(f"Concatenate on axis {self.axis} needs the other axes to agree: {_listed(shapes)}")
+        rule = concat_rule(len(shapes))
+        step = apply(rule, "Joined axis", dict(zip(numbered_symbols("c", len(shapes)), [s[axis] for s in shapes])))
+        output = list(shapes[0])
+        output[axis] = step.value
+        return LayerResult(
+            output_shape=tuple(output),
+            trainable=sp.Integer(0),
+            non_trainable=sp.Integer(0),
+            shape_steps=[step],
+            param_steps=_no_parameters(),
+            description=[f"joins {len(shapes)} tensors along axis {self.axis}"],
+        )
