@@ -17,13 +17,15 @@ from typing import Any
 
 import sympy as sp
 
+from calc.counts import counting_steps, trainable_step
 from calc.derive import step_view
 from calc.equivalence import Points, Value, equivalent, fingerprint
 from calc.errors import CalcError
+from calc.explore.quantities import COUNTS, split_name
+from calc.explore.quantities import quantity as read_quantity
 from calc.expressions import parse_answer, parse_shape_answer
 from calc.layers.base import AXIS_NAMES, format_shape
 from calc.model import Analysis, LayerRecord, Sequential
-from calc.quantities import Quantity, counting_steps, expected, quantity, trainable_step
 from calc.render.math import readable, readable_lhs, readable_shape
 from calc.rules import Mistake, Step, mistake_value
 
@@ -119,9 +121,17 @@ class Question:
 
     def __init__(self, analysis: Analysis, quantity_name: str, layer: str | None = None):
         self.analysis = analysis
-        self.quantity: Quantity = quantity(quantity_name, layer)
-        self.record = analysis.layer(layer) if layer is not None else None
-        self.expected = expected(analysis, quantity_name, self.record)
+        layer, self.name = split_name(quantity_name, layer)
+        if self.name == "total_params" and layer is not None:
+            raise CalcError("total_params is the model's count: leave out the layer, or ask for params")
+        found = read_quantity(analysis, self.name, layer)
+        self.record: LayerRecord | None = found.layer
+        self.label: str = found.label
+        self.expected: Value = found.value
+        #: "count" (parameters), "shape" (a whole output shape) or "size" (one or more of its axes)
+        self.kind = "count" if self.name in COUNTS else "shape" if found.is_shape else "size"
+        # the count whose steps make up the answer: a model's params are its total
+        self.count = "params" if self.name in ("params", "total_params") else self.name
         self.points = Points(set(analysis.symbols) - set(analysis.values))
         self.names = {symbol.name: symbol for symbol in analysis.symbols}
         self._expected_print = fingerprint(self.expected, self.points)
@@ -132,7 +142,7 @@ class Question:
 
     def read(self, text: str) -> tuple[Value, Value]:
         """The answer as the student wrote it (parsed) and as a value (the model's symbol values put in)."""
-        if self.quantity.shape:
+        if self.kind == "shape":
             written: Value = parse_shape_answer(text, self.names)
             return written, tuple(self._resolve(axis) for axis in written)
         written = parse_answer(text, self.names)
@@ -181,7 +191,7 @@ class Question:
 
     def _caught(self, candidate: Candidate, value: Value, answer_print: tuple) -> bool:
         """A catch-all matches an answer that differs from the expected one only in its step's part."""
-        if not self.quantity.shape:
+        if self.kind != "shape":
             return True
         expected_print = self._expected_print
         if not isinstance(value, tuple) or len(value) != len(self.expected):
@@ -200,7 +210,7 @@ class Question:
     ) -> CheckResult:
         return CheckResult(
             correct=correct,
-            quantity=self.quantity.name,
+            quantity=self.name,
             layer=self.record.name if self.record is not None else None,
             expected=self._expected_text,
             answer=answer,
@@ -223,15 +233,37 @@ class Question:
         """The steps that derive the expected value (for a total, the sum is shown instead)."""
         if self.record is None:
             return []
-        if self.quantity.shape:
+        if self.kind == "shape":
             return [(self.record, step) for step in self.record.result.shape_steps]
-        steps = counting_steps(self.record, self.quantity.name) or self.record.result.param_steps
+        if self.kind == "size":
+            return [(self.record, step) for step in self.record.result.shape_steps if set(step.axes) & self.positions]
+        steps = counting_steps(self.record, self.count) or self.record.result.param_steps
         return [(self.record, step) for step in steps]
+
+    @cached_property
+    def positions(self) -> set[int]:
+        """For a size (output_height, output_size, ...): the positions in the output shape it reads."""
+        shape = self.record.output_shape if self.record is not None else ()
+        if len(shape) <= 1:
+            return {0}
+        first = channels_first(self.record, self.analysis)
+        spatial = list(range(1, len(shape)) if first else range(len(shape) - 1))
+        if self.name == "output_channels":
+            return {0 if first else len(shape) - 1}
+        if self.name == "output_size":
+            return set(spatial)
+        names = AXIS_NAMES.get(len(spatial), ())
+        axis = self.name.removeprefix("output_")
+        return {spatial[names.index(axis)]} if axis in names else set()
 
     @cached_property
     def candidates(self) -> list[Candidate]:
         """Every distinct wrong value that a catalogued mistake gives, in catalogue order."""
-        found = self._shape_candidates() if self.quantity.shape else self._count_candidates()
+        found = {
+            "count": self._count_candidates,
+            "shape": self._shape_candidates,
+            "size": self._size_candidates,
+        }[self.kind]()
         seen = {self._expected_print}
         distinct = []
         for candidate in found:
@@ -245,7 +277,7 @@ class Question:
         return distinct
 
     def _count_candidates(self) -> list[Candidate]:
-        name = "params" if self.quantity.name == "total_params" else self.quantity.name
+        name = self.count
         records = [self.record] if self.record is not None else self.analysis.layers
         found: list[Candidate] = []
         by_id: dict[str, list[tuple[LayerRecord, Step, sp.Expr]]] = {}
@@ -305,6 +337,18 @@ class Question:
                     )
         return found
 
+    def _size_candidates(self) -> list[Candidate]:
+        """The mistakes of the output-size steps that fill the asked axes, as sizes."""
+        found: list[Candidate] = []
+        for record, step in self.default_steps:
+            for mistake in step.rule.mistakes if step.rule else ():
+                if mistake.catch_all:
+                    found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)]))
+                    continue
+                for wrong, words in self._mistake_values(record, step, mistake):
+                    found.append(Candidate(mistake.id, mistake.feedback.format(**words), wrong, [(record, step)]))
+        return found
+
     def _mistake_values(self, record: LayerRecord, step: Step, mistake: Mistake) -> list[tuple[sp.Expr, dict]]:
         """The mistake's value in this step, or one value per wrong alternative it substitutes."""
         if mistake.substitute is None:
@@ -328,7 +372,7 @@ class Question:
     def differing_part(self, value: Value) -> list[str]:
         """Say which part of the expected value differs, when some part of the formulas explains it."""
         try:
-            if self.quantity.shape:
+            if self.kind == "shape":
                 return [self._shape_difference(value)]
             return [self._count_difference(value)]
         except CalcError:  # a comparison too large to make: say only what was expected
@@ -353,8 +397,8 @@ class Question:
     def _count_difference(self, value: sp.Expr) -> str:
         difference = value - self.expected  # never expanded: the answer may be a large power
         records = [self.record] if self.record is not None else self.analysis.layers
-        name = "params" if self.quantity.name == "total_params" else self.quantity.name
-        for record in records:
+        name = self.count
+        for record in records if self.kind == "count" else ():
             where = f" of layer {record.name}" if self.record is None else ""
             if self.record is None and record.params != 0:
                 if self._equal(difference, -record.params):
@@ -401,17 +445,17 @@ class Question:
     def details(self, shown: list[tuple[LayerRecord | None, Step]]) -> dict[str, Any]:
         """What the feedback templates show besides the steps: the output shape or the sum of a total."""
         details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None}
-        if self.quantity.shape:
-            details["shape"] = self.expected
+        if self.kind != "count":
+            details["shape"] = self.record.output_shape if self.record is not None else None
         elif self.record is None:
             counts = {
                 "total_params": lambda r: r.params,
                 "trainable_params": lambda r: r.trainable,
                 "non_trainable_params": lambda r: r.non_trainable,
-            }[self.quantity.name]
+            }[self.name if self.name != "params" else "total_params"]
             details["terms"] = [counts(r) for r in self.analysis.layers]
             details["total"] = self.expected
-        elif self.quantity.name != "params":
+        elif self.name != "params":
             details["split"] = (self.record.trainable, self.record.non_trainable)
         return details
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from calc.checker import CheckResult, Question, analyze
 from calc.errors import CalcError
+from calc.explore.quantities import QUANTITIES
 from calc.model import Analysis, Sequential
-from calc.quantities import QUANTITIES
 from calc.render.math import readable, readable_shape
 
 COLUMNS = ("student", "layer", "quantity", "answer")

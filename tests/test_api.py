@@ -29,7 +29,7 @@ def test_unreadable_answer_does_not_raise():
 def test_results_display_in_jupyter():
     result = calc.check("lenet5", layer="flatten", quantity="output_shape", answer="(None, 25)")
     markdown = result._repr_markdown_()
-    assert markdown.startswith("**Incorrect** — flatten, output shape")
+    assert markdown.startswith("**Incorrect** — output shape of flatten")
     assert "Mistake `flatten_product_wrong`." in markdown
     assert r"$$n = n_{1} n_{2} n_{3} = 5 \cdot 5 \cdot 16 = 400$$" in markdown
 

@@ -11,7 +11,7 @@ import pytest
 import calc
 import calc.layers
 from calc.checker import Question, check
-from calc.quantities import TRAINABLE
+from calc.counts import TRAINABLE
 from calc.rules import Mistake
 from calc.spec import from_text, load
 from tests.test_lenet5 import SYMBOLIC
@@ -269,10 +269,10 @@ def test_hostile_answers_are_problems(answer):
     ("layer", "quantity", "message"),
     [
         ("conv9", "params", "no layer named 'conv9'"),
-        (None, "params", "needs a layer"),
         ("conv2d", "total_params", "leave out the layer"),
-        (None, "output_shape", "needs a layer"),
         ("conv2d", "flops", "unknown quantity 'flops'"),
+        ("conv2d", "outptu_shape", "did you mean 'output_shape'"),
+        ("flatten", "output_height", "flatten has no height axis"),
     ],
 )
 def test_unusable_questions(layer, quantity, message):
@@ -280,9 +280,32 @@ def test_unusable_questions(layer, quantity, message):
         Question(LENET, quantity, layer)
 
 
+@pytest.mark.parametrize(
+    ("layer", "quantity", "answer", "mistake"),
+    [
+        # the quantities of calc formula: one axis, the size of every spatial axis, the channels
+        ("conv2d", "output_height", "28", None),
+        ("conv2d", "output_size", "32 - 5 + 1", None),
+        ("conv2d", "output_channels", "f", None),
+        ("conv2d", "output_width", "27", "forgot_plus_one"),
+        ("max_pooling2d", "output_size", "27", "ignored_stride"),  # (28 - 2)/1 + 1 instead of (28 - 2)/2 + 1
+        ("flatten", "output_size", "25", "flatten_product_wrong"),
+        (None, "dense.params", "48000", "forgot_bias"),  # LAYER.Q as calc formula writes it
+        (None, "params", "62958", None),  # the model's parameters are its total, as in calc formula
+        (None, "output_shape", "(None, 10)", None),  # the model's output: its last layer's
+    ],
+)
+def test_more_quantities(layer, quantity, answer, mistake):
+    result = verdict(LENET, layer, quantity, answer)
+    assert result.correct is (mistake is None), result.feedback
+    assert result.mistake == mistake
+
+
 def test_markdown_display_typesets_the_step():
     markdown = verdict(LENET, "conv2d", "params", "600")._repr_markdown_()
-    assert markdown.startswith("**Incorrect** — conv2d, parameters: the answer is $600$; the expected value is $608$.")
+    assert markdown.startswith(
+        "**Incorrect** — parameters of conv2d: the answer is $600$; the expected value is $608$."
+    )
     assert "Mistake `forgot_bias`." in markdown
     assert (
         r"$$P = f \left(c_{in} k_{h} k_{w} + 1\right) = 8 \cdot \left(3 \cdot 5 \cdot 5 + 1\right) = 608$$" in markdown
@@ -292,3 +315,16 @@ def test_markdown_display_typesets_the_step():
 def test_hostile_text_cannot_inject_into_markdown():
     result = check(LENET, layer="conv2d", quantity="params", answer="<script>alert(1)</script>")
     assert "<script>" not in result._repr_markdown_()
+
+
+def test_pytorch_axes_are_channels_first():
+    """output_height of a PyTorch layer is a spatial size, not the channel count (input (3, 32, 30))."""
+    from calc.explore.quantities import quantity
+
+    spec = (
+        "dialect: pytorch\ninput: [3, 32, 30]\nlayers:\n  - Conv2d: {in_channels: 3, out_channels: 8, kernel_size: 5}\n"
+    )
+    analysis = from_text(spec, suffix=".yaml").analyze()
+    assert quantity(analysis, "output_height", "conv2d").value == 28  # 32 - 5 + 1
+    assert quantity(analysis, "output_channels", "conv2d").value == 8
+    assert verdict(analysis, "conv2d", "output_width", "25").mistake == "forgot_plus_one"  # 30 - 5

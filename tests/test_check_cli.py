@@ -60,7 +60,7 @@ def test_markdown(cli):
         "check", "lenet5", "--layer", "dense", "--quantity", "params", "--answer", "48000", "--format", "markdown"
     )
     assert run.status == 1
-    assert run.out.startswith("**Incorrect** — dense, parameters")
+    assert run.out.startswith("**Incorrect** — parameters of dense")
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_markdown(cli):
         (["--layer", "conv2d", "--quantity", "params", "--answer", "8 76"], ["answer '8 76'", "two numbers in a row"]),
         (["--layer", "conv2d", "--quantity", "params", "--answer", "x"], ["unknown name 'x'"]),
         (["--layer", "conv9", "--quantity", "params", "--answer", "1"], ["lenet5: no layer named 'conv9'"]),
-        (["--quantity", "params", "--answer", "1"], ["needs a layer"]),
+        (["--layer", "conv2d", "--quantity", "total_params", "--answer", "1"], ["leave out the layer"]),
         (["--layer", "conv2d", "--quantity", "flops", "--answer", "1"], ["unknown quantity 'flops'"]),
         (["--layer", "conv2d", "--answer", "1"], ["--quantity is needed"]),
         (["--layer", "conv2d", "--quantity", "params"], ["one of the arguments --answer --answers is required"]),

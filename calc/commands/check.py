@@ -22,7 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     sub.add_argument(
         "--quantity",
         metavar="Q",
-        help="params, trainable_params, non_trainable_params, output_shape, or total_params (no --layer)",
+        help="params, trainable_params, non_trainable_params, total_params (the model's: no --layer), output_shape, "
+        "output_size, output_height, output_width, output_channels, ...; LAYER.Q names a layer's",
     )
     given = sub.add_mutually_exclusive_group(required=True)
     given.add_argument("--answer", metavar="TEXT", help="the answer as the student wrote it, e.g. '8 × 76'")
