@@ -2,7 +2,7 @@
 
 A ``Question`` is one quantity of one layer (or of the model) of an analysed model. It computes, once,
 the expected value and the *candidates*: the value each mistake in the catalogues would give. The
-catalogues live beside the formulas (``Rule.mistakes`` in ``calc/layers/``, and ``quantities.TRAINABLE``);
+catalogues live beside the formulas (``Rule.mistakes`` in ``calc/layers/``, and ``counts.TRAINABLE``);
 a wrong value in one step of one layer changes the quantity by the difference, so the same catalogue
 serves a layer's count and the model's total. Answers are compared as values (``equivalence``), never
 as strings; the feedback shows the correct step rendered by the templates that ``derive`` uses.
@@ -39,7 +39,7 @@ class Candidate:
     value: Value | None  # None for a catch-all: any other answer for the step's part
     shown: list[tuple[LayerRecord | None, Step]]  # the correct steps to show
     axes: tuple[int, ...] = ()  # for a catch-all on a shape: the axes the step fills
-    print: tuple = field(default=(), repr=False)
+    key: tuple = field(default=(), repr=False)  # its fingerprint (equivalence), to find it quickly
 
 
 @dataclass(eq=False)
@@ -181,7 +181,7 @@ class Question:
         if answer_print == self._expected_print and equivalent(value, self.expected, self.points):
             return True
         for candidate in self.candidates:
-            matches = candidate.value is not None and candidate.print == answer_print
+            matches = candidate.value is not None and candidate.key == answer_print
             if matches and equivalent(value, candidate.value, self.points):
                 return candidate
         for candidate in self.candidates:
@@ -270,9 +270,9 @@ class Question:
             if candidate.value is None:
                 distinct.append(candidate)
                 continue
-            candidate.print = fingerprint(candidate.value, self.points)
-            if candidate.print not in seen and None not in _flat(candidate.print):
-                seen.add(candidate.print)
+            candidate.key = fingerprint(candidate.value, self.points)
+            if candidate.key not in seen and None not in _flat(candidate.key):
+                seen.add(candidate.key)
                 distinct.append(candidate)
         return distinct
 
@@ -322,7 +322,7 @@ class Question:
         assert record is not None
         found: list[Candidate] = []
         for step in record.result.shape_steps:
-            if not step.axes or step.rule is None:
+            if not step.axes or step.rule is None or max(step.axes) >= len(self.expected):
                 continue
             for mistake in step.rule.mistakes:
                 if mistake.catch_all:
