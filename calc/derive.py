@@ -51,6 +51,7 @@ def roundings(step: Step) -> list[Rounding]:
 
 
 def step_view(step: Step) -> StepView:
+    """A step with what its rendering needs: whether the numbers-in line adds anything, and roundings."""
     numbers = substituted(step)
     show = bool(step.bindings) and numbers not in (tex(step.value), tex(step.formula))
     return StepView(step, show, roundings(step))

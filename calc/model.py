@@ -91,6 +91,8 @@ class Analysis:
     outputs: list[str] = field(default_factory=list)
     #: Whose conventions the shapes follow: "keras" (channels-last) or "pytorch" (channels-first).
     dialect: str = "keras"
+    #: Every symbol of the model, with or without a value (answers may use any of them).
+    symbols: list[sp.Symbol] = field(default_factory=list)
 
     @property
     def layers(self) -> list[LayerRecord]:
@@ -300,7 +302,16 @@ class Model:
             )
             tensors[f"{node.name}[{node.call}]"] = result.output_shape
         first = next(iter(input_shapes.values()))
-        return Analysis(self.name, first, records, dict(env.values), self.functional, list(self.outputs), self.dialect)
+        return Analysis(
+            self.name,
+            first,
+            records,
+            dict(env.values),
+            self.functional,
+            list(self.outputs),
+            self.dialect,
+            self.symbols,
+        )
 
     def output_shapes(self, analysis: Analysis) -> list[Shape]:
         by_call = {f"{r.name}[{r.call}]": r.output_shape for r in analysis.records}

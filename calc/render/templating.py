@@ -71,6 +71,7 @@ _FORMATS: dict[str, tuple[Callable[[str], str], str, str]] = {
     # format: (escape, inline math open, inline math close)
     "latex": (escape_latex, r"\(", r"\)"),
     "markdown": (escape_markdown, "$", "$"),
+    "text": (str, "", ""),  # plain text for terminals and JSON strings: nothing to escape, math in Unicode
 }
 
 
@@ -95,7 +96,7 @@ def _template_folders(override: Path | None) -> list[str]:
 
 @cache
 def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment of one format (``markdown`` or ``latex``)."""
+    """The Jinja environment of one format (``markdown``, ``latex`` or ``text``)."""
     escape, open_math, close_math = _FORMATS[fmt]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_folders(override)),
@@ -107,15 +108,21 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
 
+    if fmt == "text":
+        formula, numbers, shape = math.readable, math.readable_substituted, math.readable_shape
+    else:
+        formula, numbers, shape = math.tex, math.substituted, math.shape_tex
+
     def inline(expr: sp.Expr) -> Markup:
-        return Markup(f"{open_math}{math.tex(expr)}{close_math}")
+        return Markup(f"{open_math}{formula(expr)}{close_math}")
 
     def describe(parts: Sequence[Any]) -> Markup:
         """A layer's description: words escaped, expressions as inline math, (5, 5) as 5 × 5."""
         out = []
+        times = " × " if fmt == "text" else r" \times "
         for part in parts:
             if isinstance(part, tuple):
-                out.append(open_math + r" \times ".join(math.tex(p) for p in part) + close_math)
+                out.append(open_math + times.join(formula(p) for p in part) + close_math)
             elif isinstance(part, sp.Basic | int):
                 out.append(str(inline(sp.Integer(part) if isinstance(part, int) else part)))
             else:
@@ -123,13 +130,15 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
         return Markup("".join(out))
 
     env.filters.update(
-        tex=lambda expr: Markup(math.tex(expr)),
-        substituted=lambda step: Markup(math.substituted(step)),
-        shape=lambda shape: Markup(math.shape_tex(shape)),
+        tex=lambda expr: Markup(formula(expr)),
+        substituted=lambda step: Markup(numbers(step)),
+        shape=lambda value: Markup(shape(value)),
         inline=inline,
         describe=describe,
         text=lambda value: Markup(escape(str(value))),
         group=lambda value: Markup(escape(math.plain(value))),
+        # a rule's left-hand side is written in LaTeX (n_{out}); plain text drops the markup
+        lhs=lambda value: Markup(math.readable_lhs(value) if fmt == "text" else value),
     )
     return env
 
