@@ -8,6 +8,7 @@ from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, Separab
 from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
+from calc.layers.embedding import Embedding
 from calc.layers.normalization import (
     BatchNormalization,
     GroupNormalization,
@@ -70,6 +71,7 @@ _CLASSES: list[type[Layer]] = [
     UpSampling1D,
     UpSampling2D,
     UpSampling3D,
+    Embedding,
     BatchNormalization,
     LayerNormalization,
     GroupNormalization,
