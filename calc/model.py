@@ -105,7 +105,7 @@ class Sequential:
         if not layers:
             raise CalcError("the model has no layers")
         self.layers = layers
-        self.names = assign_names([(layer.type_name, layer.name) for layer in layers])
+        self.names = layer_names(layers)
         self.values = {make_symbol(k): _symbol_value(k, v) for k, v in (symbols or {}).items() if v is not None}
         self.declared = {make_symbol(k) for k in (symbols or {})}
 
@@ -199,6 +199,25 @@ def assign_names(layers: Iterable[tuple[str, str | None]]) -> list[str]:
     return names
 
 
+def layer_names(layers: Sequence[Layer]) -> list[str]:
+    """Keras's names for a model's layers. A wrapped layer (Bidirectional's LSTM) is created, so named,
+    before its wrapper and takes its default name first: [Bidirectional(LSTM), LSTM] gives
+    'bidirectional' and 'lstm_1'."""
+    order: list[tuple[str, str | None]] = []
+    top: list[int] = []
+
+    def visit(layer: Layer) -> None:
+        for inner in layer.sublayers():
+            visit(inner)
+        order.append((layer.type_name, layer.name))
+
+    for layer in layers:
+        visit(layer)
+        top.append(len(order) - 1)
+    names = assign_names(order)
+    return [names[i] for i in top]
+
+
 def _layer_symbols(layer: Layer) -> set[sp.Symbol]:
     found: set[sp.Symbol] = set()
     for value in vars(layer).values():
@@ -206,4 +225,6 @@ def _layer_symbols(layer: Layer) -> set[sp.Symbol]:
         for item in items:
             if isinstance(item, sp.Basic):
                 found |= item.free_symbols
+    for inner in layer.sublayers():
+        found |= _layer_symbols(inner)
     return found

@@ -43,6 +43,7 @@ from calc.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from calc.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 from calc.layers.reshape import Flatten, Permute, RepeatVector, Reshape
 
 _CLASSES: list[type[Layer]] = [
@@ -72,6 +73,11 @@ _CLASSES: list[type[Layer]] = [
     UpSampling2D,
     UpSampling3D,
     Embedding,
+    SimpleRNN,
+    LSTM,
+    GRU,
+    Bidirectional,
+    TimeDistributed,
     BatchNormalization,
     LayerNormalization,
     GroupNormalization,
