@@ -283,3 +283,23 @@ def test_recurrent_matches_pytorch(torch, kind, steps, features, units, bias, re
     record = calc.Sequential([layer], input=(steps, features)).analyze().records[0]
     assert [int(d) for d in record.output_shape] == list(out.shape[1:])
     assert int(record.trainable) == expected
+
+
+@SETTINGS
+@given(
+    heads=st.integers(1, 6),
+    head_dim=st.integers(1, 8),
+    steps=st.integers(1, 10),
+    bias=st.booleans(),
+)
+def test_self_attention_matches_pytorch(torch, heads, head_dim, steps, bias):
+    """PyTorch's MultiheadAttention with embed_dim E is Keras's with key_dim = value_dim = E / heads:
+    the same four E x E maps and, with bias, the same four biases of E."""
+    width = heads * head_dim
+    module = torch.nn.MultiheadAttention(width, heads, bias=bias, batch_first=True)
+    x = torch.zeros(2, steps, width)
+    out, _ = module(x, x, x)
+    record = calc.Sequential([L.MultiHeadAttention(heads, head_dim, use_bias=bias)], input=(steps, width))
+    record = record.analyze().records[0]
+    assert [int(d) for d in record.output_shape] == list(out.shape[1:])
+    assert int(record.params) == sum(p.numel() for p in module.parameters())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calc.layers.attention import MultiHeadAttention
 from calc.layers.base import Layer
 from calc.layers.conv import Conv1D, Conv2D, Conv3D
 from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
@@ -78,6 +79,7 @@ _CLASSES: list[type[Layer]] = [
     GRU,
     Bidirectional,
     TimeDistributed,
+    MultiHeadAttention,
     BatchNormalization,
     LayerNormalization,
     GroupNormalization,
