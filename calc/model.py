@@ -347,7 +347,7 @@ class Sequential(Model):
             raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
         if not layers:
             raise CalcError("the model has no layers")
-        names = assign_names([(layer.type_name, layer.name) for layer in layers])
+        names = layer_names(layers)
         nodes = [Node(name, layer, [previous]) for layer, name, previous in zip(layers, names, ["input", *names])]
         super().__init__(nodes, {"input": input}, name, symbols, source)
 
@@ -394,6 +394,21 @@ class Namer:
                 return candidate
 
 
+def layer_names(layers: Sequence[Layer], namer: Namer | None = None) -> list[str]:
+    """Keras's names for a model's layers. A wrapped layer (Bidirectional's LSTM) is created, so named,
+    before its wrapper and takes its default name first: [Bidirectional(LSTM), LSTM] gives
+    'bidirectional' and 'lstm_1'."""
+    namer = namer or Namer()
+    return [name_layer(layer, namer) for layer in layers]
+
+
+def name_layer(layer: Layer, namer: Namer) -> str:
+    """Name a layer's wrapped layers, then the layer itself, in Keras's order."""
+    for inner in layer.sublayers():
+        name_layer(inner, namer)
+    return namer.next(layer.type_name, layer.name)
+
+
 def layer_symbols(layer: Layer) -> set[sp.Symbol]:
     """The symbols in a layer's hyper-parameters (a nested model's own symbols included)."""
     found: set[sp.Symbol] = set(layer.symbols()) if hasattr(layer, "symbols") else set()
@@ -402,4 +417,6 @@ def layer_symbols(layer: Layer) -> set[sp.Symbol]:
         for item in items:
             if isinstance(item, sp.Basic):
                 found |= item.free_symbols
+    for inner in layer.sublayers():
+        found |= layer_symbols(inner)
     return found

@@ -22,7 +22,7 @@ from calc.errors import CalcError
 from calc.layers import Layer
 from calc.layers.base import suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
-from calc.model import Model, Namer, Node, Sequential
+from calc.model import Model, Namer, Node, Sequential, name_layer
 from calc.zoo import zoo_names, zoo_text
 
 MAX_FILE_BYTES = 5_000_000
@@ -218,11 +218,12 @@ def _node(
         known = list(classes) + [node.name for node in nodes]
         where = "" if dialect == "keras" else f" in the {dialect} dialect"
         raise CalcError(f"unknown layer type '{key}'{where}{suggest(str(key), known)}")
-    name = namer.next(classes[key].__name__, kwargs.get("name"))
     try:
-        return Node(name, _construct(classes[key], kwargs), refs)
+        layer = _construct(classes[key], kwargs)
     except CalcError as error:
+        name = namer.next(classes[key].__name__, kwargs.get("name"))
         raise error.within(layer=f"layer {index} ({name}, {key})") from None
+    return Node(name_layer(layer, namer), layer, refs)  # a wrapped layer is named before its wrapper
 
 
 def _is_graph(kwargs: Mapping) -> bool:
