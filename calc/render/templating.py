@@ -1,4 +1,4 @@
-"""Jinja environments for Markdown and LaTeX, with escaping on by default.
+"""Jinja environments for Markdown, LaTeX and HTML, with escaping on by default.
 
 Every value a template prints is escaped for its format unless it is ``Markup``: the math filters
 return ``Markup`` (sympy's LaTeX of expressions whose symbol names were validated as identifiers),
@@ -9,6 +9,7 @@ while model names, layer names and any other user text are escaped, so a layer n
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -20,6 +21,7 @@ import jinja2
 import sympy as sp
 from markupsafe import Markup
 
+from calc.layers.base import format_shape
 from calc.render import math
 
 _LATEX_SPECIALS = {
@@ -66,11 +68,23 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
+def escape_html(text: str) -> str:
+    """Plain text for HTML: <>&"' as entities. (Jupyter's MathJax reads $ and \\( in the page's text, so
+    the HTML templates put user text inside class="tex2jax_ignore", where it is never typeset.)"""
+    return html.escape(str(text), quote=True).replace("\n", " ")
+
+
 _FORMATS: dict[str, tuple[Callable[[str], str], str, str]] = {
     # format: (escape, inline math open, inline math close)
     "latex": (escape_latex, r"\(", r"\)"),
     "markdown": (escape_markdown, "$", "$"),
+    "html": (escape_html, r"\(", r"\)"),
 }
+
+
+def escape(fmt: str, text: str) -> str:
+    """User text made safe for one format."""
+    return _FORMATS[fmt][0](text)
 
 
 def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
@@ -94,7 +108,7 @@ def _template_folders(override: Path | None) -> list[str]:
 
 @cache
 def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment of one format (``markdown`` or ``latex``)."""
+    """The Jinja environment of one format (``markdown``, ``latex`` or ``html``)."""
     escape, open_math, close_math = _FORMATS[fmt]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_folders(override)),
@@ -129,6 +143,7 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
         describe=describe,
         text=lambda value: Markup(escape(str(value))),
         group=lambda value: Markup(escape(math.plain(value))),
+        keras_shape=lambda shape: Markup(escape(format_shape(shape))),
     )
     return env
 
