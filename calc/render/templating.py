@@ -98,6 +98,30 @@ def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     return finalize
 
 
+def _markdown_code(text: str, escape: Callable[[str], str], language: str) -> str:
+    """A fenced block; the fence is longer than any run of backticks inside, so nothing can close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def _latex_code(text: str, escape: Callable[[str], str], language: str) -> str:
+    """alltt keeps spaces and line breaks; every character is escaped as in running text."""
+    lines = [escape(line) for line in text.rstrip("\n").split("\n")]
+    return "{\\small\n\\begin{alltt}\n" + "\n".join(lines) + "\n\\end{alltt}}"
+
+
+def _html_code(text: str, escape: Callable[[str], str], language: str) -> str:
+    return '<pre class="tex2jax_ignore"><code>' + html.escape(text.rstrip("\n")) + "</code></pre>"
+
+
+# Where a long identifier may break across lines in a narrow table column: after _, and between a
+# lower-case letter and a capital (global_average_pooling2d, GlobalAveragePooling2D).
+_BREAKS = re.compile(r"(?<=_)|(?<=[a-z])(?=[A-Z])")
+
+_CODE_BLOCKS = {"markdown": _markdown_code, "latex": _latex_code, "html": _html_code}
+
+
 def _template_folders(override: Path | None) -> list[str]:
     folders = [str(override)] if override else []
     with contextlib.suppress(ModuleNotFoundError):  # a source checkout without installing has no calc.templates
@@ -144,6 +168,12 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
         text=lambda value: Markup(escape(str(value))),
         group=lambda value: Markup(escape(math.plain(value))),
         keras_shape=lambda shape: Markup(escape(format_shape(shape))),
+        code_block=lambda text, language="": Markup(_CODE_BLOCKS[fmt](str(text), escape, language)),
+        breakable=lambda value: Markup(
+            r"\allowbreak{}".join(escape(part) for part in _BREAKS.split(str(value)))
+            if fmt == "latex"
+            else escape(str(value))
+        ),
     )
     return env
 
