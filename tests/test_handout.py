@@ -42,7 +42,7 @@ GRAPH = """\
 name: graph
 inputs: {image: [16, 16, 3], meta: [10]}
 layers:
-  - Conv2D: {filters: 4, kernel_size: 3, inputs: [image]}
+  - Conv2D: {filters: 8, kernel_size: 3, inputs: [image]}
   - GlobalAveragePooling2D: {}
   - Dense: {units: 8, name: shared}
   - Dense: {units: 8, inputs: [meta]}
