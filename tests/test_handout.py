@@ -336,6 +336,7 @@ def test_file_names_are_safe():
 def test_examples_in_the_readme_run(cli, tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "calc handout lenet5 --variants 3 --seed 7 --format pdf -o handouts/" in readme
+    assert cli("handout", "lenet5", "--variants", "20", "-o", str(tmp_path / "twenty")).status == 0
     assert "--templates course/" in readme
     header = readme.split("cat > course/latex/handout_header.j2 <<'TEMPLATE'\n", 1)[1].split("TEMPLATE\n", 1)[0]
     (tmp_path / "course" / "latex").mkdir(parents=True)
@@ -346,3 +347,11 @@ def test_examples_in_the_readme_run(cli, tmp_path):
     assert "\\section*{Deep Learning 101 --- exercise 1}\n" in sheet
     if shutil.which("pdflatex"):
         assert _compile(tmp_path / "lenet5-1-sheet.tex").returncode == 0
+
+
+def test_set_fixes_a_symbol_and_an_input_layer_shape_varies(spec_file):
+    assert {h.values["k"] for h in handout.build("lenet5", variants=5, seed=2, values={"k": "3"})} == {3}
+    path = spec_file("layers:\n  - InputLayer: {shape: [28, 28, 1]}\n  - Conv2D: {filters: 4, kernel_size: 3}\n")
+    sizes = {h.values["n"] for h in handout.build(path, variants=3)}
+    assert sizes == {24, 28, 32}  # 28 between its common neighbours
+    assert "keras.Input(shape=(24, 24, 1))," in "".join(h.code for h in handout.build(path, variants=3))

@@ -144,16 +144,20 @@ def common_neighbours(value: int) -> list[int]:
 def with_input_symbol(data: Mapping[str, Any], model: Model) -> tuple[dict[str, Any], str | None]:
     """The spec with its single input's numeric size made a symbol (valued as before), and that symbol.
 
-    An image [32, 32, 3] becomes [n, n, 3] with n = 32; a vector [784] becomes [n]. Inputs whose
+    An image [32, 32, 3] becomes [n, n, 3] with n = 32; a vector [784] becomes [n]. The shape may be
+    the spec's ``input``, its one ``inputs`` entry, or a first ``InputLayer``'s ``shape``. Inputs whose
     spatial sizes differ (or are channels-first, which looks the same), several inputs, and inputs
     that already use symbols are left alone (None).
     """
-    key = "input" if "input" in data else "inputs"
+    key = "input" if "input" in data else "inputs" if "inputs" in data else "InputLayer"
     raw = data.get(key)
     if key == "inputs":
         if not isinstance(raw, Mapping) or len(raw) != 1:
             return dict(data), None
         raw = next(iter(raw.values()))
+    elif key == "InputLayer":  # a Sequential spec whose first layer is InputLayer: {shape: [...]}
+        first = (data.get("layers") or [None])[0]
+        raw = first.get("InputLayer", {}).get("shape") if isinstance(first, Mapping) else None
     if not isinstance(raw, list) or not raw or not all(type(v) is int for v in raw):
         return dict(data), None
     axes = range(len(raw) - 1) if len(raw) > 1 else range(1)
@@ -167,8 +171,10 @@ def with_input_symbol(data: Mapping[str, Any], model: Model) -> tuple[dict[str, 
     result = copy.deepcopy(dict(data))
     if key == "input":
         result["input"] = shape
-    else:
+    elif key == "inputs":
         result["inputs"] = {next(iter(data["inputs"])): shape}
+    else:
+        result["layers"][0]["InputLayer"]["shape"] = shape
     result["symbols"] = {**(data.get("symbols") or {}), name: raw[axes[0]]}
     return result, name
 
