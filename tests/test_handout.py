@@ -243,22 +243,25 @@ def _markdown_to_html(text: str) -> str:
 def test_hostile_names_neither_break_nor_inject(cli, spec_file, tmp_path):
     path = spec_file(HOSTILE)
     for fmt in ("markdown", "latex"):
-        run = cli("handout", path, "--variants", "2", "--solutions", "inline", "--format", fmt, "-o", str(tmp_path))
-        assert run.status == 0, run.err
+        for solutions in ("inline", "separate"):  # sheets with answers, sheets without, keys
+            out = str(tmp_path / solutions)
+            run = cli("handout", path, "--variants", "2", "--solutions", solutions, "--format", fmt, "-o", out)
+            assert run.status == 0, run.err
+    assert len(list(tmp_path.glob("*/*.tex"))) == 6
     for h in handout.build(path):
         tree = ast.parse(h.code)  # the names stay inside string literals
         names = [
             node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
         ]
         assert {r.name for r in h.analysis.records} | {h.model} <= set(names)
-    for md in tmp_path.glob("*.md"):
+    for md in tmp_path.glob("*/*.md"):
         html = _markdown_to_html(md.read_text(encoding="utf-8"))
         assert "<script" not in html and "<img" not in html and "<b>" not in html, md.name
         assert "onerror=alert(1)&gt;" in html  # shown as text
-    for tex in tmp_path.glob("*.tex"):
+    for tex in tmp_path.glob("*/*.tex"):
         text = tex.read_text(encoding="utf-8")
         assert "\\input{/etc/passwd}" not in text and "x\\end{document}" not in text
-        assert text.count("\\end{alltt}") == 1 and text.count("\\end{document}") == 1
+        assert text.count("\\end{alltt}") == (0 if "-key" in tex.name else 1) and text.count("\\end{document}") == 1
         result = _compile(tex)
         assert result.returncode == 0, f"{tex.name}: {result.stdout[-2000:]}"
 
