@@ -21,7 +21,7 @@ from calc.expressions import make_symbol, parse_expression
 from calc.model import Analysis, LayerRecord, Model, split_reference
 
 INDENT = "    "
-WIDTH = 88  # characters per line of code: fits a LaTeX sheet in \\small typewriter type
+WIDTH = 88  # characters per line of code: what fits a LaTeX sheet in small typewriter type
 RESERVED = {"keras", "layers", "model"}
 
 
