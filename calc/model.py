@@ -87,6 +87,8 @@ class Analysis:
     values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     functional: bool = False
     outputs: list[str] = field(default_factory=list)
+    #: Whose conventions the shapes follow: "keras" (channels-last) or "pytorch" (channels-first).
+    dialect: str = "keras"
 
     @property
     def layers(self) -> list[LayerRecord]:
@@ -140,6 +142,8 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
     """
 
     functional = True
+    #: Set by the spec loader: "pytorch" for torch.nn layers (channels-first), else "keras".
+    dialect = "keras"
 
     def __init__(
         self,
@@ -266,7 +270,7 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
             )
             tensors[f"{node.name}[{node.call}]"] = result.output_shape
         first = next(iter(input_shapes.values()))
-        return Analysis(self.name, first, records, dict(env.values), self.functional, list(self.outputs))
+        return Analysis(self.name, first, records, dict(env.values), self.functional, list(self.outputs), self.dialect)
 
     def output_shapes(self, analysis: Analysis) -> list[Shape]:
         by_call = {f"{r.name}[{r.call}]": r.output_shape for r in analysis.records}

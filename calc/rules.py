@@ -21,6 +21,11 @@ def local_symbols(names: str) -> tuple[sp.Symbol, ...]:
     return sp.symbols(names, integer=True, nonnegative=True, seq=True)
 
 
+def numbered_symbols(prefix: str, count: int) -> tuple[sp.Symbol, ...]:
+    """n_1, ..., n_count: the symbols of a rule over any number of axes or inputs."""
+    return local_symbols(" ".join(f"{prefix}_{i}" for i in range(1, count + 1)))
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A common wrong version of a rule: another formula over the same local symbols.

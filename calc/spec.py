@@ -2,7 +2,9 @@
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
-keyword arguments. Every problem becomes a ``CalcError`` naming the file and the layer.
+keyword arguments. ``dialect: pytorch`` switches to torch.nn class names and arguments with
+channels-first shapes (``calc.dialects``). Every problem becomes a ``CalcError`` naming the file and
+the layer.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from calc.dialects import registry
 from calc.errors import CalcError
-from calc.layers import REGISTRY, Layer
+from calc.layers import Layer
 from calc.layers.base import suggest
-from calc.layers.nested import ModelLayer
+from calc.layers.nested import ModelLayer, RepeatLayer
 from calc.model import Model, Namer, Node, Sequential
 from calc.zoo import zoo_names, zoo_text
 
 MAX_FILE_BYTES = 5_000_000
-TOP_LEVEL_KEYS = ("name", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
+TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
@@ -101,8 +104,9 @@ def from_spec(data: Any, source: str = "<spec>") -> Model:
         raise error.within(source=source) from None
 
 
-def _from_spec(data: Any, source: str, block: bool = False) -> Model:
-    """Build a model; with ``block`` it is a nested model whose input arrives from outside."""
+def _from_spec(data: Any, source: str, block: bool = False, dialect: str = "keras") -> Model:
+    """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
+    whose layers are of the enclosing spec's ``dialect``)."""
     if data is None:
         raise CalcError("the file is empty")
     if not isinstance(data, Mapping):
@@ -110,6 +114,9 @@ def _from_spec(data: Any, source: str, block: bool = False) -> Model:
     for key in data:
         if key not in (BLOCK_KEYS if block else TOP_LEVEL_KEYS):
             raise CalcError(f"unknown key '{key}'{suggest(str(key), BLOCK_KEYS if block else TOP_LEVEL_KEYS)}")
+    if not block:
+        dialect = data.get("dialect", "keras")
+    classes = registry(dialect)
     name = data.get("name", "sequential" if block else Path(source).stem or "model")
     if not isinstance(name, str) or not name.strip():
         raise CalcError(f"'name' must be a non-empty string, got {name!r}")
@@ -128,20 +135,24 @@ def _from_spec(data: Any, source: str, block: bool = False) -> Model:
     nodes: list[Node] = []
     for index, item in enumerate(raw_layers, start=1):
         try:
-            nodes.append(_node(index, item, namer, nodes, inputs, block))
+            nodes.append(_node(index, item, namer, nodes, inputs, classes, dialect))
         except CalcError as error:
             raise error.within(layer=error.layer or f"layer {index}") from None
     if not functional:
         first = inputs and next(iter(inputs.values()))
-        return Sequential(
+        model: Model = Sequential(
             [node.layer for node in nodes], input=first, name=name, symbols=symbols, source=source, block=block
         )
+        model.dialect = dialect
+        return model
     outputs = data.get("outputs")
     if outputs is not None and (not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs)):
         raise CalcError("'outputs' must be a list of layer names")
     if inputs is None:
         raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
-    return Model(nodes, inputs, name=name, symbols=symbols, source=source, outputs=outputs)
+    model = Model(nodes, inputs, name=name, symbols=symbols, source=source, outputs=outputs)
+    model.dialect = dialect
+    return model
 
 
 def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:
@@ -168,9 +179,15 @@ def _connects(item: Any) -> bool:
 
 
 def _node(
-    index: int, item: Any, namer: Namer, nodes: list[Node], inputs: Mapping[str, Any] | None, block: bool
+    index: int,
+    item: Any,
+    namer: Namer,
+    nodes: list[Node],
+    inputs: Mapping[str, Any] | None,
+    classes: Mapping[str, type[Layer]],
+    dialect: str,
 ) -> Node:
-    """One list item: a Keras class, a nested ``Model``, or the name of an earlier layer to call again."""
+    """One list item: a class of the dialect, a nested ``Model``, or the name of an earlier layer to call again."""
     if not isinstance(item, Mapping) or len(item) != 1:
         raise CalcError("each layer must be a one-key mapping such as {Conv2D: {filters: 8, kernel_size: 5}}")
     ((key, kwargs),) = item.items()
@@ -184,20 +201,26 @@ def _node(
         if kwargs:
             raise CalcError(f"a second call of '{key}' takes only 'inputs'; its arguments are those of the first call")
         return Node(key, earlier[0].layer, refs, call=len(earlier))
-    if key == "Model":
-        name = namer.next("Sequential" if not _is_graph(kwargs) else "Functional", kwargs.get("name"))
-        where = f"layer {index} ({name}, Model)"
+    if key in ("Model", "Repeat"):
+        times = kwargs.pop("times", None) if key == "Repeat" else None
+        if key == "Repeat" and times is None:
+            raise CalcError("Repeat needs 'times' (how many copies of the block, a number or a symbol)")
+        kind = "Functional" if _is_graph(kwargs) else "Sequential"
+        name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
+        where = f"layer {index} ({name}, {key})"
         try:
-            inner = _from_spec({**kwargs, "name": name}, source="", block=True)
+            inner = _from_spec({**kwargs, "name": name}, source="", block=True, dialect=dialect)
+            layer = ModelLayer(inner, ["input"], name=name) if key == "Model" else RepeatLayer(inner, times, name=name)
         except CalcError as error:
             raise error.within(layer=where) from None
-        return Node(name, ModelLayer(inner, ["input"], name=name), refs)
-    if key not in REGISTRY:
-        known = list(REGISTRY) + [node.name for node in nodes]
-        raise CalcError(f"unknown layer type '{key}'{suggest(str(key), known)}")
-    name = namer.next(REGISTRY[key].__name__, kwargs.get("name"))
+        return Node(name, layer, refs)
+    if key not in classes:
+        known = list(classes) + [node.name for node in nodes]
+        where = "" if dialect == "keras" else f" in the {dialect} dialect"
+        raise CalcError(f"unknown layer type '{key}'{where}{suggest(str(key), known)}")
+    name = namer.next(classes[key].__name__, kwargs.get("name"))
     try:
-        return Node(name, _construct(REGISTRY[key], kwargs), refs)
+        return Node(name, _construct(classes[key], kwargs), refs)
     except CalcError as error:
         raise error.within(layer=f"layer {index} ({name}, {key})") from None
 

@@ -53,7 +53,7 @@ def test_graph_derivation(cli, spec_file):
     out = cli("derive", spec_file(GRAPH)).out
     assert "It shares the weights of the first call" in out
     assert r"c = c_{1} + c_{2} = 8 + 8 = 16" in out
-    assert "Its parameters are the sum over its layers: dense $68$, dense\\_1 $10$; in all $78$." in out
+    assert "The block's layers hold dense $68$, dense\\_1 $10$; in all $78$." in out
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,36 @@ def test_graph_errors(cli, spec_file, layers, message):
         return
     assert run.status == 2, run.out
     assert run.err.count("\n") == 1 and message in run.err, run.err
+
+
+REPEAT = """\
+name: encoder
+input: [S, H]
+layers:
+  - Repeat:
+      times: L
+      layers:
+        - Dense: {units: 4*H}
+        - Dense: {units: H}
+  - Dense: {units: 2}
+"""
+
+
+def test_repeated_block_is_a_closed_form_in_its_count(cli, spec_file):
+    path = spec_file(REPEAT)
+    data = cli("summary", path, "--format", "json").json()
+    # one copy: (H*4H + 4H) + (4H*H + H) = 8H^2 + 5H; L copies; the head 2H + 2
+    assert data["layers"][0]["params"] == "L*(8*H**2 + 5*H)"
+    assert data["layers"][0]["output_shape"] == [None, "S", "H"]
+    numeric = cli("summary", path, "--set", "L=12", "--set", "H=768", "--set", "S=128", "--format", "json").json()
+    assert numeric["total_params"] == 12 * (8 * 768**2 + 5 * 768) + 2 * 768 + 2
+    out = cli("derive", path, "--set", "L=2", "--set", "H=4", "--set", "S=3").out
+    assert r"P = m p = 2 \cdot 148 = 296" in out  # 8*16 + 5*4 = 148
+
+
+def test_repeated_block_must_keep_its_shape(cli, spec_file):
+    text = "input: [8]\nlayers:\n  - Repeat: {times: 3, layers: [{Dense: {units: 4}}]}\n"
+    run = cli("summary", spec_file(text))
+    assert run.status == 2 and "a repeated block must keep its input shape (None, 8)" in run.err
+    run = cli("summary", spec_file("input: [8]\nlayers:\n  - Repeat: {layers: [{Dense: {units: 8}}]}\n"))
+    assert run.status == 2 and "Repeat needs 'times'" in run.err

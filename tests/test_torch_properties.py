@@ -143,3 +143,105 @@ def test_dense_matches_pytorch_linear(torch, rank, lead, n_in, units, bias):
     theirs = _torch(torch, module, [*lead, n_in])
     record = calc.Sequential([L.Dense(units, use_bias=bias)], input=(*lead, n_in)).analyze().records[0]
     assert ([int(d) for d in record.output_shape], int(record.params)) == theirs
+
+
+@st.composite
+def conv_transpose_cases(draw):
+    rank = draw(st.integers(1, 3))
+    axes = {"min_size": rank, "max_size": rank}
+    return {
+        "rank": rank,
+        "size": draw(st.lists(st.integers(1, 10 if rank < 3 else 5), **axes)),
+        "c_in": draw(st.integers(1, 4)),
+        "filters": draw(st.integers(1, 4)),
+        "kernel": draw(st.lists(st.integers(1, 5), **axes)),
+        "stride": draw(st.lists(st.integers(1, 3), **axes)),
+        "padding": draw(st.lists(st.integers(0, 3), **axes)),
+        "output_padding": draw(st.lists(st.integers(0, 2), **axes)),
+        "dilation": draw(st.lists(st.integers(1, 3), **axes)),
+        "bias": draw(st.booleans()),
+    }
+
+
+@SETTINGS
+@given(case=conv_transpose_cases())
+def test_transposed_convolution_matches_pytorch(torch, case):
+    """Integer padding is PyTorch's ConvTranspose rule, including its limit on output_padding."""
+    rank = case["rank"]
+    module = getattr(torch.nn, f"ConvTranspose{rank}d")(
+        case["c_in"],
+        case["filters"],
+        tuple(case["kernel"]),
+        stride=tuple(case["stride"]),
+        padding=tuple(case["padding"]),
+        output_padding=tuple(case["output_padding"]),
+        dilation=tuple(case["dilation"]),
+        bias=case["bias"],
+    )
+    layer = getattr(L, f"Conv{rank}DTranspose")(
+        case["filters"],
+        tuple(case["kernel"]),
+        strides=tuple(case["stride"]),
+        padding=tuple(case["padding"]),
+        output_padding=tuple(case["output_padding"]),
+        dilation_rate=tuple(case["dilation"]),
+        use_bias=case["bias"],
+    )
+    theirs = _torch(torch, module, [case["c_in"], *case["size"]])
+    ours = _calc((*case["size"], case["c_in"]), layer)
+    assert ours == theirs
+
+
+@SETTINGS
+@given(case=conv_cases(), multiplier=st.integers(1, 3))
+def test_depthwise_matches_pytorch_grouped_conv(torch, case, multiplier):
+    """A depthwise convolution is PyTorch's Conv with groups = in_channels and m times as many outputs."""
+    rank = min(case["rank"], 2)
+    axes = slice(0, rank)
+    c_in = case["c_in"]
+    module = getattr(torch.nn, f"Conv{rank}d")(
+        c_in,
+        c_in * multiplier,
+        tuple(case["kernel"][axes]),
+        stride=tuple(case["stride"][axes]),
+        padding=tuple(case["padding"][axes]),
+        dilation=tuple(case["dilation"][axes]),
+        groups=c_in,
+        bias=case["bias"],
+    )
+    layer = getattr(L, f"DepthwiseConv{rank}D")(
+        tuple(case["kernel"][axes]),
+        strides=tuple(case["stride"][axes]),
+        padding=tuple(case["padding"][axes]),
+        dilation_rate=tuple(case["dilation"][axes]),
+        depth_multiplier=multiplier,
+        use_bias=case["bias"],
+    )
+    theirs = _torch(torch, module, [c_in, *case["size"][axes]])
+    ours = _calc((*case["size"][axes], c_in), layer)
+    assert ours == theirs
+
+
+@SETTINGS
+@given(
+    spatial=st.lists(st.integers(1, 6), max_size=3),
+    channels=st.integers(1, 40),
+    affine=st.booleans(),
+)
+def test_batch_norm_matches_pytorch(torch, spatial, channels, affine):
+    """Keras and PyTorch keep the same vectors but file them differently.
+
+    PyTorch: γ and β are parameters (when affine); the running mean and variance are buffers, and so is
+    num_batches_tracked, a single count Keras does not keep. Keras: γ and β are trainable weights (when
+    scale and center), the moving mean and variance are non-trainable weights. So calc's trainable count
+    is PyTorch's parameter count, and its non-trainable count is PyTorch's running_mean and running_var.
+    """
+    module = getattr(torch.nn, f"BatchNorm{max(len(spatial), 1)}d")(channels, affine=affine)
+    module.eval()
+    out = module(torch.zeros(2, channels, *spatial))
+    record = calc.Sequential([L.BatchNormalization(center=affine, scale=affine)], input=(*spatial, channels))
+    record = record.analyze().records[0]
+    assert [int(d) for d in record.output_shape] == [*out.shape[2:], out.shape[1]]
+    assert int(record.trainable) == sum(p.numel() for p in module.parameters())
+    assert int(record.non_trainable) == module.running_mean.numel() + module.running_var.numel()
+    assert module.num_batches_tracked.numel() == 1  # the one buffer with no Keras counterpart

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from calc.layers.base import Layer
 from calc.layers.conv import Conv1D, Conv2D, Conv3D
+from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
+from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
 from calc.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from calc.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    Normalization,
+    Rescaling,
+    RMSNormalization,
+    UnitNormalization,
+)
+from calc.layers.padding import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from calc.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -21,7 +43,7 @@ from calc.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from calc.layers.reshape import Flatten
+from calc.layers.reshape import Flatten, Permute, RepeatVector, Reshape
 
 _CLASSES: list[type[Layer]] = [
     InputLayer,
@@ -29,7 +51,33 @@ _CLASSES: list[type[Layer]] = [
     Conv1D,
     Conv2D,
     Conv3D,
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
     Flatten,
+    Reshape,
+    Permute,
+    RepeatVector,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    BatchNormalization,
+    LayerNormalization,
+    GroupNormalization,
+    RMSNormalization,
+    UnitNormalization,
+    Normalization,
+    Rescaling,
     Dropout,
     Activation,
     MaxPooling1D,
@@ -60,6 +108,10 @@ for _rank in (1, 2, 3):
     REGISTRY[f"AvgPool{_rank}D"] = REGISTRY[f"AveragePooling{_rank}D"]
     REGISTRY[f"GlobalMaxPool{_rank}D"] = REGISTRY[f"GlobalMaxPooling{_rank}D"]
     REGISTRY[f"GlobalAvgPool{_rank}D"] = REGISTRY[f"GlobalAveragePooling{_rank}D"]
-REGISTRY["Convolution1D"], REGISTRY["Convolution2D"], REGISTRY["Convolution3D"] = Conv1D, Conv2D, Conv3D
+for _rank in (1, 2, 3):
+    REGISTRY[f"Convolution{_rank}D"] = REGISTRY[f"Conv{_rank}D"]
+    REGISTRY[f"Convolution{_rank}DTranspose"] = REGISTRY[f"Conv{_rank}DTranspose"]
+for _rank in (1, 2):
+    REGISTRY[f"SeparableConvolution{_rank}D"] = REGISTRY[f"SeparableConv{_rank}D"]
 
 __all__ = ["REGISTRY", "Layer", *(cls.__name__ for cls in _CLASSES)]

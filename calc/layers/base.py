@@ -152,8 +152,9 @@ class Layer:
 
     min_rank: ClassVar[int] = 1
     max_rank: ClassVar[int | None] = None
-    #: True for layers with no output of their own (Dropout, Activation): shown but not derived.
-    passthrough: ClassVar[bool] = False
+    #: This layer type's own Keras arguments that change neither shapes nor counts (epsilon, momentum,
+    #: its initializers ...): accepted and kept like NEUTRAL_OPTIONS.
+    neutral_options: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -167,7 +168,7 @@ class Layer:
         self.name = name
         self.input_shape = None if input_shape is None else parse_shape(input_shape, "input_shape")
         self.trainable = to_bool(trainable, "trainable")
-        unknown = sorted(set(options) - NEUTRAL_OPTIONS)
+        unknown = sorted(set(options) - NEUTRAL_OPTIONS - self.neutral_options)
         if unknown:
             raise CalcError(
                 f"{self.type_name} has no argument '{unknown[0]}'{suggest(unknown[0], self.argument_names())}"
@@ -183,7 +184,7 @@ class Layer:
             if "__init__" in vars(klass)
             for p in inspect.signature(klass.__init__).parameters
         }
-        return sorted((names | NEUTRAL_OPTIONS) - {"self", "options"})
+        return sorted((names | NEUTRAL_OPTIONS | cls.neutral_options) - {"self", "options"})
 
     @property
     def type_name(self) -> str:

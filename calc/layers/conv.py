@@ -87,7 +87,7 @@ class Conv(Layer):
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = to_expr(groups, "groups")
         self.use_bias = to_bool(use_bias, "use_bias")
-        if isinstance(self.padding, str) and _above_one(self.strides) and _above_one(self.dilation_rate):
+        if isinstance(self.padding, str) and above_one(self.strides) and above_one(self.dilation_rate):
             raise CalcError(
                 "Keras does not allow strides > 1 together with dilation_rate > 1 "
                 "(give integer padding for PyTorch's rule, which does)"
@@ -134,7 +134,7 @@ class Conv(Layer):
         return parts
 
 
-def _above_one(values: tuple[sp.Expr, ...]) -> bool:
+def above_one(values: tuple[sp.Expr, ...]) -> bool:
     return any(v.is_Integer and v > 1 for v in values)
 
 

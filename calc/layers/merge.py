@@ -15,7 +15,7 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape
-from calc.rules import Rule, apply, local_symbols, note
+from calc.rules import Rule, apply, note, numbered_symbols
 
 NO_PARAMETERS = "Merging combines tensors value by value or side by side; it has no weights."
 
@@ -89,15 +89,13 @@ class Minimum(ElementWise):
     operation = "minimum"
 
 
-def part_symbols(count: int) -> tuple[sp.Symbol, ...]:
-    return local_symbols(" ".join(f"c_{i}" for i in range(1, count + 1)))
-
-
 @cache
 def concat_rule(count: int) -> Rule:
     """c = c_1 + ... + c_m: the joined axis holds every input's entries side by side."""
     return Rule(
-        lhs="c", expr=sp.Add(*part_symbols(count)), why="The joined axis holds the entries of every input in turn."
+        lhs="c",
+        expr=sp.Add(*numbered_symbols("c", count)),
+        why="The joined axis holds the entries of every input in turn.",
     )
 
 
@@ -128,7 +126,7 @@ class Concatenate(Layer):
                 if i != axis and _differ(shapes[0][i], other[i]):
                     raise CalcError(f"Concatenate on axis {self.axis} needs the other axes to agree: {_listed(shapes)}")
         rule = concat_rule(len(shapes))
-        step = apply(rule, "Joined axis", dict(zip(part_symbols(len(shapes)), [s[axis] for s in shapes])))
+        step = apply(rule, "Joined axis", dict(zip(numbered_symbols("c", len(shapes)), [s[axis] for s in shapes])))
         output = list(shapes[0])
         output[axis] = step.value
         return LayerResult(

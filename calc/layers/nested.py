@@ -11,7 +11,15 @@ from collections.abc import Sequence
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape
+from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape, to_expr
+from calc.rules import Rule, apply, local_symbols
+
+m, p = local_symbols("m p")
+REPEATED = Rule(
+    lhs="P",
+    expr=m * p,
+    why="Each of the m copies of the block has weights of its own, p of them per copy.",
+)
 
 
 class ModelLayer(Layer):
@@ -47,3 +55,41 @@ class ModelLayer(Layer):
 
     def symbols(self) -> set[sp.Symbol]:
         return set(self.model.symbols)
+
+
+class RepeatLayer(ModelLayer):
+    """A block applied ``times`` times in a row, each copy with weights of its own.
+
+    Families of models (BERT's L encoder layers, a stack of identical residual blocks) repeat one block;
+    with ``times`` a symbol, the parameter count is a closed form in it: times × the block's count.
+    A symbolic count needs a block that keeps its input shape, so every copy sees the same shape.
+    """
+
+    def __init__(self, model, times, **options):  # noqa: ANN001 - a calc.model.Model, an expression
+        super().__init__(model, ["input"], **options)
+        self.times = to_expr(times, "times")
+
+    @property
+    def type_name(self) -> str:
+        return "Repeat"
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        times = env.positive(self.times, "times")
+        once = super().build_many(shapes, env)
+        if once.output_shape != tuple(shapes[0]) and times != 1:
+            raise CalcError(
+                f"a repeated block must keep its input shape {format_shape(shapes[0])}, "
+                f"but it gives {format_shape(once.output_shape)}"
+            )
+        step = apply(REPEATED, "Parameters", {m: times, p: once.params})
+        return LayerResult(
+            output_shape=once.output_shape,
+            trainable=times * once.trainable,
+            non_trainable=times * once.non_trainable,
+            param_steps=[step],
+            description=[times, " copies of a block of ", len(once.children.layers), " layers, each with own weights"],
+            children=once.children,
+        )
+
+    def symbols(self) -> set[sp.Symbol]:
+        return super().symbols() | self.times.free_symbols

@@ -4,6 +4,9 @@ Explicit padding p (PyTorch's integer padding; Keras ``valid`` is p = 0):
     n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1
 Keras ``same`` (and ``causal`` for Conv1D) pads so that only the stride shrinks the axis:
     n_out = ceil(n / s)
+PyTorch pooling with ``ceil_mode`` rounds the count up, then drops a last window that would start in
+the right padding (at n + p or beyond):
+    m = ceil((n + 2p - d(k - 1) - 1) / s) + 1;  n_out = m - 1 if (m - 1) s >= n + p, else m
 """
 
 from __future__ import annotations
@@ -32,6 +35,25 @@ SAME_PADDING = Rule(
     "so only the stride shrinks the axis: n/s, rounded up.",
 )
 
+_ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
+CEIL_MODE = Rule(
+    lhs="n_{out}",
+    expr=sp.Piecewise((_ROUNDED_UP - 1, (_ROUNDED_UP - 1) * s >= n + p), (_ROUNDED_UP, True)),
+    why="With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past "
+    "the end of the padded input still counts; but a window that would start in the right padding "
+    "(at position n + p or beyond) is dropped. Keras has no ceil_mode: its pooling always rounds down.",
+)
+CEIL_MODE_KEPT_WHY = (
+    "With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past the "
+    "end of the padded input still counts; here every window starts inside the input or its left padding. "
+    "(Keras has no ceil_mode: its pooling always rounds down.)"
+)
+CEIL_MODE_DROPPED_WHY = (
+    "With ceil_mode PyTorch rounds the count of window positions up, to one more than this; but that last "
+    "window would start in the right padding (at position n + p or beyond), so PyTorch drops it, "
+    "leaving the rounded-up count alone. (Keras has no ceil_mode: its pooling always rounds down.)"
+)
+
 UNPADDED_WHY = (
     "Without padding, a window of k positions fits (n - k)/s + 1 times when it moves s positions "
     "at a time, counting only whole windows."
@@ -57,8 +79,12 @@ def window_shape(
     dilation: Sequence[sp.Expr],
     env: Env,
     window: str,
+    ceil_mode: bool = False,
 ) -> tuple[list[sp.Expr], list[Step]]:
-    """Output sizes along the spatial axes, and one derivation step per distinct axis."""
+    """Output sizes along the spatial axes, and one derivation step per distinct axis.
+
+    ``ceil_mode`` (PyTorch pooling, explicit padding only) rounds up instead of down.
+    """
     names = AXIS_NAMES[len(spatial)]
     sizes: list[sp.Expr] = []
     steps: list[Step] = []
@@ -68,12 +94,16 @@ def window_shape(
         ss = env.positive(strides[axis], "strides")
         dd = env.positive(dilation[axis], "dilation_rate")
         if padding in ("same", "causal"):
-            step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=_neutral(s=ss))
+            step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=neutral(s=ss))
         else:
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
-            fixed = _neutral(p=pp, s=ss, d=dd)
-            why = UNPADDED_WHY if p in fixed and d in fixed else None
-            step = apply(EXPLICIT_PADDING, "", {n: size, k: kk, p: pp, s: ss, d: dd}, fixed=fixed, why=why)
+            fixed = neutral(p=pp, s=ss, d=dd)
+            bindings = {n: size, k: kk, p: pp, s: ss, d: dd}
+            if ceil_mode:
+                step = _ceil_mode_step(bindings, fixed)
+            else:
+                why = UNPADDED_WHY if p in fixed and d in fixed else None
+                step = apply(EXPLICIT_PADDING, "", bindings, fixed=fixed, why=why)
             span = dd * (kk - 1) + 1
             check_output_size(
                 step.value,
@@ -81,17 +111,33 @@ def window_shape(
                 f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
             )
         sizes.append(step.value)
-        _merge(steps, step, name)
+        merge_step(steps, step, name)
     return sizes, steps
 
 
-def _neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+def _ceil_mode_step(bindings: dict[sp.Symbol, sp.Expr], fixed: dict[sp.Symbol, sp.Expr]) -> Step:
+    """The ceil_mode rule; where this layer's numbers decide whether the last window is dropped, the
+    step shows only the branch that applies (as ``fixed`` shows only the terms that apply)."""
+    step = apply(CEIL_MODE, "", bindings, fixed=fixed)
+    if isinstance(step.formula, sp.Piecewise):
+        (dropped, condition), (kept, _) = step.formula.args
+        decided = condition.xreplace(step.bindings)
+        if decided in (sp.true, sp.false):
+            branch = dropped if decided is sp.true else kept
+            why = CEIL_MODE_DROPPED_WHY if decided is sp.true else CEIL_MODE_KEPT_WHY
+            step.formula = branch
+            step.bindings = {sym: val for sym, val in step.bindings.items() if sym in branch.free_symbols}
+            step.why = why
+    return step
+
+
+def neutral(**values: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
     """Settings at their do-nothing value (padding 0, stride 1, dilation 1) go into the formula."""
     symbols = {"p": (p, 0), "s": (s, 1), "d": (d, 1)}
     return {symbols[key][0]: value for key, value in values.items() if value == symbols[key][1]}
 
 
-def _merge(steps: list[Step], step: Step, axis: str) -> None:
+def merge_step(steps: list[Step], step: Step, axis: str) -> None:
     """Axes with the same arithmetic share one step ('Output height and width')."""
     for previous in steps:
         if previous.formula == step.formula and previous.bindings == step.bindings:

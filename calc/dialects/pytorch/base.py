@@ -1,0 +1,78 @@
+"""What the torch.nn layers share: PyTorch's keyword arguments, channels-first shapes, and the checks
+PyTorch makes when a tensor meets a layer (``in_channels``, ``in_features``, ``num_features``).
+
+Shapes leave the batch axis out, as everywhere in calc; PyTorch counts it as dim 0, so a channels-first
+image is ``(C, H, W)`` here and ``(N, C, H, W)`` in PyTorch.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+import sympy as sp
+
+from calc.errors import CalcError
+from calc.layers.base import Layer, Shape, fmt, suggest
+
+#: Arguments of every torch.nn class that change neither shapes nor counts.
+DEVICE_OPTIONS = frozenset({"device", "dtype"})
+
+
+class TorchLayer(Layer):
+    """Base of the torch.nn classes: the constructor takes PyTorch's keyword arguments.
+
+    ``neutral`` names the arguments a class accepts and ignores (``device``, ``inplace``, ``eps``, ...);
+    Keras's own neutral arguments (``activation``, ``kernel_initializer``, ...) are not accepted here.
+    """
+
+    neutral: ClassVar[frozenset[str]] = DEVICE_OPTIONS
+
+    def __init__(self, name: str | None = None, **options: Any):
+        unknown = sorted(set(options) - self.neutral)
+        if unknown:
+            raise CalcError(
+                f"{self.type_name} has no argument '{unknown[0]}'{suggest(unknown[0], self.argument_names())}"
+            )
+        super().__init__(name=name)
+        self.options = options
+
+    @classmethod
+    def argument_names(cls) -> list[str]:
+        """PyTorch's keywords for this class (its own signatures up to TorchLayer) and ``name``."""
+        names = {
+            p
+            for klass in cls.__mro__
+            if issubclass(klass, TorchLayer) and "__init__" in vars(klass)
+            for p in inspect.signature(klass.__init__).parameters
+        }
+        return sorted((names | cls.neutral) - {"self", "options"})
+
+
+def differ(a: sp.Expr, b: sp.Expr) -> bool:
+    """True only when two sizes are certainly different (symbolic sizes that may agree pass)."""
+    return sp.simplify(a - b).is_zero is False
+
+
+def check_matches(given: sp.Expr, actual: sp.Expr, argument: str, where: str) -> None:
+    """PyTorch's check that a size argument (in_channels, in_features, ...) fits the incoming tensor;
+    ``where`` says what the tensor has, with ``{}`` for its size: 'the input [N, 3, 8, 8] has {} channels'."""
+    if differ(given, actual):
+        raise CalcError(f"{argument} is {fmt(given)}, but {where.format(fmt(actual))}")
+
+
+def check_divides(groups: sp.Expr, count: sp.Expr, what: str, by: str = "groups") -> None:
+    if groups.is_Integer and count.is_Integer and count % groups != 0:
+        raise CalcError(f"{what} ({fmt(count)}) must be divisible by {by} ({fmt(groups)})")
+
+
+def torch_shape(shape: Shape) -> str:
+    """A shape as PyTorch writes it, batch axis included: [N, 3, 32, 32]."""
+    return "[" + ", ".join(["N", *(fmt(d) for d in shape)]) + "]"
+
+
+def no_words(value: Any, argument: str, words: tuple[str, ...]) -> Any:
+    """Refuse a word where PyTorch takes only numbers (pooling has no padding='same')."""
+    if isinstance(value, str) and value.strip().lower() in words:
+        raise CalcError(f"{argument} must be a number here, got {value!r}")
+    return value

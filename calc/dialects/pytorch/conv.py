@@ -1,0 +1,134 @@
+"""torch.nn.Conv1d, Conv2d, Conv3d: channels-first convolutions with PyTorch's arguments.
+
+The arithmetic is Keras's: output sizes from the sliding-window rules of ``calc.layers.window``
+(integer padding, or 'same'/'valid'), parameters from the convolution rule of ``calc.layers.conv``.
+What is PyTorch's own: the layer names its ``in_channels`` (checked against the input, as PyTorch
+does when the tensor arrives), 'same' is allowed only with stride 1, and ``padding_mode`` other
+than 'zeros' pads by copying the input, which needs the input to be long enough.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import sympy as sp
+
+from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
+from calc.errors import CalcError
+from calc.layers.base import Description, Env, LayerResult, Shape, Value, fmt, to_bool, to_choice, to_expr, to_tuple
+from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, f, g
+from calc.layers.window import parse_padding, window_shape
+from calc.rules import apply
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class ConvNd(TorchLayer):
+    """A convolution over ``rank`` spatial axes, input (C_in, *spatial)."""
+
+    rank: ClassVar[int]
+
+    def __init__(
+        self,
+        in_channels: Value,
+        out_channels: Value,
+        kernel_size: Value | tuple[Value, ...],
+        stride: Value | tuple[Value, ...] = 1,
+        padding: Any = 0,
+        dilation: Value | tuple[Value, ...] = 1,
+        groups: Value = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        **options: Any,
+    ):
+        super().__init__(**options)
+        self.in_channels = to_expr(in_channels, "in_channels")
+        self.out_channels = to_expr(out_channels, "out_channels")
+        self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
+        self.stride = to_tuple(stride, self.rank, "stride")
+        self.padding = parse_padding(padding, self.rank)
+        self.dilation = to_tuple(dilation, self.rank, "dilation")
+        self.groups = to_expr(groups, "groups")
+        self.bias = to_bool(bias, "bias")
+        self.padding_mode = to_choice(padding_mode, PADDING_MODES, "padding_mode")
+
+    def accepted_ranks(self) -> tuple[int, int | None]:
+        return self.rank + 1, self.rank + 1
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        channels, spatial = shape[0], list(shape[1:])
+        in_channels = env.positive(self.in_channels, "in_channels")
+        out_channels = env.positive(self.out_channels, "out_channels")
+        groups = env.positive(self.groups, "groups")
+        kernel = [env.positive(x, "kernel_size") for x in self.kernel_size]
+        stride = [env.positive(x, "stride") for x in self.stride]
+        dilation = [env.positive(x, "dilation") for x in self.dilation]
+        check_divides(groups, in_channels, "in_channels")
+        check_divides(groups, out_channels, "out_channels")
+        check_matches(in_channels, channels, "in_channels", f"the input {torch_shape(shape)} has {{}} channels")
+        if self.padding == "same" and any(s.is_Integer and s > 1 for s in stride):
+            raise CalcError(
+                "padding='same' is not supported for strided convolutions (PyTorch allows it with stride 1)"
+            )
+        self._check_padding_mode(spatial, kernel, dilation, env)
+        sizes, shape_steps = window_shape(spatial, kernel, stride, self.padding, dilation, env, "kernel")
+        bindings = {c_in: in_channels, f: out_channels, g: groups, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}
+        fixed = {b: sp.Integer(int(self.bias))}
+        if groups == 1:
+            fixed[g] = sp.Integer(1)
+        step = apply(PARAMS[self.rank], "Parameters", bindings, fixed)
+        return LayerResult(
+            output_shape=(out_channels, *sizes),
+            trainable=step.value,
+            non_trainable=sp.Integer(0),
+            shape_steps=shape_steps,
+            param_steps=[step],
+            description=[out_channels, " filters of size ", tuple(kernel), *self._settings(stride, dilation, env)],
+        )
+
+    def _check_padding_mode(self, spatial: list[sp.Expr], kernel: list, dilation: list, env: Env) -> None:
+        """'reflect' mirrors the input, so each side's padding must be shorter than the axis; 'circular'
+        wraps around at most once. ('same' pads d(k - 1) in all, the larger half on the right.)"""
+        if self.padding_mode in ("zeros", "replicate") or self.padding == "valid":
+            return
+        for axis, size in enumerate(spatial):
+            if self.padding == "same":
+                total = dilation[axis] * (kernel[axis] - 1)
+                pad = total - sp.floor(total / 2)
+            else:
+                pad = env.resolve(self.padding[axis])
+            too_much = pad >= size if self.padding_mode == "reflect" else pad > size
+            if too_much is sp.true:
+                limit = "smaller than" if self.padding_mode == "reflect" else "at most"
+                raise CalcError(
+                    f"padding_mode '{self.padding_mode}' needs padding {limit} the input size, "
+                    f"got padding {fmt(pad)} on an axis of {fmt(size)}"
+                )
+
+    def _settings(self, stride: list, dilation: list, env: Env) -> Description:
+        parts: Description = [", stride ", tuple(stride)]
+        if isinstance(self.padding, str):
+            parts.append(f", padding='{self.padding}'")
+        else:
+            parts += [", padding ", tuple(env.resolve(x) for x in self.padding)]
+        if self.padding_mode != "zeros":
+            parts.append(f" ({self.padding_mode}, which changes values, not sizes)")
+        if any(x != 1 for x in dilation):
+            parts += [", dilation ", tuple(dilation)]
+        if self.groups != 1:
+            parts += [", ", env.resolve(self.groups), " groups"]
+        parts.append("" if self.bias else ", no bias")
+        return parts
+
+
+class Conv1d(ConvNd):
+    rank = 1
+
+
+class Conv2d(ConvNd):
+    rank = 2
+
+
+class Conv3d(ConvNd):
+    rank = 3

@@ -1,0 +1,127 @@
+"""torch.nn BatchNorm1d/2d/3d and LayerNorm: the shape passes through; only the affine terms count.
+
+PyTorch counts parameters (tensors that receive gradients) and nothing else. BatchNorm's running
+mean, running variance and ``num_batches_tracked`` are *buffers*: saved with the model, never
+counted. Keras's BatchNormalization reports its moving mean and variance as 2C non-trainable
+parameters, so the same layer shows 4C in Keras and 2C in PyTorch.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any, ClassVar
+
+import sympy as sp
+
+from calc.dialects.pytorch.base import TorchLayer, check_matches, differ, torch_shape
+from calc.errors import CalcError
+from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.rules import Rule, apply, local_symbols
+
+c, a, w, b, m = local_symbols("c a w b m")
+
+BATCH_NORM = Rule(
+    lhs="P",
+    expr=2 * a * c,
+    why="With affine, PyTorch learns a scale (weight) and a shift (bias) for each of the c channels. "
+    "The running mean and variance and num_batches_tracked are buffers, not parameters, so PyTorch does "
+    "not count them; Keras reports its moving mean and variance as 2c non-trainable parameters.",
+)
+BATCH_NORM_NO_AFFINE_WHY = (
+    "Without affine there is no learned scale or shift, so no parameters. The running statistics are "
+    "buffers, which PyTorch does not count (Keras would report them as non-trainable parameters)."
+)
+
+LAYER_NORM = Rule(
+    lhs="P",
+    expr=(w + b) * m,
+    why="With elementwise_affine, PyTorch learns a weight for each of the m normalized elements (the "
+    "product of normalized_shape) and, unless bias=False, a bias for each too. There are no running "
+    "statistics.",
+)
+LAYER_NORM_NO_AFFINE_WHY = "Without elementwise_affine there is no learned weight or bias: no parameters."
+
+
+class BatchNormNd(TorchLayer):
+    """Batch normalization over the channel axis (axis 1 in PyTorch's count, the first one here)."""
+
+    neutral = TorchLayer.neutral | {"eps", "momentum"}
+    ranks: ClassVar[tuple[int, int]]
+
+    def __init__(self, num_features: Value, affine: bool = True, track_running_stats: bool = True, **options: Any):
+        super().__init__(**options)
+        self.num_features = to_expr(num_features, "num_features")
+        self.affine = to_bool(affine, "affine")
+        self.track_running_stats = to_bool(track_running_stats, "track_running_stats")
+
+    def accepted_ranks(self) -> tuple[int, int | None]:
+        return self.ranks
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        features = env.positive(self.num_features, "num_features")
+        # PyTorch compares the channels with the length of the weight or running-mean tensors; with
+        # neither (affine=False, track_running_stats=False) it has nothing to compare and accepts any.
+        if self.affine or self.track_running_stats:
+            check_matches(features, shape[0], "num_features", f"the input {torch_shape(shape)} has {{}} channels")
+        why = None if self.affine else BATCH_NORM_NO_AFFINE_WHY
+        step = apply(BATCH_NORM, "Parameters", {c: features}, fixed={a: sp.Integer(int(self.affine))}, why=why)
+        description: list = ["normalizes each of ", features, " channels over the batch"]
+        if self.track_running_stats:
+            description.append("; keeps running mean and variance as buffers, which are not parameters")
+        return LayerResult(
+            output_shape=shape,
+            trainable=step.value,
+            non_trainable=sp.Integer(0),
+            param_steps=[step],
+            description=description,
+        )
+
+
+class BatchNorm1d(BatchNormNd):
+    ranks = (1, 2)
+
+
+class BatchNorm2d(BatchNormNd):
+    ranks = (3, 3)
+
+
+class BatchNorm3d(BatchNormNd):
+    ranks = (4, 4)
+
+
+class LayerNorm(TorchLayer):
+    """Normalizes over the last axes, which must equal ``normalized_shape``."""
+
+    neutral = TorchLayer.neutral | {"eps"}
+
+    def __init__(self, normalized_shape: Any, elementwise_affine: bool = True, bias: bool = True, **options: Any):
+        super().__init__(**options)
+        sizes = normalized_shape if isinstance(normalized_shape, (list, tuple)) else [normalized_shape]
+        if not sizes:
+            raise CalcError("normalized_shape must name at least one size")
+        self.normalized_shape = tuple(to_expr(x, "normalized_shape") for x in sizes)
+        self.elementwise_affine = to_bool(elementwise_affine, "elementwise_affine")
+        self.bias = to_bool(bias, "bias")
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        normalized = tuple(env.positive(x, "normalized_shape") for x in self.normalized_shape)
+        count = len(normalized)
+        if len(shape) < count:
+            raise CalcError(f"normalized_shape {list(normalized)} has more axes than the input {torch_shape(shape)}")
+        if any(differ(given, actual) for given, actual in zip(normalized, shape[-count:])):
+            listed = ", ".join(fmt(x) for x in normalized)
+            raise CalcError(
+                f"normalized_shape [{listed}] does not match the last axes of the input {torch_shape(shape)}"
+            )
+        affine = self.elementwise_affine
+        fixed = {w: sp.Integer(int(affine)), b: sp.Integer(int(affine and self.bias))}
+        why = None if affine else LAYER_NORM_NO_AFFINE_WHY
+        step = apply(LAYER_NORM, "Parameters", {m: prod(normalized)}, fixed=fixed, why=why)
+        return LayerResult(
+            output_shape=shape,
+            trainable=step.value,
+            non_trainable=sp.Integer(0),
+            param_steps=[step],
+            description=["normalizes each example over its last ", count, f" ax{'es' if count > 1 else 'is'}"],
+        )

@@ -1,0 +1,189 @@
+"""Depthwise and separable convolutions: DepthwiseConv1D/2D, SeparableConv1D/2D.
+
+A depthwise convolution filters every input channel on its own with ``depth_multiplier`` (m) kernels,
+so it has c_in m output channels and no weights across channels:
+    c_out = c_in m,    params = (k_1 ... k_r + b) c_in m
+A separable convolution follows it with a 1 × 1 convolution to f filters (the pointwise step):
+    params = k_1 ... k_r c_in m + (c_in m + b) f
+Spatial sizes follow the ordinary sliding-window rules of ``window``. Keras, unlike for Conv, allows
+strides > 1 together with dilation > 1 here; integer padding is PyTorch's (a Conv2d with groups = c_in).
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any, ClassVar
+
+import sympy as sp
+
+from calc.layers.base import (
+    Description,
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    Value,
+    to_bool,
+    to_choice,
+    to_expr,
+    to_tuple,
+)
+from calc.layers.conv import KERNEL_SYMBOLS, join_channels, split_channels
+from calc.layers.window import parse_padding, window_shape
+from calc.rules import Rule, apply, local_symbols
+
+c_in, m, f, b = local_symbols("c_in m f b")
+
+OUTPUT_CHANNELS = Rule(
+    lhs="c_{out}",
+    expr=c_in * m,
+    why="Each input channel is filtered on its own by m kernels (the depth multiplier), "
+    "and each kernel gives one output channel.",
+)
+DEPTHWISE_PARAMS = {
+    rank: Rule(
+        lhs="P",
+        expr=(prod(kernel) + b) * c_in * m,
+        why="Each of the c_in m kernels sees a single input channel: one weight per kernel position, "
+        "plus one bias per output channel when the layer uses one.",
+    )
+    for rank, kernel in KERNEL_SYMBOLS.items()
+}
+SEPARABLE_PARAMS = {
+    rank: Rule(
+        lhs="P",
+        expr=prod(kernel) * c_in * m + (c_in * m + b) * f,
+        why="The depthwise step has one weight per kernel position for each of its c_in m kernels; the "
+        "pointwise 1 × 1 step has a weight from each of those c_in m channels to each of the f filters, "
+        "plus one bias per filter when the layer uses one.",
+    )
+    for rank, kernel in KERNEL_SYMBOLS.items()
+}
+
+
+class SpatialFilter(Layer):
+    """What depthwise and separable convolutions share: kernel, strides, padding, depth multiplier."""
+
+    rank: ClassVar[int]
+    neutral_options = frozenset(
+        {
+            "depthwise_regularizer",
+            "depthwise_constraint",
+            "pointwise_regularizer",
+            "pointwise_constraint",
+        }
+    )
+
+    def __init__(
+        self,
+        kernel_size: Value | tuple[Value, ...],
+        strides: Value | tuple[Value, ...] = 1,
+        padding: Any = "valid",
+        depth_multiplier: Value = 1,
+        data_format: str | None = None,
+        dilation_rate: Value | tuple[Value, ...] = 1,
+        use_bias: bool = True,
+        **options: Any,
+    ):
+        super().__init__(**options)
+        self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = to_tuple(strides, self.rank, "strides")
+        self.padding = parse_padding(padding, self.rank)
+        self.depth_multiplier = to_expr(depth_multiplier, "depth_multiplier")
+        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
+        self.use_bias = to_bool(use_bias, "use_bias")
+
+    def accepted_ranks(self) -> tuple[int, int | None]:
+        return self.rank + 1, self.rank + 1
+
+    def _kernel_bindings(self, env: Env) -> dict[sp.Symbol, sp.Expr]:
+        return dict(zip(KERNEL_SYMBOLS[self.rank], (env.resolve(size) for size in self.kernel_size)))
+
+    def _settings(self, env: Env) -> Description:
+        parts: Description = [
+            "kernel ",
+            tuple(env.resolve(x) for x in self.kernel_size),
+            ", stride ",
+            tuple(env.resolve(x) for x in self.strides),
+        ]
+        if isinstance(self.padding, str):
+            parts.append(f", '{self.padding}' padding")
+        else:
+            parts += [", padding ", tuple(env.resolve(x) for x in self.padding)]
+        if any(x != 1 for x in self.dilation_rate):
+            parts += [", dilation ", tuple(env.resolve(x) for x in self.dilation_rate)]
+        if self.depth_multiplier != 1:
+            parts += [", depth multiplier ", env.resolve(self.depth_multiplier)]
+        parts.append("" if self.use_bias else ", no bias")
+        return parts
+
+
+class DepthwiseConv(SpatialFilter):
+    """Keras DepthwiseConv1D/2D: m kernels per input channel, no mixing across channels."""
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        spatial, channels = split_channels(shape, self.data_format)
+        multiplier = env.positive(self.depth_multiplier, "depth_multiplier")
+        sizes, shape_steps = window_shape(
+            spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate, env, "kernel"
+        )
+        fixed = {m: sp.Integer(1)} if multiplier == 1 else {}
+        channel_step = apply(OUTPUT_CHANNELS, "Output channels", {c_in: channels, m: multiplier}, fixed)
+        bindings = {c_in: channels, m: multiplier, **self._kernel_bindings(env)}
+        step = apply(DEPTHWISE_PARAMS[self.rank], "Parameters", bindings, {b: sp.Integer(int(self.use_bias)), **fixed})
+        return LayerResult(
+            output_shape=join_channels(sizes, channel_step.value, self.data_format),
+            trainable=step.value,
+            non_trainable=sp.Integer(0),
+            shape_steps=[*shape_steps, *([channel_step] if multiplier != 1 else [])],
+            param_steps=[step],
+            description=["each channel filtered on its own, ", *self._settings(env)],
+        )
+
+
+class SeparableConv(SpatialFilter):
+    """Keras SeparableConv1D/2D: a depthwise convolution, then a 1 × 1 convolution to ``filters``."""
+
+    def __init__(self, filters: Value, kernel_size: Value | tuple[Value, ...], **options: Any):
+        super().__init__(kernel_size, **options)
+        self.filters = to_expr(filters, "filters")
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        spatial, channels = split_channels(shape, self.data_format)
+        multiplier = env.positive(self.depth_multiplier, "depth_multiplier")
+        filters = env.positive(self.filters, "filters")
+        sizes, shape_steps = window_shape(
+            spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate, env, "kernel"
+        )
+        fixed = {b: sp.Integer(int(self.use_bias))}
+        if multiplier == 1:
+            fixed[m] = sp.Integer(1)
+        bindings = {c_in: channels, m: multiplier, f: filters, **self._kernel_bindings(env)}
+        step = apply(SEPARABLE_PARAMS[self.rank], "Parameters", bindings, fixed)
+        return LayerResult(
+            output_shape=join_channels(sizes, filters, self.data_format),
+            trainable=step.value,
+            non_trainable=sp.Integer(0),
+            shape_steps=shape_steps,
+            param_steps=[step],
+            description=[filters, " filters after a depthwise step, ", *self._settings(env)],
+        )
+
+
+class DepthwiseConv1D(DepthwiseConv):
+    rank = 1
+
+
+class DepthwiseConv2D(DepthwiseConv):
+    rank = 2
+
+
+class SeparableConv1D(SeparableConv):
+    rank = 1
+
+
+class SeparableConv2D(SeparableConv):
+    rank = 2

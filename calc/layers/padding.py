@@ -1,0 +1,236 @@
+"""Layers that grow or shrink the spatial axes by fixed amounts: ZeroPadding, Cropping and UpSampling
+in 1, 2 and 3 dimensions. None has weights; the channel axis passes through.
+
+Per spatial axis:
+    ZeroPadding:  n_out = n + p_1 + p_2   (p_1 zeros before the first value, p_2 after the last)
+    Cropping:     n_out = n - c_1 - c_2   (c_1 values removed at the start, c_2 at the end; Keras
+                                           requires c_1 + c_2 < n)
+    UpSampling:   n_out = n u             (each position repeated u times)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import sympy as sp
+
+from calc.errors import CalcError
+from calc.layers.base import (
+    AXIS_NAMES,
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    Value,
+    check_output_size,
+    fmt,
+    to_choice,
+    to_expr,
+    to_tuple,
+)
+from calc.layers.conv import join_channels, split_channels
+from calc.layers.window import merge_step
+from calc.rules import Rule, Step, apply, local_symbols, note
+
+n, p_1, p_2, c_1, c_2, u = local_symbols("n p_1 p_2 c_1 c_2 u")
+
+NO_PARAMETERS = "It only moves, adds or removes values; it has no weights."
+
+PADDED = Rule(
+    lhs="n_{out}",
+    expr=n + p_1 + p_2,
+    why="The axis gains p_1 zeros before its first value and p_2 zeros after its last.",
+)
+CROPPED = Rule(
+    lhs="n_{out}",
+    expr=n - c_1 - c_2,
+    why="The axis loses c_1 values at its start and c_2 values at its end.",
+)
+UPSAMPLED = Rule(
+    lhs="n_{out}",
+    expr=n * u,
+    why="Every position along the axis is repeated u times.",
+)
+
+
+def to_pairs(value: Any, rank: int, what: str) -> tuple[tuple[sp.Expr, ...], tuple[sp.Expr, ...]]:
+    """Keras's padding/cropping argument as (before, after) amounts per spatial axis.
+
+    An int applies to both ends of every axis; otherwise one entry per axis, each an int (both ends)
+    or a pair (before, after). In 1D the argument itself is the int or the pair.
+    """
+    if rank == 1:
+        pair = to_tuple(value, 2, what)
+        return (pair[0],), (pair[1],)
+    if not isinstance(value, (list, tuple)):
+        amount = to_expr(value, what)
+        return (amount,) * rank, (amount,) * rank
+    if len(value) != rank:
+        raise CalcError(f"{what} needs {rank} entries (one per spatial axis), got {len(value)}")
+    pairs = [to_tuple(entry, 2, f"each entry of {what}") for entry in value]
+    return tuple(pair[0] for pair in pairs), tuple(pair[1] for pair in pairs)
+
+
+def _data_format(value: str | None) -> str:
+    return to_choice(value or "channels_last", ("channels_last", "channels_first"), "data_format")
+
+
+class Resize(Layer):
+    """A fixed change of every spatial axis; subclasses give the rule and its bindings per axis."""
+
+    rank: ClassVar[int]
+    data_format = "channels_last"
+
+    def accepted_ranks(self) -> tuple[int, int | None]:
+        return self.rank + 1, self.rank + 1
+
+    def axis_step(self, axis: int, size: sp.Expr, env: Env) -> Step:
+        raise NotImplementedError
+
+    def describe(self, env: Env) -> list:
+        raise NotImplementedError
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        spatial, channels = split_channels(shape, self.data_format)
+        sizes: list[sp.Expr] = []
+        steps: list[Step] = []
+        for axis, size in enumerate(spatial):
+            step = self.axis_step(axis, size, env)
+            sizes.append(step.value)
+            merge_step(steps, step, AXIS_NAMES[self.rank][axis])
+        return LayerResult(
+            output_shape=join_channels(sizes, channels, self.data_format),
+            trainable=sp.Integer(0),
+            non_trainable=sp.Integer(0),
+            shape_steps=steps,
+            param_steps=[note("Parameters", 0, NO_PARAMETERS)],
+            description=self.describe(env),
+        )
+
+
+def _amounts(before: Sequence[sp.Expr], after: Sequence[sp.Expr], env: Env) -> tuple[tuple, tuple]:
+    return tuple(env.resolve(x) for x in before), tuple(env.resolve(x) for x in after)
+
+
+class ZeroPadding(Resize):
+    """Keras ZeroPadding1D/2D/3D: zeros added at both ends of each spatial axis."""
+
+    def __init__(self, padding: Any = 1, data_format: str | None = None, **options: Any):
+        super().__init__(**options)
+        self.before, self.after = to_pairs(padding, self.rank, "padding")
+        self.data_format = _data_format(data_format)
+
+    def axis_step(self, axis: int, size: sp.Expr, env: Env) -> Step:
+        before = env.non_negative(self.before[axis], "padding")
+        after = env.non_negative(self.after[axis], "padding")
+        return apply(PADDED, "", {n: size, p_1: before, p_2: after})
+
+    def describe(self, env: Env) -> list:
+        before, after = _amounts(self.before, self.after, env)
+        return ["zeros added: ", before, " before and ", after, " after"]
+
+
+class Cropping(Resize):
+    """Keras Cropping1D/2D/3D: values removed at both ends of each spatial axis."""
+
+    def __init__(self, cropping: Any = None, **options: Any):
+        super().__init__(**options)
+        default = 1 if self.rank != 2 else 0  # Keras's defaults: (1, 1), ((0, 0), (0, 0)), ((1, 1),) * 3
+        self.before, self.after = to_pairs(default if cropping is None else cropping, self.rank, "cropping")
+
+    def axis_step(self, axis: int, size: sp.Expr, env: Env) -> Step:
+        before = env.non_negative(self.before[axis], "cropping")
+        after = env.non_negative(self.after[axis], "cropping")
+        step = apply(CROPPED, "", {n: size, c_1: before, c_2: after})
+        name = AXIS_NAMES[self.rank][axis]
+        check_output_size(
+            step.value, f"output {name}", f"cropping {fmt(before + after)} removes the whole {name} of {fmt(size)}"
+        )
+        return step
+
+    def describe(self, env: Env) -> list:
+        before, after = _amounts(self.before, self.after, env)
+        return ["removed: ", before, " at the start and ", after, " at the end"]
+
+
+class UpSampling(Resize):
+    """Keras UpSampling1D/2D/3D: each position repeated ``size`` times along each spatial axis."""
+
+    def __init__(self, size: Value | tuple[Value, ...] = 2, **options: Any):
+        super().__init__(**options)
+        if self.rank == 1 and isinstance(size, (list, tuple)):
+            raise CalcError(f"size must be a single whole number for UpSampling1D, got {size!r}")
+        self.size = to_tuple(size, self.rank, "size")
+
+    def axis_step(self, axis: int, size: sp.Expr, env: Env) -> Step:
+        factor = env.positive(self.size[axis], "size")
+        return apply(UPSAMPLED, "", {n: size, u: factor})
+
+    def describe(self, env: Env) -> list:
+        return ["each position repeated ", tuple(env.resolve(x) for x in self.size), " times"]
+
+
+# Keras's 1D cropping and upsampling take no data_format, so only the 2D/3D classes declare it.
+
+
+class ZeroPadding1D(ZeroPadding):
+    rank = 1
+
+
+class ZeroPadding2D(ZeroPadding):
+    rank = 2
+
+
+class ZeroPadding3D(ZeroPadding):
+    rank = 3
+
+
+class Cropping1D(Cropping):
+    rank = 1
+
+
+class Cropping2D(Cropping):
+    rank = 2
+
+    def __init__(self, cropping: Any = None, data_format: str | None = None, **options: Any):
+        super().__init__(cropping, **options)
+        self.data_format = _data_format(data_format)
+
+
+class Cropping3D(Cropping):
+    rank = 3
+
+    def __init__(self, cropping: Any = None, data_format: str | None = None, **options: Any):
+        super().__init__(cropping, **options)
+        self.data_format = _data_format(data_format)
+
+
+class UpSampling1D(UpSampling):
+    rank = 1
+
+
+class UpSampling2D(UpSampling):
+    rank = 2
+
+    def __init__(
+        self,
+        size: Value | tuple[Value, ...] = 2,
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        **options: Any,
+    ):
+        super().__init__(size, **options)
+        self.data_format = _data_format(data_format)
+        if not isinstance(interpolation, str) or not interpolation.isidentifier():
+            raise CalcError(f"interpolation must be a method name such as 'nearest', got {interpolation!r}")
+        self.interpolation = interpolation  # how values are filled in, never how many
+
+
+class UpSampling3D(UpSampling):
+    rank = 3
+
+    def __init__(self, size: Value | tuple[Value, ...] = 2, data_format: str | None = None, **options: Any):
+        super().__init__(size, **options)
+        self.data_format = _data_format(data_format)
