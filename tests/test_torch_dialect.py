@@ -45,6 +45,7 @@ def test_fixture_covers_the_dialect():
     assert cases["alexnet"]["expected"]["total_params"] == 61_100_840
     assert cases["vgg16"]["expected"]["total_params"] == 138_357_544
     assert cases["lenet5"]["expected"]["total_params"] == 61_706
+    assert cases["dcgan_generator"]["expected"]["total_params"] == 3_576_704
     # ceil_mode's dropped window: 5 + 2*1 padded, windows of 2 every 2 -> ceil(5/2) + 1 = 4, but the
     # 4th would start at 3*2 = 6 >= n + p = 6, in the right padding, so PyTorch keeps 3.
     assert cases["ceil_mode_drops_padded_window_1d"]["expected"]["layers"][0]["output_shape"] == [None, 2, 3]

@@ -58,6 +58,30 @@ def one(input_shape, name, **kwargs):
             (6, 7, 5, 11),
             42,
         ),
+        # DCGAN's first ConvTranspose2d(100, 512, 4, 1, 0): (1 - 1)*1 - 0 + (4 - 1) + 0 + 1 = 4; 100*512*16 = 819200
+        (
+            (100, 1, 1),
+            "ConvTranspose2d",
+            dict(in_channels=100, out_channels=512, kernel_size=4, bias=False),
+            (512, 4, 4),
+            819200,
+        ),
+        # (4 - 1)*2 - 2*1 + 3 + 1 = 8; (16*8 + 1)*4 = 516
+        (
+            (8, 4, 4),
+            "ConvTranspose2d",
+            dict(in_channels=8, out_channels=4, kernel_size=4, stride=2, padding=1),
+            (4, 8, 8),
+            516,
+        ),
+        # (7 - 1)*3 - 2*2 + 2 + 2 + 1 = 19; groups 2: (3*4/2 + 1)*6 = 42
+        (
+            (4, 7),
+            "ConvTranspose1d",
+            dict(in_channels=4, out_channels=6, kernel_size=3, stride=3, padding=2, output_padding=2, groups=2),
+            (6, 19),
+            42,
+        ),
         # ResNet's MaxPool2d(3, 2, 1): floor((112 + 2 - 3)/2) + 1 = 56
         ((64, 112, 112), "MaxPool2d", dict(kernel_size=3, stride=2, padding=1), (64, 56, 56), 0),
         # GoogLeNet's MaxPool2d(3, 2, ceil_mode=True): ceil((112 - 3)/2) + 1 = ceil(54.5) + 1 = 56
@@ -142,13 +166,32 @@ def test_cross_attention_in_a_graph():
 
 
 def test_ceil_mode_rule_is_one_formula():
-    """The rule is a Piecewise over the rounded-up count; numbers pick a branch."""
+    """min(rounded-up count, starts below n + p); numbers pick which one binds."""
     n, k, p, s, d = window.n, window.k, window.p, window.s, window.d
     rule = window.CEIL_MODE.expr
-    assert isinstance(rule, sp.Piecewise)
-    # n=5, k=2, p=1, s=2: ceil(5/2) + 1 = 4, dropped -> 3; n=6: ceil(6/2) + 1 = 4, (4-1)*2 = 6 < 7, kept
+    assert isinstance(rule, sp.Min)
+    # n=5, k=2, p=1, s=2: ceil(5/2) + 1 = 4, but only ceil(6/2) = 3 starts lie below 6 -> 3
+    # n=6: ceil(6/2) + 1 = 4 and ceil(7/2) = 4 starts -> 4 (kept)
     assert rule.xreplace({n: 5, k: 2, p: 1, s: 2, d: 1}) == 3
     assert rule.xreplace({n: 6, k: 2, p: 1, s: 2, d: 1}) == 4
+
+
+def test_ceil_mode_agrees_with_pytorchs_drop_rule():
+    """PyTorch's code: m = ceil((n + 2p - d(k-1) - 1)/s) + 1, minus one if (m - 1)s >= n + p. Within
+    PyTorch's limit p <= k/2, the min form gives the same count everywhere on a grid."""
+    n, k, p, s, d = window.n, window.k, window.p, window.s, window.d
+    for size in range(1, 12):
+        for kernel in range(1, 6):
+            for pad in range(kernel // 2 + 1):
+                for stride in range(1, 5):
+                    for dilation in (1, 2, 3):
+                        numerator = size + 2 * pad - dilation * (kernel - 1) - 1
+                        if numerator < 0:
+                            continue
+                        m = -(-numerator // stride) + 1
+                        torch_rule = m - 1 if (m - 1) * stride >= size + pad else m
+                        values = {n: size, k: kernel, p: pad, s: stride, d: dilation}
+                        assert window.CEIL_MODE.expr.xreplace(values) == torch_rule, values
 
 
 def test_symbols_stay_symbolic():
@@ -203,7 +246,7 @@ def test_derivation_says_where_pytorch_differs(cli, spec_file):
     assert result.status == 0, result.err
     text = result.out
     assert "channels-first" in text
-    assert "drops it" in text  # the window that would start in the right padding
+    assert "would start in the right padding" in text and "is dropped" in text
     assert "buffers, not parameters" in text and "non-trainable" in text
     assert "two bias vectors" in text
     assert "in\\_proj\\_weight" in text
@@ -291,6 +334,31 @@ BAD = [
         ["padding_mode must be one of"],
     ),
     (
+        "same-uppercase",
+        [3, 8, 8],
+        "Conv2d: {in_channels: 3, out_channels: 8, kernel_size: 3, padding: SAME}",
+        ["padding must be one of 'same', 'valid', got 'SAME'"],
+    ),
+    (
+        "rnn-nonlinearity",
+        [6, 3],
+        "RNN: {input_size: 3, hidden_size: 4, nonlinearity: TANH}",
+        ["nonlinearity must be one of 'tanh', 'relu'"],
+    ),
+    ("gelu-approximate", [6, 3], "GELU: {approximate: bogus}", ["approximate must be one of 'none', 'tanh'"]),
+    (
+        "transpose-output-padding",
+        [4, 5, 5],
+        "ConvTranspose2d: {in_channels: 4, out_channels: 6, kernel_size: 3, stride: 2, output_padding: 2}",
+        ["output_padding (2) must be smaller than either stride (2) or dilation (1)"],
+    ),
+    (
+        "transpose-padding-mode",
+        [4, 5, 5],
+        "ConvTranspose2d: {in_channels: 4, out_channels: 6, kernel_size: 3, padding_mode: reflect}",
+        ["only padding_mode 'zeros' is supported for ConvTranspose2d"],
+    ),
+    (
         "embedding-padding",
         [6],
         "Embedding: {num_embeddings: 10, embedding_dim: 3, padding_idx: 10}",
@@ -332,3 +400,30 @@ def test_keras_stays_the_default():
     assert calc.from_spec(spec).summary().to_dict()["layers"][0]["output_shape"] == [None, 6, 6, 4]
     with pytest.raises(CalcError, match="unknown layer type 'Conv2d'"):
         calc.from_spec({"input": [3, 8, 8], "layers": [{"Conv2d": {"in_channels": 3}}]})
+
+
+def test_readme_example_is_real(cli, tmp_path):
+    """The README's PyTorch-dialect spec gives exactly the summary shown under it."""
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### PyTorch dialect\n", 1)[1]
+    spec = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shown = section.split("$ calc summary torch_stem.yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "torch_stem.yaml"
+    path.write_text(spec, encoding="utf-8")
+    assert cli("summary", str(path)).out == shown
+
+
+def test_formulas_stated_once():
+    """The dialect reads the Keras rules where the arithmetic is the same; its own rules add words."""
+    from calc.dialects.pytorch import normalization as torch_norm
+    from calc.layers import normalization
+
+    assert torch_norm.BATCH_NORM.expr == normalization.AFFINE.expr
+    assert "buffers" in torch_norm.BATCH_NORM.why
+    assert [m.id for m in torch_norm.BATCH_NORM.mistakes] == ["counted_buffers"]
+    spec = {"dialect": "pytorch", "input": [4, 6], "layers": [{"Linear": {"in_features": 6, "out_features": 2}}]}
+    (step,) = calc.from_spec(spec).analyze().records[0].result.param_steps
+    from calc.layers.dense import PARAMS
+
+    assert step.rule is PARAMS

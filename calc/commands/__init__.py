@@ -32,6 +32,17 @@ def set_option(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def keep_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="SYMBOLS",
+        help="symbols to keep free, comma-separated (k,f); ARG=NAME or LAYER.ARG=NAME makes a hyper-parameter "
+        "the symbol NAME (kernel_size=k, conv2d.kernel_size=k); ARG=NAME* scales it by NAME (filters=f*)",
+    )
+
+
 def output_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
@@ -44,7 +55,11 @@ def write(text: str, output: str | None) -> None:
     from calc.errors import CalcError
 
     if output is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:  # a terminal that cannot show × or →: a stand-in, not a crash
+            encoding = sys.stdout.encoding or "ascii"
+            sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
         return
     try:
         Path(output).write_text(text, encoding="utf-8")

@@ -95,32 +95,53 @@ class LayerResult:
         return self.trainable + self.non_trainable
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A check that could not be made because the value is still symbolic: ``expr`` must be a whole
+    number of at least ``minimum``. Recorded (``Env(record=True)``) so that a sweep can make the same
+    check on a whole grid of values at once instead of building the model at every point."""
+
+    expr: sp.Expr
+    minimum: int
+    what: str
+
+
 class Env:
     """Symbol values in force while building, and the checks that need them."""
 
-    def __init__(self, values: Mapping[sp.Symbol, sp.Expr] | None = None):
+    def __init__(self, values: Mapping[sp.Symbol, sp.Expr] | None = None, record: bool = False):
         self.values = dict(values or {})
+        self.conditions: list[Condition] | None = [] if record else None
 
     def resolve(self, expr: sp.Expr) -> sp.Expr:
         return expr.xreplace(self.values) if self.values else expr
 
+    def require(self, value: sp.Expr, minimum: int, what: str) -> bool:
+        """True when ``value`` is a number that passes (a whole number >= minimum); False when it is a
+        number that fails; a symbolic value passes for now and is recorded when recording."""
+        if value.is_number:
+            return bool(value.is_Integer and value >= minimum)
+        if self.conditions is not None:
+            self.conditions.append(Condition(value, minimum, what))
+        return True
+
     def positive(self, expr: sp.Expr, what: str) -> sp.Expr:
         """Resolve a size that must be a positive whole number (checked when it is a number)."""
         value = self.resolve(expr)
-        if value.is_number and not (value.is_Integer and value > 0):
+        if not self.require(value, 1, what):
             raise CalcError(f"{what} must be a positive whole number, got {fmt(value)}")
         return value
 
     def non_negative(self, expr: sp.Expr, what: str) -> sp.Expr:
         value = self.resolve(expr)
-        if value.is_number and not (value.is_Integer and value >= 0):
+        if not self.require(value, 0, what):
             raise CalcError(f"{what} must be a whole number of at least 0, got {fmt(value)}")
         return value
 
 
-def check_output_size(value: sp.Expr, what: str, why: str) -> sp.Expr:
+def check_output_size(value: sp.Expr, what: str, why: str, env: Env | None = None) -> sp.Expr:
     """A computed size must be at least 1 when it is a number; say why it is not."""
-    if value.is_number and not (value.is_Integer and value >= 1):
+    if not (env or Env()).require(value, 1, what):
         raise CalcError(f"{what} would be {fmt(value)}: {why}")
     return value
 
@@ -155,6 +176,29 @@ class Layer:
     #: This layer type's own Keras arguments that change neither shapes nor counts (epsilon, momentum,
     #: its initializers ...): accepted and kept like NEUTRAL_OPTIONS.
     neutral_options: ClassVar[frozenset[str]] = frozenset()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        # Remember the constructor's arguments as given, so a tool can rebuild the layer with one of
+        # them replaced (``formula --keep kernel_size=k``) through the same constructor and checks.
+        layer = super().__new__(cls)
+        layer._given = (args, dict(kwargs))
+        return layer
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments this layer was built from (positional ones named, defaults left out)."""
+        args, kwargs = self._given
+        bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        out: dict[str, Any] = {}
+        for name, value in list(bound.arguments.items())[1:]:
+            if bound.signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+                out.update(value)
+            else:
+                out[name] = value
+        return out
+
+    def rebuilt(self, **changes: Any) -> Layer:
+        """A new layer of the same type from the same arguments with ``changes`` applied."""
+        return type(self)(**{**self.arguments(), **changes})
 
     def __init__(
         self,

@@ -54,10 +54,10 @@ def join_channels(spatial: list[sp.Expr], channels: sp.Expr, data_format: str) -
     return (channels, *spatial) if data_format == "channels_first" else (*spatial, channels)
 
 
-def check_groups(groups: sp.Expr, channels: sp.Expr, filters: sp.Expr) -> None:
+def check_groups(groups: sp.Expr, channels: sp.Expr, filters: sp.Expr, env: Env) -> None:
     """Keras requires groups to divide both the input channels and the filters."""
     for count, what in ((channels, "input channels"), (filters, "filters")):
-        if groups.is_Integer and count.is_Integer and count % groups != 0:
+        if groups != 1 and not env.require(count / groups, 1, f"{what} per group"):
             raise CalcError(f"groups={fmt(groups)} does not divide the {fmt(count)} {what}")
 
 
@@ -101,7 +101,7 @@ class Conv(Layer):
         spatial, channels = split_channels(shape, self.data_format)
         filters = env.positive(self.filters, "filters")
         groups = env.positive(self.groups, "groups")
-        check_groups(groups, channels, filters)
+        check_groups(groups, channels, filters, env)
         sizes, shape_steps = window_shape(
             spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate, env, "kernel"
         )

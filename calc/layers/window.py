@@ -5,12 +5,16 @@ Explicit padding p (PyTorch's integer padding; Keras ``valid`` is p = 0):
 Keras ``same`` (and ``causal`` for Conv1D) pads so that only the stride shrinks the axis:
     n_out = ceil(n / s)
 PyTorch pooling with ``ceil_mode`` rounds the count up, then drops a last window that would start in
-the right padding (at n + p or beyond):
-    m = ceil((n + 2p - d(k - 1) - 1) / s) + 1;  n_out = m - 1 if (m - 1) s >= n + p, else m
+the right padding (at n + p or beyond). Window starts lie s apart from the padded edge, and only
+ceil((n + p)/s) of them fall below n + p, so the rule is a minimum of two counts:
+    n_out = min(ceil((n + 2p - d(k - 1) - 1) / s) + 1, ceil((n + p) / s))
+(PyTorch's own code subtracts one when (m - 1)s >= n + p for the rounded-up m; with its limit
+p <= k/2 at most one window is ever dropped, so the two agree.)
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,13 +39,15 @@ SAME_PADDING = Rule(
     "so only the stride shrinks the axis: n/s, rounded up.",
 )
 
-_ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
+ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
+STARTS = sp.ceiling((n + p) / s)
 CEIL_MODE = Rule(
     lhs="n_{out}",
-    expr=sp.Piecewise((_ROUNDED_UP - 1, (_ROUNDED_UP - 1) * s >= n + p), (_ROUNDED_UP, True)),
+    expr=sp.Min(ROUNDED_UP, STARTS),
     why="With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past "
-    "the end of the padded input still counts; but a window that would start in the right padding "
-    "(at position n + p or beyond) is dropped. Keras has no ceil_mode: its pooling always rounds down.",
+    "the end of the padded input still counts; but every window must start inside the input or its left "
+    "padding, below position n + p, where only (n + p)/s starts, rounded up, fall. Keras has no "
+    "ceil_mode: its pooling always rounds down.",
 )
 CEIL_MODE_KEPT_WHY = (
     "With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past the "
@@ -49,9 +55,9 @@ CEIL_MODE_KEPT_WHY = (
     "(Keras has no ceil_mode: its pooling always rounds down.)"
 )
 CEIL_MODE_DROPPED_WHY = (
-    "With ceil_mode PyTorch rounds the count of window positions up, to one more than this; but that last "
-    "window would start in the right padding (at position n + p or beyond), so PyTorch drops it, "
-    "leaving the rounded-up count alone. (Keras has no ceil_mode: its pooling always rounds down.)"
+    "With ceil_mode PyTorch rounds the count of window positions up, but a last window that would start "
+    "in the right padding (at position n + p or beyond) is dropped: the windows start s apart, so only "
+    "(n + p)/s of them, rounded up, start in time. (Keras has no ceil_mode: its pooling always rounds down.)"
 )
 
 UNPADDED_WHY = (
@@ -61,13 +67,21 @@ UNPADDED_WHY = (
 PADDING_WORDS = ("valid", "same")
 
 
+# Padding words of other frameworks or ranks: refused by name rather than read as a symbol.
+OTHER_PADDING_WORDS = ("full", "causal", "reflect", "replicate", "circular", "zeros", "symmetric", "constant")
+
+
 def parse_padding(value: Any, rank: int, *, causal: bool = False) -> str | tuple[sp.Expr, ...]:
-    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis (int or tuple)."""
+    """'valid', 'same' (or 'causal' for Conv1D), or explicit padding per axis: a number, a symbol such
+    as ``p`` or an expression, or a tuple of them (PyTorch's integer padding)."""
     words = (*PADDING_WORDS, "causal") if causal else PADDING_WORDS
     if isinstance(value, str) and value.lower() in words:
         return value.lower()
     if isinstance(value, str) and value.isalpha():
-        raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}")
+        near = difflib.get_close_matches(value.lower(), words, n=1)
+        if near or value.lower() in OTHER_PADDING_WORDS:
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}{hint}")
     return to_tuple(value, rank, "padding")
 
 
@@ -109,6 +123,7 @@ def window_shape(
                 step.value,
                 f"output {name}",
                 f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
+                env,
             )
         sizes.append(step.value)
         merge_step(steps, step, name)
@@ -116,18 +131,17 @@ def window_shape(
 
 
 def _ceil_mode_step(bindings: dict[sp.Symbol, sp.Expr], fixed: dict[sp.Symbol, sp.Expr]) -> Step:
-    """The ceil_mode rule; where this layer's numbers decide whether the last window is dropped, the
-    step shows only the branch that applies (as ``fixed`` shows only the terms that apply)."""
+    """The ceil_mode rule; where this layer's numbers decide which count is the smaller, the step shows
+    that one (as ``fixed`` shows only the terms that apply): the rounded-up count, or the starts."""
     step = apply(CEIL_MODE, "", bindings, fixed=fixed)
-    if isinstance(step.formula, sp.Piecewise):
-        (dropped, condition), (kept, _) = step.formula.args
-        decided = condition.xreplace(step.bindings)
-        if decided in (sp.true, sp.false):
-            branch = dropped if decided is sp.true else kept
-            why = CEIL_MODE_DROPPED_WHY if decided is sp.true else CEIL_MODE_KEPT_WHY
-            step.formula = branch
-            step.bindings = {sym: val for sym, val in step.bindings.items() if sym in branch.free_symbols}
-            step.why = why
+    rounded, starts = ROUNDED_UP.xreplace(fixed), STARTS.xreplace(fixed)
+    difference = (rounded - starts).xreplace(step.bindings)
+    if difference.is_number:
+        dropped = difference > 0
+        branch = starts if dropped else rounded
+        step.formula = branch
+        step.bindings = {sym: val for sym, val in step.bindings.items() if sym in branch.free_symbols}
+        step.why = CEIL_MODE_DROPPED_WHY if dropped else CEIL_MODE_KEPT_WHY
     return step
 
 

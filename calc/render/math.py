@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
 
 from calc.rules import Step
 
 
+def _reading_order(terms: list[sp.Expr]) -> list[sp.Expr]:
+    """Terms with floors or ceilings after the polynomial ones, constants last, and a positive term
+    first: ``2*f**2*k**2 + 3*f + 240*f*(floor((31 - 3*k)/4) + 1)**2 + 11134``, ``n - k + 1``."""
+    terms = sorted(terms, key=lambda t: (bool(t.is_number), t.has(sp.floor, sp.ceiling)))
+    first_positive = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
+    return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1 :]]
+
+
 class _Printer(LatexPrinter):
     def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
-        terms = sorted(super()._as_ordered_terms(expr, order=order), key=lambda t: t.is_number)
-        first_positive = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
-        return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1 :]]
+        return _reading_order(super()._as_ordered_terms(expr, order=order))
 
     def _print_Integer(self, expr):  # noqa: ANN001, ANN202
         return group_digits(int(expr), "{,}")
@@ -62,6 +70,34 @@ def shape_tex(shape: tuple[sp.Expr, ...]) -> str:
     return r"\left(" + ", ".join([r"\mathrm{None}", *(tex(d) for d in shape)]) + r"\right)"
 
 
-def plain(expr: sp.Expr) -> str:
+def plain(expr: sp.Expr | int) -> str:
     """An expression as plain text: grouped digits for whole numbers, sympy syntax otherwise."""
+    if isinstance(expr, int):
+        return group_digits(expr)
     return group_digits(int(expr)) if expr.is_Integer else str(expr)
+
+
+class _SympyText(StrPrinter):
+    """sympy syntax (``sympify`` reads it back) with each floor over one fraction bar."""
+
+    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+        return _reading_order(super()._as_ordered_terms(expr, order=order))
+
+    def _print_floor(self, expr):  # noqa: ANN001, ANN202 - sympy's signature
+        return "floor(" + self._fraction(expr.args[0]) + ")"
+
+    def _print_ceiling(self, expr):  # noqa: ANN001, ANN202
+        return "ceiling(" + self._fraction(expr.args[0]) + ")"
+
+    def _fraction(self, argument: sp.Expr) -> str:
+        numerator, denominator = sp.fraction(sp.together(argument))
+        if denominator == 1:
+            return self._print(numerator)
+        top = self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True)
+        return top + "/" + self.parenthesize(denominator, PRECEDENCE["Mul"], strict=False)
+
+
+def sympy_text(expr: sp.Basic) -> str:
+    """An expression in sympy syntax as a reader likes it: ``floor((31 - 3*k)/4)``, not
+    ``floor(31/4 - 3*k/4)``."""
+    return _SympyText().doprint(expr)

@@ -39,6 +39,7 @@ _LATEX_SPECIALS = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
     "×": r"\(\times\)",
+    "→": r"\(\rightarrow\)",
     "–": "--",
     "—": "---",
     "'": "'",

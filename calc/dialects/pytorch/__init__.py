@@ -21,7 +21,7 @@ from calc.dialects.pytorch.activation import (
 )
 from calc.dialects.pytorch.attention import MultiheadAttention
 from calc.dialects.pytorch.base import TorchLayer
-from calc.dialects.pytorch.conv import Conv1d, Conv2d, Conv3d
+from calc.dialects.pytorch.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from calc.dialects.pytorch.linear import Embedding, Linear
 from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from calc.dialects.pytorch.pooling import (
@@ -45,6 +45,9 @@ _CLASSES: list[type[TorchLayer]] = [
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,

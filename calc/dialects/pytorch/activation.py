@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, to_expr
 from calc.layers.core import NO_PARAMETERS
@@ -90,11 +90,18 @@ class FeatureAlphaDropout(DropoutNd):
     unit = "channels"
 
 
+#: Activation arguments that PyTorch takes only as one of a few words.
+CHOICES = {"approximate": ("none", "tanh")}
+
+
 class Activation(ShapeKeeping):
     """An element-wise function; subclasses are made from ACTIVATIONS below."""
 
     def __init__(self, **options: Any):
         super().__init__(**options)
+        for argument, choices in CHOICES.items():
+            if argument in options:
+                exact_choice(options[argument], choices, argument)
 
 
 class SoftmaxLike(Activation):

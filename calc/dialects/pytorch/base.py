@@ -27,6 +27,9 @@ class TorchLayer(Layer):
     """
 
     neutral: ClassVar[frozenset[str]] = DEVICE_OPTIONS
+    #: Where the channels are, for tools that name axes (explore's output_height, ...): PyTorch's image
+    #: layers are channels-first; Linear, Embedding, recurrent and attention layers keep features last.
+    data_format: ClassVar[str] = "channels_last"
 
     def __init__(self, name: str | None = None, **options: Any):
         unknown = sorted(set(options) - self.neutral)
@@ -75,4 +78,11 @@ def no_words(value: Any, argument: str, words: tuple[str, ...]) -> Any:
     """Refuse a word where PyTorch takes only numbers (pooling has no padding='same')."""
     if isinstance(value, str) and value.strip().lower() in words:
         raise CalcError(f"{argument} must be a number here, got {value!r}")
+    return value
+
+
+def exact_choice(value: Any, choices: tuple[str, ...], argument: str) -> str:
+    """One of PyTorch's words, spelled as PyTorch spells it ('same', not 'SAME': PyTorch refuses that)."""
+    if not isinstance(value, str) or value not in choices:
+        raise CalcError(f"{argument} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
     return value

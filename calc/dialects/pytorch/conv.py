@@ -1,10 +1,12 @@
-"""torch.nn.Conv1d, Conv2d, Conv3d: channels-first convolutions with PyTorch's arguments.
+"""torch.nn.Conv1d/2d/3d and ConvTranspose1d/2d/3d: channels-first convolutions with PyTorch's arguments.
 
 The arithmetic is Keras's: output sizes from the sliding-window rules of ``calc.layers.window``
-(integer padding, or 'same'/'valid'), parameters from the convolution rule of ``calc.layers.conv``.
-What is PyTorch's own: the layer names its ``in_channels`` (checked against the input, as PyTorch
-does when the tensor arrives), 'same' is allowed only with stride 1, and ``padding_mode`` other
-than 'zeros' pads by copying the input, which needs the input to be long enough.
+(integer padding, or 'same'/'valid') and the transposed rule of ``calc.layers.conv_transpose``
+(PyTorch's explicit padding and output_padding), parameters from the convolution rule of
+``calc.layers.conv``. What is PyTorch's own: the layer names its ``in_channels`` (checked against the
+input, as PyTorch does when the tensor arrives), 'same' is allowed only with stride 1, ``padding_mode``
+other than 'zeros' pads by copying the input, which needs the input to be long enough, and a
+transposed convolution takes ``groups`` and integer padding only.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, exact_choice, no_words, torch_shape
 from calc.errors import CalcError
-from calc.layers.base import Description, Env, LayerResult, Shape, Value, fmt, to_bool, to_choice, to_expr, to_tuple
+from calc.layers.base import Description, Env, LayerResult, Shape, Value, fmt, to_bool, to_expr, to_tuple
 from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, f, g
+from calc.layers.conv_transpose import transposed_shape
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import apply
 
@@ -25,6 +28,8 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 class ConvNd(TorchLayer):
     """A convolution over ``rank`` spatial axes, input (C_in, *spatial)."""
+
+    data_format = "channels_first"
 
     rank: ClassVar[int]
 
@@ -46,11 +51,13 @@ class ConvNd(TorchLayer):
         self.out_channels = to_expr(out_channels, "out_channels")
         self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
         self.stride = to_tuple(stride, self.rank, "stride")
+        if isinstance(padding, str) and padding.strip().lower() in ("same", "valid"):
+            exact_choice(padding, ("same", "valid"), "padding")  # PyTorch refuses 'SAME'; Keras takes it
         self.padding = parse_padding(padding, self.rank)
         self.dilation = to_tuple(dilation, self.rank, "dilation")
         self.groups = to_expr(groups, "groups")
         self.bias = to_bool(bias, "bias")
-        self.padding_mode = to_choice(padding_mode, PADDING_MODES, "padding_mode")
+        self.padding_mode = exact_choice(padding_mode, PADDING_MODES, "padding_mode")
 
     def accepted_ranks(self) -> tuple[int, int | None]:
         return self.rank + 1, self.rank + 1
@@ -122,6 +129,94 @@ class ConvNd(TorchLayer):
         return parts
 
 
+TRANSPOSED_PARAMS_WHY = (
+    "PyTorch stores the weight as in_channels x out_channels/groups x kernel: one weight for every kernel "
+    "position, input channel and output channel of its group, plus one bias per output channel; the same "
+    "count as the ordinary convolution it reverses."
+)
+
+
+class ConvTransposeNd(TorchLayer):
+    """A transposed convolution over ``rank`` spatial axes, input (C_in, *spatial)."""
+
+    data_format = "channels_first"
+
+    rank: ClassVar[int]
+
+    def __init__(
+        self,
+        in_channels: Value,
+        out_channels: Value,
+        kernel_size: Value | tuple[Value, ...],
+        stride: Value | tuple[Value, ...] = 1,
+        padding: Value | tuple[Value, ...] = 0,
+        output_padding: Value | tuple[Value, ...] = 0,
+        groups: Value = 1,
+        bias: bool = True,
+        dilation: Value | tuple[Value, ...] = 1,
+        padding_mode: str = "zeros",
+        **options: Any,
+    ):
+        super().__init__(**options)
+        self.in_channels = to_expr(in_channels, "in_channels")
+        self.out_channels = to_expr(out_channels, "out_channels")
+        self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
+        self.stride = to_tuple(stride, self.rank, "stride")
+        self.padding = to_tuple(no_words(padding, "padding", ("same", "valid")), self.rank, "padding")
+        self.output_padding = to_tuple(output_padding, self.rank, "output_padding")
+        self.groups = to_expr(groups, "groups")
+        self.bias = to_bool(bias, "bias")
+        self.dilation = to_tuple(dilation, self.rank, "dilation")
+        if exact_choice(padding_mode, PADDING_MODES, "padding_mode") != "zeros":
+            raise CalcError(f"only padding_mode 'zeros' is supported for {self.type_name}, as in PyTorch")
+
+    def accepted_ranks(self) -> tuple[int, int | None]:
+        return self.rank + 1, self.rank + 1
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        channels, spatial = shape[0], list(shape[1:])
+        in_channels = env.positive(self.in_channels, "in_channels")
+        out_channels = env.positive(self.out_channels, "out_channels")
+        groups = env.positive(self.groups, "groups")
+        kernel = tuple(env.positive(x, "kernel_size") for x in self.kernel_size)
+        stride = tuple(env.positive(x, "stride") for x in self.stride)
+        dilation = tuple(env.positive(x, "dilation") for x in self.dilation)
+        output_padding = tuple(env.non_negative(x, "output_padding") for x in self.output_padding)
+        check_divides(groups, in_channels, "in_channels")
+        check_divides(groups, out_channels, "out_channels")
+        check_matches(in_channels, channels, "in_channels", f"the input {torch_shape(shape)} has {{}} channels")
+        for op, st, dil in zip(output_padding, stride, dilation):
+            if (op >= sp.Max(st, dil)) is sp.true:
+                raise CalcError(
+                    f"output_padding ({fmt(op)}) must be smaller than either stride ({fmt(st)}) "
+                    f"or dilation ({fmt(dil)})"
+                )
+        sizes, shape_steps = transposed_shape(spatial, kernel, stride, self.padding, output_padding, dilation, env)
+        bindings = {c_in: in_channels, f: out_channels, g: groups, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}
+        fixed = {b: sp.Integer(int(self.bias))}
+        if groups == 1:
+            fixed[g] = sp.Integer(1)
+        step = apply(PARAMS[self.rank], "Parameters", bindings, fixed, why=TRANSPOSED_PARAMS_WHY)
+        description: Description = [out_channels, " filters of size ", kernel, ", stride ", stride]
+        description += [", padding ", tuple(env.resolve(x) for x in self.padding)]
+        if any(x != 0 for x in output_padding):
+            description += [", output padding ", output_padding]
+        if any(x != 1 for x in dilation):
+            description += [", dilation ", dilation]
+        if groups != 1:
+            description += [", ", groups, " groups"]
+        description.append("" if self.bias else ", no bias")
+        return LayerResult(
+            output_shape=(out_channels, *sizes),
+            trainable=step.value,
+            non_trainable=sp.Integer(0),
+            shape_steps=shape_steps,
+            param_steps=[step],
+            description=description,
+        )
+
+
 class Conv1d(ConvNd):
     rank = 1
 
@@ -131,4 +226,16 @@ class Conv2d(ConvNd):
 
 
 class Conv3d(ConvNd):
+    rank = 3
+
+
+class ConvTranspose1d(ConvTransposeNd):
+    rank = 1
+
+
+class ConvTranspose2d(ConvTransposeNd):
+    rank = 2
+
+
+class ConvTranspose3d(ConvTransposeNd):
     rank = 3

@@ -16,34 +16,40 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, differ, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
-from calc.rules import Rule, apply, local_symbols
+from calc.layers.normalization import AFFINE, beta, c, gamma
+from calc.rules import Mistake, Rule, apply
 
-c, a, w, b, m = local_symbols("c a w b m")
-
+# The learned part is Keras's affine rule, P = (gamma + beta) c; what PyTorch leaves out is said here.
 BATCH_NORM = Rule(
     lhs="P",
-    expr=2 * a * c,
+    expr=AFFINE.expr,
     why="With affine, PyTorch learns a scale (weight) and a shift (bias) for each of the c channels. "
     "The running mean and variance and num_batches_tracked are buffers, not parameters, so PyTorch does "
     "not count them; Keras reports its moving mean and variance as 2c non-trainable parameters.",
+    mistakes=(
+        Mistake(
+            "counted_buffers",
+            (gamma + beta + 2) * c,
+            "That also counts the running mean and variance; PyTorch keeps them as buffers, which are saved "
+            "with the model but are not parameters (Keras would list them as non-trainable).",
+        ),
+    ),
 )
 BATCH_NORM_NO_AFFINE_WHY = (
     "Without affine there is no learned scale or shift, so no parameters. The running statistics are "
     "buffers, which PyTorch does not count (Keras would report them as non-trainable parameters)."
 )
-
-LAYER_NORM = Rule(
-    lhs="P",
-    expr=(w + b) * m,
-    why="With elementwise_affine, PyTorch learns a weight for each of the m normalized elements (the "
-    "product of normalized_shape) and, unless bias=False, a bias for each too. There are no running "
-    "statistics.",
+LAYER_NORM_WHY = (
+    "With elementwise_affine, PyTorch learns a weight for each of the c normalized elements (the product "
+    "of normalized_shape) and, unless bias=False, a bias for each too. There are no running statistics."
 )
 LAYER_NORM_NO_AFFINE_WHY = "Without elementwise_affine there is no learned weight or bias: no parameters."
 
 
 class BatchNormNd(TorchLayer):
     """Batch normalization over the channel axis (axis 1 in PyTorch's count, the first one here)."""
+
+    data_format = "channels_first"
 
     neutral = TorchLayer.neutral | {"eps", "momentum"}
     ranks: ClassVar[tuple[int, int]]
@@ -65,7 +71,8 @@ class BatchNormNd(TorchLayer):
         if self.affine or self.track_running_stats:
             check_matches(features, shape[0], "num_features", f"the input {torch_shape(shape)} has {{}} channels")
         why = None if self.affine else BATCH_NORM_NO_AFFINE_WHY
-        step = apply(BATCH_NORM, "Parameters", {c: features}, fixed={a: sp.Integer(int(self.affine))}, why=why)
+        flag = sp.Integer(int(self.affine))
+        step = apply(BATCH_NORM, "Parameters", {c: features}, fixed={gamma: flag, beta: flag}, why=why)
         description: list = ["normalizes each of ", features, " channels over the batch"]
         if self.track_running_stats:
             description.append("; keeps running mean and variance as buffers, which are not parameters")
@@ -115,9 +122,9 @@ class LayerNorm(TorchLayer):
                 f"normalized_shape [{listed}] does not match the last axes of the input {torch_shape(shape)}"
             )
         affine = self.elementwise_affine
-        fixed = {w: sp.Integer(int(affine)), b: sp.Integer(int(affine and self.bias))}
-        why = None if affine else LAYER_NORM_NO_AFFINE_WHY
-        step = apply(LAYER_NORM, "Parameters", {m: prod(normalized)}, fixed=fixed, why=why)
+        fixed = {gamma: sp.Integer(int(affine)), beta: sp.Integer(int(affine and self.bias))}
+        why = LAYER_NORM_WHY if affine else LAYER_NORM_NO_AFFINE_WHY
+        step = apply(AFFINE, "Parameters", {c: prod(normalized)}, fixed=fixed, why=why)
         return LayerResult(
             output_shape=shape,
             trainable=step.value,

@@ -26,6 +26,8 @@ PADDING_WORDS = ("same", "valid")
 class PoolNd(TorchLayer):
     """Max or average pooling over ``rank`` spatial axes, input (C, *spatial)."""
 
+    data_format = "channels_first"
+
     neutral = frozenset()
     rank: ClassVar[int]
     operation: ClassVar[str]
@@ -142,6 +144,8 @@ class AvgPoolWithDivisor(AvgPoolNd):
 
 class AdaptivePoolNd(TorchLayer):
     """Adaptive pooling: the output size is given (an entry None keeps that axis's size)."""
+
+    data_format = "channels_first"
 
     neutral = frozenset()
     rank: ClassVar[int]

@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
 from calc.errors import CalcError
-from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_choice, to_expr
+from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.rules import Rule, apply, local_symbols
 
 g, h, x, r, bias, q, n_d, n_l, p_1, p_2 = local_symbols("g h x r b q D N P_1 P_2")
@@ -126,7 +126,7 @@ class RNN(RecurrentNd):
 
     def __init__(self, input_size: Value, hidden_size: Value, nonlinearity: str = "tanh", **options: Any):
         super().__init__(input_size, hidden_size, **options)
-        self.nonlinearity = to_choice(nonlinearity, ("tanh", "relu"), "nonlinearity")
+        self.nonlinearity = exact_choice(nonlinearity, ("tanh", "relu"), "nonlinearity")
 
 
 class GRU(RecurrentNd):

@@ -1,0 +1,201 @@
+"""Closed forms: a quantity as an expression in the symbols kept free, in a form people read.
+
+The expression is what the layers built (each layer's rule applied to the previous layer's output),
+with two rewrites that change its form, never its value:
+
+* nested floors merge: ``floor((floor(x/m) + c)/n) = floor((x + c*m)/(m*n))`` for whole x and c and
+  positive whole m and n (likewise for ceilings), so two poolings read ``floor((31 - 3*k)/4)``;
+* a sum over layers is expanded into a polynomial in the free symbols; terms with floors stay
+  factored, since expanding ``(floor(...) + 1)**2`` only hides where the number comes from.
+
+A single layer's quantity keeps its rule's factored form (``f*(3*k**2 + 1)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+from markupsafe import Markup
+
+from calc.errors import CalcError
+from calc.explore.keep import Keep, apply_rewrites
+from calc.explore.quantities import Quantity, quantity
+from calc.model import Analysis, Sequential
+from calc.render.math import sympy_text, tex
+from calc.rules import Step
+
+ROUNDINGS = (sp.floor, sp.ceiling)
+_CODE = re.compile(r"[A-Za-z0-9_ *+/(),.-]*")
+
+
+def merge_roundings(expr: sp.Basic) -> sp.Basic:
+    """Merge nested floors (and nested ceilings): floor((floor(x/m) + c)/n) -> floor((x + c*m)/(m*n))."""
+
+    def merge(node: sp.Basic) -> sp.Basic:
+        kind = type(node)
+        numerator, denominator = sp.fraction(sp.together(node.args[0]))
+        if not (denominator.is_Integer and denominator > 0):
+            return node
+        for term in sp.Add.make_args(numerator):
+            if type(term) is not kind:
+                continue
+            inner, divisor = sp.fraction(sp.together(term.args[0]))
+            rest = numerator - term
+            if divisor.is_Integer and divisor > 0 and inner.is_integer and rest.is_integer:
+                return kind(sp.expand(inner + rest * divisor) / (divisor * denominator))
+        return node
+
+    return expr.replace(lambda node: isinstance(node, ROUNDINGS), merge)
+
+
+def normal_form(expr: sp.Basic, expand: bool = True) -> sp.Basic:
+    """The readable form described in the module docstring (a tuple is done entry by entry)."""
+    if isinstance(expr, tuple | sp.Tuple):
+        return tuple(normal_form(e, expand=False) for e in expr)
+    expr = merge_roundings(expr)
+    if not expand:
+        return expr
+    plain = [t for t in sp.Add.make_args(expr) if not t.has(*ROUNDINGS)]
+    rounded = [t for t in sp.Add.make_args(expr) if t.has(*ROUNDINGS)]
+    return sp.expand(sp.Add(*plain)) + sp.Add(*rounded)
+
+
+@dataclass
+class Formula:
+    """A quantity in closed form, with the analysis it came from (for its derivation)."""
+
+    model: str
+    quantity: Quantity
+    expression: sp.Expr | tuple[sp.Expr, ...]
+    analysis: Analysis
+
+    @property
+    def free_symbols(self) -> list[sp.Symbol]:
+        """The symbols the closed form is written in, sorted by name."""
+        exprs = self.expression if isinstance(self.expression, tuple) else (self.expression,)
+        return sorted({s for e in exprs for s in e.free_symbols}, key=lambda s: s.name)
+
+    @property
+    def symbols(self) -> list[str]:
+        return [s.name for s in self.free_symbols]
+
+    @property
+    def is_sum(self) -> bool:
+        """True for a parameter count of the whole model: a sum over its layers."""
+        return self.quantity.layer is None and self.quantity.name.rpartition(".")[2].endswith("params")
+
+    @property
+    def text(self) -> str:
+        value = self.expression
+        return sympy_text(sp.Tuple(*value) if isinstance(value, tuple) else value)
+
+    @property
+    def latex(self) -> str:
+        value = self.expression
+        if isinstance(value, tuple):
+            return r"\left(" + ", ".join(tex(v) for v in value) + r"\right)"
+        return tex(value)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON contract: quantity, expression (sympy syntax), latex, symbols."""
+        return {"quantity": self.quantity.name, "expression": self.text, "latex": self.latex, "symbols": self.symbols}
+
+
+def free_analysis(
+    model: Sequential, keep: Keep | None, values: Mapping[str, str], free: Sequence[str] | None = None, **options: bool
+) -> tuple[Sequential, Analysis]:
+    """Rewrite hyper-parameters into symbols, then analyse with the kept symbols free.
+
+    Without ``--keep`` (and without ``free``) every symbol not given by ``--set`` stays free.
+    """
+    if keep is not None:
+        model = apply_rewrites(model, keep.rewrites)
+    if free is None:
+        free = keep.free if keep is not None else [s.name for s in model.symbols if s.name not in values]
+    both = sorted(set(free) & set(values))
+    if both:
+        raise CalcError(f"symbol '{both[0]}' is both kept free and given a value with --set", source=model.source)
+    return model, model.analyze(values, free=free, **options)
+
+
+def check_all_values_given(expr: sp.Basic, free: Sequence[str], source: str | None) -> None:
+    """Every symbol that is not kept free must have a value."""
+    exprs = expr if isinstance(expr, tuple) else (expr,)
+    missing = sorted({s.name for e in exprs for s in e.free_symbols} - set(free))
+    if missing:
+        raise CalcError(
+            f"symbol '{missing[0]}' has no value: keep it free (--keep {missing[0]}) "
+            f"or give it one (--set {missing[0]}=...)",
+            source=source,
+        )
+
+
+def closed_form(
+    model: Sequential,
+    keep: Keep | None = None,
+    quantity_name: str = "total_params",
+    layer: str | None = None,
+    values: Mapping[str, str] | None = None,
+) -> Formula:
+    """The closed form of one quantity of ``model``."""
+    values = dict(values or {})
+    model, analysis = free_analysis(model, keep, values)
+    try:
+        wanted = quantity(analysis, quantity_name, layer)
+    except CalcError as error:
+        raise error.within(source=model.source) from None
+    if keep is not None:
+        check_all_values_given(wanted.value, keep.free, model.source)
+    expression = normal_form(wanted.value, expand=wanted.layer is None)
+    return Formula(model.name, wanted, expression, analysis)
+
+
+def render_formula(formula: Formula, fmt: str) -> str:
+    """The derivation of a closed form as Markdown or LaTeX (templates/<fmt>/formula.j2)."""
+    from calc.derive import layer_views
+    from calc.render.templating import render
+
+    layer = formula.quantity.layer
+    views = layer_views(normalised(formula.analysis))[: None if layer is None else layer.index]
+    return render(
+        "formula",
+        fmt,
+        formula=formula,
+        free=formula.free_symbols,
+        values=formula.analysis.values,
+        layers=views,
+        terms=[v.record.params for v in views if v.record.params != 0],
+        is_sum=formula.is_sum,
+        # sympy syntax of calc's own expressions: names, digits and operators, nothing to escape
+        code=Markup(formula.text) if _CODE.fullmatch(formula.text) else formula.text,
+    )
+
+
+def normalised(analysis: Analysis) -> Analysis:
+    """A copy of the analysis with every expression in it (shapes, counts, steps) with merged floors."""
+
+    def merge(value):  # noqa: ANN001, ANN202 - an expression, a tuple of them, or words
+        if isinstance(value, tuple):
+            return tuple(merge(v) for v in value)
+        return merge_roundings(value) if isinstance(value, sp.Basic) else value
+
+    def step(s: Step) -> Step:
+        return dataclasses.replace(s, bindings={k: merge(v) for k, v in s.bindings.items()}, value=merge(s.value))
+
+    records = []
+    for r in analysis.records:
+        result = dataclasses.replace(
+            r.result,
+            output_shape=merge(r.result.output_shape),
+            trainable=merge(r.result.trainable),
+            non_trainable=merge(r.result.non_trainable),
+            shape_steps=[step(s) for s in r.result.shape_steps],
+            param_steps=[step(s) for s in r.result.param_steps],
+            description=[merge(part) for part in r.result.description],
+        )
+        records.append(dataclasses.replace(r, input_shapes=[merge(s) for s in r.input_shapes], result=result))
+    return dataclasses.replace(analysis, records=records)

@@ -1,0 +1,98 @@
+"""The quantities that ``formula``, ``sweep``, ``scaling`` and ``solve`` ask about, read off an analysis.
+
+A quantity is named ``NAME`` (the whole model, or the layer given by ``--layer``) or ``LAYER.NAME``
+(``dense.params``, ``conv2d.output_size``). ``total_params`` is always the whole model's. Output sizes
+per axis follow the layer's data format; ``output_size`` is the size of every spatial axis when they
+are all the same (a square image), or the one size of a flat output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from calc.errors import CalcError
+from calc.layers.base import AXIS_NAMES, suggest
+from calc.model import Analysis, LayerRecord
+
+COUNTS = ("total_params", "params", "trainable_params", "non_trainable_params")
+AXES = ("output_length", "output_depth", "output_height", "output_width", "output_channels")
+SCALARS = (*COUNTS, "output_size", *AXES)
+QUANTITIES = (*SCALARS, "output_shape")
+MAX_QUANTITIES = 16
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One named quantity's value for one analysis: an expression, or a tuple of them for a shape."""
+
+    name: str  # as the user wrote it, e.g. "total_params" or "dense.params"
+    label: str  # words for titles and axis labels: "parameters of dense"
+    value: sp.Expr | tuple[sp.Expr, ...]
+    layer: LayerRecord | None = None
+
+    @property
+    def is_shape(self) -> bool:
+        return isinstance(self.value, tuple)
+
+
+def split_name(text: str, layer: str | None = None) -> tuple[str | None, str]:
+    """'dense.params' -> ('dense', 'params'); a plain name takes ``layer`` (from ``--layer``)."""
+    if "." in text:
+        layer, _, text = text.rpartition(".")
+    if text not in QUANTITIES:
+        listed = ", ".join(QUANTITIES)
+        raise CalcError(f"unknown quantity '{text[:40]}'{suggest(text, QUANTITIES)} (quantities: {listed})")
+    return layer or None, text
+
+
+def quantity(analysis: Analysis, text: str, layer: str | None = None) -> Quantity:
+    """The quantity ``text`` (optionally ``LAYER.NAME``) of ``analysis``."""
+    layer_name, name = split_name(text, layer)
+    record = analysis.layer(layer_name) if layer_name else None
+    if name == "total_params":
+        return Quantity(text, "total parameters", analysis.total_params)
+    if name in COUNTS:
+        value = {
+            "params": lambda r: r.params,
+            "trainable_params": lambda r: r.trainable,
+            "non_trainable_params": lambda r: r.non_trainable,
+        }[name]
+        words = name.replace("_", " ").replace("params", "parameters")
+        if record is None:
+            total = getattr(analysis, "total_params" if name == "params" else name)
+            return Quantity(text, f"{words} of the model", total)
+        return Quantity(text, f"{words} of {record.name}", value(record), record)
+    record = record or analysis.records[-1]
+    shape = record.output_shape
+    if name == "output_shape":
+        return Quantity(text, f"output shape of {record.name}", tuple(shape), record)
+    spatial, channels = axes(record)
+    words = name.replace("_", " ")
+    if name == "output_channels":
+        return Quantity(text, f"{words} of {record.name}", channels, record)
+    if name == "output_size":
+        sizes = set(spatial.values()) or {channels}
+        if len(sizes) != 1:
+            listed = ", ".join(f"{axis} {size}" for axis, size in spatial.items())
+            raise CalcError(f"{record.name}'s output sizes differ by axis ({listed}); ask for one, e.g. output_height")
+        return Quantity(text, f"output size of {record.name}", sizes.pop(), record)
+    axis = name.removeprefix("output_")
+    if axis not in spatial:
+        have = ", ".join(f"output_{a}" for a in spatial) or "output_channels, output_size"
+        raise CalcError(f"{record.name} has no {axis} axis (it has {have})")
+    return Quantity(text, f"output {axis} of {record.name}", spatial[axis], record)
+
+
+def axes(record: LayerRecord) -> tuple[dict[str, sp.Expr], sp.Expr]:
+    """The layer's output sizes by spatial axis name, and its channel (or feature) count."""
+    shape = record.output_shape
+    if len(shape) == 1:
+        return {}, shape[0]
+    if getattr(record.layer, "data_format", "channels_last") == "channels_first":
+        spatial, channels = shape[1:], shape[0]
+    else:
+        spatial, channels = shape[:-1], shape[-1]
+    names = AXIS_NAMES.get(len(spatial), tuple(f"axis{i}" for i in range(1, len(spatial) + 1)))
+    return dict(zip(names, spatial)), channels

@@ -1,0 +1,306 @@
+"""How each layer's parameter count, and the total, scale with one symbol.
+
+For every layer and for the total: the asymptotic degree in the symbol (floors taken as exact
+division, the growth of the formula as the symbol goes to infinity); the elasticity d ln Q / d ln k at
+the current values (of the same smooth form: "1% more k gives E% more parameters"); and what doubling
+the symbol does, computed exactly by building the model at the doubled value. A model is valid only
+for some values, so the range of valid values is found too: a degree of 2 means little when k cannot
+pass 10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+
+from calc.errors import CalcError
+from calc.explore.formula import free_analysis, normal_form
+from calc.explore.keep import Keep
+from calc.explore.sweep import Evaluator
+from calc.model import Analysis, Sequential
+from calc.render.math import group_digits, sympy_text
+
+SCAN_WITH_NUMPY = 100_000
+SCAN_WITHOUT_NUMPY = 2_000
+
+
+@dataclass
+class Scale:
+    """How one parameter count (a layer's or the total) depends on the symbol."""
+
+    name: str
+    type: str  # the layer's type, or "" for the total
+    expression: sp.Expr
+    value: int
+    degree: int | None  # None where the count does not depend on the symbol... or is 0
+    elasticity: float | None
+    doubled: int | None  # the count at twice the symbol's value, None where that model is invalid
+    elasticity_formula: sp.Expr | None = None  # k P'(k) / P(k) of the smooth form
+
+    @property
+    def factor(self) -> float | None:
+        if self.doubled is None or self.value == 0:
+            return None
+        return self.doubled / self.value
+
+
+@dataclass
+class Scaling:
+    """The answer of ``calc scaling``."""
+
+    model: str
+    symbol: sp.Symbol
+    value: int
+    values: dict[sp.Symbol, sp.Expr]
+    layers: list[Scale]
+    total: Scale
+    doubling_problem: str | None  # why the model is invalid at twice the value
+    valid: list[tuple[int, int]]  # ranges of valid values, inclusive
+    scanned: int  # values 1..scanned were checked
+
+    def layer_sentence(self, scale: Scale) -> str:
+        k = self.symbol.name
+        if scale.value == 0 and (scale.doubled in (None, 0)):
+            return f"{scale.name} has no parameters."
+        if scale.doubled is None:
+            return f"doubling {k} makes the model invalid, so {scale.name}'s change cannot be shown."
+        if scale.doubled == scale.value:
+            return f"doubling {k} leaves {scale.name}'s parameters at {group_digits(scale.value)}."
+        return (
+            f"doubling {k} multiplies {scale.name}'s parameters by {_factor(scale)} "
+            f"({group_digits(scale.value)} → {group_digits(scale.doubled)})."
+        )
+
+    def total_sentence(self) -> str:
+        k, t = self.symbol.name, self.total
+        doubling = f"doubling {k} ({self.value} → {2 * self.value})"
+        if t.doubled is None:
+            return f"{doubling} makes the model invalid: {self.doubling_problem}."
+        if t.doubled == t.value:
+            return f"{doubling} leaves the total at {group_digits(t.value)}."
+        sentence = (
+            f"{doubling} multiplies the total by {_factor(t)} ({group_digits(t.value)} → {group_digits(t.doubled)})"
+        )
+        deltas = [(s.doubled - s.value, s) for s in self.layers if s.doubled is not None and s.doubled != s.value]
+        growers = [s for _, s in sorted((d for d in deltas if d[0] > 0), key=lambda d: -d[0])]
+        shrinkers = [s for _, s in sorted((d for d in deltas if d[0] < 0), key=lambda d: d[0])]
+        if t.doubled > t.value:
+            if shrinkers:
+                return (
+                    sentence + f", less than {growers[0].name}'s ×{_factor(growers[0])} because "
+                    f"{_shrinks(shrinkers[0])}."
+                )
+            return sentence + f", most of the growth in {growers[0].name}."
+        if growers:
+            return (
+                sentence
+                + f" because {_shrinks(shrinkers[0])}, more than {growers[0].name} grows (×{_factor(growers[0])})."
+            )
+        return sentence + f" because {_shrinks(shrinkers[0])}."
+
+    def validity_sentence(self) -> str:
+        k = self.symbol.name
+        if not self.valid:
+            return f"No value of {k} from 1 to {group_digits(self.scanned)} gives a valid model."
+        show = group_digits
+        parts = [show(a) if a == b else f"{show(a)} to {show(b)}" for a, b in self.valid[:4]]
+        more = ", ..." if len(self.valid) > 4 else ""
+        if self.valid[-1][1] == self.scanned:
+            parts[-1] += " and beyond" if not more else ""
+        checked = f"checked from 1 to {show(self.scanned)}"
+        return f"The model is valid for {k} = {', '.join(parts)}{more} ({checked})."
+
+    def to_dict(self) -> dict[str, object]:
+        def one(scale: Scale) -> dict[str, object]:
+            return {
+                "params": scale.value,
+                "expression": sympy_text(scale.expression),
+                "degree": scale.degree,
+                "elasticity": None if scale.elasticity is None else round(scale.elasticity, 6),
+                "doubled_params": scale.doubled,
+                "factor": None if scale.factor is None else round(scale.factor, 6),
+            }
+
+        return {
+            "model": self.model,
+            "symbol": self.symbol.name,
+            "value": self.value,
+            "values": {s.name: int(v) for s, v in self.values.items() if v.is_Integer},
+            "valid": [list(r) for r in self.valid],
+            "layers": [
+                {"name": s.name, "type": s.type, **one(s), "sentence": self.layer_sentence(s)} for s in self.layers
+            ],
+            "total": {**one(self.total), "sentence": self.total_sentence()},
+        }
+
+
+def _shrinks(scale: Scale) -> str:
+    return f"{scale.name} shrinks ({group_digits(scale.value)} → {group_digits(scale.doubled or 0)})"
+
+
+def _factor(scale: Scale) -> str:
+    factor = scale.factor
+    return "—" if factor is None else f"{factor:.3g}"
+
+
+def relaxed(expr: sp.Expr) -> sp.Expr:
+    """Floors and ceilings taken as exact division: the smooth trend of a count."""
+    return expr.replace(lambda node: isinstance(node, sp.floor | sp.ceiling), lambda node: node.args[0])
+
+
+def degree(expr: sp.Expr, symbol: sp.Symbol) -> int | None:
+    """The power of ``symbol`` that the (relaxed) expression grows like; None for zero."""
+    smooth = sp.together(relaxed(expr))
+    if smooth == 0:
+        return None
+    numerator, denominator = sp.fraction(smooth)
+    return int(sp.degree(numerator, symbol) - sp.degree(denominator, symbol))
+
+
+def elasticity_formula(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr | None:
+    """k Q'(k) / Q(k) of the relaxed expression, as one fraction; None where Q is 0 or constant."""
+    smooth = relaxed(expr)
+    if symbol not in smooth.free_symbols:
+        return None
+    return sp.factor(sp.together(symbol * sp.diff(smooth, symbol) / smooth))
+
+
+def elasticity(expr: sp.Expr, symbol: sp.Symbol, value: int) -> float | None:
+    """d ln Q / d ln k of the relaxed expression at ``value``: 0 for a constant, None where Q is 0."""
+    smooth = relaxed(expr)
+    at = smooth.xreplace({symbol: value})
+    if at == 0:
+        return None
+    return float(sp.diff(smooth, symbol).xreplace({symbol: value}) * value / at)
+
+
+def scaling(
+    model: Sequential, symbol_name: str, values: Mapping[str, str] | None = None, keep: Keep | None = None
+) -> Scaling:
+    values = dict(values or {})
+    given = values.pop(symbol_name, None)  # --set k=3 with --in k: scale from k = 3
+    model, analysis = free_analysis(model, keep, values, free=[symbol_name], record=True)
+    symbol = {s.name: s for s in model.symbols}[symbol_name]
+    if given is not None:
+        values[symbol_name] = given
+    current = model.with_values(values).get(symbol)
+    if current is None:
+        raise CalcError(
+            f"{symbol_name} has no value to scale from; give it one (--set {symbol_name}=...)", source=model.source
+        )
+    current = int(current)
+    known = model.with_values(values)
+    missing = [s.name for s in model.symbols if s != symbol and s not in known]
+    if missing:  # scaling is "at the current values": every other symbol needs one
+        message = f"symbol '{missing[0]}' has no value; give it one (--set {missing[0]}=...)"
+        raise CalcError(message, source=model.source)
+    at_value = model.analyze({**values, symbol_name: current})
+    try:
+        doubled: Analysis | None = model.analyze({**values, symbol_name: 2 * current})
+        problem = None
+    except CalcError as error:
+        doubled, problem = None, f"{error.layer}: {error.message}" if error.layer else error.message
+
+    def scale(name: str, kind: str, expr: sp.Expr, now: sp.Expr, twice: sp.Expr | None) -> Scale:
+        return Scale(
+            name,
+            kind,
+            normal_form(expr, expand=kind == ""),
+            int(now),
+            degree(expr, symbol),
+            elasticity(expr, symbol, current),
+            None if twice is None else int(twice),
+            elasticity_formula(expr, symbol),
+        )
+
+    layers = [
+        scale(r.name, r.type, r.params, at_value.records[i].params, doubled.records[i].params if doubled else None)
+        for i, r in enumerate(analysis.records)
+    ]
+    total = scale("total", "", analysis.total_params, at_value.total_params, doubled.total_params if doubled else None)
+    valid, scanned = valid_ranges(analysis, symbol)
+    return Scaling(model.name, symbol, current, analysis.values, layers, total, problem, valid, scanned)
+
+
+def valid_ranges(analysis: Analysis, symbol: sp.Symbol) -> tuple[list[tuple[int, int]], int]:
+    """The values 1, 2, ... of ``symbol`` at which every layer is valid, as inclusive ranges."""
+    evaluator = Evaluator(analysis, [], [symbol])
+    try:
+        import numpy as np
+    except ImportError:
+        np = None
+    limit = SCAN_WITH_NUMPY if np is not None else SCAN_WITHOUT_NUMPY
+    while limit > 1:  # a smaller scan where the arithmetic would not fit 64 bits
+        try:
+            evaluator.check_range({symbol: limit})
+            break
+        except CalcError:
+            limit //= 10
+    if np is not None:
+        _, failure = evaluator.arrays([np.arange(1, limit + 1, dtype=np.int64)])
+        good = (failure < 0).tolist()
+    else:
+        good = [evaluator.point([value])[1] < 0 for value in range(1, limit + 1)]
+    ranges: list[tuple[int, int]] = []
+    for value, ok in enumerate(good, start=1):
+        if ok and ranges and ranges[-1][1] == value - 1:
+            ranges[-1] = (ranges[-1][0], value)
+        elif ok:
+            ranges.append((value, value))
+    return ranges, limit
+
+
+def _capital(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def scaling_text(result: Scaling) -> str:
+    """A table (layer, parameters, degree, elasticity, factor on doubling) and the sentences."""
+    k = result.symbol.name
+    others = ", ".join(f"{s.name} = {v}" for s, v in result.values.items())
+    rows = [("Layer (type)", "Params", "Degree", "Elasticity", f"Doubling {k}")]
+    for scale in [*result.layers, result.total]:
+        label = f"{scale.name} ({scale.type})" if scale.type else "Total"
+        rows.append(
+            (
+                label,
+                group_digits(scale.value),
+                "-" if scale.degree is None else str(scale.degree),
+                "-" if scale.elasticity is None else f"{scale.elasticity:.3g}",
+                "-" if scale.factor is None else f"×{scale.factor:.3g}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [f"Scaling of {result.model} in {k} at {k} = {result.value}" + (f" ({others})" if others else ""), ""]
+    for i, row in enumerate(rows):
+        if i == len(rows) - 1:
+            lines.append("-" * (sum(widths) + 8))
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+    lines += [
+        "",
+        f"Degree: the power of {k} a count grows like as {k} grows without bound (floors taken as exact division).",
+        f"Elasticity: d ln Q / d ln {k} at {k} = {result.value}, the per cent change of Q for 1% more {k}.",
+        result.validity_sentence(),
+        "",
+    ]
+    lines += [_capital(result.layer_sentence(s)) for s in result.layers if s.value or s.doubled]
+    lines.append(_capital(result.total_sentence()))
+    return "\n".join(lines) + "\n"
+
+
+def render_scaling(result: Scaling, fmt: str) -> str:
+    """The scaling, with each elasticity worked out, as Markdown or LaTeX (templates/<fmt>/scaling.j2)."""
+    from calc.render.templating import render
+
+    return render(
+        "scaling",
+        fmt,
+        result=result,
+        rows=[*result.layers, result.total],
+        sentences=[_capital(result.layer_sentence(s)) for s in result.layers if s.value or s.doubled],
+        total_sentence=_capital(result.total_sentence()),
+        validity=result.validity_sentence(),
+    )
