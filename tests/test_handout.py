@@ -358,3 +358,32 @@ def test_set_fixes_a_symbol_and_an_input_layer_shape_varies(spec_file):
     sizes = {h.values["n"] for h in handout.build(path, variants=3)}
     assert sizes == {24, 28, 32}  # 28 between its common neighbours
     assert "keras.Input(shape=(24, 24, 1))," in "".join(h.code for h in handout.build(path, variants=3))
+
+
+TORCH = """\
+dialect: pytorch
+name: torch_stem
+input: [3, 224, 224]
+layers:
+  - Conv2d: {in_channels: 3, out_channels: 64, kernel_size: 7, stride: 2, padding: 3, bias: false}
+  - BatchNorm2d: {num_features: 64}
+  - MaxPool2d: {kernel_size: 3, stride: 2, ceil_mode: true}
+  - AdaptiveAvgPool2d: {output_size: 1}
+  - Flatten: {name: pooled}
+  - Linear: {in_features: 64, out_features: 10}
+"""
+
+
+def test_pytorch_dialect_sheets_show_torch_code_channels_first(spec_file):
+    """The input size varies on the spatial axes, which come last; the code is torch.nn (checked in torch
+    2.13: the parameters of both variants sum to 9,408 + 128 + 650 = 10,186, the output is (1, 10))."""
+    built = handout.build(spec_file(TORCH), variants=2)
+    assert [h.values["n"] for h in built] == [192, 256]
+    code = built[0].code
+    assert code.startswith("import torch\nfrom torch import nn\n\nmodel = nn.Sequential(\n")
+    assert "    nn.Flatten(),\n" in code  # torch.nn layers take no name
+    assert code.endswith("output = model(torch.zeros(1, 3, 192, 192))  # a batch of one input\n")
+    ast.parse(code)
+    assert int(built[0].analysis.total_params) == 10186
+    sheet = handout.render(built[0], "sheet", "markdown")
+    assert "Shapes are channels-first, as PyTorch lays tensors out" in sheet and "In PyTorch:" in sheet

@@ -37,7 +37,7 @@ class Handout:
     values: dict[str, int]
     analysis: Analysis
     rows: list[Row]
-    code: str
+    code: str | None  # the model in its framework's Python (None for a PyTorch graph)
     questions: list[Question]
 
     @property
@@ -47,6 +47,11 @@ class Handout:
     @property
     def functional(self) -> bool:
         return self.analysis.functional
+
+    @property
+    def dialect(self) -> str:
+        """'keras' (channels last, Keras code) or 'pytorch' (channels first, torch.nn code)."""
+        return self.analysis.dialect
 
     @property
     def inputs(self) -> list:
@@ -109,7 +114,7 @@ def build(
                 values=variant.values,
                 analysis=variant.analysis,
                 rows=architecture.rows(),
-                code=architecture.keras_code(),
+                code=architecture.code(),
                 questions=questions(variant.analysis, kinds),
             )
         )

@@ -1,4 +1,5 @@
-"""The architecture a problem sheet shows: one table row per layer, and the model as Keras code.
+"""The architecture a problem sheet shows: one table row per layer, and the model as code (Keras, or
+torch.nn for the PyTorch dialect).
 
 Both are read off the spec as its author wrote it (``filters: 2*f``), with the variant's numbers put in
 (``filters=16``), so a sheet shows the arguments a student would type and nothing computed: output
@@ -102,6 +103,24 @@ class Architecture:
 
     # -- the code --------------------------------------------------------------------------------
 
+    def code(self) -> str | None:
+        """The model as code of its dialect's framework (None where that is not a plain chain of calls)."""
+        if self.model.dialect == "pytorch":
+            return None if self.model.functional else self.torch_code()
+        return self.keras_code()
+
+    def torch_code(self) -> str:
+        """``nn.Sequential(nn.Conv2d(...), ...)``; the names stay in the table (torch.nn layers take none)."""
+        definitions: list[str] = []
+        calls = [
+            self.layer_call(node, kwargs, key, definitions, self.records, module="nn", exclude=("name",))
+            for node, (key, kwargs) in zip(self.model.nodes, self.items)
+        ]
+        shape = ", ".join(str(int(d)) for d in self.analysis.input_shape)
+        lines = ["import torch", "from torch import nn", "", *definitions, "model = nn.Sequential("]
+        lines += [line for call in calls for line in wrap(call, INDENT, ",")]
+        return "\n".join([*lines, ")", f"output = model(torch.zeros(1, {shape}))  # a batch of one input"]) + "\n"
+
     def keras_code(self) -> str:
         lines = ["import keras", "from keras import layers", ""]
         name = literal(self.analysis.model)
@@ -130,15 +149,22 @@ class Architecture:
         return name
 
     def layer_call(
-        self, node: Any, kwargs: Mapping[str, Any], key: str, definitions: list[str], records: Mapping
+        self,
+        node: Any,
+        kwargs: Mapping[str, Any],
+        key: str,
+        definitions: list[str],
+        records: Mapping,
+        module: str = "layers",
+        exclude: Sequence[str] = (),
     ) -> Call:
         """``layers.Conv2D(filters=8, kernel_size=5)``. A nested block is defined beforehand (its lines go
         to ``definitions``) as a ``keras.Sequential`` or, when it is a graph, a ``keras.Model``, and is
         used by its variable. ``records`` are the analysis records of the model that holds the node."""
-        shown = {k: v for k, v in kwargs.items() if k not in ("inputs", "layers")}
+        shown = {k: v for k, v in kwargs.items() if k not in ("inputs", "layers", *exclude)}
         if key != "Model":
             return Call(
-                f"layers.{key}", [f"{k}={self.value(v, getattr(node.layer, k, None))}" for k, v in shown.items()]
+                f"{module}.{key}", [f"{k}={self.value(v, getattr(node.layer, k, None))}" for k, v in shown.items()]
             )
         inner: Model = node.layer.model
         items = _aligned_items(kwargs, inner)
@@ -146,8 +172,15 @@ class Architecture:
         inner_records = _by_call(records[(node.name, 0)].result.children)
         block = self.fresh(f"{node.name}_block")
         if not inner.functional:
-            calls = [self.layer_call(n, kw, k, definitions, inner_records) for n, (k, kw) in zip(inner.nodes, items)]
-            definitions += [*sequential_lines(block, calls, name), ""]
+            calls = [
+                self.layer_call(n, kw, k, definitions, inner_records, module, exclude)
+                for n, (k, kw) in zip(inner.nodes, items)
+            ]
+            if module == "nn":
+                lines = [f"{block} = nn.Sequential(", *(x for c in calls for x in wrap(c, INDENT, ",")), ")"]
+            else:
+                lines = sequential_lines(block, calls, name)
+            definitions += [*lines, ""]
             return Call(block, None)
         writer = _GraphWriter(self, inner, items, inner_records, prefix=block + "_")
         source = writer.names[next(iter(inner.inputs))] = writer.fresh("input")

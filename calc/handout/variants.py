@@ -5,7 +5,8 @@ inclusive range ``"start:stop:step"`` (``f: "4:32:4"``). Without it, the candida
 each symbol is used (``default_choices``):
 
 - a kernel size: 3 or 5 (and its own value);
-- a filter count or a number of units: its value and up to two steps of 4 each way (8 gives 4, 8, 12, 16);
+- a filter count or a number of units (out_channels, out_features in PyTorch): its value and up to two
+  steps of 4 each way (8 gives 4, 8, 12, 16);
 - an input size: its value and its neighbours among common sizes (32 gives 28, 32, 48). A model whose
   single input has numeric sizes gets a symbol ``n`` for them (``with_input_symbol``): the spatial axes
   (all but the channels, when they are equal) of an image, or the length of a vector.
@@ -39,6 +40,7 @@ KERNEL_SIZES = (3, 5)
 WIDTH_STEP, WIDTH_STEPS = 4, 2
 COMMON_SIZES = (8, 16, 24, 28, 32, 48, 56, 64, 96, 112, 128, 160, 192, 224, 256, 299, 320, 384, 448, 512, 768, 1024)
 INPUT_SYMBOL_NAMES = ("n", "n_in", "size")
+WIDTHS = {"filters", "units", "out_channels", "out_features"}  # Keras's and torch.nn's names for a layer's width
 
 
 @dataclass
@@ -128,7 +130,7 @@ def default_choices(model: Model) -> dict[str, list[int]]:
             continue
         elif "input" in roles:
             choices[name] = common_neighbours(value)
-        elif roles & {"filters", "units"}:
+        elif roles & WIDTHS:
             steps = range(-WIDTH_STEPS, WIDTH_STEPS + 1)
             choices[name] = [value + WIDTH_STEP * i for i in steps if value + WIDTH_STEP * i > 0]
     return choices
@@ -144,7 +146,8 @@ def common_neighbours(value: int) -> list[int]:
 def with_input_symbol(data: Mapping[str, Any], model: Model) -> tuple[dict[str, Any], str | None]:
     """The spec with its single input's numeric size made a symbol (valued as before), and that symbol.
 
-    An image [32, 32, 3] becomes [n, n, 3] with n = 32; a vector [784] becomes [n]. The shape may be
+    An image [32, 32, 3] becomes [n, n, 3] with n = 32 ([3, 32, 32] becomes [3, n, n] in the PyTorch
+    dialect, channels first); a vector [784] becomes [n]. The shape may be
     the spec's ``input``, its one ``inputs`` entry, or a first ``InputLayer``'s ``shape``. Inputs whose
     spatial sizes differ (or are channels-first, which looks the same), several inputs, and inputs
     that already use symbols are left alone (None).
@@ -160,7 +163,12 @@ def with_input_symbol(data: Mapping[str, Any], model: Model) -> tuple[dict[str, 
         raw = first.get("InputLayer", {}).get("shape") if isinstance(first, Mapping) else None
     if not isinstance(raw, list) or not raw or not all(type(v) is int for v in raw):
         return dict(data), None
-    axes = range(len(raw) - 1) if len(raw) > 1 else range(1)
+    if len(raw) == 1:
+        axes = range(1)
+    elif data.get("dialect") == "pytorch":  # channels first
+        axes = range(1, len(raw))
+    else:
+        axes = range(len(raw) - 1)
     if len({raw[i] for i in axes}) != 1:
         return dict(data), None
     taken = {s.name for s in model.symbols}
