@@ -2,15 +2,17 @@
 
 Output shapes and parameter counts as closed-form sympy expressions, with the numbers put in and
 step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` reads a model;
-``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python. ``calc.check(model, layer=...,
-quantity=..., answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a
-class's; both results display in Jupyter.
+``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.derivation(model)`` is its
+worked solution. ``calc.check(model, layer=..., quantity=..., answer=...)`` judges a student's answer and
+``calc.grade(model, "answers.csv")`` a class's. In Jupyter, models, summaries, derivations and check
+results show themselves as tables and math.
 """
 
 from __future__ import annotations
 
 from calc import layers
 from calc.checker import CheckResult, check
+from calc.derive import Derivation, derivation
 from calc.errors import CalcError
 from calc.grading import grade
 from calc.model import Analysis, Sequential
@@ -20,8 +22,10 @@ __all__ = [
     "Analysis",
     "CalcError",
     "CheckResult",
+    "Derivation",
     "Sequential",
     "check",
+    "derivation",
     "from_spec",
     "from_text",
     "grade",

@@ -19,6 +19,7 @@ from calc.errors import CalcError
 from calc.expressions import make_symbol, parse_expression
 from calc.layers.base import Condition, Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
 from calc.layers.core import InputLayer
+from calc.render.notebook import ModelNotebook
 
 MAX_LAYERS = 100_000
 
@@ -137,7 +138,7 @@ def split_reference(ref: str) -> tuple[str, int]:
     return ref, 0
 
 
-class Model:
+class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summary table
     """A graph of layer calls in topological order (Keras's functional model).
 
     Inputs are named tensors with shapes; each node reads earlier tensors. ``Sequential`` is the
