@@ -17,7 +17,16 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.expressions import make_symbol, parse_expression
-from calc.layers.base import Condition, Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
+from calc.layers.base import (
+    Condition,
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    format_shape,
+    keras_default_name,
+    parse_shape,
+)
 from calc.layers.core import InputLayer
 from calc.render.notebook import ModelNotebook
 
@@ -287,6 +296,8 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
                 raise error.within(source=self.source, layer=where) from None
             if not node.layer.trainable:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)
+            if node.call > 0:
+                _check_shared_call(records, node, shapes, result, where, self.source)
             conditions = list((env.conditions or [])[start:])
             records.append(
                 LayerRecord(
@@ -351,6 +362,21 @@ class Sequential(Model):
         names = layer_names(layers)
         nodes = [Node(name, layer, [previous]) for layer, name, previous in zip(layers, names, ["input", *names])]
         super().__init__(nodes, {"input": input}, name, symbols, source)
+
+
+def _check_shared_call(
+    records: list[LayerRecord], node: Node, shapes: list[Shape], result: LayerResult, where: str, source: str | None
+) -> None:
+    """A shared layer's weights are built by its first call; a later call must fit them (Keras refuses
+    a Dense built for 4 inputs called on 8)."""
+    first = next(r for r in records if r.name == node.name and r.call == 0)
+    if sp.simplify(first.params - result.params) != 0:
+        raise CalcError(
+            f"'{node.name}' is shared: its weights were built for input shape {format_shape(first.input_shape)}, "
+            f"but this call gives it {', '.join(format_shape(shape) for shape in shapes)}",
+            source=source,
+            layer=where,
+        )
 
 
 def _symbol_value(name: str, value: Any) -> sp.Expr:

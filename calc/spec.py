@@ -130,7 +130,7 @@ def _from_spec(data: Any, source: str, block: bool = False, dialect: str = "kera
     inputs = _inputs(data, block)
     namer = Namer(inputs if "inputs" in data else [])
     functional = "inputs" in data or any(_connects(item) for item in raw_layers)
-    if functional and inputs is not None and "inputs" not in data:
+    if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
         inputs = {namer.next("InputLayer", None): shape for shape in inputs.values()}
     nodes: list[Node] = []
     for index, item in enumerate(raw_layers, start=1):
