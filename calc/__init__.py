@@ -4,6 +4,9 @@ Output shapes and parameter counts as closed-form sympy expressions, with the nu
 step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` reads a model;
 ``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.load("model.py")``,
 ``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models.
+``calc.derivation(model)`` is its worked solution. ``calc.check(model, layer=..., quantity=...,
+answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's. In Jupyter,
+models, summaries, derivations and check results show themselves as tables and math.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from calc import layers
+from calc.checker import CheckResult, check
+from calc.derive import Derivation, derivation
 from calc.errors import CalcError
+from calc.grading import grade
 from calc.model import Analysis, Model, Sequential
 from calc.spec import from_spec, from_text, load
 
@@ -23,5 +29,19 @@ def from_keras(model: Any) -> Model:
     return from_spec(spec_from_keras_object(model), source=getattr(model, "name", "keras model"))
 
 
-__all__ = ["Analysis", "CalcError", "Sequential", "from_keras", "from_spec", "from_text", "layers", "load"]
+__all__ = [
+    "Analysis",
+    "CalcError",
+    "CheckResult",
+    "Derivation",
+    "Sequential",
+    "check",
+    "derivation",
+    "from_keras",
+    "from_spec",
+    "from_text",
+    "grade",
+    "layers",
+    "load",
+]
 __version__ = "0.1.0"

@@ -6,12 +6,15 @@ the text can say that the floor drops the remainder); the templates in ``templat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
-from calc.model import Analysis, LayerRecord
+from calc.model import Analysis, LayerRecord, Model
 from calc.render.math import substituted, tex
+from calc.render.notebook import Notebook
 from calc.rules import Step
 
 
@@ -51,6 +54,7 @@ def roundings(step: Step) -> list[Rounding]:
 
 
 def step_view(step: Step) -> StepView:
+    """A step with what its rendering needs: whether the numbers-in line adds anything, and roundings."""
     numbers = substituted(step)
     show = bool(step.bindings) and numbers not in (tex(step.value), tex(step.formula))
     return StepView(step, show, roundings(step))
@@ -68,3 +72,35 @@ def render_derivation(analysis: Analysis, fmt: str = "markdown") -> str:
     from calc.render.templating import render
 
     return render("derivation", fmt, analysis=analysis, layers=layer_views(analysis))
+
+
+class Derivation(Notebook):
+    """The worked solution of one analysis: Markdown or a LaTeX document, and typeset math in Jupyter."""
+
+    def __init__(self, analysis: Analysis):
+        self.analysis = analysis
+
+    def to_markdown(self) -> str:
+        return render_derivation(self.analysis, "markdown")
+
+    def to_latex(self) -> str:
+        """A complete LaTeX document (pdflatex compiles it)."""
+        return render_derivation(self.analysis, "latex")
+
+    def __str__(self) -> str:
+        return self.to_markdown()
+
+    def _render(self, fmt: str) -> str | None:
+        if fmt == "html":  # Markdown math is typeset by every notebook front end; math in HTML is not
+            return None
+        if fmt == "text":
+            return self.to_markdown()
+        from calc.render.templating import render
+
+        return render("derivation", fmt, analysis=self.analysis, layers=layer_views(self.analysis), body_only=True)
+
+
+def derivation(model: Model | Analysis, values: Mapping[str, Any] | None = None) -> Derivation:
+    """The worked solution of a model (with symbol values, as ``--set`` gives them) or of an analysis."""
+    analysis = model if isinstance(model, Analysis) else model.analyze(values or {})
+    return Derivation(analysis)

@@ -1,4 +1,4 @@
-"""The project's own safe parser for arithmetic in specs and on the command line.
+r"""The project's own safe parser for arithmetic in specs and on the command line.
 
 sympy's ``sympify`` and ``parse_expr`` run ``eval``, so user text never reaches them. This module
 tokenises the text itself and builds sympy objects directly, from a whitelist grammar:
@@ -11,6 +11,19 @@ tokenises the text itself and builds sympy objects directly, from a whitelist gr
 
 with caps on length, nesting depth, literal size and the size of a power, so hostile text such as
 ``9**9**9**9`` or ten thousand parentheses is refused at once instead of hanging.
+
+Students' answers go through the same grammar and caps (``parse_answer``, ``parse_shape_answer``), with
+a tokenizer in front that reads the forms people write: thousands separators (``62,958``, ``62 958``),
+``×`` ``·`` ``÷`` and Unicode superscripts, a LaTeX subset (``\times``, ``\cdot``, ``\frac{a}{b}``,
+``\lfloor … \rfloor``, ``\left( … \right)``, ``^{…}``, ``{}`` groups), decimals (so that a size
+written as 13.5 can be recognised as a forgotten floor), and implicit multiplication (``2k``,
+``f(3k²+1)`` where ``f`` is a symbol of the model). The grammar grows by a little for answers only:
+
+    term   := unary (('*' | '×' | '/' | '//') unary | power)*       (a juxtaposed factor multiplies)
+    atom   := ... | DECIMAL | '[' expr ']' | '{' expr '}' | '⌊' expr '⌋' | '⌈' expr '⌉'
+            | FRAC '{' expr '}' '{' expr '}'
+
+In answers only the model's own names are allowed, and the text after the last '=' is the answer.
 """
 
 from __future__ import annotations
@@ -28,6 +41,10 @@ MAX_DEPTH = 40
 MAX_LITERAL_DIGITS = 18
 MAX_POWER_BITS = 4096
 MAX_EXPONENT = 64
+
+#: Answers may be longer than spec values: LaTeX is verbose (``\left( 5 \times 5 \right)``).
+MAX_ANSWER_LENGTH = 1000
+MAX_AXES = 16
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|//|[-+*/^()]))")
@@ -60,18 +77,254 @@ def parse_expression(text: str | int, symbols: Mapping[str, sp.Symbol] | None = 
     return _Parser(text, symbols or {}).parse()
 
 
+def parse_answer(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+    """A student's answer that is one number or expression, in the forms people write.
+
+    Only the model's own ``symbols`` (name -> symbol) may appear; any other name is refused, so an
+    answer can neither invent a symbol nor name anything else.
+    """
+    tokens = _answer_tokens(text, symbols, shape=False)
+    if ("op", ",") in tokens:
+        raise CalcError("the answer has a comma that does not group thousands: one number is asked for, not a list")
+    return _Parser(text, symbols, tokens=tokens, answer=True).parse()
+
+
+def parse_shape_answer(text: str, symbols: Mapping[str, sp.Symbol]) -> tuple[sp.Expr, ...]:
+    """A student's answer that is a shape, batch axis left out: ``(None, 28, 28, 8)``, ``28x28x8``,
+    ``[28,28,8]``, ``28 × 28 × 8``, and for one axis ``400`` or ``(400,)``.
+
+    Axes are separated by commas; without a comma, by ``×`` (or ``x``) — so ``(None, 5 × 5 × 16)`` is
+    one axis of 400 while ``5 × 5 × 16`` is three axes. A leading ``None`` is the batch axis.
+    """
+    tokens = _answer_tokens(text, symbols, shape=True)
+    tokens = _unwrap(tokens)
+    separators = {","} if any(v == "," for v in _top_level(tokens)) else {",", "×"}
+    entries: list[list[tuple[str, str]]] = [[]]
+    depth = 0
+    for token in tokens:
+        kind, value = token
+        if kind == "op" and value in _OPENING:
+            depth += 1
+        elif kind == "op" and value in _CLOSING:
+            depth -= 1
+        if depth == 0 and kind == "op" and value in separators:
+            entries.append([])
+        else:
+            entries[-1].append(token)
+    if len(entries) > 1 and not entries[-1]:
+        entries.pop()  # (400,): Python's one-element tuple
+    if len(entries) > MAX_AXES:
+        raise CalcError(f"the shape has {len(entries)} axes; at most {MAX_AXES} are supported")
+    if entries and _is_none(entries[0]):
+        entries.pop(0)
+    if not entries:
+        raise CalcError("the shape has no axes besides the batch axis")
+    sizes = []
+    for entry in entries:
+        if not entry:
+            raise CalcError(f"an axis of the shape {text.strip()!r} is empty")
+        if _is_none(entry):
+            raise CalcError("None may only stand for the batch axis, at the start of the shape")
+        sizes.append(_Parser(text, symbols, tokens=entry, answer=True).parse())
+    return tuple(sizes)
+
+
 def _check_literal(digits: str) -> None:
     if len(digits) > MAX_LITERAL_DIGITS:
         raise CalcError(f"number {digits[:12]}... is too large (at most {MAX_LITERAL_DIGITS} digits)")
 
 
+# ---------------------------------------------------------------------------------------------------
+# The answer tokenizer: the forms students write, turned into the grammar's tokens.
+
+_OPENING = {"(": ")", "[": "]", "{": "}", "⌊": "⌋", "⌈": "⌉"}
+_CLOSING = set(_OPENING.values())
+_ANSWER_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {**_FUNCTIONS, "ceiling": sp.ceiling}
+_BATCH_WORDS = {"None", "none", "null", "NULL", "Null"}
+#: Words allowed after a count ("608 parameters"), and dropped.
+_UNIT_WORDS = {"params", "parameters", "parameter", "weights"}
+_SUPERSCRIPTS = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
+_CHARACTERS = {
+    "×": "×",
+    "✕": "×",
+    "⨯": "×",
+    "·": "*",
+    "⋅": "*",
+    "∙": "*",
+    "÷": "/",
+    "∕": "/",
+    "−": "-",
+    "–": "-",
+    "⌊": "⌊",
+    "⌋": "⌋",
+    "⌈": "⌈",
+    "⌉": "⌉",
+}
+_LATEX = {
+    "times": "×",
+    "cdot": "*",
+    "ast": "*",
+    "div": "/",
+    "frac": "frac",
+    "dfrac": "frac",
+    "tfrac": "frac",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "{": "{",
+    "}": "}",
+}
+#: LaTeX that only changes how things look: sizing prefixes, spaces, fonts, math delimiters.
+_LATEX_IGNORED = {
+    "left",
+    "right",
+    "big",
+    "Big",
+    "bigl",
+    "bigr",
+    "Bigl",
+    "Bigr",
+    "quad",
+    "qquad",
+    "mathrm",
+    "text",
+    "mathit",
+    "displaystyle",
+    ",",
+    ";",
+    ":",
+    "!",
+    " ",
+    "(",
+    ")",
+    "[",
+    "]",
+}
+_SCAN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<number>[0-9]+(?:\.[0-9]+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<command>\\(?:[A-Za-z]+|.))"
+    r"|(?P<op>\*\*|//|[-+*/^()\[\]{},=])"
+    r"|(?P<other>.)",
+    re.DOTALL,
+)
+# Thousands separators between groups of three digits: 62,958  62 958  62{,}958  62\,958  1'000.
+# A comma separates axes in a shape, so there only the other separators group digits.
+_SEPARATORS = r"\{,\}|\\,|[ \u00a0\u2009\u202f'’]"
+_GROUPED = {
+    False: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:,|{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
+    True: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
+}
+# 28x28x8, (5x5x3 + 1)x8, (33 - k) x f: a letter x between numbers, or standing alone, is a times sign.
+_TIMES_X = re.compile(r"(?<=[0-9)\]}])\s*[xX]\s*(?=[0-9(\[{])|(?<=\s)[xX](?=\s)")
+
+
+def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) -> list[tuple[str, str]]:
+    """Tokens of the grammar from an answer; every character is either understood or refused."""
+    if not isinstance(text, str):
+        raise CalcError(f"an answer must be text, got {type(text).__name__}")
+    if len(text) > MAX_ANSWER_LENGTH:  # before any other work, so 100,000 '(' cost nothing
+        raise CalcError(f"the answer is too long ({len(text)} characters, at most {MAX_ANSWER_LENGTH})")
+    text = _GROUPED[shape].sub(lambda m: re.sub(r"[^0-9]", "", m.group()), text)
+    if "x" not in symbols and "X" not in symbols:
+        text = _TIMES_X.sub("×", text)
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        match = _SCAN.match(text, pos)
+        assert match is not None  # the last alternative matches any character
+        pos = match.end()
+        kind = match.lastgroup
+        value = match.group()
+        if kind == "space":
+            continue
+        if kind == "number":
+            whole, _, fraction = value.partition(".")
+            _check_literal((whole.lstrip("0") or "0") + fraction)
+            tokens.append(("dec" if fraction else "int", value))
+        elif kind == "name":
+            tokens.append(("name", value))
+        elif kind == "op":
+            tokens.append(("op", value))
+        elif kind == "command":
+            name = value[1:]
+            if name in _LATEX:
+                tokens.append(("op", _LATEX[name]))
+            elif name not in _LATEX_IGNORED:
+                raise CalcError(f"the LaTeX command {value!r} is not understood in an answer")
+        elif value in _SUPERSCRIPTS:
+            digits = value
+            while pos < len(text) and text[pos] in _SUPERSCRIPTS:
+                digits += text[pos]
+                pos += 1
+            tokens += [("op", "^"), ("int", "".join(_SUPERSCRIPTS[c] for c in digits))]
+        elif value in _CHARACTERS:
+            tokens.append(("op", _CHARACTERS[value]))
+        elif value != "$":
+            raise CalcError(f"unexpected character {value!r} in the answer")
+    equals = [i for i, (kind, value) in enumerate(tokens) if (kind, value) == ("op", "=")]
+    if equals:  # "P = 8 × 76 = 608": the answer is what follows the last '='
+        tokens = tokens[equals[-1] + 1 :]
+    if not shape and len(tokens) > 1 and tokens[-1][0] == "name" and tokens[-1][1] in _UNIT_WORDS:
+        tokens.pop()
+    if not tokens:
+        raise CalcError("the answer is empty")
+    return tokens
+
+
+def _top_level(tokens: list[tuple[str, str]]) -> list[str]:
+    """The operator values outside every bracket."""
+    found, depth = [], 0
+    for kind, value in tokens:
+        if kind != "op":
+            continue
+        if value in _OPENING:
+            depth += 1
+        elif value in _CLOSING:
+            depth -= 1
+        elif depth == 0:
+            found.append(value)
+    return found
+
+
+def _unwrap(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop one pair of brackets around the whole shape: (28, 28, 8) or [28, 28, 8]."""
+    if len(tokens) < 2 or tokens[0] not in (("op", "("), ("op", "[")):
+        return tokens
+    depth = 0
+    for index, (kind, value) in enumerate(tokens):
+        if kind == "op" and value in _OPENING:
+            depth += 1
+        elif kind == "op" and value in _CLOSING:
+            depth -= 1
+            if depth == 0:
+                return tokens[1:-1] if index == len(tokens) - 1 else tokens
+    return tokens
+
+
+def _is_none(entry: list[tuple[str, str]]) -> bool:
+    """An axis written as None (or {None} in LaTeX)."""
+    names = [value for kind, value in entry if kind == "name"]
+    others = [value for kind, value in entry if kind != "name" and value not in ("{", "}", "(", ")")]
+    return len(names) == 1 and names[0] in _BATCH_WORDS and not others
+
+
 class _Parser:
-    def __init__(self, text: str, symbols: Mapping[str, sp.Symbol]):
-        if len(text) > MAX_LENGTH:
+    def __init__(
+        self,
+        text: str,
+        symbols: Mapping[str, sp.Symbol],
+        tokens: list[tuple[str, str]] | None = None,
+        answer: bool = False,
+    ):
+        if tokens is None and len(text) > MAX_LENGTH:
             raise CalcError(f"expression is too long ({len(text)} characters, at most {MAX_LENGTH})")
         self.text = text
         self.symbols = symbols
-        self.tokens = self._tokenize(text)
+        self.answer = answer
+        self.tokens = self._tokenize(text) if tokens is None else tokens
         self.pos = 0
         self.depth = 0
 
@@ -97,18 +350,30 @@ class _Parser:
             raise CalcError("empty expression")
         return tokens
 
+    @property
+    def _quoted(self) -> str:
+        """The text for messages, shortened: an answer may be long."""
+        if not self.answer:
+            return repr(self.text)
+        text = self.text.strip()
+        return repr(text if len(text) <= 60 else text[:57] + "...")
+
     def parse(self) -> sp.Expr:
         expr = self._expr()
         if self.pos != len(self.tokens):
-            raise CalcError(f"unexpected {self.tokens[self.pos][1]!r} in expression {self.text!r}")
+            raise CalcError(f"unexpected {self.tokens[self.pos][1]!r} in {self._what} {self._quoted}")
         return expr
+
+    @property
+    def _what(self) -> str:
+        return "the answer" if self.answer else "expression"
 
     def _peek(self) -> str | None:
         return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
 
     def _take(self) -> tuple[str, str]:
         if self.pos >= len(self.tokens):
-            raise CalcError(f"expression {self.text!r} ends too early")
+            raise CalcError(f"{self._what} {self._quoted} ends too early")
         token = self.tokens[self.pos]
         self.pos += 1
         return token
@@ -116,7 +381,7 @@ class _Parser:
     def _nest(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise CalcError(f"expression is nested too deeply (at most {MAX_DEPTH} levels)")
+            raise CalcError(f"{self._what} is nested too deeply (at most {MAX_DEPTH} levels)")
 
     def _expr(self) -> sp.Expr:
         result = self._term()
@@ -128,18 +393,37 @@ class _Parser:
 
     def _term(self) -> sp.Expr:
         result = self._unary()
-        while self._peek() in ("*", "/", "//"):
-            op = self._take()[1]
-            right = self._unary()
-            if op != "*" and right == 0:
-                raise CalcError(f"division by zero in expression {self.text!r}")
-            if op == "*":
+        while True:
+            if self._peek() in ("*", "/", "//") or (self.answer and self._peek() == "×"):
+                op = self._take()[1]
+                right = self._unary()
+            elif self.answer and self._implicit_product():
+                op, right = "*", self._power()
+            else:
+                return result
+            if op not in ("*", "×") and right == 0:
+                raise CalcError(f"division by zero in {self._what} {self._quoted}")
+            if op in ("*", "×"):
                 result = result * right
             elif op == "/":
                 result = result / right
             else:
                 result = sp.floor(result / right)
-        return result
+
+    def _implicit_product(self) -> bool:
+        """2k, 3k^2 f, 16 (5·5·8 + 1), f(3k²+1): a factor follows another with no sign between.
+
+        Two numbers in a row ('8 76') are refused: they are more likely a typo than a product.
+        """
+        if self.pos >= len(self.tokens):
+            return False
+        kind, value = self.tokens[self.pos]
+        if kind == "op" and value not in _OPENING and value != "frac":
+            return False
+        if kind in ("int", "dec") and self.tokens[self.pos - 1][0] in ("int", "dec"):
+            previous = self.tokens[self.pos - 1][1]
+            raise CalcError(f"two numbers in a row ({previous!r} then {value!r}) in the answer: write * between them")
+        return True
 
     def _unary(self) -> sp.Expr:
         if self._peek() in ("+", "-"):
@@ -157,45 +441,89 @@ class _Parser:
             self._nest()
             exponent = self._unary()
             self.depth -= 1
-            return _safe_power(base, exponent, self.text)
+            return _safe_power(base, exponent, self._quoted)
         return base
 
     def _atom(self) -> sp.Expr:
         kind, value = self._take()
         if kind == "int":
             return sp.Integer(int(value))
+        if kind == "dec":
+            whole, fraction = value.split(".")
+            return sp.Rational(int(whole + fraction), 10 ** len(fraction))
         if kind == "name":
-            if value in _FUNCTIONS and self._peek() == "(":
-                self._take()
-                self._nest()
-                inner = self._expr()
-                self._expect_close()
-                self.depth -= 1
-                return _FUNCTIONS[value](inner)
-            if value in self.symbols:
-                return self.symbols[value]
-            return make_symbol(value)
-        if value == "(":
+            return self._name(value)
+        if value == "(" or (self.answer and value in _OPENING):
             self._nest()
             inner = self._expr()
-            self._expect_close()
+            self._expect_close(_OPENING[value])
             self.depth -= 1
+            if value in ("⌊", "⌈"):
+                return sp.floor(inner) if value == "⌊" else sp.ceiling(inner)
             return inner
-        raise CalcError(f"unexpected {value!r} in expression {self.text!r}")
+        if self.answer and value == "frac":  # \frac{a}{b}
+            self._nest()
+            parts = []
+            for _ in range(2):
+                if self._peek() != "{":
+                    raise CalcError(r"\frac needs two groups in braces, as in \frac{a}{b}")
+                parts.append(self._atom())
+            self.depth -= 1
+            if parts[1] == 0:
+                raise CalcError(f"division by zero in {self._what} {self._quoted}")
+            return parts[0] / parts[1]
+        raise CalcError(f"unexpected {value!r} in {self._what} {self._quoted}")
 
-    def _expect_close(self) -> None:
-        if self._peek() != ")":
-            raise CalcError(f"missing ')' in expression {self.text!r}")
+    def _name(self, value: str) -> sp.Expr:
+        functions = _ANSWER_FUNCTIONS if self.answer else _FUNCTIONS
+        if value in functions and value not in self.symbols and self._peek() == "(":
+            self._take()
+            self._nest()
+            inner = self._expr()
+            self._expect_close(")")
+            self.depth -= 1
+            return functions[value](inner)
+        if value in self.symbols:
+            return self.symbols[value]
+        if not self.answer:
+            return make_symbol(value)
+        return _split_name(value, self.symbols)
+
+    def _expect_close(self, close: str = ")") -> None:
+        if self._peek() != close:
+            raise CalcError(f"missing {close!r} in {self._what} {self._quoted}")
         self._take()
 
 
-def _safe_power(base: sp.Expr, exponent: sp.Expr, text: str) -> sp.Expr:
+def _split_name(name: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+    """An unknown name in an answer: a product of the model's symbols written together ('kf'), when
+    it splits into them in exactly one way; otherwise refused."""
+    if name in _BATCH_WORDS:
+        raise CalcError("None stands for the batch axis of a shape; a number is expected here")
+    known = ", ".join(sorted(symbols)) or "none"
+    if name in _ANSWER_FUNCTIONS:
+        raise CalcError(f"{name} needs parentheses: {name}(...)")
+    splits: list[list[list[str]]] = [[[]]] + [[] for _ in name]  # splits[i]: ways to read name[:i]
+    for end in range(1, len(name) + 1):
+        for start in range(end):
+            if name[start:end] in symbols:
+                splits[end] += [way + [name[start:end]] for way in splits[start]][:2]
+    if len(splits[-1]) != 1:
+        raise CalcError(f"unknown name '{name}' in the answer (the model's symbols: {known})")
+    return sp.Mul(*(symbols[part] for part in splits[-1][0]))
+
+
+def _safe_power(base: sp.Expr, exponent: sp.Expr, quoted: str) -> sp.Expr:
     """Refuse powers that could not be computed quickly: only small whole exponents."""
     if not (exponent.is_Integer and 0 <= int(exponent) <= MAX_EXPONENT):
-        raise CalcError(f"exponent must be a whole number from 0 to {MAX_EXPONENT} in {text!r}")
+        raise CalcError(f"exponent must be a whole number from 0 to {MAX_EXPONENT} in {quoted}")
     if base.is_Number:
         magnitude = abs(base)
         bits = (int(magnitude).bit_length() if magnitude >= 1 else 1) * int(exponent)
         if bits > MAX_POWER_BITS:
-            raise CalcError(f"power is too large in {text!r}")
-    return base**exponent
+            raise CalcError(f"power is too large in {quoted}")
+    result = base**exponent
+    # (k^64)^64 becomes k^4096 by itself: cap the combined exponent too, or evaluating it could hang
+    if isinstance(result, sp.Pow) and result.exp.is_Integer and abs(int(result.exp)) > MAX_EXPONENT * MAX_EXPONENT:
+        raise CalcError(f"power is too large in {quoted}")
+    return result

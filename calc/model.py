@@ -17,8 +17,18 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.expressions import make_symbol, parse_expression
-from calc.layers.base import Condition, Env, Layer, LayerResult, Shape, keras_default_name, parse_shape
+from calc.layers.base import (
+    Condition,
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    format_shape,
+    keras_default_name,
+    parse_shape,
+)
 from calc.layers.core import InputLayer
+from calc.render.notebook import ModelNotebook
 
 MAX_LAYERS = 100_000
 
@@ -91,6 +101,8 @@ class Analysis:
     outputs: list[str] = field(default_factory=list)
     #: Whose conventions the shapes follow: "keras" (channels-last) or "pytorch" (channels-first).
     dialect: str = "keras"
+    #: Every symbol of the model, with or without a value (answers may use any of them).
+    symbols: list[sp.Symbol] = field(default_factory=list)
 
     @property
     def layers(self) -> list[LayerRecord]:
@@ -135,7 +147,7 @@ def split_reference(ref: str) -> tuple[str, int]:
     return ref, 0
 
 
-class Model:
+class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summary table
     """A graph of layer calls in topological order (Keras's functional model).
 
     Inputs are named tensors with shapes; each node reads earlier tensors. ``Sequential`` is the
@@ -284,6 +296,8 @@ class Model:
                 raise error.within(source=self.source, layer=where) from None
             if not node.layer.trainable:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)
+            if node.call > 0:
+                _check_shared_call(records, node, shapes, result, where, self.source)
             conditions = list((env.conditions or [])[start:])
             records.append(
                 LayerRecord(
@@ -300,7 +314,16 @@ class Model:
             )
             tensors[f"{node.name}[{node.call}]"] = result.output_shape
         first = next(iter(input_shapes.values()))
-        return Analysis(self.name, first, records, dict(env.values), self.functional, list(self.outputs), self.dialect)
+        return Analysis(
+            self.name,
+            first,
+            records,
+            dict(env.values),
+            self.functional,
+            list(self.outputs),
+            self.dialect,
+            self.symbols,
+        )
 
     def output_shapes(self, analysis: Analysis) -> list[Shape]:
         by_call = {f"{r.name}[{r.call}]": r.output_shape for r in analysis.records}
@@ -336,9 +359,24 @@ class Sequential(Model):
             raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
         if not layers:
             raise CalcError("the model has no layers")
-        names = assign_names([(layer.type_name, layer.name) for layer in layers])
+        names = layer_names(layers)
         nodes = [Node(name, layer, [previous]) for layer, name, previous in zip(layers, names, ["input", *names])]
         super().__init__(nodes, {"input": input}, name, symbols, source)
+
+
+def _check_shared_call(
+    records: list[LayerRecord], node: Node, shapes: list[Shape], result: LayerResult, where: str, source: str | None
+) -> None:
+    """A shared layer's weights are built by its first call; a later call must fit them (Keras refuses
+    a Dense built for 4 inputs called on 8)."""
+    first = next(r for r in records if r.name == node.name and r.call == 0)
+    if sp.simplify(first.params - result.params) != 0:
+        raise CalcError(
+            f"'{node.name}' is shared: its weights were built for input shape {format_shape(first.input_shape)}, "
+            f"but this call gives it {', '.join(format_shape(shape) for shape in shapes)}",
+            source=source,
+            layer=where,
+        )
 
 
 def _symbol_value(name: str, value: Any) -> sp.Expr:
@@ -383,6 +421,21 @@ class Namer:
                 return candidate
 
 
+def layer_names(layers: Sequence[Layer], namer: Namer | None = None) -> list[str]:
+    """Keras's names for a model's layers. A wrapped layer (Bidirectional's LSTM) is created, so named,
+    before its wrapper and takes its default name first: [Bidirectional(LSTM), LSTM] gives
+    'bidirectional' and 'lstm_1'."""
+    namer = namer or Namer()
+    return [name_layer(layer, namer) for layer in layers]
+
+
+def name_layer(layer: Layer, namer: Namer) -> str:
+    """Name a layer's wrapped layers, then the layer itself, in Keras's order."""
+    for inner in layer.sublayers():
+        name_layer(inner, namer)
+    return namer.next(layer.type_name, layer.name)
+
+
 def layer_symbols(layer: Layer) -> set[sp.Symbol]:
     """The symbols in a layer's hyper-parameters (a nested model's own symbols included)."""
     found: set[sp.Symbol] = set(layer.symbols()) if hasattr(layer, "symbols") else set()
@@ -391,4 +444,6 @@ def layer_symbols(layer: Layer) -> set[sp.Symbol]:
         for item in items:
             if isinstance(item, sp.Basic):
                 found |= item.free_symbols
+    for inner in layer.sublayers():
+        found |= layer_symbols(inner)
     return found

@@ -31,12 +31,21 @@ class Mistake:
     """A common wrong version of a rule: another formula over the same local symbols.
 
     ``id`` is a contract (the checker's JSON field ``mistake``); ``feedback`` tells the student what
-    went wrong in plain words.
+    went wrong in plain words. Most mistakes are just ``expr``, the wrong formula. Two kinds need more:
+
+    - ``substitute`` with ``alternatives``: the rule (or ``expr``) with one symbol given each of the
+      wrong values that the checker finds under that name in the model (``"channels"``: the channel
+      counts of the image and of the other layers). ``feedback`` may use ``{value}`` and ``{source}``.
+    - ``catch_all``: any other answer for what this step computes is this mistake (a pooling layer has
+      no parameters, so every non-zero count is one mistake).
     """
 
     id: str
-    expr: sp.Expr
+    expr: sp.Expr | None
     feedback: str
+    substitute: sp.Symbol | None = None
+    alternatives: str = ""
+    catch_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,13 @@ class Step:
     value: sp.Expr
     why: str = ""
     rule: Rule | None = field(default=None, repr=False)
+    #: Every local symbol's value, the fixed choices included: what a mistake's formula is evaluated with.
+    given: dict[sp.Symbol, sp.Expr] = field(default_factory=dict, repr=False)
+    #: For an output-size step, the positions in the layer's output shape (batch axis left out) it fills.
+    axes: tuple[int, ...] = ()
+    #: True for a count that is never trained (BatchNormalization's moving mean and variance); the
+    #: other parameter steps count as trainable unless the whole layer is frozen.
+    non_trainable: bool = False
 
     @property
     def is_trivial(self) -> bool:
@@ -93,9 +109,22 @@ def apply(
         value=value,
         why=rule.why if why is None else why,
         rule=rule,
+        given={**bindings, **(fixed or {})},
     )
 
 
-def note(title: str, value: sp.Expr, why: str) -> Step:
-    """A step with nothing to compute, such as 'pooling has no parameters'."""
-    return Step(title=title, lhs="", formula=sp.Integer(value), bindings={}, value=sp.Integer(value), why=why)
+def note(title: str, value: sp.Expr, why: str, mistakes: tuple[Mistake, ...] = ()) -> Step:
+    """A step with nothing to compute, such as 'pooling has no parameters' (and how it is got wrong)."""
+    value = sp.Integer(value)
+    rule = Rule(lhs="", expr=value, why=why, mistakes=mistakes)
+    return Step(title=title, lhs="", formula=value, bindings={}, value=value, why=why, rule=rule)
+
+
+def mistake_value(step: Step, mistake: Mistake, override: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr | None:
+    """The value that ``mistake`` gives in this step, with ``override`` changing some of the step's
+    values (a wrong c_in); None when the mistake's formula needs a value the step does not have."""
+    if step.rule is None or mistake.catch_all:
+        return None
+    expr = step.rule.expr if mistake.expr is None else mistake.expr
+    value = expr.xreplace({**step.given, **(override or {})})
+    return None if value.free_symbols & expr.free_symbols else value

@@ -28,7 +28,7 @@ from calc.errors import CalcError
 from calc.layers import Layer
 from calc.layers.base import suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
-from calc.model import Model, Namer, Node, Sequential
+from calc.model import Model, Namer, Node, Sequential, name_layer
 from calc.zoo import zoo_names, zoo_text
 
 MAX_FILE_BYTES = 5_000_000
@@ -171,7 +171,7 @@ def _from_spec(data: Any, source: str, block: bool = False, dialect: str = "kera
     inputs = _inputs(data, block)
     namer = Namer(inputs if "inputs" in data else [])
     functional = "inputs" in data or any(_connects(item) for item in raw_layers)
-    if functional and inputs is not None and "inputs" not in data:
+    if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
         inputs = {namer.next("InputLayer", None): shape for shape in inputs.values()}
     nodes: list[Node] = []
     for index, item in enumerate(raw_layers, start=1):
@@ -251,11 +251,7 @@ def _node(
         where = f"layer {index} ({name}, {key})"
         try:
             inner = _from_spec({**kwargs, "name": name}, source="", block=True, dialect=dialect)
-            layer = (
-                ModelLayer(inner, list(inner.inputs), name=name)
-                if key == "Model"
-                else RepeatLayer(inner, times, name=name)
-            )
+            layer = ModelLayer(inner, ["input"], name=name) if key == "Model" else RepeatLayer(inner, times, name=name)
         except CalcError as error:
             raise error.within(layer=where) from None
         return Node(name, layer, refs)
@@ -263,11 +259,12 @@ def _node(
         known = list(classes) + [node.name for node in nodes]
         where = "" if dialect == "keras" else f" in the {dialect} dialect"
         raise CalcError(f"unknown layer type '{key}'{where}{suggest(str(key), known)}")
-    name = namer.next(classes[key].__name__, kwargs.get("name"))
     try:
-        return Node(name, _construct(classes[key], kwargs), refs)
+        layer = _construct(classes[key], kwargs)
     except CalcError as error:
+        name = namer.next(classes[key].__name__, kwargs.get("name"))
         raise error.within(layer=f"layer {index} ({name}, {key})") from None
+    return Node(name_layer(layer, namer), layer, refs)  # a wrapped layer is named before its wrapper
 
 
 def _is_graph(kwargs: Mapping) -> bool:

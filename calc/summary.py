@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from calc.model import Analysis
+from calc.render.notebook import Notebook
 
 
 def json_value(expr: sp.Expr) -> int | str:
@@ -18,8 +19,8 @@ def json_value(expr: sp.Expr) -> int | str:
     return int(expr) if expr.is_Integer else str(expr)
 
 
-class Summary:
-    """What ``calc summary`` shows, read off an analysis."""
+class Summary(Notebook):
+    """What ``calc summary`` shows, read off an analysis; in Jupyter, a table."""
 
     def __init__(self, analysis: Analysis):
         self.analysis = analysis
@@ -51,3 +52,10 @@ class Summary:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def _render(self, fmt: str) -> str:
+        if fmt == "text":
+            return self.to_text()
+        from calc.render.templating import render
+
+        return render("summary", fmt, summary=self, body_only=True)

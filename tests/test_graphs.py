@@ -117,3 +117,39 @@ def test_repeated_block_must_keep_its_shape(cli, spec_file):
     assert run.status == 2 and "a repeated block must keep its input shape (None, 8)" in run.err
     run = cli("summary", spec_file("input: [8]\nlayers:\n  - Repeat: {layers: [{Dense: {units: 8}}]}\n"))
     assert run.status == 2 and "Repeat needs 'times'" in run.err
+
+
+def test_shared_layer_must_fit_its_weights(cli, spec_file):
+    """Keras builds a shared layer's weights on its first call and refuses a call that does not fit."""
+    run = cli(
+        "summary",
+        spec_file(
+            "inputs: {a: [4], b: [8]}\nlayers:\n  - Dense: {units: 3, name: s, inputs: [a]}\n  - s: {inputs: [b]}\n"
+        ),
+    )
+    assert run.status == 2
+    assert (
+        "'s' is shared: its weights were built for input shape (None, 4), but this call gives it (None, 8)" in run.err
+    )
+
+
+def test_nested_graph_block(cli, spec_file):
+    text = (
+        "inputs: {a: [4]}\nlayers:\n  - Model:\n      name: blk\n      layers:\n"
+        "        - Dense: {units: 3}\n        - Dense: {units: 3, inputs: [input]}\n"
+        "        - Add: {inputs: [dense, dense_1]}\n"
+    )
+    data = cli("summary", spec_file(text), "--format", "json").json()
+    assert data["layers"][1] == {  # two Dense layers of 4*3 + 3 = 15 each
+        "name": "blk",
+        "type": "Functional",
+        "output_shape": [None, 3],
+        "params": 30,
+        "trainable_params": 30,
+        "non_trainable_params": 0,
+    }
+
+
+def test_markdown_summary_counts_shared_layers_once(cli, spec_file):
+    out = cli("summary", spec_file(GRAPH), "--format", "markdown").out
+    assert out.count("shared (Dense)") == 1

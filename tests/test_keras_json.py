@@ -126,7 +126,7 @@ def test_derive_reads_keras_files(cli):
 
 
 def test_nested_functional_block_from_a_spec(cli, spec_file):
-    """A graph nested as a block reads its input by the name the spec gives it (input_layer)."""
+    """A graph nested as a block reads its input by the name the spec gives it (input)."""
     text = """\
 inputs: {image: [8, 8, 3]}
 layers:
@@ -135,7 +135,7 @@ layers:
       name: blk
       layers:
         - Conv2D: {filters: 4, kernel_size: 1, padding: same}
-        - Conv2D: {filters: 4, kernel_size: 1, inputs: [input_layer]}
+        - Conv2D: {filters: 4, kernel_size: 1, inputs: [input]}
         - Add: {inputs: [conv2d, conv2d_1]}
   - Flatten: {}
 """

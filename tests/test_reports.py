@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,40 @@ def test_readme_tour_shows_real_output(cli):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = readme.split("$ calc summary lenet5\n", 1)[1].split("```", 1)[0]
     assert shown == cli("summary", "lenet5").out
+
+
+HANDOUTS = {"lenet5": ["lenet5", "--variants", "2", "--seed", "7"], "vgg_blocks": ["vgg_blocks"]}
+
+
+def _producer(pdf: bytes) -> bytes | None:
+    found = re.search(rb"/Producer \(([^)]*)\)", pdf)
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("model", sorted(HANDOUTS))
+def test_handout_reports_are_current(cli, tmp_path, monkeypatch, model):
+    """reports/handouts/ holds what `calc handout` makes now, in Markdown and PDF, byte for byte (the PDF
+    where this pdflatex is the version that made the committed one; elsewhere it must still compile)."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    args = HANDOUTS[model]
+    committed = ROOT / "reports" / "handouts"
+    for fmt in ("markdown", "pdf"):
+        if fmt == "pdf":
+            require_program("pdflatex")
+        out = tmp_path / fmt
+        run = cli("handout", *args, "--format", fmt, "-o", str(out))
+        assert run.status == 0, run.err
+        command = f"calc handout {' '.join(args)} --format {fmt} -o reports/handouts"
+        for made in sorted(out.iterdir()):
+            kept = committed / made.name
+            assert kept.is_file(), f"reports/handouts/{made.name} is missing: run `{command}`"
+            new, old = made.read_bytes(), kept.read_bytes()
+            if fmt == "pdf" and _producer(new) != _producer(old):
+                assert new.startswith(b"%PDF-")  # another pdfTeX: same source, other bytes
+                continue
+            assert new == old, f"reports/handouts/{made.name} is stale: run `{command}`"
+
+
+def test_no_stale_handout_reports():
+    names = {p.name for p in (ROOT / "reports" / "handouts").iterdir()}
+    assert all(name.split("-")[0] in HANDOUTS for name in names), names

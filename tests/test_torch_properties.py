@@ -245,3 +245,61 @@ def test_batch_norm_matches_pytorch(torch, spatial, channels, affine):
     assert int(record.trainable) == sum(p.numel() for p in module.parameters())
     assert int(record.non_trainable) == module.running_mean.numel() + module.running_var.numel()
     assert module.num_batches_tracked.numel() == 1  # the one buffer with no Keras counterpart
+
+
+GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+KERAS_RECURRENT = {"RNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU"}
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["RNN", "LSTM", "GRU"]),
+    steps=st.integers(1, 12),
+    features=st.integers(1, 24),
+    units=st.integers(1, 24),
+    bias=st.booleans(),
+    reset_after=st.booleans(),
+    bidirectional=st.booleans(),
+)
+def test_recurrent_matches_pytorch(torch, kind, steps, features, units, bias, reset_after, bidirectional):
+    """Keras and PyTorch count recurrent biases differently, so the test translates, not equates.
+
+    PyTorch keeps two bias vectors per gate, b_ih and b_hh (g u values each). Keras's SimpleRNN and LSTM
+    keep one, so PyTorch has g u more per direction; Keras's GRU with reset_after=True keeps two, the same
+    as PyTorch, and with reset_after=False one. Weights (g u (n + u)) and output shapes agree.
+    """
+    module = getattr(torch.nn, kind)(features, units, bias=bias, batch_first=True, bidirectional=bidirectional)
+    out, _ = module(torch.zeros(2, steps, features))
+    keras_biases = 2 if kind == "GRU" and reset_after else 1
+    directions = 2 if bidirectional else 1
+    extra_torch_biases = (2 - keras_biases) * GATES[kind] * units * directions if bias else 0
+    expected = sum(p.numel() for p in module.parameters()) - extra_torch_biases
+
+    options = {"units": units, "use_bias": bias, "return_sequences": True}
+    if kind == "GRU":
+        options["reset_after"] = reset_after
+    inner = {KERAS_RECURRENT[kind]: options}
+    layer = L.Bidirectional(inner) if bidirectional else L.REGISTRY[KERAS_RECURRENT[kind]](**options)
+    record = calc.Sequential([layer], input=(steps, features)).analyze().records[0]
+    assert [int(d) for d in record.output_shape] == list(out.shape[1:])
+    assert int(record.trainable) == expected
+
+
+@SETTINGS
+@given(
+    heads=st.integers(1, 6),
+    head_dim=st.integers(1, 8),
+    steps=st.integers(1, 10),
+    bias=st.booleans(),
+)
+def test_self_attention_matches_pytorch(torch, heads, head_dim, steps, bias):
+    """PyTorch's MultiheadAttention with embed_dim E is Keras's with key_dim = value_dim = E / heads:
+    the same four E x E maps and, with bias, the same four biases of E."""
+    width = heads * head_dim
+    module = torch.nn.MultiheadAttention(width, heads, bias=bias, batch_first=True)
+    x = torch.zeros(2, steps, width)
+    out, _ = module(x, x, x)
+    record = calc.Sequential([L.MultiHeadAttention(heads, head_dim, use_bias=bias)], input=(steps, width))
+    record = record.analyze().records[0]
+    assert [int(d) for d in record.output_shape] == list(out.shape[1:])
+    assert int(record.params) == sum(p.numel() for p in module.parameters())

@@ -68,7 +68,7 @@ def quantity(analysis: Analysis, text: str, layer: str | None = None) -> Quantit
     shape = record.output_shape
     if name == "output_shape":
         return Quantity(text, f"output shape of {record.name}", tuple(shape), record)
-    spatial, channels = axes(record)
+    spatial, channels = axes(record, channels_first=analysis.dialect == "pytorch")
     words = name.replace("_", " ")
     if name == "output_channels":
         return Quantity(text, f"{words} of {record.name}", channels, record)
@@ -85,12 +85,14 @@ def quantity(analysis: Analysis, text: str, layer: str | None = None) -> Quantit
     return Quantity(text, f"output {axis} of {record.name}", spatial[axis], record)
 
 
-def axes(record: LayerRecord) -> tuple[dict[str, sp.Expr], sp.Expr]:
-    """The layer's output sizes by spatial axis name, and its channel (or feature) count."""
+def axes(record: LayerRecord, channels_first: bool = False) -> tuple[dict[str, sp.Expr], sp.Expr]:
+    """The layer's output sizes by spatial axis name, and its channel (or feature) count; channels come
+    first for a layer with ``data_format: channels_first`` and for every layer when ``channels_first``
+    (the PyTorch dialect)."""
     shape = record.output_shape
     if len(shape) == 1:
         return {}, shape[0]
-    if getattr(record.layer, "data_format", "channels_last") == "channels_first":
+    if channels_first or getattr(record.layer, "data_format", "channels_last") == "channels_first":
         spatial, channels = shape[1:], shape[0]
     else:
         spatial, channels = shape[:-1], shape[-1]

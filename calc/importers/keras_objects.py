@@ -151,7 +151,9 @@ class Session:
         name = kwargs.pop("name", None)
         if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
             raise CalcError(f"a layer name must be a non-empty string without '/', got {name!r}")
-        dim, shape = kwargs.pop("input_dim", None), kwargs.pop("input_shape", None)
+        # input_dim is Keras's old shorthand for input_shape=(n,), unless it is the layer's own (Embedding's).
+        dim = None if "input_dim" in names else kwargs.pop("input_dim", None)
+        shape = kwargs.pop("input_shape", None)
         shape = [dim] if dim is not None else shape
         for key, value in kwargs.items():
             _check_argument(cls, key, value)

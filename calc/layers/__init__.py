@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from calc.layers.attention import MultiHeadAttention
 from calc.layers.base import Layer
 from calc.layers.conv import Conv1D, Conv2D, Conv3D
 from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from calc.layers.core import Activation, Dropout, InputLayer
 from calc.layers.dense import Dense
+from calc.layers.embedding import Embedding
 from calc.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from calc.layers.normalization import (
     BatchNormalization,
@@ -43,6 +45,7 @@ from calc.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from calc.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 from calc.layers.reshape import Flatten, Permute, RepeatVector, Reshape
 
 _CLASSES: list[type[Layer]] = [
@@ -71,6 +74,13 @@ _CLASSES: list[type[Layer]] = [
     UpSampling1D,
     UpSampling2D,
     UpSampling3D,
+    Embedding,
+    SimpleRNN,
+    LSTM,
+    GRU,
+    Bidirectional,
+    TimeDistributed,
+    MultiHeadAttention,
     BatchNormalization,
     LayerNormalization,
     GroupNormalization,

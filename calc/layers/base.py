@@ -248,6 +248,10 @@ class Layer:
                 f"got shape {format_shape(shape)}"
             )
 
+    def sublayers(self) -> list[Layer]:
+        """The layers this one wraps (Bidirectional's LSTM), which Keras creates, and names, first."""
+        return []
+
     def build(self, shape: Shape, env: Env) -> LayerResult:
         raise NotImplementedError
 

@@ -27,7 +27,7 @@ from calc.layers.base import (
     to_tuple,
 )
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import Rule, apply, local_symbols
+from calc.rules import Mistake, Rule, apply, local_symbols
 
 c_in, f, g, b = local_symbols("c_in f g b")
 KERNEL_SYMBOLS = {1: local_symbols("k"), 2: local_symbols("k_h k_w"), 3: local_symbols("k_d k_h k_w")}
@@ -38,6 +38,31 @@ PARAMS = {
         expr=(prod(kernel) * c_in / g + b) * f,
         why="Each of the f filters holds one weight for every kernel position and every input channel "
         "of its group (c_in/g of them), plus one bias when the layer uses one.",
+        mistakes=(
+            Mistake(
+                "forgot_bias",
+                prod(kernel) * c_in / g * f,
+                "You left out the biases: each of the f filters also has one bias, which adds f parameters.",
+            ),
+            Mistake(
+                "forgot_input_channels",
+                (prod(kernel) + b) * f,
+                "Each filter reaches through every input channel: it holds one weight per kernel position "
+                "for each of the c_in channels coming in, so the kernel's size is multiplied by c_in.",
+            ),
+            Mistake(
+                "wrong_input_channels",
+                None,
+                "c_in is the number of channels coming into this layer ({actual}), not {value} ({source}).",
+                substitute=c_in,
+                alternatives="channels",
+            ),
+            Mistake(
+                "bias_per_weight",
+                prod(kernel) * c_in / g * (1 + b) * f,
+                "There is one bias per filter, not one per weight: the f filters add f biases in all.",
+            ),
+        ),
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }
@@ -48,6 +73,11 @@ def split_channels(shape: Shape, data_format: str) -> tuple[list[sp.Expr], sp.Ex
     if data_format == "channels_first":
         return list(shape[1:]), shape[0]
     return list(shape[:-1]), shape[-1]
+
+
+def first_axis(layer: Layer) -> int:
+    """Where the spatial axes start in the layer's output shape: after the channels when they come first."""
+    return 1 if getattr(layer, "data_format", "channels_last") == "channels_first" else 0
 
 
 def join_channels(spatial: list[sp.Expr], channels: sp.Expr, data_format: str) -> Shape:
@@ -103,7 +133,14 @@ class Conv(Layer):
         groups = env.positive(self.groups, "groups")
         check_groups(groups, channels, filters, env)
         sizes, shape_steps = window_shape(
-            spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate, env, "kernel"
+            spatial,
+            self.kernel_size,
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+            env,
+            "kernel",
+            first_axis=first_axis(self),
         )
         kernel = [env.resolve(size) for size in self.kernel_size]
         bindings = {c_in: channels, f: filters, g: groups, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}

@@ -28,7 +28,7 @@ from calc.layers.base import (
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import KERNEL_SYMBOLS, join_channels, split_channels
+from calc.layers.conv import KERNEL_SYMBOLS, first_axis, join_channels, split_channels
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Rule, apply, local_symbols
 
@@ -127,7 +127,14 @@ class DepthwiseConv(SpatialFilter):
         spatial, channels = split_channels(shape, self.data_format)
         multiplier = env.positive(self.depth_multiplier, "depth_multiplier")
         sizes, shape_steps = window_shape(
-            spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate, env, "kernel"
+            spatial,
+            self.kernel_size,
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+            env,
+            "kernel",
+            first_axis=first_axis(self),
         )
         fixed = {m: sp.Integer(1)} if multiplier == 1 else {}
         channel_step = apply(OUTPUT_CHANNELS, "Output channels", {c_in: channels, m: multiplier}, fixed)
@@ -156,7 +163,14 @@ class SeparableConv(SpatialFilter):
         multiplier = env.positive(self.depth_multiplier, "depth_multiplier")
         filters = env.positive(self.filters, "filters")
         sizes, shape_steps = window_shape(
-            spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate, env, "kernel"
+            spatial,
+            self.kernel_size,
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+            env,
+            "kernel",
+            first_axis=first_axis(self),
         )
         fixed = {b: sp.Integer(int(self.use_bias))}
         if multiplier == 1:

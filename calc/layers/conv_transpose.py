@@ -40,7 +40,18 @@ from calc.layers.base import (
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, above_one, b, c_in, f, g, join_channels, split_channels
+from calc.layers.conv import (
+    KERNEL_SYMBOLS,
+    PARAMS,
+    above_one,
+    b,
+    c_in,
+    f,
+    first_axis,
+    g,
+    join_channels,
+    split_channels,
+)
 from calc.layers.window import EXPLICIT_PADDING, SAME_PADDING, d, k, merge_step, n, neutral, p, parse_padding, s
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
@@ -99,8 +110,11 @@ def transposed_shape(
     output_padding: tuple[sp.Expr, ...] | None,
     dilation: tuple[sp.Expr, ...],
     env: Env,
+    *,
+    first_axis: int = 0,
 ) -> tuple[list[sp.Expr], list[Step]]:
-    """Output sizes of a transposed convolution along the spatial axes, one step per distinct axis."""
+    """Output sizes of a transposed convolution along the spatial axes, one step per distinct axis
+    (``first_axis``: where the spatial axes start in the output shape, as for ``window_shape``)."""
     names = AXIS_NAMES[len(spatial)]
     sizes: list[sp.Expr] = []
     steps: list[Step] = []
@@ -136,6 +150,7 @@ def transposed_shape(
         )
         check_output_size(step.value, f"output {names[axis]}", reason)
         sizes.append(step.value)
+        step.axes = (first_axis + axis,)
         merge_step(steps, step, names[axis])
     return sizes, steps
 
@@ -198,7 +213,14 @@ class ConvTranspose(Layer):
         filters = env.positive(self.filters, "filters")
         self._check_output_padding(env)
         sizes, shape_steps = transposed_shape(
-            spatial, self.kernel_size, self.strides, self.padding, self.output_padding, self.dilation_rate, env
+            spatial,
+            self.kernel_size,
+            self.strides,
+            self.padding,
+            self.output_padding,
+            self.dilation_rate,
+            env,
+            first_axis=first_axis(self),
         )
         kernel = [env.resolve(size) for size in self.kernel_size]
         bindings = {c_in: channels, f: filters, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}

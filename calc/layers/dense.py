@@ -11,7 +11,7 @@ from typing import Any
 import sympy as sp
 
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_expr
-from calc.rules import Rule, apply, local_symbols
+from calc.rules import Mistake, Rule, apply, local_symbols
 
 n_in, n_out, b = local_symbols("n_in n_out b")
 
@@ -20,6 +20,18 @@ PARAMS = Rule(
     expr=n_in * n_out + b * n_out,
     why="Every one of the n_out units has a weight for each of the n_in inputs, plus one bias per "
     "unit when the layer uses one.",
+    mistakes=(
+        Mistake(
+            "forgot_bias",
+            n_in * n_out,
+            "You left out the biases: each of the n_out units also has one bias, which adds n_out parameters.",
+        ),
+        Mistake(
+            "bias_per_weight",
+            n_in * n_out * (1 + b),
+            "There is one bias per unit, not one per weight: the n_out units add n_out biases in all.",
+        ),
+    ),
 )
 
 

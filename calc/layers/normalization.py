@@ -113,6 +113,7 @@ class BatchNormalization(Layer):
         fixed = {**_flags(self.scale, self.center), rho: sp.Integer(int(self.renorm))}
         trainable = apply(BATCH_NORM_TRAINABLE, "Trainable parameters", {c: channels}, fixed)
         statistics = apply(BATCH_NORM_STATISTICS, "Non-trainable parameters", {c: channels}, fixed)
+        statistics.non_trainable = True  # the checker reads which steps make up which count
         described = [w for w, on in (("scale γ", self.scale), ("offset β", self.center)) if on]
         return _same_shape(
             shape,
@@ -271,6 +272,7 @@ class Normalization(Layer):
             step = note("Parameters", 0, "The mean and variance are given as constants, not stored as weights.")
         else:
             step = apply(NORMALIZATION_STATISTICS, "Non-trainable parameters", {c: features})
+            step.non_trainable = True
         return _same_shape(
             shape,
             [step],

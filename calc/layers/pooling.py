@@ -12,11 +12,20 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_choice, to_tuple
-from calc.layers.conv import join_channels, split_channels
+from calc.layers.conv import first_axis, join_channels, split_channels
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import note
+from calc.rules import Mistake, note
 
 NO_PARAMETERS = "A pooling layer only picks or averages values; it has no weights and no bias."
+MISTAKES = (
+    Mistake(
+        "pooling_has_no_params",
+        None,
+        "A pooling layer has no parameters: it only takes the maximum or the average of each window, "
+        "so there is nothing to learn and its count is 0.",
+        catch_all=True,
+    ),
+)
 
 
 def _data_format(value: str | None) -> str:
@@ -52,7 +61,14 @@ class Pooling(Layer):
         self.check_rank(shape)
         spatial, channels = split_channels(shape, self.data_format)
         sizes, steps = window_shape(
-            spatial, self.pool_size, self.strides, self.padding, (sp.Integer(1),) * self.rank, env, "pool window"
+            spatial,
+            self.pool_size,
+            self.strides,
+            self.padding,
+            (sp.Integer(1),) * self.rank,
+            env,
+            "pool window",
+            first_axis=first_axis(self),
         )
         padding = f"'{self.padding}' padding" if isinstance(self.padding, str) else "padding "
         description: list = [
@@ -70,7 +86,7 @@ class Pooling(Layer):
             trainable=sp.Integer(0),
             non_trainable=sp.Integer(0),
             shape_steps=steps,
-            param_steps=[note("Parameters", 0, NO_PARAMETERS)],
+            param_steps=[note("Parameters", 0, NO_PARAMETERS, MISTAKES)],
             description=description,
         )
 
@@ -99,7 +115,7 @@ class GlobalPooling(Layer):
             output_shape=output,
             trainable=sp.Integer(0),
             non_trainable=sp.Integer(0),
-            param_steps=[note("Parameters", 0, NO_PARAMETERS)],
+            param_steps=[note("Parameters", 0, NO_PARAMETERS, MISTAKES)],
             description=[f"{self.operation} over all spatial positions, one value per channel"],
         )
 

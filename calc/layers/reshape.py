@@ -15,7 +15,7 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, format_shape, to_choice, to_expr
-from calc.rules import Rule, apply, local_symbols, note, numbered_symbols
+from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
 NO_PARAMETERS = "Reshaping moves values around; it has no weights."
 
@@ -23,10 +23,31 @@ NO_PARAMETERS = "Reshaping moves values around; it has no weights."
 @cache
 def flatten_rule(rank: int) -> Rule:
     """n = n_1 n_2 ... n_r: the flat vector holds every value of the incoming tensor."""
+    axes = numbered_symbols("n", rank)
     return Rule(
         lhs="n",
-        expr=prod(numbered_symbols("n", rank)),
+        expr=prod(axes),
         why="Flattening lines up all values of the incoming tensor in one vector.",
+        mistakes=(
+            Mistake(
+                "flatten_product_wrong",
+                sp.Mul(*axes[:-1]),
+                "The flat vector holds every value, the channels too: multiply all the incoming axes, "
+                "the last one included.",
+            ),
+            Mistake(
+                "flatten_product_wrong",
+                sp.Add(*axes),
+                "Flattening multiplies the sizes of the incoming axes (every combination of positions is one "
+                "value); it does not add them.",
+            ),
+            Mistake(
+                "flatten_product_wrong",
+                None,
+                "The flattened length is the number of values in the incoming tensor: the product of all its axes.",
+                catch_all=True,
+            ),
+        ),
     )
 
 
@@ -40,6 +61,7 @@ class Flatten(Layer):
     def build(self, shape: Shape, env: Env) -> LayerResult:
         rule = flatten_rule(len(shape))
         step = apply(rule, "Output size", dict(zip(numbered_symbols("n", len(shape)), shape)))
+        step.axes = (0,)
         return LayerResult(
             output_shape=(step.value,),
             trainable=sp.Integer(0),

@@ -22,21 +22,73 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import AXIS_NAMES, Env, check_output_size, fmt, to_tuple
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 n, k, p, s, d = local_symbols("n k p s d")
 
+SLIDING = sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1
+
 EXPLICIT_PADDING = Rule(
     lhs="n_{out}",
-    expr=sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1,
+    expr=SLIDING,
     why="The window covers d(k - 1) + 1 positions; it fits (n + 2p - d(k - 1) - 1)/s + 1 times "
     "when it moves s positions at a time over the padded axis, counting only whole windows.",
+    mistakes=(
+        Mistake(
+            "forgot_plus_one",
+            SLIDING - 1,
+            "You left out the + 1: the window's first position counts too, so the number of positions is "
+            "the distance the window can travel divided by the stride, plus one.",
+        ),
+        Mistake(
+            "padding_not_doubled",
+            SLIDING.xreplace({p: p / 2}),
+            "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
+        ),
+        Mistake(
+            "ignored_stride",
+            SLIDING.xreplace({s: 1}),
+            "The window moves s positions at a time, so the distance it can travel is divided by the stride "
+            "(and rounded down) before adding one.",
+        ),
+        Mistake(
+            "forgot_floor",
+            (n + 2 * p - d * (k - 1) - 1) / s + 1,
+            "A size is a whole number: a window that would hang over the edge is not counted, so the "
+            "division by the stride is rounded down before adding one.",
+        ),
+        Mistake(
+            "wrong_padding_mode",
+            sp.ceiling(n / s),
+            "That is the rule for 'same' padding, where only the stride shrinks the axis; this layer does not "
+            "pad that way, so every window must fit inside the (padded) input.",
+        ),
+    ),
 )
 SAME_PADDING = Rule(
     lhs="n_{out}",
     expr=sp.ceiling(n / s),
     why="'same' padding adds just enough zeros that every stride position gives an output, "
     "so only the stride shrinks the axis: n/s, rounded up.",
+    mistakes=(
+        Mistake(
+            "wrong_padding_mode",
+            SLIDING.xreplace({p: 0}),
+            "That is the rule for 'valid' padding (none); with 'same' padding zeros are added so that the "
+            "window never shrinks the axis, only the stride does: n/s rounded up.",
+        ),
+        Mistake(
+            "ignored_stride",
+            n,
+            "'same' padding keeps the size only when the stride is 1; the window moves s positions at a time, "
+            "so the axis becomes n/s, rounded up.",
+        ),
+        Mistake(
+            "forgot_floor",
+            n / s,
+            "A size is a whole number: with 'same' padding, n/s is rounded up.",
+        ),
+    ),
 )
 
 ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
@@ -94,10 +146,14 @@ def window_shape(
     env: Env,
     window: str,
     ceil_mode: bool = False,
+    *,
+    first_axis: int = 0,
 ) -> tuple[list[sp.Expr], list[Step]]:
     """Output sizes along the spatial axes, and one derivation step per distinct axis.
 
-    ``ceil_mode`` (PyTorch pooling, explicit padding only) rounds up instead of down.
+    ``ceil_mode`` (PyTorch pooling, explicit padding only) rounds up instead of down. ``first_axis`` is
+    where the spatial axes start in the output shape (1 when channels come first), so that each step
+    knows the axes it fills (the checker replaces them when it tries a mistake).
     """
     names = AXIS_NAMES[len(spatial)]
     sizes: list[sp.Expr] = []
@@ -108,7 +164,7 @@ def window_shape(
         ss = env.positive(strides[axis], "strides")
         dd = env.positive(dilation[axis], "dilation_rate")
         if padding in ("same", "causal"):
-            step = apply(SAME_PADDING, "", {n: size, s: ss}, fixed=neutral(s=ss))
+            step = apply(SAME_PADDING, "", {n: size, s: ss, k: kk, d: dd}, fixed=neutral(s=ss))
         else:
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
             fixed = neutral(p=pp, s=ss, d=dd)
@@ -126,6 +182,7 @@ def window_shape(
                 env,
             )
         sizes.append(step.value)
+        step.axes = (first_axis + axis,)
         merge_step(steps, step, name)
     return sizes, steps
 
@@ -156,6 +213,7 @@ def merge_step(steps: list[Step], step: Step, axis: str) -> None:
     for previous in steps:
         if previous.formula == step.formula and previous.bindings == step.bindings:
             previous.title = previous.title.replace(" and ", ", ") + f" and {axis}"
+            previous.axes += step.axes
             return
     step.title = f"Output {axis}"
     steps.append(step)

@@ -2,10 +2,14 @@
 
 sympy's LaTeX printer is used throughout, with two changes for readers: sums put positive terms
 before negative ones and constants last (``n - k + 1`` rather than ``-k + n + 1``), and large
-whole numbers get thousands separators (``62{,}958``).
+whole numbers get thousands separators (``62{,}958``). The same reading order in plain text
+(``readable``: ``f·(c_in·k_h·k_w + 1)``, ``⌊(n - k)/s⌋ + 1``) serves terminals and the checker's
+feedback.
 """
 
 from __future__ import annotations
+
+import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -101,3 +105,61 @@ def sympy_text(expr: sp.Basic) -> str:
     """An expression in sympy syntax as a reader likes it: ``floor((31 - 3*k)/4)``, not
     ``floor(31/4 - 3*k/4)``."""
     return _SympyText().doprint(expr)
+
+
+class _PlainPrinter(StrPrinter):
+    """sympy's str printer in the reading order, with ⌊ ⌋ and symbols optionally printed as values."""
+
+    def __init__(self, names: dict[sp.Symbol, str] | None = None):
+        super().__init__()
+        self._names = names or {}
+
+    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+        return _reading_order(super()._as_ordered_terms(expr, order=order))
+
+    def _print_Symbol(self, expr):  # noqa: ANN001, ANN202
+        return self._names.get(expr, expr.name)
+
+    def _print_Integer(self, expr):  # noqa: ANN001, ANN202
+        return group_digits(int(expr))
+
+    def _print_floor(self, expr):  # noqa: ANN001, ANN202
+        return self._rounded(expr, "⌊", "⌋")
+
+    def _print_ceiling(self, expr):  # noqa: ANN001, ANN202
+        return self._rounded(expr, "⌈", "⌉")
+
+    def _rounded(self, expr, left: str, right: str) -> str:  # noqa: ANN001
+        numerator, denominator = sp.fraction(sp.together(expr.args[0]))
+        if denominator == 1:
+            return left + self._print(numerator) + right
+        top = self._print(numerator)
+        top = f"({top})" if numerator.is_Add else top
+        bottom = self._print(denominator)
+        bottom = bottom if denominator.is_Atom else f"({bottom})"
+        return f"{left}{top}/{bottom}{right}"
+
+
+def readable(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
+    """An expression as plain Unicode text: f·(c_in·k_h·k_w + 1), k^2, ⌊(n - k)/s⌋ + 1, 62,958."""
+    text = _PlainPrinter(names).doprint(expr)
+    return text.replace("**", "^").replace("*", "·")
+
+
+def readable_substituted(step: Step) -> str:
+    """The step's formula with each symbol written as its value: 8·(3·5·5 + 1)."""
+    names = {}
+    for symbol, value in step.bindings.items():
+        text = readable(value)
+        names[symbol] = text if (value.is_Atom and not value.could_extract_minus_sign()) else f"({text})"
+    return readable(step.formula, names)
+
+
+def readable_lhs(lhs: str) -> str:
+    """A rule's left-hand side, written in LaTeX, as plain text: n_{out} -> n_out, P_{\\mathrm{stats}} -> P_stats."""
+    return re.sub(r"\\[A-Za-z]+|[{}]", "", lhs)
+
+
+def readable_shape(shape: tuple[sp.Expr, ...]) -> str:
+    """(None, 28, 28, 8), each size in plain text."""
+    return "(" + ", ".join(["None", *(readable(d) for d in shape)]) + ")"

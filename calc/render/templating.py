@@ -1,4 +1,4 @@
-"""Jinja environments for Markdown and LaTeX, with escaping on by default.
+"""Jinja environments for Markdown, LaTeX and HTML, with escaping on by default.
 
 Every value a template prints is escaped for its format unless it is ``Markup``: the math filters
 return ``Markup`` (sympy's LaTeX of expressions whose symbol names were validated as identifiers),
@@ -9,6 +9,7 @@ while model names, layer names and any other user text are escaped, so a layer n
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -20,6 +21,7 @@ import jinja2
 import sympy as sp
 from markupsafe import Markup
 
+from calc.layers.base import format_shape
 from calc.render import math
 
 _LATEX_SPECIALS = {
@@ -67,11 +69,24 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
+def escape_html(text: str) -> str:
+    """Plain text for HTML: <>&"' as entities. (Jupyter's MathJax reads $ and \\( in the page's text, so
+    the HTML templates put user text inside class="tex2jax_ignore", where it is never typeset.)"""
+    return html.escape(str(text), quote=True).replace("\n", " ")
+
+
 _FORMATS: dict[str, tuple[Callable[[str], str], str, str]] = {
     # format: (escape, inline math open, inline math close)
     "latex": (escape_latex, r"\(", r"\)"),
     "markdown": (escape_markdown, "$", "$"),
+    "text": (str, "", ""),  # plain text for terminals and JSON strings: nothing to escape, math in Unicode
+    "html": (escape_html, r"\(", r"\)"),
 }
+
+
+def escape(fmt: str, text: str) -> str:
+    """User text made safe for one format."""
+    return _FORMATS[fmt][0](text)
 
 
 def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
@@ -85,6 +100,30 @@ def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     return finalize
 
 
+def _markdown_code(text: str, escape: Callable[[str], str], language: str) -> str:
+    """A fenced block; the fence is longer than any run of backticks inside, so nothing can close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def _latex_code(text: str, escape: Callable[[str], str], language: str) -> str:
+    """alltt keeps spaces and line breaks; every character is escaped as in running text."""
+    lines = [escape(line) for line in text.rstrip("\n").split("\n")]
+    return "{\\small\n\\begin{alltt}\n" + "\n".join(lines) + "\n\\end{alltt}}"
+
+
+def _html_code(text: str, escape: Callable[[str], str], language: str) -> str:
+    return '<pre class="tex2jax_ignore"><code>' + html.escape(text.rstrip("\n")) + "</code></pre>"
+
+
+# Where a long identifier may break across lines in a narrow table column: after _, and between a
+# lower-case letter and a capital (global_average_pooling2d, GlobalAveragePooling2D).
+_BREAKS = re.compile(r"(?<=_)|(?<=[a-z])(?=[A-Z])")
+
+_CODE_BLOCKS = {"markdown": _markdown_code, "latex": _latex_code, "html": _html_code}
+
+
 def _template_folders(override: Path | None) -> list[str]:
     folders = [str(override)] if override else []
     with contextlib.suppress(ModuleNotFoundError):  # a source checkout without installing has no calc.templates
@@ -95,7 +134,7 @@ def _template_folders(override: Path | None) -> list[str]:
 
 @cache
 def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment of one format (``markdown`` or ``latex``)."""
+    """The Jinja environment of one format (``markdown``, ``latex``, ``html`` or ``text``)."""
     escape, open_math, close_math = _FORMATS[fmt]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_folders(override)),
@@ -107,15 +146,21 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
 
+    if fmt == "text":
+        formula, numbers, shape = math.readable, math.readable_substituted, math.readable_shape
+    else:
+        formula, numbers, shape = math.tex, math.substituted, math.shape_tex
+
     def inline(expr: sp.Expr) -> Markup:
-        return Markup(f"{open_math}{math.tex(expr)}{close_math}")
+        return Markup(f"{open_math}{formula(expr)}{close_math}")
 
     def describe(parts: Sequence[Any]) -> Markup:
         """A layer's description: words escaped, expressions as inline math, (5, 5) as 5 × 5."""
         out = []
+        times = " × " if fmt == "text" else r" \times "
         for part in parts:
             if isinstance(part, tuple):
-                out.append(open_math + r" \times ".join(math.tex(p) for p in part) + close_math)
+                out.append(open_math + times.join(formula(p) for p in part) + close_math)
             elif isinstance(part, sp.Basic | int):
                 out.append(str(inline(sp.Integer(part) if isinstance(part, int) else part)))
             else:
@@ -123,13 +168,22 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
         return Markup("".join(out))
 
     env.filters.update(
-        tex=lambda expr: Markup(math.tex(expr)),
-        substituted=lambda step: Markup(math.substituted(step)),
-        shape=lambda shape: Markup(math.shape_tex(shape)),
+        tex=lambda expr: Markup(formula(expr)),
+        substituted=lambda step: Markup(numbers(step)),
+        shape=lambda value: Markup(shape(value)),
         inline=inline,
         describe=describe,
         text=lambda value: Markup(escape(str(value))),
         group=lambda value: Markup(escape(math.plain(value))),
+        # a rule's left-hand side is written in LaTeX (n_{out}); plain text drops the markup
+        lhs=lambda value: Markup(math.readable_lhs(value) if fmt == "text" else value),
+        keras_shape=lambda shape: Markup(escape(format_shape(shape))),
+        code_block=lambda text, language="": Markup(_CODE_BLOCKS[fmt](str(text), escape, language)),
+        breakable=lambda value: Markup(
+            r"\allowbreak{}".join(escape(part) for part in _BREAKS.split(str(value)))
+            if fmt == "latex"
+            else escape(str(value))
+        ),
     )
     return env
 

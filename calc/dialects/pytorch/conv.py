@@ -79,7 +79,7 @@ class ConvNd(TorchLayer):
                 "padding='same' is not supported for strided convolutions (PyTorch allows it with stride 1)"
             )
         self._check_padding_mode(spatial, kernel, dilation, env)
-        sizes, shape_steps = window_shape(spatial, kernel, stride, self.padding, dilation, env, "kernel")
+        sizes, shape_steps = window_shape(spatial, kernel, stride, self.padding, dilation, env, "kernel", first_axis=1)
         bindings = {c_in: in_channels, f: out_channels, g: groups, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}
         fixed = {b: sp.Integer(int(self.bias))}
         if groups == 1:

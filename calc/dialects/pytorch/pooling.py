@@ -65,7 +65,7 @@ class PoolNd(TorchLayer):
                         f"({self.type_name} checks the input before padding)"
                     )
         sizes, steps = window_shape(
-            spatial, kernel, stride, padding, dilation, env, "pool window", ceil_mode=self.ceil_mode
+            spatial, kernel, stride, padding, dilation, env, "pool window", ceil_mode=self.ceil_mode, first_axis=1
         )
         description: list = [f"{self.operation} of each ", tuple(kernel), " window, stride ", tuple(stride)]
         if any(p != 0 for p in padding):

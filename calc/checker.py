@@ -1,0 +1,539 @@
+"""Checking a student's answer: right or wrong, which common mistake it is, and the step that fixes it.
+
+A ``Question`` is one quantity of one layer (or of the model) of an analysed model. It computes, once,
+the expected value and the *candidates*: the value each mistake in the catalogues would give. The
+catalogues live beside the formulas (``Rule.mistakes`` in ``calc/layers/``, and ``counts.TRAINABLE``);
+a wrong value in one step of one layer changes the quantity by the difference, so the same catalogue
+serves a layer's count and the model's total. Answers are compared as values (``equivalence``), never
+as strings; the feedback shows the correct step rendered by the templates that ``derive`` uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import sympy as sp
+
+from calc.counts import counting_steps, trainable_step
+from calc.derive import step_view
+from calc.equivalence import Points, Value, equivalent, fingerprint
+from calc.errors import CalcError
+from calc.explore.quantities import COUNTS, split_name
+from calc.explore.quantities import quantity as read_quantity
+from calc.expressions import parse_answer, parse_shape_answer
+from calc.layers.base import AXIS_NAMES, format_shape
+from calc.model import Analysis, LayerRecord, Sequential
+from calc.render.math import readable, readable_lhs, readable_shape
+from calc.rules import Mistake, Step, mistake_value
+
+
+@dataclass
+class Candidate:
+    """What one mistake, made in one place, would give as the answer."""
+
+    mistake: str
+    sentence: str
+    value: Value | None  # None for a catch-all: any other answer for the step's part
+    shown: list[tuple[LayerRecord | None, Step]]  # the correct steps to show
+    axes: tuple[int, ...] = ()  # for a catch-all on a shape: the axes the step fills
+    key: tuple = field(default=(), repr=False)  # its fingerprint (equivalence), to find it quickly
+
+
+@dataclass(eq=False)
+class CheckResult:
+    """The verdict on one answer. ``to_dict`` is the JSON contract of ``calc check --format json``.
+
+    The feedback is worked out when first read: grading a class needs only the verdicts.
+    """
+
+    correct: bool
+    quantity: str
+    layer: str | None
+    expected: str
+    answer: str
+    mistake: str | None
+    #: Why the answer could not be read (then it is also not correct); None when it was read.
+    problem: str | None = None
+    question: Question | None = field(default=None, repr=False)
+    shown: list[tuple[LayerRecord | None, Step]] = field(default_factory=list, repr=False)
+    #: The answer as parsed, and its value with the model's symbol values put in (None if unread).
+    written: Value | None = field(default=None, repr=False)
+    value: Value | None = field(default=None, repr=False)
+    explain: Callable[[], list[str]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def sentences(self) -> list[str]:
+        """What went wrong (or 'Correct.') in plain words, before the steps."""
+        return self.explain() if self.explain else []
+
+    @cached_property
+    def feedback(self) -> str:
+        """The sentences, then the correct steps in plain text."""
+        steps = self.question.steps_text(self.shown) if self.question else ""
+        return ("\n".join(self.sentences) + "\n" + steps).rstrip("\n")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "correct": self.correct,
+            "quantity": self.quantity,
+            "layer": self.layer,
+            "expected": self.expected,
+            "answer": self.answer,
+            "mistake": self.mistake,
+            "feedback": self.feedback,
+        }
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def to_text(self) -> str:
+        """What ``calc check`` prints: the verdict, the mistake, the feedback."""
+        where = f"{self.layer} {self.quantity}" if self.layer else self.quantity
+        expected = _readable(self.question.expected) if self.question else self.expected
+        if self.correct:
+            head = f"correct: {where} is {expected}"
+        else:
+            answer = self.answer
+            if self.written is not None and self.value is not None:
+                answer = _readable(self.written)
+                if _readable(self.value) != answer:
+                    answer += f" = {_readable(self.value)}"
+            head = f"incorrect: {where} is {expected}, not {answer}"
+        lines = [head] + ([f"mistake: {self.mistake}"] if self.mistake else [])
+        return "\n".join(lines) + "\n" + self.feedback.rstrip("\n") + "\n"
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's display: the verdict and the correct step, typeset like ``derive``'s output."""
+        from calc.render.templating import render
+
+        views = [(record, step_view(step)) for record, step in self.shown]
+        question = self.question
+        return render(
+            "check", "markdown", result=self, question=question, views=views, details=question.details(self.shown)
+        )
+
+
+class Question:
+    """One quantity of one layer (or of the model), ready to judge any number of answers."""
+
+    def __init__(self, analysis: Analysis, quantity_name: str, layer: str | None = None):
+        self.analysis = analysis
+        layer, self.name = split_name(quantity_name, layer)
+        if self.name == "total_params" and layer is not None:
+            raise CalcError("total_params is the model's count: leave out the layer, or ask for params")
+        found = read_quantity(analysis, self.name, layer)
+        self.record: LayerRecord | None = found.layer
+        self.label: str = found.label
+        self.expected: Value = found.value
+        #: "count" (parameters), "shape" (a whole output shape) or "size" (one or more of its axes)
+        self.kind = "count" if self.name in COUNTS else "shape" if found.is_shape else "size"
+        # the count whose steps make up the answer: a model's params are its total
+        self.count = "params" if self.name in ("params", "total_params") else self.name
+        self.points = Points(set(analysis.symbols) - set(analysis.values))
+        self.names = {symbol.name: symbol for symbol in analysis.symbols}
+        self._expected_print = fingerprint(self.expected, self.points)
+        self._expected_text = self.show(self.expected)
+        self._steps_text: dict[tuple, str] = {}
+
+    # -- reading and judging ----------------------------------------------------------------------
+
+    def read(self, text: str) -> tuple[Value, Value]:
+        """The answer as the student wrote it (parsed) and as a value (the model's symbol values put in)."""
+        if self.kind == "shape":
+            written: Value = parse_shape_answer(text, self.names)
+            return written, tuple(self._resolve(axis) for axis in written)
+        written = parse_answer(text, self.names)
+        return written, self._resolve(written)
+
+    def _resolve(self, expr: sp.Expr) -> sp.Expr:
+        value = expr.xreplace(self.analysis.values) if self.analysis.values else expr
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise CalcError("the answer divides by zero for the model's values")
+        return value
+
+    def check(self, text: str) -> CheckResult:
+        try:
+            written, value = self.read(text)
+        except CalcError as error:
+            problem = f"The answer could not be read: {error.message}."
+            return self._result(False, str(text).strip(), None, lambda: [problem], [], problem=error.message)
+        answer = self.show(written)
+        try:
+            verdict = self.judge(value)
+        except CalcError as error:  # an answer too complex to compare
+            problem = f"The answer could not be compared: {error.message}."
+            return self._result(False, answer, None, lambda: [problem], [], problem=error.message)
+        if verdict is True:
+            result = self._result(True, answer, None, lambda: ["Correct."], self.default_steps)
+        elif isinstance(verdict, Candidate):
+            result = self._result(False, answer, verdict.mistake, lambda: [verdict.sentence], verdict.shown)
+        else:
+            result = self._result(False, answer, None, lambda: self.differing_part(value), self.default_steps)
+        result.written, result.value = written, value
+        return result
+
+    def judge(self, value: Value) -> bool | Candidate | None:
+        """True when right; else the first mistake it matches, or None."""
+        answer_print = fingerprint(value, self.points)
+        if answer_print == self._expected_print and equivalent(value, self.expected, self.points):
+            return True
+        for candidate in self.candidates:
+            matches = candidate.value is not None and candidate.key == answer_print
+            if matches and equivalent(value, candidate.value, self.points):
+                return candidate
+        for candidate in self.candidates:
+            if candidate.value is None and self._caught(candidate, value, answer_print):
+                return candidate
+        return None
+
+    def _caught(self, candidate: Candidate, value: Value, answer_print: tuple) -> bool:
+        """A catch-all matches an answer that differs from the expected one only in its step's part."""
+        if self.kind != "shape":
+            return True
+        expected_print = self._expected_print
+        if not isinstance(value, tuple) or len(value) != len(self.expected):
+            return False
+        wrong = {i for i, (a, b) in enumerate(zip(answer_print, expected_print)) if a != b}
+        return bool(wrong) and wrong <= set(candidate.axes)
+
+    def _result(
+        self,
+        correct: bool,
+        answer: str,
+        mistake: str | None,
+        explain: Callable[[], list[str]],
+        shown: list[tuple[LayerRecord | None, Step]],
+        problem: str | None = None,
+    ) -> CheckResult:
+        return CheckResult(
+            correct=correct,
+            quantity=self.name,
+            layer=self.record.name if self.record is not None else None,
+            expected=self._expected_text,
+            answer=answer,
+            mistake=mistake,
+            problem=problem,
+            question=self,
+            shown=shown,
+            explain=explain,
+        )
+
+    @staticmethod
+    def show(value: Value) -> str:
+        """A value as the JSON and the one-line verdict write it: 608, f*(3*k**2 + 1), (None, 28, 28, 8)."""
+        return format_shape(value) if isinstance(value, tuple) else str(value)
+
+    # -- the catalogue ------------------------------------------------------------------------------
+
+    @property
+    def default_steps(self) -> list[tuple[LayerRecord | None, Step]]:
+        """The steps that derive the expected value (for a total, the sum is shown instead)."""
+        if self.record is None:
+            return []
+        if self.kind == "shape":
+            return [(self.record, step) for step in self.record.result.shape_steps]
+        if self.kind == "size":
+            return [(self.record, step) for step in self.record.result.shape_steps if set(step.axes) & self.positions]
+        steps = counting_steps(self.record, self.count) or self.record.result.param_steps
+        return [(self.record, step) for step in steps]
+
+    @cached_property
+    def positions(self) -> set[int]:
+        """For a size (output_height, output_size, ...): the positions in the output shape it reads."""
+        shape = self.record.output_shape if self.record is not None else ()
+        if len(shape) <= 1:
+            return {0}
+        first = channels_first(self.record, self.analysis)
+        spatial = list(range(1, len(shape)) if first else range(len(shape) - 1))
+        if self.name == "output_channels":
+            return {0 if first else len(shape) - 1}
+        if self.name == "output_size":
+            return set(spatial)
+        names = AXIS_NAMES.get(len(spatial), ())
+        axis = self.name.removeprefix("output_")
+        return {spatial[names.index(axis)]} if axis in names else set()
+
+    @cached_property
+    def candidates(self) -> list[Candidate]:
+        """Every distinct wrong value that a catalogued mistake gives, in catalogue order."""
+        found = {
+            "count": self._count_candidates,
+            "shape": self._shape_candidates,
+            "size": self._size_candidates,
+        }[self.kind]()
+        seen = {self._expected_print}
+        distinct = []
+        for candidate in found:
+            if candidate.value is None:
+                distinct.append(candidate)
+                continue
+            candidate.key = fingerprint(candidate.value, self.points)
+            if candidate.key not in seen and None not in _flat(candidate.key):
+                seen.add(candidate.key)
+                distinct.append(candidate)
+        return distinct
+
+    def _count_candidates(self) -> list[Candidate]:
+        name = self.count
+        records = [self.record] if self.record is not None else self.analysis.layers
+        found: list[Candidate] = []
+        by_id: dict[str, list[tuple[LayerRecord, Step, sp.Expr]]] = {}
+        for record in records:
+            steps = counting_steps(record, name)
+            for step in steps:
+                for mistake in step.rule.mistakes if step.rule else ():
+                    if mistake.catch_all:
+                        if self.record is not None and len(steps) == 1:
+                            found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)]))
+                        continue
+                    for wrong, words in self._mistake_values(record, step, mistake):
+                        value = self.expected - step.value + wrong
+                        sentence = self._where(record) + mistake.feedback.format(**words)
+                        found.append(Candidate(mistake.id, sentence, value, [(record, step)]))
+                        if mistake.substitute is None:
+                            by_id.setdefault(mistake.id, []).append((record, step, wrong))
+        if name == "trainable_params":
+            step = trainable_step(self.analysis, self.record)
+            shown = [(r, s) for r in records for s in r.result.param_steps if r.non_trainable != 0]
+            for mistake in step.rule.mistakes:
+                wrong = mistake_value(step, mistake)
+                if wrong is not None:
+                    found.append(Candidate(mistake.id, mistake.feedback, wrong, shown[:5]))
+        if self.record is None:  # the same mistake in every layer where it applies (all biases left out)
+            for mistake_id, places in by_id.items():
+                layers = {id(record) for record, _, _ in places}
+                if len(layers) > 1:
+                    first = {}
+                    for record, step, wrong in places:
+                        first.setdefault((id(record), id(step)), (record, step, wrong))
+                    value = self.expected + sp.Add(*(wrong - step.value for _, step, wrong in first.values()))
+                    names = ", ".join(dict.fromkeys(record.name for record, _, _ in first.values()))
+                    mistake = next(m for _, s, _ in places for m in s.rule.mistakes if m.id == mistake_id)
+                    sentence = f"The same mistake in every layer where it can be made ({names}). {mistake.feedback}"
+                    shown = [(record, step) for record, step, _ in first.values()][:5]
+                    found.append(Candidate(mistake_id, sentence, value, shown))
+        return found
+
+    def _shape_candidates(self) -> list[Candidate]:
+        record = self.record
+        assert record is not None
+        found: list[Candidate] = []
+        for step in record.result.shape_steps:
+            if not step.axes or step.rule is None or max(step.axes) >= len(self.expected):
+                continue
+            for mistake in step.rule.mistakes:
+                if mistake.catch_all:
+                    found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)], step.axes))
+                    continue
+                for wrong, words in self._mistake_values(record, step, mistake):
+                    shape = list(self.expected)
+                    for axis in step.axes:
+                        shape[axis] = wrong
+                    found.append(
+                        Candidate(mistake.id, mistake.feedback.format(**words), tuple(shape), [(record, step)])
+                    )
+        return found
+
+    def _size_candidates(self) -> list[Candidate]:
+        """The mistakes of the output-size steps that fill the asked axes, as sizes."""
+        found: list[Candidate] = []
+        for record, step in self.default_steps:
+            for mistake in step.rule.mistakes if step.rule else ():
+                if mistake.catch_all:
+                    found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)]))
+                    continue
+                for wrong, words in self._mistake_values(record, step, mistake):
+                    found.append(Candidate(mistake.id, mistake.feedback.format(**words), wrong, [(record, step)]))
+        return found
+
+    def _mistake_values(self, record: LayerRecord, step: Step, mistake: Mistake) -> list[tuple[sp.Expr, dict]]:
+        """The mistake's value in this step, or one value per wrong alternative it substitutes."""
+        if mistake.substitute is None:
+            value = mistake_value(step, mistake)
+            return [] if value is None else [(value, {})]
+        actual = step.given.get(mistake.substitute)
+        out = []
+        for wrong, source in alternatives(mistake.alternatives, self.analysis, record):
+            if actual is None or wrong == actual:
+                continue
+            value = mistake_value(step, mistake, {mistake.substitute: wrong})
+            if value is not None:
+                out.append((value, {"value": readable(wrong), "source": source, "actual": readable(actual)}))
+        return out
+
+    def _where(self, record: LayerRecord) -> str:
+        return f"In layer {record.name}: " if self.record is None else ""
+
+    # -- when no mistake matches --------------------------------------------------------------------
+
+    def differing_part(self, value: Value) -> list[str]:
+        """Say which part of the expected value differs, when some part of the formulas explains it."""
+        try:
+            if self.kind == "shape":
+                return [self._shape_difference(value)]
+            return [self._count_difference(value)]
+        except CalcError:  # a comparison too large to make: say only what was expected
+            return [f"The expected value is {_readable(self.expected)}."]
+
+    def _shape_difference(self, value: Value) -> str:
+        expected = self.expected
+        assert isinstance(value, tuple) and isinstance(expected, tuple)
+        if len(value) != len(expected):
+            return (
+                f"The output has {len(expected)} ax{'is' if len(expected) == 1 else 'es'} besides the batch axis; "
+                f"the answer has {len(value)}."
+            )
+        names = axis_names(self.record, self.analysis) if self.record else None
+        wrong = []
+        for i, (got, want) in enumerate(zip(value, expected)):
+            if not equivalent(got, want, self.points):
+                label = names[i] if names else f"axis {i + 1}"
+                wrong.append(f"the {label} should be {readable(want)}, not {readable(got)}")
+        return "In the answer, " + "; ".join(wrong) + "." if wrong else "The answer differs from the expected shape."
+
+    def _count_difference(self, value: sp.Expr) -> str:
+        difference = value - self.expected  # never expanded: the answer may be a large power
+        records = [self.record] if self.record is not None else self.analysis.layers
+        name = self.count
+        for record in records if self.kind == "count" else ():
+            where = f" of layer {record.name}" if self.record is None else ""
+            if self.record is None and record.params != 0:
+                if self._equal(difference, -record.params):
+                    return f"The answer leaves out layer {record.name}: its {readable(record.params)} parameters."
+                if self._equal(difference, record.params):
+                    return f"The answer counts layer {record.name}'s {readable(record.params)} parameters twice."
+            for step in counting_steps(record, name):
+                if not step.formula.free_symbols:
+                    continue
+                expanded = sp.expand(step.formula)
+                lhs = readable_lhs(step.lhs)
+                rule = f"{lhs} = {readable(expanded)}{where}"
+                for term in sp.Add.make_args(expanded):
+                    part = term.xreplace(step.given)
+                    words = f"the term {readable(term)} = {readable(part)} of {rule}"
+                    if self._equal(difference, -part):
+                        return f"The answer is {readable(part)} short: it leaves out exactly {words}."
+                    if self._equal(difference, part):
+                        return f"The answer is {readable(part)} too large: it counts {words} twice."
+                rule = f"{lhs} = {readable(step.formula)}{where}"
+                for factor in sp.Mul.make_args(step.formula):
+                    part = factor.xreplace(step.given)
+                    if not factor.free_symbols or part in (0, 1):
+                        continue
+                    words = f"the factor {readable(factor)} = {readable(part)} of {rule}"
+                    if self._equal(value, self.expected - step.value + step.value / part):
+                        return f"The answer leaves out {words}."
+                    if self._equal(value, self.expected - step.value + step.value * part):
+                        return f"The answer multiplies by {words} once too often."
+        if self._equal(value, 2 * self.expected) and self.expected != 0:
+            return "The answer is twice the expected value."
+        if self._equal(2 * value, self.expected):
+            return "The answer is half the expected value."
+        if not difference.free_symbols and not self.expected.free_symbols:
+            more = "more" if difference > 0 else "less"
+            return f"The answer is {readable(abs(difference))} {more} than the expected {readable(self.expected)}."
+        return f"The expected value is {readable(self.expected)}."
+
+    def _equal(self, a: sp.Expr, b: sp.Expr) -> bool:
+        return fingerprint(a, self.points) == fingerprint(b, self.points) and equivalent(a, b, self.points)
+
+    # -- feedback -----------------------------------------------------------------------------------
+
+    def details(self, shown: list[tuple[LayerRecord | None, Step]]) -> dict[str, Any]:
+        """What the feedback templates show besides the steps: the output shape or the sum of a total."""
+        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None}
+        if self.kind != "count":
+            details["shape"] = self.record.output_shape if self.record is not None else None
+        elif self.record is None:
+            counts = {
+                "total_params": lambda r: r.params,
+                "trainable_params": lambda r: r.trainable,
+                "non_trainable_params": lambda r: r.non_trainable,
+            }[self.name if self.name != "params" else "total_params"]
+            details["terms"] = [counts(r) for r in self.analysis.layers]
+            details["total"] = self.expected
+        elif self.name != "params":
+            details["split"] = (self.record.trainable, self.record.non_trainable)
+        return details
+
+    def steps_text(self, shown: list[tuple[LayerRecord | None, Step]]) -> str:
+        """The correct steps in plain text, rendered once per set of steps."""
+        key = tuple(id(step) for _, step in shown)
+        if key not in self._steps_text:
+            from calc.render.templating import render
+
+            views = [(record, step_view(step)) for record, step in shown]
+            self._steps_text[key] = render("check", "text", views=views, details=self.details(shown))
+        return self._steps_text[key]
+
+
+def _readable(value: Value) -> str:
+    return readable_shape(value) if isinstance(value, tuple) else readable(value)
+
+
+def channels_first(record: LayerRecord, analysis: Analysis) -> bool:
+    """Whether the layer's output has its channels before its spatial axes (PyTorch, or channels_first)."""
+    return analysis.dialect == "pytorch" or getattr(record.layer, "data_format", None) == "channels_first"
+
+
+def has_channels(record: LayerRecord, analysis: Analysis) -> bool:
+    """Whether the layer's output has a channel axis: image-like layers with a data format (or PyTorch's)."""
+    return len(record.output_shape) >= 2 and (analysis.dialect == "pytorch" or hasattr(record.layer, "data_format"))
+
+
+def axis_names(record: LayerRecord, analysis: Analysis) -> list[str] | None:
+    """height, width, channels (in the layer's order) for layers with a data format; else None."""
+    rank = len(record.output_shape) - 1
+    if not has_channels(record, analysis) or rank not in AXIS_NAMES:
+        return None
+    spatial = [f"output {name}" for name in AXIS_NAMES[rank]]
+    return ["channel count", *spatial] if channels_first(record, analysis) else [*spatial, "channel count"]
+
+
+def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
+    """The wrong values that a substitution mistake tries, each with where it comes from."""
+    if kind != "channels":
+        raise LookupError(f"no alternatives named {kind!r}")
+    found: dict[sp.Expr, str] = {}
+    first = next((r for r in analysis.records if r.layer is not None), None)
+    if len(analysis.input_shape) >= 2 and first is not None:
+        found[analysis.input_shape[0 if channels_first(first, analysis) else -1]] = "the channels of the model's input"
+    for other in analysis.layers:
+        if other.layer is not None and has_channels(other, analysis):
+            channels = other.output_shape[0 if channels_first(other, analysis) else -1]
+            own = "this layer's own output channels" if other is record else f"the output channels of {other.name}"
+            found.setdefault(channels, own)
+    return list(found.items())
+
+
+def _flat(value: tuple) -> list:
+    return [x for item in value for x in (_flat(item) if isinstance(item, tuple) else [item])]
+
+
+def check(
+    model: Sequential | Analysis | str,
+    layer: str | None = None,
+    quantity: str = "params",
+    answer: str = "",
+    values: Mapping[str, Any] | None = None,
+) -> CheckResult:
+    """Check one answer. ``model`` is a Sequential, an Analysis, a spec path or a zoo name;
+    ``values`` gives symbols values (like ``--set``). An unreadable answer is a result that is not
+    correct, with ``problem`` saying why; an impossible question raises ``CalcError``."""
+    return Question(analyze(model, values), quantity, layer).check(answer)
+
+
+def analyze(model: Sequential | Analysis | str, values: Mapping[str, Any] | None = None) -> Analysis:
+    """The analysis of a model given in any of the forms ``check`` accepts."""
+    if isinstance(model, Analysis):
+        if values:
+            raise CalcError("values cannot be given for a model that is already analysed")
+        return model
+    if isinstance(model, str):
+        from calc.spec import load
+
+        model = load(model)
+    return model.analyze(values or {})

@@ -1,0 +1,127 @@
+"""Whether an answer is the same quantity as the expected one: decided symbolically, guarded numerically.
+
+Two expressions are equal when their difference simplifies to zero. The model's symbols are positive
+integers (``make_symbol``), so sympy already knows that ``floor(k) = k``; floors and ceilings are
+brought to one form first (a ceiling as a negated floor, whole constants moved out of a floor), so
+``⌊(33 - k)/2⌋`` and ``⌊(31 - k)/2⌋ + 1`` cancel. Some identities between floors are true only for
+whole numbers and are beyond sympy (``⌈n/2⌉ = ⌊(n + 1)/2⌋``); for those, and only when the
+expressions contain a floor or ceiling, agreement at many random whole-number points decides.
+
+Every comparison first evaluates both sides at a few fixed random points (exact rationals, never
+floats): answers that differ there are different without any algebra, which is also what makes
+grading a class fast. Strings are never compared.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from math import comb
+
+import sympy as sp
+
+from calc.errors import CalcError
+
+#: Answers compared as values: one expression, or a shape (one expression per axis).
+Value = sp.Expr | tuple[sp.Expr, ...]
+
+SAMPLES = 6
+WIDE_SAMPLES = 64
+#: sympy's expand would build more terms than this; refused rather than waited for.
+MAX_TERMS = 20_000
+_SEED = 20201015  # the seed article's date; any fixed number keeps the output deterministic
+
+
+class Points:
+    """Fixed random whole-number values for the symbols that have no value, shared by every
+    expression of one question so that their evaluations can be compared."""
+
+    def __init__(self, symbols: Iterable[sp.Symbol]):
+        self.symbols = sorted(set(symbols), key=lambda s: s.name)
+        rng = random.Random(_SEED)
+        self.few = [self._draw(rng) for _ in range(SAMPLES)] if self.symbols else [{}]
+        self.many = [self._draw(rng) for _ in range(WIDE_SAMPLES)] if self.symbols else []
+
+    def _draw(self, rng: random.Random) -> dict[sp.Symbol, sp.Integer]:
+        return {symbol: sp.Integer(rng.randint(1, 1000)) for symbol in self.symbols}
+
+
+def evaluate(expr: sp.Expr, point: dict[sp.Symbol, sp.Integer]) -> sp.Rational | None:
+    """The exact value at a point, or None where it is not a finite rational (a division by zero)."""
+    value = expr.xreplace(point) if point else expr
+    return value if value.is_Rational else None
+
+
+def fingerprint(value: Value, points: Points) -> tuple:
+    """The values at the question's points: equal fingerprints are necessary for equal answers."""
+    if isinstance(value, tuple):
+        return tuple(fingerprint(axis, points) for axis in value)
+    if not value.free_symbols:
+        return (value if value.is_Rational else None,)
+    return tuple(evaluate(value, point) for point in points.few)
+
+
+def equivalent(a: Value, b: Value, points: Points) -> bool:
+    """True when ``a`` and ``b`` are the same quantity for every value of the free symbols."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return (
+            isinstance(a, tuple)
+            and isinstance(b, tuple)
+            and len(a) == len(b)
+            and all(equivalent(x, y, points) for x, y in zip(a, b))
+        )
+    if fingerprint(a, points) != fingerprint(b, points) or None in fingerprint(a, points):
+        return False
+    if not (a.free_symbols or b.free_symbols):
+        return True  # two exact numbers with equal values
+    difference = canonical(a) - canonical(b)
+    check_size(difference)
+    if sp.expand(difference) == 0 or sp.cancel(sp.together(difference)) == 0:
+        return True
+    if difference.has(sp.floor, sp.ceiling):
+        return all(evaluate(a, p) == evaluate(b, p) is not None for p in points.many)
+    return False
+
+
+def canonical(expr: sp.Expr) -> sp.Expr:
+    """Floors and ceilings in one form: ⌈x⌉ = -⌊-x⌋, and ⌊x + c⌋ = ⌊x + (c - ⌊c⌋)⌋ + ⌊c⌋ for a
+    constant c, so equal floors written differently become the same expression."""
+
+    def rewrite(node: sp.Expr) -> sp.Expr:
+        negate = isinstance(node, sp.ceiling)
+        argument = sp.expand(-node.args[0] if negate else node.args[0])
+        constant, rest = argument.as_coeff_Add()
+        whole = sp.floor(constant)
+        result = sp.floor(rest + constant - whole) + whole
+        return -result if negate else result
+
+    return expr.replace(lambda node: isinstance(node, sp.floor | sp.ceiling), rewrite)
+
+
+def check_size(expr: sp.Expr) -> None:
+    """Refuse an expression whose expansion would be too large to compute quickly."""
+    if _terms(expr) > MAX_TERMS:
+        raise CalcError(f"the answer is too complex to compare (it would expand to more than {MAX_TERMS:,} terms)")
+
+
+def _terms(expr: sp.Expr) -> int:
+    """An upper bound on the number of terms of ``expand(expr)`` (capped just above MAX_TERMS)."""
+    if expr.is_Atom:
+        return 1
+    if expr.is_Add:
+        return min(sum(_terms(arg) for arg in expr.args), MAX_TERMS + 1)
+    if expr.is_Mul:
+        total = 1
+        for arg in expr.args:
+            total = min(total * _terms(arg), MAX_TERMS + 1)
+        return total
+    if expr.is_Pow and expr.exp.is_Integer:
+        base, power = _terms(expr.base), abs(int(expr.exp))
+        if base == 1:
+            return 1
+        if base > MAX_TERMS or power > MAX_TERMS:
+            return MAX_TERMS + 1
+        return min(comb(base + power - 1, power), MAX_TERMS + 1)
+    # a function such as floor: one term outside, but expand also works inside it
+    inner = max((_terms(arg) for arg in expr.args), default=1)
+    return 1 if inner <= MAX_TERMS else inner

@@ -1,0 +1,304 @@
+"""Recurrent layers (SimpleRNN, LSTM, GRU) and the wrappers Bidirectional and TimeDistributed.
+
+A recurrent layer reads a sequence of T steps of n features. Each of its g gates maps the step's n
+inputs and the u values it output at the previous step to u new values, with b bias vectors of u values:
+    params = g (u (n + u) + b u)
+SimpleRNN has g = 1, LSTM g = 4 (input, forget, cell, output), GRU g = 3 (update, reset, candidate).
+b is 1, except in Keras's GRU with ``reset_after=True`` (its default, the cuDNN form), which keeps one bias
+for the input part and one for the recurrent part: b = 2. ``use_bias=False`` makes b = 0.
+
+PyTorch's RNN, LSTM and GRU always keep two bias vectors per gate (b_ih and b_hh): the same count as
+Keras's reset_after GRU, and g u more than Keras's SimpleRNN and LSTM.
+
+The output is the last step's u values, or all T steps' (``return_sequences``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import sympy as sp
+
+from calc.errors import CalcError
+from calc.layers.base import (
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    Value,
+    format_shape,
+    suggest,
+    to_bool,
+    to_choice,
+    to_expr,
+)
+from calc.rules import Rule, Step, apply, local_symbols
+
+g, u, n, b, P_1, P_2 = local_symbols("g u n b P_1 P_2")
+
+RECURRENT_PARAMS = Rule(
+    lhs="P",
+    expr=g * (u * (n + u) + b * u),
+    why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
+    "to each of its u units, and b bias vectors of u values.",
+)
+BIDIRECTIONAL_PARAMS = Rule(
+    lhs="P",
+    expr=P_1 + P_2,
+    why="The forward layer (P_1) and the backward layer (P_2) each keep weights of their own.",
+)
+CONCATENATED = Rule(
+    lhs="u_{out}",
+    expr=2 * u,
+    why="merge_mode 'concat' puts the forward and backward outputs side by side.",
+)
+
+RECURRENT_OPTIONS = frozenset(
+    {
+        "recurrent_activation",
+        "recurrent_initializer",
+        "recurrent_regularizer",
+        "recurrent_constraint",
+        "unit_forget_bias",
+        "dropout",
+        "recurrent_dropout",
+        "unroll",
+        "use_cudnn",
+        "implementation",
+        "zero_output_for_mask",
+    }
+)
+
+
+class Recurrent(Layer):
+    """A Keras RNN layer over (timesteps, features) inputs."""
+
+    min_rank = max_rank = 2
+    neutral_options = RECURRENT_OPTIONS
+    gates: ClassVar[int]
+    gate_words: ClassVar[str]
+
+    def __init__(
+        self,
+        units: Value,
+        use_bias: bool = True,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        **options: Any,
+    ):
+        super().__init__(**options)
+        self.units = to_expr(units, "units")
+        self.use_bias = to_bool(use_bias, "use_bias")
+        self.return_sequences = to_bool(return_sequences, "return_sequences")
+        self.go_backwards = to_bool(go_backwards, "go_backwards")
+        if to_bool(return_state, "return_state"):
+            raise CalcError(
+                "return_state=True makes the layer return its states as extra outputs; "
+                "calc's models pass one output from layer to layer"
+            )
+        if to_bool(stateful, "stateful"):
+            raise CalcError("stateful=True needs a fixed batch size, which Keras cannot know from an input shape")
+
+    def bias_vectors(self) -> int:
+        return 1
+
+    def why(self) -> str:
+        bias = "and no bias" if not self.use_bias else "plus a bias of u values"
+        return (
+            f"{self.gate_words} maps the n inputs and the u previous outputs to u values, "
+            f"with a weight for each pair, {bias}."
+        )
+
+    def param_step(self, shape: Shape, env: Env) -> Step:
+        units = env.positive(self.units, "units")
+        # g stays a bound number, not a fixed one, so the formula keeps its per-gate structure: 4(u(n + u) + u)
+        fixed = {b: sp.Integer(self.bias_vectors() if self.use_bias else 0)}
+        if self.gates == 1:
+            fixed[g] = sp.Integer(1)
+        bindings = {g: sp.Integer(self.gates), u: units, n: shape[-1]}
+        return apply(RECURRENT_PARAMS, "Parameters", bindings, fixed, why=self.why())
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        step = self.param_step(shape, env)
+        units = env.resolve(self.units)
+        output = (shape[0], units) if self.return_sequences else (units,)
+        which = f"all {shape[0]} steps" if self.return_sequences else "the last step"
+        return LayerResult(
+            output_shape=output,
+            trainable=step.value,
+            non_trainable=sp.Integer(0),
+            param_steps=[step],
+            description=[units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"],
+        )
+
+
+class SimpleRNN(Recurrent):
+    gates, gate_words = 1, "The single recurrent layer"
+
+
+class LSTM(Recurrent):
+    gates, gate_words = 4, "Each of the g = 4 gates (input, forget, cell, output)"
+
+
+class GRU(Recurrent):
+    gates, gate_words = 3, "Each of the g = 3 gates (update, reset, candidate)"
+
+    def __init__(self, units: Value, reset_after: bool = True, **options: Any):
+        super().__init__(units, **options)
+        self.reset_after = to_bool(reset_after, "reset_after")
+
+    def bias_vectors(self) -> int:
+        return 2 if self.reset_after else 1
+
+    def why(self) -> str:
+        if self.use_bias and self.reset_after:
+            return (
+                f"{self.gate_words} maps the n inputs and the u previous outputs to u values, with a weight "
+                "for each pair; with reset_after (Keras's default) each gate keeps two biases of u values, "
+                "one for the input part and one for the recurrent part."
+            )
+        return super().why()
+
+
+def nested_layer(value: Any, what: str) -> Layer:
+    """The layer a wrapper wraps: a Layer, or a spec's one-key mapping such as {LSTM: {units: 8}}."""
+    if isinstance(value, Layer):
+        return value
+    from calc.layers import REGISTRY  # the registry imports this module
+    from calc.spec import _construct
+
+    if not isinstance(value, Mapping) or len(value) != 1:
+        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {value!r}")
+    ((type_name, kwargs),) = value.items()
+    if type_name not in REGISTRY or type_name == "InputLayer":
+        raise CalcError(f"{what}: unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}")
+    if kwargs is None:
+        kwargs = {}
+    if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
+        raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
+    try:
+        return _construct(REGISTRY[type_name], dict(kwargs))
+    except CalcError as error:
+        raise CalcError(f"{what} ({type_name}): {error.message}") from None
+
+
+def build_inner(layer: Layer, shape: Shape, env: Env) -> LayerResult:
+    """Build a wrapped layer; a frozen one (trainable: false) counts all its weights as non-trainable."""
+    result = layer.build(shape, env)
+    if not layer.trainable:
+        result.non_trainable, result.trainable = result.params, sp.Integer(0)
+    return result
+
+
+def _titled(steps: list[Step], prefix: str) -> list[Step]:
+    for step in steps:
+        step.title = f"{prefix}: {step.title[0].lower()}{step.title[1:]}" if step.title else prefix
+    return steps
+
+
+class Bidirectional(Layer):
+    """Keras Bidirectional: the sequence read forwards by ``layer`` and backwards by a copy of it
+    (or by ``backward_layer``), the two outputs merged by ``merge_mode``."""
+
+    min_rank = max_rank = 2
+
+    def __init__(
+        self, layer: Any, merge_mode: str | None = "concat", weights: Any = None, backward_layer: Any = None, **options
+    ):
+        super().__init__(**options)
+        self.layer = nested_layer(layer, "layer")
+        self.backward_layer = None if backward_layer is None else nested_layer(backward_layer, "backward_layer")
+        for inner, what in ((self.layer, "layer"), (self.backward_layer, "backward_layer")):
+            if inner is not None and not isinstance(inner, Recurrent):
+                raise CalcError(
+                    f"Bidirectional needs a recurrent {what} (SimpleRNN, LSTM or GRU), got {inner.type_name}"
+                )
+        if merge_mode is None:
+            raise CalcError(
+                "merge_mode null returns the forward and backward outputs separately; "
+                "calc's models pass one output from layer to layer"
+            )
+        self.merge_mode = to_choice(merge_mode, ("concat", "sum", "mul", "ave"), "merge_mode")
+        if weights is not None:
+            raise CalcError("weights (initial values) are not supported; they do not change the counts")
+        backward = self.backward_layer
+        if backward is None and self.layer.go_backwards:
+            raise CalcError("the layer already reads backwards (go_backwards), and so would its backward copy")
+        if backward is not None:
+            if backward.go_backwards == self.layer.go_backwards:
+                raise CalcError("layer and backward_layer must read in opposite directions (go_backwards)")
+            if backward.return_sequences != self.layer.return_sequences:
+                raise CalcError("layer and backward_layer must agree on return_sequences")
+
+    def sublayers(self) -> list[Layer]:
+        return [inner for inner in (self.layer, self.backward_layer) if inner is not None]
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        forward = build_inner(self.layer, shape, env)
+        steps = _titled(forward.param_steps, "Forward layer")
+        if self.backward_layer is None:
+            backward = forward
+            combined = apply(
+                BIDIRECTIONAL_PARAMS,
+                "Parameters",
+                {P_1: forward.params, P_2: forward.params},
+                why="The backward layer is a copy of the forward one (P_2 = P_1) with weights of its own.",
+            )
+        else:
+            backward = build_inner(self.backward_layer, shape, env)
+            if (forward.output_shape[-1] - backward.output_shape[-1]).is_zero is not True:
+                raise CalcError(
+                    f"backward_layer has {backward.output_shape[-1]} units and layer {forward.output_shape[-1]}; "
+                    "Keras sizes the merged output from the forward layer alone, so give both the same units"
+                )
+            steps += _titled(backward.param_steps, "Backward layer")
+            combined = apply(BIDIRECTIONAL_PARAMS, "Parameters", {P_1: forward.params, P_2: backward.params})
+        shape_steps = []
+        output = forward.output_shape
+        if self.merge_mode == "concat":
+            width = apply(CONCATENATED, "Output features", {u: output[-1]})
+            shape_steps.append(width)
+            output = (*output[:-1], width.value)
+        return LayerResult(
+            output_shape=output,
+            trainable=forward.trainable + backward.trainable,
+            non_trainable=forward.non_trainable + backward.non_trainable,
+            shape_steps=shape_steps,
+            param_steps=[*steps, combined],
+            description=[f"{self.layer.type_name} read both ways, outputs merged by '{self.merge_mode}'"],
+        )
+
+
+class TimeDistributed(Layer):
+    """Keras TimeDistributed: ``layer`` applied to each of the T slices along the first axis, with one
+    set of weights shared by all of them."""
+
+    min_rank = 2
+
+    def __init__(self, layer: Any, **options: Any):
+        super().__init__(**options)
+        self.layer = nested_layer(layer, "layer")
+
+    def sublayers(self) -> list[Layer]:
+        return [self.layer]
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        try:
+            inner = build_inner(self.layer, shape[1:], env)
+        except CalcError as error:
+            where = f"the wrapped {self.layer.type_name}, on each step's shape {format_shape(shape[1:])}"
+            raise CalcError(f"{where}: {error.message}") from None
+        return LayerResult(
+            output_shape=(shape[0], *inner.output_shape),
+            trainable=inner.trainable,
+            non_trainable=inner.non_trainable,
+            shape_steps=_titled(inner.shape_steps, "Each step"),
+            param_steps=_titled(inner.param_steps, f"{self.layer.type_name}, shared by all {shape[0]} steps"),
+            description=[f"{self.layer.type_name} on each of ", shape[0], " steps: ", *inner.description],
+        )
