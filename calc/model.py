@@ -77,6 +77,16 @@ class LayerRecord:
         """A second or later call of a shared layer: shown, but its weights are the first call's."""
         return self.call > 0
 
+    @property
+    def compute(self) -> Any:
+        """MACs, activation size and receptive field of this call (a ``calc.compute.LayerCompute``),
+        worked out for the whole analysis the first time any record's is read."""
+        if "_compute" not in vars(self):
+            from calc.compute import compute_analysis
+
+            compute_analysis(self._analysis)
+        return vars(self)["_compute"]
+
 
 @dataclass
 class Analysis:
@@ -90,6 +100,10 @@ class Analysis:
     outputs: list[str] = field(default_factory=list)
     #: Whose conventions the shapes follow: "keras" (channels-last) or "pytorch" (channels-first).
     dialect: str = "keras"
+
+    def __post_init__(self) -> None:
+        for record in self.records:  # so that a record can work out its compute quantities on demand
+            record._analysis = self
 
     @property
     def layers(self) -> list[LayerRecord]:

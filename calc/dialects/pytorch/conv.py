@@ -1,7 +1,8 @@
 """torch.nn.Conv1d, Conv2d, Conv3d: channels-first convolutions with PyTorch's arguments.
 
 The arithmetic is Keras's: output sizes from the sliding-window rules of ``calc.layers.window``
-(integer padding, or 'same'/'valid'), parameters from the convolution rule of ``calc.layers.conv``.
+(integer padding, or 'same'/'valid'), parameters and MACs from the convolution rules of ``calc.layers.conv``,
+the receptive field from ``calc.layers.receptive``.
 What is PyTorch's own: the layer names its ``in_channels`` (checked against the input, as PyTorch
 does when the tensor arrives), 'same' is allowed only with stride 1, and ``padding_mode`` other
 than 'zeros' pads by copying the input, which needs the input to be long enough.
@@ -9,16 +10,30 @@ than 'zeros' pads by copying the input, which needs the input to be long enough.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
 
 from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
 from calc.errors import CalcError
-from calc.layers.base import Description, Env, LayerResult, Shape, Value, fmt, to_bool, to_choice, to_expr, to_tuple
-from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, f, g
+from calc.layers.base import (
+    AXIS_NAMES,
+    Description,
+    Env,
+    LayerResult,
+    Shape,
+    Value,
+    fmt,
+    to_bool,
+    to_choice,
+    to_expr,
+    to_tuple,
+)
+from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, conv_macs, f, g
+from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import apply
+from calc.rules import Step, apply
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -85,6 +100,26 @@ class ConvNd(TorchLayer):
             shape_steps=shape_steps,
             param_steps=[step],
             description=[out_channels, " filters of size ", tuple(kernel), *self._settings(stride, dilation, env)],
+        )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        kernel = [env.resolve(x) for x in self.kernel_size]
+        groups = env.resolve(self.groups)
+        return conv_macs(result.output_shape[1:], shapes[0][0], env.resolve(self.out_channels), groups, kernel)
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return sliding_window_field(
+            fields[0],
+            shapes[0],
+            len(result.output_shape),
+            True,
+            [env.resolve(x) for x in self.kernel_size],
+            [env.resolve(x) for x in self.stride],
+            [env.resolve(x) for x in self.dilation],
+            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
+            AXIS_NAMES[self.rank],
         )
 
     def _check_padding_mode(self, spatial: list[sp.Expr], kernel: list, dilation: list, env: Env) -> None:

@@ -16,6 +16,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, differ, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.normalization import BATCH_NORM_NO_MACS, STATISTICS_NO_MACS
 from calc.rules import Rule, apply, local_symbols
 
 c, a, w, b, m = local_symbols("c a w b m")
@@ -44,6 +45,9 @@ LAYER_NORM_NO_AFFINE_WHY = "Without elementwise_affine there is no learned weigh
 
 class BatchNormNd(TorchLayer):
     """Batch normalization over the channel axis (axis 1 in PyTorch's count, the first one here)."""
+
+    no_macs = BATCH_NORM_NO_MACS
+    field_effect = "keeps"
 
     neutral = TorchLayer.neutral | {"eps", "momentum"}
     ranks: ClassVar[tuple[int, int]]
@@ -92,6 +96,9 @@ class BatchNorm3d(BatchNormNd):
 
 class LayerNorm(TorchLayer):
     """Normalizes over the last axes, which must equal ``normalized_shape``."""
+
+    no_macs = STATISTICS_NO_MACS
+    field_effect = "keeps"
 
     neutral = TorchLayer.neutral | {"eps"}
 
