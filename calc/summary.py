@@ -199,6 +199,14 @@ class Summary:
             lines.append(self._field_line())
         return lines
 
+    def deepest_field(self) -> LayerRecord | None:
+        """The last layer call whose output still has a receptive field."""
+        return compute.deepest_field(self.analysis)
+
+    @staticmethod
+    def axes(values: tuple[sp.Expr, ...] | None) -> str:
+        return axes_text(values)
+
     def _without_macs(self) -> list[str]:
         return sorted({r.type for r in self.analysis.records if r.layer is not None and r.compute.macs is None})
 

@@ -13,7 +13,7 @@ from functools import cache
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape, to_expr
+from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, format_shape, to_expr
 from calc.layers.receptive import AxisField, Field, FieldChange, merge_axis_step, r, u
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
 
@@ -185,6 +185,8 @@ class RepeatLayer(ModelLayer):
             return FieldChange(field, [], BLOCK_WORDS)
         out: list[AxisField | None] = []
         steps: list[Step] = []
+        spatial = [axis for axis, value in enumerate(before) if value is not None]
+        names = AXIS_NAMES.get(len(spatial), tuple(f"axis {i + 1}" for i in spatial))
         for axis, (start, first) in enumerate(zip(before, once)):
             if start is None or first is None:
                 out.append(None)
@@ -194,5 +196,5 @@ class RepeatLayer(ModelLayer):
             centre = apply(REPEATED_START, "Start", bindings)
             out.append(AxisField(size.value, start.jump, centre.value))
             for step in (size, centre):
-                merge_axis_step(steps, step, f"axis {axis + 1}")
+                merge_axis_step(steps, step, names[spatial.index(axis)])
         return FieldChange(tuple(out), steps, BLOCK_WORDS)

@@ -28,6 +28,7 @@ from functools import cache
 
 import sympy as sp
 
+from calc.layers.base import AXIS_NAMES
 from calc.layers.window import d, k, n, p, s
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
 
@@ -215,6 +216,10 @@ def union(fields: Sequence[Field], names: Sequence[str]) -> FieldChange:
     rank = len(fields[0])
     out: list[AxisField | None] = []
     steps: list[Step] = []
+    if not names:  # the axes that have a field, named as spatial axes are (height, width, ...)
+        spatial = [axis for axis in range(rank) if all(axis < len(f) and f[axis] is not None for f in fields)]
+        words = AXIS_NAMES.get(len(spatial), tuple(f"axis {i + 1}" for i in spatial))
+        names = [words[spatial.index(axis)] if axis in spatial else "" for axis in range(rank)]
     for axis in range(rank):
         entries = [f[axis] if axis < len(f) else None for f in fields]
         if any(e is None for e in entries):

@@ -20,6 +20,10 @@ from calc.rules import Rule, apply, local_symbols, note, numbered_symbols
 
 NO_PARAMETERS = "Reshaping moves values around; it has no weights."
 NO_MACS = "Reshaping moves values around and computes nothing: 0 MACs."
+NO_AXES_LEFT = (
+    "Each value still comes from the field of its position, but no axis is left to slide a window along, so "
+    "the receptive field ends here."
+)
 
 
 @cache
@@ -41,6 +45,9 @@ class Flatten(Layer):
     def __init__(self, data_format: str | None = None, **options: Any):
         super().__init__(**options)
         self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+
+    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+        return FieldChange((None,), [], NO_AXES_LEFT)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         rule = flatten_rule(len(shape))

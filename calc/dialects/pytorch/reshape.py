@@ -15,7 +15,7 @@ from calc.dialects.pytorch.base import TorchLayer, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape
 from calc.layers.receptive import FieldChange
-from calc.layers.reshape import NO_MACS, NO_PARAMETERS, flatten_rule
+from calc.layers.reshape import NO_AXES_LEFT, NO_MACS, NO_PARAMETERS, flatten_rule
 from calc.rules import apply, note, numbered_symbols
 
 PARTIAL_WHY = (
@@ -46,7 +46,7 @@ class Flatten(TorchLayer):
         incoming, rank = fields[0], len(shapes[0]) + 1
         start = self.start_dim % rank
         end = self.end_dim % rank
-        return FieldChange((*incoming[: start - 1], None, *incoming[end:]), [], "")
+        return FieldChange((*incoming[: start - 1], None, *incoming[end:]), [], NO_AXES_LEFT)
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1, **options: Any):
         super().__init__(**options)
