@@ -64,3 +64,28 @@ def test_scaling_of_macs(cli):
     assert (layers["conv2d"]["degree"], layers["conv2d_1"]["degree"]) == (1, 2)
     assert "MACs" in cli("scaling", "lenet5", "--in", "f", "--quantity", "macs").out
     assert cli("scaling", "lenet5", "--in", "f", "--quantity", "mac").status == 2
+
+
+BRANCHES = """
+name: branches
+inputs: {image: [32, 32, 3]}
+symbols: {k: 3}
+layers:
+  - Conv2D: {filters: 4, kernel_size: k, padding: same}
+  - Conv2D: {filters: 4, kernel_size: 5, padding: same, inputs: [image]}
+  - Add: {inputs: [conv2d, conv2d_1]}
+"""
+
+
+@pytest.mark.skipif(not HAVE_NUMPY, reason="sweep needs numpy")
+def test_sweep_of_a_merged_field_takes_the_larger_branch(cli, spec_file):
+    # The sum reads a k x k branch and a 5 x 5 one: its field is the union, max(k, 5) for odd k.
+    run = cli("sweep", spec_file(BRANCHES), "--vary", "k=1,3,5,7,9", "--quantity", "receptive_field")
+    assert run.status == 0, run.err
+    assert [line.split(",")[1] for line in run.out.splitlines()[1:]] == ["5", "5", "5", "7", "9"]
+
+
+def test_solve_reads_the_merged_field_without_numpy(cli, spec_file):
+    run = cli("solve", spec_file(BRANCHES), "--target", "receptive_field=9", "--for", "k", "--range", "1:12")
+    assert run.status == 0, run.err
+    assert "1 solution: k = 9." in run.out  # k = 8 centres its field half a position off: a union of 8
