@@ -88,6 +88,16 @@ class LayerRecord:
         """A second or later call of a shared layer: shown, but its weights are the first call's."""
         return self.call > 0
 
+    @property
+    def compute(self) -> Any:
+        """MACs, activation size and receptive field of this call (a ``calc.compute.LayerCompute``),
+        worked out for the whole analysis the first time any record's is read."""
+        if "_compute" not in vars(self):
+            from calc.compute import compute_analysis
+
+            compute_analysis(self._analysis)
+        return vars(self)["_compute"]
+
 
 @dataclass
 class Analysis:
@@ -103,6 +113,10 @@ class Analysis:
     dialect: str = "keras"
     #: Every symbol of the model, with or without a value (answers may use any of them).
     symbols: list[sp.Symbol] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for record in self.records:  # so that a record can work out its compute quantities on demand
+            record._analysis = self
 
     @property
     def layers(self) -> list[LayerRecord]:

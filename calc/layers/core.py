@@ -12,10 +12,17 @@ from calc.layers.base import Env, Layer, LayerResult, Shape, Value, parse_shape
 from calc.rules import note
 
 NO_PARAMETERS = "It changes values, not shapes, and has no weights."
+NO_MACS = (
+    "It works value by value (an activation function; dropout does nothing at inference) and multiplies "
+    "nothing by a weight: 0 MACs, as fvcore counts (ptflops counts one operation per value)."
+)
 
 
 class PassThrough(Layer):
-    """Same shape out as in, no parameters."""
+    """Same shape out as in, no parameters; value by value, so the receptive field passes through."""
+
+    no_macs = NO_MACS
+    field_effect = "keeps"
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         return LayerResult(
@@ -58,6 +65,8 @@ class Activation(PassThrough):
 
 class InputLayer(Layer):
     """Keras InputLayer: declares the shape (batch axis left out) that the model takes."""
+
+    no_macs = "An input only holds the data; it computes nothing."
 
     def __init__(
         self,

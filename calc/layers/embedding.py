@@ -37,6 +37,7 @@ class Embedding(Layer):
     """Keras Embedding: each integer id of the input becomes a vector of ``output_dim`` values."""
 
     neutral_options = frozenset({"embeddings_initializer", "embeddings_regularizer", "embeddings_constraint"})
+    no_macs = "An embedding looks each id's row up in its table; it multiplies nothing, so 0 MACs (as fvcore)."
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ The output is the last step's u values, or all T steps' (``return_sequences``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -36,6 +36,18 @@ from calc.layers.base import (
 from calc.rules import Rule, Step, apply, local_symbols
 
 g, u, n, b, P_1, P_2 = local_symbols("g u n b P_1 P_2")
+T, M_1, M_2, m = local_symbols("T M_1 M_2 m")
+
+MACS = Rule(
+    lhs="M",
+    expr=T * g * u * (n + u),
+    why="At each of the T steps each of the g gates' u units sums a product with each of the n inputs and each "
+    "of the u previous outputs; the gates' element-wise products, activations and biases are not counted.",
+)
+BOTH_WAYS_MACS = Rule(
+    lhs="M", expr=M_1 + M_2, why="The forward and the backward layer each read the whole sequence once."
+)
+EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on each of the T steps.")
 
 RECURRENT_PARAMS = Rule(
     lhs="P",
@@ -134,6 +146,11 @@ class Recurrent(Layer):
             param_steps=[step],
             description=[units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"],
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        shape, units = shapes[0], env.resolve(self.units)
+        fixed = {g: sp.Integer(1)} if self.gates == 1 else {}
+        return apply(MACS, "MACs", {T: shape[0], g: sp.Integer(self.gates), u: units, n: shape[-1]}, fixed)
 
 
 class SimpleRNN(Recurrent):
@@ -273,6 +290,11 @@ class Bidirectional(Layer):
             description=[f"{self.layer.type_name} read both ways, outputs merged by '{self.merge_mode}'"],
         )
 
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        forward = self.layer.macs(shapes, result, env)
+        backward = (self.backward_layer or self.layer).macs(shapes, result, env)
+        return apply(BOTH_WAYS_MACS, "MACs", {M_1: forward.value, M_2: backward.value})
+
 
 class TimeDistributed(Layer):
     """Keras TimeDistributed: ``layer`` applied to each of the T slices along the first axis, with one
@@ -302,3 +324,10 @@ class TimeDistributed(Layer):
             param_steps=_titled(inner.param_steps, f"{self.layer.type_name}, shared by all {shape[0]} steps"),
             description=[f"{self.layer.type_name} on each of ", shape[0], " steps: ", *inner.description],
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
+        step_shape = tuple(shapes[0][1:])
+        inner = self.layer.macs([step_shape], build_inner(self.layer, step_shape, env), env)
+        if inner is None:
+            return None
+        return apply(EACH_STEP_MACS, "MACs", {T: shapes[0][0], m: inner.value})
