@@ -140,7 +140,7 @@ def derivation_context(
         "macs_terms": [r.compute.macs for r in analysis.records if r.layer is not None and r.compute.macs != 0]
         if {"macs", "flops"} & set(include)
         else [],
-        "totals": [step_view(s) for s in _totals(analysis, include, conventions)],
+        "totals": [step_view(s) for s in _totals(analysis, include, conventions)] if include else [],
     }
 
 

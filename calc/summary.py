@@ -184,13 +184,14 @@ class Summary(Notebook):
             f"Trainable params: {plain(a.trainable_params)}",
             f"Non-trainable params: {plain(a.non_trainable_params)}",
         ]
-        missing = "unknown (calc has no MACs rule for " + ", ".join(self._without_macs()) + ")"
         if "macs" in self.columns:
             macs = self.total_macs
-            lines.append(f"Total MACs: {missing if macs is None else plain(macs)}")
+            lines.append(f"Total MACs: {self._unknown() if macs is None else plain(macs)}")
         if "flops" in self.columns:
             flops = self.total_flops
-            lines.append(f"Total FLOPs: {missing if flops is None else plain(flops)} ({c.flops_per_mac} per MAC)")
+            lines.append(
+                f"Total FLOPs: {self._unknown() if flops is None else plain(flops)} ({c.flops_per_mac} per MAC)"
+            )
         if "activations" in self.columns:
             values = self.total_activations
             lines.append(f"Total activations: {plain(values)} values ({plain(c.bytes(values))} bytes as {c.dtype})")
@@ -207,6 +208,10 @@ class Summary(Notebook):
     @staticmethod
     def axes(values: tuple[sp.Expr, ...] | None) -> str:
         return axes_text(values)
+
+    def _unknown(self) -> str:
+        """Why a MACs total is unknown (only asked when it is: it makes every layer's compute known)."""
+        return "unknown (calc has no MACs rule for " + ", ".join(self._without_macs()) + ")"
 
     def _without_macs(self) -> list[str]:
         return sorted({r.type for r in self.analysis.records if r.layer is not None and r.compute.macs is None})

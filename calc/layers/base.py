@@ -13,6 +13,7 @@ import inspect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -222,13 +223,7 @@ class Layer:
     @classmethod
     def argument_names(cls) -> list[str]:
         """Every keyword the layer accepts: its own signature, the base's, and the neutral ones."""
-        names = {
-            p
-            for klass in cls.__mro__
-            if "__init__" in vars(klass)
-            for p in inspect.signature(klass.__init__).parameters
-        }
-        return sorted((names | NEUTRAL_OPTIONS | cls.neutral_options) - {"self", "options"})
+        return list(_argument_names(cls))
 
     @property
     def type_name(self) -> str:
@@ -284,6 +279,18 @@ def zero_macs(why: str) -> Step:
     step = note("MACs", 0, why)
     step.lhs = "M"
     return step
+
+
+@cache
+def _argument_names(cls: type[Layer]) -> tuple[str, ...]:
+    """Worked out once per class: reading signatures costs more than building a layer."""
+    names = {
+        p
+        for klass in cls.__mro__
+        if "__init__" in vars(klass) and klass is not object
+        for p in inspect.signature(klass.__init__).parameters
+    }
+    return tuple(sorted((names | NEUTRAL_OPTIONS | cls.neutral_options) - {"self", "options"}))
 
 
 def format_shape(shape: Shape) -> str:
