@@ -202,17 +202,20 @@ def assign_names(layers: Iterable[tuple[str, str | None]]) -> list[str]:
 def layer_names(layers: Sequence[Layer]) -> list[str]:
     """Keras's names for a model's layers. A wrapped layer (Bidirectional's LSTM) is created, so named,
     before its wrapper and takes its default name first: [Bidirectional(LSTM), LSTM] gives
-    'bidirectional' and 'lstm_1'."""
+    'bidirectional' and 'lstm_1'. A wrapped layer's given name is not a name in the model (Keras keeps
+    only renamed copies of it), so it neither counts nor clashes."""
     order: list[tuple[str, str | None]] = []
     top: list[int] = []
 
-    def visit(layer: Layer) -> None:
+    def visit_wrapped(layer: Layer) -> None:
         for inner in layer.sublayers():
-            visit(inner)
-        order.append((layer.type_name, layer.name))
+            visit_wrapped(inner)
+            if inner.name is None:
+                order.append((inner.type_name, None))
 
     for layer in layers:
-        visit(layer)
+        visit_wrapped(layer)
+        order.append((layer.type_name, layer.name))
         top.append(len(order) - 1)
     names = assign_names(order)
     return [names[i] for i in top]
