@@ -160,8 +160,6 @@ NEUTRAL_OPTIONS = frozenset(
         "bias_constraint",
         "dtype",
         "seed",
-        "lora_rank",
-        "lora_alpha",
         "depthwise_initializer",
         "pointwise_initializer",
         "autocast",

@@ -31,6 +31,7 @@ from calc.layers.base import (
     to_expr,
     to_tuple,
 )
+from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
@@ -137,9 +138,12 @@ class Conv(Layer):
         dilation_rate: Value | tuple[Value, ...] = 1,
         groups: Value = 1,
         use_bias: bool = True,
+        lora_rank: Value | None = None,
+        lora_alpha: Any = None,
         **options: Any,
     ):
         super().__init__(**options)
+        self.lora_rank = parse_rank(lora_rank)  # lora_alpha scales the update's values, not its size
         self.filters = to_expr(filters, "filters")
         self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
         self.strides = to_tuple(strides, self.rank, "strides")
@@ -179,13 +183,23 @@ class Conv(Layer):
         if groups == 1:
             fixed[g] = sp.Integer(1)
         step = apply(PARAMS[self.rank], "Parameters", bindings, fixed)
+        trainable, non_trainable, steps = step.value, sp.Integer(0), [step]
+        description = [filters, " filters of size ", _by(kernel), *self._settings(env)]
+        if self.lora_rank is not None:
+            fan_in = sp.Mul(*kernel) * channels / groups  # the kernel's input side, flattened
+            update = lora_update(self.lora_rank, fan_in, filters, self.use_bias, env)
+            frozen = apply(
+                PARAMS[self.rank], "Non-trainable parameters", bindings, {**fixed, b: sp.Integer(0)}, FROZEN_WHY
+            )
+            trainable, non_trainable, steps = update.value, frozen.value, [update, frozen]
+            description += [", trained through a rank-", env.resolve(self.lora_rank), " update"]
         return LayerResult(
             output_shape=join_channels(sizes, filters, self.data_format),
-            trainable=step.value,
-            non_trainable=sp.Integer(0),
+            trainable=trainable,
+            non_trainable=non_trainable,
             shape_steps=shape_steps,
-            param_steps=[step],
-            description=[filters, " filters of size ", _by(kernel), *self._settings(env)],
+            param_steps=steps,
+            description=description,
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:

@@ -4,7 +4,8 @@
 one weight per (input, unit) pair plus one bias per unit when ``use_bias``. MACs: one product per weight,
 at each of the q positions along the other axes: macs = q * n_in * n_out. Each unit reads the whole last
 axis, so that axis has no receptive field after it; the other axes keep theirs (Dense on an image's
-channels is a 1 x 1 convolution). After Flatten, nothing is left: Dense ends the receptive field.
+channels is a 1 x 1 convolution). After Flatten, nothing is left: Dense ends the receptive field. With
+``lora_rank`` the kernel is frozen and a low-rank update trained instead (``lora``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import sympy as sp
 
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_expr
+from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
@@ -58,10 +60,13 @@ class Dense(Layer):
 
     min_rank = 1
 
-    def __init__(self, units: Value, use_bias: bool = True, **options: Any):
+    def __init__(
+        self, units: Value, use_bias: bool = True, lora_rank: Value | None = None, lora_alpha: Any = None, **options
+    ):
         super().__init__(**options)
         self.units = to_expr(units, "units")
         self.use_bias = to_bool(use_bias, "use_bias")
+        self.lora_rank = parse_rank(lora_rank)  # lora_alpha scales the update's values, not its size
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
@@ -70,11 +75,19 @@ class Dense(Layer):
         description: list = [units, " units on the last axis of ", shape[-1], " inputs"]
         if not self.use_bias:
             description.append(", no bias")
+        trainable, non_trainable, steps = step.value, sp.Integer(0), [step]
+        if self.lora_rank is not None:
+            update = lora_update(self.lora_rank, shape[-1], units, self.use_bias, env)
+            frozen = apply(
+                PARAMS, "Non-trainable parameters", {n_in: shape[-1], n_out: units}, {b: sp.Integer(0)}, FROZEN_WHY
+            )
+            trainable, non_trainable, steps = update.value, frozen.value, [update, frozen]
+            description += [", trained through a rank-", env.resolve(self.lora_rank), " update"]
         return LayerResult(
             output_shape=(*shape[:-1], units),
-            trainable=step.value,
-            non_trainable=sp.Integer(0),
-            param_steps=[step],
+            trainable=trainable,
+            non_trainable=non_trainable,
+            param_steps=steps,
             description=description,
         )
 

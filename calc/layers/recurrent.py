@@ -181,6 +181,25 @@ class GRU(Recurrent):
         return super().why()
 
 
+MAX_NESTING = 16
+
+
+def _nesting(value: Any) -> int:
+    """How deep wrapped layers go in a spec mapping, counted without recursion (so a YAML alias that
+    contains itself is caught, not followed forever), stopping past MAX_NESTING."""
+    depth, level = 0, [value]
+    while level and depth <= MAX_NESTING:
+        depth += 1
+        inner = []
+        for item in level:
+            if isinstance(item, Mapping) and len(item) == 1:
+                kwargs = next(iter(item.values()))
+                if isinstance(kwargs, Mapping):
+                    inner += [kwargs[key] for key in ("layer", "backward_layer") if key in kwargs]
+        level = inner
+    return depth
+
+
 def nested_layer(value: Any, what: str) -> Layer:
     """The layer a wrapper wraps: a Layer, or a spec's one-key mapping such as {LSTM: {units: 8}}."""
     if isinstance(value, Layer):
@@ -188,6 +207,8 @@ def nested_layer(value: Any, what: str) -> Layer:
     from calc.layers import REGISTRY  # the registry imports this module
     from calc.spec import _construct
 
+    if _nesting(value) > MAX_NESTING:
+        raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
     if not isinstance(value, Mapping) or len(value) != 1:
         raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {value!r}")
     ((type_name, kwargs),) = value.items()
