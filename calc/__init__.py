@@ -10,13 +10,29 @@ results show themselves as tables and math.
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 from calc import layers
-from calc.checker import CheckResult, check
-from calc.derive import Derivation, derivation
 from calc.errors import CalcError
-from calc.grading import grade
 from calc.model import Analysis, Sequential
 from calc.spec import from_spec, from_text, load
+
+# Imported on first use, so a command that never checks or derives does not pay for them at start-up.
+_LAZY = {
+    "CheckResult": "calc.checker",
+    "check": "calc.checker",
+    "Derivation": "calc.derive",
+    "derivation": "calc.derive",
+    "grade": "calc.grading",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'calc' has no attribute {name!r}")
+
 
 __all__ = [
     "Analysis",

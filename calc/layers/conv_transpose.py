@@ -81,7 +81,7 @@ TRANSPOSED_EXPLICIT = Rule(
 )
 TRANSPOSED_VALID = Rule(
     lhs="n_{out}",
-    expr=(n - 1) * s + sp.Max(d * (k - 1) + 1, s),
+    expr=(n - 1) * s + sp.Max(d * (k - 1) + 1, s, evaluate=False),
     why="With 'valid' padding the window starts move s outputs apart, (n - 1)s in all, and the last "
     "window adds its d(k - 1) + 1 positions, or a whole stride when the stride is longer than the window.",
     mistakes=_swapped(EXPLICIT_PADDING.expr.xreplace({p: 0})),

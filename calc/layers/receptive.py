@@ -55,7 +55,7 @@ START = Rule(
 )
 SAME_LEFT_PADDING = Rule(
     lhs="p",
-    expr=sp.floor(sp.Max((sp.ceiling(n / s) - 1) * s + d * (k - 1) + 1 - n, 0) / 2),
+    expr=sp.floor(sp.Max((sp.ceiling(n / s) - 1) * s + d * (k - 1) + 1 - n, 0, evaluate=False) / 2),
     why="'same' padding adds the zeros that ceil(n/s) windows need and puts the smaller half before the "
     "first value (Keras and TensorFlow; PyTorch's padding='same' splits its zeros the same way).",
 )
@@ -66,7 +66,7 @@ CAUSAL_LEFT_PADDING = Rule(
 )
 TRANSPOSED_SAME_CROP = Rule(
     lhs="p",
-    expr=sp.floor(sp.Max(d * (k - 1) + 1 - s, 0) / 2),
+    expr=sp.floor(sp.Max(d * (k - 1) + 1 - s, 0, evaluate=False) / 2),
     why="'same' cuts the d(k - 1) + 1 - s outputs that stick out past n s, the smaller half at the start (the "
     "padding of the strided convolution it reverses).",
 )
