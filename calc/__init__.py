@@ -2,10 +2,11 @@
 
 Output shapes and parameter counts as closed-form sympy expressions, with the numbers put in and
 step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` reads a model;
-``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.derivation(model)`` is its
-worked solution. ``calc.check(model, layer=..., quantity=..., answer=...)`` judges a student's answer and
-``calc.grade(model, "answers.csv")`` a class's. In Jupyter, models, summaries, derivations and check
-results show themselves as tables and math.
+``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.load("model.py")``,
+``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models.
+``calc.derivation(model)`` is a model's worked solution. ``calc.check(model, layer=..., quantity=...,
+answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's. In Jupyter,
+models, summaries, derivations and check results show themselves as tables and math.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from calc import layers
 from calc.errors import CalcError
-from calc.model import Analysis, Sequential
+from calc.model import Analysis, Model, Sequential
 from calc.spec import from_spec, from_text, load
 
 # Imported on first use, so a command that never checks or derives does not pay for them at start-up.
@@ -34,6 +35,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'calc' has no attribute {name!r}")
 
 
+def from_keras(model: Any) -> Model:
+    """A live Keras model (keras is optional: ``pip install 'calc[keras]'``), read from its config, never run."""
+    from calc.importers import spec_from_keras_object
+
+    return from_spec(spec_from_keras_object(model), source=getattr(model, "name", "keras model"))
+
+
 __all__ = [
     "Analysis",
     "CalcError",
@@ -42,6 +50,7 @@ __all__ = [
     "Sequential",
     "check",
     "derivation",
+    "from_keras",
     "from_spec",
     "from_text",
     "grade",

@@ -1,4 +1,8 @@
-"""Reading models: native spec files (YAML, JSON, TOML), zoo names, and plain dictionaries.
+"""Reading models: native spec files (YAML, JSON, TOML), zoo names, plain dictionaries, and Keras's formats.
+
+Keras files (``model.to_json()``, whatever their name), ``.keras`` archives and Keras source code
+(``.py`` or ``-`` for standard input) are recognised by their content and turned into a spec by
+``calc.importers``; every model then takes the one path through ``from_spec``.
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
@@ -12,12 +16,14 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from calc import importers
 from calc.dialects import registry
 from calc.errors import CalcError
 from calc.layers import Layer
@@ -33,10 +39,20 @@ NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
 
 
+STDIN = "-"
+
+
 def load(model: str | Path) -> Model:
-    """A model from a spec file path or a zoo name."""
+    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name."""
+    if model == STDIN:
+        data = _read_stdin()
+        if importers.is_zip(data):
+            return _from_archive(data, "<stdin>")
+        return from_text(_decode(data, "<stdin>"), source="<stdin>")
     path = Path(model)
     if path.is_file():
+        if importers.is_archive(path):
+            return _from_archive(path, str(path))
         return from_text(_read(path), source=str(path), suffix=path.suffix.lower())
     if isinstance(model, str):
         text = zoo_text(model)
@@ -56,18 +72,43 @@ def _read(path: Path) -> str:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise CalcError(f"cannot read the file ({error.strerror})", source=str(path)) from None
+    return _decode(data, str(path))
+
+
+def _from_archive(archive: Path | bytes, source: str) -> Model:
+    try:
+        data = importers.spec_from_archive(archive)
+    except CalcError as error:
+        raise error.within(source=source) from None
+    return from_spec(data, source=source)
+
+
+def _read_stdin() -> bytes:
+    """Standard input as bytes (a spec, Keras JSON or source, or a .keras archive), capped like a file."""
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise CalcError(f"standard input is too large (more than {MAX_FILE_BYTES:,} bytes)", source="<stdin>")
+    return data
+
+
+def _decode(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise CalcError("the file is not UTF-8 text", source=str(path)) from None
+        raise CalcError("the file is not UTF-8 text", source=source) from None
 
 
 def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
-    """Parse spec text (format by suffix, else by content) and build the model."""
+    """Parse text (a spec, a Keras ``to_json()``, or Keras source; by suffix, else by content) and build the model."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
     try:
-        data = _parse(text, suffix)
+        if importers.is_python(text, suffix):
+            data = importers.spec_from_source(text)
+        else:
+            data = _parse(text, suffix)
+            if importers.is_keras_model(data):
+                data = importers.spec_from_keras(data)
     except CalcError as error:
         raise error.within(source=source) from None
     except RecursionError:
@@ -217,7 +258,11 @@ def _node(
         where = f"layer {index} ({name}, {key})"
         try:
             inner = _from_spec({**kwargs, "name": name}, source="", block=True, dialect=dialect)
-            layer = ModelLayer(inner, ["input"], name=name) if key == "Model" else RepeatLayer(inner, times, name=name)
+            layer = (
+                ModelLayer(inner, list(inner.inputs), name=name)
+                if key == "Model"
+                else RepeatLayer(inner, times, name=name)
+            )
         except CalcError as error:
             raise error.within(layer=where) from None
         return Node(name, layer, refs)

@@ -12,7 +12,12 @@ import argparse
 def model_parser(commands: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
     """A subcommand that takes a MODEL and ``--set NAME=VALUE`` (every such command does)."""
     sub = commands.add_parser(name, help=help, description=help)
-    sub.add_argument("model", metavar="MODEL", help="a spec file (YAML, JSON, TOML) or a zoo name such as lenet5")
+    sub.add_argument(
+        "model",
+        metavar="MODEL",
+        help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras source code "
+        "(.py, or - for standard input; read, never run), or a zoo name such as lenet5",
+    )
     sub.add_argument(
         "--set",
         dest="values",

@@ -1,0 +1,68 @@
+"""Importers: models written for Keras, turned into calc's spec dict (the one path into the engine).
+
+- ``keras_json``: Keras's own description of a model (``model.to_json()``, a .keras file's config.json);
+- ``keras_archive``: a ``.keras`` zip archive, of which only config.json is read;
+- ``keras_source``: Keras model-building code, read with ``ast`` and never run, with ``folding`` (the
+  arithmetic on plain values), ``keras_names`` (Keras's API as code names it, checked against the
+  table in ``keras_api``), ``keras_objects`` (Keras's objects and state as the code builds them) and
+  ``keras_graph`` (a model so built, as a spec);
+- ``entries``: the spec entries both write, their order, and the check that every layer is modelled.
+
+``calc.spec.load`` and ``from_text`` recognise these by content and pass the result to ``from_spec``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from calc.errors import CalcError
+from calc.importers.keras_archive import is_archive, is_zip, read_config
+from calc.importers.keras_json import is_keras_model, spec_from_keras
+from calc.importers.keras_source import spec_from_source
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+# A line that only Python has: an import, or a name assigned the result of a call (model = Sequential()).
+PYTHON_LINE = re.compile(r"^(?:import\s+\w|from\s+[\w.]+\s+import\s|[A-Za-z_]\w*\s*=\s*[\w.]+\()", re.MULTILINE)
+
+
+def is_python(text: str, suffix: str) -> bool:
+    """Keras source: a .py file, or text with no spec suffix that has a line only Python has."""
+    if suffix == ".py":
+        return True
+    if suffix in SPEC_SUFFIXES or text.lstrip().startswith("{"):
+        return False
+    return PYTHON_LINE.search(text) is not None
+
+
+def spec_from_archive(source: Path | bytes) -> dict:
+    """The spec of the model in a .keras archive (a file, or its bytes from standard input)."""
+    data = read_config(source)
+    if not is_keras_model(data):
+        raise CalcError("the archive's config.json does not describe a Keras model")
+    return spec_from_keras(data)
+
+
+def spec_from_keras_object(model: Any) -> dict:
+    """The spec of a live Keras model: Keras's own serialisation of its config; the model is never called."""
+    to_json = getattr(model, "to_json", None)
+    if not callable(to_json):
+        raise CalcError(f"expected a Keras model (with to_json()), got {type(model).__name__}")
+    data = json.loads(to_json())
+    if not is_keras_model(data):
+        raise CalcError("the object's to_json() does not describe a Keras model")
+    return spec_from_keras(data)
+
+
+__all__ = [
+    "is_archive",
+    "is_zip",
+    "is_keras_model",
+    "is_python",
+    "spec_from_archive",
+    "spec_from_keras",
+    "spec_from_keras_object",
+    "spec_from_source",
+]

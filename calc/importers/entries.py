@@ -1,0 +1,88 @@
+"""The spec entries both Keras importers write, the order they go in, and the check made before building.
+
+Every importer ends in calc's own spec dict (``calc.spec.from_spec`` reads it), so a Keras file, a
+.keras archive and Keras source code take the one path into the engine that spec files take.
+A model with a layer the engine does not model is refused whole, naming every such layer in one line:
+a partial summary would look complete and be wrong.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any
+
+from calc.errors import CalcError
+from calc.layers import REGISTRY
+
+#: Names Keras gives its model classes; a model used as a layer becomes a spec ``Model`` block.
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+#: The name the spec gives a nested graph's input (a block's input arrives from outside).
+BLOCK_INPUT = "input"  # the name a block's one input has in a spec
+
+
+def layer_entry(cls: str, name: str, kwargs: Mapping[str, Any], refs: list[str] | None = None) -> dict:
+    """``{Conv2D: {name: conv2d, filters: 8, ..., inputs: [...]}}``: a layer's first (or only) call."""
+    arguments = {"name": name, **kwargs}
+    if refs is not None:
+        arguments["inputs"] = refs
+    return {cls: arguments}
+
+
+def call_entry(name: str, refs: list[str]) -> dict:
+    """``{encoder: {inputs: [...]}}``: a later call of a shared layer, whose weights are the first call's."""
+    return {name: {"inputs": refs}}
+
+
+def block_entry(name: str, layers: list[dict], refs: list[str] | None = None) -> dict:
+    """A model used as a layer: ``{Model: {name, layers}}``; its input comes from the outer model."""
+    arguments: dict[str, Any] = {"name": name, "layers": layers}
+    if refs is not None:
+        arguments["inputs"] = refs
+    return {"Model": arguments}
+
+
+def reference(name: str, call: int) -> str:
+    """How the spec names the output of a layer's call: ``dense`` for the first, ``dense[1]`` for the next."""
+    return name if call == 0 else f"{name}[{call}]"
+
+
+def check_modelled(layers: Iterable[tuple[str, str]]) -> None:
+    """Refuse the model, in one line, when any (name, Keras class) is a layer calc does not model yet."""
+    missing: dict[str, str] = {}
+    for name, cls in layers:
+        if cls not in REGISTRY and cls not in MODEL_CLASSES and cls != "InputLayer":
+            missing.setdefault(name, cls)
+    if missing:
+        listed = ", ".join(f"{name} ({cls})" for name, cls in missing.items())
+        count = f"{len(missing)} layer{'s' if len(missing) > 1 else ''}"
+        raise CalcError(f"calc does not model {count} of this model yet: {listed}; no partial answer is given")
+
+
+def topological(needs: Mapping[Hashable, set], priority: Callable[[Any], tuple]) -> list:
+    """Every call after the calls it reads (Kahn's algorithm); of the calls ready, the lowest priority first.
+
+    A spec lists each call after its inputs. Keras lists a model's layers by depth, a shared layer once at
+    its deepest call, so its later calls may read layers listed after it; with Keras's position as the
+    priority, the calls keep Keras's order wherever that order allows. A cycle leaves calls unordered:
+    they are returned apart, last, for the caller to report.
+    """
+    waiting = {key: set(keys) for key, keys in needs.items()}
+    readers: dict[Any, list] = {}
+    for key, keys in waiting.items():
+        for need in keys:
+            readers.setdefault(need, []).append(key)
+    ready = [(priority(key), index, key) for index, (key, keys) in enumerate(waiting.items()) if not keys]
+    heapq.heapify(ready)
+    order = []
+    counter = len(ready)
+    while ready:
+        *_, key = heapq.heappop(ready)
+        order.append(key)
+        for reader in readers.get(key, []):
+            waiting[reader].discard(key)
+            if not waiting[reader]:
+                counter += 1
+                heapq.heappush(ready, (priority(reader), counter, reader))
+    return order

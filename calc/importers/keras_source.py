@@ -1,0 +1,573 @@
+"""Keras model-building code, read with ``ast``: never imported, never executed.
+
+The reader walks the statements in order and evaluates a small, closed language: literals and the
+arithmetic on them (``folding``), names assigned earlier, imports of keras / tensorflow.keras (checked
+name by name against calc's own table of Keras's API, ``keras_names``, never looked up in Python),
+layer constructors, ``Sequential``, ``keras.Input``, ``keras.Model``, layer calls on tensors,
+``model.add`` / ``build`` / ``summary`` (``keras_objects.Session`` does what Keras would), functions
+defined in the file (read at each call, their arguments bound), and ``if __name__ == "__main__":``.
+Everything else — loops, conditionals, calls of anything unknown, attributes outside Keras's API — stops
+the reader with the line, the column and a suggestion. Every cost is capped: expression nesting, call
+depth, and the number of things evaluated in all.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from calc.errors import CalcError
+from calc.importers import folding, keras_api, keras_names
+from calc.importers.entries import check_modelled
+from calc.importers.keras_graph import freeze, model_spec, modelled_layers
+from calc.importers.keras_names import KerasName
+from calc.importers.keras_objects import Functional, Layer, Sequential, Session, Tensor, Where
+from calc.layers.base import suggest
+
+MAX_SOURCE = 1_000_000  # characters: model code is small; parsing is the one cost not capped below
+MAX_DEPTH = 100  # nesting of expressions, counted across calls of the file's functions
+MAX_CALL_DEPTH = 16  # functions of the file calling each other
+MAX_STEPS = 500_000  # expressions evaluated in all
+#: Model methods that change nothing calc counts (training, saving, printing): not even their arguments are read.
+IGNORED_METHODS = {"compile", "fit", "evaluate", "predict", "save", "save_weights", "load_weights", "export"}
+IGNORED_METHODS |= {"summary", "count_params", "get_config", "to_json"}
+LOOP = "write each layer out, or use a calc spec file"
+STATEMENT_ADVICE = {
+    ast.For: f"does not follow 'for' loops: {LOOP}",
+    ast.AsyncFor: f"does not follow 'for' loops: {LOOP}",
+    ast.While: f"does not follow 'while' loops: {LOOP}",
+    ast.If: "does not follow 'if' statements: keep only the branch that builds your model",
+    ast.Try: "does not follow 'try' statements: keep only the model-building lines",
+    ast.With: "does not follow 'with' statements: keep only the model-building lines",
+    ast.AsyncWith: "does not follow 'with' statements: keep only the model-building lines",
+    ast.ClassDef: "does not read classes (a subclassed model's layers live in Python code): build the model "
+    "with Sequential or keras.Model(inputs, outputs), or save it with model.to_json() and pass that file",
+    ast.AsyncFunctionDef: "does not read async functions",
+}
+EXPRESSION_ADVICE = {
+    ast.Lambda: "does not read lambda functions (a Lambda layer's arithmetic is unknown to calc)",
+    ast.IfExp: "does not follow conditional expressions: write the value that applies",
+    ast.ListComp: "does not follow comprehensions: write each item out",
+    ast.SetComp: "does not follow comprehensions: write each item out",
+    ast.DictComp: "does not follow comprehensions: write each item out",
+    ast.GeneratorExp: "does not follow comprehensions: write each item out",
+    ast.JoinedStr: "does not read f-strings: write the string out",
+    ast.Compare: "does not follow comparisons: write the value that applies",
+    ast.BoolOp: "does not follow 'and' / 'or': write the value that applies",
+    ast.NamedExpr: "does not follow ':=': assign on a line of its own",
+}
+
+
+def spec_from_source(text: str) -> dict:
+    """The spec of the model that Keras source code builds (refused whole if a layer is not modelled)."""
+    if len(text) > MAX_SOURCE:
+        raise CalcError(f"the code is {len(text):,} characters long; calc reads model code up to {MAX_SOURCE:,}")
+    collecting = gc.isenabled()
+    gc.disable()  # an AST has no cycles to collect; the collector would double the parse time
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as error:
+        raise CalcError(
+            f"not valid Python: {error.msg}", layer=str(Where(error.lineno or 1, error.offset or 1))
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        reason = "it holds a NUL byte" if isinstance(error, ValueError) else "it is nested too deeply"
+        raise CalcError(f"cannot read the code: {reason}") from None
+    finally:
+        if collecting:
+            gc.enable()
+    reader = _Reader()
+    try:
+        reader.block(tree.body)
+        model = reader.session.chosen()
+        check_modelled(modelled_layers(model))
+        return model_spec(model, top=True, convert=spec_value)
+    except RecursionError:
+        raise CalcError("the code is nested too deeply to read") from None
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """A name imported from outside Keras (numpy, sklearn): it may be imported, never used."""
+
+    name: str
+
+    @property
+    def described(self) -> str:
+        return f"'{self.name}' (outside Keras)"
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """What a call in a namespace that changes nothing calc counts gives: ``keras.regularizers.l2(1e-4)``."""
+
+    spec_text: str
+    described = "a Keras setting"
+
+
+@dataclass(frozen=True)
+class Unread:
+    """What training, evaluating or loading data gives (``history = model.fit(...)``): never computed.
+
+    A script's other lines may pass it around (print it, index it, unpack it); a model may not use it.
+    """
+
+    origin: str
+
+    @property
+    def described(self) -> str:
+        return f"a value from {self.origin}, which calc does not run"
+
+
+@dataclass(eq=False)
+class Function:
+    """A function defined in the file; its defaults were evaluated where it was defined, as Python does."""
+
+    node: ast.FunctionDef
+    defaults: dict[str, Any]
+
+    @property
+    def described(self) -> str:
+        return f"the function '{self.node.name}'"
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """One of Python's few pure built-ins the reader folds (``dict(padding="same")``, ``max(a, b)``), or print."""
+
+    name: str
+
+    @property
+    def described(self) -> str:
+        return f"Python's '{self.name}'"
+
+    def apply(self, args: list, kwargs: dict) -> Any:
+        if self.name == "print":  # print(model.summary()): the arguments were read, nothing more to do
+            return None
+        if self.name == "dict":
+            if len(args) > 1 or (args and not isinstance(args[0], dict)):
+                raise CalcError("calc folds dict() of keywords or of one dictionary only")
+            return {**(args[0] if args else {}), **kwargs}
+        if kwargs or not args:
+            raise CalcError(f"calc folds {self.name}() of plain arguments only")
+        if self.name in ("tuple", "list"):
+            if len(args) != 1 or not isinstance(args[0], (tuple, list)):
+                raise CalcError(f"calc folds {self.name}() of a tuple or a list only")
+            return tuple(args[0]) if self.name == "tuple" else list(args[0])
+        values = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+        if not values or not all(folding.is_number(v) for v in values):
+            raise CalcError(f"calc folds {self.name}() of numbers only")
+        if self.name in ("int", "float", "abs") and len(values) == 1:
+            return folding.checked(PURE_BUILTINS[self.name](values[0]))
+        if self.name in ("min", "max"):
+            return PURE_BUILTINS[self.name](values)
+        raise CalcError(f"calc folds {self.name}() of one number only")
+
+
+#: Python's built-ins that compute a plain value from plain values; every other built-in is refused.
+PURE_BUILTINS = {
+    "dict": dict,
+    "tuple": tuple,
+    "list": list,
+    "int": int,
+    "float": float,
+    "abs": abs,
+    "min": min,
+    "max": max,
+}
+
+
+class _Return(Exception):
+    def __init__(self, value: Any):
+        self.value = value
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.scopes: list[dict[str, Any]] = [{}]  # the module's names, then the running function's
+        self.star: list[KerasName] = []  # from keras.layers import *
+        self.session = Session()
+        self.steps = 0
+        self.nesting = 0
+
+    @staticmethod
+    def where(node: ast.AST) -> Where:
+        return Where(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+
+    def fail(self, node: ast.AST, message: str) -> CalcError:
+        return CalcError(message, layer=str(self.where(node)))
+
+    @contextmanager
+    def at(self, node: ast.AST) -> Iterator[None]:
+        """Errors raised without a place (folding, Keras's objects) get this node's line and column."""
+        try:
+            yield
+        except CalcError as error:
+            raise error.within(layer=str(self.where(node))) from None
+
+    # -- Statements -----------------------------------------------------------------------
+
+    def block(self, statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            self.statement(statement)
+
+    def statement(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Expr):
+            if not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):  # docstrings
+                self.evaluate(node.value)
+        elif isinstance(node, ast.Assign):
+            value = self.evaluate(node.value)
+            for target in node.targets:
+                self.assign(target, value)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.evaluate(node.value))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            current = self.lookup(node.target.id, node.target)
+            with self.at(node):
+                self.assign(node.target, folding.binary(node.op, current, self.evaluate(node.value)))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                with self.at(node):
+                    module = keras_names.module(alias.name)
+                if alias.asname:
+                    self.scopes[-1][alias.asname] = module or Foreign(alias.name)
+                else:  # import a.b binds a
+                    top = alias.name.split(".")[0]
+                    self.scopes[-1][top] = keras_names.module(top) or Foreign(top)
+        elif isinstance(node, ast.ImportFrom):
+            self.import_from(node)
+        elif isinstance(node, ast.FunctionDef):
+            self.define(node)
+        elif isinstance(node, ast.Return) and len(self.scopes) > 1:
+            raise _Return(None if node.value is None else self.evaluate(node.value))
+        elif isinstance(node, ast.If) and _is_main_guard(node) and len(self.scopes) == 1:
+            self.block(node.body)  # what running the file as a script does
+        elif not isinstance(node, ast.Pass):
+            kind = type(node).__name__.lower()
+            advice = STATEMENT_ADVICE.get(type(node), f"does not follow this statement ({kind})")
+            raise self.fail(node, f"calc reads model code without running it and {advice}")
+
+    def assign(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            self.scopes[-1][target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Unread):
+            for item in target.elts:  # (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+                self.assign(item, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
+                raise self.fail(target, "the values do not match the names they are unpacked into")
+            for item, item_value in zip(target.elts, value):
+                self.assign(item, item_value)
+        elif isinstance(target, ast.Attribute) and target.attr == "trainable":
+            owner = self.evaluate(target.value)
+            if not isinstance(owner, (Layer, Sequential, Functional)) or not isinstance(value, bool):
+                raise self.fail(target, "calc follows 'x.trainable = True/False' only on layers and models")
+            with self.at(target):
+                freeze(owner, value)
+        else:
+            raise self.fail(target, "calc follows assignments to plain names (and x.trainable = False) only")
+
+    def import_from(self, node: ast.ImportFrom) -> None:
+        if node.level:
+            raise self.fail(node, "calc does not follow relative imports; paste the model code into one file")
+        with self.at(node):
+            base = keras_names.module(node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                if base is None:
+                    raise self.fail(node, f"calc does not follow 'from {node.module} import *'")
+                self.star.append(base)
+                continue
+            with self.at(node):
+                value = keras_names.member(base, alias.name) if base else Foreign(f"{node.module}.{alias.name}")
+            self.scopes[-1][alias.asname or alias.name] = value
+
+    def define(self, node: ast.FunctionDef) -> None:
+        arguments = node.args
+        if node.decorator_list:
+            raise self.fail(node, "calc does not follow decorated functions; remove the decorator")
+        if arguments.vararg or arguments.kwarg or arguments.posonlyargs:
+            raise self.fail(node, "calc follows functions with plain named parameters only (no *args, **kwargs, /)")
+        positional = arguments.args[len(arguments.args) - len(arguments.defaults) :]
+        defaults = {a.arg: self.evaluate(value) for a, value in zip(positional, arguments.defaults)}
+        for parameter, value in zip(arguments.kwonlyargs, arguments.kw_defaults):
+            if value is not None:
+                defaults[parameter.arg] = self.evaluate(value)
+        self.scopes[-1][node.name] = Function(node, defaults)
+
+    # -- Expressions ----------------------------------------------------------------------
+
+    def evaluate(self, node: ast.expr) -> Any:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise self.fail(node, f"the code asks for more than {MAX_STEPS:,} evaluation steps; calc stops here")
+        if self.nesting >= MAX_DEPTH:
+            raise self.fail(node, f"the code nests expressions (and calls) more than {MAX_DEPTH} deep")
+        self.nesting += 1
+        try:
+            with self.at(node):
+                return self.value(node)
+        finally:
+            self.nesting -= 1
+
+    def value(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Constant):
+            return _constant(node.value)
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id, node)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            items = self.items(node.elts)
+            return tuple(items) if isinstance(node, ast.Tuple) else items
+        if isinstance(node, ast.Dict):
+            return self.dictionary(node)
+        if isinstance(node, ast.BinOp):
+            left, right = self.evaluate(node.left), self.evaluate(node.right)
+            unread = next((v for v in (left, right) if isinstance(v, Unread)), None)
+            return unread or folding.binary(node.op, left, right)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.evaluate(node.operand)
+            return operand if isinstance(operand, Unread) else folding.unary(node.op, operand)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node, self.evaluate(node.value))
+        if isinstance(node, ast.Subscript):
+            container, position = self.evaluate(node.value), self.position(node.slice)
+            return container if isinstance(container, Unread) else folding.index(container, position)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        kind = type(node).__name__.lower()
+        advice = EXPRESSION_ADVICE.get(type(node), f"does not follow this expression ({kind})")
+        raise self.fail(node, f"calc reads model code without running it and {advice}")
+
+    def position(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Slice):
+            parts = (node.lower, node.upper, node.step)
+            return slice(*(None if part is None else self.evaluate(part) for part in parts))
+        return self.evaluate(node)
+
+    def lookup(self, name: str, node: ast.AST) -> Any:
+        for scope in (self.scopes[-1], self.scopes[0]):
+            if name in scope:
+                return scope[name]
+        for namespace in reversed(self.star):
+            if name in keras_names.members(namespace):
+                return keras_names.member(namespace, name)
+        if name in PURE_BUILTINS or name == "print":
+            return Builtin(name)
+        if name == "__name__":
+            return "__main__"
+        if hasattr(builtins, name):
+            raise self.fail(node, f"calc reads model code without running it and does not use Python's '{name}'")
+        known = [*self.scopes[-1], *self.scopes[0]]
+        raise self.fail(node, f"name '{name}' is not defined before this line{suggest(name, known)}")
+
+    def items(self, nodes: list[ast.expr]) -> list:
+        values: list = []
+        for item in nodes:
+            if isinstance(item, ast.Starred):
+                value = self.evaluate(item.value)
+                if not isinstance(value, (tuple, list)):
+                    raise self.fail(item, "calc unpacks only tuples and lists with '*'")
+                values.extend(value)
+            else:
+                values.append(self.evaluate(item))
+            if len(values) > folding.MAX_ITEMS:
+                raise self.fail(item, f"more than {folding.MAX_ITEMS:,} items")
+        return values
+
+    def dictionary(self, node: ast.Dict) -> dict:
+        result: dict = {}
+        for key, value in zip(node.keys, node.values):
+            evaluated = self.evaluate(value)
+            if key is None:  # {**other}
+                if not isinstance(evaluated, dict):
+                    raise self.fail(value, "calc unpacks only dictionaries with '**'")
+                result.update(evaluated)
+                continue
+            name = self.evaluate(key)
+            if not isinstance(name, str):
+                raise self.fail(key, "calc reads dictionaries with string keys only")
+            result[name] = evaluated
+        return result
+
+    def attribute(self, node: ast.Attribute, owner: Any) -> Any:
+        name = node.attr
+        if name.startswith("_"):
+            raise self.fail(node, f"calc does not follow the attribute '{name}'")
+        if isinstance(owner, Unread):
+            return owner
+        if isinstance(owner, Foreign):  # numpy.zeros: refused where it is called or used
+            return Foreign(f"{owner.name}.{name}")
+        if isinstance(owner, KerasName):
+            return keras_names.member(owner, name)
+        if isinstance(owner, Functional) and name in ("input", "inputs", "output", "outputs"):
+            tensors = owner.inputs if name.startswith("input") else owner.outputs
+            if name.endswith("s"):
+                return list(tensors)
+            if len(tensors) != 1:
+                raise self.fail(node, f"model '{owner.name}' has {len(tensors)} {name}s; use .{name}s[i]")
+            return tensors[0]
+        if isinstance(owner, (Layer, Sequential, Functional)) and name == "name":
+            return owner.name
+        raise self.fail(node, f"calc does not follow the attribute '{name}' of {folding.describe(owner)}")
+
+    # -- Calls ----------------------------------------------------------------------------
+
+    def call(self, node: ast.Call) -> Any:
+        if isinstance(node.func, ast.Attribute) and not node.func.attr.startswith("_"):
+            owner = self.evaluate(node.func.value)
+            if isinstance(owner, (Sequential, Functional, Layer, Tensor)):
+                return self.method(node, owner, node.func.attr)
+            function = self.attribute(node.func, owner)
+        else:
+            function = self.evaluate(node.func)
+        if isinstance(function, KerasName) and function.path in keras_names.HARMLESS:
+            return None
+        args, kwargs = self.arguments(node)
+        where = self.where(node)
+        if isinstance(function, Builtin):
+            return function.apply(args, kwargs)
+        if isinstance(function, Unread):  # history.history.keys(): nothing to compute
+            return function
+        if isinstance(function, KerasName):
+            return self.keras_call(function, args, kwargs, where)
+        if isinstance(function, (Layer, Sequential, Functional)):
+            return self.session.call(function, args, kwargs, where)
+        if isinstance(function, Function):
+            return self.function_call(node, function, args, kwargs)
+        if isinstance(function, Foreign):
+            raise self.fail(
+                node,
+                f"calc does not call {function.described}: keep only the model-building code "
+                "(lines that prepare data can go), and write computed sizes as numbers",
+            )
+        raise self.fail(node, f"calc cannot call {folding.describe(function)}")
+
+    def arguments(self, node: ast.Call) -> tuple[list, dict]:
+        args = self.items(node.args)
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            value = self.evaluate(keyword.value)
+            if keyword.arg is not None:
+                pairs = [(keyword.arg, value)]
+            elif isinstance(value, dict):  # **options
+                pairs = list(value.items())
+            else:
+                raise self.fail(keyword.value, "calc unpacks only dictionaries with '**'")
+            for key, item in pairs:
+                if key in kwargs:
+                    raise self.fail(keyword.value, f"the argument '{key}' is given twice")
+                kwargs[key] = item
+        return args, kwargs
+
+    def method(self, node: ast.Call, owner: Any, name: str) -> Any:
+        if isinstance(owner, (Sequential, Functional)) and name in IGNORED_METHODS:
+            if name == "summary":
+                self.session.summarized = owner
+            return Unread(f"{owner.name}.{name}()")
+        args, kwargs = self.arguments(node)
+        if isinstance(owner, Sequential) and name == "add" and len(args) == 1 and not kwargs:
+            return self.session.add(owner, args[0])
+        if isinstance(owner, Sequential) and name == "build":
+            return self.session.build(owner, args, kwargs, self.where(node))
+        raise self.fail(node, f"calc does not follow the method '{name}' of {folding.describe(owner)}")
+
+    def keras_call(self, function: KerasName, args: list, kwargs: dict, where: Where) -> Any:
+        path = function.path
+        if path in keras_names.SEQUENTIAL:
+            return self.session.sequential(args, kwargs, where)
+        if path in keras_names.MODEL:
+            return self.session.functional(args, kwargs, where)
+        if path == keras_names.INPUT:
+            return self.session.tensor(self.session.input(args, kwargs, where, function=True), [])
+        if (
+            len(path) == 3 and path[:2] == ("keras", "layers") and path[2] in keras_api.MERGE_FUNCTIONS
+        ):  # layers.add([a, b])
+            inputs = kwargs.pop("inputs", args[0] if args else None)
+            if len(args) > 1 or inputs is None:
+                raise CalcError(f"layers.{path[2]}() takes the list of tensors to merge")
+            layer = self.session.layer(keras_api.MERGE_FUNCTIONS[path[2]], [], kwargs, where)
+            return self.session.call(layer, [inputs], {}, where)
+        if function.layer == "InputLayer":
+            return self.session.input(args, kwargs, where, function=False)
+        if function.layer is not None:
+            return self.session.layer(function.layer, args, kwargs, where)
+        if len(path) > 2 and path[0] == "keras" and path[1] in keras_names.NEUTRAL:
+            return Placeholder(str(function))
+        if path == ("keras", "utils", "to_categorical") or (len(path) > 2 and path[:2] == ("keras", "datasets")):
+            return Unread(f"{function}()")
+        if path[:2] == ("keras", "applications"):
+            raise CalcError(
+                f"calc does not build {function} (its layers are in Keras's code); "
+                "save the model with model.to_json() and pass that file"
+            )
+        raise CalcError(f"calc does not call {function}")
+
+    def function_call(self, node: ast.Call, function: Function, args: list, kwargs: dict) -> Any:
+        """A function of the file: its body read in a scope of its own, with the arguments bound."""
+        if len(self.scopes) > MAX_CALL_DEPTH:
+            raise self.fail(node, f"functions call each other more than {MAX_CALL_DEPTH} deep")
+        name = function.node.name
+        parameters = function.node.args
+        positional = [a.arg for a in parameters.args]
+        keywords = positional + [a.arg for a in parameters.kwonlyargs]
+        if len(args) > len(positional):
+            raise self.fail(node, f"{name}() takes {len(positional)} positional arguments, got {len(args)}")
+        scope = dict(zip(positional, args))
+        for key, value in kwargs.items():
+            if key in scope or key not in keywords:
+                raise self.fail(node, f"{name}() got '{key}' twice" if key in scope else f"{name}() has no '{key}'")
+            scope[key] = value
+        for key in keywords:
+            if key not in scope:
+                if key not in function.defaults:
+                    raise self.fail(node, f"{name}() needs '{key}'")
+                scope[key] = function.defaults[key]
+        self.scopes.append(scope)
+        try:
+            self.block(function.node.body)
+        except _Return as result:
+            return result.value
+        finally:
+            self.scopes.pop()
+        return None
+
+
+def spec_value(value: Any) -> Any:
+    """A folded value as spec data: tuples as lists, Keras names as text, a wrapper's layer as a mapping."""
+    if isinstance(value, (tuple, list)):
+        return [spec_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: spec_value(item) for key, item in value.items()}
+    if isinstance(value, Layer):  # Bidirectional(LSTM(8)): the spec's one-key form
+        return {value.cls: {"name": value.name, **{k: spec_value(v) for k, v in value.kwargs.items()}}}
+    text = getattr(value, "spec_text", None)
+    return value if text is None else text
+
+
+def _constant(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str, float)):
+        return value
+    if isinstance(value, int):
+        return folding.checked(value)
+    raise CalcError(f"calc does not read {type(value).__name__} values")
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    """``if __name__ == "__main__":`` with no else: its body is what running the file as a script does."""
+    test = node.test
+    return (
+        not node.orelse
+        and isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )

@@ -1,0 +1,306 @@
+"""Keras source code read without running it: the styles people write, Keras's default names, the summary.
+
+Expected numbers come from Keras 3.15 itself: each snippet here was run once in the framework
+virtualenv and its model.summary() copied (the recorded fixtures in keras_import/ cover the rest).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+import calc
+from calc.importers import spec_from_source
+from tests.conftest import ROOT
+
+SEED = """\
+from tensorflow.keras import Sequential
+from tensorflow.keras import layers
+model = Sequential()
+model.add(layers.Conv2D(8, (5,5), activation='relu', input_shape=(32,32,3)))
+model.add(layers.MaxPooling2D((2,2), strides=2))
+model.add(layers.Conv2D(16, (5,5), activation='relu'))
+model.add(layers.MaxPooling2D((2,2), strides=2))
+model.add(layers.Flatten())
+model.add(layers.Dense(120, activation='relu'))
+model.add(layers.Dense(84, activation='relu'))
+model.add(layers.Dense(10, activation='softmax'))
+model.summary()
+"""
+
+# The seed article's table: Keras's own numbers for the snippet above.
+SEED_TABLE = [
+    ("conv2d", "Conv2D", [None, 28, 28, 8], 608),
+    ("max_pooling2d", "MaxPooling2D", [None, 14, 14, 8], 0),
+    ("conv2d_1", "Conv2D", [None, 10, 10, 16], 3216),
+    ("max_pooling2d_1", "MaxPooling2D", [None, 5, 5, 16], 0),
+    ("flatten", "Flatten", [None, 400], 0),
+    ("dense", "Dense", [None, 120], 48120),
+    ("dense_1", "Dense", [None, 84], 10164),
+    ("dense_2", "Dense", [None, 10], 850),
+]
+
+
+def rows(summary: dict) -> list[tuple]:
+    return [(r["name"], r["type"], r["output_shape"], r["params"]) for r in summary["layers"]]
+
+
+def summary_of(cli, tmp_path, text: str, name: str = "model.py") -> dict:
+    path = tmp_path / name
+    path.write_text(text)
+    run = cli("summary", str(path), "--format", "json")
+    assert run.status == 0, run.err
+    return run.json()
+
+
+def test_seed_snippet_prints_the_seed_table(cli, tmp_path):
+    data = summary_of(cli, tmp_path, SEED, "seed_snippet.py")
+    assert rows(data) == SEED_TABLE
+    assert data["model"] == "sequential" and data["total_params"] == 62958
+    text = cli("summary", str(tmp_path / "seed_snippet.py")).out
+    assert "conv2d_1 (Conv2D)" in text and "Total params: 62,958" in text
+
+
+def test_seed_snippet_from_standard_input(cli, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SEED.encode())))
+    run = cli("summary", "-", "--format", "json")
+    assert run.status == 0, run.err
+    assert rows(run.json()) == SEED_TABLE
+
+
+def test_every_command_taking_a_model_reads_source(cli, tmp_path):
+    path = tmp_path / "lenet.py"
+    path.write_text(SEED)
+    derivation = cli("derive", str(path))
+    assert derivation.status == 0, derivation.err
+    assert "608" in derivation.out and "62958" in derivation.out.replace(",", "").replace("{,}", "")
+
+
+@pytest.mark.parametrize(
+    "imports, prefix, sequential",
+    [
+        (
+            "from tensorflow.keras import layers\nfrom tensorflow.keras.models import Sequential",
+            "layers.",
+            "Sequential",
+        ),
+        (
+            "from tensorflow.keras.layers import Conv2D, Dense, Flatten, MaxPooling2D\nimport keras",
+            "",
+            "keras.Sequential",
+        ),
+        ("from keras import layers, Sequential", "layers.", "Sequential"),
+        ("import tensorflow as tf", "tf.keras.layers.", "tf.keras.Sequential"),
+        ("import tensorflow as tf\nfrom tensorflow import keras", "keras.layers.", "keras.models.Sequential"),
+        ("from tensorflow.keras.layers import *\nfrom keras.models import Sequential", "", "Sequential"),
+        ("import keras.layers as L\nfrom keras import Sequential", "L.", "Sequential"),
+    ],
+)
+def test_import_forms(tmp_path, cli, imports, prefix, sequential):
+    code = f"""{imports}
+model = {sequential}([
+    {prefix}Conv2D(8, (5, 5), activation="relu", input_shape=(32, 32, 3)),
+    {prefix}MaxPooling2D((2, 2), strides=2),
+    {prefix}Conv2D(16, (5, 5), activation="relu"),
+    {prefix}MaxPooling2D(pool_size=2),
+    {prefix}Flatten(),
+    {prefix}Dense(120, activation="relu"),
+    {prefix}Dense(84, activation="relu"),
+    {prefix}Dense(10, activation="softmax"),
+])
+"""
+    assert rows(summary_of(cli, tmp_path, code)) == SEED_TABLE
+
+
+def test_constants_arithmetic_and_helpers(cli, tmp_path):
+    code = '''"""LeNet, written the long way."""
+import keras
+from keras import layers
+
+SIZE = 32
+CHANNELS: int = 3
+SHAPE = (SIZE, SIZE) + (CHANNELS,)
+BASE = 4
+kernel = 5
+conv = dict(activation="relu", padding="valid")
+
+
+def conv_block(x, filters, pool=(2, 2), *, kernel_size=kernel):
+    x = layers.Conv2D(filters, kernel_size, **conv)(x)
+    return layers.MaxPooling2D(pool, strides=pool[0])(x)
+
+
+def build():
+    inputs = keras.Input(shape=SHAPE)
+    x = conv_block(inputs, BASE * 2)
+    x = conv_block(x, 2 ** BASE)
+    x = layers.Flatten()(x)
+    for_units = [120, 84]
+    x = layers.Dense(for_units[0], activation="relu")(x)
+    x = layers.Dense(for_units[-1], activation="relu")(x)
+    return keras.Model(inputs, layers.Dense(10 * 1, activation="softmax")(x), name="lenet")
+
+
+if __name__ == "__main__":
+    model = build()
+    model.summary()
+'''
+    data = summary_of(cli, tmp_path, code)
+    assert data["model"] == "lenet"
+    assert rows(data) == [("input_layer", "InputLayer", [None, 32, 32, 3], 0), *SEED_TABLE]
+
+
+def test_functional_add_concatenate_shared_and_nested(cli, tmp_path):
+    """Keras 3.15 printed: input_layer_1 0, input_layer_2 0, sequential_1 48, concatenate 0,
+    sequential 144 (frozen), dense_4 27 (frozen); total 219, trainable 48. The names count every object
+    Keras names, the InputLayer and graphs a Sequential model makes when it builds included."""
+    code = """import keras
+from keras import layers
+base = keras.Sequential([layers.Dense(8), layers.Dense(8)])
+base.trainable = False
+m = keras.Sequential()
+m.add(layers.Dense(4, input_shape=(6,)))
+m.add(layers.Dense(4))
+i = keras.Input((6,))
+j = keras.Input((6,))
+a = m(i)
+b = m(j)
+c = layers.concatenate([a, b])
+d = base(c)
+e = layers.Dense(3, trainable=False)(d)
+model = keras.Model([i, j], e)
+model.summary()
+"""
+    data = summary_of(cli, tmp_path, code)
+    assert data["model"] == "functional_3"
+    assert [(r["name"], r["type"], r["trainable_params"], r["non_trainable_params"]) for r in data["layers"]] == [
+        ("input_layer_1", "InputLayer", 0, 0),
+        ("input_layer_2", "InputLayer", 0, 0),
+        ("sequential_1", "Sequential", 48, 0),  # (6*4+4) + (4*4+4)
+        ("concatenate", "Concatenate", 0, 0),
+        ("sequential", "Sequential", 0, 144),  # (8*8+8) * 2, frozen
+        ("dense_4", "Dense", 0, 27),  # 8*3+3, frozen
+    ]
+    assert (data["total_params"], data["trainable_params"]) == (219, 48)
+
+
+def test_residual_block_rows_in_keras_order(cli, tmp_path):
+    """Keras lists a graph's layers by depth from the output; the shortcut's conv comes where Keras puts it."""
+    code = """from tensorflow.keras import layers, Model, Input
+x = Input(shape=(28, 28, 8), name="x")
+y = layers.Conv2D(32, 3, strides=2, padding="same")(x)
+y = layers.Conv2D(32, 3, padding="same")(y)
+s = layers.Conv2D(32, 1, strides=2, use_bias=False)(x)
+out = layers.Add()([y, s])
+model = Model(x, layers.Dense(5)(layers.Flatten()(out)))
+"""
+    names = [r["name"] for r in summary_of(cli, tmp_path, code)["layers"]]
+    assert names == ["x", "conv2d", "conv2d_1", "conv2d_2", "add", "flatten", "dense"]
+
+
+def test_model_build_and_input_layer(tmp_path):
+    spec = spec_from_source(
+        "import keras\nm = keras.Sequential([keras.layers.Dense(3)])\nm.build((None, 7))\n"
+        "n = keras.Sequential([keras.layers.InputLayer(shape=(5,)), keras.layers.Dense(2)], name='n')\n"
+        "m.summary()\n"
+    )
+    assert spec == {"name": "sequential", "input": [7], "layers": [{"Dense": {"name": "dense", "units": 3}}]}
+
+
+def test_the_model_summarised_is_the_one_read():
+    code = "import keras\na = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+    code += "b = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5)], name='b')\na.summary()\n"
+    assert spec_from_source(code)["input"] == [3]
+    assert spec_from_source(code.replace("a.summary()", "pass"))["name"] == "b"
+
+
+def test_settings_that_change_no_count_are_accepted():
+    code = """import tensorflow as tf
+from keras import regularizers, layers, Sequential
+model = Sequential([
+    layers.Input((8,)),
+    layers.Dense(4, activation=tf.nn.relu, kernel_regularizer=regularizers.l2(1e-4),
+                 kernel_initializer=tf.keras.initializers.HeNormal(seed=1)),
+])
+model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="mse")
+model.fit(x_train, y_train, epochs=10)
+tf.random.set_seed(0)
+print(model.summary())
+"""
+    layer = spec_from_source(code)["layers"][0]["Dense"]
+    assert layer["units"] == 4 and layer["activation"] == "relu"
+    assert calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"] == 8 * 4 + 4
+
+
+def test_positional_arguments_follow_keras_signatures():
+    spec = spec_from_source(
+        "import keras\nm = keras.Sequential([keras.Input((9, 9, 2)), keras.layers.Conv2D(4, 3, 2, 'same')])"
+    )
+    assert spec["layers"][0]["Conv2D"] == {
+        "name": "conv2d",
+        "filters": 4,
+        "kernel_size": 3,
+        "strides": 2,
+        "padding": "same",
+    }
+
+
+def test_readme_shows_the_seed_snippet_and_its_real_summary(cli, tmp_path):
+    """The README's lenet.py is the seed's code verbatim, and the table under it is what calc prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Keras models:", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("$ calc summary lenet.py\n", 1)[1].split("```", 1)[0]
+    assert code == SEED
+    (tmp_path / "lenet.py").write_text(code)
+    assert cli("summary", str(tmp_path / "lenet.py")).out == shown
+
+
+KERAS_MNIST_EXAMPLE = '''\
+"""Keras's MNIST convnet example, whole: data, model, training, evaluation."""
+import numpy as np
+import keras
+from keras import layers
+
+num_classes = 10
+input_shape = (28, 28, 1)
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+x_train = x_train.astype("float32") / 255
+y_train = keras.utils.to_categorical(y_train, num_classes)
+print("x_train shape:", x_train.shape)
+
+model = keras.Sequential(
+    [
+        keras.Input(shape=input_shape),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(num_classes, activation="softmax"),
+    ]
+)
+model.summary()
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+history = model.fit(x_train, y_train, batch_size=128, epochs=15, validation_split=0.1)
+score = model.evaluate(x_test, y_test, verbose=0)
+print("Test loss:", score[0], history.history["loss"][-1])
+'''
+
+
+def test_a_whole_script_with_data_and_training(cli, tmp_path):
+    """Loading data, training and evaluating are read past (never run); numpy is imported, not used."""
+    data = summary_of(cli, tmp_path, KERAS_MNIST_EXAMPLE)
+    assert [r["params"] for r in data["layers"]] == [
+        3 * 3 * 1 * 32 + 32,  # 320
+        0,
+        3 * 3 * 32 * 64 + 64,  # 18496
+        0,
+        0,  # flatten: 5 * 5 * 64 = 1600
+        0,
+        1600 * 10 + 10,  # 16010
+    ]
+    assert data["total_params"] == 34826
