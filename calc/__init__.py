@@ -4,22 +4,35 @@ Output shapes and parameter counts as closed-form sympy expressions, with the nu
 step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` reads a model;
 ``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.load("model.py")``,
 ``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models.
-``calc.derivation(model)`` is its worked solution. ``calc.check(model, layer=..., quantity=...,
+``calc.derivation(model)`` is a model's worked solution. ``calc.check(model, layer=..., quantity=...,
 answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's. In Jupyter,
 models, summaries, derivations and check results show themselves as tables and math.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from calc import layers
-from calc.checker import CheckResult, check
-from calc.derive import Derivation, derivation
 from calc.errors import CalcError
-from calc.grading import grade
 from calc.model import Analysis, Model, Sequential
 from calc.spec import from_spec, from_text, load
+
+# Imported on first use, so a command that never checks or derives does not pay for them at start-up.
+_LAZY = {
+    "CheckResult": "calc.checker",
+    "check": "calc.checker",
+    "Derivation": "calc.derive",
+    "derivation": "calc.derive",
+    "grade": "calc.grading",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'calc' has no attribute {name!r}")
 
 
 def from_keras(model: Any) -> Model:

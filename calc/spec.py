@@ -19,6 +19,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +175,12 @@ def _from_spec(data: Any, source: str, block: bool = False, dialect: str = "kera
     if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
         inputs = {namer.next("InputLayer", None): shape for shape in inputs.values()}
     nodes: list[Node] = []
+    calls: dict[str, list[Node]] = {}  # each layer name's calls so far, for shared layers
     for index, item in enumerate(raw_layers, start=1):
         try:
-            nodes.append(_node(index, item, namer, nodes, inputs, classes, dialect))
+            node = _node(index, item, namer, nodes, inputs, classes, dialect, calls)
+            nodes.append(node)
+            calls.setdefault(node.name, [node])
         except CalcError as error:
             raise error.within(layer=error.layer or f"layer {index}") from None
     if not functional:
@@ -227,6 +231,7 @@ def _node(
     inputs: Mapping[str, Any] | None,
     classes: Mapping[str, type[Layer]],
     dialect: str,
+    calls: dict[str, list[Node]],
 ) -> Node:
     """One list item: a class of the dialect, a nested ``Model``, or the name of an earlier layer to call again."""
     if not isinstance(item, Mapping) or len(item) != 1:
@@ -237,11 +242,13 @@ def _node(
         raise CalcError(f"the arguments of {key} must be a mapping of names to values")
     kwargs = dict(kwargs)
     refs = _references(kwargs.pop("inputs", None), nodes, inputs)
-    earlier = [node for node in nodes if node.name == key]
+    earlier = calls.get(key) if isinstance(key, str) else None
     if earlier:  # a shared layer, called again on other inputs: same weights, counted once
         if kwargs:
             raise CalcError(f"a second call of '{key}' takes only 'inputs'; its arguments are those of the first call")
-        return Node(key, earlier[0].layer, refs, call=len(earlier))
+        node = Node(key, earlier[0].layer, refs, call=len(earlier))
+        earlier.append(node)
+        return node
     if key in ("Model", "Repeat"):
         times = kwargs.pop("times", None) if key == "Repeat" else None
         if key == "Repeat" and times is None:
@@ -289,21 +296,24 @@ def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -
     return refs
 
 
+@cache
+def _required(cls: type[Layer]) -> tuple[str, ...]:
+    """The constructor's arguments without a default, read once per class."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return tuple(
+        p.name
+        for p in parameters
+        if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
+    )
+
+
 def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
     """Call the layer's constructor, turning an unknown or missing argument into a clear message."""
     accepted = cls.argument_names()
     for key in kwargs:
         if key not in accepted:
             raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
-    parameters = inspect.signature(cls.__init__).parameters
-    missing = [
-        p.name
-        for p in parameters.values()
-        if p.default is inspect.Parameter.empty
-        and p.kind is p.POSITIONAL_OR_KEYWORD
-        and p.name != "self"
-        and p.name not in kwargs
-    ]
+    missing = [name for name in _required(cls) if name not in kwargs]
     if missing:
         raise CalcError(f"{cls.__name__} needs '{missing[0]}'")
     return cls(**kwargs)

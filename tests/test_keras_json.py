@@ -126,7 +126,7 @@ def test_derive_reads_keras_files(cli):
 
 
 def test_nested_functional_block_from_a_spec(cli, spec_file):
-    """A graph nested as a block reads its input by the name the spec gives it (input)."""
+    """A graph nested as a block reads its one input by the name a spec gives it: input."""
     text = """\
 inputs: {image: [8, 8, 3]}
 layers:

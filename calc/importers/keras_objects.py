@@ -151,7 +151,8 @@ class Session:
         name = kwargs.pop("name", None)
         if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
             raise CalcError(f"a layer name must be a non-empty string without '/', got {name!r}")
-        # input_dim is Keras's old shorthand for input_shape=(n,), unless it is the layer's own (Embedding's).
+        # Keras 2's input_dim=n on a first layer means input_shape=(n,), except where the layer has an
+        # input_dim of its own (Embedding's vocabulary size).
         dim = None if "input_dim" in names else kwargs.pop("input_dim", None)
         shape = kwargs.pop("input_shape", None)
         shape = [dim] if dim is not None else shape

@@ -95,7 +95,7 @@ ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
 STARTS = sp.ceiling((n + p) / s)
 CEIL_MODE = Rule(
     lhs="n_{out}",
-    expr=sp.Min(ROUNDED_UP, STARTS),
+    expr=sp.Min(ROUNDED_UP, STARTS, evaluate=False),
     why="With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past "
     "the end of the padded input still counts; but every window must start inside the input or its left "
     "padding, below position n + p, where only (n + p)/s starts, rounded up, fall. Keras has no "

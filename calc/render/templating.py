@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -132,12 +133,24 @@ def _template_folders(override: Path | None) -> list[str]:
     return folders
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (as Python keeps .pyc files): compiling them costs more than
+    rendering. In the user's cache folder; without a writable one, templates are compiled each time."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "calc" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+
+
 @cache
 def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
     """The Jinja environment of one format (``markdown``, ``latex``, ``html`` or ``text``)."""
     escape, open_math, close_math = _FORMATS[fmt]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_folders(override)),
+        bytecode_cache=_bytecode_cache(),
         finalize=_escaping(escape),
         autoescape=False,
         keep_trailing_newline=True,
