@@ -9,6 +9,7 @@ the layer.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -40,7 +41,7 @@ def load(model: str | Path) -> Model:
     if isinstance(model, str):
         text = zoo_text(model)
         if text is not None:
-            return from_text(text, source=model, suffix=".yaml")
+            return from_text(text, source=model, suffix=".yaml", trusted=True)
     if path.exists():
         raise CalcError("not a regular file", source=str(path))
     raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
@@ -61,12 +62,13 @@ def _read(path: Path) -> str:
         raise CalcError("the file is not UTF-8 text", source=str(path)) from None
 
 
-def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
-    """Parse spec text (format by suffix, else by content) and build the model."""
+def from_text(text: str, source: str = "<spec>", suffix: str = "", trusted: bool = False) -> Model:
+    """Parse spec text (format by suffix, else by content) and build the model; ``trusted`` is for the
+    zoo's own files, which may take the fast YAML parser (see ``_parse``)."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
     try:
-        data = _parse(text, suffix)
+        data = _parse(text, suffix, trusted)
     except CalcError as error:
         raise error.within(source=source) from None
     except RecursionError:
@@ -74,7 +76,7 @@ def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
     return from_spec(data, source=source)
 
 
-def _parse(text: str, suffix: str) -> Any:
+def _parse(text: str, suffix: str, trusted: bool = False) -> Any:
     if suffix == ".json" or (suffix not in (".yaml", ".yml", ".toml") and text.lstrip().startswith("{")):
         try:
             return json.loads(text)
@@ -87,8 +89,12 @@ def _parse(text: str, suffix: str) -> Any:
             raise CalcError(f"malformed TOML: {error}") from None
     import yaml
 
+    # libyaml's parser reads the zoo's 400-layer models in a fifth of the time, but it recurses in C: a
+    # file nested a million brackets deep crashes the process. User files get PyYAML's Python parser,
+    # whose recursion stops with RecursionError ("nested too deeply"); only the zoo's own files are fast.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if trusted else yaml.SafeLoader
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -248,21 +254,25 @@ def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -
     return refs
 
 
+@functools.cache
+def _signature(cls: type[Layer]) -> tuple[list[str], list[str]]:
+    """The arguments a layer class accepts and those it requires, read once per class (inspect is slow)."""
+    parameters = inspect.signature(cls.__init__).parameters
+    required = [
+        p.name
+        for p in parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
+    ]
+    return cls.argument_names(), required
+
+
 def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
     """Call the layer's constructor, turning an unknown or missing argument into a clear message."""
-    accepted = cls.argument_names()
+    accepted, required = _signature(cls)
     for key in kwargs:
         if key not in accepted:
             raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
-    parameters = inspect.signature(cls.__init__).parameters
-    missing = [
-        p.name
-        for p in parameters.values()
-        if p.default is inspect.Parameter.empty
-        and p.kind is p.POSITIONAL_OR_KEYWORD
-        and p.name != "self"
-        and p.name not in kwargs
-    ]
+    missing = [name for name in required if name not in kwargs]
     if missing:
         raise CalcError(f"{cls.__name__} needs '{missing[0]}'")
     return cls(**kwargs)
