@@ -110,7 +110,7 @@ def from_spec(data: Any, source: str = "<spec>") -> Model:
         raise error.within(source=source) from None
 
 
-def _from_spec(data: Any, source: str, block: bool = False, dialect: str = "keras") -> Model:
+def _from_spec(data: Any, source: str | None, block: bool = False, dialect: str = "keras") -> Model:
     """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
     whose layers are of the enclosing spec's ``dialect``)."""
     if data is None:
@@ -215,10 +215,10 @@ def _node(
         name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
         where = f"layer {index} ({name}, {key})"
         try:
-            inner = _from_spec({**kwargs, "name": name}, source="", block=True, dialect=dialect)
+            inner = _from_spec({**kwargs, "name": name}, source=None, block=True, dialect=dialect)
             layer = ModelLayer(inner, ["input"], name=name) if key == "Model" else RepeatLayer(inner, times, name=name)
         except CalcError as error:
-            raise error.within(layer=where) from None
+            raise error.inside(where) from None
         return Node(name, layer, refs)
     if key not in classes:
         known = list(classes) + [node.name for node in nodes]

@@ -119,6 +119,21 @@ def test_repeated_block_must_keep_its_shape(cli, spec_file):
     assert run.status == 2 and "Repeat needs 'times'" in run.err
 
 
+def test_errors_inside_a_block_name_the_file_the_block_and_the_layer(cli, spec_file):
+    """A mistake inside a nested block names the block (as a layer of the model) and then its own layer."""
+    path = spec_file(
+        "input: [8, 16]\nlayers:\n  - Dense: {units: 16}\n  - Repeat: {times: 2, layers: [{Dense: {unitz: 16}}]}\n"
+    )
+    run = cli("summary", path)
+    where = "layer 2 (repeat, Repeat): layer 1 (dense, Dense)"
+    assert run.status == 2
+    assert run.err == f"calc: {path}: {where}: Dense has no argument 'unitz' (did you mean 'units'?)\n"
+    path = spec_file(REPEAT.replace("4*H", "H/3"))  # found while building: H/3 units when H = 4
+    run = cli("summary", path, "--set", "H=4", "--set", "L=2", "--set", "S=3")
+    assert run.status == 2
+    assert run.err.startswith(f"calc: {path}: layer 1 (repeat, Repeat): layer 1 (dense, Dense): "), run.err
+
+
 def test_shared_layer_must_fit_its_weights(cli, spec_file):
     """Keras builds a shared layer's weights on its first call and refuses a call that does not fit."""
     run = cli(
