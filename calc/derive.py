@@ -39,6 +39,12 @@ class LayerView:
     record: LayerRecord
     shape_steps: list[StepView]
     param_steps: list[StepView]
+    #: The layer's number in the derivation: "10", or "10.2" for the second layer of block 10.
+    number: str = ""
+    #: Whether the model or block the layer sits in is a graph (its inputs are then named).
+    functional: bool = False
+    #: A block's own layers (a nested Model, or one copy of a Repeat), derived in turn.
+    children: list[LayerView] = field(default_factory=list)
 
 
 def roundings(step: Step) -> list[Rounding]:
@@ -60,9 +66,17 @@ def step_view(step: Step) -> StepView:
     return StepView(step, show, roundings(step))
 
 
-def layer_views(analysis: Analysis) -> list[LayerView]:
+def layer_views(analysis: Analysis, prefix: str = "") -> list[LayerView]:
+    """Every layer call's steps; a block's layers follow as its children, numbered within it (10.1, 10.2)."""
     return [
-        LayerView(r, [step_view(s) for s in r.result.shape_steps], [step_view(s) for s in r.result.param_steps])
+        LayerView(
+            r,
+            [step_view(s) for s in r.result.shape_steps],
+            [step_view(s) for s in r.result.param_steps],
+            f"{prefix}{r.index}",
+            analysis.functional,
+            layer_views(r.result.children, f"{prefix}{r.index}.") if r.result.children and not r.is_repeat else [],
+        )
         for r in analysis.records
     ]
 
