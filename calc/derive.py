@@ -6,12 +6,15 @@ the text can say that the floor drops the remainder); the templates in ``templat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
 
+from calc.compute import DEFAULT, Conventions
+from calc.errors import CalcError
+from calc.layers.base import suggest
 from calc.model import Analysis, LayerRecord, Model
 from calc.render.math import substituted, tex
 from calc.render.notebook import Notebook
@@ -39,6 +42,12 @@ class LayerView:
     record: LayerRecord
     shape_steps: list[StepView]
     param_steps: list[StepView]
+    #: With ``--include``: MACs, FLOPs, activations and memory steps, then the receptive-field steps.
+    compute_steps: list[StepView] = field(default_factory=list)
+    field_steps: list[StepView] = field(default_factory=list)
+    field_words: str = ""
+    #: True when MACs were asked for and calc has no MACs rule for this layer.
+    no_macs_rule: bool = False
     #: The layer's number in the derivation: "10", or "10.2" for the second layer of block 10.
     number: str = ""
     #: Whether the model or block the layer sits in is a graph (its inputs are then named).
@@ -66,26 +75,104 @@ def step_view(step: Step) -> StepView:
     return StepView(step, show, roundings(step))
 
 
-def layer_views(analysis: Analysis, prefix: str = "") -> list[LayerView]:
-    """Every layer call's steps; a block's layers follow as its children, numbered within it (10.1, 10.2)."""
-    return [
-        LayerView(
-            r,
-            [step_view(s) for s in r.result.shape_steps],
-            [step_view(s) for s in r.result.param_steps],
-            f"{prefix}{r.index}",
-            analysis.functional,
-            layer_views(r.result.children, f"{prefix}{r.index}.") if r.result.children and not r.is_repeat else [],
-        )
-        for r in analysis.records
-    ]
+INCLUDES = ("macs", "flops", "activations", "memory", "rf")
 
 
-def render_derivation(analysis: Analysis, fmt: str = "markdown") -> str:
-    """The worked solution as Markdown or a complete LaTeX document."""
+def layer_views(
+    analysis: Analysis, include: Sequence[str] = (), conventions: Conventions = DEFAULT, prefix: str = ""
+) -> list[LayerView]:
+    """Every layer call's steps; a block's own layers follow as its children, numbered within it (10.1, 10.2)."""
+    views = []
+    for r in analysis.records:
+        view = LayerView(r, [step_view(s) for s in r.result.shape_steps], [step_view(s) for s in r.result.param_steps])
+        view.number, view.functional = f"{prefix}{r.index}", analysis.functional
+        if include and r.layer is not None:
+            _compute_steps(view, include, conventions)
+        if r.result.children and not r.is_repeat:
+            view.children = layer_views(r.result.children, include, conventions, f"{view.number}.")
+        views.append(view)
+    return views
+
+
+def _compute_steps(view: LayerView, include: Sequence[str], conventions: Conventions) -> None:
+    """The steps of the quantities asked for, from the layer's own rules and the conventions."""
+    record = view.record
+    c = record.compute
+    steps: list[Step] = []
+    if "macs" in include or "flops" in include:
+        view.no_macs_rule = c.macs_step is None
+        if c.macs_step is not None:
+            steps.append(c.macs_step)
+            if "flops" in include and c.macs != 0:
+                steps.append(conventions.flops_step(c.macs))
+    if "activations" in include:
+        steps += [c.activation_step, conventions.bytes_step(c.activation_elements, "Activation memory")]
+    if "memory" in include and not record.is_repeat and record.params != 0:
+        steps.append(conventions.bytes_step(record.params, "Parameter memory"))
+    view.compute_steps = [step_view(s) for s in steps]
+    if "rf" in include:
+        view.field_steps = [step_view(s) for s in c.field_steps]
+        view.field_words = c.field_words
+
+
+def parse_include(text: str | None) -> tuple[str, ...]:
+    """'macs,rf' -> ('macs', 'rf'): the compute quantities a derivation shows besides shapes and parameters."""
+    if not text:
+        return ()
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if name not in INCLUDES:
+            listed = ", ".join(INCLUDES)
+            raise CalcError(
+                f"unknown quantity '{name[:40]}' for --include{suggest(name, INCLUDES)} (choose from {listed})"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def render_derivation(
+    analysis: Analysis, fmt: str = "markdown", include: Sequence[str] = (), conventions: Conventions = DEFAULT
+) -> str:
+    """The worked solution as Markdown or a complete LaTeX document; ``include`` adds compute quantities."""
     from calc.render.templating import render
 
-    return render("derivation", fmt, analysis=analysis, layers=layer_views(analysis))
+    return render("derivation", fmt, **derivation_context(analysis, include, conventions))
+
+
+def derivation_context(
+    analysis: Analysis, include: Sequence[str] = (), conventions: Conventions = DEFAULT
+) -> dict[str, Any]:
+    """What the derivation templates read: the layers' steps and, with ``include``, the compute totals."""
+    from calc.summary import Summary
+
+    return {
+        "analysis": analysis,
+        "layers": layer_views(analysis, include, conventions),
+        "include": tuple(include),
+        "compute": Summary(analysis, conventions=conventions) if include else None,
+        "macs_terms": [r.compute.macs for r in analysis.records if r.layer is not None and r.compute.macs != 0]
+        if {"macs", "flops"} & set(include)
+        else [],
+        "totals": [step_view(s) for s in _totals(analysis, include, conventions)] if include else [],
+    }
+
+
+def _totals(analysis: Analysis, include: Sequence[str], conventions: Conventions) -> list[Step]:
+    """The model's FLOPs and memory totals as steps (the MACs sum is written out by the template)."""
+    from calc import compute
+
+    steps: list[Step] = []
+    macs = compute.total_macs(analysis)
+    if "flops" in include and macs is not None:
+        steps.append(conventions.flops_step(macs))
+    if "activations" in include:
+        steps.append(conventions.bytes_step(compute.total_activations(analysis), "Activation memory"))
+        steps[-1].why = (
+            f"A forward pass that keeps every layer's output (as training does) holds N values; each takes "
+            f"b = {conventions.bytes_per_value} bytes as {conventions.dtype}."
+        )
+    if "memory" in include:
+        steps.append(conventions.bytes_step(analysis.total_params, "Parameter memory"))
+    return steps
 
 
 class Derivation(Notebook):
@@ -111,7 +198,7 @@ class Derivation(Notebook):
             return self.to_markdown()
         from calc.render.templating import render
 
-        return render("derivation", fmt, analysis=self.analysis, layers=layer_views(self.analysis), body_only=True)
+        return render("derivation", fmt, **derivation_context(self.analysis), body_only=True)
 
 
 def derivation(model: Model | Analysis, values: Mapping[str, Any] | None = None) -> Derivation:

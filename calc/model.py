@@ -88,6 +88,16 @@ class LayerRecord:
         """A second or later call of a shared layer: shown, but its weights are the first call's."""
         return self.call > 0
 
+    @property
+    def compute(self) -> Any:
+        """MACs, activation size and receptive field of this call (a ``calc.compute.LayerCompute``),
+        worked out for the whole analysis the first time any record's is read."""
+        if "_compute" not in vars(self):
+            from calc.compute import compute_analysis
+
+            compute_analysis(self._analysis)
+        return vars(self)["_compute"]
+
 
 @dataclass
 class Analysis:
@@ -103,6 +113,10 @@ class Analysis:
     dialect: str = "keras"
     #: Every symbol of the model, with or without a value (answers may use any of them).
     symbols: list[sp.Symbol] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for record in self.records:  # so that a record can work out its compute quantities on demand
+            record._analysis = self
 
     @property
     def layers(self) -> list[LayerRecord]:
@@ -426,16 +440,24 @@ class Namer:
 def layer_names(layers: Sequence[Layer], namer: Namer | None = None) -> list[str]:
     """Keras's names for a model's layers. A wrapped layer (Bidirectional's LSTM) is created, so named,
     before its wrapper and takes its default name first: [Bidirectional(LSTM), LSTM] gives
-    'bidirectional' and 'lstm_1'."""
+    'bidirectional' and 'lstm_1'. A wrapped layer's given name is not a name in the model (Keras keeps
+    only renamed copies of it), so it neither counts nor clashes."""
     namer = namer or Namer()
     return [name_layer(layer, namer) for layer in layers]
 
 
 def name_layer(layer: Layer, namer: Namer) -> str:
     """Name a layer's wrapped layers, then the layer itself, in Keras's order."""
-    for inner in layer.sublayers():
-        name_layer(inner, namer)
+    _name_wrapped(layer, namer)
     return namer.next(layer.type_name, layer.name)
+
+
+def _name_wrapped(layer: Layer, namer: Namer) -> None:
+    """Wrapped layers take Keras's default names first; one given a name takes none of the model's."""
+    for inner in layer.sublayers():
+        _name_wrapped(inner, namer)
+        if inner.name is None:
+            namer.next(inner.type_name, None)
 
 
 def layer_symbols(layer: Layer) -> set[sp.Symbol]:

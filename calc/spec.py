@@ -9,12 +9,12 @@ the layer.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import re
 import tomllib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +139,12 @@ def _from_spec(data: Any, source: str | None, block: bool = False, dialect: str 
     if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
         inputs = {namer.next("InputLayer", None): shape for shape in inputs.values()}
     nodes: list[Node] = []
+    calls: dict[str, list[Node]] = {}  # each layer name's calls so far, for shared layers
     for index, item in enumerate(raw_layers, start=1):
         try:
-            nodes.append(_node(index, item, namer, nodes, inputs, classes, dialect))
+            node = _node(index, item, namer, nodes, inputs, classes, dialect, calls)
+            nodes.append(node)
+            calls.setdefault(node.name, [node])
         except CalcError as error:
             raise error.within(layer=error.layer or f"layer {index}") from None
     if not functional:
@@ -192,6 +195,7 @@ def _node(
     inputs: Mapping[str, Any] | None,
     classes: Mapping[str, type[Layer]],
     dialect: str,
+    calls: dict[str, list[Node]],
 ) -> Node:
     """One list item: a class of the dialect, a nested ``Model``, or the name of an earlier layer to call again."""
     if not isinstance(item, Mapping) or len(item) != 1:
@@ -202,11 +206,13 @@ def _node(
         raise CalcError(f"the arguments of {key} must be a mapping of names to values")
     kwargs = dict(kwargs)
     refs = _references(kwargs.pop("inputs", None), nodes, inputs)
-    earlier = [node for node in nodes if node.name == key]
+    earlier = calls.get(key) if isinstance(key, str) else None
     if earlier:  # a shared layer, called again on other inputs: same weights, counted once
         if kwargs:
             raise CalcError(f"a second call of '{key}' takes only 'inputs'; its arguments are those of the first call")
-        return Node(key, earlier[0].layer, refs, call=len(earlier))
+        node = Node(key, earlier[0].layer, refs, call=len(earlier))
+        earlier.append(node)
+        return node
     if key in ("Model", "Repeat"):
         times = kwargs.pop("times", None) if key == "Repeat" else None
         if key == "Repeat" and times is None:
@@ -254,25 +260,24 @@ def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -
     return refs
 
 
-@functools.cache
-def _signature(cls: type[Layer]) -> tuple[list[str], list[str]]:
-    """The arguments a layer class accepts and those it requires, read once per class (inspect is slow)."""
-    parameters = inspect.signature(cls.__init__).parameters
-    required = [
+@cache
+def _required(cls: type[Layer]) -> tuple[str, ...]:
+    """The constructor's arguments without a default, read once per class."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return tuple(
         p.name
-        for p in parameters.values()
+        for p in parameters
         if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
-    ]
-    return cls.argument_names(), required
+    )
 
 
 def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
     """Call the layer's constructor, turning an unknown or missing argument into a clear message."""
-    accepted, required = _signature(cls)
+    accepted = cls.argument_names()
     for key in kwargs:
         if key not in accepted:
             raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
-    missing = [name for name in required if name not in kwargs]
+    missing = [name for name in _required(cls) if name not in kwargs]
     if missing:
         raise CalcError(f"{cls.__name__} needs '{missing[0]}'")
     return cls(**kwargs)

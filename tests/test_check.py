@@ -270,7 +270,7 @@ def test_hostile_answers_are_problems(answer):
     [
         ("conv9", "params", "no layer named 'conv9'"),
         ("conv2d", "total_params", "leave out the layer"),
-        ("conv2d", "flops", "unknown quantity 'flops'"),
+        ("conv2d", "weights", "unknown quantity 'weights'"),
         ("conv2d", "outptu_shape", "did you mean 'output_shape'"),
         ("flatten", "output_height", "flatten has no height axis"),
     ],

@@ -70,7 +70,7 @@ def test_markdown(cli):
         (["--layer", "conv2d", "--quantity", "params", "--answer", "x"], ["unknown name 'x'"]),
         (["--layer", "conv9", "--quantity", "params", "--answer", "1"], ["lenet5: no layer named 'conv9'"]),
         (["--layer", "conv2d", "--quantity", "total_params", "--answer", "1"], ["leave out the layer"]),
-        (["--layer", "conv2d", "--quantity", "flops", "--answer", "1"], ["unknown quantity 'flops'"]),
+        (["--layer", "conv2d", "--quantity", "weights", "--answer", "1"], ["unknown quantity 'weights'"]),
         (["--layer", "conv2d", "--answer", "1"], ["--quantity is needed"]),
         (["--layer", "conv2d", "--quantity", "params"], ["one of the arguments --answer --answers is required"]),
         (["--layer", "conv2d", "--quantity", "params", "--answer", "1", "--format", "csv"], ["is for grading a CSV"]),

@@ -101,7 +101,7 @@ def test_bad_rows_are_reported_and_graded_incorrect(cli, answers):
     text = (
         "Student, Layer, Quantity, Answer, Comment\n"  # columns in any case, extra ones ignored
         "ann,conv9,params,3,\n"
-        "ann,conv2d,flops,3,\n"
+        "ann,conv2d,weights,3,\n"
         "ann,conv2d,params,8 76,\n"
         ",conv2d,params,608,\n"
         "ann,conv2d,,608,\n"
@@ -114,7 +114,7 @@ def test_bad_rows_are_reported_and_graded_incorrect(cli, answers):
     data = cli("check", "lenet5", "--answers", answers(text), "--format", "json").json()
     problems = {p["line"]: p["problem"] for p in data["problems"]}
     assert "no layer named 'conv9'" in problems[2]
-    assert "unknown quantity 'flops'" in problems[3]
+    assert "unknown quantity 'weights'" in problems[3]
     assert "two numbers in a row" in problems[4]
     assert problems[5] == "no student name"
     assert problems[6] == "no quantity"

@@ -161,14 +161,8 @@ def test_nested_graph_block(cli, spec_file):
         "        - Add: {inputs: [dense, dense_1]}\n"
     )
     data = cli("summary", spec_file(text), "--format", "json").json()
-    assert data["layers"][1] == {  # two Dense layers of 4*3 + 3 = 15 each
-        "name": "blk",
-        "type": "Functional",
-        "output_shape": [None, 3],
-        "params": 30,
-        "trainable_params": 30,
-        "non_trainable_params": 0,
-    }
+    block = {key: data["layers"][1][key] for key in ("name", "type", "output_shape", "params")}
+    assert block == {"name": "blk", "type": "Functional", "output_shape": [None, 3], "params": 30}  # 2 x (4*3 + 3)
 
 
 def test_markdown_summary_counts_shared_layers_once(cli, spec_file):

@@ -43,6 +43,29 @@ def keep_option(sub: argparse.ArgumentParser) -> None:
     )
 
 
+def compute_options(sub: argparse.ArgumentParser) -> None:
+    """The conventions of the compute quantities: FLOPs per MAC and the dtype of memory in bytes."""
+    sub.add_argument(
+        "--flops-per-mac",
+        type=int,
+        choices=(2, 1),
+        default=2,
+        help="FLOPs per multiply-accumulate: 2 (a multiply and an add, the default) or 1 (fvcore's convention)",
+    )
+    sub.add_argument(
+        "--dtype",
+        default="float32",
+        choices=("float64", "float32", "float16", "bfloat16", "int8", "uint8"),
+        help="the type of every value, for memory in bytes (default float32)",
+    )
+
+
+def conventions(args: argparse.Namespace):  # noqa: ANN201 - returns calc.compute.Conventions
+    from calc.compute import Conventions
+
+    return Conventions(args.flops_per_mac, args.dtype)
+
+
 def output_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 

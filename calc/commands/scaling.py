@@ -1,4 +1,5 @@
-"""``calc scaling``: how each layer's parameters and the total scale with one symbol."""
+"""``calc scaling``: how each layer's parameters (or MACs, FLOPs, activations) and the total scale with one
+symbol."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from calc.commands import keep_option, model_parser, output_option, write
 def register(commands: argparse._SubParsersAction) -> None:
     sub = model_parser(commands, "scaling", "Degree, elasticity and the effect of doubling one symbol.")
     sub.add_argument("--in", dest="symbol", required=True, metavar="NAME", help="the symbol to scale, e.g. k")
+    sub.add_argument(
+        "--quantity",
+        default="params",
+        choices=("params", "macs", "flops", "activation_elements"),
+        help="what to scale, per layer and in total: params (default), macs, flops or activation_elements",
+    )
     keep_option(sub)
     sub.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
     output_option(sub)
@@ -22,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from calc.explore.scaling import render_scaling, scaling, scaling_text
     from calc.spec import load
 
-    result = scaling(load(args.model), args.symbol, dict(args.values), parse_keep(args.keep))
+    result = scaling(load(args.model), args.symbol, dict(args.values), parse_keep(args.keep), args.quantity)
     if args.format == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "text":

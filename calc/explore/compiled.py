@@ -1,9 +1,9 @@
 """Evaluating calc's expressions at many points at once, exactly, in whole-number arithmetic.
 
 Each expression becomes a numerator and a denominator of whole-number arithmetic only: ``+``, ``*``,
-``**`` with a whole exponent, minimum and maximum, and floor division for floors (``floor(p/q)`` is
-``p // q``; a ceiling is ``-((-p) // q)``). ``lambdify`` turns those trees into one Python function
-(common parts computed once) that numpy runs on whole arrays, or that plain Python runs on single numbers. No float ever
+``**`` with a whole exponent, and floor division for floors (``floor(p/q)`` is ``p // q``; a ceiling
+is ``-((-p) // q)``). ``lambdify`` turns those trees into one Python function (common parts computed
+once) that numpy runs on whole arrays, or that plain Python runs on single numbers. No float ever
 enters, so 62958 is 62958 and a floor never rounds the wrong way.
 
 Safety: the code ``lambdify`` writes holds only the names of model symbols (validated identifiers,
@@ -38,6 +38,19 @@ class CeilDiv(sp.Function):
     nargs = 2
 
 
+class WholeMax(sp.Function):
+    """The larger of two whole numbers, as (a + b + |a - b|) // 2: operators and abs only, so the same
+    code runs on ints and on numpy arrays (a receptive field where branches merge)."""
+
+    nargs = 2
+
+
+class WholeMin(sp.Function):
+    """The smaller of two whole numbers, as (a + b - |a - b|) // 2."""
+
+    nargs = 2
+
+
 class _WholeNumberPrinter(PythonCodePrinter):
     """Python code that only uses operators, so it runs on ints and on numpy int64 arrays alike."""
 
@@ -47,20 +60,13 @@ class _WholeNumberPrinter(PythonCodePrinter):
     def _print_CeilDiv(self, expr: CeilDiv) -> str:
         return f"(-((-({self._print(expr.args[0])})) // ({self._print(expr.args[1])})))"
 
-    def _print_Min(self, expr: sp.Min) -> str:
-        return self._pairwise(expr.args, "<=")
+    def _print_WholeMax(self, expr: WholeMax) -> str:
+        a, b = (self._print(arg) for arg in expr.args)
+        return f"((({a}) + ({b}) + abs(({a}) - ({b}))) // 2)"
 
-    def _print_Max(self, expr: sp.Max) -> str:
-        return self._pairwise(expr.args, ">=")
-
-    def _pairwise(self, args: Sequence[sp.Expr], keep: str) -> str:
-        """min/max with operators only, so ints and int64 arrays take the same code: a*(a<=b) + b*(a>b)."""
-        first = self._print(args[0])
-        if len(args) == 1:
-            return first
-        rest = self._pairwise(args[1:], keep)
-        other = {"<=": ">", ">=": "<"}[keep]
-        return f"(({first}) * (({first}) {keep} ({rest})) + ({rest}) * (({first}) {other} ({rest})))"
+    def _print_WholeMin(self, expr: WholeMin) -> str:
+        a, b = (self._print(arg) for arg in expr.args)
+        return f"((({a}) + ({b}) - abs(({a}) - ({b}))) // 2)"
 
     def _print_Rational(self, expr: sp.Rational) -> str:  # never reached: fractions are split off first
         raise CalcError(f"internal: a fraction ({expr}) reached whole-number code")
@@ -68,8 +74,24 @@ class _WholeNumberPrinter(PythonCodePrinter):
 
 def whole_number_form(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     """``expr`` as (numerator, denominator), both trees of whole-number arithmetic."""
-    numerator, denominator = sp.fraction(sp.together(sp.sympify(expr)))
+    expr = sp.sympify(expr).replace(lambda node: isinstance(node, sp.Max | sp.Min), _scaled_extremum)
+    numerator, denominator = sp.fraction(sp.together(expr))
     return _whole(numerator), _whole(denominator)
+
+
+def _scaled_extremum(node: sp.Expr) -> sp.Expr:
+    """Max(a/2, b/3) as Max(3a, 2b)/6: the arguments over one whole denominator, so the extremum itself is
+    taken of whole numbers."""
+    parts = [sp.fraction(sp.together(arg)) for arg in node.args]
+    if not all(d.is_Integer and d > 0 for _, d in parts):
+        raise CalcError(f"cannot evaluate {node} on a grid (only whole-number arithmetic and floors are supported)")
+    common = sp.ilcm(*(int(d) for _, d in parts)) if len(parts) > 1 else int(parts[0][1])
+    scaled = [n * (common // int(d)) for n, d in parts]
+    pairwise = WholeMax if isinstance(node, sp.Max) else WholeMin
+    tree = scaled[0]
+    for arg in scaled[1:]:
+        tree = pairwise(tree, arg)
+    return tree / common
 
 
 def _whole(expr: sp.Expr) -> sp.Expr:
@@ -79,16 +101,21 @@ def _whole(expr: sp.Expr) -> sp.Expr:
         numerator, denominator = sp.fraction(sp.together(expr.args[0]))
         kind = FloorDiv if isinstance(expr, sp.floor) else CeilDiv
         return kind(_whole(numerator), _whole(denominator))
+    if isinstance(expr, WholeMax | WholeMin):
+        return type(expr)(*(_whole_tree(arg) for arg in expr.args))
     if expr.is_Add or expr.is_Mul:
         return expr.func(*(_whole(arg) for arg in expr.args), evaluate=False)
-    if isinstance(expr, sp.Min | sp.Max):  # PyTorch's ceil_mode, Keras's transposed 'valid' padding
-        forms = [sp.fraction(sp.together(arg)) for arg in expr.args]
-        if any(not (q.is_Integer and q == 1) for _, q in forms):
-            raise CalcError(f"cannot evaluate {expr} on a grid (a minimum or maximum of fractions)")
-        return expr.func(*(_whole(p) for p, _ in forms), evaluate=False)
     if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
         return sp.Pow(_whole(expr.base), expr.exp, evaluate=False)
     raise CalcError(f"cannot evaluate {expr} on a grid (only whole-number arithmetic and floors are supported)")
+
+
+def _whole_tree(expr: sp.Expr) -> sp.Expr:
+    """An extremum's argument: whole-number arithmetic with no denominator left."""
+    numerator, denominator = sp.fraction(sp.together(expr))
+    if denominator != 1:
+        raise CalcError(f"cannot evaluate {expr} on a grid (only whole-number arithmetic and floors are supported)")
+    return _whole(numerator)
 
 
 def largest_step(expr: sp.Expr, largest: dict[sp.Symbol, int]) -> int:
@@ -105,6 +132,8 @@ def largest_step(expr: sp.Expr, largest: dict[sp.Symbol, int]) -> int:
         elif isinstance(node, FloorDiv | CeilDiv):
             value = bound(node.args[0]) + 1  # |p // q| <= |p| + 1 for |q| >= 1
             bound(node.args[1])
+        elif isinstance(node, WholeMax | WholeMin):
+            value = 2 * (bound(node.args[0]) + bound(node.args[1]))  # a + b + |a - b|, before halving
         elif node.is_Add:
             value = sum(bound(arg) for arg in node.args)
         elif node.is_Mul:
@@ -113,8 +142,6 @@ def largest_step(expr: sp.Expr, largest: dict[sp.Symbol, int]) -> int:
                 value *= max(1, bound(arg))
         elif node.is_Pow:
             value = max(1, bound(node.base)) ** int(node.exp)
-        elif isinstance(node, sp.Min | sp.Max):
-            value = max(bound(arg) for arg in node.args)
         else:
             raise CalcError(f"cannot bound {node}")
         peak = max(peak, value)

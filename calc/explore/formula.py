@@ -160,7 +160,8 @@ def render_formula(formula: Formula, fmt: str) -> str:
     from calc.render.templating import render
 
     layer = formula.quantity.layer
-    views = layer_views(normalised(formula.analysis))[: None if layer is None else layer.index]
+    include = _includes(formula.quantity.name.rpartition(".")[2])
+    views = layer_views(normalised(formula.analysis), include)[: None if layer is None else layer.index]
     return render(
         "formula",
         fmt,
@@ -173,6 +174,14 @@ def render_formula(formula: Formula, fmt: str) -> str:
         # sympy syntax of calc's own expressions: names, digits and operators, nothing to escape
         code=Markup(formula.text) if _CODE.fullmatch(formula.text) else formula.text,
     )
+
+
+def _includes(name: str) -> tuple[str, ...]:
+    """The compute steps a closed form's derivation shows: those of the quantity asked for."""
+    base = name.removeprefix("total_")
+    if base in ("macs", "flops", "activation_elements"):
+        return ({"activation_elements": "activations"}.get(base, base),)
+    return ("rf",) if base.startswith(("receptive_field", "jump")) else ()
 
 
 def normalised(analysis: Analysis) -> Analysis:

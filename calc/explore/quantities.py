@@ -1,7 +1,8 @@
 """The quantities that ``formula``, ``sweep``, ``scaling`` and ``solve`` ask about, read off an analysis.
 
 A quantity is named ``NAME`` (the whole model, or the layer given by ``--layer``) or ``LAYER.NAME``
-(``dense.params``, ``conv2d.output_size``). ``total_params`` is always the whole model's. Output sizes
+(``dense.params``, ``conv2d.output_size``, ``conv2d.macs``). ``total_params`` (and ``total_macs``, ...)
+is always the whole model's. Output sizes
 per axis follow the layer's data format; ``output_size`` is the size of every spatial axis when they
 are all the same (a square image), or the one size of a flat output.
 """
@@ -18,7 +19,14 @@ from calc.model import Analysis, LayerRecord
 
 COUNTS = ("total_params", "params", "trainable_params", "non_trainable_params")
 AXES = ("output_length", "output_depth", "output_height", "output_width", "output_channels")
-SCALARS = (*COUNTS, "output_size", *AXES)
+#: Compute quantities (calc.compute): a layer's, or with no layer the model's total (all layer calls).
+COMPUTE = ("total_macs", "macs", "total_flops", "flops", "total_activation_elements", "activation_elements")
+#: Receptive field and jump of a layer's output (with no layer: the last layer that still has one); per
+#: axis, or one value when every spatial axis agrees.
+FIELDS = tuple(
+    f"{name}{axis}" for name in ("receptive_field", "jump") for axis in ("", "_length", "_depth", "_height", "_width")
+)
+SCALARS = (*COUNTS, "output_size", *AXES, *COMPUTE, *FIELDS)
 QUANTITIES = (*SCALARS, "output_shape")
 MAX_QUANTITIES = 16
 
@@ -64,6 +72,10 @@ def quantity(analysis: Analysis, text: str, layer: str | None = None) -> Quantit
             total = getattr(analysis, "total_params" if name == "params" else name)
             return Quantity(text, f"{words} of the model", total)
         return Quantity(text, f"{words} of {record.name}", value(record), record)
+    if name in COMPUTE:
+        return _compute_quantity(analysis, text, name, record)
+    if name in FIELDS:
+        return _field_quantity(analysis, text, name, record)
     record = record or analysis.records[-1]
     shape = record.output_shape
     if name == "output_shape":
@@ -98,3 +110,48 @@ def axes(record: LayerRecord, channels_first: bool = False) -> tuple[dict[str, s
         spatial, channels = shape[:-1], shape[-1]
     names = AXIS_NAMES.get(len(spatial), tuple(f"axis{i}" for i in range(1, len(spatial) + 1)))
     return dict(zip(names, spatial)), channels
+
+
+def _compute_quantity(analysis: Analysis, text: str, name: str, record: LayerRecord | None) -> Quantity:
+    """MACs, FLOPs (2 per MAC) or activation counts of a layer (every call of it) or of the whole model."""
+    from calc import compute
+
+    base = name.removeprefix("total_")
+    if name.startswith("total_"):
+        record = None
+    if base == "activation_elements":
+        value = compute.total_activations(analysis) if record is None else compute.layer_activations(analysis, record)
+    else:
+        value = compute.total_macs(analysis) if record is None else compute.layer_macs(analysis, record)
+        if value is None:
+            missing = [r for r in analysis.records if r.layer is not None and r.compute.macs is None]
+            where = record or missing[0]
+            raise CalcError(f"calc has no MACs rule for {where.name} ({where.type})")
+        if base == "flops":
+            value = compute.DEFAULT.flops(value)
+    words = {"macs": "MACs", "flops": "FLOPs", "activation_elements": "activations"}[base]
+    return Quantity(text, f"{words} of {'the model' if record is None else record.name}", value, record)
+
+
+def _field_quantity(analysis: Analysis, text: str, name: str, record: LayerRecord | None) -> Quantity:
+    """The receptive field or jump of a layer's output along one axis, or along all when they agree."""
+    from calc import compute
+
+    kind = "jump" if name.startswith("jump") else "receptive_field"
+    axis = name.removeprefix(kind).removeprefix("_")
+    record = record or compute.deepest_field(analysis)
+    if record is None:
+        raise CalcError("no layer of the model slides a window over its input, so there is no receptive field")
+    values = getattr(record.compute, kind)
+    words = "receptive field" if kind == "receptive_field" else "jump"
+    if values is None:
+        raise CalcError(f"{record.name}'s output has no {words} any more: {record.compute.field_words or 'it ended'}")
+    names = record.compute.axis_names
+    if axis:
+        if axis not in names:
+            raise CalcError(f"{record.name}'s {words} has no {axis} axis (it has {', '.join(names)})")
+        return Quantity(text, f"{words} ({axis}) of {record.name}", values[names.index(axis)], record)
+    if len(set(values)) != 1:
+        listed = ", ".join(f"{n} {v}" for n, v in zip(names, values))
+        raise CalcError(f"{record.name}'s {words} differs by axis ({listed}); ask for one, e.g. {kind}_{names[0]}")
+    return Quantity(text, f"{words} of {record.name}", values[0], record)

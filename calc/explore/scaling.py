@@ -19,6 +19,7 @@ from calc.errors import CalcError
 from calc.explore.formula import free_analysis, normal_form
 from calc.explore.keep import Keep
 from calc.explore.sweep import Evaluator
+from calc.layers.base import suggest
 from calc.model import Analysis, Sequential
 from calc.render.math import group_digits, sympy_text
 
@@ -59,17 +60,27 @@ class Scaling:
     doubling_problem: str | None  # why the model is invalid at twice the value
     valid: list[tuple[int, int]]  # ranges of valid values, inclusive
     scanned: int  # values 1..scanned were checked
+    quantity: str = "params"  # what is scaled: params, macs, flops or activation_elements
+
+    @property
+    def words(self) -> str:
+        return QUANTITY_WORDS[self.quantity]
+
+    @property
+    def heading(self) -> str:
+        """The quantity as a table's column heading."""
+        return {"params": "Parameters", "activation_elements": "Activations"}.get(self.quantity, self.words)
 
     def layer_sentence(self, scale: Scale) -> str:
-        k = self.symbol.name
+        k, words = self.symbol.name, self.words
         if scale.value == 0 and (scale.doubled in (None, 0)):
-            return f"{scale.name} has no parameters."
+            return f"{scale.name} has no {words}."
         if scale.doubled is None:
             return f"doubling {k} makes the model invalid, so {scale.name}'s change cannot be shown."
         if scale.doubled == scale.value:
-            return f"doubling {k} leaves {scale.name}'s parameters at {group_digits(scale.value)}."
+            return f"doubling {k} leaves {scale.name}'s {words} at {group_digits(scale.value)}."
         return (
-            f"doubling {k} multiplies {scale.name}'s parameters by {_factor(scale)} "
+            f"doubling {k} multiplies {scale.name}'s {words} by {_factor(scale)} "
             f"({group_digits(scale.value)} → {group_digits(scale.doubled)})."
         )
 
@@ -125,6 +136,7 @@ class Scaling:
 
         return {
             "model": self.model,
+            "quantity": self.quantity,
             "symbol": self.symbol.name,
             "value": self.value,
             "values": {s.name: int(v) for s, v in self.values.items() if v.is_Integer},
@@ -176,9 +188,45 @@ def elasticity(expr: sp.Expr, symbol: sp.Symbol, value: int) -> float | None:
     return float(sp.diff(smooth, symbol).xreplace({symbol: value}) * value / at)
 
 
+#: What ``calc scaling --quantity`` scales, and its words in the sentences.
+QUANTITY_WORDS = {"params": "parameters", "macs": "MACs", "flops": "FLOPs", "activation_elements": "activations"}
+
+
+def quantity_of(analysis: Analysis, quantity: str, index: int | None = None) -> sp.Expr:
+    """The scaled quantity of one record (by position) or, with no index, of the whole model."""
+    from calc import compute
+
+    if index is None:
+        if quantity == "params":
+            return analysis.total_params
+        if quantity == "activation_elements":
+            return compute.total_activations(analysis)
+        value = compute.total_macs(analysis)
+    else:
+        record = analysis.records[index]
+        if quantity == "params":
+            return record.params
+        if quantity == "activation_elements":
+            return record.compute.activation_elements
+        value = record.compute.macs
+    if value is None:
+        missing = next(r for r in analysis.records if r.layer is not None and r.compute.macs is None)
+        raise CalcError(f"calc has no MACs rule for {missing.name} ({missing.type})")
+    return compute.DEFAULT.flops(value) if quantity == "flops" else value
+
+
 def scaling(
-    model: Sequential, symbol_name: str, values: Mapping[str, str] | None = None, keep: Keep | None = None
+    model: Sequential,
+    symbol_name: str,
+    values: Mapping[str, str] | None = None,
+    keep: Keep | None = None,
+    quantity: str = "params",
 ) -> Scaling:
+    if quantity not in QUANTITY_WORDS:
+        listed = ", ".join(QUANTITY_WORDS)
+        raise CalcError(
+            f"scaling takes the quantity {listed}; got '{quantity[:40]}'{suggest(quantity, QUANTITY_WORDS)}"
+        )
     values = dict(values or {})
     given = values.pop(symbol_name, None)  # --set k=3 with --in k: scale from k = 3
     model, analysis = free_analysis(model, keep, values, free=[symbol_name], record=True)
@@ -215,13 +263,20 @@ def scaling(
             elasticity_formula(expr, symbol),
         )
 
-    layers = [
-        scale(r.name, r.type, r.params, at_value.records[i].params, doubled.records[i].params if doubled else None)
-        for i, r in enumerate(analysis.records)
-    ]
-    total = scale("total", "", analysis.total_params, at_value.total_params, doubled.total_params if doubled else None)
+    try:
+
+        def of(a: Analysis | None, index: int | None = None) -> sp.Expr | None:
+            return None if a is None else quantity_of(a, quantity, index)
+
+        layers = [
+            scale(r.name, r.type, of(analysis, i), of(at_value, i), of(doubled, i))
+            for i, r in enumerate(analysis.records)
+        ]
+        total = scale("total", "", of(analysis), of(at_value), of(doubled))
+    except CalcError as error:
+        raise error.within(source=model.source) from None
     valid, scanned = valid_ranges(analysis, symbol)
-    return Scaling(model.name, symbol, current, analysis.values, layers, total, problem, valid, scanned)
+    return Scaling(model.name, symbol, current, analysis.values, layers, total, problem, valid, scanned, quantity)
 
 
 def valid_ranges(analysis: Analysis, symbol: sp.Symbol) -> tuple[list[tuple[int, int]], int]:
@@ -260,7 +315,8 @@ def scaling_text(result: Scaling) -> str:
     """A table (layer, parameters, degree, elasticity, factor on doubling) and the sentences."""
     k = result.symbol.name
     others = ", ".join(f"{s.name} = {v}" for s, v in result.values.items())
-    rows = [("Layer (type)", "Params", "Degree", "Elasticity", f"Doubling {k}")]
+    heading = {"params": "Params", "macs": "MACs", "flops": "FLOPs", "activation_elements": "Activations"}
+    rows = [("Layer (type)", heading[result.quantity], "Degree", "Elasticity", f"Doubling {k}")]
     for scale in [*result.layers, result.total]:
         label = f"{scale.name} ({scale.type})" if scale.type else "Total"
         rows.append(

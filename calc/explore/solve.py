@@ -266,8 +266,11 @@ def _smooth(expr: sp.Expr, target: Target, symbol: sp.Symbol) -> object:
     if symbol not in smooth.free_symbols:
         return None
     numerator, denominator = sp.fraction(smooth)
-    if sp.degree(numerator, symbol) > MAX_SMOOTH_DEGREE or sp.degree(denominator, symbol) > 1:
-        return None  # no closed form worth showing; the exact check below still answers
+    try:
+        if sp.degree(numerator, symbol) > MAX_SMOOTH_DEGREE or sp.degree(denominator, symbol) > 1:
+            return None  # no closed form worth showing; the exact check below still answers
+    except sp.PolynomialError:  # not a polynomial (a receptive field's max over branches): no smooth form
+        return None
     relation = {"==": sp.Eq, "<=": sp.Le, ">=": sp.Ge, "<": sp.Lt, ">": sp.Gt}[target.relation]
     real = sp.Symbol(symbol.name, real=True)
     try:

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from calc.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from calc.layers.attention import MultiHeadAttention
 from calc.layers.base import Layer
 from calc.layers.conv import Conv1D, Conv2D, Conv3D
 from calc.layers.conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from calc.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
-from calc.layers.core import Activation, Dropout, InputLayer
+from calc.layers.core import (
+    Activation,
+    ActivityRegularization,
+    AlphaDropout,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    Identity,
+    InputLayer,
+    Masking,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from calc.layers.dense import Dense
 from calc.layers.embedding import Embedding
 from calc.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
@@ -89,7 +103,21 @@ _CLASSES: list[type[Layer]] = [
     Normalization,
     Rescaling,
     Dropout,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    GaussianDropout,
+    GaussianNoise,
+    AlphaDropout,
     Activation,
+    ReLU,
+    LeakyReLU,
+    PReLU,
+    ELU,
+    Softmax,
+    Identity,
+    Masking,
+    ActivityRegularization,
     MaxPooling1D,
     MaxPooling2D,
     MaxPooling3D,
@@ -118,7 +146,6 @@ for _rank in (1, 2, 3):
     REGISTRY[f"AvgPool{_rank}D"] = REGISTRY[f"AveragePooling{_rank}D"]
     REGISTRY[f"GlobalMaxPool{_rank}D"] = REGISTRY[f"GlobalMaxPooling{_rank}D"]
     REGISTRY[f"GlobalAvgPool{_rank}D"] = REGISTRY[f"GlobalAveragePooling{_rank}D"]
-for _rank in (1, 2, 3):
     REGISTRY[f"Convolution{_rank}D"] = REGISTRY[f"Conv{_rank}D"]
     REGISTRY[f"Convolution{_rank}DTranspose"] = REGISTRY[f"Conv{_rank}DTranspose"]
 for _rank in (1, 2):

@@ -17,6 +17,7 @@ below already take d per projection, so only the wiring is missing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
@@ -27,6 +28,7 @@ from calc.rules import Rule, Step, apply, local_symbols
 
 d, h, e, v, o, b = local_symbols("d h e v o b")
 P_q, P_k, P_v, P_g, P_o = local_symbols("P_q P_k P_v P_g P_o")
+L, k_d, v_d, gate = local_symbols("L k_d v_d gamma")
 
 PROJECTION = Rule(
     lhs="P",
@@ -53,6 +55,15 @@ def _positive_int(value: Any, what: str) -> sp.Expr:
     if expr.is_number and not (expr.is_Integer and expr > 0):
         raise CalcError(f"{what} must be a positive whole number, got {fmt(expr)}")
     return expr
+
+
+MACS = Rule(
+    lhs="M",
+    expr=L * d * h * (2 * k_d + v_d + gate * v_d) + L * L * h * (k_d + v_d) + L * h * v_d * o,
+    why="Each of the L positions projects its d values to h heads for the query and key (k_d each) and the value "
+    "(v_d, and the gate's v_d with use_gate); every query meets every key in h k_d products and weighs the values "
+    "in h v_d; the output projection maps h v_d values to o. Softmax and biases are not multiply-accumulates.",
+)
 
 
 class MultiHeadAttention(Layer):
@@ -134,3 +145,18 @@ class MultiHeadAttention(Layer):
             param_steps=steps,
             description=description,
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
+        """Self-attention over a sequence [L, d]; other ranks (attention_axes) have no MACs rule here."""
+        shape = shapes[0]
+        if len(shape) != 2:
+            return None
+        bindings = {
+            L: shape[0],
+            d: shape[-1],
+            h: env.resolve(self.num_heads),
+            k_d: env.resolve(self.key_dim),
+            v_d: env.resolve(self.value_dim),
+            o: sp.Mul(*result.output_shape[1:]),
+        }
+        return apply(MACS, "MACs", bindings, {gate: sp.Integer(int(self.use_gate))})

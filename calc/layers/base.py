@@ -13,13 +13,14 @@ import inspect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 import sympy as sp
 
 from calc.errors import CalcError
 from calc.expressions import parse_expression
-from calc.rules import Step
+from calc.rules import Step, note
 
 Shape = tuple[sp.Expr, ...]
 Value = int | str | sp.Expr
@@ -159,8 +160,6 @@ NEUTRAL_OPTIONS = frozenset(
         "bias_constraint",
         "dtype",
         "seed",
-        "lora_rank",
-        "lora_alpha",
         "depthwise_initializer",
         "pointwise_initializer",
         "autocast",
@@ -222,13 +221,7 @@ class Layer:
     @classmethod
     def argument_names(cls) -> list[str]:
         """Every keyword the layer accepts: its own signature, the base's, and the neutral ones."""
-        names = {
-            p
-            for klass in cls.__mro__
-            if "__init__" in vars(klass)
-            for p in inspect.signature(klass.__init__).parameters
-        }
-        return sorted((names | NEUTRAL_OPTIONS | cls.neutral_options) - {"self", "options"})
+        return list(_argument_names(cls))
 
     @property
     def type_name(self) -> str:
@@ -260,6 +253,42 @@ class Layer:
         if len(shapes) != 1:
             raise CalcError(f"{self.type_name} takes one input, got {len(shapes)}")
         return self.build(shapes[0], env)
+
+    #: Why this layer type does no multiply-accumulates (its work is value by value), shown as its MACs
+    #: step; None where the layer states a MACs rule of its own (``macs``) or calc has none for it yet.
+    no_macs: ClassVar[str | None] = None
+    #: What the layer does to the receptive field when it states no rule of its own (``receptive_field``):
+    #: "keeps" it (it works value by value, so an output unit sees what its input unit saw) or "ends" it.
+    field_effect: ClassVar[str] = "ends"
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
+        """Multiply-accumulates of one forward pass for one example, as a step of the layer's MACs rule
+        (stated next to its parameter rule); None when calc has no MACs rule for the layer."""
+        return zero_macs(self.no_macs) if self.no_macs else None
+
+    def receptive_field(self, fields: Sequence[Any], shapes: Sequence[Shape], result: LayerResult, env: Env) -> Any:
+        """The receptive field of the output (a ``calc.layers.receptive.FieldChange``) from the inputs'
+        fields; None when ``field_effect`` says it all."""
+        return None
+
+
+def zero_macs(why: str) -> Step:
+    """The MACs step of a layer that multiplies nothing by weights: 0, and why."""
+    step = note("MACs", 0, why)
+    step.lhs = "M"
+    return step
+
+
+@cache
+def _argument_names(cls: type[Layer]) -> tuple[str, ...]:
+    """Worked out once per class: reading signatures costs more than building a layer."""
+    names = {
+        p
+        for klass in cls.__mro__
+        if "__init__" in vars(klass) and klass is not object
+        for p in inspect.signature(klass.__init__).parameters
+    }
+    return tuple(sorted((names | NEUTRAL_OPTIONS | cls.neutral_options) - {"self", "options"}))
 
 
 def format_shape(shape: Shape) -> str:

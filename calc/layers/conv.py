@@ -3,10 +3,14 @@
 Parameter rule, stated once for every rank: each of the f filters has one weight per kernel
 position and input channel of its group, plus a bias when ``use_bias``:
     params = (k_1 ... k_r * c_in / g + b) * f
+MACs of one forward pass for one example: at each of the output positions, each filter sums one
+product per kernel position and input channel of its group (the bias is an addition, not a MAC):
+    macs = n_1 ... n_r * f * k_1 ... k_r * c_in / g
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import prod
 from typing import Any, ClassVar
 
@@ -14,6 +18,7 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import (
+    AXIS_NAMES,
     Description,
     Env,
     Layer,
@@ -26,8 +31,10 @@ from calc.layers.base import (
     to_expr,
     to_tuple,
 )
+from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
+from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import Mistake, Rule, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 c_in, f, g, b = local_symbols("c_in f g b")
 KERNEL_SYMBOLS = {1: local_symbols("k"), 2: local_symbols("k_h k_w"), 3: local_symbols("k_d k_h k_w")}
@@ -66,6 +73,31 @@ PARAMS = {
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }
+OUTPUT_SYMBOLS = {1: local_symbols("l_out"), 2: local_symbols("h_out w_out"), 3: local_symbols("d_out h_out w_out")}
+MACS = {
+    rank: Rule(
+        lhs="M",
+        expr=prod(OUTPUT_SYMBOLS[rank]) * f * prod(kernel) * c_in / g,
+        why="At every output position, each of the f filters sums one product for every kernel position and "
+        "every input channel of its group (c_in/g of them). Adding the bias is an addition, not counted.",
+    )
+    for rank, kernel in KERNEL_SYMBOLS.items()
+}
+
+
+def conv_macs(
+    outputs: Sequence[sp.Expr], channels: sp.Expr, filters: sp.Expr, groups: sp.Expr, kernel: Sequence[sp.Expr]
+) -> Step:
+    """The MACs step of a convolution with these output sizes (per spatial axis) and settings."""
+    rank = len(outputs)
+    bindings = {
+        c_in: channels,
+        f: filters,
+        g: groups,
+        **dict(zip(KERNEL_SYMBOLS[rank], kernel)),
+        **dict(zip(OUTPUT_SYMBOLS[rank], outputs)),
+    }
+    return apply(MACS[rank], "MACs", bindings, {g: sp.Integer(1)} if groups == 1 else {})
 
 
 def split_channels(shape: Shape, data_format: str) -> tuple[list[sp.Expr], sp.Expr]:
@@ -106,9 +138,12 @@ class Conv(Layer):
         dilation_rate: Value | tuple[Value, ...] = 1,
         groups: Value = 1,
         use_bias: bool = True,
+        lora_rank: Value | None = None,
+        lora_alpha: Any = None,
         **options: Any,
     ):
         super().__init__(**options)
+        self.lora_rank = parse_rank(lora_rank)  # lora_alpha scales the update's values, not its size
         self.filters = to_expr(filters, "filters")
         self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
         self.strides = to_tuple(strides, self.rank, "strides")
@@ -148,13 +183,44 @@ class Conv(Layer):
         if groups == 1:
             fixed[g] = sp.Integer(1)
         step = apply(PARAMS[self.rank], "Parameters", bindings, fixed)
+        trainable, non_trainable, steps = step.value, sp.Integer(0), [step]
+        description = [filters, " filters of size ", _by(kernel), *self._settings(env)]
+        if self.lora_rank is not None:
+            fan_in = sp.Mul(*kernel) * channels / groups  # the kernel's input side, flattened
+            update = lora_update(self.lora_rank, fan_in, filters, self.use_bias, env)
+            frozen = apply(
+                PARAMS[self.rank], "Non-trainable parameters", bindings, {**fixed, b: sp.Integer(0)}, FROZEN_WHY
+            )
+            trainable, non_trainable, steps = update.value, frozen.value, [update, frozen]
+            description += [", trained through a rank-", env.resolve(self.lora_rank), " update"]
         return LayerResult(
             output_shape=join_channels(sizes, filters, self.data_format),
-            trainable=step.value,
-            non_trainable=sp.Integer(0),
+            trainable=trainable,
+            non_trainable=non_trainable,
             shape_steps=shape_steps,
-            param_steps=[step],
-            description=[filters, " filters of size ", _by(kernel), *self._settings(env)],
+            param_steps=steps,
+            description=description,
+        )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        outputs, _ = split_channels(result.output_shape, self.data_format)
+        _, channels = split_channels(shapes[0], self.data_format)
+        kernel = [env.resolve(x) for x in self.kernel_size]
+        return conv_macs(outputs, channels, env.resolve(self.filters), env.resolve(self.groups), kernel)
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return sliding_window_field(
+            fields[0],
+            shapes[0],
+            len(result.output_shape),
+            self.data_format == "channels_first",
+            [env.resolve(x) for x in self.kernel_size],
+            [env.resolve(x) for x in self.strides],
+            [env.resolve(x) for x in self.dilation_rate],
+            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
+            AXIS_NAMES[self.rank],
         )
 
     def _settings(self, env: Env) -> Description:

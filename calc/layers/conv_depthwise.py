@@ -5,18 +5,22 @@ so it has c_in m output channels and no weights across channels:
     c_out = c_in m,    params = (k_1 ... k_r + b) c_in m
 A separable convolution follows it with a 1 × 1 convolution to f filters (the pointwise step):
     params = k_1 ... k_r c_in m + (c_in m + b) f
+MACs per example, with n_1 ... n_r output positions: depthwise n_1 ... n_r c_in m k_1 ... k_r; separable adds
+the pointwise step's n_1 ... n_r c_in m f.
 Spatial sizes follow the ordinary sliding-window rules of ``window``. Keras, unlike for Conv, allows
 strides > 1 together with dilation > 1 here; integer padding is PyTorch's (a Conv2d with groups = c_in).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import prod
 from typing import Any, ClassVar
 
 import sympy as sp
 
 from calc.layers.base import (
+    AXIS_NAMES,
     Description,
     Env,
     Layer,
@@ -28,9 +32,10 @@ from calc.layers.base import (
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import KERNEL_SYMBOLS, first_axis, join_channels, split_channels
+from calc.layers.conv import KERNEL_SYMBOLS, OUTPUT_SYMBOLS, first_axis, join_channels, split_channels
+from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import Rule, apply, local_symbols
+from calc.rules import Rule, Step, apply, local_symbols
 
 c_in, m, f, b = local_symbols("c_in m f b")
 
@@ -56,6 +61,24 @@ SEPARABLE_PARAMS = {
         why="The depthwise step has one weight per kernel position for each of its c_in m kernels; the "
         "pointwise 1 × 1 step has a weight from each of those c_in m channels to each of the f filters, "
         "plus one bias per filter when the layer uses one.",
+    )
+    for rank, kernel in KERNEL_SYMBOLS.items()
+}
+DEPTHWISE_MACS = {
+    rank: Rule(
+        lhs="M",
+        expr=prod(OUTPUT_SYMBOLS[rank]) * c_in * m * prod(kernel),
+        why="At every output position, each of the c_in m kernels sums one product per kernel position of its "
+        "single input channel.",
+    )
+    for rank, kernel in KERNEL_SYMBOLS.items()
+}
+SEPARABLE_MACS = {
+    rank: Rule(
+        lhs="M",
+        expr=prod(OUTPUT_SYMBOLS[rank]) * c_in * m * (prod(kernel) + f),
+        why="At every output position, the depthwise step sums one product per kernel position for each of its "
+        "c_in m kernels, and the pointwise step sums c_in m products for each of the f filters.",
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }
@@ -99,6 +122,31 @@ class SpatialFilter(Layer):
 
     def _kernel_bindings(self, env: Env) -> dict[sp.Symbol, sp.Expr]:
         return dict(zip(KERNEL_SYMBOLS[self.rank], (env.resolve(size) for size in self.kernel_size)))
+
+    def _macs(
+        self, rules: dict, shapes: Sequence[Shape], result: LayerResult, env: Env, more: dict | None = None
+    ) -> Step:
+        outputs, _ = split_channels(result.output_shape, self.data_format)
+        _, channels = split_channels(shapes[0], self.data_format)
+        multiplier = env.resolve(self.depth_multiplier)
+        bindings = {c_in: channels, m: multiplier, **self._kernel_bindings(env), **(more or {})}
+        bindings.update(zip(OUTPUT_SYMBOLS[self.rank], outputs))
+        return apply(rules[self.rank], "MACs", bindings, {m: sp.Integer(1)} if multiplier == 1 else {})
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return sliding_window_field(
+            fields[0],
+            shapes[0],
+            len(result.output_shape),
+            self.data_format == "channels_first",
+            [env.resolve(x) for x in self.kernel_size],
+            [env.resolve(x) for x in self.strides],
+            [env.resolve(x) for x in self.dilation_rate],
+            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
+            AXIS_NAMES[self.rank],
+        )
 
     def _settings(self, env: Env) -> Description:
         parts: Description = [
@@ -149,6 +197,9 @@ class DepthwiseConv(SpatialFilter):
             description=["each channel filtered on its own, ", *self._settings(env)],
         )
 
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        return self._macs(DEPTHWISE_MACS, shapes, result, env)
+
 
 class SeparableConv(SpatialFilter):
     """Keras SeparableConv1D/2D: a depthwise convolution, then a 1 × 1 convolution to ``filters``."""
@@ -185,6 +236,9 @@ class SeparableConv(SpatialFilter):
             param_steps=[step],
             description=[filters, " filters after a depthwise step, ", *self._settings(env)],
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        return self._macs(SEPARABLE_MACS, shapes, result, env, {f: env.resolve(self.filters)})
 
 
 class DepthwiseConv1D(DepthwiseConv):

@@ -15,11 +15,14 @@ mistake (declared on every rule below). Per spatial axis, with the dilated kerne
         n_out = (n - 1)s + (d(k - 1) + 1) mod 2 + a
 
 Parameters are those of an ordinary convolution without groups: one weight per kernel position,
-input channel and filter, plus a bias per filter (``conv.PARAMS``).
+input channel and filter, plus a bias per filter (``conv.PARAMS``). MACs: every input value meets every
+weight of its window once, n_1 ... n_r c_in f k_1 ... k_r for n_1 ... n_r input positions (fvcore's count).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from math import prod
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -52,6 +55,7 @@ from calc.layers.conv import (
     join_channels,
     split_channels,
 )
+from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import EXPLICIT_PADDING, SAME_PADDING, d, k, merge_step, n, neutral, p, parse_padding, s
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
@@ -96,6 +100,16 @@ TRANSPOSED_SAME_OUTPUT_PADDING = Rule(
     "the starts span (n - 1)s, the window leaves (d(k - 1) + 1) mod 2 positions, and a is added.",
     mistakes=_swapped(SAME_PADDING.expr),
 )
+INPUT_SYMBOLS = {1: local_symbols("l_in"), 2: local_symbols("h_in w_in"), 3: local_symbols("d_in h_in w_in")}
+TRANSPOSED_MACS = {
+    rank: Rule(
+        lhs="M",
+        expr=prod(INPUT_SYMBOLS[rank]) * c_in * f * prod(kernel),
+        why="Each input position spreads each of its c_in values over a window: one product per kernel "
+        "position and filter (those that land in the cut padding included, as fvcore counts them).",
+    )
+    for rank, kernel in KERNEL_SYMBOLS.items()
+}
 UNDILATED_VALID_WHY = (
     "With 'valid' padding the window starts move s outputs apart, (n - 1)s in all, and the last window "
     "adds its positions; the window is at least as long as the stride, so nothing else is added."
@@ -239,6 +253,29 @@ class ConvTranspose(Layer):
             shape_steps=shape_steps,
             param_steps=[step],
             description=[filters, " filters of size ", tuple(kernel), *self._settings(env)],
+        )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        inputs, channels = split_channels(shapes[0], self.data_format)
+        kernel = [env.resolve(size) for size in self.kernel_size]
+        bindings = {c_in: channels, f: env.resolve(self.filters), **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}
+        bindings.update(zip(INPUT_SYMBOLS[self.rank], inputs))
+        return apply(TRANSPOSED_MACS[self.rank], "MACs", bindings)
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return sliding_window_field(
+            fields[0],
+            shapes[0],
+            len(result.output_shape),
+            self.data_format == "channels_first",
+            [env.resolve(x) for x in self.kernel_size],
+            [env.resolve(x) for x in self.strides],
+            [env.resolve(x) for x in self.dilation_rate],
+            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
+            AXIS_NAMES[self.rank],
+            transposed=True,
         )
 
     def _settings(self, env: Env) -> Description:

@@ -4,8 +4,7 @@ The table holds a vector of D values for each of the V ids (``input_dim`` = V, `
     params = V D
 and every id of the input becomes its vector, so the output adds an axis of D to the input's shape.
 With ``lora_rank`` r, Keras freezes the table (non-trainable) and trains a low-rank update, a V × r and
-an r × D matrix:
-    trainable = r (V + D)
+an r × D matrix (``lora``, with m = V, n = D and no bias).
 """
 
 from __future__ import annotations
@@ -16,19 +15,15 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_expr
+from calc.layers.lora import lora_update, parse_rank
 from calc.rules import Rule, apply, local_symbols
 
-V, D, r = local_symbols("V D r")
+V, D = local_symbols("V D")
 
 TABLE = Rule(
     lhs="P",
     expr=V * D,
     why="The table holds a vector of D values for each of the V token ids.",
-)
-LORA_UPDATE = Rule(
-    lhs=r"P_{\mathrm{LoRA}}",
-    expr=r * (V + D),
-    why="LoRA trains the table's change as the product of a V × r and an r × D matrix.",
 )
 FROZEN_TABLE_WHY = "With LoRA the table itself is frozen: its V D values are non-trainable."
 
@@ -37,6 +32,7 @@ class Embedding(Layer):
     """Keras Embedding: each integer id of the input becomes a vector of ``output_dim`` values."""
 
     neutral_options = frozenset({"embeddings_initializer", "embeddings_regularizer", "embeddings_constraint"})
+    no_macs = "An embedding looks each id's row up in its table; it multiplies nothing, so 0 MACs (as fvcore)."
 
     def __init__(
         self,
@@ -53,7 +49,7 @@ class Embedding(Layer):
         self.input_dim = to_expr(input_dim, "input_dim")
         self.output_dim = to_expr(output_dim, "output_dim")
         self.mask_zero = to_bool(mask_zero, "mask_zero")  # masks id 0 downstream; the table keeps its row
-        self.lora_rank = None if lora_rank is None else to_expr(lora_rank, "lora_rank")
+        self.lora_rank = parse_rank(lora_rank)
         self.input_length = input_length  # deprecated in Keras 3 and ignored there too
         if quantization_config is not None:
             raise CalcError("quantized embeddings are not supported (their weights are not plain floats)")
@@ -66,11 +62,10 @@ class Embedding(Layer):
         if self.lora_rank is None:
             trainable, non_trainable, steps = table.value, sp.Integer(0), [table]
         else:
-            rank = env.positive(self.lora_rank, "lora_rank")
-            update = apply(LORA_UPDATE, "Trainable parameters (LoRA)", {V: vocabulary, D: width, r: rank})
+            update = lora_update(self.lora_rank, vocabulary, width, False, env)
             table = apply(TABLE, "Non-trainable parameters", {V: vocabulary, D: width}, why=FROZEN_TABLE_WHY)
             trainable, non_trainable, steps = update.value, table.value, [update, table]
-            description += [", trained through a rank-", rank, " update"]
+            description += [", trained through a rank-", env.resolve(self.lora_rank), " update"]
         return LayerResult(
             output_shape=(*shape, width),
             trainable=trainable,

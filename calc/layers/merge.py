@@ -18,6 +18,10 @@ from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape
 from calc.rules import Rule, apply, note, numbered_symbols
 
 NO_PARAMETERS = "Merging combines tensors value by value or side by side; it has no weights."
+NO_MACS = (
+    "Merging adds, multiplies or compares values one by one, or lays tensors side by side; it multiplies "
+    "nothing by a weight, so calc counts 0 MACs (element-wise work is not counted; fvcore ignores it too)."
+)
 
 
 def _differ(a: sp.Expr, b: sp.Expr) -> bool:
@@ -30,7 +34,11 @@ def _no_parameters() -> list:
 
 
 class ElementWise(Layer):
-    """Combines inputs of one shape value by value."""
+    """Combines inputs of one shape value by value; each output unit reads one unit of each input, so
+    its receptive field is the union of theirs."""
+
+    no_macs = NO_MACS
+    field_effect = "keeps"
 
     operation: ClassVar[str]
     exactly: ClassVar[int | None] = None
@@ -100,7 +108,11 @@ def concat_rule(count: int) -> Rule:
 
 
 class Concatenate(Layer):
-    """Keras Concatenate: joins inputs along ``axis`` (default the last)."""
+    """Keras Concatenate: joins inputs along ``axis`` (default the last); the receptive field is the union
+    of the inputs' (the largest over the branches)."""
+
+    no_macs = NO_MACS
+    field_effect = "keeps"
 
     def __init__(self, axis: int = -1, **options: Any):
         super().__init__(**options)

@@ -1,18 +1,28 @@
 """A model used as a layer (Keras lets a Sequential or functional model be called like a layer).
 
 Its parameters are the sum of its own layers'; its output shape is what its graph produces from the
-incoming shapes. The inner analysis is kept, so a derivation can show the block's layers.
+incoming shapes. The inner analysis is kept, so a derivation can show the block's layers. Its MACs are
+its layers' added up, m times for m repeated copies; its receptive field is followed through its layers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape, to_expr
-from calc.rules import Rule, apply, local_symbols
+from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, format_shape, to_expr
+from calc.layers.receptive import AxisField, Field, FieldChange, merge_axis_step, r, u
+from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
+
+r_1, u_1 = local_symbols("r_1 start_1")
+BLOCK_WORDS = "The block's layers carry the receptive field through, as shown for each of them."
+REPEATED_JUMP_WORDS = (
+    "Each copy of the block changes the jump, and the number of copies is a symbol: calc does not follow the "
+    "receptive field through them."
+)
 
 m, p = local_symbols("m p")
 REPEATED = Rule(
@@ -20,6 +30,53 @@ REPEATED = Rule(
     expr=m * p,
     why="Each of the m copies of the block has weights of its own, p of them per copy.",
 )
+REPEATED_MACS = Rule(
+    lhs="M",
+    expr=m * p,
+    why="Each of the m copies of the block does the block's work, p multiply-accumulates per copy.",
+)
+REPEATED_FIELD = Rule(
+    lhs="r_{out}",
+    expr=r + m * (r_1 - r),
+    why="One copy of the block widens the field from r_in to r_1 without changing the jump, so each of the "
+    "m copies adds r_1 - r_in positions.",
+)
+REPEATED_START = Rule(
+    lhs=r"\mathrm{start}_{out}",
+    expr=u + m * (u_1 - u),
+    why="Each of the m copies moves the centre of the first unit as the first copy does.",
+)
+
+
+@cache
+def block_macs_rule(count: int) -> Rule:
+    """M = M_1 + ... + M_n: a block's work is its layers' work."""
+    return Rule(
+        lhs="M",
+        expr=sp.Add(*numbered_symbols("M", count)),
+        why="The block's multiply-accumulates are those of its layers (every call), added up.",
+    )
+
+
+def block_macs(inner) -> Step | None:  # noqa: ANN001 - a calc.model.Analysis
+    """The MACs step of a block: the sum over its layer calls; None when one of them has no MACs rule."""
+    values = [record.compute.macs for record in inner.records if record.layer is not None]
+    if any(value is None for value in values):
+        return None
+    return apply(block_macs_rule(len(values)), "MACs", dict(zip(numbered_symbols("M", len(values)), values)))
+
+
+def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # noqa: ANN001 - an Analysis
+    """The field of a block's output, worked out through its layers from the fields it reads."""
+    from calc.compute import compute_analysis
+
+    compute_analysis(inner, dict(zip(layer.input_names, fields)))
+    (output,) = [r for r in inner.records if f"{r.name}[{r.call}]" == _reference(layer.model.outputs[0])]
+    return output.compute.field
+
+
+def _reference(ref: str) -> str:
+    return ref if ref.endswith("]") else f"{ref}[0]"
 
 
 class ModelLayer(Layer):
@@ -55,6 +112,14 @@ class ModelLayer(Layer):
 
     def symbols(self) -> set[sp.Symbol]:
         return set(self.model.symbols)
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
+        return block_macs(result.children)
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return FieldChange(block_field(self, result.children, fields), [], BLOCK_WORDS)
 
 
 class RepeatLayer(ModelLayer):
@@ -93,3 +158,43 @@ class RepeatLayer(ModelLayer):
 
     def symbols(self) -> set[sp.Symbol]:
         return super().symbols() | self.times.free_symbols
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
+        once = block_macs(result.children)
+        if once is None:
+            return None
+        times = env.resolve(self.times)
+        return apply(REPEATED_MACS, "MACs", {m: times, p: once.value}, {m: sp.Integer(1)} if times == 1 else {})
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        """One copy's field change, m times: each copy adds what the first adds when it keeps the jump."""
+        times = env.resolve(self.times)
+        before = fields[0]
+        once = block_field(self, result.children, fields)
+        if times == 1:
+            return FieldChange(once, [], BLOCK_WORDS)
+        if any(a is not None and b is not None and sp.simplify(a.jump - b.jump) != 0 for a, b in zip(before, once)):
+            if not times.is_Integer:  # each copy multiplies the jump: no closed form is followed here
+                return FieldChange(tuple(None for _ in once), [], REPEATED_JUMP_WORDS)
+            field = once
+            for _ in range(int(times) - 1):
+                field = block_field(self, result.children, [field])
+            block_field(self, result.children, fields)  # the inner layers show the first copy
+            return FieldChange(field, [], BLOCK_WORDS)
+        out: list[AxisField | None] = []
+        steps: list[Step] = []
+        spatial = [axis for axis, value in enumerate(before) if value is not None]
+        names = AXIS_NAMES.get(len(spatial), tuple(f"axis {i + 1}" for i in spatial))
+        for axis, (start, first) in enumerate(zip(before, once)):
+            if start is None or first is None:
+                out.append(None)
+                continue
+            bindings = {r: start.size, r_1: first.size, u: start.start, u_1: first.start, m: times}
+            size = apply(REPEATED_FIELD, "Receptive field", bindings)
+            centre = apply(REPEATED_START, "Start", bindings)
+            out.append(AxisField(size.value, start.jump, centre.value))
+            for step in (size, centre):
+                merge_axis_step(steps, step, names[spatial.index(axis)])
+        return FieldChange(tuple(out), steps, BLOCK_WORDS)

@@ -55,6 +55,16 @@ NORMALIZATION_STATISTICS = Rule(
     "the examples it has seen; none of them is trained.",
 )
 NO_PARAMETERS = "It rescales values with no weights of its own."
+BATCH_NORM_NO_MACS = (
+    "At inference the layer scales and shifts each value by constants (moving statistics, often folded into "
+    "the previous layer's weights): element-wise work, 0 MACs in calc's count (fvcore counts 1 per value, "
+    "2 with an affine scale and offset)."
+)
+STATISTICS_NO_MACS = (
+    "The statistics of each example and the scaling are worked out value by value: element-wise work, 0 MACs "
+    "in calc's count (fvcore counts 5 per value with an affine part, 4 without)."
+)
+SCALING_NO_MACS = "It subtracts and scales value by value: element-wise work, 0 MACs."
 
 
 def _flags(scale: bool, center: bool) -> dict[sp.Symbol, sp.Expr]:
@@ -91,6 +101,9 @@ AFFINE_OPTIONS = frozenset(
 
 class BatchNormalization(Layer):
     """Keras BatchNormalization over the feature axis ``axis`` (the channels, by default)."""
+
+    no_macs = BATCH_NORM_NO_MACS
+    field_effect = "keeps"
 
     neutral_options = AFFINE_OPTIONS | {
         "momentum",
@@ -131,7 +144,11 @@ class BatchNormalization(Layer):
 
 
 class LayerNormalization(Layer):
-    """Keras LayerNormalization over ``axis`` (one or several axes) of each example."""
+    """Keras LayerNormalization over ``axis`` (one or several axes) of each example. Its statistics are not
+    counted in the receptive field, which tracks the weighted sums a value comes from."""
+
+    no_macs = STATISTICS_NO_MACS
+    field_effect = "keeps"
 
     neutral_options = AFFINE_OPTIONS | {"rms_scaling"}
 
@@ -155,6 +172,9 @@ class LayerNormalization(Layer):
 class RMSNormalization(Layer):
     """Keras RMSNormalization: divides by the root mean square over ``axis`` and learns a scale only."""
 
+    no_macs = STATISTICS_NO_MACS
+    field_effect = "keeps"
+
     neutral_options = frozenset({"epsilon"})
 
     def __init__(self, axis: int | list[int] = -1, **options: Any):
@@ -177,6 +197,9 @@ class RMSNormalization(Layer):
 
 class GroupNormalization(Layer):
     """Keras GroupNormalization: the c channels of ``axis`` in ``groups`` groups (-1: one per channel)."""
+
+    no_macs = STATISTICS_NO_MACS
+    field_effect = "keeps"
 
     neutral_options = AFFINE_OPTIONS
 
@@ -209,6 +232,9 @@ class GroupNormalization(Layer):
 class UnitNormalization(Layer):
     """Keras UnitNormalization: scales each example to length 1 along ``axis``."""
 
+    no_macs = STATISTICS_NO_MACS
+    field_effect = "keeps"
+
     def __init__(self, axis: int | list[int] = -1, **options: Any):
         super().__init__(**options)
         self.axis = axis
@@ -231,6 +257,9 @@ def _numbers(value: Any, what: str) -> Any:
 class Rescaling(Layer):
     """Keras Rescaling: x * scale + offset, element by element."""
 
+    no_macs = SCALING_NO_MACS
+    field_effect = "keeps"
+
     def __init__(self, scale: float | list[float], offset: float | list[float] = 0.0, **options: Any):
         super().__init__(**options)
         self.scale = _numbers(scale, "scale")
@@ -251,6 +280,9 @@ class Normalization(Layer):
 
     ``axis`` lists the axes that keep their own statistics (None: one mean and variance for all values).
     """
+
+    no_macs = SCALING_NO_MACS
+    field_effect = "keeps"
 
     def __init__(
         self, axis: int | list[int] | None = -1, mean: Any = None, variance: Any = None, invert: bool = False, **options

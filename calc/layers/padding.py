@@ -30,12 +30,20 @@ from calc.layers.base import (
     to_tuple,
 )
 from calc.layers.conv import join_channels, split_channels
+from calc.layers.receptive import AxisField, Field, FieldChange, merge_axis_step
+from calc.layers.receptive import j as jump_in
+from calc.layers.receptive import r as size_in
+from calc.layers.receptive import u as start_in
 from calc.layers.window import merge_step
 from calc.rules import Rule, Step, apply, local_symbols, note
 
 n, p_1, p_2, c_1, c_2, u = local_symbols("n p_1 p_2 c_1 c_2 u")
 
 NO_PARAMETERS = "It only moves, adds or removes values; it has no weights."
+NO_MACS = (
+    "It only moves, adds or removes values (interpolating upsampling weighs neighbours value by value): "
+    "0 MACs in calc's count (fvcore counts 1 per output value for nearest upsampling, 4 for bilinear)."
+)
 
 PADDED = Rule(
     lhs="n_{out}",
@@ -51,6 +59,30 @@ UPSAMPLED = Rule(
     lhs="n_{out}",
     expr=n * u,
     why="Every position along the axis is repeated u times.",
+)
+# Receptive field (calc.layers.receptive): r, j and start of the incoming units along the axis.
+PADDED_START = Rule(
+    lhs=r"\mathrm{start}_{out}",
+    expr=start_in - p_1 * jump_in,
+    why="The first unit is now a zero p_1 units before the old first one, so its centre lies p_1 j positions "
+    "of the model's input earlier; the field size and the jump stay.",
+)
+CROPPED_START = Rule(
+    lhs=r"\mathrm{start}_{out}",
+    expr=start_in + c_1 * jump_in,
+    why="The first c_1 units are gone, so the new first unit's centre lies c_1 j positions further on; the "
+    "field size and the jump stay.",
+)
+UPSAMPLED_JUMP = Rule(
+    lhs="j_{out}",
+    expr=jump_in / u,
+    why="Each unit is repeated u times, so neighbouring outputs are j/u positions of the model's input apart; "
+    "a copy sees what its original saw.",
+)
+INTERPOLATED_FIELD = Rule(
+    lhs="r_{out}",
+    expr=size_in + jump_in,
+    why="Interpolation weighs the two nearest input units, which are j positions of the model's input apart.",
 )
 
 
@@ -81,6 +113,23 @@ class Resize(Layer):
 
     rank: ClassVar[int]
     data_format = "channels_last"
+    no_macs = NO_MACS
+
+    def field_steps(self, axis: int, before: AxisField, env: Env) -> tuple[AxisField, list[Step]]:
+        raise NotImplementedError
+
+    def receptive_field(self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env):
+        """Each spatial axis's field moved (padding, cropping) or spread (upsampling) by the layer's rule."""
+        out = list(fields[0])
+        steps: list[Step] = []
+        axes = range(1, self.rank + 1) if self.data_format == "channels_first" else range(self.rank)
+        for i, axis in enumerate(axes):
+            if out[axis] is None:
+                continue
+            out[axis], axis_steps = self.field_steps(i, out[axis], env)
+            for step in axis_steps:
+                merge_axis_step(steps, step, AXIS_NAMES[self.rank][i])
+        return FieldChange(tuple(out), steps)
 
     def accepted_ranks(self) -> tuple[int, int | None]:
         return self.rank + 1, self.rank + 1
@@ -131,6 +180,12 @@ class ZeroPadding(Resize):
         before, after = _amounts(self.before, self.after, env)
         return ["zeros added: ", before, " before and ", after, " after"]
 
+    def field_steps(self, axis: int, before: AxisField, env: Env) -> tuple[AxisField, list[Step]]:
+        step = apply(
+            PADDED_START, "Start", {start_in: before.start, jump_in: before.jump, p_1: env.resolve(self.before[axis])}
+        )
+        return AxisField(before.size, before.jump, step.value), [step]
+
 
 class Cropping(Resize):
     """Keras Cropping1D/2D/3D: values removed at both ends of each spatial axis."""
@@ -154,6 +209,12 @@ class Cropping(Resize):
         before, after = _amounts(self.before, self.after, env)
         return ["removed: ", before, " at the start and ", after, " at the end"]
 
+    def field_steps(self, axis: int, before: AxisField, env: Env) -> tuple[AxisField, list[Step]]:
+        step = apply(
+            CROPPED_START, "Start", {start_in: before.start, jump_in: before.jump, c_1: env.resolve(self.before[axis])}
+        )
+        return AxisField(before.size, before.jump, step.value), [step]
+
 
 class UpSampling(Resize):
     """Keras UpSampling1D/2D/3D: each position repeated ``size`` times along each spatial axis."""
@@ -170,6 +231,15 @@ class UpSampling(Resize):
 
     def describe(self, env: Env) -> list:
         return ["each position repeated ", tuple(env.resolve(x) for x in self.size), " times"]
+
+    def field_steps(self, axis: int, before: AxisField, env: Env) -> tuple[AxisField, list[Step]]:
+        jump = apply(UPSAMPLED_JUMP, "Jump", {jump_in: before.jump, u: env.resolve(self.size[axis])})
+        steps = [jump]
+        size = before.size
+        if getattr(self, "interpolation", "nearest") != "nearest":
+            steps.insert(0, apply(INTERPOLATED_FIELD, "Receptive field", {size_in: before.size, jump_in: before.jump}))
+            size = steps[0].value
+        return AxisField(size, jump.value, before.start), steps
 
 
 # Keras's 1D cropping and upsampling take no data_format, so only the 2D/3D classes declare it.

@@ -6,13 +6,15 @@ Keras); global pooling keeps only the channel axis (or size-1 spatial axes with 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_choice, to_tuple
+from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, Value, to_bool, to_choice, to_tuple
 from calc.layers.conv import first_axis, join_channels, split_channels
+from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Mistake, note
 
@@ -26,6 +28,14 @@ MISTAKES = (
         catch_all=True,
     ),
 )
+NO_MACS = (
+    "A pooling window compares (maximum) or adds (average) its values; it multiplies nothing by a weight, "
+    "so calc counts 0 MACs, as fvcore does (ptflops counts one operation per input value)."
+)
+GLOBAL_NO_MACS = (
+    "Global pooling compares or adds the values of each channel; it multiplies nothing by a weight, so calc "
+    "counts 0 MACs (fvcore counts one per input value for PyTorch's adaptive average pooling)."
+)
 
 
 def _data_format(value: str | None) -> str:
@@ -37,6 +47,7 @@ class Pooling(Layer):
 
     rank: ClassVar[int]
     operation: ClassVar[str]
+    no_macs = NO_MACS
 
     def __init__(
         self,
@@ -90,12 +101,30 @@ class Pooling(Layer):
             description=description,
         )
 
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        rank = self.rank
+        return sliding_window_field(
+            fields[0],
+            shapes[0],
+            len(result.output_shape),
+            self.data_format == "channels_first",
+            [env.resolve(x) for x in self.pool_size],
+            [env.resolve(x) for x in self.strides],
+            [sp.Integer(1)] * rank,
+            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
+            AXIS_NAMES[rank],
+        )
+
 
 class GlobalPooling(Layer):
-    """Global max or average pooling: one value per channel."""
+    """Global max or average pooling: one value per channel; each reads every position, which ends the
+    receptive field."""
 
     rank: ClassVar[int]
     operation: ClassVar[str]
+    no_macs = GLOBAL_NO_MACS
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **options: Any):
         super().__init__(**options)

@@ -15,7 +15,7 @@ The output is the last step's u values, or all T steps' (``return_sequences``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -36,6 +36,18 @@ from calc.layers.base import (
 from calc.rules import Rule, Step, apply, local_symbols
 
 g, u, n, b, P_1, P_2 = local_symbols("g u n b P_1 P_2")
+T, M_1, M_2, m = local_symbols("T M_1 M_2 m")
+
+MACS = Rule(
+    lhs="M",
+    expr=T * g * u * (n + u),
+    why="At each of the T steps each of the g gates' u units sums a product with each of the n inputs and each "
+    "of the u previous outputs; the gates' element-wise products, activations and biases are not counted.",
+)
+BOTH_WAYS_MACS = Rule(
+    lhs="M", expr=M_1 + M_2, why="The forward and the backward layer each read the whole sequence once."
+)
+EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on each of the T steps.")
 
 RECURRENT_PARAMS = Rule(
     lhs="P",
@@ -135,6 +147,11 @@ class Recurrent(Layer):
             description=[units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"],
         )
 
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        shape, units = shapes[0], env.resolve(self.units)
+        fixed = {g: sp.Integer(1)} if self.gates == 1 else {}
+        return apply(MACS, "MACs", {T: shape[0], g: sp.Integer(self.gates), u: units, n: shape[-1]}, fixed)
+
 
 class SimpleRNN(Recurrent):
     gates, gate_words = 1, "The single recurrent layer"
@@ -164,6 +181,25 @@ class GRU(Recurrent):
         return super().why()
 
 
+MAX_NESTING = 16
+
+
+def _nesting(value: Any) -> int:
+    """How deep wrapped layers go in a spec mapping, counted without recursion (so a YAML alias that
+    contains itself is caught, not followed forever), stopping past MAX_NESTING."""
+    depth, level = 0, [value]
+    while level and depth <= MAX_NESTING:
+        depth += 1
+        inner = []
+        for item in level:
+            if isinstance(item, Mapping) and len(item) == 1:
+                kwargs = next(iter(item.values()))
+                if isinstance(kwargs, Mapping):
+                    inner += [kwargs[key] for key in ("layer", "backward_layer") if key in kwargs]
+        level = inner
+    return depth
+
+
 def nested_layer(value: Any, what: str) -> Layer:
     """The layer a wrapper wraps: a Layer, or a spec's one-key mapping such as {LSTM: {units: 8}}."""
     if isinstance(value, Layer):
@@ -171,6 +207,8 @@ def nested_layer(value: Any, what: str) -> Layer:
     from calc.layers import REGISTRY  # the registry imports this module
     from calc.spec import _construct
 
+    if _nesting(value) > MAX_NESTING:
+        raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
     if not isinstance(value, Mapping) or len(value) != 1:
         raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {value!r}")
     ((type_name, kwargs),) = value.items()
@@ -273,6 +311,11 @@ class Bidirectional(Layer):
             description=[f"{self.layer.type_name} read both ways, outputs merged by '{self.merge_mode}'"],
         )
 
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        forward = self.layer.macs(shapes, result, env)
+        backward = (self.backward_layer or self.layer).macs(shapes, result, env)
+        return apply(BOTH_WAYS_MACS, "MACs", {M_1: forward.value, M_2: backward.value})
+
 
 class TimeDistributed(Layer):
     """Keras TimeDistributed: ``layer`` applied to each of the T slices along the first axis, with one
@@ -302,3 +345,10 @@ class TimeDistributed(Layer):
             param_steps=_titled(inner.param_steps, f"{self.layer.type_name}, shared by all {shape[0]} steps"),
             description=[f"{self.layer.type_name} on each of ", shape[0], " steps: ", *inner.description],
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
+        step_shape = tuple(shapes[0][1:])
+        inner = self.layer.macs([step_shape], build_inner(self.layer, step_shape, env), env)
+        if inner is None:
+            return None
+        return apply(EACH_STEP_MACS, "MACs", {T: shapes[0][0], m: inner.value})

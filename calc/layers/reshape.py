@@ -15,9 +15,15 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, format_shape, to_choice, to_expr
+from calc.layers.receptive import FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
 NO_PARAMETERS = "Reshaping moves values around; it has no weights."
+NO_MACS = "Reshaping moves values around and computes nothing: 0 MACs."
+NO_AXES_LEFT = (
+    "Each value still comes from the field of its position, but no axis is left to slide a window along, so "
+    "the receptive field ends here."
+)
 
 
 @cache
@@ -52,11 +58,17 @@ def flatten_rule(rank: int) -> Rule:
 
 
 class Flatten(Layer):
-    """Keras Flatten: all non-batch axes into one."""
+    """Keras Flatten: all non-batch axes into one, which ends the receptive field (no axis is left to
+    slide a window along)."""
+
+    no_macs = NO_MACS
 
     def __init__(self, data_format: str | None = None, **options: Any):
         super().__init__(**options)
         self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+
+    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+        return FieldChange((None,), [], NO_AXES_LEFT)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         rule = flatten_rule(len(shape))
@@ -93,7 +105,10 @@ def _values_step(shape: Shape):
 
 
 class Reshape(Layer):
-    """Keras Reshape: the same values in a new shape; at most one size may be -1 (inferred)."""
+    """Keras Reshape: the same values in a new shape; at most one size may be -1 (inferred). The new axes
+    are not the old ones, so the receptive field ends."""
+
+    no_macs = NO_MACS
 
     def __init__(self, target_shape: list[Value], **options: Any):
         super().__init__(**options)
@@ -141,6 +156,11 @@ class Reshape(Layer):
 class Permute(Layer):
     """Keras Permute: reorders the axes; ``dims`` numbers them from 1 (the batch axis stays first)."""
 
+    no_macs = NO_MACS
+
+    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+        return FieldChange(tuple(fields[0][d - 1] for d in self.dims), [], "The axes keep their fields, reordered.")
+
     def __init__(self, dims: list[int], **options: Any):
         super().__init__(**options)
         if (
@@ -167,6 +187,8 @@ class Permute(Layer):
 
 class RepeatVector(Layer):
     """Keras RepeatVector: a vector of d values becomes n rows of it, shape (n, d)."""
+
+    no_macs = NO_MACS
 
     min_rank = max_rank = 1
 

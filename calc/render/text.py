@@ -1,22 +1,32 @@
 """The plain-text summary table, laid out as Keras's ``model.summary()`` prints it.
 
 Graphs get Keras's fourth column, "Connected to", listing every tensor a layer reads (over all its
-calls when it is shared), one per line.
+calls when it is shared), one per line. The compute columns chosen with ``--columns`` (MACs, FLOPs,
+activations, parameter bytes, receptive field and jump) take the place of Keras's "Param #" column.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from calc.layers.base import format_shape
-from calc.model import Analysis
-from calc.render.math import plain
 
 
-def summary_table(analysis: Analysis) -> str:
-    """Layer (type) | Output Shape | Param # [| Connected to], then the totals with thousands separators."""
-    header = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if analysis.functional else [])
+def summary_table(summary: Any) -> str:
+    """Layer (type) | Output Shape | Param # (or the chosen columns) [| Connected to], then the totals.
+
+    ``summary`` is a ``calc.summary.Summary`` (an ``Analysis`` is shown with Keras's columns).
+    """
+    from calc.summary import Summary
+
+    if not isinstance(summary, Summary):
+        summary = Summary(summary)
+    analysis = summary.analysis
+    header = ["Layer (type)", "Output Shape", *summary.headers] + (["Connected to"] if analysis.functional else [])
     rows: list[list[list[str]]] = []  # each row: one list of lines per column
     for record in analysis.layers:
-        cells = [[f"{record.name} ({record.type})"], [format_shape(record.output_shape)], [str(record.params)]]
+        cells = [[f"{record.name} ({record.type})"], [format_shape(record.output_shape)]]
+        cells += [[cell] for cell in summary.cells(record)]
         if analysis.functional:
             cells.append(analysis.connections(record) or ["-"])
         rows.append(cells)
@@ -34,11 +44,5 @@ def summary_table(analysis: Analysis) -> str:
             out.append("")
         for depth in range(max(len(c) for c in cells)):
             out.append(line([c[depth] if depth < len(c) else "" for c in cells]))
-    out += [
-        "=" * width,
-        f"Total params: {plain(analysis.total_params)}",
-        f"Trainable params: {plain(analysis.trainable_params)}",
-        f"Non-trainable params: {plain(analysis.non_trainable_params)}",
-        "_" * width,
-    ]
+    out += ["=" * width, *summary.total_lines(), "_" * width]
     return "\n".join(out) + "\n"

@@ -13,7 +13,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, to_expr
-from calc.layers.core import NO_PARAMETERS
+from calc.layers.core import NO_MACS, NO_PARAMETERS
 from calc.rules import Rule, apply, local_symbols, note
 
 (m,) = local_symbols("m")
@@ -27,9 +27,12 @@ PRELU = Rule(
 
 
 class ShapeKeeping(TorchLayer):
-    """Same shape out as in."""
+    """Same shape out as in; value by value (Softmax along one axis mixes that axis only, which calc does
+    not follow), so the receptive field passes through."""
 
     neutral = frozenset()
+    no_macs = NO_MACS
+    field_effect = "keeps"
     words: ClassVar[str] = ""
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
@@ -125,6 +128,9 @@ class SoftmaxLike(Activation):
 
 class PReLU(TorchLayer):
     """Parametric ReLU: ``num_parameters`` learned slopes, 1 or the channel count."""
+
+    no_macs = "It multiplies each negative value by its slope, value by value: element-wise work, 0 MACs."
+    field_effect = "keeps"
 
     neutral = TorchLayer.neutral | {"init"}
 

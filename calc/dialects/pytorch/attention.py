@@ -19,7 +19,7 @@ from calc.layers.base import Env, LayerResult, Shape, Value, to_bool, to_expr
 from calc.layers.dense import PARAMS as DENSE_PARAMS
 from calc.layers.dense import b as dense_b
 from calc.layers.dense import n_in, n_out
-from calc.rules import Rule, apply, local_symbols
+from calc.rules import Rule, Step, apply, local_symbols
 
 e, k, v, b, p_in, p_out, p_kv = local_symbols("E k_dim v_dim b P_in P_out P_kv")
 
@@ -39,6 +39,17 @@ TOTAL = Rule(
     lhs="P",
     expr=p_in + p_out + p_kv,
     why="The layer's parameters are those of its projections added up.",
+)
+
+
+length_q, length_kv, extra = local_symbols("L S z")
+ATTENTION_MACS = Rule(
+    lhs="M",
+    expr=length_q * e * e + length_kv * e * (k + v) + 2 * length_q * (length_kv + extra) * e + length_q * e * e,
+    why="The query projection takes L E E products, the key and value projections S E kdim and S E vdim; each "
+    "of the L queries meets each of the S keys (z more rows with add_bias_kv and add_zero_attn) in E products "
+    "summed over the heads, and as many weigh the values; the output projection takes L E E. Softmax and "
+    "scaling are element-wise, not counted.",
 )
 
 
@@ -107,3 +118,15 @@ class MultiheadAttention(TorchLayer):
             param_steps=steps,
             description=[f"{kind} with ", heads, " heads of ", head_size, " values each, output as long as the query"],
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        query, key, value = (*shapes, shapes[-1], shapes[-1])[:3]
+        embed = env.resolve(self.embed_dim)
+        rows = sp.Integer(int(self.add_bias_kv) + int(bool(self.options.get("add_zero_attn", False))))
+        bindings = {length_q: query[0], length_kv: key[0], e: embed, k: key[-1], v: value[-1], extra: rows}
+        fixed = {**({k: e} if key[-1] == embed else {}), **({v: e} if value[-1] == embed else {})}
+        if rows == 0:
+            fixed[extra] = sp.Integer(0)
+        if len(shapes) == 1:
+            fixed[length_kv] = length_q
+        return apply(ATTENTION_MACS, "MACs", bindings, fixed)

@@ -2,26 +2,40 @@
 
 The arithmetic is Keras's: output sizes from the sliding-window rules of ``calc.layers.window``
 (integer padding, or 'same'/'valid') and the transposed rule of ``calc.layers.conv_transpose``
-(PyTorch's explicit padding and output_padding), parameters from the convolution rule of
-``calc.layers.conv``. What is PyTorch's own: the layer names its ``in_channels`` (checked against the
-input, as PyTorch does when the tensor arrives), 'same' is allowed only with stride 1, ``padding_mode``
-other than 'zeros' pads by copying the input, which needs the input to be long enough, and a
-transposed convolution takes ``groups`` and integer padding only.
+(PyTorch's explicit padding and output_padding), parameters and MACs from the convolution rules of
+``calc.layers.conv``, the receptive field from ``calc.layers.receptive``. What is PyTorch's own: the
+layer names its ``in_channels`` (checked against the input, as PyTorch does when the tensor arrives),
+'same' is allowed only with stride 1, ``padding_mode`` other than 'zeros' pads by copying the input,
+which needs the input to be long enough, and a transposed convolution takes ``groups`` and integer
+padding only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
 
 from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, exact_choice, no_words, torch_shape
 from calc.errors import CalcError
-from calc.layers.base import Description, Env, LayerResult, Shape, Value, fmt, to_bool, to_expr, to_tuple
-from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, f, g
-from calc.layers.conv_transpose import transposed_shape
+from calc.layers.base import (
+    AXIS_NAMES,
+    Description,
+    Env,
+    LayerResult,
+    Shape,
+    Value,
+    fmt,
+    to_bool,
+    to_expr,
+    to_tuple,
+)
+from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, conv_macs, f, g
+from calc.layers.conv_transpose import INPUT_SYMBOLS, TRANSPOSED_MACS, transposed_shape
+from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import apply
+from calc.rules import Step, apply
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -92,6 +106,26 @@ class ConvNd(TorchLayer):
             shape_steps=shape_steps,
             param_steps=[step],
             description=[out_channels, " filters of size ", tuple(kernel), *self._settings(stride, dilation, env)],
+        )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        kernel = [env.resolve(x) for x in self.kernel_size]
+        groups = env.resolve(self.groups)
+        return conv_macs(result.output_shape[1:], shapes[0][0], env.resolve(self.out_channels), groups, kernel)
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return sliding_window_field(
+            fields[0],
+            shapes[0],
+            len(result.output_shape),
+            True,
+            [env.resolve(x) for x in self.kernel_size],
+            [env.resolve(x) for x in self.stride],
+            [env.resolve(x) for x in self.dilation],
+            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
+            AXIS_NAMES[self.rank],
         )
 
     def _check_padding_mode(self, spatial: list[sp.Expr], kernel: list, dilation: list, env: Env) -> None:
@@ -215,6 +249,19 @@ class ConvTransposeNd(TorchLayer):
             param_steps=[step],
             description=description,
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        """Keras's transposed-convolution MACs rule: each input position meets every kernel entry, c_in x f/g."""
+        channels, *inputs = shapes[0]
+        groups = env.resolve(self.groups)
+        kernel = [env.resolve(x) for x in self.kernel_size]
+        bindings = {
+            c_in: channels,
+            f: env.resolve(self.out_channels) / groups,
+            **dict(zip(KERNEL_SYMBOLS[self.rank], kernel)),
+        }
+        bindings.update(zip(INPUT_SYMBOLS[self.rank], inputs))
+        return apply(TRANSPOSED_MACS[self.rank], "MACs", bindings)
 
 
 class Conv1d(ConvNd):

@@ -1,12 +1,13 @@
 """torch.nn.Linear and Embedding.
 
 Linear is Keras's Dense under other names (``in_features``, ``out_features``, ``bias``) and uses the
-Dense rule of ``calc.layers.dense``; PyTorch names the input size, so it is checked against the last
-axis. Embedding maps each integer index of the input to a learned vector.
+Dense rules (parameters and MACs) of ``calc.layers.dense``; PyTorch names the input size, so it is
+checked against the last axis. Embedding maps each integer index of the input to a learned vector.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
@@ -15,8 +16,9 @@ from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.layers.dense import PARAMS as DENSE_PARAMS
-from calc.layers.dense import b, n_in, n_out
-from calc.rules import Rule, apply, local_symbols
+from calc.layers.dense import b, dense_field, dense_macs, n_in, n_out
+from calc.layers.receptive import Field, FieldChange
+from calc.rules import Rule, Step, apply, local_symbols
 
 v, e = local_symbols("v e")
 
@@ -59,9 +61,19 @@ class Linear(TorchLayer):
             description=description,
         )
 
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        return dense_macs(shapes[0], result.output_shape[-1])
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return dense_field(fields[0])
+
 
 class Embedding(TorchLayer):
     """Integer indices of any shape in; one ``embedding_dim`` vector per index out: [L] -> [L, D]."""
+
+    no_macs = "Looking a vector up in the table multiplies nothing: 0 MACs."
 
     neutral = TorchLayer.neutral | {"max_norm", "norm_type", "scale_grad_by_freq", "sparse"}
 

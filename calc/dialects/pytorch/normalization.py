@@ -16,7 +16,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, differ, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
-from calc.layers.normalization import AFFINE, beta, c, gamma
+from calc.layers.normalization import AFFINE, BATCH_NORM_NO_MACS, STATISTICS_NO_MACS, beta, c, gamma
 from calc.rules import Mistake, Rule, apply
 
 # The learned part is Keras's affine rule, P = (gamma + beta) c; what PyTorch leaves out is said here.
@@ -50,6 +50,8 @@ class BatchNormNd(TorchLayer):
     """Batch normalization over the channel axis (axis 1 in PyTorch's count, the first one here)."""
 
     data_format = "channels_first"
+    no_macs = BATCH_NORM_NO_MACS
+    field_effect = "keeps"
 
     neutral = TorchLayer.neutral | {"eps", "momentum"}
     ranks: ClassVar[tuple[int, int]]
@@ -99,6 +101,9 @@ class BatchNorm3d(BatchNormNd):
 
 class LayerNorm(TorchLayer):
     """Normalizes over the last axes, which must equal ``normalized_shape``."""
+
+    no_macs = STATISTICS_NO_MACS
+    field_effect = "keeps"
 
     neutral = TorchLayer.neutral | {"eps"}
 

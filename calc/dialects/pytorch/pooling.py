@@ -9,6 +9,7 @@ Adaptive pooling chooses its windows to give the requested output size.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -16,7 +17,8 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, no_words
 from calc.errors import CalcError
 from calc.layers.base import AXIS_NAMES, Env, LayerResult, Shape, Value, fmt, to_bool, to_expr, to_tuple
-from calc.layers.pooling import NO_PARAMETERS
+from calc.layers.pooling import GLOBAL_NO_MACS, NO_MACS, NO_PARAMETERS
+from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import window_shape
 from calc.rules import note
 
@@ -29,6 +31,7 @@ class PoolNd(TorchLayer):
     data_format = "channels_first"
 
     neutral = frozenset()
+    no_macs = NO_MACS
     rank: ClassVar[int]
     operation: ClassVar[str]
     #: PyTorch's AvgPool3d (alone) checks the unpadded input against the window.
@@ -87,6 +90,21 @@ class PoolNd(TorchLayer):
     def notes(self) -> list[str]:
         return []
 
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return sliding_window_field(
+            fields[0],
+            shapes[0],
+            len(result.output_shape),
+            True,
+            [env.resolve(x) for x in self.kernel_size],
+            [env.resolve(x) for x in self.stride],
+            [env.resolve(x) for x in self.dilation],
+            [env.resolve(x) for x in self.padding],
+            AXIS_NAMES[self.rank],
+        )
+
 
 class MaxPoolNd(PoolNd):
     operation = "maximum"
@@ -143,11 +161,17 @@ class AvgPoolWithDivisor(AvgPoolNd):
 
 
 class AdaptivePoolNd(TorchLayer):
-    """Adaptive pooling: the output size is given (an entry None keeps that axis's size)."""
+    """Adaptive pooling: the output size is given (an entry None keeps that axis's size).
+
+    Receptive field: an axis kept at its size passes through; an axis of n pooled to m with m dividing n
+    is ordinary pooling with windows of n/m; to 1 it is global pooling, which ends the field; other
+    sizes give windows of different sizes, which calc does not follow (the axis has no field after it).
+    """
 
     data_format = "channels_first"
 
     neutral = frozenset()
+    no_macs = GLOBAL_NO_MACS
     rank: ClassVar[int]
     operation: ClassVar[str]
 
@@ -176,6 +200,34 @@ class AdaptivePoolNd(TorchLayer):
                 " per channel, whatever the input size (None in output_size keeps that axis)",
             ],
         )
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        incoming, spatial, out = fields[0], shapes[0][1:], result.output_shape[1:]
+        field: list = [None, *incoming[1:]]
+        steps: list = []
+        words = "The output has the input's size, so each output reads one position: the field passes through."
+        for axis, (n, m) in enumerate(zip(spatial, out), start=1):
+            if incoming[axis] is None or n == m:
+                continue
+            window = n / m
+            if m == 1 or not window.is_Integer:
+                field[axis], words = None, ADAPTIVE_WORDS
+                continue
+            one, name = (sp.Integer(1),), (AXIS_NAMES[self.rank][axis - 1],)
+            change = sliding_window_field(
+                (None, incoming[axis]), (None, n), 2, True, (window,), (window,), one, (sp.Integer(0),), name
+            )
+            field[axis] = change.field[1]
+            steps += change.steps
+        return FieldChange(tuple(field), steps, "" if steps and words != ADAPTIVE_WORDS else words)
+
+
+ADAPTIVE_WORDS = (
+    "Each output reads a whole region of its axis whose size depends on the position (or the whole axis), "
+    "so calc ends the receptive field here unless the windows are equal."
+)
 
 
 class AdaptiveMaxPoolNd(AdaptivePoolNd):

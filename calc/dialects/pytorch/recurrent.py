@@ -4,10 +4,13 @@ PyTorch returns the whole output sequence (Keras's return_sequences=True), with 
 side by side; ``batch_first`` only moves the batch axis, which calc leaves out, so the shapes here
 read the same either way. Each gate has two bias vectors, b_ih and b_hh, where Keras's LSTM and
 SimpleRNN have one. Layer 1 reads the input; each later layer reads the D * H_out outputs below it.
+MACs: per time step, direction and layer, the gates' weighted sums of inputs and recurrent values; each
+output step reads every earlier step, so the layer ends the receptive field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -15,7 +18,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
-from calc.rules import Rule, apply, local_symbols
+from calc.rules import Rule, Step, apply, local_symbols
 
 g, h, x, r, bias, q, n_d, n_l, p_1, p_2 = local_symbols("g h x r b q D N P_1 P_2")
 
@@ -39,6 +42,23 @@ OUTPUT_SIZE = Rule(
     why="PyTorch returns the output at every time step, the D directions side by side (D = 2 when "
     "bidirectional), each of h values (q with proj_size). Keras's recurrent layers return only the last "
     "step unless return_sequences=True.",
+)
+
+
+length, m_1, m_2 = local_symbols("L M_1 M_2")
+STEP_MACS = Rule(
+    lhs="M_{step}",
+    expr=g * h * (x + r) + q * h,
+    why="At each time step each of the g gates' h units sums a product with each of the x inputs and each of "
+    "the r recurrent values; an LSTM with proj_size q projects its h values down to q (q h more). The gates' "
+    "element-wise products, activations and biases are not multiply-accumulates of weighted sums and are "
+    "not counted (ptflops counts them).",
+)
+TOTAL_MACS = Rule(
+    lhs="M",
+    expr=length * n_d * (m_1 + (n_l - 1) * m_2),
+    why="Each of the L time steps runs every one of the D directions of each of the N stacked layers once; the "
+    "first layer reads the input, each later one the D outputs of the layer below.",
 )
 
 
@@ -114,6 +134,19 @@ class RecurrentNd(TorchLayer):
             param_steps=steps,
             description=description,
         )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        hidden, proj = env.resolve(self.hidden_size), env.resolve(self.proj_size)
+        layers = env.resolve(self.num_layers)
+        directions = sp.Integer(2 if self.bidirectional else 1)
+        fixed = {g: sp.Integer(self.gates), **({q: sp.Integer(0), r: h} if proj == 0 else {})}
+        first = apply(STEP_MACS, "MACs per time step", {h: hidden, x: shapes[0][-1], r: proj, q: proj}, fixed)
+        later = sp.Integer(0)
+        if layers != 1:
+            out = directions * (hidden if proj == 0 else proj)
+            later = apply(STEP_MACS, "", {h: hidden, x: out, r: proj, q: proj}, fixed).value
+        bindings = {length: shapes[0][0], n_d: directions, m_1: first.value, m_2: later, n_l: layers}
+        return apply(TOTAL_MACS, "MACs", bindings, {**_one(n_d, directions), **_one(n_l, layers)})
 
 
 def _one(symbol: sp.Symbol, value: sp.Expr) -> dict[sp.Symbol, sp.Expr]:

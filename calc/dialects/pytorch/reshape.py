@@ -14,7 +14,8 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape
-from calc.layers.reshape import NO_PARAMETERS, flatten_rule
+from calc.layers.receptive import FieldChange
+from calc.layers.reshape import NO_AXES_LEFT, NO_MACS, NO_PARAMETERS, flatten_rule
 from calc.rules import apply, note, numbered_symbols
 
 PARTIAL_WHY = (
@@ -35,9 +36,17 @@ def _dim(value: Any, rank: int, what: str, shape: Shape) -> int:
 
 
 class Flatten(TorchLayer):
-    """Flatten with PyTorch's start_dim and end_dim."""
+    """Flatten with PyTorch's start_dim and end_dim. The merged axis has no receptive field (no window can
+    slide along it); the axes outside start_dim..end_dim keep theirs."""
 
     neutral = frozenset()
+    no_macs = NO_MACS
+
+    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+        incoming, rank = fields[0], len(shapes[0]) + 1
+        start = self.start_dim % rank
+        end = self.end_dim % rank
+        return FieldChange((*incoming[: start - 1], None, *incoming[end:]), [], NO_AXES_LEFT)
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1, **options: Any):
         super().__init__(**options)

@@ -1,0 +1,38 @@
+"""The recorded Keras fixtures cover every layer type calc knows, each at least three times."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from calc.layers import REGISTRY
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def layer_types(value: Any) -> list[str]:
+    """Every Keras class name used in a spec's layers, wrapped layers included, whatever the spec's form."""
+    found = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in REGISTRY:
+                found.append(key)
+            found += layer_types(inner)
+    elif isinstance(value, list):
+        for item in value:
+            found += layer_types(item)
+    return found
+
+
+def test_every_layer_type_is_recorded_from_keras():
+    cases = [
+        case
+        for name in ("keras_layers.json", "keras_functional.json")  # merge layers live in the graphs
+        for case in json.loads((FIXTURES / name).read_text())["cases"]
+    ]
+    accepted = Counter(t for case in cases for t in set(layer_types(case["layers"])))
+    canonical = {cls.__name__ for cls in REGISTRY.values()} - {"InputLayer"}
+    missing = sorted(name for name in canonical if accepted[name] < 3)
+    assert missing == [], f"layer types with fewer than three accepted Keras fixtures: {missing}"
