@@ -21,11 +21,17 @@ from typing import Any
 from calc.errors import CalcError
 from calc.importers.keras_archive import is_archive, is_zip, read_config
 from calc.importers.keras_json import is_keras_model, spec_from_keras
-from calc.importers.keras_source import spec_from_source
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 # A line that only Python has: an import, or a name assigned the result of a call (model = Sequential()).
 PYTHON_LINE = re.compile(r"^(?:import\s+\w|from\s+[\w.]+\s+import\s|[A-Za-z_]\w*\s*=\s*[\w.]+\()", re.MULTILINE)
+
+
+def spec_from_source(text: str) -> dict:
+    """Keras source code read with ``ast`` (imported on first use: most runs read a spec, not code)."""
+    from calc.importers.keras_source import spec_from_source as read
+
+    return read(text)
 
 
 def is_python(text: str, suffix: str) -> bool:
