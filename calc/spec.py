@@ -108,7 +108,7 @@ def from_text(text: str, source: str = "<spec>", suffix: str = "", trusted: bool
             data = importers.spec_from_source(text)
         else:
             data = _parse(text, suffix, trusted)
-            if importers.is_keras_model(data):
+            if isinstance(data, Mapping) and "class_name" in data and importers.is_keras_model(data):
                 data = importers.spec_from_keras(data)
     except CalcError as error:
         raise error.within(source=source) from None
