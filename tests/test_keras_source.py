@@ -304,3 +304,32 @@ def test_a_whole_script_with_data_and_training(cli, tmp_path):
         1600 * 10 + 10,  # 16010
     ]
     assert data["total_params"] == 34826
+
+
+def test_input_dim_is_a_shape_for_dense_and_the_vocabulary_for_embedding():
+    dense = spec_from_source("import keras\nm = keras.Sequential()\nm.add(keras.layers.Dense(64, input_dim=100))\n")
+    assert dense["input"] == [100] and dense["layers"] == [{"Dense": {"name": "dense", "units": 64}}]
+    code = (
+        "import keras\nm = keras.Sequential([keras.Input((20,)), keras.layers.Embedding(input_dim=1000, output_dim=8)])"
+    )
+    summary = calc.from_spec(spec_from_source(code)).summary().to_dict()
+    assert summary["layers"][0]["output_shape"] == [None, 20, 8] and summary["total_params"] == 1000 * 8
+
+
+def test_self_attention_is_read_once_and_cross_attention_refused(tmp_path, cli):
+    code = """import keras
+from keras import layers
+x = keras.Input((7, 16))
+y = keras.Input((5, 16))
+a = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
+model = keras.Model(x, a)
+"""
+    mha = spec_from_source(code)["layers"][0]["MultiHeadAttention"]
+    assert mha["inputs"] == ["input_layer"]
+    # query, key and value projections 16 -> 2 heads x 4, with bias: 3 * (16*8 + 8); output 8*16 + 16; 552 in
+    # all, as Keras 3.15 records for mha_self_attention
+    assert calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"] == 3 * (16 * 8 + 8) + 8 * 16 + 16
+    path = tmp_path / "cross.py"
+    path.write_text(code.replace("(x, x)", "(x, y)").replace("keras.Model(x, a)", "keras.Model([x, y], a)"))
+    run = cli("summary", str(path))
+    assert run.status == 2 and "attends from one tensor to another" in run.err and "self-attention" in run.err

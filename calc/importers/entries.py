@@ -19,7 +19,7 @@ from calc.layers import REGISTRY
 MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 #: The name the spec gives a nested graph's input (a block's input arrives from outside).
-BLOCK_INPUT = "input"  # the name a block's one input has in a spec
+BLOCK_INPUT = "input"
 
 
 def layer_entry(cls: str, name: str, kwargs: Mapping[str, Any], refs: list[str] | None = None) -> dict:
@@ -41,6 +41,22 @@ def block_entry(name: str, layers: list[dict], refs: list[str] | None = None) ->
     if refs is not None:
         arguments["inputs"] = refs
     return {"Model": arguments}
+
+
+#: Layers the engine models as self-attention: Keras calls them layer(x, x), the spec reads x once.
+SELF_ATTENTION = {"MultiHeadAttention"}
+
+
+def call_reads(cls: str, name: str, refs: list[str]) -> list[str]:
+    """The tensors a call reads, as the spec lists them: ``mha(x, x)`` (query = value = x) reads x once."""
+    if cls not in SELF_ATTENTION:
+        return refs
+    if len(set(refs)) != 1:
+        raise CalcError(
+            f"layer '{name}' ({cls}) attends from one tensor to another ({', '.join(refs)}); "
+            "calc models it as self-attention, with query, key and value the same tensor"
+        )
+    return refs[:1]
 
 
 def reference(name: str, call: int) -> str:

@@ -11,7 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from calc.errors import CalcError
-from calc.importers.entries import BLOCK_INPUT, block_entry, call_entry, layer_entry, reference, topological
+from calc.importers.entries import (
+    BLOCK_INPUT,
+    block_entry,
+    call_entry,
+    call_reads,
+    layer_entry,
+    reference,
+    topological,
+)
 from calc.importers.keras_objects import Functional, Input, Layer, Model, Sequential, Tensor
 
 
@@ -142,6 +150,8 @@ def model_spec(model: Model, top: bool, convert: Callable[[Any], Any], frozen: b
         call = counts.get(id(tensor.origin), 0)
         counts[id(tensor.origin)] = call + 1
         reads = [refs[id(read)] for read in tensor.reads]
+        if isinstance(tensor.origin, Layer):
+            reads = call_reads(tensor.origin.cls, tensor.origin.name, reads)
         refs[id(tensor)] = reference(tensor.origin.name, call)
         if call > 0:
             entries.append(call_entry(tensor.origin.name, reads))
@@ -172,8 +182,21 @@ def modelled_layers(model: Model, path: str = "") -> list[tuple[str, str]]:
     found = []
     for part in parts(model):
         if isinstance(part, Layer):
-            found.append((f"{path}{part.name}", part.cls))
+            found.extend(_wrapped(part, path))
         else:
             found.append((f"{path}{part.name}", "Sequential" if isinstance(part, Sequential) else "Functional"))
             found.extend(modelled_layers(part, f"{path}{part.name}/"))
+    return found
+
+
+def _wrapped(layer: Layer, path: str) -> list[tuple[str, str]]:
+    """A layer, and the layers it wraps (``Bidirectional(LSTM(8))``), as wrapper/name."""
+    found = [(f"{path}{layer.name}", layer.cls)]
+    stack = list(layer.kwargs.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Layer):
+            found.extend(_wrapped(value, f"{path}{layer.name}/"))
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
     return found

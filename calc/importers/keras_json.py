@@ -20,6 +20,7 @@ from calc.importers.entries import (
     MODEL_CLASSES,
     block_entry,
     call_entry,
+    call_reads,
     check_modelled,
     layer_entry,
     reference,
@@ -28,7 +29,7 @@ from calc.importers.entries import (
 
 # Config keys that are not constructor arguments calc needs: the name is taken apart, the dtype
 # policy changes no count (a quantized one is refused), input shapes become the model's input.
-SHAPE_KEYS = ("batch_input_shape", "batch_shape", "input_shape", "input_dim", "batch_size")
+SHAPE_KEYS = ("batch_input_shape", "batch_shape", "input_shape", "batch_size")
 MAX_NESTING = 32
 
 
@@ -122,7 +123,7 @@ class _Reader:
         order = _topological(calls, graph.position, name)
         entries = []
         for layer_name, call in order:
-            refs = calls[(layer_name, call)][0]
+            refs = call_reads(graph.classes[layer_name], layer_name, calls[(layer_name, call)][0])
             if call > 0:
                 entries.append(call_entry(layer_name, refs))
                 continue
@@ -153,7 +154,7 @@ class _Reader:
             self.layers.append((where, f"{cls}, not a Keras layer"))
             return layer_entry(cls, name, {})
         self.layers.append((where, cls))
-        return layer_entry(cls, name, _arguments(config, where))
+        return layer_entry(cls, name, _arguments(config, where, self.layers))
 
 
 class _Graph:
@@ -324,8 +325,11 @@ def _custom(item: Mapping[str, Any]) -> bool:
     return isinstance(module, str) and module != "keras" and not module.startswith("keras.")
 
 
-def _arguments(config: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """A layer config as constructor arguments: everything but the name, the dtype and input shapes."""
+def _arguments(config: Mapping[str, Any], where: str, found: list[tuple[str, str]]) -> dict[str, Any]:
+    """A layer config as constructor arguments: everything but the name, the dtype and input shapes.
+
+    A wrapper's layer (``Bidirectional``'s ``layer``) becomes a one-key mapping, and joins ``found``.
+    """
     arguments = {}
     for key, value in config.items():
         if key == "name" or key in SHAPE_KEYS:
@@ -338,14 +342,17 @@ def _arguments(config: Mapping[str, Any], where: str) -> dict[str, Any]:
             if value is not None:
                 raise CalcError(f"layer '{where}' is quantized; calc counts float weights")
             continue
-        arguments[key] = _value(value)
+        arguments[key] = _value(value, where, found)
     return arguments
 
 
-def _value(value: Any) -> Any:
-    """A config value; a nested layer (a wrapper's ``layer``) as a one-key spec mapping."""
+def _value(value: Any, where: str, found: list[tuple[str, str]]) -> Any:
     if _is_config(value) and value.get("module") == "keras.layers":
-        return {value["class_name"]: _arguments(value["config"], str(value["config"].get("name", "")))}
+        name = value["config"].get("name")
+        inner = f"{where}/{name or value['class_name']}"
+        found.append((inner, value["class_name"]))
+        named = {"name": name} if isinstance(name, str) else {}  # Keras's (forward_lstm): never a default's twin
+        return {value["class_name"]: {**named, **_arguments(value["config"], inner, found)}}
     return value
 
 
@@ -366,8 +373,6 @@ def _shape_argument(config: Mapping[str, Any]) -> list | None:
             return _batch_shape(config[key], "batch_input_shape")
     if config.get("input_shape") is not None:
         return _sizes(config["input_shape"], "input_shape")
-    if config.get("input_dim") is not None:
-        return _sizes([config["input_dim"]], "input_dim")
     return None
 
 
