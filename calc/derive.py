@@ -48,6 +48,12 @@ class LayerView:
     field_words: str = ""
     #: True when MACs were asked for and calc has no MACs rule for this layer.
     no_macs_rule: bool = False
+    #: The layer's number in the derivation: "10", or "10.2" for the second layer of block 10.
+    number: str = ""
+    #: Whether the model or block the layer sits in is a graph (its inputs are then named).
+    functional: bool = False
+    #: A block's own layers (a nested Model, or one copy of a Repeat), derived in turn.
+    children: list[LayerView] = field(default_factory=list)
 
 
 def roundings(step: Step) -> list[Rounding]:
@@ -72,12 +78,18 @@ def step_view(step: Step) -> StepView:
 INCLUDES = ("macs", "flops", "activations", "memory", "rf")
 
 
-def layer_views(analysis: Analysis, include: Sequence[str] = (), conventions: Conventions = DEFAULT) -> list[LayerView]:
+def layer_views(
+    analysis: Analysis, include: Sequence[str] = (), conventions: Conventions = DEFAULT, prefix: str = ""
+) -> list[LayerView]:
+    """Every layer call's steps; a block's own layers follow as its children, numbered within it (10.1, 10.2)."""
     views = []
     for r in analysis.records:
         view = LayerView(r, [step_view(s) for s in r.result.shape_steps], [step_view(s) for s in r.result.param_steps])
+        view.number, view.functional = f"{prefix}{r.index}", analysis.functional
         if include and r.layer is not None:
             _compute_steps(view, include, conventions)
+        if r.result.children and not r.is_repeat:
+            view.children = layer_views(r.result.children, include, conventions, f"{view.number}.")
         views.append(view)
     return views
 

@@ -25,6 +25,12 @@ class CalcError(Exception):
             self.layer = layer
         return self
 
+    def inside(self, layer: str) -> CalcError:
+        """Name the block layer the error arose in, before the layer inside it that the raiser named:
+        'layer 10 (encoder.layer, Repeat): layer 2 (attention, MultiHeadAttention)'."""
+        self.layer = f"{layer}: {self.layer}" if self.layer else layer
+        return self
+
     def __str__(self) -> str:
         parts = [p for p in (self.source, self.layer) if p]
         return ": ".join([*parts, self.message])

@@ -307,6 +307,8 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
             try:
                 result = node.layer.build_many(shapes, env)
             except CalcError as error:
+                if error.layer and getattr(node.layer, "model", None) is not None:  # raised inside a nested block
+                    error.inside(where)
                 raise error.within(source=self.source, layer=where) from None
             if not node.layer.trainable:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)

@@ -109,6 +109,12 @@ def test_repeated_block_is_a_closed_form_in_its_count(cli, spec_file):
     assert numeric["total_params"] == 12 * (8 * 768**2 + 5 * 768) + 2 * 768 + 2
     out = cli("derive", path, "--set", "L=2", "--set", "H=4", "--set", "S=3").out
     assert r"P = m p = 2 \cdot 148 = 296" in out  # 8*16 + 5*4 = 148
+    # the block's own layers are derived too, numbered within it (H = 4: 4*16 + 16 = 80, then 16*4 + 4 = 68)
+    assert "One copy of the block, layer by layer:" in out
+    assert "### 1.1. dense (Dense)" in out and r"P = n_{in} n_{out} + n_{out} = 4 \cdot 16 + 16 = 80" in out
+    assert r"### 1.2. dense\_1 (Dense)" in out and r"= 16 \cdot 4 + 4 = 68" in out
+    latex = cli("derive", path, "--set", "L=2", "--set", "H=4", "--set", "S=3", "--format", "latex").out
+    assert r"\subsection*{1.2. dense\_1 (Dense)}" in latex
 
 
 def test_repeated_block_must_keep_its_shape(cli, spec_file):
@@ -117,6 +123,21 @@ def test_repeated_block_must_keep_its_shape(cli, spec_file):
     assert run.status == 2 and "a repeated block must keep its input shape (None, 8)" in run.err
     run = cli("summary", spec_file("input: [8]\nlayers:\n  - Repeat: {layers: [{Dense: {units: 8}}]}\n"))
     assert run.status == 2 and "Repeat needs 'times'" in run.err
+
+
+def test_errors_inside_a_block_name_the_file_the_block_and_the_layer(cli, spec_file):
+    """A mistake inside a nested block names the block (as a layer of the model) and then its own layer."""
+    path = spec_file(
+        "input: [8, 16]\nlayers:\n  - Dense: {units: 16}\n  - Repeat: {times: 2, layers: [{Dense: {unitz: 16}}]}\n"
+    )
+    run = cli("summary", path)
+    where = "layer 2 (repeat, Repeat): layer 1 (dense, Dense)"
+    assert run.status == 2
+    assert run.err == f"calc: {path}: {where}: Dense has no argument 'unitz' (did you mean 'units'?)\n"
+    path = spec_file(REPEAT.replace("4*H", "H/3"))  # found while building: H/3 units when H = 4
+    run = cli("summary", path, "--set", "H=4", "--set", "L=2", "--set", "S=3")
+    assert run.status == 2
+    assert run.err.startswith(f"calc: {path}: layer 1 (repeat, Repeat): layer 1 (dense, Dense): "), run.err
 
 
 def test_shared_layer_must_fit_its_weights(cli, spec_file):

@@ -59,10 +59,13 @@ def _calc(shape, layer):
 
 
 def _torch(torch, module, shape):
-    """PyTorch's (output shape without batch, params), or None when PyTorch rejects it."""
+    """PyTorch's (output shape without batch, params), or None when PyTorch rejects it. An empty output
+    (an axis of size 0, which ConvTranspose can return) counts as a refusal: calc refuses such layers."""
     try:
         out = module(torch.zeros(1, *shape))
     except RuntimeError:
+        return None
+    if out.numel() == 0:
         return None
     return list(out.shape[1:]), sum(p.numel() for p in module.parameters())
 

@@ -19,13 +19,50 @@ from pathlib import Path
 from typing import Any
 
 from calc.errors import CalcError
-from calc.importers.keras_archive import is_archive, is_zip, read_config
-from calc.importers.keras_json import is_keras_model, spec_from_keras
-from calc.importers.keras_source import spec_from_source
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 # A line that only Python has: an import, or a name assigned the result of a call (model = Sequential()).
 PYTHON_LINE = re.compile(r"^(?:import\s+\w|from\s+[\w.]+\s+import\s|[A-Za-z_]\w*\s*=\s*[\w.]+\()", re.MULTILINE)
+
+
+# The readers are imported on first use: most runs read a spec or a zoo model and need none of them.
+
+
+def is_archive(path: Path) -> bool:
+    from calc.importers.keras_archive import is_archive as check
+
+    return check(path)
+
+
+def is_zip(data: bytes) -> bool:
+    from calc.importers.keras_archive import is_zip as check
+
+    return check(data)
+
+
+def read_config(source: Path | bytes) -> Any:
+    from calc.importers.keras_archive import read_config as read
+
+    return read(source)
+
+
+def is_keras_model(data: Any) -> bool:
+    from calc.importers.keras_json import is_keras_model as check
+
+    return check(data)
+
+
+def spec_from_keras(data: Any) -> dict:
+    from calc.importers.keras_json import spec_from_keras as read
+
+    return read(data)
+
+
+def spec_from_source(text: str) -> dict:
+    """Keras source code, read with ``ast``."""
+    from calc.importers.keras_source import spec_from_source as read
+
+    return read(text)
 
 
 def is_python(text: str, suffix: str) -> bool:

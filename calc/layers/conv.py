@@ -18,7 +18,6 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import (
-    AXIS_NAMES,
     Description,
     Env,
     Layer,
@@ -32,7 +31,7 @@ from calc.layers.base import (
     to_tuple,
 )
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
-from calc.layers.receptive import Field, FieldChange, sliding_window_field
+from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
@@ -211,17 +210,7 @@ class Conv(Layer):
     def receptive_field(
         self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
     ) -> FieldChange:
-        return sliding_window_field(
-            fields[0],
-            shapes[0],
-            len(result.output_shape),
-            self.data_format == "channels_first",
-            [env.resolve(x) for x in self.kernel_size],
-            [env.resolve(x) for x in self.strides],
-            [env.resolve(x) for x in self.dilation_rate],
-            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
-            AXIS_NAMES[self.rank],
-        )
+        return keras_window_field(self, fields, shapes, result, env)
 
     def _settings(self, env: Env) -> Description:
         parts: Description = [", stride ", _by([env.resolve(x) for x in self.strides])]

@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.layers.base import (
-    AXIS_NAMES,
     Description,
     Env,
     Layer,
@@ -33,7 +32,7 @@ from calc.layers.base import (
     to_tuple,
 )
 from calc.layers.conv import KERNEL_SYMBOLS, OUTPUT_SYMBOLS, first_axis, join_channels, split_channels
-from calc.layers.receptive import Field, FieldChange, sliding_window_field
+from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Rule, Step, apply, local_symbols
 
@@ -136,17 +135,7 @@ class SpatialFilter(Layer):
     def receptive_field(
         self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
     ) -> FieldChange:
-        return sliding_window_field(
-            fields[0],
-            shapes[0],
-            len(result.output_shape),
-            self.data_format == "channels_first",
-            [env.resolve(x) for x in self.kernel_size],
-            [env.resolve(x) for x in self.strides],
-            [env.resolve(x) for x in self.dilation_rate],
-            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
-            AXIS_NAMES[self.rank],
-        )
+        return keras_window_field(self, fields, shapes, result, env)
 
     def _settings(self, env: Env) -> Description:
         parts: Description = [

@@ -55,7 +55,7 @@ from calc.layers.conv import (
     join_channels,
     split_channels,
 )
-from calc.layers.receptive import Field, FieldChange, sliding_window_field
+from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import EXPLICIT_PADDING, SAME_PADDING, d, k, merge_step, n, neutral, p, parse_padding, s
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
@@ -265,18 +265,7 @@ class ConvTranspose(Layer):
     def receptive_field(
         self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
     ) -> FieldChange:
-        return sliding_window_field(
-            fields[0],
-            shapes[0],
-            len(result.output_shape),
-            self.data_format == "channels_first",
-            [env.resolve(x) for x in self.kernel_size],
-            [env.resolve(x) for x in self.strides],
-            [env.resolve(x) for x in self.dilation_rate],
-            self.padding if isinstance(self.padding, str) else [env.resolve(x) for x in self.padding],
-            AXIS_NAMES[self.rank],
-            transposed=True,
-        )
+        return keras_window_field(self, fields, shapes, result, env, transposed=True)
 
     def _settings(self, env: Env) -> Description:
         parts: Description = [", stride ", tuple(env.resolve(x) for x in self.strides)]

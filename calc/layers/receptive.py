@@ -25,10 +25,11 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import sympy as sp
 
-from calc.layers.base import AXIS_NAMES
+from calc.layers.base import AXIS_NAMES, Shape
 from calc.layers.window import d, k, n, p, s
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
 
@@ -322,3 +323,22 @@ def sliding_window_field(
     change = window_field(incoming, axes, rank_out, kernel, strides, dilation, pads, names, transposed)
     change.steps = pad_steps + change.steps if has_field(change.field) else []
     return change
+
+
+def keras_window_field(
+    layer: Any, fields: Sequence[Field], shapes: Sequence[Shape], result: Any, env: Any, transposed: bool = False
+) -> FieldChange:
+    """The receptive field through a Keras convolution-like layer, read off its own arguments
+    (``kernel_size``, ``strides``, ``dilation_rate``, ``padding``, ``data_format``, ``rank``)."""
+    return sliding_window_field(
+        fields[0],
+        shapes[0],
+        len(result.output_shape),
+        layer.data_format == "channels_first",
+        [env.resolve(x) for x in layer.kernel_size],
+        [env.resolve(x) for x in layer.strides],
+        [env.resolve(x) for x in layer.dilation_rate],
+        layer.padding if isinstance(layer.padding, str) else [env.resolve(x) for x in layer.padding],
+        AXIS_NAMES[layer.rank],
+        **({"transposed": True} if transposed else {}),
+    )

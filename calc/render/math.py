@@ -9,6 +9,7 @@ feedback.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sympy as sp
@@ -57,7 +58,17 @@ def group_digits(value: int, separator: str = ",") -> str:
 
 def tex(expr: sp.Expr, **settings: object) -> str:
     """LaTeX of an expression in the reading order described above."""
-    return _Printer(settings).doprint(expr)
+    key = tuple((k, tuple(v.items()) if isinstance(v, dict) else v) for k, v in sorted(settings.items()))
+    try:
+        return _tex(expr, key)
+    except TypeError:  # something unhashable: print it afresh
+        return _Printer(settings).doprint(expr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tex(expr: sp.Expr, key: tuple) -> str:
+    """A derivation prints the same few expressions many times (0, a rule's formula, a shape's sizes)."""
+    return _Printer({k: dict(v) if k == "symbol_names" else v for k, v in key}).doprint(expr)
 
 
 def substituted(step: Step) -> str:
