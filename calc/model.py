@@ -192,7 +192,7 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
         if not inputs:
             raise CalcError("missing 'input' (the input shape without the batch axis, e.g. input: [32, 32, 3])")
         # A shape of None is given at analysis time: a block used as a layer.
-        self.inputs = {k: None if v is None else parse_shape(list(v), "input") for k, v in inputs.items()}
+        self.inputs = {k: None if v is None else parse_shape(v, "input") for k, v in inputs.items()}
         self.outputs = list(outputs) if outputs else [self.nodes[-1].name]
         self.values = {make_symbol(k): _symbol_value(k, v) for k, v in (symbols or {}).items() if v is not None}
         self.declared = {make_symbol(k) for k in (symbols or {})}

@@ -194,6 +194,9 @@ def _from_spec(data: Any, source: str | None, block: bool = False, dialect: str 
             [node.layer for node in nodes], input=first, name=name, symbols=symbols, source=source, block=block
         )
         model.dialect = dialect
+        if data.get("outputs") not in (None, [model.names[-1]]):
+            last = model.names[-1]
+            raise CalcError(f"a chain of layers has one output, its last layer '{last}' ('outputs' names it)")
         return model
     outputs = data.get("outputs")
     if outputs is not None and (not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs)):

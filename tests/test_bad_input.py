@@ -111,6 +111,13 @@ CASES = [
         ["two layers are named 'a'"],
     ),
     ("no-layers", "input: [3]\nlayers: []\n", ".yaml", ["the model has no layers"]),
+    ("input-mapping", "input: {a: 1}\nlayers:\n  - Dense: {units: 3}\n", ".yaml", ["input must be a list of sizes"]),
+    (
+        "chain-outputs",
+        "input: [8]\noutputs: [zz]\nlayers:\n  - Dense: {units: 3}\n",
+        ".yaml",
+        ["a chain of layers has one output, its last layer 'dense'"],
+    ),
     ("binary", "\udcff", ".yaml", ["not UTF-8"]),
 ]
 
