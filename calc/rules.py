@@ -9,7 +9,7 @@ checker compares answers with the same expressions. Nothing else restates a form
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -48,15 +48,48 @@ class Mistake:
     catch_all: bool = False
 
 
-@dataclass(frozen=True)
 class Rule:
     """A formula for one quantity, with the symbol it defines, a sentence saying why, and the
-    common mistakes made with it."""
+    common mistakes made with it.
 
-    lhs: str
-    expr: sp.Expr
-    why: str = ""
-    mistakes: tuple[Mistake, ...] = ()
+    ``expr`` and ``mistakes`` may be given as functions that build them: sympy spends milliseconds on
+    the first floor, ceiling or Max it meets, so rules of that kind (and mistake catalogues, which only
+    the checker reads) are built on first use rather than when calc is imported.
+    """
+
+    __slots__ = ("lhs", "why", "_expr", "_mistakes")
+
+    def __init__(
+        self,
+        lhs: str,
+        expr: sp.Expr | Callable[[], sp.Expr],
+        why: str = "",
+        mistakes: tuple[Mistake, ...] | Callable[[], tuple[Mistake, ...]] = (),
+    ) -> None:
+        self.lhs = lhs
+        self.why = why
+        self._expr = expr
+        self._mistakes = mistakes
+
+    @property
+    def expr(self) -> sp.Expr:
+        if _is_builder(self._expr):
+            self._expr = self._expr()
+        return self._expr
+
+    @property
+    def mistakes(self) -> tuple[Mistake, ...]:
+        if _is_builder(self._mistakes):
+            self._mistakes = tuple(self._mistakes())
+        return self._mistakes
+
+    def __repr__(self) -> str:
+        return f"Rule({self.lhs!r}, {self.expr})"
+
+
+def _is_builder(value: object) -> bool:
+    """A function still to be called (a sympy Symbol is callable too, but it is already a value)."""
+    return callable(value) and not isinstance(value, sp.Basic)
 
 
 @dataclass

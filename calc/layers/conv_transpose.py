@@ -21,7 +21,7 @@ weight of its window once, n_1 ... n_r c_in f k_1 ... k_r for n_1 ... n_r input 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import prod
 from typing import Any, ClassVar
 
@@ -67,8 +67,9 @@ SWAPPED_FEEDBACK = (
 )
 
 
-def _swapped(expr: sp.Expr) -> tuple[Mistake, ...]:
-    return (Mistake("transposed_formula_swapped", expr, SWAPPED_FEEDBACK),)
+def _swapped(expr: Callable[[], sp.Expr]) -> Callable[[], tuple[Mistake, ...]]:
+    """The catalogue 'the ordinary convolution's rule was used', built on first use (see Rule)."""
+    return lambda: (Mistake("transposed_formula_swapped", expr(), SWAPPED_FEEDBACK),)
 
 
 TRANSPOSED_EXPLICIT = Rule(
@@ -77,28 +78,28 @@ TRANSPOSED_EXPLICIT = Rule(
     why="Each of the n input positions starts a window s outputs after the previous one, so the starts "
     "span (n - 1)s; the last window adds its d(k - 1) + 1 positions, the output padding a adds a, "
     "and the padding p is cut from both ends.",
-    mistakes=_swapped(EXPLICIT_PADDING.expr),
+    mistakes=_swapped(lambda: EXPLICIT_PADDING.expr),
 )
 TRANSPOSED_VALID = Rule(
     lhs="n_{out}",
     expr=(n - 1) * s + sp.Max(d * (k - 1) + 1, s, evaluate=False),
     why="With 'valid' padding the window starts move s outputs apart, (n - 1)s in all, and the last "
     "window adds its d(k - 1) + 1 positions, or a whole stride when the stride is longer than the window.",
-    mistakes=_swapped(EXPLICIT_PADDING.expr.xreplace({p: 0})),
+    mistakes=_swapped(lambda: EXPLICIT_PADDING.expr.xreplace({p: 0})),
 )
 TRANSPOSED_SAME = Rule(
     lhs="n_{out}",
     expr=n * s,
     why="'same' padding makes a transposed convolution the exact inverse of a strided one: every input "
     "position becomes s outputs.",
-    mistakes=_swapped(SAME_PADDING.expr),
+    mistakes=_swapped(lambda: SAME_PADDING.expr),
 )
 TRANSPOSED_SAME_OUTPUT_PADDING = Rule(
     lhs="n_{out}",
-    expr=(n - 1) * s + sp.Mod(d * (k - 1) + 1, 2) + a,
+    expr=lambda: (n - 1) * s + sp.Mod(d * (k - 1) + 1, 2) + a,
     why="With 'same' padding and an explicit output padding a, Keras crops the window to its odd part: "
     "the starts span (n - 1)s, the window leaves (d(k - 1) + 1) mod 2 positions, and a is added.",
-    mistakes=_swapped(SAME_PADDING.expr),
+    mistakes=_swapped(lambda: SAME_PADDING.expr),
 )
 INPUT_SYMBOLS = {1: local_symbols("l_in"), 2: local_symbols("h_in w_in"), 3: local_symbols("d_in h_in w_in")}
 TRANSPOSED_MACS = {

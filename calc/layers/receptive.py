@@ -56,7 +56,7 @@ START = Rule(
 )
 SAME_LEFT_PADDING = Rule(
     lhs="p",
-    expr=sp.floor(sp.Max((sp.ceiling(n / s) - 1) * s + d * (k - 1) + 1 - n, 0, evaluate=False) / 2),
+    expr=lambda: sp.floor(sp.Max((sp.ceiling(n / s) - 1) * s + d * (k - 1) + 1 - n, 0, evaluate=False) / 2),
     why="'same' padding adds the zeros that ceil(n/s) windows need and puts the smaller half before the "
     "first value (Keras and TensorFlow; PyTorch's padding='same' splits its zeros the same way).",
 )
@@ -67,13 +67,13 @@ CAUSAL_LEFT_PADDING = Rule(
 )
 TRANSPOSED_SAME_CROP = Rule(
     lhs="p",
-    expr=sp.floor(sp.Max(d * (k - 1) + 1 - s, 0, evaluate=False) / 2),
+    expr=lambda: sp.floor(sp.Max(d * (k - 1) + 1 - s, 0, evaluate=False) / 2),
     why="'same' cuts the d(k - 1) + 1 - s outputs that stick out past n s, the smaller half at the start (the "
     "padding of the strided convolution it reverses).",
 )
 TRANSPOSED_FIELD_SIZE = Rule(
     lhs="r_{out}",
-    expr=r + sp.floor(d * (k - 1) / s) * j,
+    expr=lambda: r + sp.floor(d * (k - 1) / s) * j,
     why="A transposed convolution spreads each input unit over a window of outputs, s outputs per input "
     "unit; an output unit gathers from the input units whose windows cover it, at most "
     "floor(d(k - 1)/s) + 1 neighbours (exact when d = 1 or s = 1, an upper bound otherwise).",

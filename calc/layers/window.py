@@ -26,28 +26,42 @@ from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 n, k, p, s, d = local_symbols("n k p s d")
 
-SLIDING = sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1
 
+def _sliding() -> sp.Expr:
+    return sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1
+
+
+def _rounded_up() -> sp.Expr:
+    """The count of window positions with the division rounded up (PyTorch's ceil_mode)."""
+    return sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
+
+
+def _starts() -> sp.Expr:
+    """How many windows start inside the input or its left padding, s apart."""
+    return sp.ceiling((n + p) / s)
+
+
+# The rules are built on first use (see Rule): floor and ceiling cost sympy milliseconds the first time.
 EXPLICIT_PADDING = Rule(
     lhs="n_{out}",
-    expr=SLIDING,
+    expr=_sliding,
     why="The window covers d(k - 1) + 1 positions; it fits (n + 2p - d(k - 1) - 1)/s + 1 times "
     "when it moves s positions at a time over the padded axis, counting only whole windows.",
-    mistakes=(
+    mistakes=lambda: (
         Mistake(
             "forgot_plus_one",
-            SLIDING - 1,
+            EXPLICIT_PADDING.expr - 1,
             "You left out the + 1: the window's first position counts too, so the number of positions is "
             "the distance the window can travel divided by the stride, plus one.",
         ),
         Mistake(
             "padding_not_doubled",
-            SLIDING.xreplace({p: p / 2}),
+            EXPLICIT_PADDING.expr.xreplace({p: p / 2}),
             "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
         ),
         Mistake(
             "ignored_stride",
-            SLIDING.xreplace({s: 1}),
+            EXPLICIT_PADDING.expr.xreplace({s: 1}),
             "The window moves s positions at a time, so the distance it can travel is divided by the stride "
             "(and rounded down) before adding one.",
         ),
@@ -59,7 +73,7 @@ EXPLICIT_PADDING = Rule(
         ),
         Mistake(
             "wrong_padding_mode",
-            sp.ceiling(n / s),
+            SAME_PADDING.expr,
             "That is the rule for 'same' padding, where only the stride shrinks the axis; this layer does not "
             "pad that way, so every window must fit inside the (padded) input.",
         ),
@@ -67,13 +81,13 @@ EXPLICIT_PADDING = Rule(
 )
 SAME_PADDING = Rule(
     lhs="n_{out}",
-    expr=sp.ceiling(n / s),
+    expr=lambda: sp.ceiling(n / s),
     why="'same' padding adds just enough zeros that every stride position gives an output, "
     "so only the stride shrinks the axis: n/s, rounded up.",
-    mistakes=(
+    mistakes=lambda: (
         Mistake(
             "wrong_padding_mode",
-            SLIDING.xreplace({p: 0}),
+            EXPLICIT_PADDING.expr.xreplace({p: 0}),
             "That is the rule for 'valid' padding (none); with 'same' padding zeros are added so that the "
             "window never shrinks the axis, only the stride does: n/s rounded up.",
         ),
@@ -91,11 +105,9 @@ SAME_PADDING = Rule(
     ),
 )
 
-ROUNDED_UP = sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
-STARTS = sp.ceiling((n + p) / s)
 CEIL_MODE = Rule(
     lhs="n_{out}",
-    expr=sp.Min(ROUNDED_UP, STARTS, evaluate=False),
+    expr=lambda: sp.Min(_rounded_up(), _starts(), evaluate=False),
     why="With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past "
     "the end of the padded input still counts; but every window must start inside the input or its left "
     "padding, below position n + p, where only (n + p)/s starts, rounded up, fall. Keras has no "
@@ -191,7 +203,7 @@ def _ceil_mode_step(bindings: dict[sp.Symbol, sp.Expr], fixed: dict[sp.Symbol, s
     """The ceil_mode rule; where this layer's numbers decide which count is the smaller, the step shows
     that one (as ``fixed`` shows only the terms that apply): the rounded-up count, or the starts."""
     step = apply(CEIL_MODE, "", bindings, fixed=fixed)
-    rounded, starts = ROUNDED_UP.xreplace(fixed), STARTS.xreplace(fixed)
+    rounded, starts = _rounded_up().xreplace(fixed), _starts().xreplace(fixed)
     difference = (rounded - starts).xreplace(step.bindings)
     if difference.is_number:
         dropped = difference > 0
