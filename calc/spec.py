@@ -17,7 +17,6 @@ import inspect
 import json
 import re
 import sys
-import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -30,7 +29,7 @@ from calc.layers import Layer
 from calc.layers.base import suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
 from calc.model import Model, Namer, Node, Sequential, name_layer
-from calc.zoo import zoo_names, zoo_text
+from calc.zoo import zoo_names, zoo_spec
 
 MAX_FILE_BYTES = 5_000_000
 TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
@@ -55,9 +54,9 @@ def load(model: str | Path) -> Model:
             return _from_archive(path, str(path))
         return from_text(_read(path), source=str(path), suffix=path.suffix.lower())
     if isinstance(model, str):
-        text = zoo_text(model)
-        if text is not None:
-            return from_text(text, source=model, suffix=".yaml", trusted=True)
+        data = zoo_spec(model)
+        if data is not None:
+            return from_spec(data, source=model)
     if path.exists():
         raise CalcError("not a regular file", source=str(path))
     raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
@@ -98,16 +97,15 @@ def _decode(data: bytes, source: str) -> str:
         raise CalcError("the file is not UTF-8 text", source=source) from None
 
 
-def from_text(text: str, source: str = "<spec>", suffix: str = "", trusted: bool = False) -> Model:
-    """Parse text (a spec, a Keras ``to_json()``, or Keras source; by suffix, else by content) and build the
-    model; ``trusted`` is for the zoo's own files, which may take the fast YAML parser (see ``_parse``)."""
+def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
+    """Parse text (a spec, a Keras ``to_json()``, or Keras source; by suffix, else by content) and build the model."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
     try:
         if importers.is_python(text, suffix):
             data = importers.spec_from_source(text)
         else:
-            data = _parse(text, suffix, trusted)
+            data = _parse(text, suffix)
             if isinstance(data, Mapping) and "class_name" in data and importers.is_keras_model(data):
                 data = importers.spec_from_keras(data)
     except CalcError as error:
@@ -117,25 +115,25 @@ def from_text(text: str, source: str = "<spec>", suffix: str = "", trusted: bool
     return from_spec(data, source=source)
 
 
-def _parse(text: str, suffix: str, trusted: bool = False) -> Any:
+def _parse(text: str, suffix: str) -> Any:
     if suffix == ".json" or (suffix not in (".yaml", ".yml", ".toml") and text.lstrip().startswith("{")):
         try:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise CalcError(f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
     if suffix == ".toml":
+        import tomllib  # like yaml below: imported only for the files that need it
+
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise CalcError(f"malformed TOML: {error}") from None
     import yaml
 
-    # libyaml's parser reads the zoo's 400-layer models in a fifth of the time, but it recurses in C: a
-    # file nested a million brackets deep crashes the process. User files get PyYAML's Python parser,
-    # whose recursion stops with RecursionError ("nested too deeply"); only the zoo's own files are fast.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if trusted else yaml.SafeLoader
+    # PyYAML's Python parser, not libyaml's: libyaml recurses in C, and a file nested a million brackets
+    # deep would crash the process; here the recursion stops with RecursionError ("nested too deeply").
     try:
-        return yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

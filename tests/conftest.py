@@ -33,6 +33,19 @@ def require_program(name: str) -> str:
     return path  # type: ignore[return-value]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """calc's cache (compiled templates, parsed zoo models) goes to a folder of this test session, for the
+    commands run in-process and in subprocesses alike, never to the user's own cache."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield Path(os.environ["XDG_CACHE_HOME"])
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 class Run:
     """The result of running the command line in-process."""
 

@@ -14,7 +14,7 @@ import pytest
 import calc
 from calc.model import Analysis
 from calc.summary import Summary
-from calc.zoo import zoo_names
+from calc.zoo import zoo_names, zoo_spec, zoo_text
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "zoo_counts.json").read_text())
 MODELS = FIXTURE["models"]
@@ -110,3 +110,32 @@ def test_zoo_command_lists_every_total(cli):
     assert set(listed) == set(zoo_names())
     for name, record in MODELS.items():
         assert listed[name] == f"{record['total_params']:,}", name
+
+
+def test_a_zoo_model_is_parsed_once_and_kept_as_json(private_cache: Path):
+    """The parsed spec is cached under a digest of the YAML text and read back equal to a fresh parse."""
+    import yaml
+
+    fresh = yaml.safe_load(zoo_text("resnet50"))
+    first = zoo_spec("resnet50")
+    (kept,) = (private_cache / "calc" / "zoo").glob("resnet50-*.json")
+    assert first == fresh == json.loads(kept.read_text())
+    assert zoo_spec("resnet50") == fresh
+
+
+def test_a_damaged_or_stale_cache_entry_is_not_used(private_cache: Path):
+    zoo_spec("lenet5")
+    (kept,) = (private_cache / "calc" / "zoo").glob("lenet5-*.json")
+    kept.write_text('{"name": "lenet5", "input": [32, 32')  # cut short, as by a full disk
+    assert calc.load("lenet5").analyze().total_params == 62958
+    stale = kept.with_name("lenet5-" + "0" * 32 + ".json")  # an older zoo file's entry is never read
+    stale.write_text(json.dumps({"name": "lenet5", "input": [8], "layers": [{"Dense": {"units": 1}}]}))
+    assert calc.load("lenet5").analyze().total_params == 62958
+
+
+def test_the_zoo_works_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert zoo_spec("lenet5")["name"] == "lenet5"
+    assert calc.load("resnet50").analyze().total_params == MODELS["resnet50"]["total_params"]

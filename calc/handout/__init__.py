@@ -62,14 +62,11 @@ class Handout:
 def read_spec(model: str | Path) -> tuple[dict[str, Any], Model]:
     """The spec mapping as written, and the model built from it (a file path or a zoo name)."""
     from calc import spec
-    from calc.zoo import zoo_text
+    from calc.zoo import zoo_spec
 
     built = spec.load(model)  # every problem with the file is reported here, as for any command
     path = Path(model)
-    if path.is_file():
-        data = spec._parse(spec._read(path), path.suffix.lower())
-    else:
-        data = spec._parse(zoo_text(str(model)) or "", ".yaml")
+    data = spec._parse(spec._read(path), path.suffix.lower()) if path.is_file() else zoo_spec(str(model))
     return dict(data), built
 
 

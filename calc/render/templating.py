@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import os
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -22,6 +21,7 @@ import jinja2
 import sympy as sp
 from markupsafe import Markup
 
+from calc.cache import cache_folder
 from calc.layers.base import format_shape
 from calc.render import math
 
@@ -134,14 +134,9 @@ def _template_folders(override: Path | None) -> list[str]:
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (as Python keeps .pyc files): compiling them costs more than
-    rendering. In the user's cache folder; without a writable one, templates are compiled each time."""
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "calc" / "jinja"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+    """Compiled templates kept between runs: compiling them costs more than rendering."""
+    folder = cache_folder("jinja")
+    return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 
 @cache
