@@ -89,6 +89,9 @@ def test_keep_rewrites_numeric_hyper_parameters(cli, spec_file):
     assert one.out == "conv2d_1.output_size = floor((31 - k)/2) - 3\n"  # floor((31-k)/2) + 1 - 5 + 1
     scaled = cli("formula", path, "--keep", "filters=w*", "--layer", "conv2d_1", "--quantity", "params")
     assert scaled.out == "params = 16*w*(150*w + 1)\n"  # 16w filters over 6w channels: (25*6w + 1)*16w
+    # --layer alone asks for that layer's parameters, not the model's total
+    assert cli("formula", path, "--keep", "filters=w*", "--layer", "conv2d_1").out == scaled.out
+    assert cli("formula", path, "--layer", "dense").out == "params = 16010\n"  # 10*10*16 inputs: 1600*10 + 10
     assert cli("summary", path, "--format", "json").json()["layers"][2]["params"] == 16 * (150 + 1)
 
 

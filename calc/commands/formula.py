@@ -14,10 +14,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     sub.add_argument("--layer", metavar="NAME", help="a layer's quantity instead of the whole model's")
     sub.add_argument(
         "--quantity",
-        default="total_params",
         metavar="Q",
-        help="total_params (default), params, trainable_params, non_trainable_params, output_shape, "
-        "output_size, output_height, ...; LAYER.Q names a layer's",
+        help="total_params (the default), params (the default with --layer), trainable_params, "
+        "non_trainable_params, output_shape, output_size, output_height, ...; LAYER.Q names a layer's",
     )
     sub.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
     output_option(sub)
@@ -29,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from calc.explore.keep import parse_keep
     from calc.spec import load
 
-    formula = closed_form(load(args.model), parse_keep(args.keep), args.quantity, args.layer, dict(args.values))
+    wanted = args.quantity or ("params" if args.layer else "total_params")
+    formula = closed_form(load(args.model), parse_keep(args.keep), wanted, args.layer, dict(args.values))
     if args.format == "json":
         text = json.dumps(formula.to_dict(), indent=2) + "\n"
     elif args.format == "text":
