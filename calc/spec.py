@@ -248,7 +248,7 @@ def _node(
         raise CalcError(f"the arguments of {key} must be a mapping of names to values")
     kwargs = dict(kwargs)
     refs = _references(kwargs.pop("inputs", None), nodes, inputs)
-    earlier = calls.get(key) if isinstance(key, str) else None
+    earlier = calls.get(key) if isinstance(key, str) and not (key in classes and classes[key].function) else None
     if earlier:  # a shared layer, called again on other inputs: same weights, counted once
         if kwargs:
             raise CalcError(f"a second call of '{key}' takes only 'inputs'; its arguments are those of the first call")

@@ -43,3 +43,10 @@ def test_seed_table_shows_the_recorded_counts():
 def test_vgg16_input_size_formula(cli):
     line = re.search(r"`calc formula vgg16 --keep n` gives `(.*?)`", SECTION.replace("\n  ", " "))[1]
     assert cli("formula", "vgg16", "--keep", "n").out == f"total_params = {line}\n"
+
+
+def test_torchvision_sum_shown_is_in_the_spec():
+    from calc.zoo import zoo_text
+
+    zoo, line = re.search(r"\(`(torchvision_\w+)`: `(- add: \{.*?\})`\)", SECTION.replace("\n  ", " ")).groups()
+    assert f"  {line}\n" in zoo_text(zoo)

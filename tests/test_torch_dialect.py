@@ -1,5 +1,6 @@
 """`dialect: pytorch` against PyTorch itself: every layer of every model recorded by
-tests/fixtures/generate_torch_dialect.py (torch 2.13 CPU) matches, and what PyTorch refused is refused."""
+tests/fixtures/generate_torch_dialect.py (torch 2.13 CPU), chains and graphs (residual sums, products,
+concatenation), matches, and what PyTorch refused is refused."""
 
 from __future__ import annotations
 
@@ -12,17 +13,22 @@ import calc
 from calc.errors import CalcError
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "torch_dialect.json").read_text())
-SPEC_KEYS = ("name", "dialect", "input", "layers")
+SPEC_KEYS = ("name", "dialect", "input", "inputs", "layers")
 
 
 def _summary(spec: dict) -> dict:
-    return calc.from_spec({key: spec[key] for key in SPEC_KEYS}, source=spec["name"]).summary().to_dict()
+    spec = {key: spec[key] for key in SPEC_KEYS if key in spec}
+    return calc.from_spec(spec, source=spec["name"]).summary().to_dict()
+
+
+def _types(layers: list) -> set[str]:
+    return {next(iter(layer)) for layer in layers}
 
 
 def test_fixture_covers_the_dialect():
     cases = {case["name"]: case for case in FIXTURE["cases"]}
     assert len(cases) >= 30 and len(FIXTURE["rejected"]) >= 20
-    types = {next(iter(layer)) for case in FIXTURE["cases"] for layer in case["layers"]}
+    types = {name for case in FIXTURE["cases"] for name in _types(case["layers"])}
     for needed in (
         "Conv1d",
         "Conv2d",
@@ -39,8 +45,15 @@ def test_fixture_covers_the_dialect():
         "RNN",
         "MultiheadAttention",
         "Flatten",
+        "add",
+        "sub",
+        "mul",
+        "cat",
     ):
         assert needed in types, needed
+    # torch's own refusals of the tensor arithmetic: shapes that do not broadcast, dims that do not agree
+    refused = {name for case in FIXTURE["rejected"] for name in _types(case["spec"]["layers"])}
+    assert {"add", "sub", "mul", "cat"} <= refused
     # Well-known totals (torchvision's AlexNet and VGG-16, the classic LeNet-5).
     assert cases["alexnet"]["expected"]["total_params"] == 61_100_840
     assert cases["vgg16"]["expected"]["total_params"] == 138_357_544
@@ -55,9 +68,11 @@ def test_fixture_covers_the_dialect():
 def test_matches_pytorch(case):
     summary = _summary(case)
     expected = case["expected"]
-    assert len(summary["layers"]) == len(expected["layers"])
-    for index, (ours, theirs) in enumerate(zip(summary["layers"], expected["layers"]), start=1):
+    layers = [layer for layer in summary["layers"] if layer["type"] != "InputLayer"]  # a graph's named inputs
+    assert len(layers) == len(expected["layers"])
+    for index, (ours, theirs) in enumerate(zip(layers, expected["layers"]), start=1):
         where = f"{case['name']}: layer {index} ({ours['name']}, {theirs['type']})"
+        assert ours["name"] == theirs.get("name", ours["name"]), where  # graphs record the names they wire
         assert ours["type"] == theirs["type"], where
         assert ours["output_shape"] == theirs["output_shape"], where
         assert ours["params"] == ours["trainable_params"] == theirs["params"], where

@@ -1,6 +1,7 @@
 """Property tests of `dialect: pytorch` against PyTorch's CPU build: random single layers (convolutions,
 transposed convolutions, pooling, BatchNorm, recurrent layers, attention, Flatten, LayerNorm), each built
-by PyTorch from the very keyword arguments the spec gives, and run on zeros.
+by PyTorch from the very keyword arguments the spec gives, and run on zeros; and the tensor arithmetic
+(add, sub, mul broadcasting, cat's dim) on random shapes, run as torch.add, torch.cat, ...
 
 Both answers are compared: the output shape (batch axis left out) and sum(p.numel()) — or, when
 PyTorch refuses the layer (a ValueError at construction or an error on the forward pass), that calc
@@ -316,3 +317,82 @@ def test_layer_norm(torch, case):
     # normalized_shape longer than one example would reach into the batch axis, whose size is free here
     assume(len(kwargs["normalized_shape"]) <= len(shape))
     assert ours(shape, "LayerNorm", kwargs) == theirs(torch, shape, "LayerNorm", kwargs)
+
+
+def ours_graph(shapes, name, kwargs):
+    """calc's (output shape, params) for one layer reading named inputs a, b, ..., or None when calc refuses."""
+    names = "abcd"[: len(shapes)]
+    spec = {
+        "dialect": "pytorch",
+        "inputs": {n: list(shape) for n, shape in zip(names, shapes)},
+        "layers": [{name: {**kwargs, "inputs": list(names)}}],
+    }
+    try:
+        record = calc.from_spec(spec).analyze().records[-1]
+    except CalcError:
+        return None
+    return [int(d) for d in record.output_shape], int(record.params)
+
+
+def theirs_function(torch, call, shapes):
+    """PyTorch's (output shape without the batch axis, 0 params) for a function of zeros of ``shapes``
+    (a batch of 2), or None when PyTorch refuses."""
+    try:
+        out = call([torch.zeros(2, *shape) for shape in shapes])
+    except Exception:  # noqa: BLE001 - a refusal of any kind is PyTorch's answer
+        return None
+    return list(out.shape[1:]), 0
+
+
+@st.composite
+def broadcast_cases(draw):
+    """Two shapes of one rank, each axis equal, or one of them 1, or (now and then) anything."""
+    rank = draw(st.integers(1, 4))
+    a = draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank))
+    b = [draw(st.sampled_from([size, size, 1, draw(st.integers(1, 4))])) for size in a]
+    a = [draw(st.sampled_from([size, size, 1])) for size in a]
+    kwargs = {"alpha": draw(st.sampled_from([1, 2, 0.5]))} if draw(st.booleans()) else {}
+    name = draw(st.sampled_from(["add", "sub", "mul"]))
+    return name, [a, b], kwargs if name != "mul" else {}
+
+
+@examples(400)
+@given(case=broadcast_cases())
+def test_add_sub_mul_broadcast_as_pytorch_does(torch, case):
+    name, shapes, kwargs = case
+    call = getattr(torch, name)
+    assert ours_graph(shapes, name, kwargs) == theirs_function(torch, lambda xs: call(*xs, **kwargs), shapes)
+
+
+@given(a=st.lists(st.integers(1, 4), min_size=1, max_size=3), extra=st.integers(1, 2))
+def test_different_ranks_are_refused(a, extra):
+    """PyTorch lines shapes up from the last dim, so the batch axis of one would meet another dim of the
+    other; calc refuses rather than guess the batch size."""
+    b = [1] * extra + a
+    assert ours_graph([a, b], "add", {}) is None
+    assert ours_graph([b, a], "cat", {"dim": 1}) is None
+
+
+@st.composite
+def cat_cases(draw):
+    """2 or 3 shapes of one rank that differ on the joined dim, now and then on another; dims from one out
+    of range below to one out of range above (the batch axis, dim 0, left out: calc keeps that axis)."""
+    rank = draw(st.integers(1, 4))
+    dim = draw(st.sampled_from([d for d in range(-rank - 2, rank + 2) if d not in (0, -rank - 1)]))
+    base = draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank))
+    shapes = []
+    for _ in range(draw(st.integers(2, 3))):
+        shape = list(base)
+        if -rank - 1 <= dim <= rank:
+            shape[dim - 1 if dim > 0 else dim] = draw(st.integers(1, 4))
+        if draw(st.integers(0, 9)) == 0:
+            shape[draw(st.integers(0, rank - 1))] = draw(st.integers(1, 4))
+        shapes.append(shape)
+    return shapes, dim
+
+
+@examples(400)
+@given(case=cat_cases())
+def test_cat_dims_count_the_batch_axis(torch, case):
+    shapes, dim = case
+    assert ours_graph(shapes, "cat", {"dim": dim}) == theirs_function(torch, lambda xs: torch.cat(xs, dim=dim), shapes)

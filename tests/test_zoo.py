@@ -74,6 +74,28 @@ def test_torchvision_modules(name):
     assert all(r.params == 0 for r in result.layers if r.name not in named)  # Flatten and the like
 
 
+@pytest.mark.parametrize("name", by_framework("torchvision"))
+def test_torchvision_function_calls(name):
+    """Each function call torch.fx traced (a residual sum, flatten) is a layer of torch.fx's name and type,
+    reading as many tensors, with torch's output shape; the layers of the spec's own are no more than these."""
+    result = analysis(name)
+    functions = MODELS[name]["functions"]
+    for function in functions:
+        record = result.layer(function["name"])
+        assert record.type == function["type"], function["name"]
+        assert len(record.input_shapes) == function["inputs"], function["name"]
+        assert [None, *record.output_shape] == function["output_shape"], function["name"]
+    modules = {module["name"] for module in MODELS[name]["modules"]} | {"input_layer"}
+    assert {r.name for r in result.layers} - modules == {function["name"] for function in functions}
+
+
+def test_torchvision_resnet50_sums_read_two_branches():
+    """16 bottleneck blocks, one sum each: [3, 4, 6, 3]."""
+    sums = [r for r in analysis("torchvision_resnet50").layers if r.type == "add"]
+    assert [r.name for r in sums] == ["add"] + [f"add_{i}" for i in range(1, 16)]
+    assert all(len(r.input_shapes) == 2 and r.input_shapes[0] == r.input_shapes[1] for r in sums)
+
+
 @pytest.mark.parametrize("name", by_framework("transformers"))
 def test_transformer_modules(name):
     """The configuration is the spec's symbols; the embeddings, each encoder layer and the pooler agree."""

@@ -175,6 +175,10 @@ class Layer:
     #: This layer type's own Keras arguments that change neither shapes nor counts (epsilon, momentum,
     #: its initializers ...): accepted and kept like NEUTRAL_OPTIONS.
     neutral_options: ClassVar[frozenset[str]] = frozenset()
+    #: A function of its inputs rather than a module with weights (the pytorch dialect's ``add``, ``cat``):
+    #: a spec entry of its type is a new call even where an earlier layer has the type's name as its own
+    #: (torch.fx names the first add ``add``), since calling a function "again" is just another call.
+    function: ClassVar[bool] = False
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         # Remember the constructor's arguments as given, so a tool can rebuild the layer with one of

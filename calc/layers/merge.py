@@ -15,6 +15,7 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape
+from calc.layers.receptive import union
 from calc.rules import Rule, apply, note, numbered_symbols
 
 NO_PARAMETERS = "Merging combines tensors value by value or side by side; it has no weights."
@@ -51,22 +52,52 @@ class ElementWise(Layer):
             raise CalcError(f"{self.type_name} takes exactly {self.exactly} inputs, got {len(shapes)}")
         if len(shapes) < 2:
             raise CalcError(f"{self.type_name} needs at least 2 inputs, got {len(shapes)}")
-        output = list(shapes[0])
-        for shape in shapes[1:]:
-            if len(shape) != len(output):
-                raise CalcError(f"{self.type_name} inputs have different ranks: {_listed(shapes)}")
-            for axis, (a, b) in enumerate(zip(output, shape)):
-                if a == 1:
-                    output[axis] = b
-                elif b != 1 and _differ(a, b):
-                    raise CalcError(f"{self.type_name} inputs have incompatible shapes: {_listed(shapes)}")
+        if any(len(shape) != len(shapes[0]) for shape in shapes):
+            raise CalcError(self.mismatch(shapes, None))
+        output, clash = broadcast(shapes)
+        if clash is not None:
+            raise CalcError(self.mismatch(shapes, clash))
         return LayerResult(
-            output_shape=tuple(output),
+            output_shape=output,
             trainable=sp.Integer(0),
             non_trainable=sp.Integer(0),
             param_steps=_no_parameters(),
-            description=[f"{self.operation} of {len(shapes)} tensors, value by value"],
+            description=self.describe(shapes),
         )
+
+    def describe(self, shapes: Sequence[Shape]) -> list:
+        return [f"{self.operation} of {len(shapes)} tensors, value by value"]
+
+    def receptive_field(self, fields: Sequence[Any], shapes: Sequence[Shape], result: LayerResult, env: Env) -> Any:
+        """An input of size 1 repeated along an axis gives every output unit there its one value, whose
+        field does not slide with them: on that axis the output has no field (as after global pooling)."""
+        out = result.output_shape
+        if all(tuple(shape) == tuple(out) for shape in shapes):
+            return None  # field_effect: the union of the inputs' fields
+        spread = [
+            tuple(None if shape[i] == 1 and out[i] != 1 else entry for i, entry in enumerate(field))
+            for field, shape in zip(fields, shapes)
+        ]
+        return union(spread, [])
+
+    def mismatch(self, shapes: Sequence[Shape], axis: int | None) -> str:
+        """Why the inputs cannot be combined: their ranks differ (``axis`` None) or sizes on ``axis`` clash."""
+        problem = "different ranks" if axis is None else "incompatible shapes"
+        return f"{self.type_name} inputs have {problem}: {_listed(shapes)}"
+
+
+def broadcast(shapes: Sequence[Shape]) -> tuple[Shape, int | None]:
+    """The shape that inputs of one rank combine to, axis by axis: the size they share, or where one of
+    them is 1 (that input is repeated along the axis), the other's. With it, the first axis on which two
+    sizes certainly differ and neither is 1 (None when every axis fits); symbolic sizes that may agree fit."""
+    output = list(shapes[0])
+    for shape in shapes[1:]:
+        for axis, (a, b) in enumerate(zip(output, shape)):
+            if a == 1:
+                output[axis] = b
+            elif b != 1 and _differ(a, b):
+                return tuple(output), axis
+    return tuple(output), None
 
 
 def _listed(shapes: Sequence[Shape]) -> str:
@@ -113,6 +144,8 @@ class Concatenate(Layer):
 
     no_macs = NO_MACS
     field_effect = "keeps"
+    #: What the joined axis is called in messages and descriptions (PyTorch says dim).
+    axis_word: ClassVar[str] = "axis"
 
     def __init__(self, axis: int = -1, **options: Any):
         super().__init__(**options)
@@ -125,18 +158,15 @@ class Concatenate(Layer):
 
     def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
         if len(shapes) < 2:
-            raise CalcError(f"Concatenate needs at least 2 inputs, got {len(shapes)}")
+            raise CalcError(f"{self.type_name} needs at least 2 inputs, got {len(shapes)}")
         rank = len(shapes[0])
         if any(len(s) != rank for s in shapes):
-            raise CalcError(f"Concatenate inputs have different ranks: {_listed(shapes)}")
-        axis = self.axis - 1 if self.axis > 0 else self.axis  # Keras counts the batch axis as 0
-        if not -rank <= axis < rank or self.axis == 0:
-            raise CalcError(f"axis {self.axis} is out of range for inputs of shape {format_shape(shapes[0])}")
-        axis %= rank
+            raise CalcError(self.mismatch(shapes, None))
+        axis = self.joined_axis(shapes[0])
         for other in shapes[1:]:
             for i in range(rank):
                 if i != axis and _differ(shapes[0][i], other[i]):
-                    raise CalcError(f"Concatenate on axis {self.axis} needs the other axes to agree: {_listed(shapes)}")
+                    raise CalcError(self.mismatch(shapes, i))
         rule = concat_rule(len(shapes))
         step = apply(rule, "Joined axis", dict(zip(numbered_symbols("c", len(shapes)), [s[axis] for s in shapes])))
         output = list(shapes[0])
@@ -147,5 +177,19 @@ class Concatenate(Layer):
             non_trainable=sp.Integer(0),
             shape_steps=[step],
             param_steps=_no_parameters(),
-            description=[f"joins {len(shapes)} tensors along axis {self.axis}"],
+            description=[f"joins {len(shapes)} tensors along {self.axis_word} {self.axis}"],
         )
+
+    def joined_axis(self, shape: Shape) -> int:
+        """The joined axis in a shape without the batch axis (``axis`` counts the batch axis as 0, as Keras does)."""
+        rank = len(shape)
+        axis = self.axis - 1 if self.axis > 0 else self.axis
+        if not -rank <= axis < rank or self.axis == 0:
+            raise CalcError(f"axis {self.axis} is out of range for inputs of shape {format_shape(shape)}")
+        return axis % rank
+
+    def mismatch(self, shapes: Sequence[Shape], axis: int | None) -> str:
+        """Why the inputs cannot be joined: their ranks differ (``axis`` None) or they differ on ``axis``."""
+        if axis is None:
+            return f"{self.type_name} inputs have different ranks: {_listed(shapes)}"
+        return f"{self.type_name} on axis {self.axis} needs the other axes to agree: {_listed(shapes)}"

@@ -3,7 +3,8 @@
 One module per family, as in ``calc.layers``; each reuses the Keras rules where the arithmetic is the
 same (sliding windows, the convolution and Dense parameter rules, Flatten) and states a rule of its
 own, with its sentence, only where PyTorch counts differently (BatchNorm's buffers, the two bias
-vectors of recurrent layers, MultiheadAttention's packed in_proj).
+vectors of recurrent layers, MultiheadAttention's packed in_proj). The tensor arithmetic of forward()
+(``add``, ``sub``, ``mul``, ``cat``) is named after the functions, as torch.fx names their calls.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from calc.dialects.pytorch.attention import MultiheadAttention
 from calc.dialects.pytorch.base import TorchLayer
 from calc.dialects.pytorch.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from calc.dialects.pytorch.linear import Embedding, Linear
+from calc.dialects.pytorch.merge import add, cat, mul, sub
 from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from calc.dialects.pytorch.pooling import (
     AdaptiveAvgPool1d,
@@ -71,6 +73,10 @@ _CLASSES: list[type[TorchLayer]] = [
     LSTM,
     MultiheadAttention,
     Flatten,
+    add,
+    sub,
+    mul,
+    cat,
     Identity,
     Dropout,
     Dropout1d,

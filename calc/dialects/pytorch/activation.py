@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_dim, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, to_expr
 from calc.layers.core import NO_MACS, NO_PARAMETERS
@@ -117,12 +117,8 @@ class SoftmaxLike(Activation):
         self.dim = dim
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
-        rank = len(shape) + 1
-        if self.dim is not None and not -rank <= self.dim < rank:
-            raise CalcError(
-                f"dim {self.dim} is out of range for the input {torch_shape(shape)} "
-                f"(dims {-rank} to {rank - 1}, with the batch axis as 0)"
-            )
+        if self.dim is not None:
+            torch_dim(self.dim, shape, "dim")
         return super().build(shape, env)
 
 

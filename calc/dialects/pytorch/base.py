@@ -74,6 +74,20 @@ def torch_shape(shape: Shape) -> str:
     return "[" + ", ".join(["N", *(fmt(d) for d in shape)]) + "]"
 
 
+def torch_dim(value: Any, shape: Shape, what: str) -> int:
+    """A dim argument as PyTorch counts it, batch axis as 0 and negative from the end, checked against an
+    input of ``shape`` (batch axis left out); returned from 0 (the batch axis) to len(shape)."""
+    rank = len(shape) + 1
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CalcError(f"{what} must be a whole number, got {value!r}")
+    if not -rank <= value < rank:
+        raise CalcError(
+            f"{what} {value} is out of range for the input {torch_shape(shape)} (dims {-rank} to {rank - 1}, "
+            "with the batch axis as 0)"
+        )
+    return value % rank
+
+
 def no_words(value: Any, argument: str, words: tuple[str, ...]) -> Any:
     """Refuse a word where PyTorch takes only numbers (pooling has no padding='same')."""
     if isinstance(value, str) and value.strip().lower() in words:

@@ -11,7 +11,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, torch_dim
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape
 from calc.layers.receptive import FieldChange
@@ -22,17 +22,6 @@ PARTIAL_WHY = (
     "Flatten merges the axes start_dim to end_dim (counted with the batch axis as 0, as PyTorch does) "
     "into one, which holds all their values."
 )
-
-
-def _dim(value: Any, rank: int, what: str, shape: Shape) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CalcError(f"{what} must be a whole number, got {value!r}")
-    if not -rank <= value < rank:
-        raise CalcError(
-            f"{what} {value} is out of range for the input {torch_shape(shape)} (dims {-rank} to {rank - 1}, "
-            "with the batch axis as 0)"
-        )
-    return value % rank
 
 
 class Flatten(TorchLayer):
@@ -54,8 +43,8 @@ class Flatten(TorchLayer):
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         rank = len(shape) + 1  # PyTorch's count includes the batch axis
-        start = _dim(self.start_dim, rank, "start_dim", shape)
-        end = _dim(self.end_dim, rank, "end_dim", shape)
+        start = torch_dim(self.start_dim, shape, "start_dim")
+        end = torch_dim(self.end_dim, shape, "end_dim")
         if start > end:
             raise CalcError(f"start_dim ({self.start_dim}) cannot come after end_dim ({self.end_dim})")
         if start == 0:
