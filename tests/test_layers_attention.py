@@ -183,3 +183,19 @@ def test_symbolic_lengths_that_may_agree_pass():
     n, m = make_symbol("n"), make_symbol("m")
     # q 8*12 n; k 8*10 m; v 8*6 m; QK^T and AV 8 n m each; out 8*12 n
     assert (record.compute.macs - (96 * n + 80 * m + 48 * m + 16 * n * m + 96 * n)).expand() == 0
+
+
+def test_a_sweep_refuses_the_points_where_key_and_value_lengths_differ(cli, spec_file):
+    spec = """\
+inputs: {q: [5, 12], v: [m, 6], k: [7, 10]}
+symbols: {m: 7}
+layers:
+  - MultiHeadAttention: {num_heads: 2, key_dim: 4, inputs: [q, v, k]}
+"""
+    run = cli("sweep", spec_file(spec), "--vary", "m=6,7,8", "--quantity", "total_params")
+    assert run.status == 0, run.err
+    rows = run.out.splitlines()[1:]
+    # only m = 7 fits the key's 7 positions: q 12*8 + 8 = 104; k 10*8 + 8 = 88; v 6*8 + 8 = 56; out 108: 356
+    assert rows[1] == "7,356,"
+    assert rows[0].startswith("6,,") and "the value's axis 1 less the key's axis 1 would be negative" in rows[0]
+    assert rows[2].startswith("8,,") and "the key's axis 1 less the value's axis 1 would be negative" in rows[2]

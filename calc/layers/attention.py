@@ -134,7 +134,7 @@ class MultiHeadAttention(Layer):
         key_dim = env.positive(self.key_dim, "key_dim")
         value_dim = env.positive(self.value_dim, "value_dim")
         attended = self._attended_axes(query)
-        _check_agreement(query, value, key, attended)
+        _check_agreement(query, value, key, attended, env)
         out_sizes = self.output_sizes if self.output_sizes is not None else (query[-1],)
         out_sizes = tuple(env.positive(size, "output_shape") for size in out_sizes)
         fixed = {b: sp.Integer(int(self.use_bias))}
@@ -222,10 +222,13 @@ def _roles(shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
     return query, value, key
 
 
-def _check_agreement(query: Shape, value: Shape, key: Shape, attended: set[int]) -> None:
+def _check_agreement(query: Shape, value: Shape, key: Shape, attended: set[int], env: Env) -> None:
     """Keras's check that key and value agree on all axes but the last, and the ones its attention call needs:
     the same number of axes as the query, and the query's sizes on the axes attention does not run over."""
-    if len(key) != len(value) or any(differ(a, b) for a, b in zip(key[:-1], value[:-1])):
+    if len(key) != len(value) or not all(
+        _agree(a, b, f"the value's axis {axis}", f"the key's axis {axis}", env)
+        for axis, (a, b) in enumerate(zip(value[:-1], key[:-1]), start=1)
+    ):
         raise CalcError(
             f"the value {format_shape(value)} and the key {format_shape(key)} must agree on every axis but the last"
         )
@@ -235,8 +238,20 @@ def _check_agreement(query: Shape, value: Shape, key: Shape, attended: set[int])
             "attention needs the same number (Keras builds such a layer, but calling it fails)"
         )
     for axis in sorted(set(range(len(query) - 1)) - attended):
-        if differ(query[axis], value[axis]):
+        if not _agree(query[axis], value[axis], f"the query's axis {axis + 1}", f"the value's axis {axis + 1}", env):
             raise CalcError(
                 f"axis {axis + 1} is not an attention axis, so the query {format_shape(query)} and the value "
                 f"{format_shape(value)} must agree on it (Keras builds such a layer, but calling it fails)"
             )
+
+
+def _agree(a: sp.Expr, b: sp.Expr, first: str, second: str, env: Env) -> bool:
+    """False when two sizes certainly differ. Symbolic sizes that may agree pass; an analysis that records
+    its open checks keeps the agreement as a - b >= 0 and b - a >= 0, so a sweep refuses the points where
+    they differ."""
+    if differ(a, b):
+        return False
+    if (a - b).free_symbols:
+        env.require(a - b, 0, f"{first} less {second}")
+        env.require(b - a, 0, f"{second} less {first}")
+    return True
