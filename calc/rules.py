@@ -132,7 +132,8 @@ def apply(
     ``why`` replaces the rule's sentence where the fixed choices make a simpler one true.
     """
     formula = rule.expr.xreplace(dict(fixed)) if fixed else rule.expr
-    used = {sym: val for sym, val in bindings.items() if sym in formula.free_symbols}
+    free = formula.free_symbols  # worked out anew at every reading: once, not once per binding
+    used = {sym: val for sym, val in bindings.items() if sym in free}
     value = formula.xreplace(used)
     return Step(
         title=title,

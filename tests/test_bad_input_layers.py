@@ -46,7 +46,11 @@ CASES = [
 
 @pytest.mark.parametrize(("shape", "layer", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_one_clear_line(cli, spec_file, shape, layer, words):
-    path = spec_file(LAYER % (shape, layer))
+    assert_one_line(cli, spec_file(LAYER % (shape, layer)), words)
+
+
+def assert_one_line(cli, path, words):
+    """``calc summary`` refuses the spec: exit 2, nothing on stdout, one line naming the file, holding ``words``."""
     run = cli("summary", path)
     assert run.status == 2, run.out
     assert run.out == ""
@@ -54,3 +58,32 @@ def test_one_clear_line(cli, spec_file, shape, layer, words):
     assert len(lines) == 1 and lines[0].startswith(f"calc: {path}: ")
     for word in words:
         assert word in lines[0]
+
+
+ATTENTION = "inputs: %s\nlayers:\n  - MultiHeadAttention: {num_heads: 2, key_dim: 4, inputs: %s}\n"
+LAYER_WORDS = "layer %d (multi_head_attention, MultiHeadAttention)"
+
+ATTENTION_CASES = [
+    # (id, inputs, the tensors the layer reads, words the message must contain); inputs count as layers 1..n
+    (
+        "mha-key-value-lengths",
+        "{q: [5, 12], v: [7, 6], k: [8, 6]}",
+        "[q, v, k]",
+        [LAYER_WORDS % 4, "the value (None, 7, 6) and the key (None, 8, 6) must agree on every axis but the last"],
+    ),
+    (
+        "mha-query-rank",
+        "{q: [5, 12], v: [3, 7, 6]}",
+        "[q, v]",
+        [LAYER_WORDS % 3, "the query (None, 5, 12) and the value (None, 3, 7, 6) have different numbers of axes"],
+    ),
+    ("mha-four-inputs", "{q: [5, 12]}", "[q, q, q, q]", [LAYER_WORDS % 2, "takes 1 to 3 inputs"]),
+    ("mha-hostile-length", "{q: [5, 12], v: ['9**9**9**9', 6]}", "[q, v]", ["input"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "reads", "words"), [c[1:] for c in ATTENTION_CASES], ids=[c[0] for c in ATTENTION_CASES]
+)
+def test_attention_inputs_one_clear_line(cli, spec_file, inputs, reads, words):
+    assert_one_line(cli, spec_file(ATTENTION % (inputs, reads)), words)

@@ -3,7 +3,8 @@
 MACs: tests/fixtures/flops.json, recorded by tests/fixtures/generate_flops.py (torch 2.13 CPU, fvcore 0.1.5,
 ptflops 0.7.5) on models built from plain torch.nn: every model of the PyTorch-dialect fixture (AlexNet,
 VGG-16, ResNet stem and branches, LeNet-5, MobileNet's separable block, recurrent and attention stacks,
-seeded random stacks), the seed's LeNet-5, and ResNet pieces with their residual additions.
+seeded random stacks), the seed's LeNet-5, and ResNet pieces with their residual additions; and every call
+of Keras's MultiHeadAttention in the Keras fixtures (self- and cross-attention, on Keras's torch backend).
 
 The conventions, per layer type (calc counts multiply-accumulates of weighted sums and attention's two
 products of activations; everything value by value is 0):
@@ -290,3 +291,37 @@ def test_resnet_50_stride_placements():
     # block3 91 + 2*8 = 107 (jump 16) + 5*2*16 = 267; block4 267 + 2*16 = 299 (jump 32) + 2*2*32 = 427.
     v15 = resnet_v1_50("v1.5")
     assert [field(v15[f"block{b}"])[0] for b in (1, 2, 3, 4)] == [35, 91, 267, 427]
+
+
+def keras_case(fixture: str, name: str) -> dict:
+    cases = json.loads((Path(__file__).parent / "fixtures" / fixture).read_text())["cases"]
+    return next(case for case in cases if case["name"] == name)
+
+
+KERAS_ATTENTION = FIXTURE["keras_attention"]
+
+
+def test_keras_attention_calls_are_recorded():
+    """Self-attention and attention to a value (and key) of another length and width, as Keras computes them."""
+    sequences = [r for r in KERAS_ATTENTION if r["fvcore"] is not None and len(r["input_shapes"][0]) == 2]
+    assert sum(len(r["input_shapes"]) == 3 for r in sequences) >= 2
+    assert sum(r["input_shapes"][0][0] != r["input_shapes"][1][0] for r in sequences) >= 5  # L_q != L_k
+    assert sum(len(set(map(tuple, r["input_shapes"]))) == 1 for r in sequences) >= 20  # mha(x, x)
+
+
+@pytest.mark.parametrize("record", KERAS_ATTENTION, ids=lambda r: f"{r['case']}-{r['layer']}-{r['call']}")
+def test_keras_attention_macs_agree_with_fvcore(record):
+    """Keras's attention is einsums (the four projections, QK^T and AV): calc's MACs rule counts them exactly,
+    for a query sequence [L_q, d_q] and a value and key of L_k positions. fvcore itself rounds each einsum to
+    four significant digits (numpy's printed estimate), so its total is within that of the exact count.
+    calc states no rule for other ranks, and Keras cannot call a layer on a vector query (no count then)."""
+    case = keras_case(record["fixture"], record["case"])
+    spec = {key: case[key] for key in ("name", "input", "inputs", "layers") if key in case}
+    analysis = calc.from_spec(spec, source=case["name"]).analyze()
+    (ours,) = [r for r in analysis.records if r.name == record["layer"] and r.call == record["call"]]
+    assert [list(shape) for shape in ours.input_shapes] == record["input_shapes"][: len(ours.input_shapes)]
+    if len(record["input_shapes"][0]) != 2:
+        assert ours.compute.macs is None
+        return
+    assert ours.compute.macs == record["einsum_exact"]
+    assert abs(record["fvcore"] - ours.compute.macs) <= ours.compute.macs * 5e-4 + 6  # up to 6 einsums rounded

@@ -65,6 +65,27 @@ def test_keras_functional(case):
         assert summary[key] == expected[key], key
 
 
+def test_cross_attention_is_recorded():
+    """Attention from one tensor to another, called with two and with three inputs, and Keras's refusals."""
+    reads = [
+        len(arguments.get("inputs", []))
+        for case in FUNCTIONAL["cases"]
+        for entry in case["layers"]
+        for cls, arguments in entry.items()
+        if cls == "MultiHeadAttention"
+    ]
+    assert reads.count(2) >= 5 and reads.count(3) >= 2
+    refused = {case["keras_refuses"] for case in FUNCTIONAL["rejected"]}
+    assert refused == {"building the model", "calling the model"}
+
+
+@pytest.mark.parametrize("case", FUNCTIONAL.get("rejected", []), ids=lambda case: case["spec"]["name"])
+def test_keras_functional_rejects(case):
+    """Keras refuses these graphs (building them, or calling them on data); calc refuses them as it builds."""
+    with pytest.raises(CalcError):
+        calc.from_spec(case["spec"], source=case["spec"]["name"]).analyze()
+
+
 @pytest.mark.parametrize("case", KERAS["rejected"], ids=lambda case: case["spec"]["name"])
 def test_keras_rejects(case):
     with pytest.raises(CalcError):

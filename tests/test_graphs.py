@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from tests.conftest import ROOT
 
 GRAPH = """\
 name: resblock
@@ -168,3 +172,17 @@ def test_nested_graph_block(cli, spec_file):
 def test_markdown_summary_counts_shared_layers_once(cli, spec_file):
     out = cli("summary", spec_file(GRAPH), "--format", "markdown").out
     assert out.count("shared (Dense)") == 1
+
+
+def test_readme_cross_attention_example(cli, tmp_path):
+    """The README's cross-attention spec prints the table shown under it; 1,188 is what Keras 3.15 counts
+    for the same layer (tests/fixtures/keras_functional.json, encoder_decoder_cross_attention)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Cross-attention") : readme.index("### Keras models")]
+    spec = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)[1]
+    shown = re.search(r"```text\n\$ calc summary cross.yaml\n(.*?)```", section, re.DOTALL)[1]
+    path = tmp_path / "cross.yaml"
+    path.write_text(spec)
+    assert cli("summary", str(path)).out == shown
+    derivation = cli("derive", str(path)).out
+    assert "Key projection, reading the value (input 2)" in derivation and "1{,}188" in derivation

@@ -178,3 +178,77 @@ def test_standard_input_takes_every_form(cli, monkeypatch, name):
     run = cli("summary", "-", "--format", "json")
     assert run.status == 0, run.err
     assert run.json()["total_params"] == 62958
+
+
+def tensor(layer: str) -> dict:
+    """A tensor argument as Keras 3.15's to_json() writes it (shape and dtype left out: calc reads the history)."""
+    return {"class_name": "__keras_tensor__", "config": {"keras_history": [layer, 0, 0]}}
+
+
+def attention_model(node: dict | list, key_shape: tuple = (7, 10)) -> dict:
+    """Inputs q [5, 12], v [7, 6], k [*key_shape] and one MultiHeadAttention(2, key_dim=4) called as ``node``."""
+    inputs = [("q", [None, 5, 12]), ("v", [None, 7, 6]), ("k", [None, *key_shape])]
+    layers = [
+        {"class_name": "InputLayer", "name": n, "config": {"name": n, "batch_shape": s}, "inbound_nodes": []}
+        for n, s in inputs
+    ]
+    config = {"name": "mha", "num_heads": 2, "key_dim": 4, "value_dim": 4, "use_bias": True, "output_shape": None}
+    layers.append({"class_name": "MultiHeadAttention", "name": "mha", "config": config, "inbound_nodes": [node]})
+    return {
+        "class_name": "Functional",
+        "config": {
+            "name": "cross",
+            "layers": layers,
+            "input_layers": [[n, 0, 0] for n, _ in inputs],
+            "output_layers": [["mha", 0, 0]],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("node", "reads", "params"),
+    [
+        # Keras 3.15's inbound nodes for mha(q, v), mha(q, v, k), mha(query=q, key=k, value=v),
+        # mha(q, value=v, use_causal_mask=False), mha(q, v, v) and mha(q, q)
+        ({"args": [tensor("q"), tensor("v")], "kwargs": {}}, ["q", "v"], 324),
+        ({"args": [tensor("q"), tensor("v"), tensor("k")], "kwargs": {}}, ["q", "v", "k"], 356),
+        (
+            {"args": [], "kwargs": {"query": tensor("q"), "key": tensor("k"), "value": tensor("v")}},
+            ["q", "v", "k"],
+            356,
+        ),
+        ({"args": [tensor("q")], "kwargs": {"value": tensor("v"), "use_causal_mask": False}}, ["q", "v"], 324),
+        ({"args": [tensor("q"), tensor("v"), tensor("v")], "kwargs": {}}, ["q", "v"], 324),
+        ({"args": [tensor("q"), tensor("q")], "kwargs": {}}, ["q"], 420),
+        # Keras 2 (tf.keras) put every argument after the first into the first tensor's keywords
+        ([["q", 0, 0, {"value": ["v", 0, 0], "key": ["k", 0, 0], "attention_mask": None}]], ["q", "v", "k"], 356),
+        ([["q", 0, 0, {"value": ["v", 0, 0]}]], ["q", "v"], 324),
+    ],
+)
+def test_attention_reads_query_value_and_key(node, reads, params):
+    """The counts Keras 3.15 gives these calls: mha(q, v) 324 (q 12*8 + 8 = 104; k and v 6*8 + 8 = 56 each;
+    out 8*12 + 12 = 108); with the key of width 10, 356 (k 10*8 + 8 = 88); mha(q, q) 420 (q, k, v 104 each,
+    out 108)."""
+    spec = spec_from_keras(attention_model(node))
+    assert spec["layers"][0]["MultiHeadAttention"]["inputs"] == reads
+    assert calc.from_spec(spec).summary().to_dict()["total_params"] == params
+
+
+@pytest.mark.parametrize(
+    ("node", "key_shape", "message"),
+    [
+        ({"args": [tensor("q")], "kwargs": {}}, (7, 10), "layer 'mha' (MultiHeadAttention) is called without a value"),
+        ({"args": [tensor("q"), tensor("v")], "kwargs": {"value": tensor("k")}}, (7, 10), "two values for 'value'"),
+        # Keras refuses a key of length 8 for a value of length 7
+        (
+            {"args": [tensor("q"), tensor("v"), tensor("k")], "kwargs": {}},
+            (8, 10),
+            "(None, 7, 6) and the key (None, 8, 10)",
+        ),
+    ],
+)
+def test_attention_calls_refused(node, key_shape, message, cli, tmp_path):
+    path = tmp_path / "cross.json"
+    path.write_text(json.dumps(attention_model(node, key_shape)))
+    run = cli("summary", str(path))
+    assert run.status == 2 and message in run.err and len(run.err.strip().splitlines()) == 1, run.err

@@ -316,11 +316,10 @@ def test_input_dim_is_a_shape_for_dense_and_the_vocabulary_for_embedding():
     assert summary["layers"][0]["output_shape"] == [None, 20, 8] and summary["total_params"] == 1000 * 8
 
 
-def test_self_attention_is_read_once_and_cross_attention_refused(tmp_path, cli):
+def test_self_attention_is_read_once(tmp_path, cli):
     code = """import keras
 from keras import layers
 x = keras.Input((7, 16))
-y = keras.Input((5, 16))
 a = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
 model = keras.Model(x, a)
 """
@@ -329,7 +328,52 @@ model = keras.Model(x, a)
     # query, key and value projections 16 -> 2 heads x 4, with bias: 3 * (16*8 + 8); output 8*16 + 16; 552 in
     # all, as Keras 3.15 records for mha_self_attention
     assert calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"] == 3 * (16 * 8 + 8) + 8 * 16 + 16
+
+
+CROSS_ATTENTION = """import keras
+from keras import layers
+q = keras.Input((5, 12), name="q")
+v = keras.Input((7, 6), name="v")
+k = keras.Input((7, 10), name="k")
+m = keras.Input((5, 7), name="m")
+a = layers.MultiHeadAttention(2, key_dim=4)CALL
+model = keras.Model([q, v, k, m], a)
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "reads", "params"),
+    [
+        # q 12*8 + 8 = 104; k and v 6*8 + 8 = 56 each; out 8*12 + 12 = 108 (Keras 3.15: 324)
+        ("(q, v)", ["q", "v"], 324),
+        ("(q, value=v)", ["q", "v"], 324),
+        ("(q, v, v)", ["q", "v"], 324),
+        ("(q, v, attention_mask=m)", ["q", "v"], 324),  # a mask changes no count: not read
+        # the key of width 10: 10*8 + 8 = 88 in place of 56 (Keras 3.15: 356)
+        ("(q, v, k)", ["q", "v", "k"], 356),
+        ("(query=q, key=k, value=v)", ["q", "v", "k"], 356),
+        ("(q, v, key=k, use_causal_mask=True)", ["q", "v", "k"], 356),
+    ],
+)
+def test_cross_attention_reads_query_value_and_key_in_keras_order(call, reads, params):
+    spec = spec_from_source(CROSS_ATTENTION.replace("CALL", call))
+    (entry,) = [layer for layer in spec["layers"] if "MultiHeadAttention" in layer]
+    assert entry["MultiHeadAttention"]["inputs"] == reads
+    assert calc.from_spec(spec).summary().to_dict()["total_params"] == params
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("(q)", "is called without a value tensor"),
+        ("(q, v, value=k)", "is given two values for 'value'"),
+        # k is the value here and v the key (Keras's order), of lengths 8 and 7: Keras refuses it too
+        ("(q, k, v)", "the value (None, 8, 10) and the key (None, 7, 6) must agree on every axis but the last"),
+    ],
+)
+def test_cross_attention_calls_calc_refuses(tmp_path, cli, call, message):
+    """Keras refuses these calls too (a missing value, two values for one argument, key and value lengths)."""
     path = tmp_path / "cross.py"
-    path.write_text(code.replace("(x, x)", "(x, y)").replace("keras.Model(x, a)", "keras.Model([x, y], a)"))
+    path.write_text(CROSS_ATTENTION.replace("CALL", call).replace("(7, 10)", "(8, 10)"))
     run = cli("summary", str(path))
-    assert run.status == 2 and "attends from one tensor to another" in run.err and "self-attention" in run.err
+    assert run.status == 2 and message in run.err and len(run.err.strip().splitlines()) == 1, run.err

@@ -14,6 +14,7 @@ from typing import Any
 
 from calc.errors import CalcError
 from calc.layers import REGISTRY
+from calc.layers.attention import ROLES
 
 #: Names Keras gives its model classes; a model used as a layer becomes a spec ``Model`` block.
 MODEL_CLASSES = ("Sequential", "Functional", "Model")
@@ -43,20 +44,36 @@ def block_entry(name: str, layers: list[dict], refs: list[str] | None = None) ->
     return {"Model": arguments}
 
 
-#: Layers the engine models as self-attention: Keras calls them layer(x, x), the spec reads x once.
-SELF_ATTENTION = {"MultiHeadAttention"}
+#: Layers whose call names the tensors it reads, in the order the spec lists them: Keras's
+#: ``MultiHeadAttention.call(query, value, key=None, ...)``.
+CALL_ROLES = {"MultiHeadAttention": ROLES}
 
 
-def call_reads(cls: str, name: str, refs: list[str]) -> list[str]:
-    """The tensors a call reads, as the spec lists them: ``mha(x, x)`` (query = value = x) reads x once."""
-    if cls not in SELF_ATTENTION:
-        return refs
-    if len(set(refs)) != 1:
-        raise CalcError(
-            f"layer '{name}' ({cls}) attends from one tensor to another ({', '.join(refs)}); "
-            "calc models it as self-attention, with query, key and value the same tensor"
-        )
-    return refs[:1]
+def call_reads(cls: str, name: str, positional: list[str], keywords: list[tuple[str, str]]) -> list[str]:
+    """The tensors a call reads, as the spec lists them, from the tensors passed by position and by keyword.
+
+    Most layers read them all, in argument order. Attention reads its query, value and key, wherever they
+    were passed, in Keras's order, and as few as say the same: ``mha(x, x)`` reads x once (self-attention),
+    ``mha(q, v, v)`` reads q and v. Its other tensors (``attention_mask``, ``query_mask``, ... by keyword or
+    by position after the key) change neither shapes nor counts, so the spec leaves them out.
+    """
+    roles = CALL_ROLES.get(cls)
+    if roles is None:
+        return [*positional, *(ref for _, ref in keywords)]
+    given = dict(zip(roles, positional))
+    for key, ref in keywords:
+        if key in roles:
+            if key in given:
+                raise CalcError(f"layer '{name}' ({cls}) is given two values for '{key}'")
+            given[key] = ref
+    for role in roles[:2]:
+        if role not in given:
+            raise CalcError(f"layer '{name}' ({cls}) is called without a {role} tensor")
+    query, value = given["query"], given["value"]
+    key = given.get("key", value)
+    if key != value:
+        return [query, value, key]
+    return [query] if value == query else [query, value]
 
 
 def reference(name: str, call: int) -> str:

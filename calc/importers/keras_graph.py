@@ -151,7 +151,13 @@ def model_spec(model: Model, top: bool, convert: Callable[[Any], Any], frozen: b
         counts[id(tensor.origin)] = call + 1
         reads = [refs[id(read)] for read in tensor.reads]
         if isinstance(tensor.origin, Layer):
-            reads = call_reads(tensor.origin.cls, tensor.origin.name, reads)
+            positional, keywords = tensor.arguments()
+            reads = call_reads(
+                tensor.origin.cls,
+                tensor.origin.name,
+                [refs[id(read)] for read in positional],
+                [(key, refs[id(read)]) for key, read in keywords],
+            )
         refs[id(tensor)] = reference(tensor.origin.name, call)
         if call > 0:
             entries.append(call_entry(tensor.origin.name, reads))

@@ -123,7 +123,7 @@ class _Reader:
         order = _topological(calls, graph.position, name)
         entries = []
         for layer_name, call in order:
-            refs = call_reads(graph.classes[layer_name], layer_name, calls[(layer_name, call)][0])
+            refs = calls[(layer_name, call)][0]
             if call > 0:
                 entries.append(call_entry(layer_name, refs))
                 continue
@@ -172,7 +172,8 @@ class _Graph:
         self.classes = {layer_name: cls for layer_name, (cls, _) in zip(self.names, self.headers)}
 
     def calls(self) -> dict[tuple[str, int], tuple[list[str], set[tuple[str, int]]]]:
-        """(layer, call) -> (the spec references it reads, the calls it needs before it)."""
+        """(layer, call) -> (the spec references it reads, the calls it needs before it: all it was given,
+        an attention mask too)."""
         calls: dict[tuple[str, int], tuple[list[str], set[tuple[str, int]]]] = {}
         for layer_name, (cls, _), item in zip(self.names, self.headers, self.items):
             nodes = item.get("inbound_nodes") or []
@@ -181,13 +182,15 @@ class _Graph:
             if not isinstance(nodes, list):
                 raise CalcError(f"layer '{layer_name}': 'inbound_nodes' must be a list")
             for call, node in enumerate(nodes):
-                refs, needs = [], set()
-                for history in _histories(node, layer_name):
-                    ref, need = self.reference(history, layer_name)
-                    refs.append(ref)
-                    needs |= {need} if need else set()
-                if not refs:
+                positional, keywords = _call_tensors(node, layer_name)
+                if not positional and not keywords:
                     raise CalcError(f"layer '{layer_name}' has a call that reads no tensor")
+                by_position = [self.reference(history, layer_name) for history in positional]
+                by_keyword = [(key, self.reference(history, layer_name)) for key, history in keywords]
+                needs = {need for _, need in [*by_position, *(made for _, made in by_keyword)] if need}
+                refs = call_reads(
+                    cls, layer_name, [ref for ref, _ in by_position], [(key, ref) for key, (ref, _) in by_keyword]
+                )
                 if call > 0:  # a layer's calls keep their order
                     needs.add((layer_name, call - 1))
                 calls[(layer_name, call)] = (refs, needs)
@@ -234,17 +237,30 @@ def _topological(
     return order
 
 
-def _histories(node: Any, reader: str) -> list[list]:
-    """The [layer, call, output] of every tensor a call reads, in argument order."""
-    found: list[list] = []
+def _call_tensors(node: Any, reader: str) -> tuple[list[list], list[tuple[str, list]]]:
+    """The [layer, call, output] of every tensor a call reads: those passed by position, in order, and
+    those passed by keyword, each with its keyword (Keras 3: ``mha(q, value=v)``; Keras 2 put every
+    argument after the first in the keywords of the first tensor's entry)."""
     if isinstance(node, list):  # Keras 2: [[layer, call, output, kwargs], ...]
+        positional, keywords = [], []
         for item in node:
             if not isinstance(item, list) or len(item) < 3:
                 raise CalcError(f"layer '{reader}': an inbound node entry must be [layer, call, output, ...]")
-            found.append(_history(item[:3], reader))
-        return found
+            positional.append(_history(item[:3], reader))
+            extra = item[3] if len(item) > 3 and isinstance(item[3], Mapping) else {}
+            keywords += [(key, _history(value, reader)) for key, value in extra.items() if _names_a_tensor(value)]
+        return positional, keywords
     if not isinstance(node, Mapping):
         raise CalcError(f"layer '{reader}': an inbound node must be a mapping with 'args' and 'kwargs'")
+    kwargs = node.get("kwargs")
+    items = sorted(kwargs.items()) if isinstance(kwargs, Mapping) else [("", kwargs)]  # as Keras flattens them
+    keywords = [(str(key), history) for key, value in items for history in _tensors_in(value, reader)]
+    return _tensors_in(node.get("args"), reader), keywords
+
+
+def _tensors_in(value: Any, reader: str) -> list[list]:
+    """The [layer, call, output] of every Keras 3 tensor in an argument (a list of them, a mapping ...)."""
+    found: list[list] = []
 
     def walk(value: Any) -> None:
         if isinstance(value, Mapping):
@@ -259,9 +275,13 @@ def _histories(node: Any, reader: str) -> list[list]:
             for item in value:
                 walk(item)
 
-    walk(node.get("args"))
-    walk(node.get("kwargs"))
+    walk(value)
     return found
+
+
+def _names_a_tensor(value: Any) -> bool:
+    """Keras 2 wrote a tensor passed by keyword as [layer, call, output]."""
+    return isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
 
 
 def _history(value: Any, reader: str) -> list:

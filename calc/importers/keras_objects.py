@@ -68,7 +68,14 @@ class Tensor:
     origin: Any  # Input | Layer | Sequential | Functional
     reads: list[Tensor]
     order: int
+    #: The keywords of the last ``len(keywords)`` reads, which were passed by keyword (``value=v``).
+    keywords: tuple[str, ...] = ()
     described = "a tensor"
+
+    def arguments(self) -> tuple[list[Tensor], list[tuple[str, Tensor]]]:
+        """The tensors the call was given by position, and those given by keyword with their keywords."""
+        cut = len(self.reads) - len(self.keywords)
+        return self.reads[:cut], list(zip(self.keywords, self.reads[cut:]))
 
 
 @dataclass(eq=False)
@@ -192,7 +199,10 @@ class Session:
             if not all(isinstance(item, Tensor) for item in items):
                 raise CalcError(f"'{layer.name}' is called on {describe(value)}; it takes tensors")
             reads.extend(items)
-        reads.extend(value for value in kwargs.values() if isinstance(value, Tensor))
+        # Keras flattens a call's arguments with its keyword arguments sorted by name: the tensors' order
+        # (which orders model.layers) is the same here
+        keywords = tuple(sorted(key for key, value in kwargs.items() if isinstance(value, Tensor)))
+        reads.extend(kwargs[key] for key in keywords)
         if not reads:
             raise CalcError(f"'{layer.name}' is called without a tensor (keras.Input or another layer's output)")
         if isinstance(layer, (Sequential, Functional)):
@@ -200,7 +210,9 @@ class Session:
             if isinstance(layer, Sequential) and layer.input is None:  # Keras builds it at its first call
                 layer.layers.insert(0, Input(self.auto_name("InputLayer"), None, where))
                 self.auto_name("Functional")
-        return self.tensor(layer, reads)
+        tensor = self.tensor(layer, reads)
+        tensor.keywords = keywords
+        return tensor
 
     # -- Models ---------------------------------------------------------------------------
 

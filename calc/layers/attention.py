@@ -1,18 +1,19 @@
-"""MultiHeadAttention, in its single-input self-attention form: mha(x, x).
+"""Keras MultiHeadAttention: mha(query, value, key), with the key the value when not given.
 
-Keras projects the query, key and value each with a dense map from the last axis to h heads of e values
-(e = key_dim for query and key, value_dim for value), with a bias of h e values when ``use_bias``:
+Keras projects the query, key and value each with a dense map from its own last axis (d_q, d_k, d_v)
+to h heads of e values (e = key_dim for query and key, value_dim for value), with a bias of h e values
+when ``use_bias``:
     P_proj = d h e + b h e
-then maps the h heads of value_dim values back to the output (the query's last axis d, or
+then maps the h heads of value_dim values back to the output (the query's last axis, or
 ``output_shape``, whose sizes multiply to o) with a bias of o values:
     P_out = h v o + b o
 ``use_gate`` adds a fourth projection of the query to h heads of value_dim values. The output has the
 query's shape with its last axis replaced by ``output_shape`` (or kept). Attention itself has no weights.
 
-A two-input form (query from one layer, key and value from another) would need the graph model: its
-projections read different last axes (d_q for the query and gate, d_k for the key, d_v for the value),
-the key and value must agree on every axis but the last, and the output follows the query. The rules
-below already take d per projection, so only the wiring is missing.
+One input is self-attention (query = value = key); a graph gives two (query, value: the key is the
+value) or three (query, value, key), in Keras's order. The key and value must agree on every axis but
+the last (Keras refuses the call otherwise); the query must have as many axes as they do, and agree
+with them on the axes attention does not run over (Keras builds such a layer, but its call fails).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from typing import Any
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.base import Env, Layer, LayerResult, Shape, Value, differ, fmt, format_shape, to_bool, to_expr
 from calc.rules import Rule, Step, apply, local_symbols
 
 d, h, e, v, o, b = local_symbols("d h e v o b")
 P_q, P_k, P_v, P_g, P_o = local_symbols("P_q P_k P_v P_g P_o")
-L, k_d, v_d, gate = local_symbols("L k_d v_d gamma")
+L, L_q, L_k, d_q, d_k, d_v, gate = local_symbols("L L_q L_k d_q d_k d_v gamma")
 
 PROJECTION = Rule(
     lhs="P",
@@ -59,15 +60,34 @@ def _positive_int(value: Any, what: str) -> sp.Expr:
 
 MACS = Rule(
     lhs="M",
-    expr=L * d * h * (2 * k_d + v_d + gate * v_d) + L * L * h * (k_d + v_d) + L * h * v_d * o,
-    why="Each of the L positions projects its d values to h heads for the query and key (k_d each) and the value "
-    "(v_d, and the gate's v_d with use_gate); every query meets every key in h k_d products and weighs the values "
-    "in h v_d; the output projection maps h v_d values to o. Softmax and biases are not multiply-accumulates.",
+    expr=h * e * (L_q * d_q + L_k * d_k)
+    + h * v * (L_k * d_v + gate * L_q * d_q)
+    + L_q * L_k * h * (e + v)
+    + L_q * h * v * o,
+    why="The L_q query positions project their d_q values to h heads of e (the query) and, with use_gate, of v "
+    "(the gate); the L_k key and value positions project d_k values to h heads of e and d_v values to h heads of v; "
+    "every query meets every key in h e products and weighs the values in h v; the output projection maps each "
+    "query position's h v values to o. Softmax and biases are not multiply-accumulates. Self-attention is "
+    "L_q = L_k = L and d_q = d_k = d_v = d.",
 )
+
+#: What each input is, in Keras's order: mha(query, value, key).
+ROLES = ("query", "value", "key")
+
+
+def _sources(count: int) -> dict[str, str]:
+    """Which input each projection reads, in words: the query and gate read the query, the key reads the key
+    (the value when no key is given), the value the value."""
+    if count == 1:
+        return dict.fromkeys(("query", "key", "value", "gate"), "the input (query, value and key)")
+    value = "the value (input 2)"
+    key = "the key (input 3)" if count == 3 else f"{value}: with no key given, Keras uses the value as the key"
+    return {"query": "the query (input 1)", "key": key, "value": value, "gate": "the query (input 1)"}
 
 
 class MultiHeadAttention(Layer):
-    """Keras MultiHeadAttention used as self-attention: query, key and value are all the input."""
+    """Keras MultiHeadAttention: self-attention on one input, attention from a query to a value (and key)
+    on two or three."""
 
     neutral_options = frozenset({"dropout", "sliding_window", "flash_attention"})
 
@@ -104,59 +124,136 @@ class MultiHeadAttention(Layer):
             raise CalcError("Keras does not allow dropout together with flash_attention")
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
+        return self.build_many([shape], env)
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if not 1 <= len(shapes) <= 3:
+            raise CalcError(f"MultiHeadAttention takes 1 to 3 inputs (query, value, key), got {len(shapes)}")
+        query, value, key = _roles(shapes)
         heads = env.positive(self.num_heads, "num_heads")
         key_dim = env.positive(self.key_dim, "key_dim")
         value_dim = env.positive(self.value_dim, "value_dim")
-        if self.attention_axes is not None:
-            # Keras places the heads as an extra axis before the last: the projected query has
-            # rank + 2 axes (batch included), and attention_axes must name one of them
-            limit = len(shape) + 2
-            for axis in self.attention_axes:
-                if not -limit <= axis < limit:
-                    raise CalcError(f"attention_axes {axis} is out of range for a query of shape rank {len(shape)}")
-        width = shape[-1]
-        out_sizes = self.output_sizes if self.output_sizes is not None else (width,)
+        attended = self._attended_axes(query)
+        _check_agreement(query, value, key, attended, env)
+        out_sizes = self.output_sizes if self.output_sizes is not None else (query[-1],)
         out_sizes = tuple(env.positive(size, "output_shape") for size in out_sizes)
         fixed = {b: sp.Integer(int(self.use_bias))}
+        sources = _sources(len(shapes))
         steps: list[Step] = []
 
-        def projection(title: str, name: str, per_head: sp.Expr) -> Step:
+        def projection(role: str, name: str, width: sp.Expr, per_head: sp.Expr) -> Step:
+            title = f"{role.capitalize()} projection, reading {sources[role]}"
             step = apply(PROJECTION, title, {d: width, h: heads, e: per_head}, fixed)
             step.lhs = f"P_{{{name}}}"  # which projection, as the total below names it
             steps.append(step)
             return step
 
-        query = projection("Query projection", "q", key_dim)
-        key = projection("Key projection", "k", key_dim)
-        value = projection("Value projection", "v", value_dim)
-        gate = projection("Gate projection", "g", value_dim) if self.use_gate else None
+        parts = {
+            P_q: projection("query", "q", query[-1], key_dim).value,
+            P_k: projection("key", "k", key[-1], key_dim).value,
+            P_v: projection("value", "v", value[-1], value_dim).value,
+        }
+        if self.use_gate:
+            parts[P_g] = projection("gate", "g", query[-1], value_dim).value
         output = apply(OUTPUT_PROJECTION, "Output projection", {h: heads, v: value_dim, o: sp.Mul(*out_sizes)}, fixed)
         steps.append(output)
-        parts = {P_q: query.value, P_k: key.value, P_v: value.value, P_o: output.value}
-        total = apply(
-            TOTAL, "Parameters", {**parts, **({P_g: gate.value} if gate else {})}, {} if gate else {P_g: sp.Integer(0)}
-        )
+        parts[P_o] = output.value
+        total = apply(TOTAL, "Parameters", parts, {} if self.use_gate else {P_g: sp.Integer(0)})
         steps.append(total)
-        description: list = [heads, " heads of ", key_dim, " key and ", value_dim, " value dimensions, self-attention"]
+        description: list = [heads, " heads of ", key_dim, " key and ", value_dim, " value dimensions, "]
+        if len(shapes) == 1:
+            description.append("self-attention")
+        else:
+            reads = "key and value from input 2" if len(shapes) == 2 else "value from input 2, key from input 3"
+            description.append(f"cross-attention: query from input 1, {reads}")
         return LayerResult(
-            output_shape=(*shape[:-1], *out_sizes),
+            output_shape=(*query[:-1], *out_sizes),
             trainable=total.value,
             non_trainable=sp.Integer(0),
             param_steps=steps,
             description=description,
         )
 
+    def _attended_axes(self, query: Shape) -> set[int]:
+        """The query's axes (batch axis left out) attention runs over: all but the last by default."""
+        rank = len(query)
+        if self.attention_axes is None:
+            return set(range(rank - 1))
+        # Keras places the heads as an extra axis before the last: the projected query has rank + 2
+        # axes (batch included), attention_axes must name one of them, and a negative axis counts
+        # from the heads axis
+        limit = rank + 2
+        for axis in self.attention_axes:
+            if not -limit <= axis < limit:
+                raise CalcError(f"attention_axes {axis} is out of range for a query of shape rank {rank}")
+        return {(axis if axis >= 0 else limit - 1 + axis) - 1 for axis in self.attention_axes}
+
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
-        """Self-attention over a sequence [L, d]; other ranks (attention_axes) have no MACs rule here."""
-        shape = shapes[0]
-        if len(shape) != 2:
+        """Attention from a query sequence [L_q, d_q] to a value (and key) sequence of L_k positions; other
+        ranks (attention_axes) have no MACs rule here."""
+        query, value, key = _roles(shapes)
+        if len(query) != 2:
             return None
         bindings = {
-            L: shape[0],
-            d: shape[-1],
+            L_q: query[0],
+            L_k: value[0],
+            d_q: query[-1],
+            d_k: key[-1],
+            d_v: value[-1],
             h: env.resolve(self.num_heads),
-            k_d: env.resolve(self.key_dim),
-            v_d: env.resolve(self.value_dim),
+            e: env.resolve(self.key_dim),
+            v: env.resolve(self.value_dim),
             o: sp.Mul(*result.output_shape[1:]),
         }
-        return apply(MACS, "MACs", bindings, {gate: sp.Integer(int(self.use_gate))})
+        fixed: dict[sp.Symbol, sp.Expr] = {gate: sp.Integer(int(self.use_gate))}
+        if len(shapes) == 1:  # one sequence: one length and one width
+            fixed.update({L_q: L, L_k: L, d_q: d, d_k: d, d_v: d})
+            bindings.update({L: query[0], d: query[-1]})
+        elif len(shapes) == 2:  # the key is the value
+            fixed[d_k] = d_v
+        return apply(MACS, "MACs", bindings, fixed)
+
+
+def _roles(shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
+    """(query, value, key) from Keras's call order: the value defaults to the query, the key to the value."""
+    query = shapes[0]
+    value = shapes[1] if len(shapes) > 1 else query
+    key = shapes[2] if len(shapes) > 2 else value
+    return query, value, key
+
+
+def _check_agreement(query: Shape, value: Shape, key: Shape, attended: set[int], env: Env) -> None:
+    """Keras's check that key and value agree on all axes but the last, and the ones its attention call needs:
+    the same number of axes as the query, and the query's sizes on the axes attention does not run over."""
+    if len(key) != len(value) or not all(
+        _agree(a, b, f"the value's axis {axis}", f"the key's axis {axis}", env)
+        for axis, (a, b) in enumerate(zip(value[:-1], key[:-1]), start=1)
+    ):
+        raise CalcError(
+            f"the value {format_shape(value)} and the key {format_shape(key)} must agree on every axis but the last"
+        )
+    if len(value) != len(query):
+        raise CalcError(
+            f"the query {format_shape(query)} and the value {format_shape(value)} have different numbers of axes; "
+            "attention needs the same number (Keras builds such a layer, but calling it fails)"
+        )
+    for axis in sorted(set(range(len(query) - 1)) - attended):
+        if not _agree(query[axis], value[axis], f"the query's axis {axis + 1}", f"the value's axis {axis + 1}", env):
+            raise CalcError(
+                f"axis {axis + 1} is not an attention axis, so the query {format_shape(query)} and the value "
+                f"{format_shape(value)} must agree on it (Keras builds such a layer, but calling it fails)"
+            )
+
+
+def _agree(a: sp.Expr, b: sp.Expr, first: str, second: str, env: Env) -> bool:
+    """False when two sizes certainly differ. Symbolic sizes that may agree pass; an analysis that records
+    its open checks keeps the agreement as a - b >= 0 and b - a >= 0, so a sweep refuses the points where
+    they differ."""
+    if a == b:  # the same tensor, or the same size (self-attention: no simplifying needed)
+        return True
+    if differ(a, b):
+        return False
+    if (a - b).free_symbols:
+        env.require(a - b, 0, f"{first} less {second}")
+        env.require(b - a, 0, f"{second} less {first}")
+    return True

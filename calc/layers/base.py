@@ -140,6 +140,11 @@ class Env:
         return value
 
 
+def differ(a: sp.Expr, b: sp.Expr) -> bool:
+    """True only when two sizes are certainly different (symbolic sizes that may agree pass)."""
+    return sp.simplify(a - b).is_zero is False
+
+
 def check_output_size(value: sp.Expr, what: str, why: str, env: Env | None = None) -> sp.Expr:
     """A computed size must be at least 1 when it is a number; say why it is not."""
     if not (env or Env()).require(value, 1, what):

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, format_shape
+from calc.layers.base import Env, Layer, LayerResult, Shape, differ, format_shape
 from calc.layers.receptive import union
 from calc.rules import Rule, apply, note, numbered_symbols
 
@@ -23,11 +23,6 @@ NO_MACS = (
     "Merging adds, multiplies or compares values one by one, or lays tensors side by side; it multiplies "
     "nothing by a weight, so calc counts 0 MACs (element-wise work is not counted; fvcore ignores it too)."
 )
-
-
-def _differ(a: sp.Expr, b: sp.Expr) -> bool:
-    """True only when two sizes are certainly different (symbolic sizes that may agree are accepted)."""
-    return sp.simplify(a - b).is_zero is False
 
 
 def _no_parameters() -> list:
@@ -95,7 +90,7 @@ def broadcast(shapes: Sequence[Shape]) -> tuple[Shape, int | None]:
         for axis, (a, b) in enumerate(zip(output, shape)):
             if a == 1:
                 output[axis] = b
-            elif b != 1 and _differ(a, b):
+            elif b != 1 and differ(a, b):
                 return tuple(output), axis
     return tuple(output), None
 
@@ -165,7 +160,7 @@ class Concatenate(Layer):
         axis = self.joined_axis(shapes[0])
         for other in shapes[1:]:
             for i in range(rank):
-                if i != axis and _differ(shapes[0][i], other[i]):
+                if i != axis and differ(shapes[0][i], other[i]):
                     raise CalcError(self.mismatch(shapes, i))
         rule = concat_rule(len(shapes))
         step = apply(rule, "Joined axis", dict(zip(numbered_symbols("c", len(shapes)), [s[axis] for s in shapes])))

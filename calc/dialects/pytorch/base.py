@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Layer, Shape, fmt, suggest
+from calc.layers.base import Layer, Shape, differ, fmt, suggest
 
 #: Arguments of every torch.nn class that change neither shapes nor counts.
 DEVICE_OPTIONS = frozenset({"device", "dtype"})
@@ -50,11 +50,6 @@ class TorchLayer(Layer):
             for p in inspect.signature(klass.__init__).parameters
         }
         return sorted((names | cls.neutral) - {"self", "options"})
-
-
-def differ(a: sp.Expr, b: sp.Expr) -> bool:
-    """True only when two sizes are certainly different (symbolic sizes that may agree pass)."""
-    return sp.simplify(a - b).is_zero is False
 
 
 def check_matches(given: sp.Expr, actual: sp.Expr, argument: str, where: str) -> None:
