@@ -152,6 +152,12 @@ def _keras_reference(ref: str) -> str:
     return f"{name}[{call}][0]"
 
 
+def layer_label(index: int, name: str, type_name: str, places: Mapping[str, str]) -> str:
+    """How a message names a layer: 'layer 2 (conv2d_1, Conv2D)', after its place in the source if known."""
+    label = f"layer {index} ({name}, {type_name})"
+    return f"{places[name]}: {label}" if name in places else label
+
+
 def split_reference(ref: str) -> tuple[str, int]:
     """'dense[1]' -> ('dense', 1); 'dense' -> ('dense', 0)."""
     if ref.endswith("]") and "[" in ref:
@@ -172,6 +178,8 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
     functional = True
     #: Set by the spec loader: "pytorch" for torch.nn layers (channels-first), else "keras".
     dialect = "keras"
+    #: Set by the spec loader for Keras source: where each layer is made ('line 7, column 5'), by name.
+    places: Mapping[str, str] = {}
 
     def __init__(
         self,
@@ -301,7 +309,7 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
         tensors.update({name: shape for name, shape in input_shapes.items()})
         tensors.update({f"{name}[0]": shape for name, shape in input_shapes.items()})
         for node in self.nodes:
-            where = f"layer {len(records) + 1} ({node.name}, {node.layer.type_name})"
+            where = layer_label(len(records) + 1, node.name, node.layer.type_name, self.places)
             shapes = [tensors[ref if "[" in ref else f"{ref}[0]"] for ref in node.inputs]
             start = len(env.conditions or ())
             try:

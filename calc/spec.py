@@ -28,7 +28,7 @@ from calc.errors import CalcError
 from calc.layers import Layer
 from calc.layers.base import suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
-from calc.model import Model, Namer, Node, Sequential, name_layer
+from calc.model import Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.zoo import zoo_names, zoo_spec
 
 MAX_FILE_BYTES = 5_000_000
@@ -101,9 +101,10 @@ def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
     """Parse text (a spec, a Keras ``to_json()``, or Keras source; by suffix, else by content) and build the model."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
+    places: dict[str, str] = {}
     try:
         if importers.is_python(text, suffix):
-            data = importers.spec_from_source(text)
+            data, places = importers.read_source(text)
         else:
             data = _parse(text, suffix)
             if isinstance(data, Mapping) and "class_name" in data and importers.is_keras_model(data):
@@ -112,7 +113,7 @@ def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
         raise error.within(source=source) from None
     except RecursionError:
         raise CalcError("the file is nested too deeply", source=source) from None
-    return from_spec(data, source=source)
+    return from_spec(data, source=source, places=places)
 
 
 def _parse(text: str, suffix: str) -> Any:
@@ -141,15 +142,24 @@ def _parse(text: str, suffix: str) -> Any:
         raise CalcError(f"malformed YAML{where}: {problem}") from None
 
 
-def from_spec(data: Any, source: str = "<spec>") -> Model:
-    """Build a model from an already-parsed spec mapping."""
+def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | None = None) -> Model:
+    """Build a model from an already-parsed spec mapping; ``places`` says where in the source file each
+    top-level layer is made (Keras source: 'line 7, column 5'), for the messages about those layers."""
     try:
-        return _from_spec(data, source)
+        model = _from_spec(data, source, places=places)
     except CalcError as error:
         raise error.within(source=source) from None
+    model.places = dict(places or {})
+    return model
 
 
-def _from_spec(data: Any, source: str | None, block: bool = False, dialect: str = "keras") -> Model:
+def _from_spec(
+    data: Any,
+    source: str | None,
+    block: bool = False,
+    dialect: str = "keras",
+    places: Mapping[str, str] | None = None,
+) -> Model:
     """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
     whose layers are of the enclosing spec's ``dialect``)."""
     if data is None:
@@ -181,7 +191,7 @@ def _from_spec(data: Any, source: str | None, block: bool = False, dialect: str 
     calls: dict[str, list[Node]] = {}  # each layer name's calls so far, for shared layers
     for index, item in enumerate(raw_layers, start=1):
         try:
-            node = _node(index, item, namer, nodes, inputs, classes, dialect, calls)
+            node = _node(index, item, namer, nodes, inputs, classes, dialect, calls, places or {})
             nodes.append(node)
             calls.setdefault(node.name, [node])
         except CalcError as error:
@@ -238,6 +248,7 @@ def _node(
     classes: Mapping[str, type[Layer]],
     dialect: str,
     calls: dict[str, list[Node]],
+    places: Mapping[str, str],
 ) -> Node:
     """One list item: a class of the dialect, a nested ``Model``, or the name of an earlier layer to call again."""
     if not isinstance(item, Mapping) or len(item) != 1:
@@ -280,7 +291,7 @@ def _node(
         layer = _construct(classes[key], kwargs)
     except CalcError as error:
         name = namer.next(classes[key].__name__, kwargs.get("name"))
-        raise error.within(layer=f"layer {index} ({name}, {key})") from None
+        raise error.within(layer=layer_label(index, name, key, places)) from None
     return Node(name_layer(layer, namer), layer, refs)  # a wrapped layer is named before its wrapper
 
 

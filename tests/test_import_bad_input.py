@@ -105,7 +105,27 @@ SOURCE_CASES = [
         "row = [0] * 10000\nm = Sequential([layers.Input((3,)), layers.Dense(2, bias_initializer=[row] * 10000)])\n",
         ["more than 100,000 values"],
     ),
-    ("kernel-too-large", "m = Sequential([layers.Input((4, 4, 1)), layers.Conv2D(2, 5)])\n", ["conv2d", "larger than"]),
+    (
+        "kernel-too-large",
+        "m = Sequential([layers.Input((4, 4, 1)), layers.Conv2D(2, 5)])\n",
+        ["line 2, column 42: layer 1 (conv2d, Conv2D)", "larger than"],
+    ),
+    (
+        "kernel-too-large-below",  # found when shapes are worked out, reported at the line that makes the layer
+        "m = Sequential([\n    layers.Input((8, 8, 1)),\n    layers.Conv2D(2, 5),\n    layers.Conv2D(2, 5),\n])\n",
+        ["line 5, column 5: layer 2 (conv2d_1, Conv2D): output height would be 0"],
+    ),
+    (
+        "functional-residual-mismatch",
+        "from tensorflow import keras\nx = keras.Input((8, 8, 3))\ny = layers.Conv2D(4, 3, padding='same')(x)\n"
+        "z = layers.Add()([x, y])\nm = keras.Model(x, z)\n",
+        ["line 5, column 5: layer 3 (add, Add)", "incompatible shapes"],
+    ),
+    (
+        "misspelt-argument",
+        "m = Sequential([layers.Input((8, 8, 1)),\n                layers.Conv2D(2, 3, paddin='same')])\n",
+        ["line 3, column 17: layer 1 (conv2d, Conv2D)", "did you mean 'padding'"],
+    ),
 ]
 
 

@@ -60,7 +60,12 @@ def spec_from_keras(data: Any) -> dict:
 
 def spec_from_source(text: str) -> dict:
     """Keras source code, read with ``ast``."""
-    from calc.importers.keras_source import spec_from_source as read
+    return read_source(text)[0]
+
+
+def read_source(text: str) -> tuple[dict, dict[str, str]]:
+    """Keras source code, read with ``ast``: the spec, and the line and column where each layer is made."""
+    from calc.importers.keras_source import read_source as read
 
     return read(text)
 
@@ -101,5 +106,6 @@ __all__ = [
     "spec_from_archive",
     "spec_from_keras",
     "spec_from_keras_object",
+    "read_source",
     "spec_from_source",
 ]

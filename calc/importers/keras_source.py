@@ -24,7 +24,7 @@ from typing import Any
 from calc.errors import CalcError
 from calc.importers import folding, keras_api, keras_names
 from calc.importers.entries import check_modelled
-from calc.importers.keras_graph import freeze, model_spec, modelled_layers
+from calc.importers.keras_graph import freeze, model_spec, modelled_layers, parts
 from calc.importers.keras_names import KerasName
 from calc.importers.keras_objects import Functional, Layer, Sequential, Session, Tensor, Where
 from calc.layers.base import suggest
@@ -65,6 +65,12 @@ EXPRESSION_ADVICE = {
 
 def spec_from_source(text: str) -> dict:
     """The spec of the model that Keras source code builds (refused whole if a layer is not modelled)."""
+    return read_source(text)[0]
+
+
+def read_source(text: str) -> tuple[dict, dict[str, str]]:
+    """The spec, and where in the code each of the model's own layers is made ('line 7, column 5'): a
+    problem found later, when shapes are worked out, can then point at the line to change."""
     if len(text) > MAX_SOURCE:
         raise CalcError(f"the code is {len(text):,} characters long; calc reads model code up to {MAX_SOURCE:,}")
     collecting = gc.isenabled()
@@ -86,7 +92,8 @@ def spec_from_source(text: str) -> dict:
         reader.block(tree.body)
         model = reader.session.chosen()
         check_modelled(modelled_layers(model))
-        return model_spec(model, top=True, convert=spec_value)
+        places = {part.name: str(part.where) for part in parts(model)}
+        return model_spec(model, top=True, convert=spec_value), places
     except RecursionError:
         raise CalcError("the code is nested too deeply to read") from None
 
