@@ -31,8 +31,12 @@ class Mistake:
     """A common wrong version of a rule: another formula over the same local symbols.
 
     ``id`` is a contract (the checker's JSON field ``mistake``); ``feedback`` tells the student what
-    went wrong in plain words. Most mistakes are just ``expr``, the wrong formula. Two kinds need more:
+    went wrong in plain words. A mistake is one of:
 
+    - ``replaces``: the rule itself with some symbols replaced (``{b: 0}``: the biases left out;
+      ``{s: 1}``: the stride ignored). The wrong formula is built from the rule, never retyped, and the
+      checker can make two such mistakes together (the union of their replacements).
+    - ``expr``: the wrong formula, for a mistake that is no replacement (a + 1 left out, a floor missing).
     - ``substitute`` with ``alternatives``: the rule (or ``expr``) with one symbol given each of the
       wrong values that the checker finds under that name in the model (``"channels"``: the channel
       counts of the image and of the other layers). ``feedback`` may use ``{value}`` and ``{source}``.
@@ -46,6 +50,22 @@ class Mistake:
     substitute: sp.Symbol | None = None
     alternatives: str = ""
     catch_all: bool = False
+    replaces: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.replaces:
+            if self.expr is not None:
+                raise ValueError(f"mistake {self.id!r}: give expr or replaces, not both")
+            object.__setattr__(
+                self, "replaces", {sym: sp.Integer(v) if isinstance(v, int) else v for sym, v in self.replaces.items()}
+            )
+
+    def formula(self, rule: Rule) -> sp.Expr:
+        """The wrong formula: ``expr``, or the rule with the replacements made (or the rule itself, for a
+        substitution, whose wrong values come from the model)."""
+        if self.expr is not None:
+            return self.expr
+        return rule.expr.xreplace(self.replaces) if self.replaces else rule.expr
 
 
 class Rule:
@@ -158,6 +178,36 @@ def mistake_value(step: Step, mistake: Mistake, override: Mapping[sp.Symbol, sp.
     values (a wrong c_in); None when the mistake's formula needs a value the step does not have."""
     if step.rule is None or mistake.catch_all:
         return None
-    expr = step.rule.expr if mistake.expr is None else mistake.expr
+    return _evaluate(mistake.formula(step.rule), step, override)
+
+
+def replaced_value(step: Step, replaces: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr | None:
+    """The value of the step's rule with ``replaces`` made (mistakes made together); None as for
+    ``mistake_value``."""
+    if step.rule is None:
+        return None
+    return _evaluate(step.rule.expr.xreplace(dict(replaces)), step)
+
+
+def _evaluate(expr: sp.Expr, step: Step, override: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr | None:
     value = expr.xreplace({**step.given, **(override or {})})
     return None if value.free_symbols & expr.free_symbols else value
+
+
+def together(
+    first: Mapping[sp.Symbol, sp.Expr], second: Mapping[sp.Symbol, sp.Expr]
+) -> dict[sp.Symbol, sp.Expr] | None:
+    """The replacements of two mistakes made at once, or None when they replace one symbol differently.
+
+    Each mistake's replacement values get the other's replacements too: one bias per weight
+    (``b -> b k c_in``) with the input channels left out (``c_in -> 1``) is one bias per weight of
+    the smaller kernel, ``b -> b k``.
+    """
+    shared = first.keys() & second.keys()
+    if any(first[sym] != second[sym] for sym in shared):
+        return None
+    only_first = {sym: value for sym, value in first.items() if sym not in shared}
+    only_second = {sym: value for sym, value in second.items() if sym not in shared}
+    merged = {sym: value.xreplace(only_second) for sym, value in first.items()}
+    merged.update({sym: value.xreplace(only_first) for sym, value in only_second.items()})
+    return merged

@@ -27,16 +27,18 @@ PARAMS = Rule(
     expr=n_in * n_out + b * n_out,
     why="Every one of the n_out units has a weight for each of the n_in inputs, plus one bias per "
     "unit when the layer uses one.",
-    mistakes=(
+    mistakes=lambda: (
         Mistake(
             "forgot_bias",
-            n_in * n_out,
+            None,
             "You left out the biases: each of the n_out units also has one bias, which adds n_out parameters.",
+            replaces={b: 0},
         ),
-        Mistake(
+        Mistake(  # a bias for each of the unit's weights
             "bias_per_weight",
-            n_in * n_out * (1 + b),
+            None,
             "There is one bias per unit, not one per weight: the n_out units add n_out biases in all.",
+            replaces={b: b * n_in},
         ),
     ),
 )
