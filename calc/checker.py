@@ -494,7 +494,11 @@ def axis_names(record: LayerRecord, analysis: Analysis) -> list[str] | None:
 
 
 def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    """The wrong values that a substitution mistake tries, each with where it comes from."""
+    """The wrong values that a substitution mistake tries, each with where it comes from: ``channels``,
+    the channel counts of the image and of the layers with channels; ``features``, the last axis of the
+    model's input and of every layer's output (what a fully connected layer reads)."""
+    if kind == "features":
+        return _features(analysis, record)
     if kind != "channels":
         raise LookupError(f"no alternatives named {kind!r}")
     found: dict[sp.Expr, str] = {}
@@ -506,6 +510,17 @@ def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tup
             channels = other.output_shape[0 if channels_first(other, analysis) else -1]
             own = "this layer's own output channels" if other is record else f"the output channels of {other.name}"
             found.setdefault(channels, own)
+    return list(found.items())
+
+
+def _features(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
+    found: dict[sp.Expr, str] = {}
+    if analysis.input_shape:
+        found[analysis.input_shape[-1]] = "the last axis of the model's input"
+    for other in analysis.layers:
+        if other.layer is not None and other.output_shape:
+            own = "this layer's own output size" if other is record else f"the last axis of {other.name}'s output"
+            found.setdefault(other.output_shape[-1], own)
     return list(found.items())
 
 

@@ -39,7 +39,8 @@ class Mistake:
     - ``expr``: the wrong formula, for a mistake that is no replacement (a + 1 left out, a floor missing).
     - ``substitute`` with ``alternatives``: the rule (or ``expr``) with one symbol given each of the
       wrong values that the checker finds under that name in the model (``"channels"``: the channel
-      counts of the image and of the other layers). ``feedback`` may use ``{value}`` and ``{source}``.
+      counts of the image and of the other layers; ``"features"``: the last axis of the input and of
+      every layer's output). ``feedback`` may use ``{value}`` and ``{source}``.
     - ``catch_all``: any other answer for what this step computes is this mistake (a pooling layer has
       no parameters, so every non-zero count is one mistake).
     """
@@ -50,15 +51,13 @@ class Mistake:
     substitute: sp.Symbol | None = None
     alternatives: str = ""
     catch_all: bool = False
-    replaces: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict, hash=False)
+    replaces: Mapping[sp.Symbol, sp.Expr | int] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if self.replaces:
             if self.expr is not None:
                 raise ValueError(f"mistake {self.id!r}: give expr or replaces, not both")
-            object.__setattr__(
-                self, "replaces", {sym: sp.Integer(v) if isinstance(v, int) else v for sym, v in self.replaces.items()}
-            )
+            object.__setattr__(self, "replaces", _values(self.replaces))
 
     def formula(self, rule: Rule) -> sp.Expr:
         """The wrong formula: ``expr``, or the rule with the replacements made (or the rule itself, for a
@@ -66,6 +65,25 @@ class Mistake:
         if self.expr is not None:
             return self.expr
         return rule.expr.xreplace(self.replaces) if self.replaces else rule.expr
+
+
+def bias_mistakes(bias: sp.Symbol, weights: sp.Expr, one: str, count: str) -> tuple[Mistake, Mistake]:
+    """``forgot_bias`` and ``bias_per_weight`` for a rule of the form (weights + bias) · count, with one
+    bias for each of the ``count`` filters or units (``one``), each holding ``weights`` weights:
+    the rule with the bias taken as 0, or as one per weight."""
+    forgot = Mistake(
+        "forgot_bias",
+        None,
+        f"You left out the biases: each of the {count} {one}s also has one bias, which adds {count} parameters.",
+        replaces={bias: 0},
+    )
+    per_weight = Mistake(
+        "bias_per_weight",
+        None,
+        f"There is one bias per {one}, not one per weight: the {count} {one}s add {count} biases in all.",
+        replaces={bias: bias * weights},
+    )
+    return forgot, per_weight
 
 
 class Rule:
@@ -194,6 +212,11 @@ def _evaluate(expr: sp.Expr, step: Step, override: Mapping[sp.Symbol, sp.Expr] |
     return None if value.free_symbols & expr.free_symbols else value
 
 
+def _values(replaces: Mapping[sp.Symbol, sp.Expr | int]) -> dict[sp.Symbol, sp.Expr]:
+    """Replacements with whole numbers as sympy integers (``{b: 0}`` is easier to read than ``sp.Integer(0)``)."""
+    return {sym: sp.Integer(value) if isinstance(value, int) else value for sym, value in replaces.items()}
+
+
 def together(
     first: Mapping[sp.Symbol, sp.Expr], second: Mapping[sp.Symbol, sp.Expr]
 ) -> dict[sp.Symbol, sp.Expr] | None:
@@ -203,6 +226,7 @@ def together(
     (``b -> b k c_in``) with the input channels left out (``c_in -> 1``) is one bias per weight of
     the smaller kernel, ``b -> b k``.
     """
+    first, second = _values(first), _values(second)
     shared = first.keys() & second.keys()
     if any(first[sym] != second[sym] for sym in shared):
         return None
