@@ -206,10 +206,9 @@ class Question:
         answer_print = fingerprint(value, self.points)
         if answer_print == self._expected_print and equivalent(value, self.expected, self.points):
             return True
-        for candidate in self.candidates:
-            matches = candidate.value is not None and candidate.key == answer_print
-            if matches and equivalent(value, candidate.value, self.points):
-                return candidate
+        single = self._singles.get(answer_print)
+        if single is not None and equivalent(value, single.value, self.points):
+            return single
         pair = self.pairs.get(answer_print)
         if pair is not None and equivalent(value, pair.value, self.points):
             return pair
@@ -301,10 +300,16 @@ class Question:
                 distinct.append(candidate)
                 continue
             candidate.key = fingerprint(candidate.value, self.points)
-            if candidate.key not in seen and None not in _flat(candidate.key):
+            if candidate.key not in seen and _known(candidate.key):
                 seen.add(candidate.key)
                 distinct.append(candidate)
         return distinct
+
+    @cached_property
+    def _singles(self) -> dict[tuple, Candidate]:
+        """The candidates with a value, by fingerprint (each fingerprint is one candidate's, the first in
+        catalogue order: ``candidates`` keeps one per value)."""
+        return {candidate.key: candidate for candidate in self.candidates if candidate.value is not None}
 
     def _count_candidates(self) -> list[Candidate]:
         name = self.count
@@ -418,12 +423,12 @@ class Question:
         found: dict[tuple, Candidate] = {}
         for candidate in self._pairs_in_steps():
             candidate.key = fingerprint(candidate.value, self.points)
-            if candidate.key not in seen and None not in _flat(candidate.key):
+            if candidate.key not in seen and _known(candidate.key):
                 seen.add(candidate.key)
                 found[candidate.key] = candidate
         if self.kind == "count":
             for candidate in self._pairs_across_steps(singles):
-                if candidate.key not in seen and None not in candidate.key:
+                if candidate.key not in seen and _known(candidate.key):
                     seen.add(candidate.key)
                     found[candidate.key] = candidate
         return found
@@ -659,7 +664,15 @@ def _sum_prints(first: tuple, second: tuple, expected: tuple) -> tuple:
     """The fingerprint of first + second - expected, from theirs (None where one is unknown)."""
     if not len(first) == len(second) == len(expected):
         return (None,)
-    return tuple(None if None in (a, b, e) else a + b - e for a, b, e in zip(first, second, expected, strict=True))
+    return tuple(
+        None if a is None or b is None or e is None else a + b - e
+        for a, b, e in zip(first, second, expected, strict=True)
+    )
+
+
+def _known(key: tuple) -> bool:
+    """Whether a fingerprint has every value (compared by identity: ``== None`` costs sympy a conversion)."""
+    return all(x is not None for x in _flat(key))
 
 
 def _flat(value: tuple) -> list:
