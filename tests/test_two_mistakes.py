@@ -18,8 +18,10 @@ from calc.checker import check
 from calc.layers import conv
 from calc.rules import Mistake, together
 from calc.spec import from_text, load
+from tests.test_lenet5 import SYMBOLIC
 
 LENET = load("lenet5").analyze()
+SYMBOLIC_MODEL = from_text(SYMBOLIC, suffix=".yaml")
 MLP = from_text("input: [784]\nlayers:\n  - Dense: {units: 256}\n  - Dense: {units: 10}\n", suffix=".yaml")
 PADDED_STRIDED = from_text(
     "input: [10, 10, 3]\nlayers:\n  - Conv2D: {filters: 4, kernel_size: 5, padding: 2, strides: 2}\n", suffix=".yaml"
@@ -43,6 +45,8 @@ def verdict(model, layer, quantity, answer):
         (LENET, "conv2d", "params", "200", ("forgot_bias", "forgot_input_channels")),
         # (5·5 + 5·5)·8: one input channel, and a bias for each of the 25 weights of a filter
         (LENET, "conv2d", "params", "400", ("forgot_input_channels", "bias_per_weight")),
+        # with k and f free, conv2d has (3k² + 1)f parameters: k²f has no bias and one input channel
+        (SYMBOLIC_MODEL, "conv2d", "params", "k^2 f", ("forgot_bias", "forgot_input_channels")),
         # 5·5·3·16: no bias, and the image's 3 channels instead of conv2d's 8
         (LENET, "conv2d_1", "params", "1200", ("forgot_bias", "wrong_input_channels")),
         # 16·120: no bias, and conv2d_1's 16 channels (before flattening) instead of 400 inputs
