@@ -1,7 +1,8 @@
 """Checking a student's answer: right or wrong, which common mistake it is, and the step that fixes it.
 
 A ``Question`` is one quantity of one layer (or of the model) of an analysed model. It computes, once,
-the expected value and the *candidates*: the value each mistake in the catalogues would give. The
+the expected value and the *candidates*: the value each mistake in the catalogues would give (and, the
+first time an answer matches none of them, the values of two mistakes made together: ``pairs``). The
 catalogues live beside the formulas (``Rule.mistakes`` in ``calc/layers/``, and ``counts.TRAINABLE``);
 a wrong value in one step of one layer changes the quantity by the difference, so the same catalogue
 serves a layer's count and the model's total. Answers are compared as values (``equivalence``), never
@@ -10,7 +11,7 @@ as strings; the feedback shows the correct step rendered by the templates that `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,12 +28,19 @@ from calc.expressions import parse_answer, parse_shape_answer
 from calc.layers.base import AXIS_NAMES, format_shape
 from calc.model import Analysis, LayerRecord, Sequential
 from calc.render.math import readable, readable_lhs, readable_shape
-from calc.rules import Mistake, Step, mistake_value
+from calc.rules import Mistake, Step, mistake_value, replaced_value, together
+
+#: Pairs of mistakes are tried only when a question has at most this many single ones (LeNet-5's total has
+#: 37, torchvision AlexNet's 61, VGG-16's 81, ResNet-50's 164): pairs grow as the square of the singles
+#: (64 give at most 2,016 across layers), and among many thousands a wrong answer would match one by chance.
+MAX_SINGLES_FOR_PAIRS = 64
+TWO_MISTAKES = "Two mistakes made together give this answer:"
 
 
 @dataclass
 class Candidate:
-    """What one mistake, made in one place, would give as the answer."""
+    """What one mistake, made in one place, would give as the answer (or two mistakes made together:
+    then ``second`` holds the other one's id and sentence)."""
 
     mistake: str
     sentence: str
@@ -40,6 +48,17 @@ class Candidate:
     shown: list[tuple[LayerRecord | None, Step]]  # the correct steps to show
     axes: tuple[int, ...] = ()  # for a catch-all on a shape: the axes the step fills
     key: tuple = field(default=(), repr=False)  # its fingerprint (equivalence), to find it quickly
+    #: for a single mistake in one counting step: that step, so it can pair with a mistake in another one
+    place: tuple[LayerRecord, Step] | None = field(default=None, repr=False)
+    second: tuple[str, str] | None = None
+
+    @property
+    def mistakes(self) -> tuple[str, ...]:
+        return (self.mistake,) if self.second is None else (self.mistake, self.second[0])
+
+    @property
+    def sentences(self) -> list[str]:
+        return [self.sentence] if self.second is None else [TWO_MISTAKES, self.sentence, self.second[1]]
 
 
 @dataclass(eq=False)
@@ -55,6 +74,8 @@ class CheckResult:
     expected: str
     answer: str
     mistake: str | None
+    #: Every mistake the answer is diagnosed with: none, one, or two made together (``mistake`` is the first).
+    mistakes: tuple[str, ...] = ()
     #: Why the answer could not be read (then it is also not correct); None when it was read.
     problem: str | None = None
     question: Question | None = field(default=None, repr=False)
@@ -83,6 +104,7 @@ class CheckResult:
             "expected": self.expected,
             "answer": self.answer,
             "mistake": self.mistake,
+            "mistakes": list(self.mistakes),
             "feedback": self.feedback,
         }
 
@@ -102,7 +124,10 @@ class CheckResult:
                 if _readable(self.value) != answer:
                     answer += f" = {_readable(self.value)}"
             head = f"incorrect: {where} is {expected}, not {answer}"
-        lines = [head] + ([f"mistake: {self.mistake}"] if self.mistake else [])
+        if len(self.mistakes) > 1:
+            lines = [head, f"mistakes: {' and '.join(self.mistakes)}"]
+        else:
+            lines = [head] + ([f"mistake: {self.mistake}"] if self.mistake else [])
         return "\n".join(lines) + "\n" + self.feedback.rstrip("\n") + "\n"
 
     def _repr_markdown_(self) -> str:
@@ -159,31 +184,34 @@ class Question:
             written, value = self.read(text)
         except CalcError as error:
             problem = f"The answer could not be read: {error.message}."
-            return self._result(False, str(text).strip(), None, lambda: [problem], [], problem=error.message)
+            return self._result(False, str(text).strip(), (), lambda: [problem], [], problem=error.message)
         answer = self.show(written)
         try:
             verdict = self.judge(value)
         except CalcError as error:  # an answer too complex to compare
             problem = f"The answer could not be compared: {error.message}."
-            return self._result(False, answer, None, lambda: [problem], [], problem=error.message)
+            return self._result(False, answer, (), lambda: [problem], [], problem=error.message)
         if verdict is True:
-            result = self._result(True, answer, None, lambda: ["Correct."], self.default_steps)
+            result = self._result(True, answer, (), lambda: ["Correct."], self.default_steps)
         elif isinstance(verdict, Candidate):
-            result = self._result(False, answer, verdict.mistake, lambda: [verdict.sentence], verdict.shown)
+            result = self._result(False, answer, verdict.mistakes, lambda: verdict.sentences, verdict.shown)
         else:
-            result = self._result(False, answer, None, lambda: self.differing_part(value), self.default_steps)
+            result = self._result(False, answer, (), lambda: self.differing_part(value), self.default_steps)
         result.written, result.value = written, value
         return result
 
     def judge(self, value: Value) -> bool | Candidate | None:
-        """True when right; else the first mistake it matches, or None."""
+        """True when right; else the first mistake it matches (a single mistake before two made
+        together, and both before a catch-all), or None."""
         answer_print = fingerprint(value, self.points)
         if answer_print == self._expected_print and equivalent(value, self.expected, self.points):
             return True
-        for candidate in self.candidates:
-            matches = candidate.value is not None and candidate.key == answer_print
-            if matches and equivalent(value, candidate.value, self.points):
-                return candidate
+        single = self._singles.get(answer_print)
+        if single is not None and equivalent(value, single.value, self.points):
+            return single
+        pair = self.pairs.get(answer_print)
+        if pair is not None and equivalent(value, pair.value, self.points):
+            return pair
         for candidate in self.candidates:
             if candidate.value is None and self._caught(candidate, value, answer_print):
                 return candidate
@@ -203,7 +231,7 @@ class Question:
         self,
         correct: bool,
         answer: str,
-        mistake: str | None,
+        mistakes: tuple[str, ...],
         explain: Callable[[], list[str]],
         shown: list[tuple[LayerRecord | None, Step]],
         problem: str | None = None,
@@ -214,7 +242,8 @@ class Question:
             layer=self.record.name if self.record is not None else None,
             expected=self._expected_text,
             answer=answer,
-            mistake=mistake,
+            mistake=mistakes[0] if mistakes else None,
+            mistakes=mistakes,
             problem=problem,
             question=self,
             shown=shown,
@@ -271,10 +300,16 @@ class Question:
                 distinct.append(candidate)
                 continue
             candidate.key = fingerprint(candidate.value, self.points)
-            if candidate.key not in seen and None not in _flat(candidate.key):
+            if candidate.key not in seen and _known(candidate.key):
                 seen.add(candidate.key)
                 distinct.append(candidate)
         return distinct
+
+    @cached_property
+    def _singles(self) -> dict[tuple, Candidate]:
+        """The candidates with a value, by fingerprint (each fingerprint is one candidate's, the first in
+        catalogue order: ``candidates`` keeps one per value)."""
+        return {candidate.key: candidate for candidate in self.candidates if candidate.value is not None}
 
     def _count_candidates(self) -> list[Candidate]:
         name = self.count
@@ -292,7 +327,7 @@ class Question:
                     for wrong, words in self._mistake_values(record, step, mistake):
                         value = self.expected - step.value + wrong
                         sentence = self._where(record) + mistake.feedback.format(**words)
-                        found.append(Candidate(mistake.id, sentence, value, [(record, step)]))
+                        found.append(Candidate(mistake.id, sentence, value, [(record, step)], place=(record, step)))
                         if mistake.substitute is None:
                             by_id.setdefault(mistake.id, []).append((record, step, wrong))
         if name == "trainable_params":
@@ -354,15 +389,116 @@ class Question:
         if mistake.substitute is None:
             value = mistake_value(step, mistake)
             return [] if value is None else [(value, {})]
-        actual = step.given.get(mistake.substitute)
         out = []
-        for wrong, source in alternatives(mistake.alternatives, self.analysis, record):
-            if actual is None or wrong == actual:
-                continue
+        for wrong, words in self._substitutions(record, step, mistake):
             value = mistake_value(step, mistake, {mistake.substitute: wrong})
             if value is not None:
-                out.append((value, {"value": readable(wrong), "source": source, "actual": readable(actual)}))
+                out.append((value, words))
         return out
+
+    def _substitutions(self, record: LayerRecord, step: Step, mistake: Mistake) -> list[tuple[sp.Expr, dict]]:
+        """The wrong values a substitution mistake tries in this step, each with the words of its feedback."""
+        actual = step.given.get(mistake.substitute)
+        if actual is None:
+            return []
+        return [
+            (wrong, {"value": readable(wrong), "source": source, "actual": readable(actual)})
+            for wrong, source in alternatives(mistake.alternatives, self.analysis, record)
+            if wrong != actual
+        ]
+
+    # -- two mistakes made together ---------------------------------------------------------------------
+
+    @cached_property
+    def pairs(self) -> dict[tuple, Candidate]:
+        """Two mistakes made together, by fingerprint: worked out once, the first time an answer matches no
+        single mistake. Both in one step (the union of their replacements), or, in a count, two different
+        mistakes in two different steps (of two layers, for a total): each changes the count by its own
+        difference. A value that a single mistake gives stays that mistake's; none when there are too
+        many single mistakes to pair."""
+        singles = [candidate for candidate in self.candidates if candidate.value is not None]
+        if len(singles) > MAX_SINGLES_FOR_PAIRS:
+            return {}
+        seen = {self._expected_print} | {candidate.key for candidate in singles}
+        found: dict[tuple, Candidate] = {}
+        for candidate in self._pairs_in_steps():
+            candidate.key = fingerprint(candidate.value, self.points)
+            if candidate.key not in seen and _known(candidate.key):
+                seen.add(candidate.key)
+                found[candidate.key] = candidate
+        if self.kind == "count":
+            for candidate in self._pairs_across_steps(singles):
+                if candidate.key not in seen and _known(candidate.key):
+                    seen.add(candidate.key)
+                    found[candidate.key] = candidate
+        return found
+
+    def _mistake_places(self) -> list[tuple[LayerRecord, Step]]:
+        """The steps whose mistakes change this quantity (as the single candidates use them)."""
+        if self.kind == "count":
+            records = [self.record] if self.record is not None else self.analysis.layers
+            return [(record, step) for record in records for step in counting_steps(record, self.count)]
+        if self.kind == "shape":
+            steps = self.record.result.shape_steps
+            return [(self.record, step) for step in steps if step.axes and max(step.axes) < len(self.expected)]
+        return list(self.default_steps)
+
+    def _placed(self, step: Step, wrong: sp.Expr) -> Value:
+        """The answer when this step's value is ``wrong`` and everything else is right."""
+        if self.kind == "count":
+            return self.expected - step.value + wrong
+        if self.kind == "shape":
+            shape = list(self.expected)
+            for axis in step.axes:
+                shape[axis] = wrong
+            return tuple(shape)
+        return wrong
+
+    def _pairs_in_steps(self) -> Iterator[Candidate]:
+        """Two mistakes in one step: two replacements, or a replacement and a wrong value substituted."""
+        for record, step in self._mistake_places():
+            if step.rule is None:
+                continue
+            changes = []  # (mistake, its replacements, the words of its feedback)
+            for mistake in step.rule.mistakes:
+                if mistake.replaces:
+                    changes.append((mistake, mistake.replaces, {}))
+                elif mistake.substitute is not None and mistake.expr is None and not mistake.catch_all:
+                    for wrong, words in self._substitutions(record, step, mistake):
+                        changes.append((mistake, {mistake.substitute: wrong}, words))
+            for i, (first, first_replaces, first_words) in enumerate(changes):
+                for second, second_replaces, second_words in changes[i + 1 :]:
+                    replaces = together(first_replaces, second_replaces) if first.id != second.id else None
+                    wrong = None if replaces is None else replaced_value(step, replaces)
+                    if wrong is None:
+                        continue
+                    where = self._where(record)
+                    yield Candidate(
+                        first.id,
+                        where + first.feedback.format(**first_words),
+                        self._placed(step, wrong),
+                        [(record, step)],
+                        second=(second.id, where + second.feedback.format(**second_words)),
+                    )
+
+    def _pairs_across_steps(self, singles: list[Candidate]) -> Iterator[Candidate]:
+        """Two different mistakes in two different steps: each adds its own difference to the count."""
+        placed = [candidate for candidate in singles if candidate.place is not None]
+        expected = self._expected_print
+        for i, first in enumerate(placed):
+            for second in placed[i + 1 :]:
+                if first.mistake == second.mistake or first.place[1] is second.place[1]:
+                    continue
+                # fingerprints are values at fixed points, so the pair's is the sum of the differences
+                key = _sum_prints(first.key, second.key, expected)
+                yield Candidate(
+                    first.mistake,
+                    first.sentence,
+                    first.value + second.value - self.expected,
+                    [*first.shown, *second.shown],
+                    key=key,
+                    second=(second.mistake, second.sentence),
+                )
 
     def _where(self, record: LayerRecord) -> str:
         return f"In layer {record.name}: " if self.record is None else ""
@@ -494,7 +630,11 @@ def axis_names(record: LayerRecord, analysis: Analysis) -> list[str] | None:
 
 
 def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    """The wrong values that a substitution mistake tries, each with where it comes from."""
+    """The wrong values that a substitution mistake tries, each with where it comes from: ``channels``,
+    the channel counts of the image and of the layers with channels; ``features``, the last axis of the
+    model's input and of every layer's output (what a fully connected layer reads)."""
+    if kind == "features":
+        return _features(analysis, record)
     if kind != "channels":
         raise LookupError(f"no alternatives named {kind!r}")
     found: dict[sp.Expr, str] = {}
@@ -507,6 +647,32 @@ def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tup
             own = "this layer's own output channels" if other is record else f"the output channels of {other.name}"
             found.setdefault(channels, own)
     return list(found.items())
+
+
+def _features(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
+    found: dict[sp.Expr, str] = {}
+    if analysis.input_shape:
+        found[analysis.input_shape[-1]] = "the last axis of the model's input"
+    for other in analysis.layers:
+        if other.layer is not None and other.output_shape:
+            own = "this layer's own output size" if other is record else f"the last axis of {other.name}'s output"
+            found.setdefault(other.output_shape[-1], own)
+    return list(found.items())
+
+
+def _sum_prints(first: tuple, second: tuple, expected: tuple) -> tuple:
+    """The fingerprint of first + second - expected, from theirs (None where one is unknown)."""
+    if not len(first) == len(second) == len(expected):
+        return (None,)
+    return tuple(
+        None if a is None or b is None or e is None else a + b - e
+        for a, b, e in zip(first, second, expected, strict=True)
+    )
+
+
+def _known(key: tuple) -> bool:
+    """Whether a fingerprint has every value (compared by identity: ``== None`` costs sympy a conversion)."""
+    return all(x is not None for x in _flat(key))
 
 
 def _flat(value: tuple) -> list:

@@ -49,6 +49,8 @@ class Grade:
     mistake: str | None = None
     problem: str | None = None
     result: CheckResult | None = field(default=None, repr=False)
+    #: every mistake diagnosed (two made together count once each in the tallies); ``mistake`` is the first
+    mistakes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,8 +100,7 @@ class Report:
             entry = stats[key]
             entry.answers += 1
             entry.correct += grade.correct
-            if grade.mistake:
-                entry.mistakes[grade.mistake] += 1
+            entry.mistakes.update(grade.mistakes)
         order = {record.name: record.index for record in self.analysis.records}
         quantities = list(QUANTITIES)
         return sorted(
@@ -108,16 +109,17 @@ class Report:
         )
 
     def mistakes(self) -> list[tuple[str, int, int, list[str]]]:
-        """(mistake, answers, students, questions) over the class, most frequent first."""
+        """(mistake, answers, students, questions) over the class, most frequent first; an answer with two
+        mistakes made together counts for each."""
         answers: Counter = Counter()
         students: dict[str, set[str]] = {}
         where: dict[str, dict[str, None]] = {}
         for grade in self.grades:
-            if grade.mistake:
-                answers[grade.mistake] += 1
-                students.setdefault(grade.mistake, set()).add(grade.row.student)
+            for mistake in grade.mistakes:
+                answers[mistake] += 1
+                students.setdefault(mistake, set()).add(grade.row.student)
                 label = f"{grade.row.layer} {grade.row.quantity}" if grade.row.layer else grade.row.quantity
-                where.setdefault(grade.mistake, {})[label] = None
+                where.setdefault(mistake, {})[label] = None
         return [
             (m, n, len(students[m]), list(where[m])) for m, n in sorted(answers.items(), key=lambda x: (-x[1], x[0]))
         ]
@@ -177,6 +179,7 @@ class Report:
                     "answer": g.row.answer,
                     "correct": g.correct,
                     "mistake": g.mistake,
+                    "mistakes": list(g.mistakes),
                 }
                 for g in self.grades
             ],
@@ -208,7 +211,7 @@ class Report:
             rows.append(
                 {"section": "grade", "student": g.row.student, "layer": g.row.layer or "", "line": g.row.line}
                 | {"quantity": g.row.quantity, "answer": g.row.answer, "correct": int(g.correct)}
-                | {"mistake": g.mistake or ""}
+                | {"mistake": "+".join(g.mistakes)}
             )
         for row in rows:
             writer.writerow({key: _cell(value) for key, value in row.items()})
@@ -321,7 +324,7 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
         result = judged.get(answer_key)
         if result is None:
             result = judged[answer_key] = question.check(row.answer)
-        grades.append(Grade(row, result.correct, result.mistake, result.problem, result))
+        grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
     return Report(analysis, grades, questions)
 
 

@@ -31,11 +31,16 @@ class Mistake:
     """A common wrong version of a rule: another formula over the same local symbols.
 
     ``id`` is a contract (the checker's JSON field ``mistake``); ``feedback`` tells the student what
-    went wrong in plain words. Most mistakes are just ``expr``, the wrong formula. Two kinds need more:
+    went wrong in plain words. A mistake is one of:
 
+    - ``replaces``: the rule itself with some symbols replaced (``{b: 0}``: the biases left out;
+      ``{s: 1}``: the stride ignored). The wrong formula is built from the rule, never retyped, and the
+      checker can make two such mistakes together (the union of their replacements).
+    - ``expr``: the wrong formula, for a mistake that is no replacement (a + 1 left out, a floor missing).
     - ``substitute`` with ``alternatives``: the rule (or ``expr``) with one symbol given each of the
       wrong values that the checker finds under that name in the model (``"channels"``: the channel
-      counts of the image and of the other layers). ``feedback`` may use ``{value}`` and ``{source}``.
+      counts of the image and of the other layers; ``"features"``: the last axis of the input and of
+      every layer's output). ``feedback`` may use ``{value}`` and ``{source}``.
     - ``catch_all``: any other answer for what this step computes is this mistake (a pooling layer has
       no parameters, so every non-zero count is one mistake).
     """
@@ -46,6 +51,39 @@ class Mistake:
     substitute: sp.Symbol | None = None
     alternatives: str = ""
     catch_all: bool = False
+    replaces: Mapping[sp.Symbol, sp.Expr | int] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.replaces:
+            if self.expr is not None:
+                raise ValueError(f"mistake {self.id!r}: give expr or replaces, not both")
+            object.__setattr__(self, "replaces", _values(self.replaces))
+
+    def formula(self, rule: Rule) -> sp.Expr:
+        """The wrong formula: ``expr``, or the rule with the replacements made (or the rule itself, for a
+        substitution, whose wrong values come from the model)."""
+        if self.expr is not None:
+            return self.expr
+        return rule.expr.xreplace(self.replaces) if self.replaces else rule.expr
+
+
+def bias_mistakes(bias: sp.Symbol, weights: sp.Expr, one: str, count: str) -> tuple[Mistake, Mistake]:
+    """``forgot_bias`` and ``bias_per_weight`` for a rule of the form (weights + bias) · count, with one
+    bias for each of the ``count`` filters or units (``one``), each holding ``weights`` weights:
+    the rule with the bias taken as 0, or as one per weight."""
+    forgot = Mistake(
+        "forgot_bias",
+        None,
+        f"You left out the biases: each of the {count} {one}s also has one bias, which adds {count} parameters.",
+        replaces={bias: 0},
+    )
+    per_weight = Mistake(
+        "bias_per_weight",
+        None,
+        f"There is one bias per {one}, not one per weight: the {count} {one}s add {count} biases in all.",
+        replaces={bias: bias * weights},
+    )
+    return forgot, per_weight
 
 
 class Rule:
@@ -159,6 +197,42 @@ def mistake_value(step: Step, mistake: Mistake, override: Mapping[sp.Symbol, sp.
     values (a wrong c_in); None when the mistake's formula needs a value the step does not have."""
     if step.rule is None or mistake.catch_all:
         return None
-    expr = step.rule.expr if mistake.expr is None else mistake.expr
+    return _evaluate(mistake.formula(step.rule), step, override)
+
+
+def replaced_value(step: Step, replaces: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr | None:
+    """The value of the step's rule with ``replaces`` made (mistakes made together); None as for
+    ``mistake_value``."""
+    if step.rule is None:
+        return None
+    return _evaluate(step.rule.expr.xreplace(dict(replaces)), step)
+
+
+def _evaluate(expr: sp.Expr, step: Step, override: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr | None:
     value = expr.xreplace({**step.given, **(override or {})})
     return None if value.free_symbols & expr.free_symbols else value
+
+
+def _values(replaces: Mapping[sp.Symbol, sp.Expr | int]) -> dict[sp.Symbol, sp.Expr]:
+    """Replacements with whole numbers as sympy integers (``{b: 0}`` is easier to read than ``sp.Integer(0)``)."""
+    return {sym: sp.Integer(value) if isinstance(value, int) else value for sym, value in replaces.items()}
+
+
+def together(
+    first: Mapping[sp.Symbol, sp.Expr], second: Mapping[sp.Symbol, sp.Expr]
+) -> dict[sp.Symbol, sp.Expr] | None:
+    """The replacements of two mistakes made at once, or None when they replace one symbol differently.
+
+    Each mistake's replacement values get the other's replacements too: one bias per weight
+    (``b -> b k c_in``) with the input channels left out (``c_in -> 1``) is one bias per weight of
+    the smaller kernel, ``b -> b k``.
+    """
+    first, second = _values(first), _values(second)
+    shared = first.keys() & second.keys()
+    if any(first[sym] != second[sym] for sym in shared):
+        return None
+    only_first = {sym: value for sym, value in first.items() if sym not in shared}
+    only_second = {sym: value for sym, value in second.items() if sym not in shared}
+    merged = {sym: value.xreplace(only_second) for sym, value in first.items()}
+    merged.update({sym: value.xreplace(only_first) for sym, value in only_second.items()})
+    return merged

@@ -230,7 +230,16 @@ def test_feedback_says_which_part_differs(layer, quantity, answer, words):
 
 def test_json_contract():
     result = verdict(LENET, "conv2d", "params", "f(3k²+1)")
-    assert list(result.to_dict()) == ["correct", "quantity", "layer", "expected", "answer", "mistake", "feedback"]
+    assert list(result.to_dict()) == [
+        "correct",
+        "quantity",
+        "layer",
+        "expected",
+        "answer",
+        "mistake",
+        "mistakes",
+        "feedback",
+    ]
     assert result.to_dict()["answer"] == "f*(3*k**2 + 1)"  # as understood, before the values go in
     assert result.to_dict()["expected"] == "608"
     total = verdict(LENET, None, "total_params", "62,958").to_dict()

@@ -32,7 +32,7 @@ def test_json(cli):
     )
     assert run.status == 1
     data = run.json()
-    assert list(data) == ["correct", "quantity", "layer", "expected", "answer", "mistake", "feedback"]
+    assert list(data) == ["correct", "quantity", "layer", "expected", "answer", "mistake", "mistakes", "feedback"]
     assert data["correct"] is False
     assert (data["quantity"], data["layer"], data["mistake"]) == ("output_shape", "conv2d", "forgot_plus_one")
     assert (data["expected"], data["answer"]) == ("(None, 28, 28, 8)", "(None, 27, 27, 8)")
@@ -122,10 +122,11 @@ def test_hostile_answer_in_a_real_process(answer):
     assert not os.path.exists("/tmp/calc-pwned-cli")
 
 
-def test_readme_example_is_current(cli):
+@pytest.mark.parametrize("answer", ["600", "200"])  # one mistake; two made together
+def test_readme_example_is_current(cli, answer):
     """The README quotes calc check's output; it must be what the tool prints."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = "$ calc check lenet5 --layer conv2d --quantity params --answer 600\n"
+    command = f"$ calc check lenet5 --layer conv2d --quantity params --answer {answer}\n"
     quoted = readme.split(command, 1)[1].split("```", 1)[0]
-    run = cli("check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", "600")
+    run = cli("check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", answer)
     assert run.out == quoted

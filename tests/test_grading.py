@@ -84,6 +84,7 @@ def test_json_report(cli, answers):
         "answer": "(27, 27, 8)",
         "correct": False,
         "mistake": "forgot_plus_one",
+        "mistakes": ["forgot_plus_one"],
     }
 
 

@@ -10,7 +10,7 @@ product per kernel position and input channel of its group (the bias is an addit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import prod
 from typing import Any, ClassVar
 
@@ -33,10 +33,35 @@ from calc.layers.base import (
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import Mistake, Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
 
 c_in, f, g, b = local_symbols("c_in f g b")
 KERNEL_SYMBOLS = {1: local_symbols("k"), 2: local_symbols("k_h k_w"), 3: local_symbols("k_d k_h k_w")}
+
+
+def _params_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mistake, ...]]:
+    """The catalogue of the parameter rule over these kernel symbols, built on first use (see Rule)."""
+
+    def build() -> tuple[Mistake, ...]:
+        forgot_bias, bias_per_weight = bias_mistakes(b, prod(kernel) * c_in / g, "filter", "f")
+        forgot_input_channels = Mistake(  # c_in/g, the channels each filter reads, taken as 1
+            "forgot_input_channels",
+            None,
+            "Each filter reaches through every input channel: it holds one weight per kernel position "
+            "for each of the c_in channels coming in, so the kernel's size is multiplied by c_in.",
+            replaces={c_in: g},
+        )
+        wrong_input_channels = Mistake(
+            "wrong_input_channels",
+            None,
+            "c_in is the number of channels coming into this layer ({actual}), not {value} ({source}).",
+            substitute=c_in,
+            alternatives="channels",
+        )
+        return forgot_bias, forgot_input_channels, wrong_input_channels, bias_per_weight
+
+    return build
+
 
 PARAMS = {
     rank: Rule(
@@ -44,31 +69,7 @@ PARAMS = {
         expr=(prod(kernel) * c_in / g + b) * f,
         why="Each of the f filters holds one weight for every kernel position and every input channel "
         "of its group (c_in/g of them), plus one bias when the layer uses one.",
-        mistakes=(
-            Mistake(
-                "forgot_bias",
-                prod(kernel) * c_in / g * f,
-                "You left out the biases: each of the f filters also has one bias, which adds f parameters.",
-            ),
-            Mistake(
-                "forgot_input_channels",
-                (prod(kernel) + b) * f,
-                "Each filter reaches through every input channel: it holds one weight per kernel position "
-                "for each of the c_in channels coming in, so the kernel's size is multiplied by c_in.",
-            ),
-            Mistake(
-                "wrong_input_channels",
-                None,
-                "c_in is the number of channels coming into this layer ({actual}), not {value} ({source}).",
-                substitute=c_in,
-                alternatives="channels",
-            ),
-            Mistake(
-                "bias_per_weight",
-                prod(kernel) * c_in / g * (1 + b) * f,
-                "There is one bias per filter, not one per weight: the f filters add f biases in all.",
-            ),
-        ),
+        mistakes=_params_mistakes(kernel),
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }

@@ -18,28 +18,33 @@ import sympy as sp
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_expr
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange
-from calc.rules import Mistake, Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
 
 n_in, n_out, b, q = local_symbols("n_in n_out b q")
+
+
+def _params_mistakes() -> tuple[Mistake, ...]:
+    """The catalogue of the parameter rule, built on first use (see Rule)."""
+    forgot_bias, bias_per_weight = bias_mistakes(b, n_in, "unit", "n_out")
+    wrong_inputs = Mistake(
+        "wrong_input_channels",
+        None,
+        "n_in is the size of the last axis coming into this layer ({actual}), not {value} ({source}).",
+        substitute=n_in,
+        alternatives="features",
+    )
+    return forgot_bias, wrong_inputs, bias_per_weight
+
 
 PARAMS = Rule(
     lhs="P",
     expr=n_in * n_out + b * n_out,
     why="Every one of the n_out units has a weight for each of the n_in inputs, plus one bias per "
     "unit when the layer uses one.",
-    mistakes=(
-        Mistake(
-            "forgot_bias",
-            n_in * n_out,
-            "You left out the biases: each of the n_out units also has one bias, which adds n_out parameters.",
-        ),
-        Mistake(
-            "bias_per_weight",
-            n_in * n_out * (1 + b),
-            "There is one bias per unit, not one per weight: the n_out units add n_out biases in all.",
-        ),
-    ),
+    mistakes=_params_mistakes,
 )
+
+
 MACS = Rule(
     lhs="M",
     expr=q * n_in * n_out,

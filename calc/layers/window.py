@@ -56,14 +56,16 @@ EXPLICIT_PADDING = Rule(
         ),
         Mistake(
             "padding_not_doubled",
-            EXPLICIT_PADDING.expr.xreplace({p: p / 2}),
+            None,
             "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
+            replaces={p: p / 2},
         ),
         Mistake(
             "ignored_stride",
-            EXPLICIT_PADDING.expr.xreplace({s: 1}),
+            None,
             "The window moves s positions at a time, so the distance it can travel is divided by the stride "
             "(and rounded down) before adding one.",
+            replaces={s: 1},
         ),
         Mistake(
             "forgot_floor",
@@ -93,9 +95,10 @@ SAME_PADDING = Rule(
         ),
         Mistake(
             "ignored_stride",
-            n,
+            None,
             "'same' padding keeps the size only when the stride is 1; the window moves s positions at a time, "
             "so the axis becomes n/s, rounded up.",
+            replaces={s: 1},
         ),
         Mistake(
             "forgot_floor",
