@@ -197,5 +197,6 @@ layers:
     rows = run.out.splitlines()[1:]
     # only m = 7 fits the key's 7 positions: q 12*8 + 8 = 104; k 10*8 + 8 = 88; v 6*8 + 8 = 56; out 108: 356
     assert rows[1] == "7,356,"
-    assert rows[0].startswith("6,,") and "the value's axis 1 less the key's axis 1 would be negative" in rows[0]
-    assert rows[2].startswith("8,,") and "the key's axis 1 less the value's axis 1 would be negative" in rows[2]
+    must_agree = "(the two must agree) would be negative"
+    assert rows[0].startswith("6,,") and f"the value's axis 1 minus the key's axis 1 {must_agree}" in rows[0]
+    assert rows[2].startswith("8,,") and f"the key's axis 1 minus the value's axis 1 {must_agree}" in rows[2]

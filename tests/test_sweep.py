@@ -259,3 +259,35 @@ def test_minimum_and_maximum_sweep_exactly(spec_file):
         assert row["max_pool2d.output_size"] == analysis.layer("max_pool2d").output_shape[1]
         assert row["flatten.output_size"] == analysis.layer("flatten").output_shape[0]
         assert row["total_params"] == analysis.total_params
+
+
+MERGES = """
+input: [32, 32, 3]
+layers:
+  - Conv2D: {filters: 8, kernel_size: 3, padding: same, name: stem}
+  - Conv2D: {filters: f, kernel_size: k, strides: s, padding: same, name: branch}
+  - Add: {inputs: [stem, branch]}
+  - Concatenate: {inputs: [stem, branch], name: joined}
+"""
+
+
+def test_merges_are_invalid_where_their_inputs_disagree(spec_file):
+    """Symbolic sizes that may agree are accepted when the model is built, and kept as checks: a sweep
+    refuses exactly the points where the residual branch's stride or width no longer fits the stem."""
+    model = load(spec_file(MERGES))
+    grid = {"s": (1, 2), "f": (4, 8, 16), "k": (1, 3)}
+    varied = [parse_vary(f"{name}={','.join(map(str, values))}") for name, values in grid.items()]
+    rows = sweep(model, varied, ["total_params", "joined.output_channels"]).rows()
+    for row, point in zip(rows, itertools.product(*grid.values())):
+        values = dict(zip(grid, point))
+        try:
+            analysis = model.analyze(values)
+        except CalcError:
+            assert "invalid" in row and "(the two must agree)" in row["invalid"], (values, row)
+            continue
+        assert "invalid" not in row, (values, row)
+        assert row["total_params"] == analysis.total_params
+    # only stride 1 and 8 filters fit the stem's 32x32x8; the stem has 8*(3*3*3 + 1) = 224 parameters and
+    # the branch 8*(8*k*k + 1): 72 for k = 1, 584 for k = 3; the concatenation has 8 + 8 channels
+    valid = [(row["k"], row["total_params"], row["joined.output_channels"]) for row in rows if "invalid" not in row]
+    assert valid == [(1, 296, 16), (3, 808, 16)]

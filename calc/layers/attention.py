@@ -24,7 +24,7 @@ from typing import Any
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, differ, fmt, format_shape, to_bool, to_expr
+from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, format_shape, to_bool, to_expr
 from calc.rules import Rule, Step, apply, local_symbols
 
 d, h, e, v, o, b = local_symbols("d h e v o b")
@@ -226,7 +226,7 @@ def _check_agreement(query: Shape, value: Shape, key: Shape, attended: set[int],
     """Keras's check that key and value agree on all axes but the last, and the ones its attention call needs:
     the same number of axes as the query, and the query's sizes on the axes attention does not run over."""
     if len(key) != len(value) or not all(
-        _agree(a, b, f"the value's axis {axis}", f"the key's axis {axis}", env)
+        agree(a, b, f"the value's axis {axis}", f"the key's axis {axis}", env)
         for axis, (a, b) in enumerate(zip(value[:-1], key[:-1]), start=1)
     ):
         raise CalcError(
@@ -238,22 +238,8 @@ def _check_agreement(query: Shape, value: Shape, key: Shape, attended: set[int],
             "attention needs the same number (Keras builds such a layer, but calling it fails)"
         )
     for axis in sorted(set(range(len(query) - 1)) - attended):
-        if not _agree(query[axis], value[axis], f"the query's axis {axis + 1}", f"the value's axis {axis + 1}", env):
+        if not agree(query[axis], value[axis], f"the query's axis {axis + 1}", f"the value's axis {axis + 1}", env):
             raise CalcError(
                 f"axis {axis + 1} is not an attention axis, so the query {format_shape(query)} and the value "
                 f"{format_shape(value)} must agree on it (Keras builds such a layer, but calling it fails)"
             )
-
-
-def _agree(a: sp.Expr, b: sp.Expr, first: str, second: str, env: Env) -> bool:
-    """False when two sizes certainly differ. Symbolic sizes that may agree pass; an analysis that records
-    its open checks keeps the agreement as a - b >= 0 and b - a >= 0, so a sweep refuses the points where
-    they differ."""
-    if a == b:  # the same tensor, or the same size (self-attention: no simplifying needed)
-        return True
-    if differ(a, b):
-        return False
-    if (a - b).free_symbols:
-        env.require(a - b, 0, f"{first} less {second}")
-        env.require(b - a, 0, f"{second} less {first}")
-    return True

@@ -145,6 +145,20 @@ def differ(a: sp.Expr, b: sp.Expr) -> bool:
     return sp.simplify(a - b).is_zero is False
 
 
+def agree(a: sp.Expr, b: sp.Expr, first: str, second: str, env: Env) -> bool:
+    """False when two sizes that must be equal certainly differ. Symbolic sizes that may agree pass; an
+    analysis that records its open checks keeps the agreement as a - b >= 0 and b - a >= 0, so that a
+    sweep refuses the points where they differ."""
+    if a == b:  # the same tensor, or the same size: no simplifying needed
+        return True
+    if differ(a, b):
+        return False
+    if (a - b).free_symbols:
+        env.require(a - b, 0, f"{first} minus {second} (the two must agree)")
+        env.require(b - a, 0, f"{second} minus {first} (the two must agree)")
+    return True
+
+
 def check_output_size(value: sp.Expr, what: str, why: str, env: Env | None = None) -> sp.Expr:
     """A computed size must be at least 1 when it is a number; say why it is not."""
     if not (env or Env()).require(value, 1, what):

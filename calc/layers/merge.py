@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, differ, format_shape
+from calc.layers.base import Env, Layer, LayerResult, Shape, agree, format_shape
 from calc.layers.receptive import union
 from calc.rules import Rule, apply, note, numbered_symbols
 
@@ -49,7 +49,7 @@ class ElementWise(Layer):
             raise CalcError(f"{self.type_name} needs at least 2 inputs, got {len(shapes)}")
         if any(len(shape) != len(shapes[0]) for shape in shapes):
             raise CalcError(self.mismatch(shapes, None))
-        output, clash = broadcast(shapes)
+        output, clash = broadcast(shapes, env)
         if clash is not None:
             raise CalcError(self.mismatch(shapes, clash))
         return LayerResult(
@@ -81,16 +81,17 @@ class ElementWise(Layer):
         return f"{self.type_name} inputs have {problem}: {_listed(shapes)}"
 
 
-def broadcast(shapes: Sequence[Shape]) -> tuple[Shape, int | None]:
+def broadcast(shapes: Sequence[Shape], env: Env) -> tuple[Shape, int | None]:
     """The shape that inputs of one rank combine to, axis by axis: the size they share, or where one of
     them is 1 (that input is repeated along the axis), the other's. With it, the first axis on which two
-    sizes certainly differ and neither is 1 (None when every axis fits); symbolic sizes that may agree fit."""
+    sizes certainly differ and neither is 1 (None when every axis fits); symbolic sizes that may agree fit,
+    and must then agree (``agree``): calc does not follow a symbolic size that may be 1."""
     output = list(shapes[0])
-    for shape in shapes[1:]:
+    for number, shape in enumerate(shapes[1:], start=2):
         for axis, (a, b) in enumerate(zip(output, shape)):
             if a == 1:
                 output[axis] = b
-            elif b != 1 and differ(a, b):
+            elif b != 1 and not agree(a, b, f"axis {axis + 1} of input 1", f"axis {axis + 1} of input {number}", env):
                 return tuple(output), axis
     return tuple(output), None
 
@@ -158,9 +159,11 @@ class Concatenate(Layer):
         if any(len(s) != rank for s in shapes):
             raise CalcError(self.mismatch(shapes, None))
         axis = self.joined_axis(shapes[0])
-        for other in shapes[1:]:
+        for number, other in enumerate(shapes[1:], start=2):
             for i in range(rank):
-                if i != axis and differ(shapes[0][i], other[i]):
+                if i != axis and not agree(
+                    shapes[0][i], other[i], f"axis {i + 1} of input 1", f"axis {i + 1} of input {number}", env
+                ):
                     raise CalcError(self.mismatch(shapes, i))
         rule = concat_rule(len(shapes))
         step = apply(rule, "Joined axis", dict(zip(numbered_symbols("c", len(shapes)), [s[axis] for s in shapes])))
