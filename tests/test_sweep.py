@@ -291,3 +291,13 @@ def test_merges_are_invalid_where_their_inputs_disagree(spec_file):
     # the branch 8*(8*k*k + 1): 72 for k = 1, 584 for k = 3; the concatenation has 8 + 8 channels
     valid = [(row["k"], row["total_params"], row["joined.output_channels"]) for row in rows if "invalid" not in row]
     assert valid == [(1, 296, 16), (3, 808, 16)]
+
+
+def test_pytorch_size_arguments_are_checked_at_every_point(cli, spec_file):
+    """in_channels as a symbol may match the input when the model is built; the sweep checks each value."""
+    path = spec_file(
+        "dialect: pytorch\ninput: [3, 32, 32]\nlayers:\n  - Conv2d: {in_channels: c, out_channels: 8, kernel_size: 3}\n"
+    )
+    rows = _rows(cli("sweep", path, "--vary", "c=2:4:1").out)
+    assert [row["total_params"] for row in rows] == ["", str(8 * (3 * 3 * 3 + 1)), ""]  # only c = 3 fits
+    assert all("in_channels" in rows[i]["invalid"] and "must agree" in rows[i]["invalid"] for i in (0, 2))

@@ -137,7 +137,7 @@ class PReLU(TorchLayer):
     def build(self, shape: Shape, env: Env) -> LayerResult:
         count = env.positive(self.num_parameters, "num_parameters")
         if count != 1:
-            check_matches(count, shape[0], "num_parameters", f"the input {torch_shape(shape)} has {{}} channels")
+            check_matches(count, shape[0], "num_parameters", f"the input {torch_shape(shape)} has {{}} channels", env)
         step = apply(PRELU, "Parameters", {m: count})
         return LayerResult(
             output_shape=shape,

@@ -13,9 +13,9 @@ from typing import Any
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, differ, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
 from calc.errors import CalcError
-from calc.layers.base import Env, LayerResult, Shape, Value, to_bool, to_expr
+from calc.layers.base import Env, LayerResult, Shape, Value, agree, to_bool, to_expr
 from calc.layers.dense import PARAMS as DENSE_PARAMS
 from calc.layers.dense import b as dense_b
 from calc.layers.dense import n_in, n_out
@@ -94,10 +94,10 @@ class MultiheadAttention(TorchLayer):
         check_divides(heads, embed, "embed_dim", by="num_heads")
         kdim = embed if self.kdim is None else env.positive(self.kdim, "kdim")
         vdim = embed if self.vdim is None else env.positive(self.vdim, "vdim")
-        check_matches(embed, query[-1], "embed_dim", f"the last axis of the query {torch_shape(query)} is {{}}")
-        check_matches(kdim, key[-1], "kdim", f"the last axis of the key {torch_shape(key)} is {{}}")
-        check_matches(vdim, value[-1], "vdim", f"the last axis of the value {torch_shape(value)} is {{}}")
-        if differ(key[0], value[0]):
+        check_matches(embed, query[-1], "embed_dim", f"the last axis of the query {torch_shape(query)} is {{}}", env)
+        check_matches(kdim, key[-1], "kdim", f"the last axis of the key {torch_shape(key)} is {{}}", env)
+        check_matches(vdim, value[-1], "vdim", f"the last axis of the value {torch_shape(value)} is {{}}", env)
+        if not agree(key[0], value[0], "the key's length", "the value's length", env):
             raise CalcError(f"the key {torch_shape(key)} and value {torch_shape(value)} must have the same length")
         bias = sp.Integer(int(self.bias))
         fixed = {b: bias, **({k: e} if kdim == embed else {}), **({v: e} if vdim == embed else {})}

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Layer, Shape, differ, fmt, suggest
+from calc.layers.base import Env, Layer, Shape, agree, fmt, suggest
 
 #: Arguments of every torch.nn class that change neither shapes nor counts.
 DEVICE_OPTIONS = frozenset({"device", "dtype"})
@@ -52,10 +52,11 @@ class TorchLayer(Layer):
         return sorted((names | cls.neutral) - {"self", "options"})
 
 
-def check_matches(given: sp.Expr, actual: sp.Expr, argument: str, where: str) -> None:
+def check_matches(given: sp.Expr, actual: sp.Expr, argument: str, where: str, env: Env) -> None:
     """PyTorch's check that a size argument (in_channels, in_features, ...) fits the incoming tensor;
-    ``where`` says what the tensor has, with ``{}`` for its size: 'the input [N, 3, 8, 8] has {} channels'."""
-    if differ(given, actual):
+    ``where`` says what the tensor has, with ``{}`` for its size: 'the input [N, 3, 8, 8] has {} channels'.
+    Symbolic sizes that may agree pass, and a sweep checks them at every point (``agree``)."""
+    if not agree(given, actual, argument, "the size of the input it reads", env):
         raise CalcError(f"{argument} is {fmt(given)}, but {where.format(fmt(actual))}")
 
 

@@ -87,7 +87,7 @@ class ConvNd(TorchLayer):
         dilation = [env.positive(x, "dilation") for x in self.dilation]
         check_divides(groups, in_channels, "in_channels")
         check_divides(groups, out_channels, "out_channels")
-        check_matches(in_channels, channels, "in_channels", f"the input {torch_shape(shape)} has {{}} channels")
+        check_matches(in_channels, channels, "in_channels", f"the input {torch_shape(shape)} has {{}} channels", env)
         if self.padding == "same" and any(s.is_Integer and s > 1 for s in stride):
             raise CalcError(
                 "padding='same' is not supported for strided convolutions (PyTorch allows it with stride 1)"
@@ -219,7 +219,7 @@ class ConvTransposeNd(TorchLayer):
         output_padding = tuple(env.non_negative(x, "output_padding") for x in self.output_padding)
         check_divides(groups, in_channels, "in_channels")
         check_divides(groups, out_channels, "out_channels")
-        check_matches(in_channels, channels, "in_channels", f"the input {torch_shape(shape)} has {{}} channels")
+        check_matches(in_channels, channels, "in_channels", f"the input {torch_shape(shape)} has {{}} channels", env)
         for op, st, dil in zip(output_padding, stride, dilation):
             if (op >= sp.Max(st, dil)) is sp.true:
                 raise CalcError(

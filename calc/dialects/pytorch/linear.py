@@ -43,7 +43,9 @@ class Linear(TorchLayer):
         self.check_rank(shape)
         in_features = env.positive(self.in_features, "in_features")
         out_features = env.positive(self.out_features, "out_features")
-        check_matches(in_features, shape[-1], "in_features", f"the last axis of the input {torch_shape(shape)} is {{}}")
+        check_matches(
+            in_features, shape[-1], "in_features", f"the last axis of the input {torch_shape(shape)} is {{}}", env
+        )
         step = apply(
             DENSE_PARAMS,
             "Parameters",

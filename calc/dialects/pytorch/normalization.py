@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_matches, differ, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
 from calc.errors import CalcError
-from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.base import Env, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
 from calc.layers.normalization import AFFINE, BATCH_NORM_NO_MACS, STATISTICS_NO_MACS, beta, c, gamma
 from calc.rules import Mistake, Rule, apply
 
@@ -71,7 +71,7 @@ class BatchNormNd(TorchLayer):
         # PyTorch compares the channels with the length of the weight or running-mean tensors; with
         # neither (affine=False, track_running_stats=False) it has nothing to compare and accepts any.
         if self.affine or self.track_running_stats:
-            check_matches(features, shape[0], "num_features", f"the input {torch_shape(shape)} has {{}} channels")
+            check_matches(features, shape[0], "num_features", f"the input {torch_shape(shape)} has {{}} channels", env)
         why = None if self.affine else BATCH_NORM_NO_AFFINE_WHY
         flag = sp.Integer(int(self.affine))
         step = apply(BATCH_NORM, "Parameters", {c: features}, fixed={gamma: flag, beta: flag}, why=why)
@@ -121,7 +121,8 @@ class LayerNorm(TorchLayer):
         count = len(normalized)
         if len(shape) < count:
             raise CalcError(f"normalized_shape {list(normalized)} has more axes than the input {torch_shape(shape)}")
-        if any(differ(given, actual) for given, actual in zip(normalized, shape[-count:])):
+        last = shape[-count:]
+        if not all(agree(x, y, "normalized_shape", "the input's last axes", env) for x, y in zip(normalized, last)):
             listed = ", ".join(fmt(x) for x in normalized)
             raise CalcError(
                 f"normalized_shape [{listed}] does not match the last axes of the input {torch_shape(shape)}"

@@ -102,7 +102,9 @@ class RecurrentNd(TorchLayer):
         proj = env.non_negative(self.proj_size, "proj_size")
         if (proj >= hidden) is sp.true and proj != 0:
             raise CalcError(f"proj_size ({fmt(proj)}) has to be smaller than hidden_size ({fmt(hidden)})")
-        check_matches(input_size, shape[-1], "input_size", f"the last axis of the input {torch_shape(shape)} is {{}}")
+        check_matches(
+            input_size, shape[-1], "input_size", f"the last axis of the input {torch_shape(shape)} is {{}}", env
+        )
         directions = sp.Integer(2 if self.bidirectional else 1)
         out = hidden if proj == 0 else proj
         size = apply(OUTPUT_SIZE, "Output features", {n_d: directions, h: out}, fixed=_one(n_d, directions))
