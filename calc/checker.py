@@ -337,20 +337,28 @@ class Question:
                 wrong = mistake_value(step, mistake)
                 if wrong is not None:
                     found.append(Candidate(mistake.id, mistake.feedback, wrong, shown[:5]))
-        if self.record is None:  # the same mistake in every layer where it applies (all biases left out)
-            for mistake_id, places in by_id.items():
-                layers = {id(record) for record, _, _ in places}
-                if len(layers) > 1:
-                    first = {}
-                    for record, step, wrong in places:
-                        first.setdefault((id(record), id(step)), (record, step, wrong))
-                    value = self.expected + sp.Add(*(wrong - step.value for _, step, wrong in first.values()))
-                    names = ", ".join(dict.fromkeys(record.name for record, _, _ in first.values()))
-                    mistake = next(m for _, s, _ in places for m in s.rule.mistakes if m.id == mistake_id)
-                    sentence = f"The same mistake in every layer where it can be made ({names}). {mistake.feedback}"
-                    shown = [(record, step) for record, step, _ in first.values()][:5]
-                    found.append(Candidate(mistake_id, sentence, value, shown))
+        if self.record is None:  # the same mistake in every layer where it applies (all biases left out),
+            for mistake_id, places in by_id.items():  # or in every layer of one type (the convolutions' biases)
+                first: dict[tuple[int, int], tuple[LayerRecord, Step, sp.Expr]] = {}
+                for record, step, wrong in places:
+                    first.setdefault((id(record), id(step)), (record, step, wrong))
+                groups = {"every layer where it can be made": list(first.values())}
+                for kind in dict.fromkeys(record.type for record, _, _ in first.values()):
+                    group = [place for place in first.values() if place[0].type == kind]
+                    if len(group) < len(first):
+                        groups[f"every {kind} layer"] = group
+                for words, group in groups.items():
+                    if len({id(record) for record, _, _ in group}) > 1:
+                        found.append(self._same_mistake(mistake_id, words, group))
         return found
+
+    def _same_mistake(self, mistake_id: str, words: str, places: list[tuple[LayerRecord, Step, sp.Expr]]) -> Candidate:
+        """One mistake made in each of several layers: the total is off by the sum of its differences."""
+        mistake = next(m for _, step, _ in places for m in step.rule.mistakes if m.id == mistake_id)
+        value = self.expected + sp.Add(*(wrong - step.value for _, step, wrong in places))
+        names = ", ".join(dict.fromkeys(record.name for record, _, _ in places))
+        sentence = f"The same mistake in {words} ({names}). {mistake.feedback}"
+        return Candidate(mistake.id, sentence, value, [(record, step) for record, step, _ in places][:5])
 
     def _shape_candidates(self) -> list[Candidate]:
         record = self.record

@@ -136,6 +136,20 @@ def test_an_answer_explained_by_nothing_is_plain_incorrect(layer, quantity, answ
     assert result.sentences == [words]
 
 
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("62934", "The same mistake in every Conv2D layer (conv2d, conv2d_1)."),  # 62,958 - (8 + 16)
+        ("62744", "The same mistake in every Dense layer (dense, dense_1, dense_2)."),  # 62,958 - (120 + 84 + 10)
+    ],
+)
+def test_the_same_mistake_in_every_layer_of_one_type(answer, words):
+    result = verdict(LENET, None, "total_params", answer)
+    assert result.mistakes == ("forgot_bias",)
+    assert result.sentences[0].startswith(words)
+    assert "each of the n_out units also has one bias" in result.feedback or "Conv2D" in words  # Dense's own sentence
+
+
 def test_no_pairs_for_a_question_with_too_many_single_mistakes(monkeypatch):
     monkeypatch.setattr(calc.checker, "MAX_SINGLES_FOR_PAIRS", 3)  # conv2d params has 5 single mistakes
     assert verdict(LENET, "conv2d", "params", "200").mistakes == ()
