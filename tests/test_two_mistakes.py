@@ -72,6 +72,12 @@ def test_two_mistakes_are_diagnosed(model, layer, quantity, answer, mistakes):
     assert len(result.sentences) == 3
 
 
+def test_one_filter_without_its_bias():
+    """5·5·3 = 75: the count of one filter (forgot_filters: 5·5·3 + 1 = 76) with its bias left out too."""
+    assert verdict(LENET, "conv2d", "params", "76").mistakes == ("forgot_filters",)
+    assert set(verdict(LENET, "conv2d", "params", "75").mistakes) == {"forgot_bias", "forgot_filters"}
+
+
 def test_both_sentences_and_the_correct_step():
     result = verdict(LENET, "conv2d", "params", "200")
     assert result.feedback.splitlines()[1:3] == [
@@ -124,8 +130,8 @@ def test_a_single_mistake_wins(model, layer, quantity, answer, mistake):
 @pytest.mark.parametrize(
     ("layer", "quantity", "answer", "words"),
     [
-        # 5·5·3: no bias and the 8 filters left out; 'forgot the filters' is not in the catalogue
-        ("conv2d", "params", "75", "The answer is 533 less than the expected 608."),
+        # 5·5·3 + 2: nothing in the catalogue gives 77
+        ("conv2d", "params", "77", "The answer is 531 less than the expected 608."),
         # the same mistake in two layers but not in all of them (62,958 - 8 - 10) is not two different mistakes
         (None, "total_params", "62940", "The answer is 18 less than the expected 62,958."),
     ],

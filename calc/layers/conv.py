@@ -58,7 +58,14 @@ def _params_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mistak
             substitute=c_in,
             alternatives="channels",
         )
-        return forgot_bias, forgot_input_channels, wrong_input_channels, bias_per_weight
+        one_filter = Mistake(  # the count of one filter, as a worked example often shows first
+            "forgot_filters",
+            None,
+            "That is the count of one filter: the layer has f filters, each with its own weights and bias, "
+            "so the count of one filter is multiplied by f.",
+            replaces={f: 1},
+        )
+        return forgot_bias, forgot_input_channels, wrong_input_channels, bias_per_weight, one_filter
 
     return build
 
