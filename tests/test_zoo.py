@@ -150,6 +150,8 @@ def test_a_damaged_or_stale_cache_entry_is_not_used(private_cache: Path):
     (kept,) = (private_cache / "calc" / "zoo").glob("lenet5-*.json")
     kept.write_text('{"name": "lenet5", "input": [32, 32')  # cut short, as by a full disk
     assert calc.load("lenet5").analyze().total_params == 62958
+    kept.write_text("[" * 100_000)  # not written by calc at all
+    assert calc.load("lenet5").analyze().total_params == 62958
     stale = kept.with_name("lenet5-" + "0" * 32 + ".json")  # an older zoo file's entry is never read
     stale.write_text(json.dumps({"name": "lenet5", "input": [8], "layers": [{"Dense": {"units": 1}}]}))
     assert calc.load("lenet5").analyze().total_params == 62958
