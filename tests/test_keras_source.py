@@ -377,3 +377,28 @@ def test_cross_attention_calls_calc_refuses(tmp_path, cli, call, message):
     path.write_text(CROSS_ATTENTION.replace("CALL", call).replace("(7, 10)", "(8, 10)"))
     run = cli("summary", str(path))
     assert run.status == 2 and message in run.err and len(run.err.strip().splitlines()) == 1, run.err
+
+
+def test_loops_and_comprehensions_are_followed_in_order():
+    """The body once per item, as running the file would; a comprehension's name does not leak out."""
+    code = """import keras
+from keras import layers
+n = 5
+model = keras.Sequential([keras.Input((4,))] + [layers.Dense(n) for n in (3, 2)])
+for units, bias in [(6, True), (7, False)]:
+    model.add(layers.Dense(units, use_bias=bias))
+for i in range(8, 0, -4):
+    model.add(layers.Dense(i + n))
+"""
+    layers = spec_from_source(code)["layers"]
+    assert [(entry["Dense"]["name"], entry["Dense"]["units"]) for entry in layers] == [
+        ("dense", 3),
+        ("dense_1", 2),
+        ("dense_2", 6),
+        ("dense_3", 7),
+        ("dense_4", 13),
+        ("dense_5", 9),
+    ]  # the outer n = 5 is kept: 8 + 5, 4 + 5
+    # 4*3 + 3, 3*2 + 2, 2*6 + 6, 6*7 (no bias), 7*13 + 13, 13*9 + 9
+    total = calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"]
+    assert total == 15 + 8 + 18 + 42 + 104 + 126

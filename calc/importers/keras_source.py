@@ -38,9 +38,10 @@ IGNORED_METHODS = {"compile", "fit", "evaluate", "predict", "save", "save_weight
 IGNORED_METHODS |= {"summary", "count_params", "get_config", "to_json"}
 LOOP = "write each layer out, or use a calc spec file"
 STATEMENT_ADVICE = {
-    ast.For: f"does not follow 'for' loops: {LOOP}",
-    ast.AsyncFor: f"does not follow 'for' loops: {LOOP}",
-    ast.While: f"does not follow 'while' loops: {LOOP}",
+    ast.AsyncFor: f"does not follow 'async for' loops: {LOOP}",
+    ast.While: f"does not follow 'while' loops (it follows 'for' over a list, a tuple or range()): {LOOP}",
+    ast.Break: "does not follow 'break' (a loop runs over all its items)",
+    ast.Continue: "does not follow 'continue' (a loop runs over all its items)",
     ast.If: "does not follow 'if' statements: keep only the branch that builds your model",
     ast.Try: "does not follow 'try' statements: keep only the model-building lines",
     ast.With: "does not follow 'with' statements: keep only the model-building lines",
@@ -52,7 +53,6 @@ STATEMENT_ADVICE = {
 EXPRESSION_ADVICE = {
     ast.Lambda: "does not read lambda functions (a Lambda layer's arithmetic is unknown to calc)",
     ast.IfExp: "does not follow conditional expressions: write the value that applies",
-    ast.ListComp: "does not follow comprehensions: write each item out",
     ast.SetComp: "does not follow comprehensions: write each item out",
     ast.DictComp: "does not follow comprehensions: write each item out",
     ast.GeneratorExp: "does not follow comprehensions: write each item out",
@@ -162,6 +162,8 @@ class Builtin:
             return {**(args[0] if args else {}), **kwargs}
         if kwargs or not args:
             raise CalcError(f"calc folds {self.name}() of plain arguments only")
+        if self.name == "range":
+            return _range(args)
         if self.name in ("tuple", "list"):
             if len(args) != 1 or not isinstance(args[0], (tuple, list)):
                 raise CalcError(f"calc folds {self.name}() of a tuple or a list only")
@@ -186,7 +188,20 @@ PURE_BUILTINS = {
     "abs": abs,
     "min": min,
     "max": max,
+    "range": range,
 }
+
+
+def _range(args: list) -> tuple[int, ...]:
+    """range(stop), range(start, stop) or range(start, stop, step), as the tuple of its values (capped)."""
+    if not 1 <= len(args) <= 3 or not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        raise CalcError("calc folds range() of one to three whole numbers only")
+    if len(args) == 3 and args[2] == 0:
+        raise CalcError("range() step must not be zero")
+    values = range(*args)
+    if values.stop - values.start > folding.MAX_ITEMS * abs(values.step) or len(values) > folding.MAX_ITEMS:
+        raise CalcError(f"range() would give more than {folding.MAX_ITEMS:,} values")
+    return tuple(values)
 
 
 class _Return(Exception):
@@ -249,6 +264,8 @@ class _Reader:
                     self.scopes[-1][top] = keras_names.module(top) or Foreign(top)
         elif isinstance(node, ast.ImportFrom):
             self.import_from(node)
+        elif isinstance(node, ast.For):
+            self.loop(node)
         elif isinstance(node, ast.FunctionDef):
             self.define(node)
         elif isinstance(node, ast.Return) and len(self.scopes) > 1:
@@ -259,6 +276,22 @@ class _Reader:
             kind = type(node).__name__.lower()
             advice = STATEMENT_ADVICE.get(type(node), f"does not follow this statement ({kind})")
             raise self.fail(node, f"calc reads model code without running it and {advice}")
+
+    def loop(self, node: ast.For) -> None:
+        """``for filters in [64, 128]:`` (or over a tuple, or range()): the body read once per item, in
+        order, as running it would; every pass counts towards the reader's step limit."""
+        if node.orelse:
+            raise self.fail(node, "calc reads model code without running it and does not follow 'for ... else'")
+        for item in self.iterated(node.iter):
+            self.tick(node)
+            self.assign(node.target, item)
+            self.block(node.body)
+
+    def iterated(self, node: ast.expr) -> list | tuple:
+        values = self.evaluate(node)
+        if not isinstance(values, (tuple, list)):
+            raise self.fail(node, f"calc loops over lists, tuples and range() only, not {folding.describe(values)}")
+        return values
 
     def assign(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
@@ -310,10 +343,14 @@ class _Reader:
 
     # -- Expressions ----------------------------------------------------------------------
 
-    def evaluate(self, node: ast.expr) -> Any:
+    def tick(self, node: ast.AST) -> None:
+        """One more step of reading: an expression, or a pass through a loop. A file cannot ask for more."""
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise self.fail(node, f"the code asks for more than {MAX_STEPS:,} evaluation steps; calc stops here")
+
+    def evaluate(self, node: ast.expr) -> Any:
+        self.tick(node)
         if self.nesting >= MAX_DEPTH:
             raise self.fail(node, f"the code nests expressions (and calls) more than {MAX_DEPTH} deep")
         self.nesting += 1
@@ -347,9 +384,38 @@ class _Reader:
             return container if isinstance(container, Unread) else folding.index(container, position)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.ListComp):
+            return self.comprehension(node)
         kind = type(node).__name__.lower()
         advice = EXPRESSION_ADVICE.get(type(node), f"does not follow this expression ({kind})")
         raise self.fail(node, f"calc reads model code without running it and {advice}")
+
+    def comprehension(self, node: ast.ListComp) -> list:
+        """``[layers.Dense(n) for n in sizes]``: the item once per value, as the loop it stands for; its names
+        are the comprehension's own, as in Python 3 (an outer name of the same name is kept)."""
+        if any(generator.ifs or generator.is_async for generator in node.generators):
+            raise self.fail(node, "calc reads model code without running it and does not follow 'if' in comprehensions")
+        scope = self.scopes[-1]
+        saved = dict(scope)
+        values: list = []
+
+        def run(generators: list[ast.comprehension]) -> None:
+            if not generators:
+                values.append(self.evaluate(node.elt))
+                if len(values) > folding.MAX_ITEMS:
+                    raise self.fail(node, f"more than {folding.MAX_ITEMS:,} items")
+                return
+            for item in self.iterated(generators[0].iter):
+                self.tick(node)
+                self.assign(generators[0].target, item)
+                run(generators[1:])
+
+        try:
+            run(node.generators)
+        finally:
+            scope.clear()
+            scope.update(saved)
+        return values
 
     def position(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Slice):
