@@ -402,3 +402,33 @@ for i in range(8, 0, -4):
     # 4*3 + 3, 3*2 + 2, 2*6 + 6, 6*7 (no bias), 7*13 + 13, 13*9 + 9
     total = calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"]
     assert total == 15 + 8 + 18 + 42 + 104 + 126
+
+
+def test_conditions_on_plain_values_choose_the_branch():
+    """if/elif/else, conditional expressions, and/or, comparisons and 'is None' decide as Python would."""
+    code = """import keras
+from keras import layers
+
+
+def head(x, classes=10, bias=None, pooled=False):
+    if pooled and classes > 2:
+        x = layers.Dense(classes, use_bias=bias is None or bias)(x)
+    elif not pooled:
+        x = layers.Dense(4 if classes in (1, 2) else 3, name="small_" + str(len((1, 2))))(x)
+    else:
+        x = layers.Dense(1)(x)
+    return x
+
+
+inputs = keras.Input((6,))
+outputs = head(head(inputs, pooled=True, bias=False), classes=2)
+model = keras.Model(inputs, outputs)
+"""
+    layers = spec_from_source(code)["layers"]
+    dense = [entry["Dense"] for entry in layers if "Dense" in entry]
+    assert [(d["name"], d["units"], d.get("use_bias", True)) for d in dense] == [
+        ("dense", 10, False),  # pooled, 10 classes, bias False: 'bias is None or bias' is False
+        ("small_2", 4, True),  # not pooled, 2 classes
+    ]
+    total = calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"]
+    assert total == 6 * 10 + (10 * 4 + 4)  # no bias in the first; 104 in all

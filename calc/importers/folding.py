@@ -84,9 +84,56 @@ def unary(op: ast.unaryop, value: Any) -> Any:
         return -value
     if isinstance(op, ast.UAdd) and is_number(value):
         return value
-    if isinstance(op, ast.Not) and isinstance(value, bool):
-        return not value
+    if isinstance(op, ast.Not):
+        return not truth(value)
     raise CalcError(f"calc does not fold this operator on {describe(value)}")
+
+
+PLAIN = (bool, int, float, str, tuple, list, dict, type(None))
+
+
+def truth(value: Any) -> bool:
+    """Whether a plain value counts as true (``if use_bias:``, ``x or default``). A tensor, a layer or a
+    model has no truth value calc can know without running the code."""
+    if not isinstance(value, PLAIN):
+        raise CalcError(f"calc decides conditions on plain values (numbers, strings, flags), not on {describe(value)}")
+    return bool(value)
+
+
+COMPARISONS = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+
+
+def compare(op: ast.cmpop, left: Any, right: Any) -> bool:
+    """``left op right``: ``is`` with None, True or False on any value; on plain values == and !=, order on
+    two numbers or two strings (or sequences of them), ``in`` a tuple, a list, a dict or a string."""
+    if isinstance(op, (ast.Is, ast.IsNot)):  # x is None: any value has an identity
+        if not any(v is None or isinstance(v, bool) for v in (left, right)):
+            raise CalcError("calc follows 'is' only with None, True or False")
+        return (left is right) is isinstance(op, ast.Is)
+    for value in (left, right):
+        if not isinstance(value, PLAIN):
+            raise CalcError(f"calc compares plain values (numbers, strings, flags), not {describe(value)}")
+    if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) and not (
+        (is_number(left) and is_number(right)) or type(left) is type(right)
+    ):
+        raise CalcError(f"calc does not order {describe(left)} and {describe(right)}")
+    if isinstance(op, (ast.In, ast.NotIn)) and (
+        not isinstance(right, (tuple, list, dict, str)) or (isinstance(right, str) and not isinstance(left, str))
+    ):
+        raise CalcError(f"calc follows 'in' a tuple, a list, a dict or a string, not {describe(right)}")
+    try:
+        return bool(COMPARISONS[type(op)](left, right))
+    except TypeError:  # 3 < (1, 2) inside sequences of mixed items
+        raise CalcError(f"calc cannot compare {describe(left)} and {describe(right)}") from None
 
 
 def index(value: Any, position: Any) -> Any:

@@ -42,7 +42,6 @@ STATEMENT_ADVICE = {
     ast.While: f"does not follow 'while' loops (it follows 'for' over a list, a tuple or range()): {LOOP}",
     ast.Break: "does not follow 'break' (a loop runs over all its items)",
     ast.Continue: "does not follow 'continue' (a loop runs over all its items)",
-    ast.If: "does not follow 'if' statements: keep only the branch that builds your model",
     ast.Try: "does not follow 'try' statements: keep only the model-building lines",
     ast.With: "does not follow 'with' statements: keep only the model-building lines",
     ast.AsyncWith: "does not follow 'with' statements: keep only the model-building lines",
@@ -52,13 +51,10 @@ STATEMENT_ADVICE = {
 }
 EXPRESSION_ADVICE = {
     ast.Lambda: "does not read lambda functions (a Lambda layer's arithmetic is unknown to calc)",
-    ast.IfExp: "does not follow conditional expressions: write the value that applies",
     ast.SetComp: "does not follow comprehensions: write each item out",
     ast.DictComp: "does not follow comprehensions: write each item out",
     ast.GeneratorExp: "does not follow comprehensions: write each item out",
     ast.JoinedStr: "does not read f-strings: write the string out",
-    ast.Compare: "does not follow comparisons: write the value that applies",
-    ast.BoolOp: "does not follow 'and' / 'or': write the value that applies",
     ast.NamedExpr: "does not follow ':=': assign on a line of its own",
 }
 
@@ -164,6 +160,12 @@ class Builtin:
             raise CalcError(f"calc folds {self.name}() of plain arguments only")
         if self.name == "range":
             return _range(args)
+        if self.name in ("str", "len"):
+            if len(args) != 1 or not isinstance(args[0], (int, float, str, tuple, list)):
+                raise CalcError(f"calc folds {self.name}() of one number, string, tuple or list only")
+            if self.name == "str" and isinstance(args[0], (tuple, list)):
+                raise CalcError("calc folds str() of a number or a string only")
+            return str(args[0]) if self.name == "str" else len(args[0])
         if self.name in ("tuple", "list"):
             if len(args) != 1 or not isinstance(args[0], (tuple, list)):
                 raise CalcError(f"calc folds {self.name}() of a tuple or a list only")
@@ -189,6 +191,8 @@ PURE_BUILTINS = {
     "min": min,
     "max": max,
     "range": range,
+    "str": str,
+    "len": len,
 }
 
 
@@ -270,8 +274,8 @@ class _Reader:
             self.define(node)
         elif isinstance(node, ast.Return) and len(self.scopes) > 1:
             raise _Return(None if node.value is None else self.evaluate(node.value))
-        elif isinstance(node, ast.If) and _is_main_guard(node) and len(self.scopes) == 1:
-            self.block(node.body)  # what running the file as a script does
+        elif isinstance(node, ast.If):  # if use_bias: ..., if __name__ == "__main__": ...
+            self.block(node.body if self.condition(node.test) else node.orelse)
         elif not isinstance(node, ast.Pass):
             kind = type(node).__name__.lower()
             advice = STATEMENT_ADVICE.get(type(node), f"does not follow this statement ({kind})")
@@ -286,6 +290,10 @@ class _Reader:
             self.tick(node)
             self.assign(node.target, item)
             self.block(node.body)
+
+    def condition(self, node: ast.expr) -> bool:
+        with self.at(node):
+            return folding.truth(self.evaluate(node))
 
     def iterated(self, node: ast.expr) -> list | tuple:
         values = self.evaluate(node)
@@ -386,9 +394,30 @@ class _Reader:
             return self.call(node)
         if isinstance(node, ast.ListComp):
             return self.comprehension(node)
+        if isinstance(node, ast.IfExp):
+            return self.evaluate(node.body if self.condition(node.test) else node.orelse)
+        if isinstance(node, ast.BoolOp):  # Python's: the first operand that decides, as it is
+            for operand in node.values[:-1]:
+                value = self.evaluate(operand)
+                if self.decides(node.op, value, operand):
+                    return value
+            return self.evaluate(node.values[-1])
+        if isinstance(node, ast.Compare):
+            left = self.evaluate(node.left)
+            for op, comparator in zip(node.ops, node.comparators):
+                right = self.evaluate(comparator)
+                if not folding.compare(op, left, right):
+                    return False
+                left = right
+            return True
         kind = type(node).__name__.lower()
         advice = EXPRESSION_ADVICE.get(type(node), f"does not follow this expression ({kind})")
         raise self.fail(node, f"calc reads model code without running it and {advice}")
+
+    def decides(self, op: ast.boolop, value: Any, node: ast.expr) -> bool:
+        """Does this operand end ``a and b`` (a false one) or ``a or b`` (a true one)?"""
+        with self.at(node):
+            return folding.truth(value) is isinstance(op, ast.Or)
 
     def comprehension(self, node: ast.ListComp) -> list:
         """``[layers.Dense(n) for n in sizes]``: the item once per value, as the loop it stands for; its names
@@ -629,18 +658,3 @@ def _constant(value: Any) -> Any:
     if isinstance(value, int):
         return folding.checked(value)
     raise CalcError(f"calc does not read {type(value).__name__} values")
-
-
-def _is_main_guard(node: ast.If) -> bool:
-    """``if __name__ == "__main__":`` with no else: its body is what running the file as a script does."""
-    test = node.test
-    return (
-        not node.orelse
-        and isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Eq)
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value == "__main__"
-    )
