@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from calc import __version__
 from calc.errors import CalcError
 
 EXIT_OK, EXIT_NO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -30,6 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="calc", description="Symbolic derivation of neural-network layer arithmetic.")
+    top.add_argument("--version", action="version", version=f"calc {__version__}")
     commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"calc.commands.{name}").register(commands)

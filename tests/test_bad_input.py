@@ -170,3 +170,10 @@ def test_real_process_has_no_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_version(cli):
+    import calc
+
+    run = cli("--version")
+    assert run.status == 0 and run.out == f"calc {calc.__version__}\n"
