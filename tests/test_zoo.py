@@ -163,3 +163,25 @@ def test_the_zoo_works_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert zoo_spec("lenet5")["name"] == "lenet5"
     assert calc.load("resnet50").analyze().total_params == MODELS["resnet50"]["total_params"]
+
+
+def test_zoo_command_formats(cli):
+    rows = {row["name"]: row for row in cli("zoo", "--format", "json").json()}
+    assert set(rows) == set(zoo_names())
+    assert rows["lenet5"] == {
+        "name": "lenet5",
+        "dialect": "keras",
+        "input_shapes": [[None, 32, 32, 3]],
+        "total_params": 62958,
+        "trainable_params": 62958,
+        "non_trainable_params": 0,
+    }
+    assert rows["torchvision_resnet18"]["dialect"] == "pytorch"
+    assert rows["torchvision_resnet18"]["input_shapes"] == [[None, 3, 224, 224]]  # n = 224
+    for name, record in MODELS.items():
+        assert rows[name]["total_params"] == record["total_params"], name
+        if "non_trainable_params" in record:  # Keras's split (torch and transformers record totals)
+            assert rows[name]["non_trainable_params"] == record["non_trainable_params"], name
+    table = cli("zoo", "--format", "markdown").out.splitlines()
+    assert table[0].startswith("| Model | Dialect | Input |") and len(table) == 2 + len(rows)
+    assert "| resnet50 | keras | (None, 224, 224, 3) | 25,636,712 | 25,583,592 | 53,120 |" in table
