@@ -312,15 +312,17 @@ def test_keras_attention_calls_are_recorded():
 @pytest.mark.parametrize("record", KERAS_ATTENTION, ids=lambda r: f"{r['case']}-{r['layer']}-{r['call']}")
 def test_keras_attention_macs_agree_with_fvcore(record):
     """Keras's attention is einsums (the four projections, QK^T and AV): calc's MACs rule counts them exactly,
-    for a query sequence [L_q, d_q] and a value and key of L_k positions. fvcore itself rounds each einsum to
-    four significant digits (numpy's printed estimate), so its total is within that of the exact count.
-    calc states no rule for other ranks, and Keras cannot call a layer on a vector query (no count then)."""
+    for a query of L_q positions (the product of every axis but the last, with Keras's default attention
+    axes) and a value and key of L_k positions. fvcore itself rounds each einsum to four significant digits
+    (numpy's printed estimate), so its total is within that of the exact count. calc states no rule for
+    attention over some of the axes only, and Keras cannot call a layer on a vector query (no count then)."""
     case = keras_case(record["fixture"], record["case"])
     spec = {key: case[key] for key in ("name", "input", "inputs", "layers") if key in case}
     analysis = calc.from_spec(spec, source=case["name"]).analyze()
     (ours,) = [r for r in analysis.records if r.name == record["layer"] and r.call == record["call"]]
     assert [list(shape) for shape in ours.input_shapes] == record["input_shapes"][: len(ours.input_shapes)]
-    if len(record["input_shapes"][0]) != 2:
+    axes, rank = ours.layer.attention_axes, len(record["input_shapes"][0])
+    if rank < 2 or (axes is not None and set(axes) != set(range(1, rank))):
         assert ours.compute.macs is None
         return
     assert ours.compute.macs == record["einsum_exact"]

@@ -189,26 +189,30 @@ class MultiHeadAttention(Layer):
         return {(axis if axis >= 0 else limit - 1 + axis) - 1 for axis in self.attention_axes}
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
-        """Attention from a query sequence [L_q, d_q] to a value (and key) sequence of L_k positions; other
-        ranks (attention_axes) have no MACs rule here."""
+        """Attention from the L_q positions of a query [..., d_q] to the L_k positions of a value (and key).
+        With Keras's default attention axes (every axis but the batch and the last) a query of shape
+        (4, 5, d) has 20 positions that all attend to each other; attention over some of the axes only
+        (``attention_axes``) has no MACs rule here."""
         query, value, key = _roles(shapes)
-        if len(query) != 2:
+        every_axis = set(range(1, len(query)))  # Keras's numbering: the batch axis is 0, the features last
+        if len(query) < 2 or (self.attention_axes is not None and set(self.attention_axes) != every_axis):
             return None
+        positions, sources = sp.Mul(*query[:-1]), sp.Mul(*value[:-1])
         bindings = {
-            L_q: query[0],
-            L_k: value[0],
+            L_q: positions,
+            L_k: sources,
             d_q: query[-1],
             d_k: key[-1],
             d_v: value[-1],
             h: env.resolve(self.num_heads),
             e: env.resolve(self.key_dim),
             v: env.resolve(self.value_dim),
-            o: sp.Mul(*result.output_shape[1:]),
+            o: sp.Mul(*result.output_shape[len(query) - 1 :]),  # the values of one output position
         }
         fixed: dict[sp.Symbol, sp.Expr] = {gate: sp.Integer(int(self.use_gate))}
         if len(shapes) == 1:  # one sequence: one length and one width
             fixed.update({L_q: L, L_k: L, d_q: d, d_k: d, d_v: d})
-            bindings.update({L: query[0], d: query[-1]})
+            bindings.update({L: positions, d: query[-1]})
         elif len(shapes) == 2:  # the key is the value
             fixed[d_k] = d_v
         return apply(MACS, "MACs", bindings, fixed)
