@@ -432,3 +432,14 @@ model = keras.Model(inputs, outputs)
     ]
     total = calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"]
     assert total == 6 * 10 + (10 * 4 + 4)  # no bias in the first; 104 in all
+
+
+@pytest.mark.parametrize("call", ["keras.config.image_data_format()", "keras.backend.image_data_format()"])
+def test_image_data_format_is_keras_default(call):
+    """Builders read the data format to choose BatchNormalization's axis; Keras's default is channels_last."""
+    code = f"""import keras
+axis = 3 if {call} == "channels_last" else 1
+model = keras.Sequential([keras.Input((8, 8, 4)), keras.layers.BatchNormalization(axis=axis)])
+"""
+    assert spec_from_source(code)["layers"][0]["BatchNormalization"]["axis"] == 3
+    assert calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"] == 4 * 4  # 4 per channel

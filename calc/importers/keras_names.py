@@ -21,12 +21,16 @@ DATA = {"datasets"}
 #: Namespaces calc knows by name but does not read (their members may be mentioned, not called).
 OPAQUE = NEUTRAL | DATA | {"applications", "backend", "ops"}
 MEMBERS = {
-    ("keras",): {"layers", "models", "utils", "random"} | OPAQUE | MODEL_NAMES,
+    ("keras",): {"layers", "models", "utils", "random", "config"} | OPAQUE | MODEL_NAMES,
+    ("keras", "config"): {"image_data_format"},
     ("keras", "models"): {"Sequential", "Model"},
     ("keras", "utils"): {"plot_model", "set_random_seed", "to_categorical"},
     ("tensorflow",): {"keras", "nn", "random"},
     ("tensorflow", "random"): {"set_seed"},
 }
+#: Keras's data format setting, which builders read to choose a BatchNormalization axis: Keras's default,
+#: "channels_last" (a file cannot change it: keras.config.set_image_data_format is not read).
+IMAGE_DATA_FORMAT = {("keras", "config", "image_data_format"), ("keras", "backend", "image_data_format")}
 #: Calls that only draw or seed: not even their arguments are read.
 HARMLESS = {
     ("keras", "backend", "clear_session"),

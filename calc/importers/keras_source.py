@@ -595,6 +595,10 @@ class _Reader:
                 raise CalcError(f"layers.{path[2]}() takes the list of tensors to merge")
             layer = self.session.layer(keras_api.MERGE_FUNCTIONS[path[2]], [], kwargs, where)
             return self.session.call(layer, [inputs], {}, where)
+        if path in keras_names.IMAGE_DATA_FORMAT:
+            if args or kwargs:
+                raise CalcError(f"{function}() takes no arguments")
+            return "channels_last"
         if function.layer == "InputLayer":
             return self.session.input(args, kwargs, where, function=False)
         if function.layer is not None:
