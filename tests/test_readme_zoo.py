@@ -16,7 +16,7 @@ MODELS = json.loads((ROOT / "tests" / "fixtures" / "zoo_counts.json").read_text(
 def test_zoo_listing_and_formulas_are_real(cli):
     blocks = re.findall(r"```text\n(.*?)```", SECTION, re.DOTALL)
     examples = [chunk for block in blocks for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]]
-    assert len(examples) == 3
+    assert len(examples) == 4
     for chunk in examples:
         command, shown = chunk.split("\n", 1)
         run = cli(*shlex.split(command)[1:])
@@ -38,6 +38,17 @@ def test_seed_table_shows_the_recorded_counts():
     for model, _, exact in rows:
         family, size = model.split("-")
         assert int(exact.replace(",", "")) == MODELS[f"{zoo[family]}_{size}"]["total_params"], model
+
+
+def test_table_of_further_transformers_shows_the_recorded_counts():
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| ([\w-]+): .*? \| ([\d,]+) \|$", SECTION, re.MULTILINE)
+    assert [zoo for zoo, *_ in rows] == ["gpt2", "gpt2_medium", "distilbert_base"]
+    for zoo, cls, checkpoint, exact in rows:
+        assert (
+            MODELS[zoo]["built_with"]
+            == f"transformers.{cls}({cls.removesuffix('Model')}Config(**config)), as {checkpoint}"
+        )
+        assert int(exact.replace(",", "")) == MODELS[zoo]["total_params"], zoo
 
 
 def test_vgg16_input_size_formula(cli):

@@ -1,11 +1,12 @@
 """Every zoo model against the counts its own framework gives (tests/fixtures/zoo_counts.json, recorded by
 tests/fixtures/generate_zoo.py): totals for all, every layer's shape and counts for the Keras applications,
-every module's count and output shapes for torchvision, and the embeddings, one encoder layer and the
-pooler for the Hugging Face models."""
+every module's count and output shapes for torchvision, and for the Hugging Face models every module (of the
+first of the L alike blocks, and outside them) against the calc layer that stands for it."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def by_framework(framework: str) -> list[str]:
 def test_every_zoo_model_is_recorded():
     assert set(zoo_names()) - OWN_MODELS == set(MODELS)
     assert len(by_framework("keras")) == 8 and len(by_framework("torchvision")) == 5
-    assert len(by_framework("transformers")) == 6
+    assert len(by_framework("transformers")) == 9
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -96,33 +97,94 @@ def test_torchvision_resnet50_sums_read_two_branches():
     assert all(len(r.input_shapes) == 2 and r.input_shapes[0] == r.input_shapes[1] for r in sums)
 
 
+#: Each spec symbol's key in the Hugging Face configuration, by model class.
+BERT_SYMBOLS = {"L": "num_hidden_layers", "H": "hidden_size", "A": "num_attention_heads", "I": "intermediate_size"}
+BERT_SYMBOLS |= {"V": "vocab_size", "P": "max_position_embeddings", "T": "type_vocab_size"}
+CONFIG_SYMBOLS = {
+    "BertModel": BERT_SYMBOLS,
+    "RobertaModel": BERT_SYMBOLS,
+    "LayoutLMModel": BERT_SYMBOLS | {"B": "max_2d_position_embeddings"},
+    # n_inner is not a symbol: the published null is 4H, written 4*H in the spec (test_gpt2_mlp_is_four_wide)
+    "GPT2Model": {"L": "n_layer", "H": "n_embd", "A": "n_head", "V": "vocab_size", "P": "n_positions"},
+    "DistilBertModel": {"L": "n_layers", "H": "dim", "A": "n_heads", "I": "hidden_dim"}
+    | {"V": "vocab_size", "P": "max_position_embeddings"},
+}
+
+
+def model_class(record: dict) -> str:
+    """ "transformers.GPT2Model(GPT2Config(**config)), as gpt2" -> "GPT2Model"."""
+    return record["built_with"].removeprefix("transformers.").split("(")[0]
+
+
+def owner(module: str, layers: dict) -> str:
+    """The calc layer that stands for a Hugging Face module: the layer of its name, else of its longest dotted
+    prefix (BERT's attention.self.query and GPT-2's attn.c_attn are parts of one MultiHeadAttention)."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        if ".".join(parts[:end]) in layers:
+            return ".".join(parts[:end])
+    raise AssertionError(f"no layer stands for Hugging Face's {module}")
+
+
+@pytest.mark.parametrize("name", by_framework("transformers"))
+def test_transformer_configuration_is_the_symbols(name):
+    expected = MODELS[name]
+    symbols = {symbol.name: int(value) for symbol, value in calc.load(name).values.items()}
+    names = CONFIG_SYMBOLS[model_class(expected)]
+    assert set(symbols) - set(names) == {"S"}  # and the sequence length, on which no count depends
+    assert {symbol: symbols[symbol] for symbol in names} == {s: expected["config"][key] for s, key in names.items()}
+
+
 @pytest.mark.parametrize("name", by_framework("transformers"))
 def test_transformer_modules(name):
-    """The configuration is the spec's symbols; the embeddings, each encoder layer and the pooler agree."""
+    """Every Hugging Face module with parameters has its calc layer (the first of the L alike blocks for the
+    block's modules), and each calc layer with parameters holds exactly those of the modules it stands for."""
     expected = MODELS[name]
-    config = expected["config"]
-    model = calc.load(name)
-    symbols = {symbol.name: int(value) for symbol, value in model.values.items()}
-    names = {"L": "num_hidden_layers", "H": "hidden_size", "A": "num_attention_heads", "I": "intermediate_size"}
-    names |= {"V": "vocab_size", "P": "max_position_embeddings", "T": "type_vocab_size"}
-    names |= {"B": "max_2d_position_embeddings"} if "B" in symbols else {}
-    assert {symbol: symbols[symbol] for symbol in names} == {symbol: config[key] for symbol, key in names.items()}
-
     result = analysis(name)
-    modules = expected["modules"]
-    for module, params in modules.items():
-        if module.startswith("embeddings.") or module.startswith("pooler."):
-            assert result.layer(module).params == params, module
-    encoder = result.layer("encoder.layer")
-    assert encoder.params == sum(expected["encoder_layer_params"])
-    block = {record.name: record.params for record in encoder.result.children.layers}
-    layer = "encoder.layer.0."
-    projections = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense")
-    assert block["attention"] == sum(modules[layer + p] for p in projections)
-    for inner in ("attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"):
-        assert block[inner] == modules[layer + inner], inner
-    assert sum(block.values()) == expected["encoder_layer_params"][0]
-    assert result.layer("pooler.dense").params == expected["pooler_params"]
+    blocks = expected["blocks"]
+    block = result.layer(blocks)
+    outer = {record.name: record.params for record in result.layers if record.name != blocks}
+    inner = {record.name: record.params for record in block.result.children.layers}
+    outer_sums: Counter[str] = Counter()
+    inner_sums: Counter[str] = Counter()
+    first = f"{blocks}.0."
+    for module, params in expected["modules"].items():
+        if module.startswith(first):
+            inner_sums[owner(module.removeprefix(first), inner)] += params
+        else:
+            outer_sums[owner(module, outer)] += params
+    assert {layer: params for layer, params in outer.items() if params} == outer_sums
+    assert {layer: params for layer, params in inner.items() if params} == inner_sums
+    assert set(expected["block_params"]) == {sum(inner_sums.values())}  # the L blocks are alike
+    assert block.params == sum(expected["block_params"])
+
+
+def test_gpt2_mlp_is_four_wide():
+    """GPT-2's n_inner is null in its published configurations, which Hugging Face reads as 4 * n_embd."""
+    for name in ("gpt2", "gpt2_medium"):
+        assert MODELS[name]["config"]["n_inner"] is None
+        mlp = analysis(name).layer("h").result.children.layer("mlp.c_fc")
+        assert mlp.output_shape[-1] == 4 * MODELS[name]["config"]["n_embd"], name
+
+
+def test_gpt2_size_as_a_polynomial_in_layers_and_width(cli):
+    """Worked from the layout: each block holds ln_1 and ln_2 (2H each), attn.c_attn (H*3H + 3H) and
+    attn.c_proj (H*H + H), mlp.c_fc (H*4H + 4H) and mlp.c_proj (4H*H + H): 12H^2 + 13H. Outside the blocks
+    wte is V*H = 50257H, wpe P*H = 1024H and ln_f 2H: 51283H. With L = 12 and H = 768:
+    12*768^2*12 + 13*768*12 + 51283*768 = 84,934,656 + 119,808 + 39,385,344 = 124,439,808."""
+    run = cli("formula", "gpt2", "--keep", "L,H")
+    assert run.status == 0, run.err
+    assert run.out == "total_params = 12*H**2*L + 13*H*L + 51283*H\n"
+    assert 12 * 768**2 * 12 + 13 * 768 * 12 + 51283 * 768 == MODELS["gpt2"]["total_params"] == 124_439_808
+
+
+def test_distilbert_size_as_a_polynomial_in_layers_and_width(cli):
+    """Each layer is BERT's: attention 4H^2 + 4H, two LayerNorms 4H, ffn.lin1 H*I + I and ffn.lin2 I*H + H,
+    with I = 3072: 4H^2 + 6153H + 3072. The embeddings: (V + P)H = (30522 + 512)H and their LayerNorm 2H:
+    31036H. With L = 6 and H = 768: 6*(4*589,824 + 6153*768 + 3072) + 31036*768 = 42,527,232 + 23,835,648."""
+    run = cli("formula", "distilbert_base", "--keep", "L,H")
+    assert run.out == "total_params = 4*H**2*L + 6153*H*L + 31036*H + 3072*L\n"
+    assert MODELS["distilbert_base"]["total_params"] == 6 * (4 * 768**2 + 6153 * 768 + 3072) + 31036 * 768
 
 
 def test_zoo_command_lists_every_total(cli):
