@@ -71,6 +71,16 @@ SOURCE_CASES = [
     ("compare-order", "x = 'a' < 3\n", ["line 2, column 5", "does not order a str and a int"]),
     ("is-number", "x = 3 is 3\n", ["line 2, column 5", "'is' only with None, True or False"]),
     ("in-number", "x = 3 in 4\n", ["line 2, column 5", "'in' a tuple, a list, a dict or a string"]),
+    (  # each comparison is charged the values it may look at: 10,000 lists of 10,000 numbers are too many
+        "compare-huge",
+        "x = list(range(1000, 11000))\ny = [x] * 10000\nz = [list(range(1000, 11000))] * 10000\nf = y == z\n",
+        ["line 5, column 5", "evaluation steps"],
+    ),
+    (
+        "compare-in-a-loop",
+        "x = list(range(1000, 11000))\nz = list(range(1000, 11000))\nfor i in range(10000):\n    f = x == z\n",
+        ["line 5, column 9", "evaluation steps"],
+    ),
     ("and-layer", "x = layers.Dense(3) and 4\n", ["line 2, column 5", "not on the layer 'dense' (Dense)"]),
     ("try", "try:\n    pass\nexcept Exception:\n    pass\n", ["line 2, column 1", "'try'"]),
     ("with", "with open('x') as f:\n    pass\n", ["line 2, column 1", "'with'"]),

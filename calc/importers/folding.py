@@ -100,6 +100,24 @@ def truth(value: Any) -> bool:
     return bool(value)
 
 
+def size(value: Any, limit: int) -> int:
+    """How many values a comparison may have to look at: the items of a tuple, list or dict, nested ones
+    included, and the characters of a string; counted only up to just past ``limit``, so that a list
+    holding the same long list ten thousand times is cheap to measure (and too costly to compare)."""
+    count, stack = 0, [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, str):
+            count += len(item)
+    return count
+
+
 COMPARISONS = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,

@@ -351,9 +351,10 @@ class _Reader:
 
     # -- Expressions ----------------------------------------------------------------------
 
-    def tick(self, node: ast.AST) -> None:
-        """One more step of reading: an expression, or a pass through a loop. A file cannot ask for more."""
-        self.steps += 1
+    def tick(self, node: ast.AST, steps: int = 1) -> None:
+        """More steps of reading: an expression, a pass through a loop, the values a comparison looks at.
+        A file cannot ask for more than MAX_STEPS in all."""
+        self.steps += steps
         if self.steps > MAX_STEPS:
             raise self.fail(node, f"the code asks for more than {MAX_STEPS:,} evaluation steps; calc stops here")
 
@@ -406,6 +407,8 @@ class _Reader:
             left = self.evaluate(node.left)
             for op, comparator in zip(node.ops, node.comparators):
                 right = self.evaluate(comparator)
+                budget = MAX_STEPS - self.steps
+                self.tick(node, folding.size(left, budget) + folding.size(right, budget))  # what it looks at
                 if not folding.compare(op, left, right):
                     return False
                 left = right
