@@ -202,8 +202,8 @@ def _range(args: list) -> tuple[int, ...]:
         raise CalcError("calc folds range() of one to three whole numbers only")
     if len(args) == 3 and args[2] == 0:
         raise CalcError("range() step must not be zero")
-    values = range(*args)
-    if values.stop - values.start > folding.MAX_ITEMS * abs(values.step) or len(values) > folding.MAX_ITEMS:
+    values = range(*args)  # its length is known without making it (numbers are at most 10**18)
+    if len(values) > folding.MAX_ITEMS:
         raise CalcError(f"range() would give more than {folding.MAX_ITEMS:,} values")
     return tuple(values)
 
