@@ -12,6 +12,7 @@ import sys
 import pytest
 
 import calc
+from calc.errors import CalcError
 from calc.importers import spec_from_source
 from tests.conftest import ROOT
 
@@ -565,3 +566,27 @@ y = model(keras.Input((5,)))
 """
     summary = calc.from_spec(spec_from_source(code)).summary().to_dict()
     assert (summary["model"], summary["total_params"]) == ("net", 5 * 3 + 3)
+
+
+def test_subclassed_model_passes_its_name_through_kwargs():
+    """The tutorials' `def __init__(self, ..., **kwargs): super().__init__(**kwargs)`; name= is the model's."""
+    code = """import keras
+from keras import layers
+
+
+class Tiny(keras.Model):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(units)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+model = Tiny(units=2, name="tiny")
+model.build((None, 3))
+"""
+    summary = calc.from_spec(spec_from_source(code)).summary().to_dict()
+    assert (summary["model"], summary["total_params"]) == ("tiny", 3 * 2 + 2)
+    with pytest.raises(CalcError, match=r"super\(\).__init__\(\) with name="):  # Keras's Model.__init__ refuses it too
+        spec_from_source(code.replace('name="tiny"', "bogus=1"))

@@ -351,8 +351,8 @@ class _Reader:
         arguments = node.args
         if node.decorator_list:
             raise self.fail(node, "calc does not follow decorated functions; remove the decorator")
-        if arguments.vararg or arguments.kwarg or arguments.posonlyargs:
-            raise self.fail(node, "calc follows functions with plain named parameters only (no *args, **kwargs, /)")
+        if arguments.vararg or arguments.posonlyargs:
+            raise self.fail(node, "calc follows functions with named parameters and **kwargs only (no *args, /)")
         positional = arguments.args[len(arguments.args) - len(arguments.defaults) :]
         defaults = {a.arg: self.evaluate(value) for a, value in zip(positional, arguments.defaults)}
         for parameter, value in zip(arguments.kwonlyargs, arguments.kw_defaults):
@@ -810,10 +810,15 @@ class _Reader:
         if len(args) > len(positional):
             raise self.fail(node, f"{name}() takes {len(positional)} positional arguments, got {len(args)}")
         scope = dict(zip(positional, args))
+        extra: dict[str, Any] = {}  # **kwargs: super().__init__(**kwargs) passes name= on
         for key, value in kwargs.items():
-            if key in scope or key not in keywords:
-                raise self.fail(node, f"{name}() got '{key}' twice" if key in scope else f"{name}() has no '{key}'")
-            scope[key] = value
+            if key in scope:
+                raise self.fail(node, f"{name}() got '{key}' twice")
+            if key not in keywords and parameters.kwarg is None:
+                raise self.fail(node, f"{name}() has no '{key}'")
+            (scope if key in keywords else extra)[key] = value
+        if parameters.kwarg is not None:
+            scope[parameters.kwarg.arg] = extra
         for key in keywords:
             if key not in scope:
                 if key not in function.defaults:
