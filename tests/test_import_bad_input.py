@@ -34,6 +34,7 @@ def refused(cli, path: Path, *words: str) -> str:
 # -- Keras source ------------------------------------------------------------------------------
 
 HEAD = "from tensorflow.keras import layers, Sequential\n"
+NET = "import keras\nclass Net(keras.Model):\n"  # a subclassed model; its body follows
 SOURCE_CASES = [
     # (id, code, words the one line must contain)
     ("import-os", "__import__('os').system('touch {pwned}')\n", ["line 2, column 1", "'__import__'"]),
@@ -84,7 +85,74 @@ SOURCE_CASES = [
     ("and-layer", "x = layers.Dense(3) and 4\n", ["line 2, column 5", "not on the layer 'dense' (Dense)"]),
     ("try", "try:\n    pass\nexcept Exception:\n    pass\n", ["line 2, column 1", "'try'"]),
     ("with", "with open('x') as f:\n    pass\n", ["line 2, column 1", "'with'"]),
-    ("class", "class Net:\n    pass\n", ["line 2, column 1", "subclassed model"]),
+    ("class", "class Net:\n    pass\n", ["line 2, column 1", "one base (keras.Model)"]),
+    ("class-other-base", "class Net(dict):\n    pass\n", ["line 2, column 11", "keras.Model or keras.layers.Layer"]),
+    ("class-attribute", NET + "    units = 3\n", ["line 4, column 5", "only methods"]),
+    (
+        "class-property",
+        NET + "    @property\n    def f(self):\n        return 1\n",
+        ["decorated"],
+    ),
+    (
+        "class-build",
+        NET + "    def build(self, shape):\n        pass\n",
+        ["line 4, column 5", "build()"],
+    ),
+    (
+        "class-no-call",
+        NET + "    pass\nm = Net()\n",
+        ["line 3, column 1", "no call()"],
+    ),
+    (
+        "class-no-super",
+        NET + "    def __init__(self):\n        pass\n    def call(self, x):\n        return x\nm = Net()\n",
+        ["line 8, column 5", "never calls super().__init__()"],
+    ),
+    (
+        "class-recursive-init",
+        NET + "    def __init__(self):\n        super().__init__()\n        self.me = Net()\n"
+        "    def call(self, x):\n        return x\nm = Net()\n",
+        ["more than 16 deep"],
+    ),
+    (
+        "class-calls-itself",
+        NET + "    def call(self, x):\n        return self(x)\nm = Net()\nm.build((None, 3))\n",
+        ["line 5, column 16", "calls itself"],
+    ),
+    (
+        "class-method-recursion",
+        NET + "    def call(self, x):\n        return self.f(x)\n    def f(self, x):\n"
+        "        return self.f(x)\nm = Net()\nm.build((None, 3))\n",
+        ["more than 16 deep"],
+    ),
+    (
+        "class-huge-loop",
+        NET + "    def __init__(self):\n        super().__init__()\n        for i in range(10000):\n"
+        "            for j in range(10000):\n                self.d = i\n    def call(self, x):\n        return x\n"
+        "m = Net()\n",
+        ["evaluation steps"],
+    ),
+    (
+        "class-augassign",
+        NET + "    def __init__(self):\n        super().__init__()\n        self.d = layers.Dense(3)\n"
+        "    def call(self, x):\n        self.d += x\n        return x\nm = Net()\nm.build((None, 3))\n",
+        ["line 8, column 9", "augassign"],
+    ),
+    (
+        "class-missing-attribute",
+        NET + "    def call(self, x):\n        return self.conv(x)\nm = Net()\nm.build((None, 3))\n",
+        ["line 5, column 16", "no attribute 'conv'"],
+    ),
+    (
+        "class-unbuilt",
+        NET + "    def call(self, x):\n        return x\nm = Net()\nm.summary()\n",
+        ["never gets its input"],
+    ),
+    (
+        "class-dunder",
+        NET + "    def call(self, x):\n        return self.__dict__\nm = Net()\nm.build((None, 3))\n",
+        ["'__dict__'"],
+    ),
     (
         "comprehension-if",
         "x = [layers.Dense(4) for _ in range(3) if True]\n",

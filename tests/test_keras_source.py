@@ -12,6 +12,7 @@ import sys
 import pytest
 
 import calc
+from calc.errors import CalcError
 from calc.importers import spec_from_source
 from tests.conftest import ROOT
 
@@ -443,3 +444,149 @@ model = keras.Sequential([keras.Input((8, 8, 4)), keras.layers.BatchNormalizatio
 """
     assert spec_from_source(code)["layers"][0]["BatchNormalization"]["axis"] == 3
     assert calc.from_spec(spec_from_source(code)).summary().to_dict()["total_params"] == 4 * 4  # 4 per channel
+
+
+# The brief's snippet (class Net(keras.Model), model.build((None, 28, 28, 1))), as recorded in Keras.
+SUBCLASSED = (ROOT / "tests" / "fixtures" / "keras_import" / "extra_subclassed_build.py").read_text()
+
+
+def test_subclassed_model_built_with_build(cli, tmp_path):
+    """Keras 3.15 (after one call on data): net, 54,410 weights; the layers named in __init__ order."""
+    data = summary_of(cli, tmp_path, SUBCLASSED)
+    assert data["model"] == "net"
+    assert rows(data) == [
+        ("input_layer", "InputLayer", [None, 28, 28, 1], 0),
+        ("conv2d", "Conv2D", [None, 26, 26, 32], 3 * 3 * 1 * 32 + 32),  # 320
+        ("max_pooling2d", "MaxPooling2D", [None, 13, 13, 32], 0),
+        ("flatten", "Flatten", [None, 13 * 13 * 32], 0),  # 5408
+        ("dense", "Dense", [None, 10], 5408 * 10 + 10),  # 54090
+    ]
+    assert data["total_params"] == 320 + 54090
+
+
+def test_subclassed_model_helpers_lists_sharing_and_unused_layers():
+    """A helper method, a list made by a comprehension, a layer called twice (its weights once), a layer
+    never called (Keras leaves it unbuilt: no weights), `if training:` (None), and a keras.Input call.
+    Keras 3.15 run on this code: mlp, 243 weights."""
+    code = """import keras
+from keras import layers
+
+
+class MLP(keras.Model):
+    def __init__(self, width=8, depth=2, name=None):
+        super().__init__(name=name)
+        self._scale = layers.Dense(width)
+        self.blocks = [layers.Dense(width, activation="relu") for _ in range(depth)]
+        self.spare = layers.Dense(1000)
+        self.head = layers.Dense(3)
+
+    def mix(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return layers.add([x, self._scale(x)])
+
+    def call(self, inputs, training=None):
+        x = self._scale(inputs)
+        x = self.mix(x)
+        if training:
+            x = layers.Dropout(0.5)(x)
+        return self.head(x)
+
+
+inputs = keras.Input((8,))
+model = MLP(name="mlp")
+outputs = model(inputs)
+model.summary()
+"""
+    summary = calc.from_spec(spec_from_source(code)).summary().to_dict()
+    assert summary["model"] == "mlp"
+    names = [layer["name"] for layer in summary["layers"]]
+    # Keras 3.15 lists dense..dense_4 (dense_3 unbuilt, 0 weights) and not 'add', which call() makes
+    assert names == ["input_layer", "dense", "dense_1", "dense_2", "add", "dense_4"]
+    # dense 8*8 + 8 (called twice, counted once), two blocks 8*8 + 8 each, head 8*3 + 3
+    assert summary["total_params"] == 72 + 2 * 72 + 27
+
+
+def test_subclassed_model_called_on_an_input_is_a_block_of_the_outer_model():
+    code = """import keras
+from keras import layers
+
+
+class Block(keras.layers.Layer):
+    def __init__(self, filters):
+        super().__init__()
+        self.conv = layers.Conv2D(filters, 3, padding="same")
+        self.merge = layers.Add()
+
+    def call(self, x):
+        return self.merge([x, self.conv(x)])
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(4)
+        self.gap = layers.GlobalAveragePooling2D()
+
+    def call(self, x):
+        return self.gap(self.block(self.block(x)))
+
+
+inputs = keras.Input((8, 8, 4))
+outputs = Net()(inputs)
+model = keras.Model(inputs, outputs)
+"""
+    summary = calc.from_spec(spec_from_source(code)).summary().to_dict()
+    assert summary["model"] == "functional"
+    assert [(layer["name"], layer["type"]) for layer in summary["layers"]] == [
+        ("input_layer", "InputLayer"),
+        ("net", "Functional"),
+    ]
+    # the block's conv, shared by both calls: 148 (Keras 3.15: functional [input_layer, net (Net)], 148)
+    assert summary["total_params"] == 3 * 3 * 4 * 4 + 4
+
+
+def test_subclassed_model_called_on_an_input_alone_is_the_model():
+    """`y = model(keras.Input(...))` with nothing after it: the subclassed model itself, built by that call."""
+    code = """import keras
+from keras import layers
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.d = layers.Dense(3)
+
+    def call(self, x):
+        return self.d(x)
+
+
+model = Net()
+y = model(keras.Input((5,)))
+"""
+    summary = calc.from_spec(spec_from_source(code)).summary().to_dict()
+    assert (summary["model"], summary["total_params"]) == ("net", 5 * 3 + 3)
+
+
+def test_subclassed_model_passes_its_name_through_kwargs():
+    """The tutorials' `def __init__(self, ..., **kwargs): super().__init__(**kwargs)`; name= is the model's."""
+    code = """import keras
+from keras import layers
+
+
+class Tiny(keras.Model):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(units)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+model = Tiny(units=2, name="tiny")
+model.build((None, 3))
+"""
+    summary = calc.from_spec(spec_from_source(code)).summary().to_dict()
+    assert (summary["model"], summary["total_params"]) == ("tiny", 3 * 2 + 2)
+    with pytest.raises(CalcError, match=r"super\(\).__init__\(\) with name="):  # Keras's Model.__init__ refuses it too
+        spec_from_source(code.replace('name="tiny"', "bogus=1"))

@@ -74,7 +74,7 @@ class _Reader:
             return self.functional(config, top, path)
         raise CalcError(
             f"expected a Keras Sequential or Functional model, got a '{cls}' "
-            "(a subclassed model keeps its layers in Python code, not in its config)"
+            "(a subclassed model keeps its layers in Python code, not in its config: pass the .py file that defines it)"
         )
 
     # -- Sequential -------------------------------------------------------------------------

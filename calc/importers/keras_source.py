@@ -5,7 +5,9 @@ arithmetic on them (``folding``), names assigned earlier, imports of keras / ten
 name by name against calc's own table of Keras's API, ``keras_names``, never looked up in Python),
 layer constructors, ``Sequential``, ``keras.Input``, ``keras.Model``, layer calls on tensors,
 ``model.add`` / ``build`` / ``summary`` (``keras_objects.Session`` does what Keras would), functions
-defined in the file (read at each call, their arguments bound), and ``if __name__ == "__main__":``.
+defined in the file (read at each call, their arguments bound), subclassed models (``class Net(keras.Model)``,
+read through ``keras_classes``: ``__init__`` when made, ``call`` when given an input), and
+``if __name__ == "__main__":``.
 Everything else — loops, conditionals, calls of anything unknown, attributes outside Keras's API — stops
 the reader with the line, the column and a suggestion. Every cost is capped: expression nesting, call
 depth, and the number of things evaluated in all.
@@ -24,9 +26,10 @@ from typing import Any
 from calc.errors import CalcError
 from calc.importers import folding, keras_api, keras_names
 from calc.importers.entries import check_modelled
+from calc.importers.keras_classes import BASES, REFUSED_METHODS, Instance, Method, ModelClass, is_super_init
 from calc.importers.keras_graph import freeze, model_spec, modelled_layers, parts
 from calc.importers.keras_names import KerasName
-from calc.importers.keras_objects import Functional, Layer, Sequential, Session, Tensor, Where
+from calc.importers.keras_objects import Functional, Input, Layer, Sequential, Session, Tensor, Where
 from calc.layers.base import suggest
 
 MAX_SOURCE = 1_000_000  # characters: model code is small; parsing is the one cost not capped below
@@ -45,8 +48,6 @@ STATEMENT_ADVICE = {
     ast.Try: "does not follow 'try' statements: keep only the model-building lines",
     ast.With: "does not follow 'with' statements: keep only the model-building lines",
     ast.AsyncWith: "does not follow 'with' statements: keep only the model-building lines",
-    ast.ClassDef: "does not read classes (a subclassed model's layers live in Python code): build the model "
-    "with Sequential or keras.Model(inputs, outputs), or save it with model.to_json() and pass that file",
     ast.AsyncFunctionDef: "does not read async functions",
 }
 EXPRESSION_ADVICE = {
@@ -86,7 +87,7 @@ def read_source(text: str) -> tuple[dict, dict[str, str]]:
     reader = _Reader()
     try:
         reader.block(tree.body)
-        model = reader.session.chosen()
+        model = reader.chosen()
         check_modelled(modelled_layers(model))
         places = {part.name: str(part.where) for part in parts(model)}
         return model_spec(model, top=True, convert=spec_value), places
@@ -220,6 +221,8 @@ class _Reader:
         self.session = Session()
         self.steps = 0
         self.nesting = 0
+        self.instances: list[Instance] = []  # objects of the file's classes, in the order made
+        self.initialising: list[Instance] = []  # whose __init__ is being read (for super().__init__())
 
     @staticmethod
     def where(node: ast.AST) -> Where:
@@ -272,6 +275,8 @@ class _Reader:
             self.loop(node)
         elif isinstance(node, ast.FunctionDef):
             self.define(node)
+        elif isinstance(node, ast.ClassDef):
+            self.define_class(node)
         elif isinstance(node, ast.Return) and len(self.scopes) > 1:
             raise _Return(None if node.value is None else self.evaluate(node.value))
         elif isinstance(node, ast.If):  # if use_bias: ..., if __name__ == "__main__": ...
@@ -312,8 +317,11 @@ class _Reader:
                 raise self.fail(target, "the values do not match the names they are unpacked into")
             for item, item_value in zip(target.elts, value):
                 self.assign(item, item_value)
+        elif isinstance(target, ast.Attribute) and isinstance(owner := self.evaluate(target.value), Instance):
+            if target.attr.startswith("__") or target.attr in ("trainable", "name", "layers"):
+                raise self.fail(target, f"calc does not follow setting '{target.attr}' of {owner.described}")
+            owner.attributes[target.attr] = value  # self.conv = layers.Conv2D(...)
         elif isinstance(target, ast.Attribute) and target.attr == "trainable":
-            owner = self.evaluate(target.value)
             if not isinstance(owner, (Layer, Sequential, Functional)) or not isinstance(value, bool):
                 raise self.fail(target, "calc follows 'x.trainable = True/False' only on layers and models")
             with self.at(target):
@@ -337,17 +345,75 @@ class _Reader:
             self.scopes[-1][alias.asname or alias.name] = value
 
     def define(self, node: ast.FunctionDef) -> None:
+        self.scopes[-1][node.name] = self.function(node)
+
+    def function(self, node: ast.FunctionDef) -> Function:
         arguments = node.args
         if node.decorator_list:
             raise self.fail(node, "calc does not follow decorated functions; remove the decorator")
-        if arguments.vararg or arguments.kwarg or arguments.posonlyargs:
-            raise self.fail(node, "calc follows functions with plain named parameters only (no *args, **kwargs, /)")
+        if arguments.vararg or arguments.posonlyargs:
+            raise self.fail(node, "calc follows functions with named parameters and **kwargs only (no *args, /)")
         positional = arguments.args[len(arguments.args) - len(arguments.defaults) :]
         defaults = {a.arg: self.evaluate(value) for a, value in zip(positional, arguments.defaults)}
         for parameter, value in zip(arguments.kwonlyargs, arguments.kw_defaults):
             if value is not None:
                 defaults[parameter.arg] = self.evaluate(value)
-        self.scopes[-1][node.name] = Function(node, defaults)
+        return Function(node, defaults)
+
+    def define_class(self, node: ast.ClassDef) -> None:
+        """``class Net(keras.Model):`` with methods only; they are read when the model is made and traced."""
+        refused = "calc reads model code without running it and"
+        if node.decorator_list or node.keywords or len(node.bases) != 1:
+            raise self.fail(node, f"{refused} reads classes with one base (keras.Model), no decorators or keywords")
+        base = self.evaluate(node.bases[0])
+        kind = BASES.get(base.path) if isinstance(base, KerasName) else None
+        if kind is None:
+            raise self.fail(
+                node.bases[0],
+                f"{refused} reads classes of keras.Model or keras.layers.Layer only, not {folding.describe(base)}",
+            )
+        methods: dict[str, Function] = {}
+        for item in node.body:
+            docstring = isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
+            if isinstance(item, ast.Pass) or (docstring and isinstance(item.value.value, str)):
+                continue
+            if not isinstance(item, ast.FunctionDef):
+                raise self.fail(item, f"{refused} reads only methods in a class (no class attributes or properties)")
+            if item.name in REFUSED_METHODS:
+                raise self.fail(item, f"{refused} does not read {item.name}(): {REFUSED_METHODS[item.name]}")
+            if item.name.startswith("__") and item.name != "__init__":
+                raise self.fail(item, f"{refused} does not read the method '{item.name}'")
+            function = self.function(item)
+            if not item.args.args:
+                raise self.fail(item, f"the method '{item.name}' takes no 'self'")
+            methods[item.name] = function
+        if "call" not in methods:
+            raise self.fail(node, f"the class '{node.name}' has no call() method: calc traces a model through call()")
+        self.scopes[-1][node.name] = ModelClass(node.name, kind, methods)
+
+    def chosen(self) -> Sequential | Functional:
+        """The model the code is about; a subclassed one once it has been given its input."""
+        summarized = self.session.summarized
+        unbuilt = [instance for instance in self.instances if instance.graph is None and instance.cls.base == "Model"]
+        if isinstance(summarized, Instance) or (not self.session.models and unbuilt):
+            instance = summarized if isinstance(summarized, Instance) else unbuilt[-1]
+            if instance.graph is None:
+                raise CalcError(
+                    f"the model '{instance.name}' never gets its input: call model.build((None, ...)) "
+                    "or call it on keras.Input(shape=(...))"
+                )
+            self.session.summarized = instance.graph
+        top = [model for model in self.session.models if id(model) not in self.session.nested]
+        traced = [instance.graph for instance in self.instances if instance.graph and instance.cls.base == "Model"]
+        if self.session.summarized is None and not top and traced:  # outputs = model(inputs), nothing more
+            self.session.summarized = traced[-1]
+        model = self.session.chosen()
+        if isinstance(model, Functional) and any(tensor.origin.shape is None for tensor in model.inputs):
+            raise CalcError(
+                f"the model '{model.name}' was only called inside another model; summarise that one, "
+                "or give it its input with model.build((None, ...))"
+            )
+        return model
 
     # -- Expressions ----------------------------------------------------------------------
 
@@ -502,6 +568,16 @@ class _Reader:
 
     def attribute(self, node: ast.Attribute, owner: Any) -> Any:
         name = node.attr
+        if isinstance(owner, Instance) and not name.startswith("__"):
+            if name in owner.attributes:
+                return owner.attributes[name]
+            if name in owner.cls.methods:
+                return Method(owner, owner.cls.methods[name])
+            if name == "name":
+                return owner.name
+            known = [*owner.attributes, *owner.cls.methods]
+            message = f"{owner.described} has no attribute '{name}' set before this line{suggest(name, known)}"
+            raise self.fail(node, message)
         if name.startswith("_"):
             raise self.fail(node, f"calc does not follow the attribute '{name}'")
         if isinstance(owner, Unread):
@@ -524,10 +600,14 @@ class _Reader:
     # -- Calls ----------------------------------------------------------------------------
 
     def call(self, node: ast.Call) -> Any:
+        if is_super_init(node):
+            return self.super_init(node)
         if isinstance(node.func, ast.Attribute) and not node.func.attr.startswith("_"):
             owner = self.evaluate(node.func.value)
             if isinstance(owner, (Sequential, Functional, Layer, Tensor)):
                 return self.method(node, owner, node.func.attr)
+            if isinstance(owner, Instance) and node.func.attr not in (*owner.attributes, *owner.cls.methods, "name"):
+                return self.instance_method(node, owner, node.func.attr)
             function = self.attribute(node.func, owner)
         else:
             function = self.evaluate(node.func)
@@ -545,6 +625,12 @@ class _Reader:
             return self.session.call(function, args, kwargs, where)
         if isinstance(function, Function):
             return self.function_call(node, function, args, kwargs)
+        if isinstance(function, Method):
+            return self.function_call(node, function.function, [function.instance, *args], kwargs)
+        if isinstance(function, ModelClass):
+            return self.instantiate(node, function, args, kwargs)
+        if isinstance(function, Instance):
+            return self.instance_call(node, function, args, kwargs)
         if isinstance(function, Foreign):
             raise self.fail(
                 node,
@@ -581,6 +667,102 @@ class _Reader:
         if isinstance(owner, Sequential) and name == "build":
             return self.session.build(owner, args, kwargs, self.where(node))
         raise self.fail(node, f"calc does not follow the method '{name}' of {folding.describe(owner)}")
+
+    # -- Subclassed models ----------------------------------------------------------------
+
+    def instantiate(self, node: ast.Call, cls: ModelClass, args: list, kwargs: dict) -> Instance:
+        """``Net(...)``: its ``__init__`` read with ``self`` bound; Keras names the model in super().__init__()."""
+        instance = Instance(cls)
+        self.instances.append(instance)
+        if "__init__" not in cls.methods:  # Keras's own __init__: name= and trainable= only
+            self.initialising.append(instance)
+            try:
+                self.name_instance(node, instance, args, kwargs)
+            finally:
+                self.initialising.pop()
+            return instance
+        self.initialising.append(instance)
+        try:
+            self.function_call(node, cls.methods["__init__"], [instance, *args], kwargs)
+        finally:
+            self.initialising.pop()
+        if not instance.initialised:
+            raise self.fail(node, f"{cls.name}.__init__() never calls super().__init__() (Keras requires it)")
+        return instance
+
+    def super_init(self, node: ast.Call) -> None:
+        if not self.initialising or self.initialising[-1].initialised:
+            raise self.fail(node, "calc follows super().__init__() once, inside the __init__ of a Keras class")
+        self.items(node.func.value.args)  # super(Net, self): the names must exist
+        args, kwargs = self.arguments(node)
+        self.name_instance(node, self.initialising[-1], args, kwargs)
+
+    def name_instance(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> None:
+        unknown = sorted(set(kwargs) - {"name", "trainable", "dtype"})
+        if args or unknown:
+            raise self.fail(node, "calc reads super().__init__() with name=, trainable= and dtype= only")
+        name = kwargs.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
+            raise self.fail(node, f"a model name must be a non-empty string without '/', got {name!r}")
+        if kwargs.get("trainable") is False:
+            raise self.fail(node, "calc does not follow trainable=False for a whole subclassed model")
+        instance.name = name if name is not None else self.session.auto_name(instance.cls.name)
+        instance.initialised = True
+
+    def instance_method(self, node: ast.Call, instance: Instance, name: str) -> Any:
+        """``model.build((None, 28, 28, 1))``, ``model.summary()``, ``model.compile(...)``."""
+        if instance.cls.base == "Model" and name in IGNORED_METHODS:
+            if name == "summary":
+                self.session.summarized = instance
+            return Unread(f"{instance.name}.{name}()")
+        if instance.cls.base == "Model" and name == "build":
+            args, kwargs = self.arguments(node)
+            shape = kwargs.pop("input_shape", args[0] if len(args) == 1 else None)
+            if kwargs or len(args) > 1 or shape is None:
+                raise self.fail(node, "calc reads model.build((None, ...)) with one shape")
+            with self.at(node):
+                shape = folding.batch_shape(shape)
+            self.trace(node, instance, Input("input_layer", shape, self.where(node)), {})
+            return None
+        known = [*instance.attributes, *instance.cls.methods]
+        message = f"{instance.described} has no attribute '{name}' set before this line{suggest(name, known)}"
+        raise self.fail(node, f"{message} (calc follows its build(), summary() and layers)")
+
+    def instance_call(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> Tensor:
+        """``model(x)``: traced once through call() (a later call shares its layers), then used as a layer."""
+        if len(args) != 1 or not isinstance(args[0], Tensor):
+            raise self.fail(node, f"calc follows {instance.described} called on one tensor")
+        if any(isinstance(value, (Tensor, list, tuple)) for value in kwargs.values()):
+            raise self.fail(node, f"calc follows {instance.described} called with plain keyword values only")
+        given = args[0].origin
+        shape = given.shape if isinstance(given, Input) else None
+        graph = self.trace(node, instance, Input("input_layer", shape, self.where(node)), kwargs)
+        with self.at(node):
+            return self.session.call(graph, args, {}, self.where(node))
+
+    def trace(self, node: ast.Call, instance: Instance, given: Input, kwargs: dict) -> Functional:
+        """Read call(self, inputs, training=None, ...) on a tensor of ``given``: the model's functional graph."""
+        if instance.graph is not None:
+            return instance.graph
+        if instance.tracing:
+            raise self.fail(node, f"{instance.described} calls itself")
+        call = instance.cls.methods["call"]
+        names = [a.arg for a in call.node.args.args + call.node.args.kwonlyargs]
+        for keyword in ("training", "mask"):  # Keras passes these to call() when it takes them
+            if keyword in names[2:] and keyword not in kwargs and keyword not in call.defaults:
+                kwargs = {**kwargs, keyword: None}
+        inputs = self.session.tensor(given, [])
+        instance.tracing = True
+        try:
+            result = self.function_call(node, call, [instance, inputs], kwargs)
+        finally:
+            instance.tracing = False
+        outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+        if not outputs or not all(isinstance(tensor, Tensor) for tensor in outputs):
+            raise self.fail(node, f"the call() of {instance.described} must return tensors")
+        instance.graph = Functional(instance.name, self.where(node), [inputs], outputs)
+        self.session.models.append(instance.graph)
+        return instance.graph
 
     def keras_call(self, function: KerasName, args: list, kwargs: dict, where: Where) -> Any:
         path = function.path
@@ -628,10 +810,15 @@ class _Reader:
         if len(args) > len(positional):
             raise self.fail(node, f"{name}() takes {len(positional)} positional arguments, got {len(args)}")
         scope = dict(zip(positional, args))
+        extra: dict[str, Any] = {}  # **kwargs: super().__init__(**kwargs) passes name= on
         for key, value in kwargs.items():
-            if key in scope or key not in keywords:
-                raise self.fail(node, f"{name}() got '{key}' twice" if key in scope else f"{name}() has no '{key}'")
-            scope[key] = value
+            if key in scope:
+                raise self.fail(node, f"{name}() got '{key}' twice")
+            if key not in keywords and parameters.kwarg is None:
+                raise self.fail(node, f"{name}() has no '{key}'")
+            (scope if key in keywords else extra)[key] = value
+        if parameters.kwarg is not None:
+            scope[parameters.kwarg.arg] = extra
         for key in keywords:
             if key not in scope:
                 if key not in function.defaults:
