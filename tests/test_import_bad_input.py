@@ -57,6 +57,8 @@ SOURCE_CASES = [
     ("for-module", "for i in layers:\n    pass\n", ["line 2, column 10", "lists, tuples and range() only"]),
     ("range-step", "for i in range(1, 3, 0):\n    pass\n", ["line 2, column 10", "step must not be zero"]),
     ("range-huge", "x = range(10 ** 12)\n", ["line 2, column 5", "more than 10,000 values"]),
+    ("len-number", "x = len(3)\n", ["line 2, column 5", "len() of a string, a tuple or a list only"]),
+    ("str-list", "x = str([1])\n", ["line 2, column 5", "str() of a number or a string only"]),
     ("range-float", "x = range(2.5)\n", ["line 2, column 5", "whole numbers only"]),
     # 100 million passes of an empty loop: stopped by the step limit, not run
     ("nested-loops", "for i in range(10000):\n    for j in range(10000):\n        pass\n", ["evaluation steps"]),

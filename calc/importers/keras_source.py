@@ -162,10 +162,13 @@ class Builtin:
         if self.name == "range":
             return _range(args)
         if self.name in ("str", "len"):
-            if len(args) != 1 or not isinstance(args[0], (int, float, str, tuple, list)):
-                raise CalcError(f"calc folds {self.name}() of one number, string, tuple or list only")
-            if self.name == "str" and isinstance(args[0], (tuple, list)):
-                raise CalcError("calc folds str() of a number or a string only")
+            kinds, words = (
+                ((int, float, str), "a number or a string")
+                if self.name == "str"
+                else ((str, tuple, list), "a string, a tuple or a list")
+            )
+            if len(args) != 1 or not isinstance(args[0], kinds):
+                raise CalcError(f"calc folds {self.name}() of {words} only")
             return str(args[0]) if self.name == "str" else len(args[0])
         if self.name in ("tuple", "list"):
             if len(args) != 1 or not isinstance(args[0], (tuple, list)):
