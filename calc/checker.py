@@ -325,7 +325,7 @@ class Question:
                             found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)]))
                         continue
                     for wrong, words in self._mistake_values(record, step, mistake):
-                        value = self.expected - step.value + wrong
+                        value = self._placed(step, wrong)
                         sentence = self._where(record) + mistake.feedback.format(**words)
                         found.append(Candidate(mistake.id, sentence, value, [(record, step)], place=(record, step)))
                         if mistake.substitute is None:
@@ -372,12 +372,8 @@ class Question:
                     found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)], step.axes))
                     continue
                 for wrong, words in self._mistake_values(record, step, mistake):
-                    shape = list(self.expected)
-                    for axis in step.axes:
-                        shape[axis] = wrong
-                    found.append(
-                        Candidate(mistake.id, mistake.feedback.format(**words), tuple(shape), [(record, step)])
-                    )
+                    shape = self._placed(step, wrong)
+                    found.append(Candidate(mistake.id, mistake.feedback.format(**words), shape, [(record, step)]))
         return found
 
     def _size_candidates(self) -> list[Candidate]:
