@@ -27,13 +27,24 @@ from calc.rules import Mistake, Rule, Step, apply, local_symbols
 n, k, p, s, d = local_symbols("n k p s d")
 
 
+def _travel() -> sp.Expr:
+    """How many strides the window can move over the padded axis, before rounding: stated once, and
+    rounded down (the rule), up (PyTorch's ceil_mode) or not at all (the forgot_floor mistake)."""
+    return (n + 2 * p - d * (k - 1) - 1) / s
+
+
 def _sliding() -> sp.Expr:
-    return sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1
+    return sp.floor(_travel()) + 1
 
 
 def _rounded_up() -> sp.Expr:
     """The count of window positions with the division rounded up (PyTorch's ceil_mode)."""
-    return sp.ceiling((n + 2 * p - d * (k - 1) - 1) / s) + 1
+    return sp.ceiling(_travel()) + 1
+
+
+def _strides() -> sp.Expr:
+    """'same' padding: how many strides fit in the axis, before rounding up."""
+    return n / s
 
 
 def _starts() -> sp.Expr:
@@ -69,7 +80,7 @@ EXPLICIT_PADDING = Rule(
         ),
         Mistake(
             "forgot_floor",
-            (n + 2 * p - d * (k - 1) - 1) / s + 1,
+            _travel() + 1,
             "A size is a whole number: a window that would hang over the edge is not counted, so the "
             "division by the stride is rounded down before adding one.",
         ),
@@ -83,7 +94,7 @@ EXPLICIT_PADDING = Rule(
 )
 SAME_PADDING = Rule(
     lhs="n_{out}",
-    expr=lambda: sp.ceiling(n / s),
+    expr=lambda: sp.ceiling(_strides()),
     why="'same' padding adds just enough zeros that every stride position gives an output, "
     "so only the stride shrinks the axis: n/s, rounded up.",
     mistakes=lambda: (
@@ -102,7 +113,7 @@ SAME_PADDING = Rule(
         ),
         Mistake(
             "forgot_floor",
-            n / s,
+            _strides(),
             "A size is a whole number: with 'same' padding, n/s is rounded up.",
         ),
     ),
