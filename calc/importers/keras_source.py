@@ -497,7 +497,8 @@ class _Reader:
         if any(generator.ifs or generator.is_async for generator in node.generators):
             raise self.fail(node, "calc reads model code without running it and does not follow 'if' in comprehensions")
         scope = self.scopes[-1]
-        saved = dict(scope)
+        names = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        saved = {name: scope[name] for name in names if name in scope}
         values: list = []
 
         def run(generators: list[ast.comprehension]) -> None:
@@ -513,8 +514,9 @@ class _Reader:
 
         try:
             run(node.generators)
-        finally:
-            scope.clear()
+        finally:  # the comprehension's names go; outer names of the same name come back
+            for name in names:
+                scope.pop(name, None)
             scope.update(saved)
         return values
 
