@@ -156,8 +156,15 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
 
     if fmt == "text":
         formula, numbers, shape = math.readable, math.readable_substituted, math.readable_shape
+        written_in = math.readable_written_in
     else:
         formula, numbers, shape = math.tex, math.substituted, math.shape_tex
+        written_in = math.written_in
+
+    def written(view: Any) -> Markup:
+        """A step view's formula (or a one-unit count's) with its numbers in place."""
+        shown = getattr(view, "shown", None)
+        return Markup(written_in(view.formula if shown is None else shown, view.numbers))
 
     def inline(expr: sp.Expr) -> Markup:
         return Markup(f"{open_math}{formula(expr)}{close_math}")
@@ -178,6 +185,7 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
     env.filters.update(
         tex=lambda expr: Markup(formula(expr)),
         substituted=lambda step: Markup(numbers(step)),
+        written=written,
         shape=lambda value: Markup(shape(value)),
         inline=inline,
         describe=describe,
