@@ -19,6 +19,7 @@ Nothing here computes a quantity of its own: values are the steps', closed forms
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -404,41 +405,66 @@ def _signature(view: LayerView) -> tuple:
     )
 
 
-#: How many earlier places with the same signature are tried as the start of a repeated run: enough for
-#: any model people build, and it keeps the search linear in the number of layers.
-_CANDIDATES = 8
-#: Runs shorter than this are not worth a paragraph of their own; their layers refer back one by one.
-_MIN_RUN = 3
+_TOKENS = re.compile(r"[_.]")
+
+
+def _blocks(views: list[LayerView], depth: int) -> list[tuple[str, list[int]]]:
+    """Consecutive layers grouped by the first ``depth`` parts of their names (conv2_block3_1_conv, depth 2:
+    conv2_block3); a name with no more parts than that is a group of its own."""
+    groups: list[tuple[str, list[int]]] = []
+    for i, view in enumerate(views):
+        parts = _TOKENS.split(view.record.name)
+        key = "_".join(parts[:depth]) if len(parts) > depth else f"\0{i}"
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(i)
+        else:
+            groups.append((key, [i]))
+    return groups
+
+
+def _repeated(views: list[LayerView], signatures: list[tuple], depth: int) -> dict[int, list[int]]:
+    """Groups (by their first index) whose layers repeat an earlier group's, layer for layer."""
+    first: dict[tuple, list[int]] = {}
+    found: dict[int, list[int]] = {}
+    for _, members in _blocks(views, depth):
+        key = tuple(signatures[i] for i in members)
+        if len(members) < 2 or all(views[i].simple for i in members):
+            continue
+        if key in first:
+            found[members[0]] = first[key]
+        else:
+            first[key] = members
+    return found
 
 
 def fold_repeats(views: list[LayerView], prefix: str = "") -> list[LayerView | Run]:
-    """The layers as a derivation shows them: each run that repeats an earlier run becomes one ``Run``,
-    and each other layer whose arithmetic an earlier layer already showed refers back to it."""
+    """The layers as a derivation shows them: each block that repeats an earlier block layer for layer
+    becomes one ``Run``, and each other layer whose arithmetic an earlier layer already showed refers
+    back to it. Blocks are read off the layers' names (conv2_block3_...), at the depth that folds most."""
     signatures = [_signature(v) for v in views]
-    seen: dict[tuple, list[int]] = {}
+    best: dict[int, list[int]] = {}
+    for depth in (1, 2, 3):
+        found = _repeated(views, signatures, depth)
+        if sum(len(m) for m in found.values()) > sum(len(m) for m in best.values()):
+            best = found
+    seen: dict[tuple, int] = {}
     shown: list[LayerView | Run] = []
     i = 0
     while i < len(views):
-        best_start, best_length = -1, 0
-        for j in reversed(seen.get(signatures[i], [])[-_CANDIDATES:]):
-            length = 0
-            while i + length < len(views) and j + length < i and signatures[j + length] == signatures[i + length]:
-                length += 1
-            if length > best_length:
-                best_start, best_length = j, length
-        if best_length >= _MIN_RUN and any(not v.simple for v in views[i : i + best_length]):
-            run = Run(views[i : i + best_length], views[best_start : best_start + best_length])
-            for offset, view in enumerate(run.layers):
-                view.same_as = run.first[offset]
+        if i in best:
+            first = best[i]
+            run = Run(views[i : i + len(first)], [views[j] for j in first])
+            for view, earlier in zip(run.layers, run.first):
+                view.same_as = earlier
             shown.append(run)
-            for offset in range(best_length):
-                seen.setdefault(signatures[i + offset], []).append(i + offset)
-            i += best_length
+            i += len(first)
             continue
-        if best_length and not views[i].simple and views[i].record.type != "InputLayer":
-            views[i].same_as = views[best_start]
-        seen.setdefault(signatures[i], []).append(i)
-        shown.append(views[i])
+        view = views[i]
+        earlier = seen.get(signatures[i])
+        if earlier is not None and not view.simple and view.record.type != "InputLayer":
+            view.same_as = views[earlier]
+        seen.setdefault(signatures[i], i)
+        shown.append(view)
         i += 1
     number = 0
     for item in shown:
@@ -448,7 +474,7 @@ def fold_repeats(views: list[LayerView], prefix: str = "") -> list[LayerView | R
     for item in shown:
         if isinstance(item, LayerView) and item.children and item.same_as is None:
             item.shown_children = fold_repeats(item.children, f"{item.number}.")
-    return shown
+    return [item for item in shown if isinstance(item, Run) or item.record.type != "InputLayer"]
 
 
 def block_name(names: Sequence[str]) -> str:
