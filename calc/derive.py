@@ -20,7 +20,7 @@ Nothing here computes a quantity of its own: values are the steps', closed forms
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -303,10 +303,12 @@ def _steps(views: Sequence[LayerView]) -> list[tuple[LayerView, StepView]]:
     return found
 
 
-def formulas_used(views: Sequence[LayerView]) -> list[FormulaView]:
-    """Each rule the steps apply, once, numbered in order of first use; each step learns its number."""
+def formulas_used(views: Sequence[LayerView], totals: Sequence[StepView] = ()) -> list[FormulaView]:
+    """Each rule the steps apply, once, numbered in order of first use; each step learns its number.
+    ``totals`` are the model's own steps (its FLOPs, its memory), after the layers'."""
     book: dict[tuple, FormulaView] = {}
-    for view, sv in _steps(views):
+    model = LayerView(_MODEL, [], [])
+    for view, sv in [*_steps(views), *((model, sv) for sv in totals)]:
         rule = sv.step.rule
         if rule is None or sv.step.is_trivial or not rule.expr.free_symbols:
             continue
@@ -325,6 +327,10 @@ def _in_order(expr: sp.Expr) -> list[sp.Symbol]:
 
     text = tex(expr)
     return sorted(expr.free_symbols, key=lambda s: (text.find(tex(s)), s.name))
+
+
+#: Stands for the whole model where a step is the model's own (its total FLOPs), not a layer's.
+_MODEL: Any = type("ModelRecord", (), {"type": "the model"})()
 
 
 # -- where each value comes from -------------------------------------------------------------------
@@ -359,7 +365,8 @@ def _merged(bindings: list[Binding]) -> list[Binding]:
     """k_h = k_w = 5 (written k in the spec): symbols with the same value and source said together."""
     merged: list[Binding] = []
     for b in bindings:
-        twin = next((m for m in merged if m.value == b.value and m.source == b.source and _kin(m.symbol, b.symbol)), None)
+        same = (m for m in merged if m.value == b.value and m.source == b.source and _kin(m.symbol, b.symbol))
+        twin = next(same, None)
         if twin is not None and not glossary.from_input(b.symbol):
             twin.also.append(b.symbol)
         else:
@@ -378,8 +385,6 @@ def _arguments(record: LayerRecord) -> list[sp.Expr]:
             if isinstance(item, sp.Expr) and item.free_symbols:
                 found.append(item)
     return found
-
-
 
 
 # -- repeats, said once ----------------------------------------------------------------------------
@@ -506,16 +511,24 @@ def _group(name: str) -> str:
     return name
 
 
-def shares(analysis: Analysis, by_block: bool) -> list[Share]:
-    """Each layer's (or, for a large model, each block's) parameters and share, zero rows left out."""
-    total = analysis.total_params
+def grouped(
+    analysis: Analysis, count: Callable[[LayerRecord], sp.Expr] = lambda r: r.params
+) -> list[tuple[str, sp.Expr]]:
+    """A count summed per layer, or per block for a large model, zero terms left out: what a sum of a
+    total writes, so ResNet-50's is six terms, not 177."""
+    by_block = len(analysis.records) > LARGE
     rows: dict[str, sp.Expr] = {}
     for r in analysis.layers:
         if r.type == "InputLayer":
             continue
         key = _group(r.name) if by_block else r.name
-        rows[key] = rows.get(key, sp.Integer(0)) + r.params
-    return [Share(name, params, _percent(params, total)) for name, params in rows.items() if params != 0]
+        rows[key] = rows.get(key, sp.Integer(0)) + count(r)
+    return [(name, value) for name, value in rows.items() if value != 0]
+
+
+def shares(analysis: Analysis) -> list[Share]:
+    """Each layer's (or, for a large model, each block's) parameters and share, zero rows left out."""
+    return [Share(name, params, _percent(params, analysis.total_params)) for name, params in grouped(analysis)]
 
 
 @dataclass
@@ -581,14 +594,17 @@ def render_derivation(
     include: Sequence[str] = (),
     conventions: Conventions = DEFAULT,
     closed_form: sp.Expr | None = None,
+    body_only: bool = False,
 ) -> str:
-    """The worked solution as Markdown or a complete LaTeX document; ``include`` adds compute quantities,
-    ``closed_form`` (the total in the spec's symbols) a paragraph on how the total scales."""
+    """The worked solution as Markdown or a complete LaTeX document (``body_only``: the part inside the
+    document); ``include`` adds compute quantities, ``closed_form`` (the total in the spec's symbols) a
+    paragraph on how the total scales. The spec's own symbols are set in bold throughout."""
     from calc.render.math import bold_symbols
     from calc.render.templating import render
 
-    with bold_symbols(analysis.symbols if closed_form is not None or analysis.values else ()):
-        return render("derivation", fmt, **derivation_context(analysis, include, conventions, closed_form))
+    context = derivation_context(analysis, include, conventions, closed_form)
+    with bold_symbols(analysis.symbols):
+        return render("derivation", fmt, **context, body_only=body_only)
 
 
 def derivation_context(
@@ -602,10 +618,11 @@ def derivation_context(
 
     views = layer_views(analysis, include, conventions)
     shown = fold_repeats(views)
-    formulas = formulas_used(views)
+    totals = [step_view(s) for s in _totals(analysis, include, conventions)] if include else []
+    formulas = formulas_used(views, totals)
     _bind_all(views, analysis.values)
     large = len(analysis.records) > LARGE
-    rows = shares(analysis, by_block=large)
+    rows = shares(analysis)
     dominant = max(rows, key=lambda row: float(row.params) if row.params.is_number else 0, default=None)
     return {
         "analysis": analysis,
@@ -624,7 +641,7 @@ def derivation_context(
         "macs_terms": [r.compute.macs for r in analysis.records if r.layer is not None and r.compute.macs != 0]
         if {"macs", "flops"} & set(include)
         else [],
-        "totals": [step_view(s) for s in _totals(analysis, include, conventions)] if include else [],
+        "totals": totals,
     }
 
 
@@ -657,15 +674,16 @@ def _totals(analysis: Analysis, include: Sequence[str], conventions: Conventions
 class Derivation(Notebook):
     """The worked solution of one analysis: Markdown or a LaTeX document, and typeset math in Jupyter."""
 
-    def __init__(self, analysis: Analysis):
+    def __init__(self, analysis: Analysis, closed_form: sp.Expr | None = None):
         self.analysis = analysis
+        self.closed_form = closed_form
 
     def to_markdown(self) -> str:
-        return render_derivation(self.analysis, "markdown")
+        return render_derivation(self.analysis, "markdown", closed_form=self.closed_form)
 
     def to_latex(self) -> str:
         """A complete LaTeX document (pdflatex compiles it)."""
-        return render_derivation(self.analysis, "latex")
+        return render_derivation(self.analysis, "latex", closed_form=self.closed_form)
 
     def __str__(self) -> str:
         return self.to_markdown()
@@ -675,12 +693,22 @@ class Derivation(Notebook):
             return None
         if fmt == "text":
             return self.to_markdown()
-        from calc.render.templating import render
-
-        return render("derivation", fmt, **derivation_context(self.analysis), body_only=True)
+        return render_derivation(self.analysis, fmt, closed_form=self.closed_form, body_only=True)
 
 
 def derivation(model: Model | Analysis, values: Mapping[str, Any] | None = None) -> Derivation:
-    """The worked solution of a model (with symbol values, as ``--set`` gives them) or of an analysis."""
-    analysis = model if isinstance(model, Analysis) else model.analyze(values or {})
-    return Derivation(analysis)
+    """The worked solution of a model (with symbol values, as ``--set`` gives them) or of an analysis.
+    A model with symbols of its own also gets its total in closed form in them."""
+    if isinstance(model, Analysis):
+        return Derivation(model)
+    values = dict(values or {})
+    return Derivation(model.analyze(values), closed_total(model, values))
+
+
+def closed_total(model: Model, values: Mapping[str, Any]) -> sp.Expr | None:
+    """The total in the spec's own symbols (those not given a value by ``values``); None without any."""
+    from calc.closed_form import total_closed_form
+
+    if not [s for s in model.symbols if s.name not in values]:
+        return None
+    return total_closed_form(model, values)

@@ -58,6 +58,10 @@ MEANINGS: dict[str, str] = {
     "p_2": "the zeros added after the axis",
     "c_1": "the positions cropped at the start",
     "c_2": "the positions cropped at the end",
+    "phi": "the floating-point operations counted per multiply-accumulate",
+    "r_in": "the receptive field of one input unit, in positions of the model's input",
+    "j_in": "the jump: how many positions of the model's input lie between neighbouring input units",
+    "start_in": "the centre of the first input unit's field, in positions of the model's input",
 }
 
 #: Symbols whose value is read off the incoming tensor: a worked solution says which layer it leaves.

@@ -202,10 +202,7 @@ def window_shape(
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
             fixed = neutral(p=pp, s=ss, d=dd)
             bindings = {n: size, k: kk, p: pp, s: ss, d: dd}
-            if ceil_mode:
-                step = _ceil_mode_step(bindings, fixed)
-            else:
-                step = apply(EXPLICIT_PADDING, "", bindings, fixed=fixed)
+            step = _ceil_mode_step(bindings, fixed) if ceil_mode else apply(EXPLICIT_PADDING, "", bindings, fixed=fixed)
             span = dd * (kk - 1) + 1
             check_output_size(
                 step.value,

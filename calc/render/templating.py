@@ -79,20 +79,58 @@ _LATEX_SPECIALS = {
     "Ł": r"{\L}",
     "ı": r"{\i}",
 }
-# Greek letters as math: γ -> \(\gamma\). (Capitals that look Latin are set upright: Α is A.)
-_GREEK = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega"
-for _offset, _name in enumerate(_GREEK.split()):
-    _LATEX_SPECIALS[chr(0x3B1 + _offset + (1 if _offset >= 17 else 0))] = (
-        r"\(o\)" if _name == "omicron" else rf"\(\{_name}\)"
-    )
+# Greek letters as math: γ -> \(\gamma\); capitals that look Latin (Α, Β, ...) are set as those letters.
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "varsigma",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+for _offset, _name in enumerate(_GREEK):
+    _LATEX_SPECIALS[chr(0x3B1 + _offset)] = r"\(o\)" if _name == "omicron" else rf"\(\{_name}\)"
     _capital = _name.capitalize()
-    _LATEX_SPECIALS[chr(0x391 + _offset + (1 if _offset >= 17 else 0))] = (
-        rf"\(\{_capital}\)" if _capital in ("Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega") else rf"\(\mathrm{{{_capital[0]}}}\)"
-    )
-_LATEX_SPECIALS["ς"] = r"\(\varsigma\)"
+    if _name != "varsigma":  # U+03A2 has no capital
+        _LATEX_SPECIALS[chr(0x391 + _offset)] = (
+            rf"\(\{_capital}\)" if _capital in _GREEK_CAPITALS else rf"\(\mathrm{{{_capital[0]}}}\)"
+        )
 # Accented Latin letters: LaTeX's accent commands, which every font pdflatex has can draw.
-_ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0308": '"', "\u0327": "c", "\u030c": "v",
-            "\u0304": "=", "\u0306": "u", "\u0307": ".", "\u030a": "r", "\u030b": "H", "\u0328": "k"}
+_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0308": '"',
+    "\u0327": "c",
+    "\u030c": "v",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u0328": "k",
+}
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
 

@@ -31,7 +31,7 @@ from calc.layers.base import (
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import filter_channels, KERNEL_SYMBOLS, PARAMS, b, c_in, conv_macs, f, g
+from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, conv_macs, f, filter_channels, g
 from calc.layers.conv_transpose import INPUT_SYMBOLS, TRANSPOSED_MACS, transposed_shape
 from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
