@@ -353,7 +353,29 @@ def _bindings(view: LayerView, sv: StepView, values: Mapping[sp.Symbol, sp.Expr]
             if written:
                 words = ["written ", written[0], " in the spec"]
         found.append(Binding(symbol, value, words))
+    _said_once(found)
     return _merged(found)
+
+
+def _said_once(bindings: list[Binding]) -> None:
+    """n_1 = 5, n_2 = 5 and n_3 = 16 (the sizes leaving max_pooling2d_1): a run of sizes read off the
+    same tensor names it once, after the last of them."""
+    start = 0
+    while start < len(bindings):
+        end = start
+        while (
+            end + 1 < len(bindings)
+            and bindings[start].source
+            and bindings[end + 1].source == bindings[start].source
+            and _kin(bindings[start].symbol, bindings[end + 1].symbol)
+        ):
+            end += 1
+        if end > start:
+            words = bindings[start].source[0].replace("the size ", "the sizes ", 1)
+            for b in bindings[start:end]:
+                b.source = []
+            bindings[end].source = [words]
+        start = end + 1
 
 
 def _kin(a: sp.Symbol, b: sp.Symbol) -> bool:
