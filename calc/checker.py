@@ -19,7 +19,7 @@ from typing import Any
 import sympy as sp
 
 from calc.counts import counting_steps, trainable_step
-from calc.derive import step_view
+from calc.derive import LARGE, grouped, step_view
 from calc.equivalence import Points, Value, equivalent, fingerprint
 from calc.errors import CalcError
 from calc.explore.quantities import COUNTS, split_name
@@ -584,7 +584,7 @@ class Question:
 
     def details(self, shown: list[tuple[LayerRecord | None, Step]]) -> dict[str, Any]:
         """What the feedback templates show besides the steps: the output shape or the sum of a total."""
-        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None}
+        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None, "by_block": False}
         if self.kind != "count":
             details["shape"] = self.record.output_shape if self.record is not None else None
         elif self.record is None:
@@ -593,7 +593,8 @@ class Question:
                 "trainable_params": lambda r: r.trainable,
                 "non_trainable_params": lambda r: r.non_trainable,
             }[self.name if self.name != "params" else "total_params"]
-            details["terms"] = [counts(r) for r in self.analysis.layers]
+            details["terms"] = grouped(self.analysis, counts)
+            details["by_block"] = len(self.analysis.records) > LARGE
             details["total"] = self.expected
         elif self.name != "params":
             details["split"] = (self.record.trainable, self.record.non_trainable)

@@ -38,12 +38,16 @@ macs_symbol, phi, b, count = local_symbols("M phi b N")
 
 FLOPS = Rule(
     lhs="F",
+    name="FLOPs from multiply-accumulates",
+    symbols={"M": "the multiply-accumulates"},
     expr=phi * macs_symbol,
     why="A multiply-accumulate is a multiplication and an addition: two floating-point operations "
     "(fvcore counts it as one).",
 )
 BYTES = Rule(
     lhs="B",
+    name="Memory in bytes",
+    symbols={"b": "the bytes one value takes in the dtype", "N": "the values stored"},
     expr=b * count,
     why="Each of the N values takes b bytes.",
 )

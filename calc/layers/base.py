@@ -88,6 +88,10 @@ class LayerResult:
     shape_steps: list[Step] = field(default_factory=list)
     param_steps: list[Step] = field(default_factory=list)
     description: Description = field(default_factory=list)
+    #: Sentences a worked solution adds after the shape steps and after the parameter steps: the reasons a
+    #: student needs (one output channel per filter; W is 400 × 120), with the layer's own values in them.
+    shape_notes: list[Description] = field(default_factory=list)
+    param_notes: list[Description] = field(default_factory=list)
     #: The inner analysis of a model used as a layer (calc.model.Analysis), else None.
     children: Any = None
 

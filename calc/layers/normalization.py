@@ -30,6 +30,10 @@ AFFINE_WHY = (
 AFFINE = Rule(lhs="P", expr=(gamma + beta) * c, why=AFFINE_WHY)
 BATCH_NORM_TRAINABLE = Rule(
     lhs="P",
+    name="Trainable parameters of batch normalization",
+    contrast="Keras counts 4c parameters for a BatchNormalization layer, 2c of them non-trainable (the moving "
+    "mean and variance); PyTorch's BatchNorm2d reports only the 2c of γ and β as parameters and keeps the "
+    "moving statistics as buffers, which parameters() does not list.",
     expr=(gamma + beta) * c,
     why=AFFINE_WHY + " Only these are trained by gradients.",
     mistakes=(
@@ -43,6 +47,7 @@ BATCH_NORM_TRAINABLE = Rule(
 )
 BATCH_NORM_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
+    name="Moving statistics of batch normalization",
     expr=(2 + 3 * rho) * c,
     why="The moving mean and the moving variance (one value per feature each) are averaged during "
     "training rather than learned, so Keras counts them as non-trainable; renormalization (ρ = 1) keeps "

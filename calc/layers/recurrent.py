@@ -51,6 +51,10 @@ EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on e
 
 RECURRENT_PARAMS = Rule(
     lhs="P",
+    name="Parameters of a recurrent layer",
+    symbols={"g": "the gates: 1 for SimpleRNN, 4 for LSTM, 3 for GRU", "b": "the bias vectors per gate"},
+    contrast="Keras gives each gate one bias vector (b = 1), except GRU with reset_after=True, its default, "
+    "which keeps two (b = 2); PyTorch's RNN, LSTM and GRU always keep two, b_ih and b_hh.",
     expr=g * (u * (n + u) + b * u),
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",

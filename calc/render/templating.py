@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
@@ -45,6 +46,90 @@ _LATEX_SPECIALS = {
     "—": "---",
     "'": "'",
     "\n": " ",
+    "·": r"\(\cdot\)",
+    "…": r"\ldots{}",
+    "−": "-",
+    "’": "'",
+    "‘": "`",
+    "“": "``",
+    "”": "''",
+    "⌊": r"\(\lfloor\)",
+    "⌋": r"\(\rfloor\)",
+    "⌈": r"\(\lceil\)",
+    "⌉": r"\(\rceil\)",
+    "≤": r"\(\le\)",
+    "≥": r"\(\ge\)",
+    "≈": r"\(\approx\)",
+    "≠": r"\(\ne\)",
+    "²": r"\textsuperscript{2}",
+    "³": r"\textsuperscript{3}",
+    "°": r"\(^\circ\)",
+    "±": r"\(\pm\)",
+    "÷": r"\(\div\)",
+    "ß": r"{\ss}",
+    "æ": r"{\ae}",
+    "Æ": r"{\AE}",
+    "ø": r"{\o}",
+    "Ø": r"{\O}",
+    "å": r"{\aa}",
+    "Å": r"{\AA}",
+    "œ": r"{\oe}",
+    "Œ": r"{\OE}",
+    "ł": r"{\l}",
+    "Ł": r"{\L}",
+    "ı": r"{\i}",
+}
+# Greek letters as math: γ -> \(\gamma\); capitals that look Latin (Α, Β, ...) are set as those letters.
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "varsigma",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+for _offset, _name in enumerate(_GREEK):
+    _LATEX_SPECIALS[chr(0x3B1 + _offset)] = r"\(o\)" if _name == "omicron" else rf"\(\{_name}\)"
+    _capital = _name.capitalize()
+    if _name != "varsigma":  # U+03A2 has no capital
+        _LATEX_SPECIALS[chr(0x391 + _offset)] = (
+            rf"\(\{_capital}\)" if _capital in _GREEK_CAPITALS else rf"\(\mathrm{{{_capital[0]}}}\)"
+        )
+# Accented Latin letters: LaTeX's accent commands, which every font pdflatex has can draw.
+_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0308": '"',
+    "\u0327": "c",
+    "\u030c": "v",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u0328": "k",
 }
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
@@ -58,10 +143,19 @@ def escape_latex(text: str) -> str:
         elif ord(char) < 32:
             out.append(" ")
         elif ord(char) > 126:
-            out.append(f"[U+{ord(char):04X}]")
+            out.append(_accented(char) or f"[U+{ord(char):04X}]")
         else:
             out.append(char)
     return "".join(out)
+
+
+def _accented(char: str) -> str | None:
+    """ü -> \\"{u}: a Latin letter with one accent, in LaTeX's accent commands; None for anything else."""
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
+        base = r"\i" if parts[0] == "i" else parts[0]
+        return "\\" + _ACCENTS[parts[1]] + "{" + base + "}"
+    return None
 
 
 def escape_markdown(text: str) -> str:
@@ -156,8 +250,15 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
 
     if fmt == "text":
         formula, numbers, shape = math.readable, math.readable_substituted, math.readable_shape
+        written_in = math.readable_written_in
     else:
         formula, numbers, shape = math.tex, math.substituted, math.shape_tex
+        written_in = math.written_in
+
+    def written(view: Any) -> Markup:
+        """A step view's formula (or a one-unit count's) with its numbers in place."""
+        shown = getattr(view, "shown", None)
+        return Markup(written_in(view.formula if shown is None else shown, view.numbers))
 
     def inline(expr: sp.Expr) -> Markup:
         return Markup(f"{open_math}{formula(expr)}{close_math}")
@@ -178,6 +279,7 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
     env.filters.update(
         tex=lambda expr: Markup(formula(expr)),
         substituted=lambda step: Markup(numbers(step)),
+        written=written,
         shape=lambda value: Markup(shape(value)),
         inline=inline,
         describe=describe,
