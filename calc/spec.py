@@ -25,13 +25,13 @@ from typing import Any
 from calc import importers
 from calc.dialects import registry
 from calc.errors import CalcError
+from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
 from calc.layers.base import suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
 from calc.model import Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.zoo import zoo_names, zoo_spec
 
-MAX_FILE_BYTES = 5_000_000
 TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
@@ -42,52 +42,40 @@ STDIN = "-"
 
 
 def load(model: str | Path) -> Model:
-    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name."""
+    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name.
+
+    Any file but a folder is read (a FIFO, ``/dev/stdin``), capped at ``MAX_FILE_BYTES`` as it is read."""
     if model == STDIN:
-        data = _read_stdin()
-        if importers.is_zip(data):
-            return _from_archive(data, "<stdin>")
-        return from_text(_decode(data, "<stdin>"), source="<stdin>")
+        return _from_bytes(read_stream(sys.stdin.buffer, MAX_FILE_BYTES, "<stdin>"), "<stdin>")
     path = Path(model)
-    if path.is_file():
-        if importers.is_archive(path):
-            return _from_archive(path, str(path))
-        return from_text(_read(path), source=str(path), suffix=path.suffix.lower())
+    if path.exists() and not path.is_dir():
+        return _from_bytes(read_capped(path), str(path), path.suffix.lower())
     if isinstance(model, str):
         data = zoo_spec(model)
         if data is not None:
             return from_spec(data, source=model)
     if path.exists():
-        raise CalcError("not a regular file", source=str(path))
+        raise CalcError("is a folder, not a regular file", source=str(path))
     raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
 
 
+def _from_bytes(data: bytes, source: str, suffix: str = "") -> Model:
+    """A model from a file's bytes: a .keras archive (by name or by its first bytes), else text."""
+    if suffix == ".keras" or importers.is_zip(data):
+        return _from_archive(data, source)
+    return from_text(_decode(data, source), source=source, suffix=suffix)
+
+
 def _read(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CalcError(f"file is too large ({size:,} bytes, at most {MAX_FILE_BYTES:,})", source=str(path))
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise CalcError(f"cannot read the file ({error.strerror})", source=str(path)) from None
-    return _decode(data, str(path))
+    return _decode(read_capped(path), str(path))
 
 
-def _from_archive(archive: Path | bytes, source: str) -> Model:
+def _from_archive(archive: bytes, source: str) -> Model:
     try:
         data = importers.spec_from_archive(archive)
     except CalcError as error:
         raise error.within(source=source) from None
     return from_spec(data, source=source)
-
-
-def _read_stdin() -> bytes:
-    """Standard input as bytes (a spec, Keras JSON or source, or a .keras archive), capped like a file."""
-    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise CalcError(f"standard input is too large (more than {MAX_FILE_BYTES:,} bytes)", source="<stdin>")
-    return data
 
 
 def _decode(data: bytes, source: str) -> str:

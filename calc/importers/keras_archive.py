@@ -31,17 +31,6 @@ ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
 MAX_COMMENT = 0xFFFF
 
 
-def is_archive(path: Path) -> bool:
-    """A zip file by its first bytes, or anything named .keras (which then must be a zip)."""
-    if path.suffix.lower() == ".keras":
-        return True
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4) in ZIP_MAGIC
-    except OSError:
-        return False
-
-
 def is_zip(data: bytes) -> bool:
     """Bytes (standard input) that start like a zip file."""
     return data[:4] in ZIP_MAGIC

@@ -1,0 +1,57 @@
+"""Reading the files calc is given, with a cap on the bytes taken.
+
+A file's size as stat reports it is no guide: ``/dev/zero``, ``/dev/stdin``, a FIFO or a file that grows
+while it is read report 0 or anything else. So every read stops one byte past its cap, whatever the
+file is, and a longer stream is refused in bounded memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from calc.errors import CalcError
+
+#: The most any one input file (a spec, Keras JSON or source, a .keras archive) may hold.
+MAX_FILE_BYTES = 5_000_000
+_CHUNK = 1 << 16
+
+
+def read_capped(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path`` (a regular file, a FIFO, a device, ``/dev/stdin``), refused past ``limit``.
+
+    A FIFO is opened without waiting for a writer: one with no writer reads as empty, never hangs.
+    """
+    source = str(path)
+    try:
+        descriptor = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise CalcError(f"cannot read the file ({error.strerror or error})", source=source) from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise CalcError("is a folder, not a file", source=source)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)  # wait for a writer's data from here on, as a normal read does
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return read_stream(handle, limit, source)
+    except OSError as error:
+        raise CalcError(f"cannot read the file ({error.strerror or error})", source=source) from None
+    finally:
+        os.close(descriptor)
+
+
+def read_stream(handle: BinaryIO, limit: int = MAX_FILE_BYTES, source: str = "<stdin>") -> bytes:
+    """At most ``limit`` bytes of an open stream; more is refused without reading on."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = handle.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise CalcError(f"the input is too large (more than {limit:,} bytes)", source=source)
