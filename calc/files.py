@@ -8,6 +8,7 @@ file is, and a longer stream is refused in bounded memory.
 from __future__ import annotations
 
 import os
+import select
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -16,13 +17,15 @@ from calc.errors import CalcError
 
 #: The most any one input file (a spec, Keras JSON or source, a .keras archive) may hold.
 MAX_FILE_BYTES = 5_000_000
+#: How long a FIFO may stay without a writer (``calc summary <(cat spec.yaml)`` has one at once).
+WRITER_WAIT = 3.0
 _CHUNK = 1 << 16
 
 
 def read_capped(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of ``path`` (a regular file, a FIFO, a device, ``/dev/stdin``), refused past ``limit``.
 
-    A FIFO is opened without waiting for a writer: one with no writer reads as empty, never hangs.
+    A FIFO is given ``WRITER_WAIT`` seconds for a writer to appear, then refused: it never hangs calc.
     """
     source = str(path)
     try:
@@ -33,8 +36,10 @@ def read_capped(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
         mode = os.fstat(descriptor).st_mode
         if stat.S_ISDIR(mode):
             raise CalcError("is a folder, not a file", source=source)
+        if stat.S_ISFIFO(mode):
+            _await_writer(descriptor, source)
         if hasattr(os, "set_blocking"):
-            os.set_blocking(descriptor, True)  # wait for a writer's data from here on, as a normal read does
+            os.set_blocking(descriptor, True)  # a writer is there: wait for its data as a normal read does
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
             return read_stream(handle, limit, source)
     except OSError as error:
@@ -55,3 +60,11 @@ def read_stream(handle: BinaryIO, limit: int = MAX_FILE_BYTES, source: str = "<s
         total += len(chunk)
         if total > limit:
             raise CalcError(f"the input is too large (more than {limit:,} bytes)", source=source)
+
+
+def _await_writer(descriptor: int, source: str) -> None:
+    """Wait until a FIFO has data or a writer that has closed it; a FIFO nobody writes to is refused."""
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN | select.POLLHUP)
+    if not poller.poll(WRITER_WAIT * 1000):
+        raise CalcError(f"nothing was written to the pipe within {WRITER_WAIT:g} s", source=source)

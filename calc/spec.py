@@ -14,7 +14,6 @@ the layer.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 import sys
 from collections.abc import Mapping
@@ -29,7 +28,8 @@ from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
 from calc.layers.base import suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
-from calc.model import Model, Namer, Node, Sequential, layer_label, name_layer
+from calc.model import MAX_LAYERS, Model, Namer, Node, Sequential, layer_label, name_layer
+from calc.spec_text import parse_json, parse_toml, parse_yaml
 from calc.zoo import zoo_names, zoo_spec
 
 TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
@@ -106,34 +106,17 @@ def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
 
 def _parse(text: str, suffix: str) -> Any:
     if suffix == ".json" or (suffix not in (".yaml", ".yml", ".toml") and text.lstrip().startswith("{")):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise CalcError(f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+        return parse_json(text)
     if suffix == ".toml":
-        import tomllib  # like yaml below: imported only for the files that need it
-
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise CalcError(f"malformed TOML: {error}") from None
-    import yaml
-
-    # PyYAML's Python parser, not libyaml's: libyaml recurses in C, and a file nested a million brackets
-    # deep would crash the process; here the recursion stops with RecursionError ("nested too deeply").
-    try:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise CalcError(f"malformed YAML{where}: {problem}") from None
+        return parse_toml(text)
+    return parse_yaml(text)
 
 
 def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | None = None) -> Model:
     """Build a model from an already-parsed spec mapping; ``places`` says where in the source file each
     top-level layer is made (Keras source: 'line 7, column 5'), for the messages about those layers."""
     try:
+        _count_layers(data)
         model = _from_spec(data, source, places=places)
     except CalcError as error:
         raise error.within(source=source) from None
@@ -202,6 +185,27 @@ def _from_spec(
     model = Model(nodes, inputs, name=name, symbols=symbols, source=source, outputs=outputs)
     model.dialect = dialect
     return model
+
+
+def _count_layers(data: Any) -> None:
+    """Refuse a spec with more than MAX_LAYERS layers, nested blocks included, before building any: the
+    cap is the whole model's, so blocks inside blocks (or one block object shared by a Keras source's
+    loops) cannot multiply past it."""
+    count = 0
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        layers = item.get("layers") if isinstance(item, Mapping) else None
+        if not isinstance(layers, list):
+            continue
+        count += len(layers)
+        if count > MAX_LAYERS:
+            raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
+        for entry in layers:
+            if isinstance(entry, Mapping) and len(entry) == 1:
+                ((key, kwargs),) = entry.items()
+                if key in ("Model", "Repeat"):
+                    pending.append(kwargs)
 
 
 def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:

@@ -30,11 +30,12 @@ def test_endless_device_is_refused_as_a_model_and_as_answers(cli):
     assert run.status == 2 and "too large" in one_line(run)
 
 
-def test_fifo_without_a_writer_reads_as_empty_not_a_hang(cli, tmp_path):
+def test_fifo_without_a_writer_is_refused_not_a_hang(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr("calc.files.WRITER_WAIT", 0.2)
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     run = cli("summary", str(fifo))
-    assert run.status == 2 and "empty" in one_line(run)
+    assert run.status == 2 and "nothing was written to the pipe" in one_line(run)
 
 
 def test_fifo_with_a_writer_is_read_like_a_file(cli, tmp_path):
@@ -67,3 +68,59 @@ def test_a_handout_is_not_made_from_a_stream(cli, tmp_path):
     os.mkfifo(fifo)
     run = cli("handout", str(fifo), "-o", str(tmp_path / "out"))
     assert run.status == 2 and "regular file" in one_line(run)
+
+
+# --- spec text: no aliases, no key twice, no endless numbers, one layer cap for the whole model -------
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+)
+
+
+def test_yaml_aliases_are_refused_at_once(cli, spec_file):
+    path = spec_file("input: [4]\n" + BILLION_LAUGHS + "layers:\n  - Dense: {units: *j}\n")
+    run = cli("summary", path)
+    assert run.status == 2 and "alias (*a)" in one_line(run) and "line 3" in run.err
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix"),
+    [
+        ("input: [4]\ninput: [8]\nlayers:\n  - Dense: {units: 2}\n", ".yaml"),
+        ("input: [4]\nlayers:\n  - Dense: {units: 2, units: 3}\n", ".yaml"),
+        ('{"input": [4], "layers": [{"Dense": {"units": 2, "units": 3}}]}', ".json"),
+    ],
+    ids=["top-level", "arguments", "json"],
+)
+def test_a_key_written_twice_is_refused(cli, spec_file, text, suffix):
+    run = cli("summary", spec_file(text, suffix))
+    assert run.status == 2 and "written twice" in one_line(run)
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix"),
+    [
+        ("input: [" + "9" * 5000 + "]\nlayers:\n  - Dense: {units: 2}\n", ".yaml"),
+        ('{"input": [' + "9" * 5000 + '], "layers": [{"Dense": {"units": 2}}]}', ".json"),
+        ("input = [" + "9" * 5000 + ']\nlayers = [{Dense = {units = 2}}]\n', ".toml"),
+    ],
+    ids=["yaml", "json", "toml"],
+)
+def test_a_5000_digit_number_is_one_line(cli, spec_file, text, suffix):
+    run = cli("summary", spec_file(text, suffix))
+    assert run.status == 2 and "100 digits" in one_line(run)
+
+
+def test_the_layer_cap_counts_nested_blocks():
+    """Nine levels of blocks, each holding ten of the level below: 10^9 layers from a few shared objects
+    (as a Keras source's loops can build them); refused by counting before any layer is built."""
+    from calc.model import MAX_LAYERS
+    from calc.spec import from_spec
+
+    inner: dict = {"layers": [{"Dense": {"units": 2}}] * 10}
+    for _ in range(8):
+        inner = {"layers": [{"Model": inner}] * 10}
+    with pytest.raises(Exception, match=f"more than {MAX_LAYERS:,} layers, nested blocks included"):
+        from_spec({"input": [4], "layers": [{"Model": inner}]})
+    small = {"layers": [{"Model": {"layers": [{"Dense": {"units": 2}}] * 3}}] * 2}
+    assert from_spec({"input": [4], "layers": [{"Model": small}]}).analyze().total_params == 10 + 5 * 6

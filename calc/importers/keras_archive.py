@@ -10,7 +10,6 @@ header may lie about a size, so the member is read with a limit as well, never t
 from __future__ import annotations
 
 import io
-import json
 import struct
 import zipfile
 import zlib
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from calc.errors import CalcError
+from calc.spec_text import parse_json
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 CONFIG = "config.json"
@@ -55,14 +55,7 @@ def read_config(source: Path | bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise CalcError(f"the archive's {CONFIG} is not UTF-8 text (a .keras file's is JSON)") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CalcError(
-            f"the archive's {CONFIG} is malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except RecursionError:
-        raise CalcError(f"the archive's {CONFIG} is nested too deeply") from None
+    return parse_json(text, f"the archive's {CONFIG}")
 
 
 def _read_config(archive: zipfile.ZipFile) -> bytes:
