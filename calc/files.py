@@ -1,4 +1,4 @@
-"""Reading the files calc is given, with a cap on the bytes taken.
+"""Reading the files calc is given, with a cap on the bytes taken; writing its output files whole.
 
 A file's size as stat reports it is no guide: ``/dev/zero``, ``/dev/stdin``, a FIFO or a file that grows
 while it is read report 0 or anything else. So every read stops one byte past its cap, whatever the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import select
 import stat
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,3 +69,29 @@ def _await_writer(descriptor: int, source: str) -> None:
     poller.register(descriptor, select.POLLIN | select.POLLHUP)
     if not poller.poll(WRITER_WAIT * 1000):
         raise CalcError(f"nothing was written to the pipe within {WRITER_WAIT:g} s", source=source)
+
+
+def replace_file(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file in ``path``'s folder, then rename it over ``path``: a reader, or
+    a failure midway (a full disk), sees the old file or the whole new one, never a truncated one.
+    The new file keeps the old one's permissions (or gets the umask's). Raises OSError."""
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

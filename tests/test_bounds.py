@@ -102,7 +102,7 @@ def test_a_key_written_twice_is_refused(cli, spec_file, text, suffix):
     [
         ("input: [" + "9" * 5000 + "]\nlayers:\n  - Dense: {units: 2}\n", ".yaml"),
         ('{"input": [' + "9" * 5000 + '], "layers": [{"Dense": {"units": 2}}]}', ".json"),
-        ("input = [" + "9" * 5000 + ']\nlayers = [{Dense = {units = 2}}]\n', ".toml"),
+        ("input = [" + "9" * 5000 + "]\nlayers = [{Dense = {units = 2}}]\n", ".toml"),
     ],
     ids=["yaml", "json", "toml"],
 )
@@ -124,3 +124,62 @@ def test_the_layer_cap_counts_nested_blocks():
         from_spec({"input": [4], "layers": [{"Model": inner}]})
     small = {"layers": [{"Model": {"layers": [{"Dense": {"units": 2}}] * 3}}] * 2}
     assert from_spec({"input": [4], "layers": [{"Model": small}]}).analyze().total_params == 10 + 5 * 6
+
+
+# --- the cache: private folder, regular files, checksums, nothing unpickled -------------------------
+
+
+def _zoo_entry(cache: Path) -> Path:
+    from calc.zoo import zoo_spec
+
+    zoo_spec("lenet5")
+    (entry,) = (cache / "calc" / "zoo").glob("lenet5-*")
+    return entry
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+def test_an_edited_cache_entry_is_recomputed(cli, own_cache):
+    entry = _zoo_entry(own_cache)
+    edited = entry.read_bytes().replace(b'"units": 120', b'"units": 999')
+    assert edited != entry.read_bytes()
+    entry.write_bytes(edited)
+    run = cli("summary", "lenet5")
+    assert run.status == 0 and "Total params: 62,958" in run.out
+    assert b'"units": 120' in entry.read_bytes()  # written again, whole and checked
+
+
+@pytest.mark.parametrize("kind", ["symlink to /dev/zero", "fifo"])
+def test_a_cache_entry_that_is_no_regular_file_is_ignored(cli, own_cache, kind):
+    entry = _zoo_entry(own_cache)
+    entry.unlink()
+    if kind == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to("/dev/zero")
+    run = cli("summary", "lenet5")
+    assert run.status == 0 and "Total params: 62,958" in run.out
+
+
+def test_a_cache_folder_others_may_write_is_not_used(own_cache):
+    from calc.cache import cache_folder
+
+    assert cache_folder("zoo") is not None
+    (own_cache / "calc").chmod(0o777)
+    assert cache_folder("zoo") is None
+    (own_cache / "calc").chmod(0o700)
+    (own_cache / "calc" / "zoo").chmod(0o775)
+    assert cache_folder("zoo") is None
+
+
+def test_templates_have_no_bytecode_cache():
+    """Jinja's bytecode cache unpickles its files: a planted file would run as calc."""
+    from calc.render.templating import environment
+
+    for fmt in ("markdown", "latex", "html", "text"):
+        assert environment(fmt).bytecode_cache is None
