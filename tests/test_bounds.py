@@ -183,3 +183,46 @@ def test_templates_have_no_bytecode_cache():
 
     for fmt in ("markdown", "latex", "html", "text"):
         assert environment(fmt).bytecode_cache is None
+
+
+# --- output: whole files or none, a full stdout is one line, -o - is stdout ---------------------------
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_litter(cli, tmp_path, monkeypatch):
+    target = tmp_path / "summary.txt"
+    target.write_text("the good old summary\n")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("calc.files.os.replace", full_disk)
+    run = cli("summary", "lenet5", "-o", str(target))
+    assert run.status == 2 and "No space left on device" in one_line(run)
+    assert target.read_text() == "the good old summary\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.txt"]
+
+
+def test_an_output_file_is_replaced_whole_keeping_its_mode(cli, tmp_path):
+    target = tmp_path / "summary.txt"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    assert cli("summary", "lenet5", "-o", str(target)).status == 0
+    assert "Total params: 62,958" in target.read_text() and target.stat().st_mode & 0o777 == 0o640
+
+
+def test_dash_output_is_standard_output(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = cli("summary", "lenet5", "-o", "-")
+    assert run.status == 0 and "Total params: 62,958" in run.out and not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("command", [["summary", "lenet5"], ["derive", "lenet5"], ["zoo"]])
+def test_a_full_standard_output_is_one_line(command):
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "calc", *command], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+        )
+    assert run.returncode == 2 and run.stderr == "calc: cannot write to standard output (No space left on device)\n"
