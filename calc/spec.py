@@ -23,7 +23,7 @@ from typing import Any
 
 from calc import importers
 from calc.dialects import registry
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
 from calc.layers.base import suggest
@@ -145,7 +145,7 @@ def _from_spec(
     classes = registry(dialect)
     name = data.get("name", "sequential" if block else Path(source).stem or "model")
     if not isinstance(name, str) or not name.strip():
-        raise CalcError(f"'name' must be a non-empty string, got {name!r}")
+        raise CalcError(f"'name' must be a non-empty string, got {quote(name)}")
     symbols = data.get("symbols") or {}
     if not isinstance(symbols, Mapping):
         raise CalcError("'symbols' must be a mapping from symbol names to values (or null)")
@@ -218,7 +218,7 @@ def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:
             raise CalcError("'inputs' must map input names to shapes, e.g. inputs: {image: [32, 32, 3]}")
         for key in raw:
             if not isinstance(key, str) or not NAME.match(key):
-                raise CalcError(f"input name {key!r} must be letters, digits and _")
+                raise CalcError(f"input name {quote(key)} must be letters, digits and _")
         return dict(raw)
     return {"input": data["input"]} if data.get("input") is not None else None
 
@@ -305,7 +305,7 @@ def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -
         raise CalcError("the first layer of a model with several inputs must name its 'inputs'")
     refs = [raw] if isinstance(raw, str) else raw
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) and REFERENCE.match(r) for r in refs):
-        raise CalcError(f"'inputs' must be a list of layer or input names, got {raw!r}")
+        raise CalcError(f"'inputs' must be a list of layer or input names, got {quote(raw)}")
     return refs
 
 

@@ -226,3 +226,31 @@ def test_a_full_standard_output_is_one_line(command):
             [sys.executable, "-m", "calc", *command], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
         )
     assert run.returncode == 2 and run.stderr == "calc: cannot write to standard output (No space left on device)\n"
+
+
+# --- messages quote at most 80 characters of a value -------------------------------------------------
+
+
+def test_a_huge_value_in_keras_source_is_quoted_short(cli, spec_file):
+    source = "import keras\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense([['x'*10000]*10000]*9)])\n"
+    run = cli("summary", spec_file(source, ".py"))
+    assert run.status == 2 and "units" in one_line(run) and "..." in run.err
+
+
+@pytest.mark.parametrize("value", ['"' + "x" * 100_000 + '"', "[" + "1, " * 50_000 + "1]"])
+def test_a_huge_value_in_a_spec_is_quoted_short(cli, spec_file, value):
+    run = cli("summary", spec_file(f"input: [4]\nlayers:\n  - Dropout: {{rate: {value}}}\n"))
+    assert run.status == 2 and "rate" in one_line(run)
+
+
+def test_a_layer_name_with_a_bracket_is_refused_at_the_name(cli, spec_file):
+    run = cli("summary", spec_file('input: [4]\nlayers:\n  - Dense: {units: 2, name: "a[0]"}\n'))
+    assert run.status == 2 and "'a[0]' has a bracket" in one_line(run) and "layer 1" in run.err
+
+
+def test_a_keras_layer_name_with_a_bracket_is_refused_at_the_name(cli, tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "keras_import" / "conv1d_residual.json"
+    path = tmp_path / "model.json"
+    path.write_text(fixture.read_text().replace('"conv1d"', '"conv[1]"'))
+    run = cli("summary", str(path))
+    assert run.status == 2 and "'conv[1]' has a bracket" in one_line(run)

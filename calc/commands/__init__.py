@@ -31,9 +31,11 @@ def model_parser(commands: argparse._SubParsersAction, name: str, help: str) -> 
 
 
 def set_option(text: str) -> tuple[str, str]:
+    from calc.errors import quote
+
     name, sep, value = text.partition("=")
     if not sep or not name.strip() or not value.strip():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {quote(text)}")
     return name.strip(), value.strip()
 
 

@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 from typing import IO, Any
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.spec_text import parse_json
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -93,7 +93,9 @@ def _check_name(name: str) -> None:
     """Refuse archives whose member names point outside the archive: a sign of a hostile file."""
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":") or "\x00" in name:
-        raise CalcError(f"the archive holds a member named {name!r}, which points outside it; refusing the archive")
+        raise CalcError(
+            f"the archive holds a member named {quote(name)}, which points outside it; refusing the archive"
+        )
 
 
 def _check_directory(handle: IO[bytes]) -> None:
