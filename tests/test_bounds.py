@@ -254,3 +254,40 @@ def test_a_keras_layer_name_with_a_bracket_is_refused_at_the_name(cli, tmp_path)
     path.write_text(fixture.read_text().replace('"conv1d"', '"conv[1]"'))
     run = cli("summary", str(path))
     assert run.status == 2 and "'conv[1]' has a bracket" in one_line(run)
+
+
+# --- LaTeX compiles for any Unicode name -------------------------------------------------------------
+
+
+def test_latex_escapes_accents_as_commands_and_braces_brackets():
+    from calc.render.templating import escape_latex
+
+    assert escape_latex("über") == '\\"{u}ber'
+    assert escape_latex("Ça ß") == "\\c{C}a {\\ss}"
+    assert escape_latex("日") == "{[}U+65E5{]}"
+    assert escape_latex("a[0]") == "a{[}0{]}"
+
+
+@pytest.mark.parametrize("fmt", ["summary", "derive"])
+def test_latex_with_unicode_names_compiles(cli, tmp_path, fmt):
+    import subprocess
+
+    from tests.conftest import require_program
+
+    pdflatex = require_program("pdflatex")
+    spec = tmp_path / "m.yaml"
+    spec.write_text(
+        'name: "m[1] über 日本"\ninput: [4]\nlayers:\n  - Dense: {units: 2, name: "über"}\n'
+        '  - Dense: {units: 2, name: "naïve_日本_Ω"}\n',
+        encoding="utf-8",
+    )
+    tex = tmp_path / "out.tex"
+    assert cli(fmt, str(spec), "--format", "latex", "-o", str(tex)).status == 0
+    run = subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", tex.name],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert '\\"{u}ber' in tex.read_text()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
@@ -48,19 +49,50 @@ _LATEX_SPECIALS = {
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
 
+#: Combining accents and the LaTeX command that puts each on a letter (ü = u + U+0308 = \\"{u}).
+_LATEX_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u0308": '"',
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u030c": "v",
+    "\u0327": "c",
+    "\u0328": "k",
+}
+_LATEX_LETTERS = {"ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "ø": r"{\o}", "Ø": r"{\O}", "œ": r"{\oe}"}
+_LATEX_LETTERS |= {"Œ": r"{\OE}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}", "[": "{[}", "]": "{]}"}
+
+
 def escape_latex(text: str) -> str:
-    """Plain text for LaTeX: specials escaped; characters pdflatex may lack become [U+XXXX]."""
+    """Plain text for LaTeX: specials escaped; accented Latin letters as accent commands (ü as \\"{u}),
+    which every pdflatex has; any other character as {[}U+XXXX{]}. The brackets are braced, because
+    a [ right after \\\\ or \\item would be read as an optional argument."""
     out = []
     for char in str(text):
         if char in _LATEX_SPECIALS:
             out.append(_LATEX_SPECIALS[char])
+        elif char in _LATEX_LETTERS:
+            out.append(_LATEX_LETTERS[char])
         elif ord(char) < 32:
             out.append(" ")
         elif ord(char) > 126:
-            out.append(f"[U+{ord(char):04X}]")
+            out.append(_latex_letter(char))
         else:
             out.append(char)
     return "".join(out)
+
+
+def _latex_letter(char: str) -> str:
+    base, *accents = unicodedata.normalize("NFD", char)
+    if base.isascii() and base.isalpha() and len(accents) == 1 and accents[0] in _LATEX_ACCENTS:
+        return f"\\{_LATEX_ACCENTS[accents[0]]}{{{base}}}"
+    return f"{{[}}U+{ord(char):04X}{{]}}"
 
 
 def escape_markdown(text: str) -> str:
