@@ -388,7 +388,7 @@ class _Parser:
         while self._peek() in ("+", "-"):
             op = self._take()[1]
             right = self._term()
-            result = result + right if op == "+" else result - right
+            result = check_number_size(result + right if op == "+" else result - right, self._quoted)
         return result
 
     def _term(self) -> sp.Expr:
@@ -409,6 +409,7 @@ class _Parser:
                 result = result / right
             else:
                 result = sp.floor(result / right)
+            check_number_size(result, self._quoted)
 
     def _implicit_product(self) -> bool:
         """2k, 3k^2 f, 16 (5·5·8 + 1), f(3k²+1): a factor follows another with no sign between.
@@ -513,6 +514,17 @@ def _split_name(name: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
     if len(splits[-1]) != 1:
         raise CalcError(f"unknown name '{name}' in the answer (the model's symbols: {known})")
     return sp.Mul(*(symbols[part] for part in splits[-1][0]))
+
+
+def check_number_size(expr: sp.Expr, quoted: str) -> sp.Expr:
+    """Refuse an expression holding a number past MAX_POWER_BITS bits (~1,200 digits): products of
+    allowed powers (999999999999999999^64 · ...) grow past any size a model has, and past the 4,300
+    digits Python will print."""
+    numbers = [expr] if expr.is_Rational else expr.atoms(sp.Rational)
+    for number in numbers:
+        if max(int(number.p).bit_length(), int(number.q).bit_length()) > MAX_POWER_BITS:
+            raise CalcError(f"a number in {quoted} is too large (more than {MAX_POWER_BITS:,} bits, ~1,200 digits)")
+    return expr
 
 
 def _safe_power(base: sp.Expr, exponent: sp.Expr, quoted: str) -> sp.Expr:
