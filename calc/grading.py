@@ -318,9 +318,20 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
         answer_key = (*key, row.answer)
         result = judged.get(answer_key)
         if result is None:
-            result = judged[answer_key] = question.check(row.answer)
+            try:
+                result = judged[answer_key] = question.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
     return Report(analysis, grades, questions)
+
+
+def _failure(error: Exception) -> str:
+    """What went wrong with one row (a CalcError's message quotes at most a few words of the answer)."""
+    return (
+        error.message if isinstance(error, CalcError) else f"the answer could not be checked ({type(error).__name__})"
+    )
 
 
 def grade_file(analysis: Analysis, path: str | Path) -> Report:

@@ -291,3 +291,52 @@ def test_latex_with_unicode_names_compiles(cli, tmp_path, fmt):
     )
     assert run.returncode == 0, run.stdout[-2000:]
     assert '\\"{u}ber' in tex.read_text()
+
+
+# --- answers: bounded numbers, one bad row never stops the class, answers that start with - -----------
+
+SYMBOLIC = "input: [32, 32, 3]\nlayers:\n  - Conv2D: {filters: f, kernel_size: k}\n"
+HUGE_ANSWERS = ["((k+f+1)^64)^64", "*".join(["999999999999999999^64"] * 3)]
+
+
+@pytest.mark.parametrize("answer", HUGE_ANSWERS)
+@pytest.mark.parametrize("model", ["lenet5", "symbolic"])
+def test_answers_with_huge_numbers_are_one_line_never_exit_3(cli, spec_file, answer, model):
+    target = "lenet5" if model == "lenet5" else spec_file(SYMBOLIC)
+    run = cli("check", target, "--layer", "conv2d", "--quantity", "params", "--answer", answer)
+    if run.status == 1:  # symbolic and not too large: judged, and wrong
+        assert "incorrect" in run.out and model == "symbolic"
+    else:
+        assert run.status == 2 and "too large" in one_line(run)
+
+
+def test_an_answer_may_start_with_a_minus(cli):
+    run = cli("check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", "-k + 613")
+    assert run.status == 0 and run.out.startswith("correct")
+
+
+def test_one_failing_row_is_reported_and_the_rest_graded(cli, tmp_path, monkeypatch):
+    from calc.checker import Question
+
+    check = Question.check
+
+    def fragile(self, text):
+        if text == "boom":
+            raise ValueError("an internal failure on this one answer")
+        return check(self, text)
+
+    monkeypatch.setattr(Question, "check", fragile)
+    rows = [
+        "ada,conv2d,params,608",
+        "bob,conv2d,params,boom",
+        *(f"s{i},conv2d,params,{a}" for i, a in enumerate(HUGE_ANSWERS)),
+    ]
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,layer,quantity,answer\n" + "\n".join([*rows, "cy,conv2d,params,608"]) + "\n")
+    run = cli("check", "lenet5", "--answers", str(answers), "--format", "json")
+    assert run.status == 0 and not run.err
+    report = run.json()
+    assert report["answers"] == 5 and report["correct"] == 2  # ada and cy, after the failures
+    problems = {p["line"]: p["problem"] for p in report["problems"]}
+    assert problems[3] == "unreadable: the answer could not be checked (ValueError)"
+    assert "too large" in problems[4] and "too large" in problems[5]
