@@ -33,6 +33,8 @@ from calc.spec_text import parse_json, parse_toml, parse_yaml
 from calc.zoo import zoo_names, zoo_spec
 
 TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
+#: Blocks inside blocks: real models nest a few deep; each level of Repeat multiplies the counts.
+MAX_BLOCK_DEPTH = 32
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
@@ -188,16 +190,18 @@ def _from_spec(
 
 
 def _count_layers(data: Any) -> None:
-    """Refuse a spec with more than MAX_LAYERS layers, nested blocks included, before building any: the
-    cap is the whole model's, so blocks inside blocks (or one block object shared by a Keras source's
-    loops) cannot multiply past it."""
+    """Refuse a spec with more than MAX_LAYERS layers, nested blocks included, or blocks nested more than
+    MAX_BLOCK_DEPTH deep, before building any: the cap is the whole model's, so blocks inside blocks (or
+    one block object shared by a Keras source's loops) cannot multiply past it."""
     count = 0
-    pending = [data]
+    pending = [(data, 0)]
     while pending:
-        item = pending.pop()
+        item, depth = pending.pop()
         layers = item.get("layers") if isinstance(item, Mapping) else None
         if not isinstance(layers, list):
             continue
+        if depth > MAX_BLOCK_DEPTH:
+            raise CalcError(f"blocks (Model, Repeat) are nested more than {MAX_BLOCK_DEPTH} deep")
         count += len(layers)
         if count > MAX_LAYERS:
             raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
@@ -205,7 +209,7 @@ def _count_layers(data: Any) -> None:
             if isinstance(entry, Mapping) and len(entry) == 1:
                 ((key, kwargs),) = entry.items()
                 if key in ("Model", "Repeat"):
-                    pending.append(kwargs)
+                    pending.append((kwargs, depth + 1))
 
 
 def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:

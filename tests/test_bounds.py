@@ -340,3 +340,44 @@ def test_one_failing_row_is_reported_and_the_rest_graded(cli, tmp_path, monkeypa
     problems = {p["line"]: p["problem"] for p in report["problems"]}
     assert problems[3] == "unreadable: the answer could not be checked (ValueError)"
     assert "too large" in problems[4] and "too large" in problems[5]
+
+
+# --- Repeat: a closed form for blocks that multiply the jump; bounded nesting -----------------------
+
+
+def _strided_block(times: int, unrolled: bool = False) -> str:
+    """A block that keeps its shape (10 positions) but doubles the jump: a stride-2 Conv1D, then padding."""
+    block = "        - Conv1D: {filters: 1, kernel_size: 3, strides: 2}\n        - ZeroPadding1D: {padding: [3, 3]}\n"
+    if unrolled:
+        return "input: [10, 1]\nlayers:\n" + "".join(block.replace("        ", "  ") for _ in range(times))
+    return f"input: [10, 1]\nlayers:\n  - Repeat:\n      times: {times}\n      layers:\n" + block
+
+
+@pytest.mark.parametrize("times", [2, 3, 5])
+def test_repeated_jump_changing_block_has_the_field_of_its_copies_written_out(times):
+    """The geometric series agrees with the copies written out: r = 1 + 2(2^m - 1), j = 2^m."""
+    import calc
+
+    repeated = calc.from_text(_strided_block(times), suffix=".yaml").analyze().records[-1].compute
+    written = calc.from_text(_strided_block(times, unrolled=True), suffix=".yaml").analyze().records[-1].compute
+    assert repeated.receptive_field == written.receptive_field == (1 + 2 * (2**times - 1),)
+    assert repeated.jump == written.jump == (2**times,)
+    assert repeated.start == written.start
+
+
+@pytest.mark.parametrize("times", [100_000, 1_000_000_000])
+def test_a_huge_repeat_count_leaves_the_field_unfollowed_at_once(cli, spec_file, times):
+    path = spec_file(_strided_block(times))
+    run = cli("summary", path, "--columns", "rf")
+    assert run.status == 0 and "repeat (Repeat)   (None, 10, 1)   -    -" in run.out
+    assert cli("summary", path, "--format", "json").status == 0
+    run = cli("derive", path, "--include", "rf")
+    assert run.status == 0 and "would pass 4,096 bits" in run.out
+
+
+def test_blocks_nested_too_deep_are_refused(cli, spec_file):
+    block = '{"layers": [{"Dense": {"units": 4}}]}'
+    for _ in range(40):
+        block = '{"layers": [{"Repeat": {"times": 999999999999999999, ' + block[1:] + "}]}"
+    run = cli("summary", spec_file('{"input": [4], ' + block[1:], ".json"))
+    assert run.status == 2 and "nested more than 32 deep" in one_line(run)
