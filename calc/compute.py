@@ -27,7 +27,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, zero_macs
 from calc.layers.receptive import Field, FieldChange, has_field, input_field, union
 from calc.layers.reshape import flatten_rule
@@ -228,9 +228,9 @@ class Conventions:
 
     def __post_init__(self) -> None:
         if self.flops_per_mac not in FLOPS_PER_MAC:
-            raise CalcError(f"flops per MAC must be 2 or 1 (fvcore's), got {self.flops_per_mac!r}")
+            raise CalcError(f"flops per MAC must be 2 or 1 (fvcore's), got {quote(self.flops_per_mac)}")
         if self.dtype not in DTYPE_BYTES:
-            raise CalcError(f"dtype must be one of {', '.join(DTYPE_BYTES)}, got {self.dtype!r}")
+            raise CalcError(f"dtype must be one of {', '.join(DTYPE_BYTES)}, got {quote(self.dtype)}")
 
     @property
     def bytes_per_value(self) -> int:

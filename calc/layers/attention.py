@@ -23,7 +23,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, format_shape, to_bool, to_expr
 from calc.rules import Rule, Step, apply, local_symbols
 
@@ -143,7 +143,7 @@ class MultiHeadAttention(Layer):
         if axes is not None and (
             not isinstance(axes, (list, tuple)) or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes)
         ):
-            raise CalcError(f"attention_axes must be an axis number or a list of them, got {attention_axes!r}")
+            raise CalcError(f"attention_axes must be an axis number or a list of them, got {quote(attention_axes)}")
         self.attention_axes = None if axes is None else tuple(axes)
         dropout, flash = options.get("dropout", 0.0), options.get("flash_attention")
         if flash and isinstance(dropout, (int, float)) and dropout > 0:

@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.axes import keras_axes, keras_axis
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.rules import Mistake, Rule, apply, local_symbols, note
@@ -212,7 +212,9 @@ class GroupNormalization(Layer):
         super().__init__(**options)
         self.groups = to_expr(groups, "groups")
         if self.groups.is_number and not (self.groups == -1 or (self.groups.is_Integer and self.groups > 0)):
-            raise CalcError(f"groups must be a positive whole number (or -1 for one group per channel), got {groups!r}")
+            raise CalcError(
+                f"groups must be a positive whole number (or -1 for one group per channel), got {quote(groups)}"
+            )
         self.axis = axis
         self.center = to_bool(center, "center")
         self.scale = to_bool(scale, "scale")
@@ -255,7 +257,7 @@ def _numbers(value: Any, what: str) -> Any:
     """A number, or a list of numbers (one per feature)."""
     items = value if isinstance(value, (list, tuple)) else [value]
     if not items or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
-        raise CalcError(f"{what} must be a number or a list of numbers, got {value!r}")
+        raise CalcError(f"{what} must be a number or a list of numbers, got {quote(value)}")
     return value
 
 

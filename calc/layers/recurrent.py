@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import (
     Env,
     Layer,
@@ -214,7 +214,7 @@ def nested_layer(value: Any, what: str) -> Layer:
     if _nesting(value) > MAX_NESTING:
         raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
     if not isinstance(value, Mapping) or len(value) != 1:
-        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {value!r}")
+        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {quote(value)}")
     ((type_name, kwargs),) = value.items()
     if type_name not in REGISTRY or type_name == "InputLayer":
         raise CalcError(f"{what}: unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}")

@@ -20,7 +20,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import AXIS_NAMES, Env, check_output_size, fmt, to_tuple
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
@@ -166,7 +166,7 @@ def parse_padding(value: Any, rank: int, *, causal: bool = False) -> str | tuple
         near = difflib.get_close_matches(value.lower(), words, n=1)
         if near or value.lower() in OTHER_PADDING_WORDS:
             hint = f" (did you mean '{near[0]}'?)" if near else ""
-            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}{hint}")
+            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {quote(value)}{hint}")
     return to_tuple(value, rank, "padding")
 
 

@@ -22,7 +22,6 @@ import jinja2
 import sympy as sp
 from markupsafe import Markup
 
-from calc.cache import cache_folder
 from calc.layers.base import format_shape
 from calc.render import math
 
@@ -78,6 +77,9 @@ _LATEX_SPECIALS = {
     "ł": r"{\l}",
     "Ł": r"{\L}",
     "ı": r"{\i}",
+    # braced, because a [ right after \\ or \item would be read as an optional argument
+    "[": "{[}",
+    "]": "{]}",
 }
 # Greek letters as math: γ -> \(\gamma\); capitals that look Latin (Α, Β, ...) are set as those letters.
 _GREEK = [
@@ -134,8 +136,11 @@ _ACCENTS = {
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
 
+
 def escape_latex(text: str) -> str:
-    """Plain text for LaTeX: specials escaped; characters pdflatex may lack become [U+XXXX]."""
+    """Plain text for LaTeX: specials escaped; accented Latin letters as accent commands (ü as \\"{u}),
+    which every pdflatex has; any other character as {[}U+XXXX{]}. The brackets are braced, because
+    a [ right after \\\\ or \\item would be read as an optional argument."""
     out = []
     for char in str(text):
         if char in _LATEX_SPECIALS:
@@ -143,7 +148,8 @@ def escape_latex(text: str) -> str:
         elif ord(char) < 32:
             out.append(" ")
         elif ord(char) > 126:
-            out.append(_accented(char) or f"[U+{ord(char):04X}]")
+            # a character no font has: its code point, braced so that after \\ it is not an optional argument
+            out.append(_accented(char) or f"{{[}}U+{ord(char):04X}{{]}}")
         else:
             out.append(char)
     return "".join(out)
@@ -227,19 +233,15 @@ def _template_folders(override: Path | None) -> list[str]:
     return folders
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs: compiling them costs more than rendering."""
-    folder = cache_folder("jinja")
-    return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
-
-
 @cache
 def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment of one format (``markdown``, ``latex``, ``html`` or ``text``)."""
+    """The Jinja environment of one format (``markdown``, ``latex``, ``html`` or ``text``).
+
+    Templates are compiled afresh in each process, with no bytecode cache: Jinja's reads a pickle and
+    marshalled code, so a file planted in the cache would run as calc. Compiling costs ~0.05 s a run."""
     escape, open_math, close_math = _FORMATS[fmt]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_folders(override)),
-        bytecode_cache=_bytecode_cache(),
         finalize=_escaping(escape),
         autoescape=False,
         keep_trailing_newline=True,

@@ -13,7 +13,7 @@ from typing import Any
 import sympy as sp
 
 from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.layers.dense import PARAMS as DENSE_PARAMS
 from calc.layers.dense import b, dense_field, dense_macs, n_in, n_out, weight_shapes
@@ -85,7 +85,7 @@ class Embedding(TorchLayer):
         self.num_embeddings = to_expr(num_embeddings, "num_embeddings")
         self.embedding_dim = to_expr(embedding_dim, "embedding_dim")
         if padding_idx is not None and (isinstance(padding_idx, bool) or not isinstance(padding_idx, int)):
-            raise CalcError(f"padding_idx must be a whole number or null, got {padding_idx!r}")
+            raise CalcError(f"padding_idx must be a whole number or null, got {quote(padding_idx)}")
         self.padding_idx = padding_idx
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
