@@ -11,13 +11,14 @@ as strings; the feedback shows the correct step rendered by the templates that `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import sympy as sp
 
+from calc.carried import CARRIED, World, count_in, output_in, worlds
 from calc.counts import counting_steps, trainable_step
 from calc.derive import step_view
 from calc.equivalence import Points, Value, equivalent, fingerprint
@@ -25,10 +26,11 @@ from calc.errors import CalcError
 from calc.explore.quantities import COUNTS, split_name
 from calc.explore.quantities import quantity as read_quantity
 from calc.expressions import parse_answer, parse_shape_answer
-from calc.layers.base import AXIS_NAMES, format_shape
+from calc.layers.base import AXIS_NAMES, Shape, format_shape
 from calc.model import Analysis, LayerRecord, Sequential
 from calc.render.math import readable, readable_lhs, readable_shape
 from calc.rules import Mistake, Step, mistake_value, replaced_value, together
+from calc.slips import SLIP, digit_slips, inner_slips, term_slips
 
 #: Pairs of mistakes are tried only when a question has at most this many single ones (LeNet-5's total has
 #: 37, torchvision AlexNet's 61, VGG-16's 81, ResNet-50's 164): pairs grow as the square of the singles
@@ -50,15 +52,28 @@ class Candidate:
     key: tuple = field(default=(), repr=False)  # its fingerprint (equivalence), to find it quickly
     #: for a single mistake in one counting step: that step, so it can pair with a mistake in another one
     place: tuple[LayerRecord, Step] | None = field(default=None, repr=False)
+    pairs: bool = field(default=True, repr=False)  # whether it may be one of two mistakes made together
     second: tuple[str, str] | None = None
+    #: further ids the answer is diagnosed with (a carried error: the mistake made in the earlier layer)
+    also: tuple[str, ...] = ()
+    #: other single mistakes that give the same value, so equally likely (``judge`` says both)
+    equals: list[Candidate] = field(default_factory=list, repr=False)
+    #: for an answer that several explanations fit equally well: their ids (then ``mistakes`` is empty)
+    alternatives: tuple[str, ...] = ()
 
     @property
     def mistakes(self) -> tuple[str, ...]:
-        return (self.mistake,) if self.second is None else (self.mistake, self.second[0])
+        if self.alternatives:
+            return ()
+        pair = (self.mistake,) if self.second is None else (self.mistake, self.second[0])
+        return pair + tuple(m for m in self.also if m not in pair)
 
     @property
     def sentences(self) -> list[str]:
         return [self.sentence] if self.second is None else [TWO_MISTAKES, self.sentence, self.second[1]]
+
+
+EQUALLY_LIKELY = "No single diagnosis: these explanations give this answer equally well."
 
 
 @dataclass(eq=False)
@@ -78,6 +93,8 @@ class CheckResult:
     mistakes: tuple[str, ...] = ()
     #: Why the answer could not be read (then it is also not correct); None when it was read.
     problem: str | None = None
+    #: When several mistakes give this answer equally well (and none is named): their ids.
+    alternatives: tuple[str, ...] = ()
     question: Question | None = field(default=None, repr=False)
     shown: list[tuple[LayerRecord | None, Step]] = field(default_factory=list, repr=False)
     #: The answer as parsed, and its value with the model's symbol values put in (None if unread).
@@ -106,6 +123,7 @@ class CheckResult:
             "mistake": self.mistake,
             "mistakes": list(self.mistakes),
             "feedback": self.feedback,
+            "alternatives": list(self.alternatives),
         }
 
     def __bool__(self) -> bool:
@@ -179,7 +197,9 @@ class Question:
             raise CalcError("the answer divides by zero for the model's values")
         return value
 
-    def check(self, text: str) -> CheckResult:
+    def check(self, text: str, prefer: Collection[str] = ()) -> CheckResult:
+        """Judge one answer. ``prefer``: mistakes the same student made in other answers, which decide
+        between explanations that fit this answer equally well."""
         try:
             written, value = self.read(text)
         except CalcError as error:
@@ -187,7 +207,7 @@ class Question:
             return self._result(False, str(text).strip(), (), lambda: [problem], [], problem=error.message)
         answer = self.show(written)
         try:
-            verdict = self.judge(value)
+            verdict = self.judge(value, prefer)
         except CalcError as error:  # an answer too complex to compare
             problem = f"The answer could not be compared: {error.message}."
             return self._result(False, answer, (), lambda: [problem], [], problem=error.message)
@@ -195,27 +215,48 @@ class Question:
             result = self._result(True, answer, (), lambda: ["Correct."], self.default_steps)
         elif isinstance(verdict, Candidate):
             result = self._result(False, answer, verdict.mistakes, lambda: verdict.sentences, verdict.shown)
+            result.alternatives = verdict.alternatives
         else:
             result = self._result(False, answer, (), lambda: self.differing_part(value), self.default_steps)
         result.written, result.value = written, value
         return result
 
-    def judge(self, value: Value) -> bool | Candidate | None:
-        """True when right; else the first mistake it matches (a single mistake before two made
-        together, and both before a catch-all), or None."""
+    def judge(self, value: Value, prefer: Collection[str] = ()) -> bool | Candidate | None:
+        """True when right; else the simplest explanation it matches, or None. Simplest first: a single
+        catalogued mistake, an arithmetic slip, an error carried from an earlier layer, two mistakes made
+        together, and last a catch-all. Single mistakes that give the same value are equally likely: the
+        one in ``prefer`` (made in the student's other answers) is taken, else none is named and all are said."""
         answer_print = fingerprint(value, self.points)
         if answer_print == self._expected_print and equivalent(value, self.expected, self.points):
             return True
         single = self._singles.get(answer_print)
         if single is not None and equivalent(value, single.value, self.points):
-            return single
-        pair = self.pairs.get(answer_print)
-        if pair is not None and equivalent(value, pair.value, self.points):
-            return pair
+            return self._chosen(single, prefer)
+        for found in (self.slips, self.carried, self.pairs):
+            candidate = found.get(answer_print)
+            if candidate is not None and equivalent(value, candidate.value, self.points):
+                return candidate
         for candidate in self.candidates:
             if candidate.value is None and self._caught(candidate, value, answer_print):
                 return candidate
         return None
+
+    @staticmethod
+    def _chosen(single: Candidate, prefer: Collection[str]) -> Candidate:
+        """The single mistake, or when others give the same value: the one the student made elsewhere, or
+        all of them, none named."""
+        if not single.equals:
+            return single
+        every = [single, *single.equals]
+        preferred = [candidate for candidate in every if candidate.mistake in prefer]
+        if len({candidate.mistake for candidate in preferred}) == 1:
+            return preferred[0]
+        ids = tuple(dict.fromkeys(candidate.mistake for candidate in every))
+        sentences = [f"{candidate.mistake}: {candidate.sentence}" for candidate in every]
+        shown = [place for candidate in every for place in candidate.shown]
+        ambiguous = Candidate("", "\n".join([EQUALLY_LIKELY, *sentences]), single.value, shown[:5])
+        ambiguous.alternatives = ids
+        return ambiguous
 
     def _caught(self, candidate: Candidate, value: Value, answer_print: tuple) -> bool:
         """A catch-all matches an answer that differs from the expected one only in its step's part."""
@@ -293,16 +334,21 @@ class Question:
             "shape": self._shape_candidates,
             "size": self._size_candidates,
         }[self.kind]()
-        seen = {self._expected_print}
+        seen: dict[tuple, Candidate] = {}
         distinct = []
         for candidate in found:
             if candidate.value is None:
                 distinct.append(candidate)
                 continue
             candidate.key = fingerprint(candidate.value, self.points)
-            if candidate.key not in seen and _known(candidate.key):
-                seen.add(candidate.key)
+            if candidate.key == self._expected_print or not _known(candidate.key):
+                continue
+            first = seen.get(candidate.key)
+            if first is None:
+                seen[candidate.key] = candidate
                 distinct.append(candidate)
+            elif candidate.mistake != first.mistake and all(c.mistake != candidate.mistake for c in first.equals):
+                first.equals.append(candidate)
         return distinct
 
     @cached_property
@@ -315,7 +361,8 @@ class Question:
         name = self.count
         records = [self.record] if self.record is not None else self.analysis.layers
         found: list[Candidate] = []
-        by_id: dict[str, list[tuple[LayerRecord, Step, sp.Expr]]] = {}
+        # one mistake (a substitution: with one wrong value) made in several places, to try together
+        by_id: dict[tuple[str, str], list[tuple[LayerRecord, Step, sp.Expr, dict]]] = {}
         for record in records:
             steps = counting_steps(record, name)
             for step in steps:
@@ -326,10 +373,16 @@ class Question:
                         continue
                     for wrong, words in self._mistake_values(record, step, mistake):
                         value = self._placed(step, wrong)
-                        sentence = self._where(record) + mistake.feedback.format(**words)
-                        found.append(Candidate(mistake.id, sentence, value, [(record, step)], place=(record, step)))
-                        if mistake.substitute is None:
-                            by_id.setdefault(mistake.id, []).append((record, step, wrong))
+                        sentence = self._where(record) + mistake.sentence(words)
+                        found.append(
+                            Candidate(
+                                mistake.id, sentence, value, [(record, step)], place=(record, step), pairs=mistake.pairs
+                            )
+                        )
+                        if step.counts != 0:
+                            by_id.setdefault((mistake.id, words.get("value", "")), []).append(
+                                (record, step, wrong, words)
+                            )
         if name == "trainable_params":
             step = trainable_step(self.analysis, self.record)
             shown = [(r, s) for r in records for s in r.result.param_steps if r.non_trainable != 0]
@@ -337,28 +390,36 @@ class Question:
                 wrong = mistake_value(step, mistake)
                 if wrong is not None:
                     found.append(Candidate(mistake.id, mistake.feedback, wrong, shown[:5]))
-        if self.record is None:  # the same mistake in every layer where it applies (all biases left out),
-            for mistake_id, places in by_id.items():  # or in every layer of one type (the convolutions' biases)
-                first: dict[tuple[int, int], tuple[LayerRecord, Step, sp.Expr]] = {}
-                for record, step, wrong in places:
-                    first.setdefault((id(record), id(step)), (record, step, wrong))
-                groups = {"every layer where it can be made": list(first.values())}
-                for kind in dict.fromkeys(record.type for record, _, _ in first.values()):
-                    group = [place for place in first.values() if place[0].type == kind]
-                    if len(group) < len(first):
-                        groups[f"every {kind} layer"] = group
-                for words, group in groups.items():
-                    if len({id(record) for record, _, _ in group}) > 1:
-                        found.append(self._same_mistake(mistake_id, words, group))
+        # the same mistake in every place where it applies (all biases left out), or in every layer of one
+        # type (the convolutions' biases), or in every part of one layer (each projection's bias)
+        for (mistake_id, _), places in by_id.items():
+            first: dict[tuple[int, int], tuple[LayerRecord, Step, sp.Expr, dict]] = {}
+            for place in places:
+                first.setdefault((id(place[0]), id(place[1])), place)
+            every = "every part of the layer" if self.record is not None else "every layer where it can be made"
+            groups = {every: list(first.values())}
+            for kind in dict.fromkeys(place[0].type for place in first.values()):
+                group = [place for place in first.values() if place[0].type == kind]
+                if len(group) < len(first):
+                    groups[f"every {kind} layer"] = group
+            for words, group in groups.items():
+                if len(group) > 1:
+                    found.append(self._same_mistake(mistake_id, words, group))
         return found
 
-    def _same_mistake(self, mistake_id: str, words: str, places: list[tuple[LayerRecord, Step, sp.Expr]]) -> Candidate:
-        """One mistake made in each of several layers: the total is off by the sum of its differences."""
-        mistake = next(m for _, step, _ in places for m in step.rule.mistakes if m.id == mistake_id)
-        value = self.expected + sp.Add(*(wrong - step.value for _, step, wrong in places))
-        names = ", ".join(dict.fromkeys(record.name for record, _, _ in places))
-        sentence = f"The same mistake in {words} ({names}). {mistake.feedback}"
-        return Candidate(mistake.id, sentence, value, [(record, step) for record, step, _ in places][:5])
+    def _same_mistake(
+        self, mistake_id: str, words: str, places: list[tuple[LayerRecord, Step, sp.Expr, dict]]
+    ) -> Candidate:
+        """One mistake made in each of several places: the count is off by the sum of its differences."""
+        record, step, _, first_words = places[0]
+        mistake = next(m for m in step.rule.mistakes if m.id == mistake_id)
+        value = self.expected + sp.Add(*(_weight(step) * (wrong - step.value) for _, step, wrong, _ in places))
+        if self.record is not None:
+            names = ", ".join(s.title for _, s, _, _ in places)
+        else:
+            names = ", ".join(dict.fromkeys(r.name for r, _, _, _ in places))
+        sentence = f"The same mistake in {words} ({names}). {mistake.sentence(first_words)}"
+        return Candidate(mistake.id, sentence, value, [(r, s) for r, s, _, _ in places][:5])
 
     def _shape_candidates(self) -> list[Candidate]:
         record = self.record
@@ -373,7 +434,7 @@ class Question:
                     continue
                 for wrong, words in self._mistake_values(record, step, mistake):
                     shape = self._placed(step, wrong)
-                    found.append(Candidate(mistake.id, mistake.feedback.format(**words), shape, [(record, step)]))
+                    found.append(Candidate(mistake.id, mistake.sentence(words), shape, [(record, step)]))
         return found
 
     def _size_candidates(self) -> list[Candidate]:
@@ -385,31 +446,124 @@ class Question:
                     found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)]))
                     continue
                 for wrong, words in self._mistake_values(record, step, mistake):
-                    found.append(Candidate(mistake.id, mistake.feedback.format(**words), wrong, [(record, step)]))
+                    found.append(Candidate(mistake.id, mistake.sentence(words), wrong, [(record, step)]))
         return found
 
     def _mistake_values(self, record: LayerRecord, step: Step, mistake: Mistake) -> list[tuple[sp.Expr, dict]]:
         """The mistake's value in this step, or one value per wrong alternative it substitutes."""
         if mistake.substitute is None:
             value = mistake_value(step, mistake)
-            return [] if value is None else [(value, {})]
+            return [] if value is None or self._not_whole(value) else [(value, step_words(step))]
         out = []
         for wrong, words in self._substitutions(record, step, mistake):
             value = mistake_value(step, mistake, {mistake.substitute: wrong})
-            if value is not None:
+            if value is not None and not self._not_whole(value):
                 out.append((value, words))
         return out
+
+    def _not_whole(self, value: sp.Expr) -> bool:
+        """A count that is no whole number (half a bias vector): no answer a mistake could explain."""
+        return self.kind == "count" and bool(value.is_number and not value.is_integer)
 
     def _substitutions(self, record: LayerRecord, step: Step, mistake: Mistake) -> list[tuple[sp.Expr, dict]]:
         """The wrong values a substitution mistake tries in this step, each with the words of its feedback."""
         actual = step.given.get(mistake.substitute)
         if actual is None:
             return []
+        words = step_words(step)
         return [
-            (wrong, {"value": readable(wrong), "source": source, "actual": readable(actual)})
+            (wrong, {**words, "value": readable(wrong), "source": source, "actual": readable(actual)})
             for wrong, source in alternatives(mistake.alternatives, self.analysis, record)
             if wrong != actual
         ]
+
+    # -- slips and carried errors -----------------------------------------------------------------------
+
+    @cached_property
+    def slips(self) -> dict[tuple, Candidate]:
+        """Arithmetic slips (``calc.slips``) in a count or a size with a numeric value, by fingerprint: worked
+        out the first time an answer matches no single mistake."""
+        if self.kind == "shape" or self.expected.free_symbols:
+            return {}
+        found: list[Candidate] = []
+        shown = self.default_steps
+
+        def add(value: sp.Expr, sentence: str, steps: list) -> None:
+            found.append(Candidate(SLIP, sentence, value, steps))
+
+        for slip in digit_slips(self.expected):
+            add(
+                sp.Integer(slip.value),
+                f"An arithmetic slip in the last step: {self._expected_text} written with {slip.how}.",
+                shown,
+            )
+        for record, step in self._mistake_places() if self.kind == "count" else ():
+            for part, slip, wrong in inner_slips(step):
+                right = part.xreplace(step.given)
+                sentence = (
+                    f"{self._where(record)}An arithmetic slip: {readable(part)} = {readable(right)}, not "
+                    f"{readable(slip.value)} ({slip.how}); the rest of the working is right."
+                )
+                add(self._placed(step, wrong), sentence, [(record, step)])
+        if self.kind == "count" and self.record is None:
+            for record, how, change in term_slips(self.analysis.layers, self.count):
+                steps = [(record, step) for step in record.result.param_steps][:2]
+                add(self.expected + change, f"A sum off by one term: the answer {how}.", steps)
+        return self._new_keys(found)
+
+    @cached_property
+    def carried(self) -> dict[tuple, Candidate]:
+        """Answers right for a wrong size carried from an earlier layer (``calc.carried``), by fingerprint."""
+        if self.kind != "count" and self.record is None:
+            return {}
+        target = self.record
+        found = []
+        for world in worlds(self.analysis, None if target is None else target.index):
+            if self.kind == "count":
+                records = [target] if target is not None else self.analysis.layers
+                value = sp.Add(*(count_in(world, record, self.count) for record in records))
+            else:
+                shape = output_in(world, target)
+                if len(shape) != len(target.output_shape):
+                    continue
+                value = shape if self.kind == "shape" else self._at_positions(shape)
+            found.append(self._carried_candidate(world, value))
+        return self._new_keys(found)
+
+    def _at_positions(self, shape: Shape) -> sp.Expr | None:
+        sizes = {shape[i] for i in self.positions if i < len(shape)}
+        return sizes.pop() if len(sizes) == 1 else None
+
+    def _carried_candidate(self, world: World, value: Value) -> Candidate:
+        source = world.source
+        wrong, right = _by(world.wrong), _by(source.output_shape)
+        head = f"The answer is right for an output of {wrong} from {source.name}, but {source.name} gives {right}"
+        if world.mistake is None:
+            steps = [(source, step) for step in source.result.shape_steps]
+            why = " ".join(step.why for step in source.result.shape_steps[:1])
+            sentence = f"{head}: the answer leaves out its step. {why}".rstrip()
+            also: tuple[str, ...] = ()
+        else:
+            steps = [(source, world.step)]
+            sentence = f"{head}: {world.mistake.sentence(step_words(world.step))}"
+            also = (world.mistake.id,)
+        if self.record is not None and self.record is not source:
+            sentence += f" Every step after {source.name} was worked out right on the wrong size."
+        candidate = Candidate(CARRIED, sentence, value, [*steps, *self.default_steps][:5])
+        candidate.also = also
+        return candidate
+
+    def _new_keys(self, found: list[Candidate]) -> dict[tuple, Candidate]:
+        """Candidates by fingerprint, the first for each value, leaving out values a single mistake gives."""
+        table: dict[tuple, Candidate] = {}
+        for candidate in found:
+            if candidate.value is None:
+                continue
+            candidate.key = fingerprint(candidate.value, self.points)
+            if candidate.key == self._expected_print or candidate.key in self._singles or not _known(candidate.key):
+                continue
+            table.setdefault(candidate.key, candidate)
+        return table
 
     # -- two mistakes made together ---------------------------------------------------------------------
 
@@ -420,8 +574,8 @@ class Question:
         mistakes in two different steps (of two layers, for a total): each changes the count by its own
         difference. A value that a single mistake gives stays that mistake's; none when there are too
         many single mistakes to pair."""
-        singles = [candidate for candidate in self.candidates if candidate.value is not None]
-        if len(singles) > MAX_SINGLES_FOR_PAIRS:
+        singles = [candidate for candidate in self.candidates if candidate.value is not None and candidate.pairs]
+        if sum(candidate.place is not None for candidate in singles) > MAX_SINGLES_FOR_PAIRS:
             return {}
         seen = {self._expected_print} | {candidate.key for candidate in singles}
         found: dict[tuple, Candidate] = {}
@@ -450,7 +604,7 @@ class Question:
     def _placed(self, step: Step, wrong: sp.Expr) -> Value:
         """The answer when this step's value is ``wrong`` and everything else is right."""
         if self.kind == "count":
-            return self.expected - step.value + wrong
+            return self.expected + _weight(step) * (wrong - step.value)
         if self.kind == "shape":
             shape = list(self.expected)
             for axis in step.axes:
@@ -465,8 +619,10 @@ class Question:
                 continue
             changes = []  # (mistake, its replacements, the words of its feedback)
             for mistake in step.rule.mistakes:
+                if not mistake.pairs:
+                    continue
                 if mistake.replaces:
-                    changes.append((mistake, mistake.replaces, {}))
+                    changes.append((mistake, mistake.replaces, step_words(step)))
                 elif mistake.substitute is not None and mistake.expr is None and not mistake.catch_all:
                     for wrong, words in self._substitutions(record, step, mistake):
                         changes.append((mistake, {mistake.substitute: wrong}, words))
@@ -474,25 +630,27 @@ class Question:
                 for second, second_replaces, second_words in changes[i + 1 :]:
                     replaces = together(first_replaces, second_replaces) if first.id != second.id else None
                     wrong = None if replaces is None else replaced_value(step, replaces)
-                    if wrong is None:
+                    if wrong is None or self._not_whole(wrong):
                         continue
                     where = self._where(record)
                     yield Candidate(
                         first.id,
-                        where + first.feedback.format(**first_words),
+                        where + first.sentence(first_words),
                         self._placed(step, wrong),
                         [(record, step)],
-                        second=(second.id, where + second.feedback.format(**second_words)),
+                        second=(second.id, where + second.sentence(second_words)),
                     )
 
     def _pairs_across_steps(self, singles: list[Candidate]) -> Iterator[Candidate]:
         """Two different mistakes in two different steps: each adds its own difference to the count."""
-        placed = [candidate for candidate in singles if candidate.place is not None]
+        placed = [candidate for candidate in singles if candidate.place is not None and candidate.pairs]
         expected = self._expected_print
         for i, first in enumerate(placed):
             for second in placed[i + 1 :]:
                 if first.mistake == second.mistake or first.place[1] is second.place[1]:
                     continue
+                if first.place[1].counts == 0 or second.place[1].counts == 0:
+                    continue  # a step that adds up others, paired with one of them, counts a change twice
                 # fingerprints are values at fixed points, so the pair's is the sum of the differences
                 key = _sum_prints(first.key, second.key, expected)
                 yield Candidate(
@@ -610,6 +768,21 @@ class Question:
         return self._steps_text[key]
 
 
+def _weight(step: Step) -> sp.Expr | int:
+    """How much a change in the step's value changes its layer's count (see ``Step.counts``)."""
+    return step.counts if step.counts != 0 else 1
+
+
+def step_words(step: Step) -> dict[str, str]:
+    """The step's values by symbol name, for the ``{name}`` fields of a mistake's feedback."""
+    return {symbol.name: readable(value) for symbol, value in step.given.items() if not value.free_symbols}
+
+
+def _by(shape: Shape) -> str:
+    """A shape as a student writes it: 20×20×32."""
+    return "×".join(readable(size) for size in shape)
+
+
 def _readable(value: Value) -> str:
     return readable_shape(value) if isinstance(value, tuple) else readable(value)
 
@@ -639,6 +812,8 @@ def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tup
     model's input and of every layer's output (what a fully connected layer reads)."""
     if kind == "features":
         return _features(analysis, record)
+    if kind in OTHER_SOURCES:
+        return OTHER_SOURCES[kind](analysis, record)
     if kind != "channels":
         raise LookupError(f"no alternatives named {kind!r}")
     found: dict[sp.Expr, str] = {}
@@ -662,6 +837,50 @@ def _features(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, st
             own = "this layer's own output size" if other is record else f"the last axis of {other.name}'s output"
             found.setdefault(other.output_shape[-1], own)
     return list(found.items())
+
+
+def _sequence(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
+    """The length of a sequence coming in (ids, or steps of features): the axes of a rank 1 or 2 input."""
+    shape = record.input_shapes[0] if record.input_shapes else ()
+    if not 1 <= len(shape) <= 2:
+        return []
+    return [(size, "the sequence length") for size in dict.fromkeys(shape)]
+
+
+def _flattened(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
+    """Every value of the input, as if it were flattened first."""
+    shape = record.input_shapes[0] if record.input_shapes else ()
+    return [(sp.Mul(*shape), "all its input's axes multiplied")] if len(shape) >= 2 else []
+
+
+def _one_direction(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
+    """Half the features of a bidirectional layer's output (one direction, as if the two were not joined)."""
+    found = []
+    for other in analysis.layers:
+        layer = other.layer
+        both = getattr(layer, "merge_mode", None) == "concat" or getattr(layer, "bidirectional", False)
+        if both and other.index < record.index and other.output_shape:
+            found.append((other.output_shape[-1] / 2, f"one direction of {other.name}"))
+    return found
+
+
+def _input_axes(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
+    """The size of each axis of the layer's input."""
+    shape = record.input_shapes[0] if record.input_shapes else ()
+    names = axis_names(record, analysis) if len(shape) == len(record.output_shape) else None
+    found: dict[sp.Expr, str] = {}
+    for i, size in enumerate(shape):
+        label = names[i].removeprefix("output ") if names else f"axis {i + 1}"
+        found.setdefault(size, f"the input's {label}")
+    return list(found.items())
+
+
+OTHER_SOURCES = {
+    "sequence": _sequence,
+    "flattened": _flattened,
+    "one_direction": _one_direction,
+    "input_axes": _input_axes,
+}
 
 
 def _sum_prints(first: tuple, second: tuple, expected: tuple) -> tuple:

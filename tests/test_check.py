@@ -208,13 +208,24 @@ def test_wrong_input_channels_names_the_source():
 
 
 @pytest.mark.parametrize(
+    ("layer", "quantity", "answer", "mistake", "words"),
+    [
+        # 62,958 - 48,120: the dense layer left out of the total, a sum off by one term
+        (None, "total_params", "14838", "arithmetic_slip", "leaves out layer dense's 48,120"),
+        (None, "total_params", "62958 + 850", "arithmetic_slip", "adds layer dense_2's 850 twice"),
+        # 62,958 + 16: conv2d_1's biases counted twice
+        (None, "total_params", "62974", "bias_counted_twice", "the biases add f = 16 once, not twice"),
+    ],
+)
+def test_feedback_says_which_part_was_counted_wrong(layer, quantity, answer, mistake, words):
+    result = verdict(LENET, layer, quantity, answer)
+    assert result.mistake == mistake and not result.correct
+    assert words in result.feedback
+
+
+@pytest.mark.parametrize(
     ("layer", "quantity", "answer", "words"),
     [
-        # 62,958 - 48,120: the dense layer left out of the total
-        (None, "total_params", "14838", "leaves out layer dense: its 48,120 parameters"),
-        (None, "total_params", "62958 + 850", "counts layer dense_2's 850 parameters twice"),
-        # 62,958 + 16: conv2d_1's bias term counted twice
-        (None, "total_params", "62974", "counts the term f = 16 of P = c_in·f·k_h·k_w + f of layer conv2d_1 twice"),
         ("conv2d", "params", "609", "1 more than the expected 608"),
         ("conv2d", "params", "1216", "twice the expected value"),
         ("conv2d", "output_shape", "(28, 28, 3)", "the channel count should be 8, not 3"),
@@ -244,6 +255,7 @@ def test_json_contract():
         "mistake",
         "mistakes",
         "feedback",
+        "alternatives",
     ]
     assert result.to_dict()["answer"] == "f*(3*k**2 + 1)"  # as understood, before the values go in
     assert result.to_dict()["expected"] == "608"
