@@ -37,13 +37,17 @@ class World:
     words: dict = field(default_factory=dict)
     #: Every later layer's result in this world, by record index (only the layers whose input changed).
     results: dict[int, LayerResult] = field(default_factory=dict)
+    #: The shapes each of those layers was built on.
+    inputs: dict[int, list[Shape]] = field(default_factory=dict)
 
 
 def worlds(analysis: Analysis, until: int | None) -> Iterator[World]:
     """Every world with one earlier layer's output wrong, built up to record index ``until`` (None: all)."""
     env = Env(analysis.values)
     sources = [r for r in analysis.records if r.layer is not None and (until is None or r.index < until)]
-    for source in sources[-MAX_SOURCES:]:
+    # the latest source first: of two worlds that give the same answer, the one that agrees with the model
+    # the longest names the layer where the student's size stops matching
+    for source in reversed(sources[-MAX_SOURCES:]):
         for world in _wrong_outputs(source):
             if _rebuild(analysis, world, env, until):
                 yield world
@@ -96,6 +100,7 @@ def _rebuild(analysis: Analysis, world: World, env: Env, until: int | None) -> b
         if not record.layer.trainable:
             result.non_trainable, result.trainable = result.params, sp.Integer(0)
         world.results[record.index] = result
+        world.inputs[record.index] = shapes
         changed[f"{record.name}[{record.call}]"] = result.output_shape
     return True
 

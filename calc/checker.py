@@ -30,7 +30,7 @@ from calc.layers.base import AXIS_NAMES, Shape, format_shape
 from calc.model import Analysis, LayerRecord, Sequential
 from calc.render.math import readable, readable_lhs, readable_shape
 from calc.rules import Mistake, Step, mistake_value, replaced_value, together
-from calc.slips import SLIP, digit_slips, inner_slips, term_slips
+from calc.slips import SLIP, digit_slips, inner_slips, numbers_in, term_slips
 
 #: Pairs of mistakes are tried only when a question has at most this many single ones (LeNet-5's total has
 #: 37, torchvision AlexNet's 61, VGG-16's 81, ResNet-50's 164): pairs grow as the square of the singles
@@ -259,7 +259,10 @@ class Question:
         return ambiguous
 
     def _caught(self, candidate: Candidate, value: Value, answer_print: tuple) -> bool:
-        """A catch-all matches an answer that differs from the expected one only in its step's part."""
+        """A catch-all matches an answer that differs from the expected one only in its step's part; a
+        product that is right for one wrong factor is no wrong product (the factor came in wrong)."""
+        if candidate.mistake == "flatten_product_wrong" and _right_product(candidate.shown[0][1], value):
+            return False
         if self.kind != "shape":
             return True
         expected_print = self._expected_print
@@ -494,14 +497,15 @@ class Question:
         for slip in digit_slips(self.expected):
             add(
                 sp.Integer(slip.value),
-                f"An arithmetic slip in the last step: {self._expected_text} written with {slip.how}.",
+                f"An arithmetic slip in the last step: {readable(self.expected)} written with {slip.how}.",
                 shown,
             )
         for record, step in self._mistake_places() if self.kind == "count" else ():
             for part, slip, wrong in inner_slips(step):
                 right = part.xreplace(step.given)
                 sentence = (
-                    f"{self._where(record)}An arithmetic slip: {readable(part)} = {readable(right)}, not "
+                    f"{self._where(record)}An arithmetic slip: {readable(numbers_in(part, step.given))} = "
+                    f"{readable(right)}, not "
                     f"{readable(slip.value)} ({slip.how}); the rest of the working is right."
                 )
                 add(self._placed(step, wrong), sentence, [(record, step)])
@@ -538,10 +542,18 @@ class Question:
         source = world.source
         wrong, right = _by(world.wrong), _by(source.output_shape)
         head = f"The answer is right for an output of {wrong} from {source.name}, but {source.name} gives {right}"
+        target = self.record
+        incoming = world.inputs.get(target.index) if target is not None else None
+        if incoming and len(incoming) == 1 and target.type == "Flatten" and not isinstance(value, tuple):
+            product = "·".join(readable(size) for size in incoming[0])
+            head = f"{readable(value)} = {product} is right for a {_by(incoming[0])} map"
+            if incoming[0] == world.wrong:
+                head += f", but {source.name} gives {right}"
+            else:
+                head += f" coming into {target.name}; the size stops matching at {source.name}, which gives {right}"
         if world.mistake is None:
             steps = [(source, step) for step in source.result.shape_steps]
-            why = " ".join(step.why for step in source.result.shape_steps[:1])
-            sentence = f"{head}: the answer leaves out its step. {why}".rstrip()
+            sentence = f"{head}: the answer leaves out its step (worked below)."
             also: tuple[str, ...] = ()
         else:
             steps = [(source, world.step)]
@@ -776,6 +788,23 @@ def _weight(step: Step) -> sp.Expr | int:
 def step_words(step: Step) -> dict[str, str]:
     """The step's values by symbol name, for the ``{name}`` fields of a mistake's feedback."""
     return {symbol.name: readable(value) for symbol, value in step.given.items() if not value.free_symbols}
+
+
+def _right_product(step: Step, value: Value) -> bool:
+    """Whether a flattened length is the product of the incoming axes with one of them (or a square map's
+    two spatial sizes) replaced by another whole number."""
+    length = value[0] if isinstance(value, tuple) and len(value) == 1 else value
+    axes = [step.given[symbol] for symbol in sorted(step.formula.free_symbols, key=lambda x: x.name)]
+    if isinstance(length, tuple) or not length.is_Integer or not all(axis.is_Integer for axis in axes):
+        return False
+    for i in range(len(axes)):
+        others = sp.Mul(*(axes[:i] + axes[i + 1 :]))
+        if others != 0 and (length % others) == 0 and length != 0:
+            return True
+    if len(axes) == 3:  # a square map of the wrong size: h = w
+        side = sp.sqrt(length / axes[-1]) if length % axes[-1] == 0 else None
+        return side is not None and side.is_Integer
+    return False
 
 
 def _by(shape: Shape) -> str:

@@ -77,3 +77,12 @@ def term_slips(records: list[LayerRecord], count: str) -> Iterator[tuple[LayerRe
         if value != 0:
             yield record, f"leaves out layer {record.name}'s {readable(value)}", -value
             yield record, f"adds layer {record.name}'s {readable(value)} twice", value
+
+
+def numbers_in(expr: sp.Expr, given: dict) -> sp.Expr:
+    """The expression with the step's numbers in place of its symbols, left unevaluated: 3·5·5."""
+    if isinstance(expr, sp.Symbol):
+        return given.get(expr, expr)
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        return type(expr)(*(numbers_in(arg, given) for arg in expr.args), evaluate=False)
+    return expr

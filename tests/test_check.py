@@ -152,7 +152,6 @@ MISTAKES = [
     ("pooling_has_no_params", LENET, "max_pooling2d_1", "params", "4"),
     ("flatten_product_wrong", LENET, "flatten", "output_shape", "(None, 25)"),  # 5·5, channels left out
     ("flatten_product_wrong", LENET, "flatten", "output_shape", "(None, 26)"),  # 5 + 5 + 16
-    ("flatten_product_wrong", LENET, "flatten", "output_shape", "(None, 200)"),  # 5·5·8
     ("counted_non_trainable", FROZEN, "dense", "trainable_params", "48120"),  # 400·120 + 120, all frozen
     ("counted_non_trainable", FROZEN, None, "trainable_params", "48120 + 1210"),
     # BatchNormalization on 8 channels: γ, β trainable (2·8), moving mean and variance not (2·8)
@@ -354,3 +353,60 @@ def test_pytorch_axes_are_channels_first():
     assert quantity(analysis, "output_height", "conv2d").value == 28  # 32 - 5 + 1
     assert quantity(analysis, "output_channels", "conv2d").value == 8
     assert verdict(analysis, "conv2d", "output_width", "25").mistake == "forgot_plus_one"  # 30 - 5
+
+
+CARRIED = """input: [44, 44, 3]
+layers:
+  - Conv2D: {filters: 32, kernel_size: 5}
+  - MaxPooling2D: {pool_size: 2}
+  - MaxPooling2D: {pool_size: 2}
+  - Flatten: {}
+  - Dense: {units: 10}
+"""
+
+
+@pytest.mark.parametrize(
+    ("layer", "quantity", "answer", "mistakes", "words"),
+    [
+        # 40×40×32 after conv2d, 20×20 after max_pooling2d, 10×10 after max_pooling2d_1: 3,200 flattened
+        (
+            "flatten",
+            "output_size",
+            "12800",
+            ("carried_error",),
+            "12,800 = 20·20·32 is right for a 20×20×32 map, "
+            "but max_pooling2d_1 gives 10×10×32: the answer leaves out its step",
+        ),
+        ("dense", "params", "128010", ("carried_error",), "right for an output of 20×20×32 from max_pooling2d_1"),
+        # conv2d counted as 44 - 5 = 39 (no + 1): 19 after one pooling, 9 after the next: 9·9·32 = 2,592
+        # (20 - 2)/2 without the + 1 in max_pooling2d_1: 9·9·32 = 2,592
+        ("flatten", "output_size", "2592", ("carried_error", "forgot_plus_one"), "max_pooling2d_1 gives 10×10×32"),
+        (None, "total_params", "2432 + 128010", ("carried_error",), "20×20×32 from max_pooling2d_1"),
+    ],
+)
+def test_carried_errors_name_the_earliest_wrong_layer(layer, quantity, answer, mistakes, words):
+    result = verdict(from_text(CARRIED, suffix=".yaml"), layer, quantity, answer)
+    assert result.mistakes == mistakes, result.feedback
+    assert words in result.feedback
+
+
+def test_a_right_product_of_a_wrong_factor_is_not_a_wrong_product():
+    # LeNet's flatten reads 5×5×16; 5·5·8 multiplies right, with conv2d's 8 channels, a size no layer carries
+    result = verdict(LENET, "flatten", "output_shape", "(None, 200)")
+    assert result.mistake is None and not result.correct
+
+
+@pytest.mark.parametrize(
+    ("layer", "quantity", "answer", "words"),
+    [
+        ("conv2d", "params", "680", "608 written with the digits 08 swapped"),
+        ("dense", "params", "4812", "48,120 written with the digit 0 dropped"),
+        ("conv2d_1", "params", "16*(25*8 + 1) + 10", None),  # not a slip: no diagnosis
+        ("conv2d", "params", "(57 + 1)*8", "3·5·5 = 75, not 57"),
+    ],
+)
+def test_arithmetic_slips_say_where(layer, quantity, answer, words):
+    result = verdict(LENET, layer, quantity, answer)
+    assert result.mistake == ("arithmetic_slip" if words else None), result.feedback
+    if words:
+        assert words in result.feedback
