@@ -53,6 +53,12 @@ class Candidate:
     #: for a single mistake in one counting step: that step, so it can pair with a mistake in another one
     place: tuple[LayerRecord, Step] | None = field(default=None, repr=False)
     pairs: bool = field(default=True, repr=False)  # whether it may be one of two mistakes made together
+    #: whether its wrong value was drawn from the model (a substitution): a rule's own replacement that gives
+    #: the same value is the likelier explanation
+    drawn: bool = field(default=False, repr=False)
+    #: the symbols of its step that the mistake changes (two mistakes that change the same symbols of the same
+    #: step to the same value are one explanation, not two)
+    changed: frozenset = field(default=frozenset(), repr=False)
     second: tuple[str, str] | None = None
     #: further ids the answer is diagnosed with (a carried error: the mistake made in the earlier layer)
     also: tuple[str, ...] = ()
@@ -223,7 +229,7 @@ class Question:
 
     def judge(self, value: Value, prefer: Collection[str] = ()) -> bool | Candidate | None:
         """True when right; else the simplest explanation it matches, or None. Simplest first: a single
-        catalogued mistake, an arithmetic slip, an error carried from an earlier layer, two mistakes made
+        catalogued mistake, an error carried from an earlier layer, an arithmetic slip, two mistakes made
         together, and last a catch-all. Single mistakes that give the same value are equally likely: the
         one in ``prefer`` (made in the student's other answers) is taken, else none is named and all are said."""
         answer_print = fingerprint(value, self.points)
@@ -232,7 +238,7 @@ class Question:
         single = self._singles.get(answer_print)
         if single is not None and equivalent(value, single.value, self.points):
             return self._chosen(single, prefer)
-        for found in (self.slips, self.carried, self.pairs):
+        for found in (self.carried, self.slips, self.pairs):
             candidate = found.get(answer_print)
             if candidate is not None and equivalent(value, candidate.value, self.points):
                 return candidate
@@ -241,12 +247,31 @@ class Question:
                 return candidate
         return None
 
-    @staticmethod
-    def _chosen(single: Candidate, prefer: Collection[str]) -> Candidate:
+    def _twice_or_half(self, value: Value) -> bool:
+        return (
+            self.kind == "count" and self.expected != 0 and (value == 2 * self.expected or 2 * value == self.expected)
+        )
+
+    def _chosen(self, single: Candidate, prefer: Collection[str]) -> Candidate:
         """The single mistake, or when others give the same value: the one the student made elsewhere, or
         all of them, none named."""
-        if not single.equals:
+        if not single.equals and (single.pairs or not self._twice_or_half(single.value)):
             return single
+        if not single.equals:  # a rarer mistake, or the whole count taken twice (or half): both fit
+            ambiguous = Candidate(
+                "",
+                "\n".join(
+                    [
+                        EQUALLY_LIKELY,
+                        f"{single.mistake}: {single.sentence}",
+                        "Or the whole count was taken twice (or half of it).",
+                    ]
+                ),
+                single.value,
+                single.shown,
+            )
+            ambiguous.alternatives = (single.mistake,)
+            return ambiguous
         every = [single, *single.equals]
         preferred = [candidate for candidate in every if candidate.mistake in prefer]
         if len({candidate.mistake for candidate in preferred}) == 1:
@@ -350,6 +375,11 @@ class Question:
             if first is None:
                 seen[candidate.key] = candidate
                 distinct.append(candidate)
+            elif _same_change(first, candidate):  # one explanation in two words: the rule's own one is kept
+                if first.drawn and not candidate.drawn:
+                    seen[candidate.key] = candidate
+                    distinct[distinct.index(first)] = candidate
+                continue
             elif candidate.mistake != first.mistake and all(c.mistake != candidate.mistake for c in first.equals):
                 first.equals.append(candidate)
         return distinct
@@ -379,7 +409,14 @@ class Question:
                         sentence = self._where(record) + mistake.sentence(words)
                         found.append(
                             Candidate(
-                                mistake.id, sentence, value, [(record, step)], place=(record, step), pairs=mistake.pairs
+                                mistake.id,
+                                sentence,
+                                value,
+                                [(record, step)],
+                                place=(record, step),
+                                pairs=mistake.pairs,
+                                drawn=mistake.substitute is not None,
+                                changed=_changes(mistake),
                             )
                         )
                         if step.counts != 0:
@@ -428,6 +465,7 @@ class Question:
         record = self.record
         assert record is not None
         found: list[Candidate] = []
+        by_id: dict[str, list[tuple[Step, sp.Expr, str]]] = {}
         for step in record.result.shape_steps:
             if not step.axes or step.rule is None or max(step.axes) >= len(self.expected):
                 continue
@@ -437,7 +475,19 @@ class Question:
                     continue
                 for wrong, words in self._mistake_values(record, step, mistake):
                     shape = self._placed(step, wrong)
-                    found.append(Candidate(mistake.id, mistake.sentence(words), shape, [(record, step)]))
+                    candidate = Candidate(mistake.id, mistake.sentence(words), shape, [(record, step)])
+                    candidate.drawn, candidate.changed = mistake.substitute is not None, _changes(mistake)
+                    found.append(candidate)
+                    if mistake.substitute is None:
+                        by_id.setdefault(mistake.id, []).append((step, wrong, candidate.sentence))
+        for mistake_id, places in by_id.items():  # the same mistake on every axis (each its own step)
+            if len({id(step) for step, _, _ in places}) > 1 and len(places) == len({id(s) for s, _, _ in places}):
+                shape = list(self.expected)
+                for step, wrong, _ in places:
+                    for axis in step.axes:
+                        shape[axis] = wrong
+                sentence = f"The same mistake on every axis. {places[0][2]}"
+                found.append(Candidate(mistake_id, sentence, tuple(shape), [(record, s) for s, _, _ in places]))
         return found
 
     def _size_candidates(self) -> list[Candidate]:
@@ -790,6 +840,16 @@ def step_words(step: Step) -> dict[str, str]:
     return {symbol.name: readable(value) for symbol, value in step.given.items() if not value.free_symbols}
 
 
+def _changes(mistake: Mistake) -> frozenset:
+    return frozenset(mistake.replaces) | ({mistake.substitute} if mistake.substitute is not None else set())
+
+
+def _same_change(first: Candidate, second: Candidate) -> bool:
+    """Whether two mistakes with the same value change the same symbols of the same step."""
+    same_step = [id(step) for _, step in first.shown] == [id(step) for _, step in second.shown]
+    return same_step and bool(first.changed & second.changed)
+
+
 def _right_product(step: Step, value: Value) -> bool:
     """Whether a flattened length is the product of the incoming axes with one of them (or a square map's
     two spatial sizes) replaced by another whole number."""
@@ -888,7 +948,7 @@ def _one_direction(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Exp
     for other in analysis.layers:
         layer = other.layer
         both = getattr(layer, "merge_mode", None) == "concat" or getattr(layer, "bidirectional", False)
-        if both and other.index < record.index and other.output_shape:
+        if both and other.index <= record.index and other.output_shape:  # <=: a stacked layer reads its own
             found.append((other.output_shape[-1] / 2, f"one direction of {other.name}"))
     return found
 

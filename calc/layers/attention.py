@@ -31,7 +31,6 @@ d, h, e, v, o, b = local_symbols("d h e v o b")
 P_q, P_k, P_v, P_g, P_o = local_symbols("P_q P_k P_v P_g P_o")
 L, L_q, L_k, d_q, d_k, d_v, gate = local_symbols("L L_q L_k d_q d_k d_v gamma")
 
-FORGOT_HEADS = "Every one of the h = {h} heads has a projection of its own: the count is multiplied by h."
 PROJECTION = Rule(
     lhs="P",
     expr=d * h * e + b * h * e,
@@ -46,7 +45,6 @@ PROJECTION = Rule(
             "h = {h} heads (that is PyTorch's embed_dim): each projection maps d to h·e = {h}·{e} values.",
             replaces={e: e / h},
         ),
-        Mistake("forgot_heads", None, FORGOT_HEADS, replaces={h: 1}),
         Mistake(
             "sequence_length_as_features",
             None,
@@ -64,7 +62,13 @@ OUTPUT_PROJECTION = Rule(
     "output) triple, plus a bias of o values when the layer uses one.",
     mistakes=(
         Mistake("forgot_bias", None, "The output projection also has a bias of o = {o} values.", replaces={b: 0}),
-        Mistake("forgot_heads", None, FORGOT_HEADS, replaces={h: 1}),
+        Mistake(
+            "key_dim_split_across_heads",
+            None,
+            "In Keras value_dim is the size of each head, v = {v}, not a width split among the h = {h} heads: "
+            "the output projection reads h·v = {h}·{v} values.",
+            replaces={v: v / h},
+        ),
     ),
 )
 TOTAL = Rule(

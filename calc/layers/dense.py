@@ -41,8 +41,16 @@ def _params_mistakes() -> tuple[Mistake, ...]:
         substitute=n_in,
         alternatives="flattened",
     )
+    one_direction = Mistake(
+        "bidirectional_not_doubled",
+        None,
+        "A Bidirectional layer with merge_mode 'concat' outputs both directions side by side: this layer reads "
+        "{actual} features, not the {value} of one direction.",
+        substitute=n_in,
+        alternatives="one_direction",
+    )
     more_bias = shared_bias_mistakes(b, n_out, "unit", "n_out")
-    return forgot_bias, wrong_inputs, bias_per_weight, flattens, *more_bias
+    return forgot_bias, wrong_inputs, bias_per_weight, flattens, one_direction, *more_bias
 
 
 PARAMS = Rule(

@@ -89,19 +89,19 @@ def _recurrent_mistakes() -> tuple[Mistake, ...]:
             replaces={b: 2 * sp.Min(b, 1)},
         ),
         Mistake(
-            "wrong_input_channels",
-            None,
-            "n is the number of features at each step coming into this layer ({actual}), not {value} ({source}).",
-            substitute=n,
-            alternatives="features",
-        ),
-        Mistake(
             "sequence_length_as_features",
             None,
             "n is the number of features at each step ({actual}, the last axis), not the number of timesteps "
             "({value}): the same weights are used at every step, so the sequence length never enters the count.",
             substitute=n,
             alternatives="sequence",
+        ),
+        Mistake(
+            "wrong_input_channels",
+            None,
+            "n is the number of features at each step coming into this layer ({actual}), not {value} ({source}).",
+            substitute=n,
+            alternatives="features",
         ),
         Mistake(
             "bidirectional_not_doubled",
@@ -383,6 +383,7 @@ class Bidirectional(Layer):
         output = forward.output_shape
         if self.merge_mode == "concat":
             width = apply(CONCATENATED, "Output features", {u: output[-1]})
+            width.axes = (len(output) - 1,)
             shape_steps.append(width)
             output = (*output[:-1], width.value)
         combined.counts = 0  # it adds up the two layers' steps

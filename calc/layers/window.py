@@ -91,6 +91,13 @@ EXPLICIT_PADDING = Rule(
             "pad that way, so every window must fit inside the (padded) input.",
         ),
         Mistake(
+            "ignored_padding",
+            None,
+            "The padding adds p = {p} zeros on each side before the window slides: the padded length is "
+            "n + 2p = {n} + 2·{p}.",
+            replaces={p: 0},
+        ),
+        Mistake(
             "padding_counted_twice",
             None,
             "p is already the padding on each side (CS231n's P; d2l.ai's p counts both sides together): the "

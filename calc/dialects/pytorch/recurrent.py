@@ -71,6 +71,14 @@ LAYER_PARAMS = Rule(
             substitute=x,
             alternatives="sequence",
         ),
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "Each later layer of a bidirectional stack reads both directions of the layer below, side by side: "
+            "x = D·h = {actual}, not {value}.",
+            substitute=x,
+            alternatives="one_direction",
+        ),
     ),
 )
 TOTAL_PARAMS = Rule(
@@ -181,6 +189,7 @@ class RecurrentNd(TorchLayer):
         directions = sp.Integer(2 if self.bidirectional else 1)
         out = hidden if proj == 0 else proj
         size = apply(OUTPUT_SIZE, "Output features", {n_d: directions, h: out}, fixed=_one(n_d, directions))
+        size.axes = (1,)
 
         fixed = {g: sp.Integer(self.gates), bias: sp.Integer(int(self.bias))}
         fixed.update({q: sp.Integer(0), r: h} if proj == 0 else {})
