@@ -410,3 +410,23 @@ def test_arithmetic_slips_say_where(layer, quantity, answer, words):
     assert result.mistake == ("arithmetic_slip" if words else None), result.feedback
     if words:
         assert words in result.feedback
+
+
+POOL_80 = (
+    "dialect: pytorch\ninput: [256, 80, 200]\nlayers:\n  - MaxPool2d: {kernel_size: 3, stride: 2, ceil_mode: true}\n"
+)
+
+
+def test_equally_likely_mistakes_are_both_said_and_a_batch_decides():
+    """ceil_mode rounds up: ⌈77/2⌉ + 1 = 40; rounding down (39) is also the rounded-up count without its + 1."""
+    from calc.grading import grade
+
+    model = from_text(POOL_80, suffix=".yaml")
+    result = verdict(model, "max_pool2d", "output_height", "39")
+    assert result.mistake is None and result.alternatives == ("rounded_wrong_way", "forgot_plus_one")
+    assert "No single diagnosis" in result.feedback
+    question = Question(model.analyze(), "output_height", "max_pool2d")
+    chosen = question.check("39", prefer={"rounded_wrong_way", "forgot_bias"})  # the student's other mistakes
+    assert chosen.mistake == "rounded_wrong_way" and not chosen.alternatives
+    report = grade(model, [{"student": "bob", "layer": "max_pool2d", "quantity": "output_height", "answer": "39"}])
+    assert report.grades[0].mistake is None and report.grades[0].result.alternatives
