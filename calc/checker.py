@@ -148,8 +148,12 @@ class CheckResult:
                 if _readable(self.value) != answer:
                     answer += f" = {_readable(self.value)}"
             head = f"incorrect: {where} is {expected}, not {answer}"
-        if len(self.mistakes) > 1:
+        if len(self.mistakes) > 1 and self.mistake == CARRIED:
+            lines = [head, f"mistake: {CARRIED}, from {' and '.join(self.mistakes[1:])} in an earlier layer"]
+        elif len(self.mistakes) > 1:
             lines = [head, f"mistakes: {' and '.join(self.mistakes)}"]
+        elif self.alternatives:
+            lines = [head, f"equally likely: {' or '.join(self.alternatives)}"]
         else:
             lines = [head] + ([f"mistake: {self.mistake}"] if self.mistake else [])
         return "\n".join(lines) + "\n" + self.feedback.rstrip("\n") + "\n"
@@ -278,7 +282,7 @@ class Question:
             return preferred[0]
         ids = tuple(dict.fromkeys(candidate.mistake for candidate in every))
         sentences = [f"{candidate.mistake}: {candidate.sentence}" for candidate in every]
-        shown = [place for candidate in every for place in candidate.shown]
+        shown = list({id(step): (record, step) for candidate in every for record, step in candidate.shown}.values())
         ambiguous = Candidate("", "\n".join([EQUALLY_LIKELY, *sentences]), single.value, shown[:5])
         ambiguous.alternatives = ids
         return ambiguous
@@ -607,7 +611,7 @@ class Question:
             also: tuple[str, ...] = ()
         else:
             steps = [(source, world.step)]
-            sentence = f"{head}: {world.mistake.sentence(step_words(world.step))}"
+            sentence = f"{head}. {world.mistake.sentence(step_words(world.step))}"
             also = (world.mistake.id,)
         if self.record is not None and self.record is not source:
             sentence += f" Every step after {source.name} was worked out right on the wrong size."
