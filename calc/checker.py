@@ -1,85 +1,40 @@
 """Checking a student's answer: right or wrong, which common mistake it is, and the step that fixes it.
 
-A ``Question`` is one quantity of one layer (or of the model) of an analysed model. It computes, once,
-the expected value and the *candidates*: the value each mistake in the catalogues would give (and, the
-first time an answer matches none of them, the values of two mistakes made together: ``pairs``). The
-catalogues live beside the formulas (``Rule.mistakes`` in ``calc/layers/``, and ``counts.TRAINABLE``);
-a wrong value in one step of one layer changes the quantity by the difference, so the same catalogue
-serves a layer's count and the model's total. Answers are compared as values (``equivalence``), never
-as strings; the feedback shows the correct step rendered by the templates that ``derive`` uses.
+A ``Question`` is one quantity of one layer (or of the model) of an analysed model, ready to judge any
+number of answers. The work is split by job: this module judges (reads an answer, compares it with the
+expected value and chooses between the explanations that fit it); ``check_search`` finds the
+explanations (the value each catalogued mistake would give, slips, carried errors, pairs);
+``check_text`` says what differs when nothing fits and renders the correct steps; ``check_sources``
+finds in the model the wrong values a substitution mistake tries. The catalogues live beside the
+formulas (``Rule.mistakes`` in ``calc/layers/``, and ``counts.TRAINABLE``). Answers are compared as
+values (``equivalence``), never as strings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import sympy as sp
 
-from calc.carried import CARRIED, World, count_in, output_in, worlds
-from calc.counts import counting_steps, trainable_step
+from calc.carried import CARRIED
+from calc.check_search import EQUALLY_LIKELY, Candidate, CandidateSearch
+from calc.check_sources import AXIS_NAMES, channels_first
+from calc.check_text import Diagnosis, readable_value
+from calc.counts import counting_steps
 from calc.derive import step_view
 from calc.equivalence import Points, Value, equivalent, fingerprint
 from calc.errors import CalcError
 from calc.explore.quantities import COUNTS, split_name
 from calc.explore.quantities import quantity as read_quantity
 from calc.expressions import parse_answer, parse_shape_answer
-from calc.layers.base import AXIS_NAMES, Shape, format_shape
+from calc.layers.base import format_shape
 from calc.model import Analysis, LayerRecord, Sequential
-from calc.render.math import readable, readable_lhs, readable_shape
-from calc.rules import Mistake, Step, mistake_value, replaced_value, together
-from calc.slips import SLIP, digit_slips, inner_slips, numbers_in, term_slips
+from calc.rules import Step
 
-#: Pairs of mistakes are tried only when a question has at most this many single ones (LeNet-5's total has
-#: 37, torchvision AlexNet's 61, VGG-16's 81, ResNet-50's 164): pairs grow as the square of the singles
-#: (64 give at most 2,016 across layers), and among many thousands a wrong answer would match one by chance.
-MAX_SINGLES_FOR_PAIRS = 64
-TWO_MISTAKES = "Two mistakes made together give this answer:"
-
-
-@dataclass
-class Candidate:
-    """What one mistake, made in one place, would give as the answer (or two mistakes made together:
-    then ``second`` holds the other one's id and sentence)."""
-
-    mistake: str
-    sentence: str
-    value: Value | None  # None for a catch-all: any other answer for the step's part
-    shown: list[tuple[LayerRecord | None, Step]]  # the correct steps to show
-    axes: tuple[int, ...] = ()  # for a catch-all on a shape: the axes the step fills
-    key: tuple = field(default=(), repr=False)  # its fingerprint (equivalence), to find it quickly
-    #: for a single mistake in one counting step: that step, so it can pair with a mistake in another one
-    place: tuple[LayerRecord, Step] | None = field(default=None, repr=False)
-    pairs: bool = field(default=True, repr=False)  # whether it may be one of two mistakes made together
-    #: whether its wrong value was drawn from the model (a substitution): a rule's own replacement that gives
-    #: the same value is the likelier explanation
-    drawn: bool = field(default=False, repr=False)
-    #: the symbols of its step that the mistake changes (two mistakes that change the same symbols of the same
-    #: step to the same value are one explanation, not two)
-    changed: frozenset = field(default=frozenset(), repr=False)
-    second: tuple[str, str] | None = None
-    #: further ids the answer is diagnosed with (a carried error: the mistake made in the earlier layer)
-    also: tuple[str, ...] = ()
-    #: other single mistakes that give the same value, so equally likely (``judge`` says both)
-    equals: list[Candidate] = field(default_factory=list, repr=False)
-    #: for an answer that several explanations fit equally well: their ids (then ``mistakes`` is empty)
-    alternatives: tuple[str, ...] = ()
-
-    @property
-    def mistakes(self) -> tuple[str, ...]:
-        if self.alternatives:
-            return ()
-        pair = (self.mistake,) if self.second is None else (self.mistake, self.second[0])
-        return pair + tuple(m for m in self.also if m not in pair)
-
-    @property
-    def sentences(self) -> list[str]:
-        return [self.sentence] if self.second is None else [TWO_MISTAKES, self.sentence, self.second[1]]
-
-
-EQUALLY_LIKELY = "No single diagnosis: these explanations give this answer equally well."
+__all__ = ["Candidate", "CheckResult", "Question", "analyze", "check"]
 
 
 @dataclass(eq=False)
@@ -138,15 +93,15 @@ class CheckResult:
     def to_text(self) -> str:
         """What ``calc check`` prints: the verdict, the mistake, the feedback."""
         where = f"{self.layer} {self.quantity}" if self.layer else self.quantity
-        expected = _readable(self.question.expected) if self.question else self.expected
+        expected = readable_value(self.question.expected) if self.question else self.expected
         if self.correct:
             head = f"correct: {where} is {expected}"
         else:
             answer = self.answer
             if self.written is not None and self.value is not None:
-                answer = _readable(self.written)
-                if _readable(self.value) != answer:
-                    answer += f" = {_readable(self.value)}"
+                answer = readable_value(self.written)
+                if readable_value(self.value) != answer:
+                    answer += f" = {readable_value(self.value)}"
             head = f"incorrect: {where} is {expected}, not {answer}"
         if len(self.mistakes) > 1 and self.mistake == CARRIED:
             lines = [head, f"mistake: {CARRIED}, from {' and '.join(self.mistakes[1:])} in an earlier layer"]
@@ -169,7 +124,7 @@ class CheckResult:
         )
 
 
-class Question:
+class Question(CandidateSearch, Diagnosis):
     """One quantity of one layer (or of the model), ready to judge any number of answers."""
 
     def __init__(self, analysis: Analysis, quantity_name: str, layer: str | None = None):
@@ -358,501 +313,6 @@ class Question:
         axis = self.name.removeprefix("output_")
         return {spatial[names.index(axis)]} if axis in names else set()
 
-    @cached_property
-    def candidates(self) -> list[Candidate]:
-        """Every distinct wrong value that a catalogued mistake gives, in catalogue order."""
-        found = {
-            "count": self._count_candidates,
-            "shape": self._shape_candidates,
-            "size": self._size_candidates,
-        }[self.kind]()
-        seen: dict[tuple, Candidate] = {}
-        distinct = []
-        for candidate in found:
-            if candidate.value is None:
-                distinct.append(candidate)
-                continue
-            candidate.key = fingerprint(candidate.value, self.points)
-            if candidate.key == self._expected_print or not _known(candidate.key):
-                continue
-            first = seen.get(candidate.key)
-            if first is None:
-                seen[candidate.key] = candidate
-                distinct.append(candidate)
-            elif _same_change(first, candidate):  # one explanation in two words: the rule's own one is kept
-                if first.drawn and not candidate.drawn:
-                    seen[candidate.key] = candidate
-                    distinct[distinct.index(first)] = candidate
-                continue
-            elif candidate.mistake != first.mistake and all(c.mistake != candidate.mistake for c in first.equals):
-                first.equals.append(candidate)
-        return distinct
-
-    @cached_property
-    def _singles(self) -> dict[tuple, Candidate]:
-        """The candidates with a value, by fingerprint (each fingerprint is one candidate's, the first in
-        catalogue order: ``candidates`` keeps one per value)."""
-        return {candidate.key: candidate for candidate in self.candidates if candidate.value is not None}
-
-    def _count_candidates(self) -> list[Candidate]:
-        name = self.count
-        records = [self.record] if self.record is not None else self.analysis.layers
-        found: list[Candidate] = []
-        # one mistake (a substitution: with one wrong value) made in several places, to try together
-        by_id: dict[tuple[str, str], list[tuple[LayerRecord, Step, sp.Expr, dict]]] = {}
-        for record in records:
-            steps = counting_steps(record, name)
-            for step in steps:
-                for mistake in step.rule.mistakes if step.rule else ():
-                    if mistake.catch_all:
-                        if self.record is not None and len(steps) == 1:
-                            found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)]))
-                        continue
-                    for wrong, words in self._mistake_values(record, step, mistake):
-                        value = self._placed(step, wrong)
-                        sentence = self._where(record) + mistake.sentence(words)
-                        found.append(
-                            Candidate(
-                                mistake.id,
-                                sentence,
-                                value,
-                                [(record, step)],
-                                place=(record, step),
-                                pairs=mistake.pairs,
-                                drawn=mistake.substitute is not None,
-                                changed=_changes(mistake),
-                            )
-                        )
-                        if step.counts != 0:
-                            by_id.setdefault((mistake.id, words.get("value", "")), []).append(
-                                (record, step, wrong, words)
-                            )
-        if name == "trainable_params":
-            step = trainable_step(self.analysis, self.record)
-            shown = [(r, s) for r in records for s in r.result.param_steps if r.non_trainable != 0]
-            for mistake in step.rule.mistakes:
-                wrong = mistake_value(step, mistake)
-                if wrong is not None:
-                    found.append(Candidate(mistake.id, mistake.feedback, wrong, shown[:5]))
-        # the same mistake in every place where it applies (all biases left out), or in every layer of one
-        # type (the convolutions' biases), or in every part of one layer (each projection's bias)
-        for (mistake_id, _), places in by_id.items():
-            first: dict[tuple[int, int], tuple[LayerRecord, Step, sp.Expr, dict]] = {}
-            for place in places:
-                first.setdefault((id(place[0]), id(place[1])), place)
-            every = "every part of the layer" if self.record is not None else "every layer where it can be made"
-            groups = {every: list(first.values())}
-            for kind in dict.fromkeys(place[0].type for place in first.values()):
-                group = [place for place in first.values() if place[0].type == kind]
-                if len(group) < len(first):
-                    groups[f"every {kind} layer"] = group
-            for words, group in groups.items():
-                if len(group) > 1:
-                    found.append(self._same_mistake(mistake_id, words, group))
-        return found
-
-    def _same_mistake(
-        self, mistake_id: str, words: str, places: list[tuple[LayerRecord, Step, sp.Expr, dict]]
-    ) -> Candidate:
-        """One mistake made in each of several places: the count is off by the sum of its differences."""
-        record, step, _, first_words = places[0]
-        mistake = next(m for m in step.rule.mistakes if m.id == mistake_id)
-        value = self.expected + sp.Add(*(_weight(step) * (wrong - step.value) for _, step, wrong, _ in places))
-        if self.record is not None:
-            names = ", ".join(s.title for _, s, _, _ in places)
-        else:
-            names = ", ".join(dict.fromkeys(r.name for r, _, _, _ in places))
-        sentence = f"The same mistake in {words} ({names}). {mistake.sentence(first_words)}"
-        return Candidate(mistake.id, sentence, value, [(r, s) for r, s, _, _ in places][:5])
-
-    def _shape_candidates(self) -> list[Candidate]:
-        record = self.record
-        assert record is not None
-        found: list[Candidate] = []
-        by_id: dict[str, list[tuple[Step, sp.Expr, str]]] = {}
-        for step in record.result.shape_steps:
-            if not step.axes or step.rule is None or max(step.axes) >= len(self.expected):
-                continue
-            for mistake in step.rule.mistakes:
-                if mistake.catch_all:
-                    found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)], step.axes))
-                    continue
-                for wrong, words in self._mistake_values(record, step, mistake):
-                    shape = self._placed(step, wrong)
-                    candidate = Candidate(mistake.id, mistake.sentence(words), shape, [(record, step)])
-                    candidate.drawn, candidate.changed = mistake.substitute is not None, _changes(mistake)
-                    found.append(candidate)
-                    if mistake.substitute is None:
-                        by_id.setdefault(mistake.id, []).append((step, wrong, candidate.sentence))
-        for mistake_id, places in by_id.items():  # the same mistake on every axis (each its own step)
-            if len({id(step) for step, _, _ in places}) > 1 and len(places) == len({id(s) for s, _, _ in places}):
-                shape = list(self.expected)
-                for step, wrong, _ in places:
-                    for axis in step.axes:
-                        shape[axis] = wrong
-                sentence = f"The same mistake on every axis. {places[0][2]}"
-                found.append(Candidate(mistake_id, sentence, tuple(shape), [(record, s) for s, _, _ in places]))
-        return found
-
-    def _size_candidates(self) -> list[Candidate]:
-        """The mistakes of the output-size steps that fill the asked axes, as sizes."""
-        found: list[Candidate] = []
-        for record, step in self.default_steps:
-            for mistake in step.rule.mistakes if step.rule else ():
-                if mistake.catch_all:
-                    found.append(Candidate(mistake.id, mistake.feedback, None, [(record, step)]))
-                    continue
-                for wrong, words in self._mistake_values(record, step, mistake):
-                    found.append(Candidate(mistake.id, mistake.sentence(words), wrong, [(record, step)]))
-        return found
-
-    def _mistake_values(self, record: LayerRecord, step: Step, mistake: Mistake) -> list[tuple[sp.Expr, dict]]:
-        """The mistake's value in this step, or one value per wrong alternative it substitutes."""
-        if mistake.substitute is None:
-            value = mistake_value(step, mistake)
-            return [] if value is None or self._not_whole(value) else [(value, step_words(step))]
-        out = []
-        for wrong, words in self._substitutions(record, step, mistake):
-            value = mistake_value(step, mistake, {mistake.substitute: wrong})
-            if value is not None and not self._not_whole(value):
-                out.append((value, words))
-        return out
-
-    def _not_whole(self, value: sp.Expr) -> bool:
-        """A count that is no whole number (half a bias vector): no answer a mistake could explain."""
-        return self.kind == "count" and bool(value.is_number and not value.is_integer)
-
-    def _substitutions(self, record: LayerRecord, step: Step, mistake: Mistake) -> list[tuple[sp.Expr, dict]]:
-        """The wrong values a substitution mistake tries in this step, each with the words of its feedback."""
-        actual = step.given.get(mistake.substitute)
-        if actual is None:
-            return []
-        words = step_words(step)
-        return [
-            (wrong, {**words, "value": readable(wrong), "source": source, "actual": readable(actual)})
-            for wrong, source in alternatives(mistake.alternatives, self.analysis, record)
-            if wrong != actual
-        ]
-
-    # -- slips and carried errors -----------------------------------------------------------------------
-
-    @cached_property
-    def slips(self) -> dict[tuple, Candidate]:
-        """Arithmetic slips (``calc.slips``) in a count or a size with a numeric value, by fingerprint: worked
-        out the first time an answer matches no single mistake."""
-        if self.kind == "shape" or self.expected.free_symbols:
-            return {}
-        found: list[Candidate] = []
-        shown = self.default_steps
-
-        def add(value: sp.Expr, sentence: str, steps: list) -> None:
-            found.append(Candidate(SLIP, sentence, value, steps))
-
-        for slip in digit_slips(self.expected):
-            add(
-                sp.Integer(slip.value),
-                f"An arithmetic slip in the last step: {readable(self.expected)} written with {slip.how}.",
-                shown,
-            )
-        for record, step in self._mistake_places() if self.kind == "count" else ():
-            for part, slip, wrong in inner_slips(step):
-                right = part.xreplace(step.given)
-                sentence = (
-                    f"{self._where(record)}An arithmetic slip: {readable(numbers_in(part, step.given))} = "
-                    f"{readable(right)}, not "
-                    f"{readable(slip.value)} ({slip.how}); the rest of the working is right."
-                )
-                add(self._placed(step, wrong), sentence, [(record, step)])
-        if self.kind == "count" and self.record is None:
-            for record, how, change in term_slips(self.analysis.layers, self.count):
-                steps = [(record, step) for step in record.result.param_steps][:2]
-                add(self.expected + change, f"A sum off by one term: the answer {how}.", steps)
-        return self._new_keys(found)
-
-    @cached_property
-    def carried(self) -> dict[tuple, Candidate]:
-        """Answers right for a wrong size carried from an earlier layer (``calc.carried``), by fingerprint."""
-        if self.kind != "count" and self.record is None:
-            return {}
-        target = self.record
-        found = []
-        for world in worlds(self.analysis, None if target is None else target.index):
-            if self.kind == "count":
-                records = [target] if target is not None else self.analysis.layers
-                value = sp.Add(*(count_in(world, record, self.count) for record in records))
-            else:
-                shape = output_in(world, target)
-                if len(shape) != len(target.output_shape):
-                    continue
-                value = shape if self.kind == "shape" else self._at_positions(shape)
-            found.append(self._carried_candidate(world, value))
-        return self._new_keys(found)
-
-    def _at_positions(self, shape: Shape) -> sp.Expr | None:
-        sizes = {shape[i] for i in self.positions if i < len(shape)}
-        return sizes.pop() if len(sizes) == 1 else None
-
-    def _carried_candidate(self, world: World, value: Value) -> Candidate:
-        source = world.source
-        wrong, right = _by(world.wrong), _by(source.output_shape)
-        head = f"The answer is right for an output of {wrong} from {source.name}, but {source.name} gives {right}"
-        target = self.record
-        incoming = world.inputs.get(target.index) if target is not None else None
-        if incoming and len(incoming) == 1 and target.type == "Flatten" and not isinstance(value, tuple):
-            product = "·".join(readable(size) for size in incoming[0])
-            head = f"{readable(value)} = {product} is right for a {_by(incoming[0])} map"
-            if incoming[0] == world.wrong:
-                head += f", but {source.name} gives {right}"
-            else:
-                head += f" coming into {target.name}; the size stops matching at {source.name}, which gives {right}"
-        if world.mistake is None:
-            steps = [(source, step) for step in source.result.shape_steps]
-            sentence = f"{head}: the answer leaves out its step (worked below)."
-            also: tuple[str, ...] = ()
-        else:
-            steps = [(source, world.step)]
-            sentence = f"{head}. {world.mistake.sentence(step_words(world.step))}"
-            also = (world.mistake.id,)
-        if self.record is not None and self.record is not source:
-            sentence += f" Every step after {source.name} was worked out right on the wrong size."
-        candidate = Candidate(CARRIED, sentence, value, [*steps, *self.default_steps][:5])
-        candidate.also = also
-        return candidate
-
-    def _new_keys(self, found: list[Candidate]) -> dict[tuple, Candidate]:
-        """Candidates by fingerprint, the first for each value, leaving out values a single mistake gives."""
-        table: dict[tuple, Candidate] = {}
-        for candidate in found:
-            if candidate.value is None:
-                continue
-            candidate.key = fingerprint(candidate.value, self.points)
-            if candidate.key == self._expected_print or candidate.key in self._singles or not _known(candidate.key):
-                continue
-            table.setdefault(candidate.key, candidate)
-        return table
-
-    # -- two mistakes made together ---------------------------------------------------------------------
-
-    @cached_property
-    def pairs(self) -> dict[tuple, Candidate]:
-        """Two mistakes made together, by fingerprint: worked out once, the first time an answer matches no
-        single mistake. Both in one step (the union of their replacements), or, in a count, two different
-        mistakes in two different steps (of two layers, for a total): each changes the count by its own
-        difference. A value that a single mistake gives stays that mistake's; none when there are too
-        many single mistakes to pair."""
-        singles = [candidate for candidate in self.candidates if candidate.value is not None and candidate.pairs]
-        if sum(candidate.place is not None for candidate in singles) > MAX_SINGLES_FOR_PAIRS:
-            return {}
-        seen = {self._expected_print} | {candidate.key for candidate in singles}
-        found: dict[tuple, Candidate] = {}
-        for candidate in self._pairs_in_steps():
-            candidate.key = fingerprint(candidate.value, self.points)
-            if candidate.key not in seen and _known(candidate.key):
-                seen.add(candidate.key)
-                found[candidate.key] = candidate
-        if self.kind == "count":
-            for candidate in self._pairs_across_steps(singles):
-                if candidate.key not in seen and _known(candidate.key):
-                    seen.add(candidate.key)
-                    found[candidate.key] = candidate
-        return found
-
-    def _mistake_places(self) -> list[tuple[LayerRecord, Step]]:
-        """The steps whose mistakes change this quantity (as the single candidates use them)."""
-        if self.kind == "count":
-            records = [self.record] if self.record is not None else self.analysis.layers
-            return [(record, step) for record in records for step in counting_steps(record, self.count)]
-        if self.kind == "shape":
-            steps = self.record.result.shape_steps
-            return [(self.record, step) for step in steps if step.axes and max(step.axes) < len(self.expected)]
-        return list(self.default_steps)
-
-    def _placed(self, step: Step, wrong: sp.Expr) -> Value:
-        """The answer when this step's value is ``wrong`` and everything else is right."""
-        if self.kind == "count":
-            return self.expected + _weight(step) * (wrong - step.value)
-        if self.kind == "shape":
-            shape = list(self.expected)
-            for axis in step.axes:
-                shape[axis] = wrong
-            return tuple(shape)
-        return wrong
-
-    def _pairs_in_steps(self) -> Iterator[Candidate]:
-        """Two mistakes in one step: two replacements, or a replacement and a wrong value substituted."""
-        for record, step in self._mistake_places():
-            if step.rule is None:
-                continue
-            changes = []  # (mistake, its replacements, the words of its feedback)
-            for mistake in step.rule.mistakes:
-                if not mistake.pairs:
-                    continue
-                if mistake.replaces:
-                    changes.append((mistake, mistake.replaces, step_words(step)))
-                elif mistake.substitute is not None and mistake.expr is None and not mistake.catch_all:
-                    for wrong, words in self._substitutions(record, step, mistake):
-                        changes.append((mistake, {mistake.substitute: wrong}, words))
-            for i, (first, first_replaces, first_words) in enumerate(changes):
-                for second, second_replaces, second_words in changes[i + 1 :]:
-                    replaces = together(first_replaces, second_replaces) if first.id != second.id else None
-                    wrong = None if replaces is None else replaced_value(step, replaces)
-                    if wrong is None or self._not_whole(wrong):
-                        continue
-                    where = self._where(record)
-                    yield Candidate(
-                        first.id,
-                        where + first.sentence(first_words),
-                        self._placed(step, wrong),
-                        [(record, step)],
-                        second=(second.id, where + second.sentence(second_words)),
-                    )
-
-    def _pairs_across_steps(self, singles: list[Candidate]) -> Iterator[Candidate]:
-        """Two different mistakes in two different steps: each adds its own difference to the count."""
-        placed = [candidate for candidate in singles if candidate.place is not None and candidate.pairs]
-        expected = self._expected_print
-        for i, first in enumerate(placed):
-            for second in placed[i + 1 :]:
-                if first.mistake == second.mistake or first.place[1] is second.place[1]:
-                    continue
-                if first.place[1].counts == 0 or second.place[1].counts == 0:
-                    continue  # a step that adds up others, paired with one of them, counts a change twice
-                # fingerprints are values at fixed points, so the pair's is the sum of the differences
-                key = _sum_prints(first.key, second.key, expected)
-                yield Candidate(
-                    first.mistake,
-                    first.sentence,
-                    first.value + second.value - self.expected,
-                    [*first.shown, *second.shown],
-                    key=key,
-                    second=(second.mistake, second.sentence),
-                )
-
-    def _where(self, record: LayerRecord) -> str:
-        return f"In layer {record.name}: " if self.record is None else ""
-
-    # -- when no mistake matches --------------------------------------------------------------------
-
-    def differing_part(self, value: Value) -> list[str]:
-        """Say which part of the expected value differs, when some part of the formulas explains it."""
-        try:
-            if self.kind == "shape":
-                return [self._shape_difference(value)]
-            return [self._count_difference(value)]
-        except CalcError:  # a comparison too large to make: say only what was expected
-            return [f"The expected value is {_readable(self.expected)}."]
-
-    def _shape_difference(self, value: Value) -> str:
-        expected = self.expected
-        assert isinstance(value, tuple) and isinstance(expected, tuple)
-        if len(value) != len(expected):
-            return (
-                f"The output has {len(expected)} ax{'is' if len(expected) == 1 else 'es'} besides the batch axis; "
-                f"the answer has {len(value)}."
-            )
-        names = axis_names(self.record, self.analysis) if self.record else None
-        wrong = []
-        for i, (got, want) in enumerate(zip(value, expected)):
-            if not equivalent(got, want, self.points):
-                label = names[i] if names else f"axis {i + 1}"
-                wrong.append(f"the {label} should be {readable(want)}, not {readable(got)}")
-        return "In the answer, " + "; ".join(wrong) + "." if wrong else "The answer differs from the expected shape."
-
-    def _count_difference(self, value: sp.Expr) -> str:
-        difference = value - self.expected  # never expanded: the answer may be a large power
-        records = [self.record] if self.record is not None else self.analysis.layers
-        name = self.count
-        for record in records if self.kind == "count" else ():
-            where = f" of layer {record.name}" if self.record is None else ""
-            if self.record is None and record.params != 0:
-                if self._equal(difference, -record.params):
-                    return f"The answer leaves out layer {record.name}: its {readable(record.params)} parameters."
-                if self._equal(difference, record.params):
-                    return f"The answer counts layer {record.name}'s {readable(record.params)} parameters twice."
-            for step in counting_steps(record, name):
-                if not step.formula.free_symbols:
-                    continue
-                expanded = sp.expand(step.formula)
-                lhs = readable_lhs(step.lhs)
-                rule = f"{lhs} = {readable(expanded)}{where}"
-                for term in sp.Add.make_args(expanded):
-                    part = term.xreplace(step.given)
-                    words = f"the term {readable(term)} = {readable(part)} of {rule}"
-                    if self._equal(difference, -part):
-                        return f"The answer is {readable(part)} short: it leaves out exactly {words}."
-                    if self._equal(difference, part):
-                        return f"The answer is {readable(part)} too large: it counts {words} twice."
-                rule = f"{lhs} = {readable(step.formula)}{where}"
-                for factor in sp.Mul.make_args(step.formula):
-                    part = factor.xreplace(step.given)
-                    if not factor.free_symbols or part in (0, 1):
-                        continue
-                    words = f"the factor {readable(factor)} = {readable(part)} of {rule}"
-                    if self._equal(value, self.expected - step.value + step.value / part):
-                        return f"The answer leaves out {words}."
-                    if self._equal(value, self.expected - step.value + step.value * part):
-                        return f"The answer multiplies by {words} once too often."
-        if self._equal(value, 2 * self.expected) and self.expected != 0:
-            return "The answer is twice the expected value."
-        if self._equal(2 * value, self.expected):
-            return "The answer is half the expected value."
-        if not difference.free_symbols and not self.expected.free_symbols:
-            more = "more" if difference > 0 else "less"
-            return f"The answer is {readable(abs(difference))} {more} than the expected {readable(self.expected)}."
-        return f"The expected value is {readable(self.expected)}."
-
-    def _equal(self, a: sp.Expr, b: sp.Expr) -> bool:
-        return fingerprint(a, self.points) == fingerprint(b, self.points) and equivalent(a, b, self.points)
-
-    # -- feedback -----------------------------------------------------------------------------------
-
-    def details(self, shown: list[tuple[LayerRecord | None, Step]]) -> dict[str, Any]:
-        """What the feedback templates show besides the steps: the output shape or the sum of a total."""
-        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None}
-        if self.kind != "count":
-            details["shape"] = self.record.output_shape if self.record is not None else None
-        elif self.record is None:
-            counts = {
-                "total_params": lambda r: r.params,
-                "trainable_params": lambda r: r.trainable,
-                "non_trainable_params": lambda r: r.non_trainable,
-            }[self.name if self.name != "params" else "total_params"]
-            details["terms"] = [counts(r) for r in self.analysis.layers]
-            details["total"] = self.expected
-        elif self.name != "params":
-            details["split"] = (self.record.trainable, self.record.non_trainable)
-        return details
-
-    def steps_text(self, shown: list[tuple[LayerRecord | None, Step]]) -> str:
-        """The correct steps in plain text, rendered once per set of steps."""
-        key = tuple(id(step) for _, step in shown)
-        if key not in self._steps_text:
-            from calc.render.templating import render
-
-            views = [(record, step_view(step)) for record, step in shown]
-            self._steps_text[key] = render("check", "text", views=views, details=self.details(shown))
-        return self._steps_text[key]
-
-
-def _weight(step: Step) -> sp.Expr | int:
-    """How much a change in the step's value changes its layer's count (see ``Step.counts``)."""
-    return step.counts if step.counts != 0 else 1
-
-
-def step_words(step: Step) -> dict[str, str]:
-    """The step's values by symbol name, for the ``{name}`` fields of a mistake's feedback."""
-    return {symbol.name: readable(value) for symbol, value in step.given.items() if not value.free_symbols}
-
-
-def _changes(mistake: Mistake) -> frozenset:
-    return frozenset(mistake.replaces) | ({mistake.substitute} if mistake.substitute is not None else set())
-
-
-def _same_change(first: Candidate, second: Candidate) -> bool:
-    """Whether two mistakes with the same value change the same symbols of the same step."""
-    same_step = [id(step) for _, step in first.shown] == [id(step) for _, step in second.shown]
-    return same_step and bool(first.changed & second.changed)
-
 
 def _right_product(step: Step, value: Value) -> bool:
     """Whether a flattened length is the product of the incoming axes with one of them (or a square map's
@@ -869,130 +329,6 @@ def _right_product(step: Step, value: Value) -> bool:
         side = sp.sqrt(length / axes[-1]) if length % axes[-1] == 0 else None
         return side is not None and side.is_Integer
     return False
-
-
-def _by(shape: Shape) -> str:
-    """A shape as a student writes it: 20×20×32."""
-    return "×".join(readable(size) for size in shape)
-
-
-def _readable(value: Value) -> str:
-    return readable_shape(value) if isinstance(value, tuple) else readable(value)
-
-
-def channels_first(record: LayerRecord, analysis: Analysis) -> bool:
-    """Whether the layer's output has its channels before its spatial axes (PyTorch, or channels_first)."""
-    return analysis.dialect == "pytorch" or getattr(record.layer, "data_format", None) == "channels_first"
-
-
-def has_channels(record: LayerRecord, analysis: Analysis) -> bool:
-    """Whether the layer's output has a channel axis: image-like layers with a data format (or PyTorch's)."""
-    return len(record.output_shape) >= 2 and (analysis.dialect == "pytorch" or hasattr(record.layer, "data_format"))
-
-
-def axis_names(record: LayerRecord, analysis: Analysis) -> list[str] | None:
-    """height, width, channels (in the layer's order) for layers with a data format; else None."""
-    rank = len(record.output_shape) - 1
-    if not has_channels(record, analysis) or rank not in AXIS_NAMES:
-        return None
-    spatial = [f"output {name}" for name in AXIS_NAMES[rank]]
-    return ["channel count", *spatial] if channels_first(record, analysis) else [*spatial, "channel count"]
-
-
-def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    """The wrong values that a substitution mistake tries, each with where it comes from: ``channels``,
-    the channel counts of the image and of the layers with channels; ``features``, the last axis of the
-    model's input and of every layer's output (what a fully connected layer reads)."""
-    if kind == "features":
-        return _features(analysis, record)
-    if kind in OTHER_SOURCES:
-        return OTHER_SOURCES[kind](analysis, record)
-    if kind != "channels":
-        raise LookupError(f"no alternatives named {kind!r}")
-    found: dict[sp.Expr, str] = {}
-    first = next((r for r in analysis.records if r.layer is not None), None)
-    if len(analysis.input_shape) >= 2 and first is not None:
-        found[analysis.input_shape[0 if channels_first(first, analysis) else -1]] = "the channels of the model's input"
-    for other in analysis.layers:
-        if other.layer is not None and has_channels(other, analysis):
-            channels = other.output_shape[0 if channels_first(other, analysis) else -1]
-            own = "this layer's own output channels" if other is record else f"the output channels of {other.name}"
-            found.setdefault(channels, own)
-    return list(found.items())
-
-
-def _features(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    found: dict[sp.Expr, str] = {}
-    if analysis.input_shape:
-        found[analysis.input_shape[-1]] = "the last axis of the model's input"
-    for other in analysis.layers:
-        if other.layer is not None and other.output_shape:
-            own = "this layer's own output size" if other is record else f"the last axis of {other.name}'s output"
-            found.setdefault(other.output_shape[-1], own)
-    return list(found.items())
-
-
-def _sequence(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    """The length of a sequence coming in (ids, or steps of features): the axes of a rank 1 or 2 input."""
-    shape = record.input_shapes[0] if record.input_shapes else ()
-    if not 1 <= len(shape) <= 2:
-        return []
-    return [(size, "the sequence length") for size in dict.fromkeys(shape)]
-
-
-def _flattened(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    """Every value of the input, as if it were flattened first."""
-    shape = record.input_shapes[0] if record.input_shapes else ()
-    return [(sp.Mul(*shape), "all its input's axes multiplied")] if len(shape) >= 2 else []
-
-
-def _one_direction(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    """Half the features of a bidirectional layer's output (one direction, as if the two were not joined)."""
-    found = []
-    for other in analysis.layers:
-        layer = other.layer
-        both = getattr(layer, "merge_mode", None) == "concat" or getattr(layer, "bidirectional", False)
-        if both and other.index <= record.index and other.output_shape:  # <=: a stacked layer reads its own
-            found.append((other.output_shape[-1] / 2, f"one direction of {other.name}"))
-    return found
-
-
-def _input_axes(analysis: Analysis, record: LayerRecord) -> list[tuple[sp.Expr, str]]:
-    """The size of each axis of the layer's input."""
-    shape = record.input_shapes[0] if record.input_shapes else ()
-    names = axis_names(record, analysis) if len(shape) == len(record.output_shape) else None
-    found: dict[sp.Expr, str] = {}
-    for i, size in enumerate(shape):
-        label = names[i].removeprefix("output ") if names else f"axis {i + 1}"
-        found.setdefault(size, f"the input's {label}")
-    return list(found.items())
-
-
-OTHER_SOURCES = {
-    "sequence": _sequence,
-    "flattened": _flattened,
-    "one_direction": _one_direction,
-    "input_axes": _input_axes,
-}
-
-
-def _sum_prints(first: tuple, second: tuple, expected: tuple) -> tuple:
-    """The fingerprint of first + second - expected, from theirs (None where one is unknown)."""
-    if not len(first) == len(second) == len(expected):
-        return (None,)
-    return tuple(
-        None if a is None or b is None or e is None else a + b - e
-        for a, b, e in zip(first, second, expected, strict=True)
-    )
-
-
-def _known(key: tuple) -> bool:
-    """Whether a fingerprint has every value (compared by identity: ``== None`` costs sympy a conversion)."""
-    return all(x is not None for x in _flat(key))
-
-
-def _flat(value: tuple) -> list:
-    return [x for item in value for x in (_flat(item) if isinstance(item, tuple) else [item])]
 
 
 def check(
