@@ -26,6 +26,17 @@ CHECKER_IDS = {
 }
 
 
+#: Runnable examples on the zoo's LeNet-5: (layer, quantity, answer, what calc names). The page shows them
+#: and tests/test_mistake_docs.py runs them.
+EXAMPLES = (
+    ("conv2d", "params", "600", "forgot_bias"),
+    ("flatten", "output_size", "1600", "carried_error"),
+    ("dense", "params", "192120", "carried_error"),
+    ("dense", "params", "48210", "arithmetic_slip"),
+    (None, "total_params", "14838", "arithmetic_slip"),
+)
+
+
 def _rules(module: object) -> list[Rule]:
     found = []
     for value in vars(module).values():
@@ -77,11 +88,30 @@ def page() -> str:
         "layer's rule, so the feedback shows the right count of the part that went wrong. In the feedback",
         "below, `{n}` and the like stand for the layer's numbers.",
         "",
-        "Generated from the code by `python -m calc.catalogue > docs/mistakes.md`; a test keeps it current.",
+        "Beyond each layer's own catalogue, the checker finds two kinds of mistake by value. A *carried error* is",
+        "an answer that the right rules give on a wrong size from an earlier layer: calc builds the later layers",
+        "again on each size an earlier layer gives when one of its catalogued mistakes is made, or when it is",
+        "left out, and names the layer where the student's size stops matching the model (of two that fit, the",
+        "one that agrees with the model the longest). A flattened length that multiplies right with a wrong",
+        "factor is never `flatten_product_wrong`. An *arithmetic slip* is the right formula with one slip in the",
+        "last step. The simplest explanation is taken: one catalogued mistake, then a carried error, a slip, two",
+        "mistakes made together, and a catch-all last; if nothing fits, the feedback says how far off the",
+        "answer is, never a guessed mistake.",
         "",
-        "```",
-        "calc check lenet5 conv2d params 600",
-        "```",
+        "Generated from the code by `python -m calc.catalogue > docs/mistakes.md`; a test keeps it current and",
+        "runs the examples below on the zoo's LeNet-5 (input 32×32×3, conv2d 8 filters of 5×5, max_pooling2d,",
+        "conv2d_1 16 filters, max_pooling2d_1, flatten to 400, dense 120, dense_1 84, dense_2 10).",
+        "",
+        "| command | mistake |",
+        "|---|---|",
+        *(
+            f"| `calc check lenet5 {'--layer ' + layer + ' ' if layer else ''}--quantity {quantity} --answer {answer}`"
+            f" | `{mistake}` |"
+            for layer, quantity, answer, mistake in EXAMPLES
+        ),
+        "",
+        "The carried error on `flatten` reads: *1,600 = 10·10·16 is right for a 10×10×16 map, but max_pooling2d_1",
+        "gives 5×5×16: the answer leaves out its step*, followed by that step worked with its numbers.",
         "",
     ]
     for family, mistakes in families().items():

@@ -33,3 +33,16 @@ def test_every_family_has_a_catalogue_in_both_dialects():
     assert pytorch <= {name.removeprefix("PyTorch: ") for name in found if name.startswith("PyTorch: ")}
     ids = {mistake for mistakes in found.values() for mistake in mistakes}
     assert {"arithmetic_slip", "carried_error", "forgot_bias", "flatten_product_wrong", "one_bias_per_gate"} <= ids
+
+
+def test_the_examples_are_what_calc_says():
+    from calc.catalogue import EXAMPLES
+    from calc.checker import analyze, check
+
+    lenet = analyze("lenet5")
+    for layer, quantity, answer, mistake in EXAMPLES:
+        assert check(lenet, layer, quantity, answer).mistake == mistake
+    words = (
+        "1,600 = 10·10·16 is right for a 10×10×16 map, but max_pooling2d_1 gives 5×5×16: the answer leaves out its step"
+    )
+    assert words in check(lenet, "flatten", "output_size", "1600").feedback
