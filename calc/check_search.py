@@ -70,6 +70,8 @@ class Candidate:
 
     @property
     def sentences(self) -> list[str]:
+        if self.alternatives:  # the heading, then one sentence per explanation
+            return self.sentence.split("\n")
         return [self.sentence] if self.second is None else [TWO_MISTAKES, self.sentence, self.second[1]]
 
 
@@ -181,7 +183,7 @@ class CandidateSearch:
         mistake = next(m for m in step.rule.mistakes if m.id == mistake_id)
         value = self.expected + sp.Add(*(_weight(step) * (wrong - step.value) for _, step, wrong, _ in places))
         if self.record is not None:
-            names = ", ".join(s.title for _, s, _, _ in places)
+            names = ", ".join(s.title.split(",")[0] for _, s, _, _ in places)  # "Query projection", not where it reads
         else:
             names = ", ".join(dict.fromkeys(r.name for r, _, _, _ in places))
         sentence = f"The same mistake in {words} ({names}). {mistake.sentence(first_words)}"
