@@ -1,8 +1,9 @@
 # ruff: noqa: E501  (a table of cases, one a line, with their source addresses)
 """A corpus of wrong hand counts that people wrote in public, each restated in our own words as a small
 model, a question, the wrong answer and the mistake it shows (``None``: no catalogued mistake explains it,
-and the checker must name none). The source of each case is the address in its comment; where a thread
-states a confusion on its own numbers, its cases put that confusion to the thread's model.
+and the checker must name none). The source of each case is the address above it; where a thread states a
+confusion on its own numbers, its cases put that confusion to the thread's model (or, a few, to a model of
+the same kind).
 
 ``tally()`` checks every case and counts: named right, named wrongly (a confident wrong diagnosis), not
 named (incorrect, with no diagnosis, or several equally likely), and, for cases with no catalogued mistake,
@@ -90,6 +91,17 @@ SPECS = {
         "  - MaxPooling2D: {pool_size: 2}\n  - Flatten: {}\n  - Dense: {units: 10}\n"
     ),
     "dense_3d": "input: [10, 64]\nlayers:\n  - Dense: {units: 32}\n",
+    "dense_5_4": "input: [5]\nlayers:\n  - Dense: {units: 4}\n",
+    "dense_5_4_3": "input: [5]\nlayers:\n  - Dense: {units: 4}\n  - Dense: {units: 3}\n",
+    "dense_1_5_2": "input: [1]\nlayers:\n  - Dense: {units: 5}\n  - Dense: {units: 2}\n",
+    "t_dilated": "dialect: pytorch\ninput: [3, 32, 32]\nlayers:\n  - Conv2d: {in_channels: 3, out_channels: 8, kernel_size: 3, padding: 1, dilation: 2}\n",
+    "t_omniglot": (
+        "dialect: pytorch\ninput: [1, 28, 28]\nlayers:\n"
+        + "  - Conv2d: {in_channels: 1, out_channels: 64, kernel_size: 3, padding: 1}\n  - MaxPool2d: {kernel_size: 2}\n"
+        + "  - Conv2d: {in_channels: 64, out_channels: 64, kernel_size: 3, padding: 1}\n  - MaxPool2d: {kernel_size: 2}\n"
+        * 3
+        + "  - Flatten: {}\n"
+    ),
     # PyTorch
     "t_conv": "dialect: pytorch\ninput: [3, 32, 32]\nlayers:\n  - Conv2d: {in_channels: 3, out_channels: 8, kernel_size: 5}\n",
     "t_mnist": (
@@ -289,11 +301,13 @@ def _cases() -> Iterator[Case]:
     url = "https://github.com/ethereon/netscope/issues/25"
     yield Case("same_stride", "conv2d", "output_shape", "(109, 109, 64)", "wrong_padding_mode", url)
     yield Case("same_stride", "conv2d", "output_shape", "(224, 224, 64)", "ignored_stride", url)
-    url = "https://tensorflow.google.cn/api_docs/python/tf/keras/layers/SeparableConv2D"
+    url = "https://kegui.medium.com/how-to-calculate-the-output-size-when-using-conv2dtranspose-layer-19124c79aa15"
     yield Case("transposed", "conv2d_transpose", "output_shape", "(7, 7, 8)", "same_keeps_size", url)
     yield Case("transposed", "conv2d_transpose", "output_shape", "(4, 4, 8)", "transposed_formula_swapped", url)
     yield Case("transposed", "conv2d_transpose", "params", "3*3*8*8 + 8", "wrong_input_channels", url)
-    url = "https://gradient.docs.losttech.software/tensorflow.keras.layers/GRU.htm"
+    url = "https://discuss.pytorch.org/t/how-to-keep-the-shape-of-input-and-output-same-when-dilation-conv/14338/2"
+    yield Case("t_dilated", "conv2d", "output_shape", "(8, 32, 32)", "ignored_dilation", url)  # 32 + 2 - 3 + 1
+    yield Case("t_dilated", "conv2d", "output_shape", "(8, 29, 29)", "forgot_plus_one", url)
     yield Case("dilated", "conv2d", "output_shape", "(30, 30, 8)", "ignored_dilation", url)
     yield Case("dilated", "conv2d", "output_shape", "(27, 27, 8)", "forgot_plus_one", url)
     url = "https://androidkt.com/fix-runtimeerror-mat1-and-mat2-shapes-cannot-be-multiplied/"
@@ -351,8 +365,18 @@ def _cases() -> Iterator[Case]:
     url = "https://keras.io/api/layers/attention_layers/multi_head_attention/"
     yield Case("t_mha", "multihead_attention", "params", "3*64*64 + 3*64", "forgot_output_projection", url)
     yield Case("t_mha", "multihead_attention", "params", "4*64*64", "forgot_bias", url)
+    url = "https://stats.stackexchange.com/questions/459929/understanding-how-many-biases-are-there-in-a-neural-network"
+    yield Case("dense_5_4", "dense", "params", "21", "one_bias_per_layer", url)  # 5·4 + 1
+    yield Case("dense_5_4_3", None, "total_params", "20 + 1 + 12 + 1", "one_bias_per_layer", url)
+    yield Case("dense_5_4_3", "dense_1", "params", "13", "one_bias_per_layer", url)
+    yield Case("dense_5_4_3", "dense_1", "params", "12", "forgot_bias", url)
+    yield Case("t_linear", "linear", "params", "48001", "one_bias_per_layer", url)  # the issue's course table
+    url = "https://ai.stackexchange.com/questions/17584/why-does-the-bias-need-to-be-a-vector-in-a-neural-network"
+    yield Case("dense_1_5_2", "dense", "params", "6", "one_bias_per_layer", url)  # 1·5 + 1
+    yield Case("dense_1_5_2", None, "total_params", "6 + 11", "one_bias_per_layer", url)
+    url = "https://discuss.pytorch.org/t/what-is-the-dilation-in-the-convolutional-layer-output-size-formula/66834"
+    yield Case("t_omniglot", "flatten", "output_shape", "(None, 576)", "carried_error", url)  # 64·3·3: last pool left out
     url = "https://huggingface.co/datasets/nvidia/Nemotron-CC-Math-v1"  # dense: 256·512 + 512
-    yield Case("t_linear", "linear", "params", "48001", "one_bias_per_layer", url)
     yield Case("t_linear", "linear", "params", "48000", "forgot_bias", url)
     yield Case("t_linear", "linear", "params", "48240", "bias_counted_twice", url)
     yield Case("dense_3d", "dense", "params", "640*32 + 32", "dense_flattens_input", url)
