@@ -7,13 +7,15 @@ drift from it (tests/test_mistake_docs.py compares them). Regenerate with ``pyth
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import pkgutil
+from collections.abc import Iterator
 
 import calc.dialects.pytorch
 import calc.layers
 from calc.counts import TRAINABLE
-from calc.layers.reshape import flatten_rule
 from calc.rules import Mistake, Rule
 
 #: Ids the checker gives itself, not a layer's rule.
@@ -37,37 +39,76 @@ EXAMPLES = (
 )
 
 
-def _rules(module: object) -> list[Rule]:
-    found = []
-    for value in vars(module).values():
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else [value]
-        found += [item for item in items if isinstance(item, Rule)]
-    return found
+def _own_names(module: object) -> set[str]:
+    """The names a module binds itself (assignments and functions), not those it imports."""
+    tree = ast.parse(inspect.getsource(module))
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+            for target in node.targets:
+                if isinstance(target, ast.Tuple):
+                    names |= {item.id for item in target.elts if isinstance(item, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.FunctionDef) and node.name.endswith("_rule"):
+            names.add(node.name)
+    return names
+
+
+def _rules_and_mistakes(value: object) -> Iterator[Rule | Mistake]:
+    """The rules and mistakes a module-level value holds: itself, a dict or tuple of them, or the rule a
+    ``*_rule(rank)`` factory builds (for two axes or inputs)."""
+    if callable(value) and getattr(value, "__name__", "").endswith("_rule"):
+        value = value(2)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else [value]
+    yield from (item for item in items if isinstance(item, (Rule, Mistake)))
 
 
 def families() -> dict[str, dict[str, str]]:
-    """Family (dialect and module) -> mistake id -> the first sentence of its feedback."""
+    """Family (dialect and module) -> mistake id -> the first sentence of its feedback. A family also lists,
+    as ``reads`` entries, the families whose rules it uses (PyTorch's Conv2d reads Keras's convolution rule)."""
+    modules = [
+        (dialect, importlib.import_module(f"{package.__name__}.{info.name}"))
+        for dialect, package in (("Keras", calc.layers), ("PyTorch", calc.dialects.pytorch))
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name)
+    ]
+    names = {
+        module.__name__: f"{dialect}: {module.__name__.rsplit('.', 1)[1].replace('_', ' ')}"
+        for dialect, module in modules
+    }
+    owner: dict[int, str] = {}
     found: dict[str, dict[str, str]] = {}
-    packages = (("Keras", calc.layers), ("PyTorch", calc.dialects.pytorch))
-    for dialect, package in packages:
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            rules = _rules(module)
-            if module is calc.layers.reshape:
-                rules.append(flatten_rule(2))
-            mistakes: dict[str, str] = {}
-            for rule in rules:
-                for mistake in rule.mistakes:
-                    mistakes.setdefault(mistake.id, _first_sentence(mistake))
-            for value in vars(module).values():
-                if isinstance(value, tuple) and value and all(isinstance(m, Mistake) for m in value):
-                    for mistake in value:
+    reads: dict[str, set[int | str]] = {}
+    for _, module in modules:
+        family = names[module.__name__]
+        own = _own_names(module)
+        mistakes: dict[str, str] = {}
+        for name, value in vars(module).items():
+            builds = name.endswith(("_shape", "_rule", "_mistakes"))  # window_shape, flatten_rule, table_mistakes
+            if builds and name not in own and getattr(value, "__module__", None) in names:  # another family's
+                reads.setdefault(family, set()).add(names[value.__module__])
+            for item in _rules_and_mistakes(value):
+                rule_mistakes = item.mistakes if isinstance(item, Rule) else (item,)
+                if name in own:
+                    owner.setdefault(id(item), family)
+                    for mistake in rule_mistakes:
                         mistakes.setdefault(mistake.id, _first_sentence(mistake))
-            if mistakes:
-                found[f"{dialect}: {info.name.replace('_', ' ')}"] = mistakes
-    found["Both: the trainable split"] = {m.id: _first_sentence(m) for m in TRAINABLE.mistakes}
-    found["Both: the checker"] = dict(CHECKER_IDS)
-    return found
+                elif rule_mistakes:
+                    reads.setdefault(family, set()).add(id(item))
+        found[family] = mistakes
+    pages: dict[str, dict[str, str]] = {}
+    for family, mistakes in found.items():
+        used = reads.get(family, set())
+        others = {owner.get(item) if isinstance(item, int) else item for item in used}
+        others = sorted(name for name in others if name is not None and name != family and found.get(name))
+        if others:
+            mistakes = {**mistakes, "reads": "The catalogues of the rules it uses: " + ", ".join(others) + "."}
+        if mistakes:
+            pages[family] = mistakes
+    pages["Both: the trainable split"] = {m.id: _first_sentence(m) for m in TRAINABLE.mistakes}
+    pages["Both: the checker"] = dict(CHECKER_IDS)
+    return pages
 
 
 def _first_sentence(mistake: Mistake) -> str:
@@ -116,7 +157,10 @@ def page() -> str:
     ]
     for family, mistakes in families().items():
         lines += [f"## {family}", "", "| id | what went wrong |", "|---|---|"]
-        lines += [f"| `{mistake_id}` | {sentence} |" for mistake_id, sentence in mistakes.items()]
+        lines += [
+            f"| `{mistake_id}` | {sentence} |" if mistake_id != "reads" else f"| (reads) | {sentence} |"
+            for mistake_id, sentence in mistakes.items()
+        ]
         lines.append("")
     return "\n".join(lines)
 

@@ -27,7 +27,21 @@ AFFINE_WHY = (
     "The layer learns a scale γ and an offset β for each of the c normalized features, "
     "each only when enabled (scale, center)."
 )
-AFFINE = Rule(lhs="P", expr=(gamma + beta) * c, why=AFFINE_WHY)
+AFFINE = Rule(
+    lhs="P",
+    expr=(gamma + beta) * c,
+    why=AFFINE_WHY,
+    mistakes=lambda: (
+        Mistake(
+            "counted_statistics",
+            (gamma + beta + 2) * c,
+            "This layer normalizes each example by its own statistics and keeps none: only its scale γ and offset "
+            "β count, not a moving mean and variance as in BatchNormalization.",
+        ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
+    ),
+)
 WRONG_AXIS = Mistake(
     "wrong_axis",
     None,
