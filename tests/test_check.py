@@ -430,3 +430,26 @@ def test_equally_likely_mistakes_are_both_said_and_a_batch_decides():
     assert chosen.mistake == "rounded_wrong_way" and not chosen.alternatives
     report = grade(model, [{"student": "bob", "layer": "max_pool2d", "quantity": "output_height", "answer": "39"}])
     assert report.grades[0].mistake is None and report.grades[0].result.alternatives
+
+
+def test_a_shape_carried_from_a_skipped_layer():
+    # conv2d_1 on max_pooling2d's 14×14×8 gives 10×10×16; on conv2d's 28×28×8 (the pooling left out), 24×24×16
+    result = verdict(LENET, "conv2d_1", "output_shape", "(24, 24, 16)")
+    assert result.mistakes == ("carried_error",)
+    assert "right for an output of 28×28×8 from max_pooling2d, but max_pooling2d gives 14×14×8" in result.feedback
+
+
+BIDIRECTIONAL = "input: [10, 8]\nlayers:\n  - Bidirectional: {layer: {LSTM: {units: 4}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "mistake"),
+    [
+        ("2*4*4*(8 + 4)", "forgot_bias"),  # each direction's 4 gates without their 4 biases: 384
+        ("4*(4*(8 + 4) + 4)", "bidirectional_not_doubled"),  # one direction: 208 of 416
+    ],
+)
+def test_a_mistake_in_the_forward_layer_is_made_in_its_backward_copy_too(answer, mistake):
+    """The forward layer's step counts twice (Step.counts): its mistake changes both directions."""
+    result = verdict(from_text(BIDIRECTIONAL, suffix=".yaml"), "bidirectional", "params", answer)
+    assert result.mistakes == (mistake,)
