@@ -324,6 +324,7 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
                 grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
                 continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
+    _prefer_own_mistakes(grades, questions)
     return Report(analysis, grades, questions)
 
 
@@ -332,6 +333,23 @@ def _failure(error: Exception) -> str:
     return (
         error.message if isinstance(error, CalcError) else f"the answer could not be checked ({type(error).__name__})"
     )
+
+
+def _prefer_own_mistakes(grades: list[Grade], questions: dict[tuple, Question | str]) -> None:
+    """An answer that several mistakes explain equally well is diagnosed with the one the same student made
+    in their other answers, when exactly one of them is (checked again only for those answers)."""
+    made: dict[str, set[str]] = {}
+    for grade in grades:
+        made.setdefault(grade.row.student, set()).update(grade.mistakes)
+    for grade in grades:
+        result = grade.result
+        if result is None or not result.alternatives:
+            continue
+        own = made.get(grade.row.student, set()) & set(result.alternatives)
+        question = questions.get((grade.row.layer, grade.row.quantity))
+        if len(own) == 1 and isinstance(question, Question):
+            result = question.check(grade.row.answer, prefer=own)
+            grade.result, grade.mistake, grade.mistakes = result, result.mistake, result.mistakes
 
 
 def grade_file(analysis: Analysis, path: str | Path) -> Report:
