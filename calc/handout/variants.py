@@ -11,10 +11,12 @@ each symbol is used (``default_choices``):
   single input has numeric sizes gets a symbol ``n`` for them (``with_input_symbol``): the spatial axes
   (all but the channels, when they are equal) of an image, or the length of a vector.
 
-Everything else stays as written — strides, pool sizes, numeric filter counts — because changing
-those changes the architecture rather than the exercise. A draw that makes a layer invalid (a kernel
-larger than its input, say) is drawn again; small spaces are enumerated in a shuffled order, so the
-answer "only 3 of the 8 combinations are valid" is exact.
+A Keras spec's numeric widths and kernel sizes become symbols too (``with_width_symbols``: ``units: 120``
+becomes ``u1`` valued 120), so every question's answer moves from variant to variant; the last layer's
+width stays, as it is the number of classes the task fixes. Everything else stays as written —
+strides, pool sizes, padding — because changing those changes the architecture rather than the exercise.
+A draw that makes a layer invalid (a kernel larger than its input, say) is drawn again; small spaces are
+enumerated in a shuffled order, so the answer "only 3 of the 8 combinations are valid" is exact.
 """
 
 from __future__ import annotations
@@ -185,6 +187,63 @@ def with_input_symbol(data: Mapping[str, Any], model: Model) -> tuple[dict[str, 
         result["layers"][0]["InputLayer"]["shape"] = shape
     result["symbols"] = {**(data.get("symbols") or {}), name: raw[axes[0]]}
     return result, name
+
+
+#: Layer arguments made symbols by ``with_width_symbols``, with the prefix of the symbols' names.
+WIDTH_PREFIXES = {"units": "u", "filters": "f", "kernel_size": "k"}
+
+
+def with_width_symbols(data: Mapping[str, Any], model: Model) -> tuple[dict[str, Any], list[str]]:
+    """The spec with each top-level layer's numeric ``units``, ``filters`` and (for a convolution) whole
+    ``kernel_size`` made a symbol valued as written, and the names of those symbols.
+
+    Only Keras specs are rewritten: a torch.nn layer repeats its input's width (``in_channels``), which
+    would then disagree with the layer before it. The last layer that has a width keeps it: it is the
+    number of classes (or outputs) the task fixes, and drawing it would change the question asked.
+    """
+    layers = data.get("layers")
+    if data.get("dialect") == "pytorch" or not isinstance(layers, list):
+        return dict(data), []
+    entries = [_layer_arguments(item) for item in layers]
+    widths = [i for i, (_, args) in enumerate(entries) if args and any(type(args.get(w)) is int for w in WIDTHS)]
+    last_width = widths[-1] if widths else None
+    result = copy.deepcopy(dict(data))
+    symbols = dict(data.get("symbols") or {})
+    taken = {s.name for s in model.symbols} | set(symbols)
+    added = []
+    counters = dict.fromkeys(WIDTH_PREFIXES.values(), 0)
+    for i, (kind, args) in enumerate(entries):
+        if not args:
+            continue
+        for argument, prefix in WIDTH_PREFIXES.items():
+            value = args.get(argument)
+            if type(value) is not int or value < 1:
+                continue
+            if argument == "kernel_size" and "Conv" not in kind:
+                continue
+            if argument != "kernel_size" and i == last_width:
+                continue
+            counters[prefix] += 1
+            name = f"{prefix}{counters[prefix]}"
+            while name in taken:
+                counters[prefix] += 1
+                name = f"{prefix}{counters[prefix]}"
+            taken.add(name)
+            symbols[name] = value
+            _layer_arguments(result["layers"][i])[1][argument] = name
+            added.append(name)
+    if added:
+        result["symbols"] = symbols
+    return result, added
+
+
+def _layer_arguments(item: Any) -> tuple[str, dict | None]:
+    """A spec's layer entry ``{Conv2D: {filters: 8}}``: its type and its argument mapping (None if other)."""
+    if isinstance(item, dict) and len(item) == 1:
+        kind, args = next(iter(item.items()))
+        if isinstance(kind, str) and isinstance(args, dict):
+            return kind, args
+    return "", None
 
 
 def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str, Any], count: int, seed: int) -> list:
