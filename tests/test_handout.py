@@ -345,9 +345,12 @@ def test_file_names_are_safe():
     assert handout.file_stem("../../") == "model" and handout.file_stem("ok-name_2") == "ok-name_2"
 
 
-def test_examples_in_the_readme_run(cli, tmp_path):
+def test_examples_in_the_docs_run(cli, tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "calc handout lenet5 --variants 3 --seed 7 --format pdf -o handouts/" in readme
+    assert "calc handout lenet5 --variants 30 --seed 1 --format pdf -o course/" in readme
+    assert "(docs/handouts.md)" in readme
+    readme = (ROOT / "docs" / "handouts.md").read_text(encoding="utf-8")
+    assert "calc handout lenet5 --variants 30 --seed 1 --format pdf -o course/" in readme
     assert cli("handout", "lenet5", "--variants", "20", "-o", str(tmp_path / "twenty")).status == 0
     assert "--templates course/" in readme
     header = readme.split("cat > course/latex/handout_header.j2 <<'TEMPLATE'\n", 1)[1].split("TEMPLATE\n", 1)[0]

@@ -349,7 +349,9 @@ def test_spreadsheet_formulas_are_neutralised_in_every_csv(cli, tmp_path, lenet_
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t")]
     assert sum(c == "'" + hostile[0] for c in cells) >= 2  # the name and the answer, kept readable
     # calc sweep --format csv: a hostile layer name in the header and in the reasons
-    path = spec_file("input: [8, 8, 3]\nsymbols: {k: 3}\nlayers:\n  - Conv2D: {filters: 4, kernel_size: k, name: '=HYPERLINK(1)'}\n")
+    path = spec_file(
+        "input: [8, 8, 3]\nsymbols: {k: 3}\nlayers:\n  - Conv2D: {filters: 4, kernel_size: k, name: '=HYPERLINK(1)'}\n"
+    )
     out = cli("sweep", path, "--vary", "k=3,9", "--quantity", "=HYPERLINK(1).params").out
     cells = [cell for row in csv.reader(io.StringIO(out)) for cell in row]
     assert "'=HYPERLINK(1).params" in cells
