@@ -24,7 +24,8 @@ from typing import Any
 
 import sympy as sp
 
-from calc.derive import LayerView, layer_views
+from calc.compute import LAYER_STEPS
+from calc.derive import LayerView, StepView, layer_views, step_view
 from calc.errors import CalcError
 from calc.layers.base import suggest
 from calc.model import Analysis, LayerRecord, Model
@@ -55,6 +56,8 @@ class Question:
     quantity: str = ""
     #: The answer: a shape (a tuple without the batch axis), a number, or an expression (formula).
     expected: Any = None
+    #: macs, receptive_field: the steps that work the quantity out (calc.compute's own, as derive shows them).
+    steps: list[StepView] = field(default_factory=list)
     #: formula: the symbols kept free, and the views of every layer up to the one asked, in them.
     free: tuple[str, ...] = ()
     chain: list[LayerView] = field(default_factory=list)
@@ -140,8 +143,7 @@ def questions(
         found.append(Question(len(found) + 1, kind, layer, marks[kind], name, expected, **more))
         return found[-1]
 
-    include = tuple(k for k, asked in (("macs", "macs"), ("rf", "receptive_field")) if asked in kinds)
-    views = layer_views(analysis, include)
+    views = layer_views(analysis)
     for view in views:
         record = view.record
         if record.type == "InputLayer" or record.is_repeat:
@@ -151,12 +153,10 @@ def questions(
         worked = any(not sv.step.is_trivial for sv in view.param_steps) or record.result.children
         if "params" in kinds and worked:
             ask("params", view, f"{record.name}.params", record.params)
-        if "macs" in kinds and view.compute_steps and record.compute.macs not in (None, 0):
-            ask("macs", view, f"{record.name}.macs", record.compute.macs)
-        if "receptive_field" in kinds and view.shape_steps and view.field_steps:
-            field = _field(analysis, record)
-            if field is not None:
-                ask("receptive_field", view, f"{record.name}.receptive_field", field)
+        for kind, value in (("macs", record.compute.macs), ("receptive_field", _field(analysis, record))):
+            steps = [step_view(step) for step in LAYER_STEPS[kind](record)] if kind in kinds else []
+            if steps and value not in (None, 0) and (kind == "macs" or view.shape_steps):
+                ask(kind, view, f"{record.name}.{kind}", value, steps=steps)
     if "total_params" in kinds:
         ask("total_params", None, "total_params", analysis.total_params)
     if "formula" in kinds and model is not None and inputs:
