@@ -356,3 +356,33 @@ def test_spreadsheet_formulas_are_neutralised_in_every_csv(cli, tmp_path, lenet_
     cells = [cell for row in csv.reader(io.StringIO(out)) for cell in row]
     assert "'=HYPERLINK(1).params" in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_even_two_variants_differ_in_every_answer(seed):
+    """Two variants are enough for every question to have two answers: a draw that leaves one answer
+    the same in both (conv2d's receptive field is k, dense_2's parameters 10·u2 + 10) is replaced."""
+    from calc import handout
+
+    built = handout.build("lenet5", ALL_KINDS.split(","), variants=2, seed=seed)
+    for first, second in zip(built[0].questions, built[1].questions, strict=True):
+        assert first.quantity == second.quantity
+        assert str(first.expected) != str(second.expected), first.quantity
+    assert built[0].values["k"] != built[1].values["k"] and built[0].values["u2"] != built[1].values["u2"]
+
+
+def test_a_spec_that_fixes_an_answer_keeps_it(spec_file):
+    """vary: only k: the dense layer's count does not depend on it, and calc does not pretend otherwise."""
+    from calc import handout
+
+    path = spec_file("input: [16, 16, 1]\nsymbols: {k: 3}\nvary: {k: [3, 5]}\nlayers:\n"
+                     "  - Conv2D: {filters: 4, kernel_size: k}\n  - GlobalAveragePooling2D: {}\n"
+                     "  - Dense: {units: 2}\n")  # fmt: skip
+    built = handout.build(path, variants=2, seed=0)
+    answers = {q.quantity: {str(h.questions[q.number - 1].expected) for h in built} for q in built[0].questions}
+    assert answers == {
+        "conv2d.output_shape": {"(14, 14, 4)", "(12, 12, 4)"},
+        "conv2d.params": {"40", "104"},  # (9 + 1)·4 and (25 + 1)·4
+        "dense.params": {"10"},  # 4·2 + 2 whatever k is
+        "total_params": {"50", "114"},
+    }

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import itertools
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from math import prod
 from typing import Any
@@ -189,6 +189,9 @@ def with_input_symbol(data: Mapping[str, Any], model: Model) -> tuple[dict[str, 
     return result, name
 
 
+MORE_DRAWS = 2_000  # at most, in a large space, to find further variants with answers of their own
+SPREAD_TRIES = 50  # further draws tried, beyond 4 per variant, to make every answer differ somewhere
+
 #: Layer arguments made symbols by ``with_width_symbols``, with the prefix of the symbols' names.
 WIDTH_PREFIXES = {"units": "u", "filters": "f", "kernel_size": "k"}
 
@@ -289,9 +292,100 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
         answered.add(answers)
         variants.append(Variant(len(variants) + 1, values, analysis))
         if len(variants) == count:
-            return variants
+            more = _more_variants(model, names, choices, fixed, combos, seen, answered, rng, space)
+            return spread(variants, more, _varying_answers(model, fixed, names), SPREAD_TRIES + 4 * count)
     found = f"only {len(variants)} of the {space:,} combinations" if space <= ENUMERATE_UP_TO else f"{len(variants)}"
     raise CalcError(
         f"could not draw {count} valid variants ({candidates}): {found} give valid layers and different answers "
         f"in {tries:,} tries" + (f"; for example, {problem}" if problem else "")
     )
+
+
+def answers_of(analysis: Analysis) -> tuple:
+    """Everything a sheet may ask of the variant, in a fixed order: per layer call its output shape,
+    parameters, MACs and receptive field."""
+    return tuple(
+        item
+        for r in analysis.records
+        for item in (tuple(r.output_shape), r.params, r.compute.macs, r.compute.receptive_field)
+    )
+
+
+def _varying_answers(model: Model, fixed: Mapping[str, Any], names: Sequence[str]) -> set[int] | None:
+    """The positions of ``answers_of`` that depend on the drawn symbols (None when the model cannot be
+    analysed with them free: then every position counts)."""
+    try:
+        symbolic = model.analyze(dict(fixed), free=list(names))
+    except CalcError:
+        return None
+    drawn = set(names)
+
+    def depends(item: Any) -> bool:
+        items = item if isinstance(item, tuple) else (item,)
+        return any(isinstance(x, sp.Basic) and {s.name for s in x.free_symbols} & drawn for x in items)
+
+    return {i for i, item in enumerate(answers_of(symbolic)) if depends(item)}
+
+
+def _constant(answers: Sequence[tuple], varying: set[int] | None) -> set[int]:
+    """The positions whose answer is the same in every variant (and could differ)."""
+    first = answers[0]
+    positions = range(len(first)) if varying is None else sorted(varying)
+    return {i for i in positions if all(a[i] == first[i] for a in answers[1:])}
+
+
+def spread(variants: list[Variant], more: Iterator[Variant], varying: set[int] | None, tries: int) -> list[Variant]:
+    """While some answer is the same in every variant though the drawn symbols change it, replace a variant
+    (the last first) with a further draw that leaves fewer such answers: no question should have one
+    answer for the whole class unless the spec fixes it. Bounded by ``tries`` further draws."""
+    if len(variants) < 2:
+        return variants
+    answers = [answers_of(v.analysis) for v in variants]
+    constant = _constant(answers, varying)
+    for _, candidate in zip(range(tries), more):
+        if not constant:
+            break
+        new = answers_of(candidate.analysis)
+        if all(new[i] == answers[0][i] for i in constant):
+            continue
+        for j in range(len(variants) - 1, 0, -1):
+            trial = answers[:j] + [new] + answers[j + 1 :]
+            left = _constant(trial, varying)
+            if left < constant:
+                variants[j] = Variant(variants[j].number, candidate.values, candidate.analysis)
+                answers, constant = trial, left
+                break
+    return variants
+
+
+def _more_variants(
+    model: Model,
+    names: Sequence[str],
+    choices: Mapping[str, Sequence[int]],
+    fixed: Mapping[str, Any],
+    combos: Iterable[tuple],
+    seen: set[tuple],
+    answered: set[tuple],
+    rng: random.Random,
+    space: int,
+) -> Iterator[Variant]:
+    """Further valid variants with answers of their own: the rest of the shuffled space, or more draws."""
+    rest = (
+        combos
+        if space <= ENUMERATE_UP_TO
+        else (tuple(rng.choice(choices[n]) for n in names) for _ in range(MORE_DRAWS))
+    )
+    for combo in rest:
+        if combo in seen:
+            continue
+        seen.add(combo)
+        values = {**{k: int(v) for k, v in fixed.items()}, **dict(zip(names, combo))}
+        try:
+            analysis = model.analyze(values)
+        except CalcError:
+            continue
+        key = tuple((r.output_shape, r.params) for r in analysis.records)
+        if key in answered:
+            continue
+        answered.add(key)
+        yield Variant(0, values, analysis)
