@@ -272,28 +272,18 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
     else:
         tries = max(200, 20 * count)
         combos = (tuple(rng.choice(choices[n]) for n in names) for _ in range(tries))
-    variants: list[Variant] = []
     seen: set[tuple[int, ...]] = set()
     answered: set[tuple] = set()
-    problem = None
-    for combo in combos:
-        if combo in seen:
-            continue
-        seen.add(combo)
-        values = {**{k: int(v) for k, v in fixed.items()}, **dict(zip(names, combo))}
-        try:
-            analysis = model.analyze(values)
-        except CalcError as error:
-            problem = error
-            continue
-        answers = tuple((r.output_shape, r.params) for r in analysis.records)
-        if answers in answered:  # other values, same numbers everywhere: no new exercise
-            continue
-        answered.add(answers)
-        variants.append(Variant(len(variants) + 1, values, analysis))
-        if len(variants) == count:
-            more = _more_variants(model, names, choices, fixed, combos, seen, answered, rng, space)
-            return spread(variants, more, _varying_answers(model, fixed, names), SPREAD_TRIES + 4 * count)
+    problems: list[CalcError] = []
+    valid = _valid_variants(model, names, fixed, combos, seen, answered, problems)
+    variants = [Variant(n + 1, v.values, v.analysis) for n, v in zip(range(count), valid)]
+    if len(variants) == count:
+        draws = (
+            tuple(rng.choice(choices[n]) for n in names) for _ in range(MORE_DRAWS if space > ENUMERATE_UP_TO else 0)
+        )
+        more = itertools.chain(valid, _valid_variants(model, names, fixed, draws, seen, answered, problems))
+        return spread(variants, more, _varying_answers(model, fixed, names), SPREAD_TRIES + 4 * count)
+    problem = problems[0] if problems else None
     found = f"only {len(variants)} of the {space:,} combinations" if space <= ENUMERATE_UP_TO else f"{len(variants)}"
     raise CalcError(
         f"could not draw {count} valid variants ({candidates}): {found} give valid layers and different answers "
@@ -358,31 +348,27 @@ def spread(variants: list[Variant], more: Iterator[Variant], varying: set[int] |
     return variants
 
 
-def _more_variants(
+def _valid_variants(
     model: Model,
     names: Sequence[str],
-    choices: Mapping[str, Sequence[int]],
     fixed: Mapping[str, Any],
     combos: Iterable[tuple],
     seen: set[tuple],
     answered: set[tuple],
-    rng: random.Random,
-    space: int,
+    problems: list[CalcError],
 ) -> Iterator[Variant]:
-    """Further valid variants with answers of their own: the rest of the shuffled space, or more draws."""
-    rest = (
-        combos
-        if space <= ENUMERATE_UP_TO
-        else (tuple(rng.choice(choices[n]) for n in names) for _ in range(MORE_DRAWS))
-    )
-    for combo in rest:
+    """The combinations not seen before whose every layer is valid and whose answers are new (two draws
+    that give the same shapes and counts everywhere are one exercise); the first problem is kept."""
+    for combo in combos:
         if combo in seen:
             continue
         seen.add(combo)
         values = {**{k: int(v) for k, v in fixed.items()}, **dict(zip(names, combo))}
         try:
             analysis = model.analyze(values)
-        except CalcError:
+        except CalcError as error:
+            if not problems:
+                problems.append(error)
             continue
         key = tuple((r.output_shape, r.params) for r in analysis.records)
         if key in answered:
