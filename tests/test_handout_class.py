@@ -34,8 +34,9 @@ layers:
   - Conv2d: {in_channels: 3, out_channels: c, kernel_size: 3, padding: 1}
   - MaxPool2d: {kernel_size: 2}
   - Conv2d: {in_channels: c, out_channels: 16, kernel_size: 5}
+  - AdaptiveAvgPool2d: {output_size: 1}
   - Flatten: {}
-  - Linear: {in_features: 16*(n/2 - 4)**2, out_features: 10}
+  - Linear: {in_features: 16, out_features: 10}
 vary: {n: [16, 24, 32], c: [4, 8, 12]}
 """
 
@@ -215,9 +216,9 @@ def test_pytorch_variants_and_their_manifest(cli, spec_file, tmp_path):
         for entry in variant["questions"]:
             fresh = _fresh(data, variant, entry)
             assert fresh == ([entry["expected"]] if entry["kind"] == "solve" else entry["expected"])
-    # channels first: conv2d's padding 1 keeps n (its kernel is 3), the one padding that does
+    # conv2d's padding 1 keeps n already (the table would give the answer away): conv2d_1's is asked, k = 5
     solved = {q["quantity"]: q["expected"] for v in data["variants"] for q in v["questions"] if q["kind"] == "solve"}
-    assert solved == {"conv2d.padding": 1}
+    assert solved == {"conv2d_1.padding": 2}
 
 
 # -- grading a class -----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ the solution key prints exactly the steps ``calc derive`` prints. The kinds:
 - ``formula``: the output size of the deepest layer that still has spatial axes, written in the input
   size symbol(s) with the variant's other values put in (as ``calc formula`` writes it), and checked
   symbolically;
-- ``solve``: the padding of the first convolution that keeps its input's size (``calc solve``), asked
-  only where exactly one padding does.
+- ``solve``: the padding that would keep the first convolution's input size, where it does not keep it
+  already (else the sheet's table shows the answer), asked only where exactly one padding does
+  (``calc solve``).
 
 A layer is asked about only where there is something to work out: an output shape with a formula
 behind it, a parameter count that is not simply zero, MACs that are not zero, a receptive field that a
@@ -231,7 +232,8 @@ def _ask_solve(ask: Any, analysis: Analysis, views: list[LayerView], model: Mode
         if len(shape) < 2 or len(sizes) != 1:
             continue
         size = sizes.pop()
-        if not size.is_Integer:
+        out = record.output_shape[1:] if first else record.output_shape[:-1]
+        if not size.is_Integer or set(out) == {size}:  # a layer that keeps its size already shows the answer
             continue
         target = Target(f"{record.name}.output_size", "==", int(size))
         try:
