@@ -397,6 +397,14 @@ class VariantReport(Report):
     def label(self, grade: Grade) -> str:
         return f"{grade.row.question} ({grade.entry['quantity']})" if grade.entry else grade.row.question
 
+    def partial_given(self) -> dict[str, int]:
+        """How many answers earned partial credit for each mistake of ``partial`` (0 flags a mistyped id)."""
+        given = dict.fromkeys(self.partial, 0)
+        for grade in self.grades:
+            if not grade.correct and len(grade.mistakes) == 1 and grade.mistakes[0] in given:
+                given[grade.mistakes[0]] += 1
+        return given
+
     def marks(self) -> float:
         return sum(grade.marks for grade in self.grades)
 

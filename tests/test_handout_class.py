@@ -387,3 +387,14 @@ def test_a_spec_that_fixes_an_answer_keeps_it(spec_file):
         "dense.params": {"10"},  # 4·2 + 2 whatever k is
         "total_params": {"50", "114"},
     }
+
+
+def test_class_report_escapes_names_and_counts_partial_credit(cli, tmp_path, lenet_all):
+    manifest = lenet_all / "variants.json"
+    (tmp_path / "a.csv").write_text(
+        'student,variant,question,answer\n"<script>alert(1)</script> | x",1,q1,3\n', encoding="utf-8"
+    )
+    run = cli("grade", str(manifest), "--answers", str(tmp_path / "a.csv"), "--partial", "forgot_bais=0.5")
+    assert run.status == 0, run.err
+    assert "<script>" not in run.out and "&lt;script&gt;" in run.out and "\\| x" in run.out
+    assert "forgot\\_bais alone earns 0.5 of the marks (0 answers: no answer made this mistake" in run.out
