@@ -182,7 +182,7 @@ class Manifest:
             raise CalcError(f"{where}: {error.message}", source=self.source) from None
         if not judge.check(_answer_text(entry["expected"])).correct:
             raise CalcError(
-                f"{where}: the manifest expects {entry['expected_text']} but calc computes "
+                f"{where}: the manifest expects {_answer_text(entry['expected'])[:60]} but calc computes "
                 f"{judge.show(judge.expected)} from its spec (was it written by another version of calc, or edited?)",
                 source=self.source,
             )
