@@ -398,3 +398,12 @@ def test_class_report_escapes_names_and_counts_partial_credit(cli, tmp_path, len
     assert run.status == 0, run.err
     assert "<script>" not in run.out and "&lt;script&gt;" in run.out and "\\| x" in run.out
     assert "forgot\\_bais alone earns 0.5 of the marks (0 answers: no answer made this mistake" in run.out
+
+
+def test_grade_class_from_python(tmp_path, lenet_all):
+    import calc
+
+    (tmp_path / "a.csv").write_text("student,variant,question,answer\nann,1,q1,3\n", encoding="utf-8")
+    report = calc.grade_class(lenet_all / "variants.json", tmp_path / "a.csv", {"forgot_bias": 0.5})
+    assert report.students()[0]["marks"] == 0 and report.partial == {"forgot_bias": 0.5}
+    assert report._repr_markdown_().startswith("# Grades: lenet5\n")

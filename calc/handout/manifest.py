@@ -213,7 +213,7 @@ class SolveJudge:
         from calc.expressions import parse_answer
 
         entry = self.entry
-        name, layer = entry["unknown"], entry["layer"]
+        name, layer = entry["unknown"], entry.get("layer")
         expected = str(self.expected)
         try:
             value = parse_answer(text, {})
