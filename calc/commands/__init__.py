@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 
 
-def model_parser(commands: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
-    """A subcommand that takes a MODEL and ``--set NAME=VALUE`` (every such command does)."""
+def model_parser(
+    commands: argparse._SubParsersAction, name: str, help: str, optional: bool = False
+) -> argparse.ArgumentParser:
+    """A subcommand that takes a MODEL and ``--set NAME=VALUE`` (every such command does); ``optional``
+    when another option may stand for the model (``calc check --variants``)."""
     sub = commands.add_parser(name, help=help, description=help)
     sub.add_argument(
         "model",
         metavar="MODEL",
+        nargs="?" if optional else None,
         help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras source code "
         "(.py, or - for standard input; read, never run), or a zoo name such as lenet5",
     )
