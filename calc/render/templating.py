@@ -136,7 +136,6 @@ _ACCENTS = {
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
 
-
 def escape_latex(text: str) -> str:
     """Plain text for LaTeX: specials escaped; accented Latin letters as accent commands (ü as \\"{u}),
     which every pdflatex has; any other character as {[}U+XXXX{]}. The brackets are braced, because
