@@ -431,7 +431,9 @@ def rows(segments: list[Segment]) -> list[list[Segment]]:
     out: list[list[Segment]] = [[]]
     width = 0.0
     for segment in segments:
-        if out[-1] and width + segment.width > MAX_ROW:
+        # a segment wider than a row goes on the short row before it, beside the unit its skips start from
+        wide_after_short = segment.width > MAX_ROW and width < MAX_ROW / 3
+        if out[-1] and width + segment.width > MAX_ROW and not wide_after_short:
             out.append([])
             width = 0.0
         out[-1].append(segment)
@@ -448,6 +450,7 @@ class Anchor:
     centre: float
     y: float
     top: float
+    edge: float = 0.0  # the right of the unit's column (its labels end there)
 
 
 def draw_row(
@@ -492,11 +495,11 @@ def _join(geometry: Geometry, exit: Anchor, entry: Anchor, centre: float, row_to
     if abs(exit.y - centre) < 1e-9:
         geometry.add(Line(((exit.right, exit.y), (entry.left + 0.001, centre)), arrow=entry.left - exit.right > 0.3))
         return
-    turn = row_top - 0.05
+    turn, side = row_top - 0.05, max(exit.right, exit.edge) + 0.25  # down beside the labels, not through them
     points = (
         (exit.right, exit.y),
-        (exit.right + 0.3, exit.y),
-        (exit.right + 0.3, turn),
+        (side, exit.y),
+        (side, turn),
         (entry.left - 0.35, turn),
         (entry.left - 0.35, centre),
         (entry.left, centre),
@@ -541,6 +544,7 @@ def _draw_segment(
             anchors[unit.key] = Anchor(
                 left, left + width + depth * 0.5, left + width / 2, y, y - height / 2 - depth * 0.5
             )
+        anchors[unit.key].edge = lefts[unit.col] + segment.widths[unit.col]
         for i, line in enumerate(labels(unit)):
             geometry.add(Text(middle, label_top + unit.lane * pitch + i * LINE, line, SMALL, bold=i == 0))
     entry = Anchor(x0, x0, x0, centre, centre)

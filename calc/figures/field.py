@@ -12,7 +12,7 @@ import sympy as sp
 
 from calc.compute import channel_axis
 from calc.errors import CalcError
-from calc.figures.geometry import LARGE, SMALL, Geometry, Polygon, Text, cut, rect
+from calc.figures.geometry import CHAR_WIDTH, LARGE, SMALL, Geometry, Polygon, Text, cut, rect
 from calc.model import Analysis, LayerRecord, split_reference
 from calc.render.math import readable
 
@@ -140,7 +140,7 @@ def _square(record: LayerRecord, scale: float, top: float, height: float, left: 
 
 def _bars(geometry: Geometry, rows: list[LayerRecord], x0: float, y0: float, squares: list[LayerRecord]) -> None:
     largest = max(_number(r.compute.receptive_field[-1], r) for r in rows)
-    names = max(len(cut(r.name, 24)) for r in rows) * SMALL * 0.56 + 0.3
+    names = max(len(cut(r.name, 24)) for r in rows) * SMALL * CHAR_WIDTH + 0.3
     for i, record in enumerate(rows):
         y = y0 + i * ROW
         fields = record.compute.receptive_field

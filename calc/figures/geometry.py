@@ -40,7 +40,7 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 #: Text sizes (the height of a capital letter is about 0.7 of it), in units.
 SMALL, NORMAL, LARGE = 0.22, 0.28, 0.36
 #: Width of an average character of the sans-serif faces the writers use, per unit of size.
-CHAR_WIDTH = 0.56
+CHAR_WIDTH = 0.6
 MAX_LABEL = 26  # characters of a user-given name shown before it is cut with "…"
 
 

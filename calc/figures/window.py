@@ -235,7 +235,8 @@ def _output(
 ) -> float:
     """An arrow and the small grid on the other side (the output, or a transposed convolution's input)."""
     middle = y0 + (rows.span if rows else 1) * CELL / 2
-    geometry.add(Line(((x0 - 1.2, middle), (x0 - 0.3, middle)), arrow=True))
+    ends = ((x0 - 0.3, middle), (x0 - 1.2, middle))  # a transposed convolution's input spreads onto the grid
+    geometry.add(Line(ends if transposed else ends[::-1], arrow=True))
     shown_rows = min(rows.out, 4) if rows else 1
     shown_cols = min(cols.out, 4)
     for i in range(shown_rows):
@@ -315,11 +316,15 @@ def product_text(expr: sp.Expr, step: Step) -> str:
 def captions(record: LayerRecord, axes: list[Axis], transposed: bool) -> list[str]:
     """The sentences under the figure: shapes, each output-size step, and the parameter count."""
     lines = [f"input {shape_text(record.input_shape)}  →  output {shape_text(record.output_shape)}"]
-    settings = ", ".join(
-        f"{a.name}: kernel {a.kernel}, stride {a.stride}, dilation {a.dilation}, padding {a.before}"
-        + ("" if a.before == a.after else f"/{a.after}")
+    words = [
+        f"kernel {a.kernel}, stride {a.stride}, dilation {a.dilation}, padding {a.before}"
+        + ("" if a.before == a.after else f" before and {a.after} after")
         for a in axes
-    )
+    ]
+    if len(set(words)) == 1:  # every axis alike: said once
+        settings = f"{' and '.join(a.name for a in axes)}: {words[0]}"
+    else:
+        settings = "; ".join(f"{a.name}: {w}" for a, w in zip(axes, words))
     lines.append(settings)
     for step in record.result.shape_steps:
         if step.is_trivial:
