@@ -275,3 +275,14 @@ def test_png_without_matplotlib(tmp_path):
         [sys.executable, "-c", code, "draw", "lenet5"], capture_output=True, text=True, timeout=120, cwd=ROOT
     )
     assert svg.returncode == 0 and svg.stdout.startswith("<?xml")  # SVG and TikZ need no extra
+
+
+def test_notebook_display_includes_the_architecture(spec_file):
+    import calc
+
+    html = calc.load("lenet5")._repr_html_()
+    assert html.startswith('<div class="tex2jax_ignore') and "Total params: 62,958" in html
+    figure = html[html.index("<svg") : html.index("</svg>") + 6]
+    assert "28 × 28 × 8" in texts(figure)
+    hostile = calc.load(spec_file(HOSTILE))._repr_html_()
+    assert "<script" not in hostile and "<svg" in hostile

@@ -54,3 +54,22 @@ def render(analysis: Analysis, figure: str = "architecture", fmt: str = "svg", l
     from calc.figures import png
 
     return png.render(drawn)
+
+
+#: Widest a figure is drawn inside a LaTeX document before it is scaled to the line width (centimetres).
+LATEX_WIDTH = 15.0
+
+
+def embedded(analysis: Analysis, fmt: str, figure: str = "architecture", layer: str | None = None) -> str:
+    """A figure to put inside a document of ``fmt``: "latex" gives a tikzpicture (scaled to the line width
+    when wider; the document needs ``tikz`` and ``graphicx``), "html" an inline ``<svg>`` element."""
+    drawn = geometry(analysis, figure, layer)
+    if fmt == "latex":
+        from calc.figures import tikz
+
+        return tikz.picture(drawn, max_width=LATEX_WIDTH)
+    if fmt == "html":
+        from calc.figures import svg
+
+        return svg.element(drawn)
+    raise CalcError(f"no embedded figure for format '{fmt}' (latex, html)")

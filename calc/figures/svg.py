@@ -51,10 +51,14 @@ def _points(points) -> str:  # noqa: ANN001 - a tuple of points
 
 def render(geometry: Geometry) -> str:
     """The whole SVG document."""
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + element(geometry) + "\n"
+
+
+def element(geometry: Geometry) -> str:
+    """The ``<svg>`` element alone, for an HTML page or a notebook."""
     left, top, right, bottom = geometry.bounds()
     width, height = right - left, bottom - top
     out = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
         f'viewBox="{_n(left)} {_n(top)} {_n(width)} {_n(height)}" role="img" '
         f"aria-label={quoteattr(xml_text(geometry.title))}>",
@@ -64,7 +68,7 @@ def render(geometry: Geometry) -> str:
     ]
     for item in geometry.items:
         out.extend(_item(item))
-    out += ["</g>", "</svg>", ""]
+    out += ["</g>", "</svg>"]
     return "\n".join(out)
 
 
