@@ -286,3 +286,15 @@ def test_notebook_display_includes_the_architecture(spec_file):
     assert "28 × 28 × 8" in texts(figure)
     hostile = calc.load(spec_file(HOSTILE))._repr_html_()
     assert "<script" not in hostile and "<svg" in hostile
+
+
+def test_filter_counts_of_other_convolutions(cli):
+    """By hand: depthwise 3·3 = 9 per kernel × 32 kernels = 288 (no bias); torchvision's conv1 has no bias,
+    7·7·3 = 147 per filter × 64 = 9,408; a separable convolution's sum is written whole."""
+    cases = [
+        ("mobilenet_v2", "expanded_conv_depthwise", "3·3 = 9 per kernel, × 32 kernels = 288 parameters"),
+        ("torchvision_resnet18", "conv1", "7·7·3 = 147 per filter, × 64 filters = 9,408 parameters"),
+        ("xception", "block2_sepconv1", "P = 64·128 + 64·3·3 = 8,768 parameters"),
+    ]
+    for model, layer, line in cases:
+        assert line in texts(cli("draw", model, "--figure", "layer", "--layer", layer).out)

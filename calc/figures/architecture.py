@@ -21,6 +21,7 @@ parameter count. Nested models and Repeat blocks are one box each.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,11 @@ class Unit:
     @property
     def first(self) -> LayerRecord:
         return self.records[0]
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The labels under the unit (read once its layers are all folded in, when it is drawn)."""
+        return labels(self)
 
 
 @dataclass
@@ -394,7 +400,7 @@ def _short_type(record: LayerRecord) -> str:
 
 
 def unit_width(unit: Unit, channels_first: bool = False) -> float:
-    text = max(text_width(line, SMALL) for line in labels(unit))
+    text = max(text_width(line, SMALL) for line in unit.lines)
     if unit.kind == "merge":
         return max(2 * MERGE_RADIUS, text)
     width, _, depth = dimensions(unit.shape, channels_first)
@@ -466,7 +472,7 @@ def draw_row(
     framed = any(segment.count > 1 for segment in row)
     centre = top + (0.45 if framed else 0.1) + levels * ARC + rise + half + 0.25
     tallest = max((sizes[u.key][1] for u in units), default=1.0)
-    lines = max(len(labels(u)) for u in units)
+    lines = max(len(u.lines) for u in units)
     pitch = tallest + sizes_rise(units, sizes) + lines * LINE + 0.8
     lanes = max(segment.lanes for segment in row)
     x = 0.0
@@ -491,9 +497,9 @@ def sizes_rise(units: list[Unit], sizes: dict[str, tuple[float, float, float]]) 
 
 
 def _join(geometry: Geometry, exit: Anchor, entry: Anchor, centre: float, row_top: float) -> None:
-    """The arrow from one segment's last unit to the next segment (across rows when it wrapped)."""
+    """The line from one segment's last unit to the next segment's entry (across rows when it wrapped)."""
     if abs(exit.y - centre) < 1e-9:
-        geometry.add(Line(((exit.right, exit.y), (entry.left + 0.001, centre)), arrow=entry.left - exit.right > 0.3))
+        geometry.add(Line(((exit.right, exit.y), (entry.left, centre))))
         return
     turn, side = row_top - 0.05, max(exit.right, exit.edge) + 0.25  # down beside the labels, not through them
     points = (
@@ -504,7 +510,7 @@ def _join(geometry: Geometry, exit: Anchor, entry: Anchor, centre: float, row_to
         (entry.left - 0.35, centre),
         (entry.left, centre),
     )
-    geometry.add(Line(points, arrow=True))
+    geometry.add(Line(points))  # the edges leaving the entry carry the arrow heads
 
 
 def _draw_segment(
@@ -545,7 +551,7 @@ def _draw_segment(
                 left, left + width + depth * 0.5, left + width / 2, y, y - height / 2 - depth * 0.5
             )
         anchors[unit.key].edge = lefts[unit.col] + segment.widths[unit.col]
-        for i, line in enumerate(labels(unit)):
+        for i, line in enumerate(unit.lines):
             geometry.add(Text(middle, label_top + unit.lane * pitch + i * LINE, line, SMALL, bold=i == 0))
     entry = Anchor(x0, x0, x0, centre, centre)
     gaps = [left + width + GAP / 2 for left, width in zip(lefts, segment.widths)]

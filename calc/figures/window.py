@@ -257,16 +257,19 @@ def _param_step(record: LayerRecord) -> Step | None:
 
 
 def per_filter(step: Step) -> tuple[sp.Expr, sp.Expr] | None:
-    """The parameter formula split as (count of one filter) × (number of filters): the factor with a sum
-    in it, and the rest; None when the formula is no such product (a separable convolution's sum)."""
-    formula = step.formula
-    if not formula.is_Mul:
+    """The step's formula as (count of one filter, number of filters), split where its rule is a sum times
+    a count: (k_h k_w c_in/g + b) f for a convolution, (k_h k_w + b) c_in m for a depthwise one. The count
+    takes the layer's fixed choices (m = 1); a layer without bias keeps the product (c_in k_h k_w per
+    filter). None when the rule is no such product (a separable convolution's sum)."""
+    rule = step.rule.expr if step.rule is not None else step.formula
+    if not rule.is_Mul or sum(factor.is_Add for factor in rule.args) != 1:
         return None
-    sums = [factor for factor in formula.args if factor.is_Add]
-    if len(sums) != 1:
+    fixed = {symbol: value for symbol, value in step.given.items() if symbol not in step.formula.free_symbols}
+    count = sp.Mul(*(factor for factor in rule.args if not factor.is_Add)).xreplace(fixed)
+    one = sp.cancel(step.formula / count) if count != 0 else None
+    if one is None or not one.free_symbols & _kernel_symbols(step):
         return None
-    rest = sp.Mul(*(factor for factor in formula.args if factor is not sums[0]))
-    return sums[0], rest
+    return one, count
 
 
 def _cube(geometry: Geometry, record: LayerRecord, rows: Axis | None, cols: Axis, x0: float, y0: float) -> float:
