@@ -298,3 +298,16 @@ def test_filter_counts_of_other_convolutions(cli):
     ]
     for model, layer, line in cases:
         assert line in texts(cli("draw", model, "--figure", "layer", "--layer", layer).out)
+
+
+def test_transposed_convolution_axes_in_the_pytorch_dialect():
+    """ConvTranspose2d on 6 × 14 × 14, k 4, s 2, p 1, output_padding 1: (14 - 1)·2 - 2·1 + 4 + 1 = 29 on both
+    spatial axes (positions 1 and 2 of the channels-first shape; the channels are position 0)."""
+    spec = (
+        "dialect: pytorch\ninput: [6, 14, 14]\nlayers:\n  - ConvTranspose2d: {in_channels: 6, out_channels: 2, "
+        "kernel_size: 4, stride: 2, padding: 1, output_padding: 1}\n"
+    )
+    record = from_text(spec, "up.yaml", ".yaml").analyze().records[-1]
+    assert record.result.shape_steps[0].axes == (1, 2)
+    height, width = window_axes(record, True)
+    assert (height.size, height.before, height.out) == (width.size, width.before, width.out) == (29, 1, 14)

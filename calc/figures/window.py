@@ -29,6 +29,7 @@ from calc.render.math import group_digits, readable, readable_lhs, readable_subs
 from calc.rules import Step
 
 CELL = 0.36
+GRID = 9.0  # the widest grid, in units
 MAX_CELLS = 12  # leading cells of an axis drawn before a break
 CUBE_CELL = 0.3
 MAX_DEPTH = 8  # channels drawn in a filter's cube before the rest is left to its label
@@ -64,10 +65,11 @@ def draw_window(analysis: Analysis, name: str | None) -> Geometry:
     title = f"{cut(record.name, 40)} ({record.type})"
     geometry.add(Text(0, -0.3, title, LARGE, "start", bold=True))
     rows, cols = (axes[-2], axes[-1]) if len(axes) >= 2 else (None, axes[-1])
-    bottom = _grid(geometry, rows, cols, 0.0, 0.6, transposed)
-    x = _extent(cols) * CELL + 1.6
+    cell = min(CELL, GRID / max(_extent(rows), _extent(cols)))  # a long window: smaller cells, true sizes below
+    bottom = _grid(geometry, rows, cols, 0.0, 0.6, transposed, cell)
+    x = _extent(cols) * cell + 1.6
     x = _output(geometry, record, rows, cols, x, 0.6, transposed)
-    cube_bottom = _cube(geometry, record, rows, cols, x + 0.8, 0.6)
+    cube_bottom = _cube(geometry, record, axes, x + 0.8, 0.6)
     y = max(bottom, cube_bottom) + 0.5
     for line in captions(record, axes, transposed):
         geometry.add(Text(0, y, line, NORMAL, "start"))
@@ -154,35 +156,37 @@ def _extent(axis: Axis | None) -> int:
     return len(_shown(axis))
 
 
-def _grid(geometry: Geometry, rows: Axis | None, cols: Axis, x0: float, y0: float, transposed: bool) -> float:
+def _grid(
+    geometry: Geometry, rows: Axis | None, cols: Axis, x0: float, y0: float, transposed: bool, cell: float
+) -> float:
     """The padded grid with the first window filled and the second outlined; returns its bottom."""
     row_cells, col_cells = _shown(rows), _shown(cols)
     first_rows = _window(rows, 0)
     first_cols, second_cols = _window(cols, 0), _window(cols, 1)
     for i, r in enumerate(row_cells):
         for j, c in enumerate(col_cells):
-            x, y = x0 + j * CELL, y0 + i * CELL
+            x, y = x0 + j * cell, y0 + i * cell
             if r is None or c is None:
                 if (r is None) != (c is None):
                     geometry.add(
-                        Text(x + CELL / 2, y + CELL * 0.7, "…" if r is not None else "⋮", SMALL, style="faint")
+                        Text(x + cell / 2, y + cell * 0.7, "…" if r is not None else "⋮", SMALL, style="faint")
                     )
                 continue
             padding = _is_padding(rows, r) or _is_padding(cols, c)
             style = "padding" if padding else "cell"
             if r in first_rows and c in first_cols:
                 style = "window"
-            geometry.add(rect(x, y, CELL, CELL, style, stroke="faint", width=0.012, dashed=padding))
+            geometry.add(rect(x, y, cell, cell, style, stroke="faint", width=0.012, dashed=padding))
             if r in first_rows and c in second_cols and style != "window":
-                geometry.add(rect(x + 0.06, y + 0.06, CELL - 0.12, CELL - 0.12, "window2", stroke="window2"))
-    _outline(geometry, rows, cols, x0, y0, 1, "window2")
-    _outline(geometry, rows, cols, x0, y0, 0, "accent")
+                geometry.add(rect(x + 0.06, y + 0.06, cell - 0.12, cell - 0.12, "window2", stroke="window2"))
+    _outline(geometry, rows, cols, x0, y0, 1, "window2", cell)
+    _outline(geometry, rows, cols, x0, y0, 0, "accent", cell)
     # the stride: from the first window's start to the second's, above the grid
     top = y0 - 0.15
-    start, step = x0 + col_cells.index(0) * CELL, cols.stride * CELL
+    start, step = x0 + col_cells.index(0) * cell, cols.stride * cell
     geometry.add(Line(((start, top), (start + step, top)), style="accent", arrow=cols.stride > 0))
     geometry.add(Text(start + step / 2 + 0.05, top - 0.1, f"stride {cols.stride}", SMALL, "start", style="accent"))
-    bottom = y0 + len(row_cells) * CELL
+    bottom = y0 + len(row_cells) * cell
     what = "output" if transposed else "input"
     width_text = f"{what} width {cols.size}" + (_padding_words(cols, transposed) if cols.padded != cols.size else "")
     geometry.add(Text(x0, bottom + 0.35, width_text, SMALL, "start"))
@@ -211,15 +215,17 @@ def _window(axis: Axis | None, index: int) -> set[int]:
     return {index * axis.stride + i * axis.dilation for i in range(axis.kernel)}
 
 
-def _outline(geometry: Geometry, rows: Axis | None, cols: Axis, x0: float, y0: float, index: int, style: str) -> None:
+def _outline(
+    geometry: Geometry, rows: Axis | None, cols: Axis, x0: float, y0: float, index: int, style: str, cell: float
+) -> None:
     """A rectangle around the index-th window along the width (dilation gaps inside it)."""
     col_cells = _shown(cols)
     start = index * cols.stride
     if start not in col_cells or start + cols.span - 1 not in col_cells:
         return
-    left = x0 + col_cells.index(start) * CELL
-    right = x0 + (col_cells.index(start + cols.span - 1) + 1) * CELL
-    height = (rows.span if rows is not None else 1) * CELL
+    left = x0 + col_cells.index(start) * cell
+    right = x0 + (col_cells.index(start + cols.span - 1) + 1) * cell
+    height = (rows.span if rows is not None else 1) * cell
     inset = 0.03 * index
     points = (
         (left + inset, y0 + inset),
@@ -272,28 +278,35 @@ def per_filter(step: Step) -> tuple[sp.Expr, sp.Expr] | None:
     return one, count
 
 
-def _cube(geometry: Geometry, record: LayerRecord, rows: Axis | None, cols: Axis, x0: float, y0: float) -> float:
-    """One filter's weights as a kernel-sized grid, c_in deep, with its count beside it."""
+def _cube(geometry: Geometry, record: LayerRecord, axes: list[Axis], x0: float, y0: float) -> float:
+    """One filter's weights as a kernel-sized grid (the last two axes), c_in deep, with its sizes below."""
     step = _param_step(record)
-    if step is None or step.value == 0 or per_filter(step) is None:
+    split = per_filter(step) if step is not None and step.value != 0 else None
+    if split is None:
         return y0
-    one, _ = per_filter(step)
-    kernel = (rows.kernel if rows else 1) * cols.kernel
+    one, _ = split
+    kernel = 1
+    for axis in axes:
+        kernel *= axis.kernel
     weights = sum(_value(term, step) for term in sp.Add.make_args(one) if term.free_symbols & _kernel_symbols(step))
-    depth = max(1, weights // kernel) if kernel else 1
+    depth = max(1, weights // kernel)
     drawn = min(depth, MAX_DEPTH)
-    hk, wk = (min(rows.kernel, 9) if rows else 1), min(cols.kernel, 9)
+    hk = min(axes[-2].kernel, 9) if len(axes) >= 2 else 1
+    wk = min(axes[-1].kernel, 9)
     offset = CUBE_CELL * 0.35
     for layer in range(drawn - 1, -1, -1):
         dx, dy = layer * offset, -layer * offset
         for i in range(hk):
             for j in range(wk):
-                shade = 0.0 if layer == 0 else 0.15
                 y = y0 + 0.3 + dy + i * CUBE_CELL + (drawn - 1) * offset
+                shade = 0.0 if layer == 0 else 0.15
                 geometry.add(rect(x0 + dx + j * CUBE_CELL, y, CUBE_CELL, CUBE_CELL, "conv", shade=shade, width=0.012))
     bottom = y0 + 0.3 + (drawn - 1) * offset + hk * CUBE_CELL
-    sizes = ([str(rows.kernel)] if rows else []) + [str(cols.kernel), str(depth)]
+    sizes = [str(axis.kernel) for axis in axes] + [str(depth)]
     geometry.add(Text(x0, bottom + 0.35, "one filter: " + " × ".join(sizes), SMALL, "start"))
+    if max(a.kernel for a in axes[-2:]) > 9 or depth > MAX_DEPTH:
+        geometry.add(Text(x0, bottom + 0.65, "(drawn smaller)", SMALL, "start", style="faint"))
+        return bottom + 0.65
     return bottom + 0.35
 
 
@@ -319,8 +332,9 @@ def product_text(expr: sp.Expr, step: Step) -> str:
 def captions(record: LayerRecord, axes: list[Axis], transposed: bool) -> list[str]:
     """The sentences under the figure: shapes, each output-size step, and the parameter count."""
     lines = [f"input {shape_text(record.input_shape)}  →  output {shape_text(record.output_shape)}"]
+    crop = "outputs cut" if transposed else "padding"
     words = [
-        f"kernel {a.kernel}, stride {a.stride}, dilation {a.dilation}, padding {a.before}"
+        f"kernel {a.kernel}, stride {a.stride}, dilation {a.dilation}, {crop} {a.before}"
         + ("" if a.before == a.after else f" before and {a.after} after")
         for a in axes
     ]
