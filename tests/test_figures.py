@@ -311,3 +311,23 @@ def test_transposed_convolution_axes_in_the_pytorch_dialect():
     assert record.result.shape_steps[0].axes == (1, 2)
     height, width = window_axes(record, True)
     assert (height.size, height.before, height.out) == (width.size, width.before, width.out) == (29, 1, 14)
+
+
+def test_derivation_figures_are_shown_once_each(spec_file):
+    """ResNet-50 has 53 convolutions and 2 poolings; equal windows (same layer type, sizes, shapes and
+    count) are drawn once and referred to: 21 figures, 33 references."""
+    from calc.figures.derivation import DerivationFigures
+
+    analysis = load("resnet50").analyze()
+    figures = DerivationFigures(analysis, "markdown", "resnet50")
+    assert figures.architecture() == "![Architecture of resnet50](resnet50-architecture.svg)"
+    shown = [str(figures.layer(r)) for r in analysis.records]
+    assert sum(s.startswith("![") for s in shown) == 21 and sum(s.startswith("Its window") for s in shown) == 33
+    assert len(figures.files) == 22 and all(texts(svg) for svg in figures.files.values())
+    hostile = load(spec_file(HOSTILE)).analyze()
+    figures = DerivationFigures(hostile, "markdown", "../evil name")
+    links = [str(figures.layer(r)) for r in hostile.records] + [str(figures.architecture())]
+    assert all("/" not in name and not name.startswith(".") for name in figures.files)
+    assert not any("<script" in link for link in links)
+    latex = DerivationFigures(hostile, "latex")
+    assert "\\input{/etc/passwd}" not in str(latex.layer(hostile.records[0]))

@@ -58,7 +58,11 @@ class Axis:
 
 
 def draw_window(analysis: Analysis, name: str | None) -> Geometry:
-    record = _record(analysis, name)
+    """The window figure of the layer called ``name`` (the first convolution or pooling layer if None)."""
+    return window_figure(_record(analysis, name))
+
+
+def window_figure(record: LayerRecord) -> Geometry:
     transposed = "Transpose" in record.type
     axes = window_axes(record, transposed)
     geometry = Geometry(f"Window of {record.name} ({record.type})")
@@ -78,13 +82,13 @@ def draw_window(analysis: Analysis, name: str | None) -> Geometry:
 
 
 def _record(analysis: Analysis, name: str | None) -> LayerRecord:
-    windows = [r for r in analysis.records if _is_window(r)]
+    windows = [r for r in analysis.records if is_window(r)]
     if name is None:
         if not windows:
             raise CalcError("the model has no convolution or pooling layer to draw (--figure layer)")
         return windows[0]
     record = analysis.layer(name)
-    if not _is_window(record):
+    if not is_window(record):
         listed = ", ".join(r.name for r in windows) or "none"
         raise CalcError(
             f"layer '{name}' ({record.type}) has no sliding window to draw (convolution and pooling layers: {listed})"
@@ -92,7 +96,8 @@ def _record(analysis: Analysis, name: str | None) -> LayerRecord:
     return record
 
 
-def _is_window(record: LayerRecord) -> bool:
+def is_window(record: LayerRecord) -> bool:
+    """A layer whose output sizes come from a sliding window (its steps bind a kernel and a stride)."""
     return any({k, s} <= set(step.given) for step in record.result.shape_steps)
 
 
