@@ -13,12 +13,11 @@ the layer.
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import sys
 from collections.abc import Mapping
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from calc import importers
 from calc.dialects import registry
 from calc.errors import CalcError
 from calc.layers import Layer
-from calc.layers.base import suggest
+from calc.layers.base import construct, suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
 from calc.model import Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.zoo import zoo_names, zoo_spec
@@ -41,18 +40,19 @@ REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
 STDIN = "-"
 
 
-def load(model: str | Path) -> Model:
-    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name."""
+def load(model: str | Path, source: SourceOptions | None = None) -> Model:
+    """A model from a file (a spec, a Keras file, a .keras archive, Keras or PyTorch source), ``-`` for stdin,
+    or a zoo name; ``source`` gives what PyTorch source needs (the input shapes, the model to trace)."""
     if model == STDIN:
         data = _read_stdin()
         if importers.is_zip(data):
             return _from_archive(data, "<stdin>")
-        return from_text(_decode(data, "<stdin>"), source="<stdin>")
+        return from_text(_decode(data, "<stdin>"), source="<stdin>", options=source)
     path = Path(model)
     if path.is_file():
         if importers.is_archive(path):
             return _from_archive(path, str(path))
-        return from_text(_read(path), source=str(path), suffix=path.suffix.lower())
+        return from_text(_read(path), source=str(path), suffix=path.suffix.lower(), options=source)
     if isinstance(model, str):
         data = zoo_spec(model)
         if data is not None:
@@ -97,13 +97,33 @@ def _decode(data: bytes, source: str) -> str:
         raise CalcError("the file is not UTF-8 text", source=source) from None
 
 
-def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
-    """Parse text (a spec, a Keras ``to_json()``, or Keras source; by suffix, else by content) and build the model."""
+@dataclass(frozen=True)
+class SourceOptions:
+    """What reading PyTorch source needs besides the file: ``--input-shape`` (one text per input, sizes
+    separated by commas, no batch axis) and ``--model`` (a class name or a constructor call)."""
+
+    input_shapes: tuple[str, ...] = ()
+    model: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.input_shapes) or self.model is not None
+
+
+def from_text(text: str, source: str = "<spec>", suffix: str = "", options: SourceOptions | None = None) -> Model:
+    """Parse text (a spec, a Keras ``to_json()``, Keras or PyTorch source; by suffix, else by content) and build
+    the model."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
     places: dict[str, str] = {}
+    options = options or SourceOptions()
     try:
-        if importers.is_python(text, suffix):
+        python = importers.is_python(text, suffix)
+        if python and importers.is_torch(text):
+            data, places = importers.read_torch_source(text, list(options.input_shapes), options.model)
+        elif options.given:
+            raise CalcError("--input-shape and --model are for PyTorch source (a .py file that imports torch)")
+        elif python:
             data, places = importers.read_source(text)
         else:
             data = _parse(text, suffix)
@@ -288,7 +308,7 @@ def _node(
         where = "" if dialect == "keras" else f" in the {dialect} dialect"
         raise CalcError(f"unknown layer type '{key}'{where}{suggest(str(key), known)}")
     try:
-        layer = _construct(classes[key], kwargs)
+        layer = construct(classes[key], kwargs)
     except CalcError as error:
         name = namer.next(classes[key].__name__, kwargs.get("name"))
         raise error.within(layer=layer_label(index, name, key, places)) from None
@@ -315,26 +335,3 @@ def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) and REFERENCE.match(r) for r in refs):
         raise CalcError(f"'inputs' must be a list of layer or input names, got {raw!r}")
     return refs
-
-
-@cache
-def _required(cls: type[Layer]) -> tuple[str, ...]:
-    """The constructor's arguments without a default, read once per class."""
-    parameters = inspect.signature(cls.__init__).parameters.values()
-    return tuple(
-        p.name
-        for p in parameters
-        if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
-    )
-
-
-def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
-    """Call the layer's constructor, turning an unknown or missing argument into a clear message."""
-    accepted = cls.argument_names()
-    for key in kwargs:
-        if key not in accepted:
-            raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
-    missing = [name for name in _required(cls) if name not in kwargs]
-    if missing:
-        raise CalcError(f"{cls.__name__} needs '{missing[0]}'")
-    return cls(**kwargs)

@@ -15,8 +15,21 @@ def model_parser(commands: argparse._SubParsersAction, name: str, help: str) -> 
     sub.add_argument(
         "model",
         metavar="MODEL",
-        help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras source code "
-        "(.py, or - for standard input; read, never run), or a zoo name such as lenet5",
+        help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras or PyTorch "
+        "source code (.py, or - for standard input; read, never run), or a zoo name such as lenet5",
+    )
+    sub.add_argument(
+        "--input-shape",
+        dest="input_shapes",
+        metavar="SHAPE",
+        help="PyTorch source: one example's input shape, channels first, no batch axis (3,32,32; sizes may be "
+        "symbols: 3,n,n); several inputs separated by ';'",
+    )
+    sub.add_argument(
+        "--model",
+        dest="model_class",
+        metavar="NAME",
+        help="PyTorch source: the class to analyse, or a constructor call ('ResNet(BasicBlock, [2, 2, 2, 2])')",
     )
     sub.add_argument(
         "--set",
@@ -95,8 +108,21 @@ def write(text: str, output: str | None) -> None:
         raise CalcError(f"cannot write the file ({error.strerror})", source=output) from None
 
 
-def analyze(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Analysis
-    """Load the MODEL argument and analyse it with the ``--set`` values."""
+def source_options(args: argparse.Namespace):  # noqa: ANN201 - returns calc.spec.SourceOptions
+    """What PyTorch source needs besides the file: ``--input-shape`` and ``--model``."""
+    from calc.spec import SourceOptions
+
+    shapes = tuple(part for part in (args.input_shapes or "").split(";") if part.strip())
+    return SourceOptions(shapes, args.model_class)
+
+
+def load_model(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Model
+    """The MODEL argument, read with the source options."""
     from calc.spec import load
 
-    return load(args.model).analyze(dict(args.values))
+    return load(args.model, source_options(args))
+
+
+def analyze(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Analysis
+    """Load the MODEL argument and analyse it with the ``--set`` values."""
+    return load_model(args).analyze(dict(args.values))

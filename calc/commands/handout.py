@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from calc import handout
+    from calc.commands import source_options
     from calc.errors import CalcError
     from calc.handout.questions import parse_kinds
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         from calc.render.pdf import pdflatex
 
         pdflatex()  # missing: one line, before any work
-    handouts = handout.build(args.model, kinds, args.variants, args.seed, dict(args.values))
+    handouts = handout.build(args.model, kinds, args.variants, args.seed, dict(args.values), source_options(args))
     files = handout.files(handouts, args.format, args.solutions, templates)
     folder = Path(args.output)
     try:

@@ -22,11 +22,11 @@ from typing import Any
 from calc.errors import CalcError
 from calc.importers import folding, keras_api, keras_names
 from calc.importers.entries import check_modelled
-from calc.importers.keras_classes import BASES, REFUSED_METHODS, Instance, Method, ModelClass, is_super_init
+from calc.importers.keras_classes import BASES, REFUSED_METHODS, Instance, Method, ModelClass
 from calc.importers.keras_graph import freeze, model_spec, modelled_layers, parts
 from calc.importers.keras_names import KerasName
 from calc.importers.keras_objects import Functional, Input, Layer, Sequential, Session, Tensor, Where
-from calc.importers.python_source import REFUSED, Foreign, Function, SourceReader, parse
+from calc.importers.python_source import REFUSED, Foreign, Function, SourceReader, is_super_init, parse
 from calc.layers.base import suggest
 
 #: Model methods that change nothing calc counts (training, saving, printing): not even their arguments are read.

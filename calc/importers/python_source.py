@@ -564,3 +564,15 @@ class SourceReader:
                     raise self.fail(keyword.value, f"the argument '{key}' is given twice")
                 kwargs[key] = item
         return args, kwargs
+
+
+def is_super_init(node: ast.Call) -> bool:
+    """``super().__init__(...)`` or ``super(Net, self).__init__(...)``."""
+    func = node.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "__init__"
+        and isinstance(func.value, ast.Call)
+        and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "super"
+    )

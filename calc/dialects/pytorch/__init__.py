@@ -26,7 +26,7 @@ from calc.dialects.pytorch.base import TorchLayer
 from calc.dialects.pytorch.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from calc.dialects.pytorch.lazy import LAZY_CLASSES
 from calc.dialects.pytorch.linear import Embedding, Linear
-from calc.dialects.pytorch.merge import add, cat, mul, sub
+from calc.dialects.pytorch.merge import add, cat, div, mul, sub
 from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from calc.dialects.pytorch.pooling import (
     AdaptiveAvgPool1d,
@@ -79,6 +79,7 @@ _CLASSES: list[type[TorchLayer]] = [
     add,
     sub,
     mul,
+    div,
     cat,
     Identity,
     Dropout,

@@ -1,0 +1,958 @@
+"""PyTorch model source (``class Net(nn.Module)`` with ``__init__`` and ``forward()``), read with ``ast``:
+never imported, never executed.
+
+The shared evaluator (``python_source``: plain values, loops, conditions on plain values, the file's
+functions, the step and depth limits) reads the file; this reader gives PyTorch's meaning to its names.
+``__init__`` is read when a class is instantiated, with ``self`` an ``Instance`` that holds the modules,
+containers, parameters and plain values it sets. The model chosen (``--model``, else the one instance or
+the one top-level class) gets its names as ``named_modules()`` gives them, then ``forward()`` is traced on
+tensors of the shapes given: each module call, functional call and tensor operation becomes one entry of
+a pytorch-dialect spec, built on the spot (so ``x.size(1)``, Lazy modules and ``x.view(x.size(0), -1)``
+know their shapes) and named by its module path, or as torch.fx names a function call (``relu_1``).
+Anything else (a condition on a tensor's values, custom autograd, torch.hub, a name calc does not know)
+stops the reader with the line, the column and what to do.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import sympy as sp
+
+from calc.dialects.pytorch import REGISTRY
+from calc.errors import CalcError
+from calc.importers import folding, torch_names
+from calc.importers.python_source import REFUSED, Foreign, Function, SourceReader, is_super_init, parse
+from calc.importers.torch_names import FUNCTION_ONLY, FUNCTIONAL, POSITIONAL, TorchName
+from calc.importers.torch_objects import (
+    Batch,
+    Bound,
+    Container,
+    Instance,
+    Leaf,
+    ModuleClass,
+    Opaque,
+    Parameter,
+    Tensor,
+    Values,
+    is_module,
+    name_modules,
+)
+from calc.layers.base import Env, construct, parse_shape, suggest
+
+MAX_MODEL_TEXT = 1_000  # characters of --model
+INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
+#: Methods PyTorch itself calls with a meaning calc does not follow: refused where they are defined.
+REFUSED_METHODS = {
+    "__call__": "a module is called through forward(); remove __call__()",
+    "__getattr__": "attribute tricks hide which modules exist; set them in __init__",
+    "__getattribute__": "attribute tricks hide which modules exist; set them in __init__",
+    "__setattr__": "attribute tricks hide which modules exist; set them in __init__",
+    "__new__": "calc makes modules through __init__ only",
+    "__init_subclass__": "calc reads classes without running class machinery",
+    "__del__": "calc reads classes without running class machinery",
+}
+#: Tensor methods that change neither shape nor anything calc counts.
+SAME_TENSOR = frozenset({"contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda", "type_as"})
+#: Binary operators on tensors and the dialect operation each is.
+OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.MatMult: "matmul"}
+SYMPY_OPERATORS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: sp.floor(a / b),
+    ast.Div: lambda a, b: a / b,
+    ast.Mod: lambda a, b: sp.Mod(a, b),
+}
+RECURRENT = ("RNN", "LSTM", "GRU")
+#: Module methods of training scripts: their results are passed around unread.
+SCRIPT_METHODS = frozenset(
+    {"parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "register_buffer"}
+)
+
+
+def read_source(text: str, input_shapes: Sequence[str] | None, model: str | None) -> tuple[dict, dict[str, str]]:
+    """The spec of the model the code defines, traced on inputs of ``input_shapes`` (one example each,
+    channels first, no batch axis), and where in the code each layer is made or called."""
+    tree = parse(text)
+    if not input_shapes:
+        raise CalcError("a PyTorch model needs the shape of its input: give --input-shape 3,32,32 (no batch axis)")
+    shapes = [parse_shape([part.strip() for part in shape.split(",")], "--input-shape") for shape in input_shapes]
+    reader = _Reader()
+    reader.run(tree)
+    try:
+        root = reader.chosen(model)
+        return reader.trace(root, shapes), reader.places
+    except RecursionError:
+        raise CalcError("the code is nested too deeply to read") from None
+
+
+def spec_value(value: Any) -> Any:
+    """A value as spec data: tuples as lists, sympy sizes as numbers or text for the safe parser."""
+    if isinstance(value, (tuple, list)):
+        return [spec_value(item) for item in value]
+    if isinstance(value, sp.Basic):
+        return int(value) if value.is_Integer else str(value)
+    return value
+
+
+def is_size(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, sp.Expr) and value.is_integer is not False
+    )
+
+
+class _Reader(SourceReader):
+    """The shared evaluator with PyTorch's meaning for imports, attributes, calls and classes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.initialising: list[tuple[Instance, ModuleClass]] = []  # whose __init__ runs, of which class
+        self.instances: list[Instance] = []
+        self.entries: list[dict] = []
+        self.places: dict[str, str] = {}
+        self.taken: set[str] = set()
+        self.env = Env()
+        self.first_input = ""
+        self.tracing = False
+
+    # -- Imports and classes --------------------------------------------------------------
+
+    def import_names(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.scopes[-1][alias.asname] = torch_names.module(alias.name) or Foreign(alias.name, "PyTorch")
+            else:  # import a.b binds a
+                top = alias.name.split(".")[0]
+                self.scopes[-1][top] = torch_names.module(top) or Foreign(top, "PyTorch")
+
+    def import_from(self, node: ast.ImportFrom) -> None:
+        if node.level:
+            raise self.fail(node, "calc does not follow relative imports; paste the model code into one file")
+        if node.module == "__future__":
+            return
+        base = torch_names.module(node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                raise self.fail(node, f"calc does not follow 'from {node.module} import *': name what you use")
+            if base is None:
+                value: Any = Foreign(f"{node.module}.{alias.name}", "PyTorch")
+            else:
+                with self.at(node):
+                    value = torch_names.member(base, alias.name)
+            self.scopes[-1][alias.asname or alias.name] = value
+
+    def define_class(self, node: ast.ClassDef) -> None:
+        """``class Net(nn.Module):`` (or a class of the file): methods, and class attributes of plain values."""
+        if node.decorator_list or node.keywords or len(node.bases) != 1:
+            raise self.fail(node, f"{REFUSED} reads classes with one base (nn.Module), no decorators or keywords")
+        base = self.evaluate(node.bases[0])
+        if not (isinstance(base, ModuleClass) or (isinstance(base, TorchName) and base.path[-2:] == ("nn", "Module"))):
+            raise self.fail(node.bases[0], f"{REFUSED} reads classes of nn.Module only, not {folding.describe(base)}")
+        methods: dict[str, Function] = {}
+        attributes: dict[str, Any] = {}
+        for item in node.body:
+            docstring = isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
+            if isinstance(item, ast.Pass) or (docstring and isinstance(item.value.value, str)):
+                continue
+            if isinstance(item, ast.Assign) and all(isinstance(t, ast.Name) for t in item.targets):
+                value = self.evaluate(item.value)
+                if not isinstance(value, folding.PLAIN):
+                    raise self.fail(item, "calc reads class attributes of plain values (expansion = 4) only")
+                for target in item.targets:
+                    attributes[target.id] = value
+                continue
+            if not isinstance(item, ast.FunctionDef):
+                raise self.fail(item, f"{REFUSED} reads only methods and plain class attributes in a class")
+            if item.name in REFUSED_METHODS:
+                raise self.fail(item, f"{REFUSED} does not read {item.name}(): {REFUSED_METHODS[item.name]}")
+            if item.name.startswith("__") and item.name != "__init__":
+                raise self.fail(item, f"{REFUSED} does not read the method '{item.name}'")
+            if not item.args.args:
+                raise self.fail(item, f"the method '{item.name}' takes no 'self'")
+            methods[item.name] = self.function(item)
+        cls = ModuleClass(node.name, methods, attributes, base if isinstance(base, ModuleClass) else None)
+        self.scopes[-1][node.name] = cls
+
+    def assign_other(self, target: ast.expr, value: Any) -> None:
+        if not isinstance(target, ast.Attribute):
+            raise self.fail(target, "calc follows assignments to names and to self.attributes only")
+        owner = self.evaluate(target.value)
+        if not isinstance(owner, Instance):
+            raise self.fail(target, f"calc does not follow setting '{target.attr}' of {folding.describe(owner)}")
+        if target.attr.startswith("__") or target.attr == "training":
+            raise self.fail(target, f"calc does not follow setting '{target.attr}' of {owner.described}")
+        if (is_module(value) or isinstance(value, Parameter)) and not owner.initialised:
+            raise self.fail(target, "cannot assign a module before super().__init__() (PyTorch refuses it too)")
+        if isinstance(value, (Tensor, Values)):
+            raise self.fail(target, "calc reads tensors held by a module only as nn.Parameter(...)")
+        if self.tracing and (is_module(value) or isinstance(value, Parameter)):
+            raise self.fail(target, "forward() must not make modules; make them in __init__")
+        owner.attributes.pop(target.attr, None)  # re-set: registered again, in the new order, as PyTorch does
+        owner.attributes[target.attr] = value
+
+    def unpacked(self, target: ast.expr, value: Any) -> list | tuple:
+        if isinstance(value, Opaque):  # out, (h, c) = self.lstm(x): h and c are followed no further
+            return [value] * len(target.elts)
+        if isinstance(value, Tensor):
+            raise self.fail(target, "calc does not unpack a tensor along its first dim (the batch); use chunk()")
+        return super().unpacked(target, value)
+
+    # -- Values ---------------------------------------------------------------------------
+
+    def value(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Constant) and node.value is Ellipsis:
+            return Ellipsis
+        return super().value(node)
+
+    def iterated(self, node: ast.expr) -> list | tuple:
+        values = self.evaluate(node)
+        if isinstance(values, Container):
+            return list(values.children.values()) if values.kind != "ModuleDict" else list(values.children)
+        if isinstance(values, dict):
+            return list(values)
+        if not isinstance(values, (tuple, list)):
+            raise self.fail(
+                node, f"calc loops over lists, tuples, range() and module lists, not {folding.describe(values)}"
+            )
+        return values
+
+    def binary(self, node: ast.BinOp, left: Any, right: Any) -> Any:
+        tensors = [isinstance(v, (Tensor, Parameter)) for v in (left, right)]
+        if any(tensors):
+            if all(tensors):
+                operation = OPERATORS.get(type(node.op))
+                if operation is None:
+                    raise self.fail(node, f"calc does not follow '{folding.SYMBOLS.get(type(node.op))}' on tensors")
+                return self.combine(node, operation, [left, right])
+            other = right if tensors[0] else left
+            if folding.is_number(other) or isinstance(other, sp.Expr):
+                tensor = left if tensors[0] else right
+                return self.tensor(tensor, None, node)  # x * scale: values change, the shape does not
+            raise self.fail(node, f"calc cannot combine {folding.describe(left)} and {folding.describe(right)}")
+        if isinstance(left, sp.Expr) or isinstance(right, sp.Expr):
+            if not all(folding.is_number(v) or isinstance(v, sp.Expr) for v in (left, right)):
+                raise self.fail(node, f"calc cannot combine {folding.describe(left)} and {folding.describe(right)}")
+            operation = SYMPY_OPERATORS.get(type(node.op))
+            if operation is None:
+                raise self.fail(node, "calc follows + - * / // % on symbolic sizes")
+            result = operation(sp.sympify(left), sp.sympify(right))
+            return int(result) if result.is_Integer else result
+        return folding.binary(node.op, left, right)
+
+    def unary(self, node: ast.UnaryOp, operand: Any) -> Any:
+        if isinstance(operand, (Tensor, Parameter)) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self.tensor(operand, None, node)
+        if isinstance(operand, sp.Expr) and isinstance(node.op, ast.USub):
+            return -operand
+        return folding.unary(node.op, operand)
+
+    def subscript(self, node: ast.Subscript, container: Any, position: Any) -> Any:
+        if isinstance(container, (Tensor, Parameter)):
+            return self.index_tensor(node, self.tensor(container, None, node), position)
+        if isinstance(container, Container):
+            return self.index_container(node, container, position)
+        if isinstance(container, Opaque):
+            return container
+        if isinstance(container, dict):
+            if position not in container:
+                raise self.fail(node, f"no key {position!r}{suggest(str(position), [str(k) for k in container])}")
+            return container[position]
+        return folding.index(container, position)
+
+    def index_container(self, node: ast.AST, container: Container, position: Any) -> Any:
+        if container.kind == "ModuleDict":
+            if position not in container.children:
+                raise self.fail(node, f"{container.described} has no key {position!r}")
+            return container.children[position]
+        items = list(container.children.values())
+        if isinstance(position, slice):
+            chosen = folding.index(items, position)
+            keys = folding.index(list(container.children), position)
+            return Container(container.kind, dict(zip(keys, chosen)))
+        return folding.index(items, position)
+
+    def attribute(self, node: ast.Attribute, owner: Any) -> Any:
+        name = node.attr
+        if name.startswith("__"):
+            raise self.fail(node, f"calc does not follow the attribute '{name}'")
+        if isinstance(owner, TorchName):
+            with self.at(node):
+                return torch_names.member(owner, name)
+        if isinstance(owner, Foreign):
+            return Foreign(f"{owner.name}.{name}", "PyTorch")
+        if isinstance(owner, Instance):
+            return self.instance_attribute(node, owner, name)
+        if isinstance(owner, ModuleClass):
+            found, value = owner.attribute(name)
+            if found:
+                return value
+            raise self.fail(node, f"{owner.described} has no class attribute '{name}'")
+        if isinstance(owner, Tensor):
+            if name == "shape":
+                return (Batch(), *(self.size(s) for s in owner.shape))
+            if name == "ndim":
+                return len(owner.shape) + 1
+            if name in ("dtype", "device", "is_cuda"):
+                return Opaque(f"the {name} of a tensor")
+            return Bound(owner, name)
+        if isinstance(owner, Parameter):
+            if name == "shape":
+                return tuple(self.size(s) for s in owner.size)
+            if name in ("data", "requires_grad"):
+                return Opaque(f"the {name} of {owner.described}")
+            return Bound(owner, name)
+        if isinstance(owner, Leaf):
+            if name in owner.kwargs:
+                return owner.kwargs[name]
+            if name in ("weight", "bias"):
+                return Opaque(f"the {name} of {owner.described}")
+            return Bound(owner, name)
+        if isinstance(owner, (Container, list, dict)):
+            return Bound(owner, name)
+        if isinstance(owner, Opaque):
+            return owner
+        raise self.fail(node, f"calc does not follow the attribute '{name}' of {folding.describe(owner)}")
+
+    def instance_attribute(self, node: ast.Attribute, owner: Instance, name: str) -> Any:
+        if name in owner.attributes:
+            return owner.attributes[name]
+        if owner.cls.method(name) is not None:
+            return Bound(owner, name)
+        found, value = owner.cls.attribute(name)
+        if found:
+            return value
+        if name == "training":
+            return True  # a module is made in training mode
+        if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "modules", "children", "apply"):
+            return Bound(owner, name)
+        if name in SCRIPT_METHODS:
+            return Bound(owner, name)
+        known = [*owner.attributes, *owner.cls.methods]
+        raise self.fail(node, f"{owner.described} has no attribute '{name}' set before this line{suggest(name, known)}")
+
+    def size(self, value: sp.Expr) -> Any:
+        return int(value) if value.is_Integer else value
+
+    # -- Calls ----------------------------------------------------------------------------
+
+    def call(self, node: ast.Call) -> Any:
+        if is_super_init(node):
+            return self.super_init(node)
+        function = self.evaluate(node.func)
+        args, kwargs = self.arguments(node)
+        with self.at(node):
+            return self.dispatch(node, function, args, kwargs)
+
+    def dispatch(self, node: ast.Call, function: Any, args: list, kwargs: dict) -> Any:
+        if isinstance(function, TorchName):
+            return self.torch_call(node, function, args, kwargs)
+        if isinstance(function, ModuleClass):
+            return self.instantiate(node, function, args, kwargs)
+        if is_module(function):
+            return self.module_call(node, function, args, kwargs)
+        if isinstance(function, Bound):
+            return self.method_call(node, function, args, kwargs)
+        if isinstance(function, Opaque):  # optimizer.step(): training code, passed around unread
+            return function
+        return self.plain_call(node, function, args, kwargs)
+
+    def super_init(self, node: ast.Call) -> None:
+        """``super().__init__()``: the next class's __init__ up from the class whose __init__ runs (nn.Module's
+        takes no arguments)."""
+        if not self.initialising or self.initialising[-1][0].initialised and self.initialising[-1][1].base is None:
+            raise self.fail(node, "calc follows super().__init__() once, inside the __init__ of a module class")
+        self.items(node.func.value.args)  # super(Net, self): the names must exist
+        instance, cls = self.initialising[-1]
+        parent = cls.base
+        while parent is not None and "__init__" not in parent.methods:
+            parent = parent.base
+        args, kwargs = self.arguments(node)
+        if parent is None:
+            if args or kwargs:
+                raise self.fail(node, "nn.Module.__init__() takes no arguments")
+            instance.initialised = True
+            return None
+        self.initialising.append((instance, parent))
+        try:
+            self.function_call(node, parent.methods["__init__"], [instance, *args], kwargs)
+        finally:
+            self.initialising.pop()
+        return None
+
+    def instantiate(self, node: ast.Call, cls: ModuleClass, args: list, kwargs: dict) -> Instance:
+        """``Net(...)``: its ``__init__`` read with ``self`` bound (the nearest one up the classes)."""
+        if self.tracing:
+            raise self.fail(node, "forward() must not make modules; make them in __init__")
+        instance = Instance(cls)
+        self.instances.append(instance)
+        owner: ModuleClass | None = cls
+        while owner is not None and "__init__" not in owner.methods:
+            owner = owner.base
+        if owner is None:
+            if args or kwargs:
+                raise self.fail(node, f"{cls.name}() takes no arguments (it has no __init__)")
+            instance.initialised = True
+            return instance
+        self.initialising.append((instance, owner))
+        try:
+            self.function_call(node, owner.methods["__init__"], [instance, *args], kwargs)
+        finally:
+            self.initialising.pop()
+        if not instance.initialised:
+            raise self.fail(node, f"{cls.name}.__init__() never calls super().__init__() (PyTorch requires it)")
+        return instance
+
+    def torch_call(self, node: ast.Call, function: TorchName, args: list, kwargs: dict) -> Any:
+        path = function.path
+        if path[:2] == ("torch", "nn") and len(path) == 3:
+            return self.nn_call(node, path[2], args, kwargs)
+        if path[:3] == ("torch", "nn", "init") or path[0] == "typing":
+            return None  # initialisation changes values only
+        if path == ("collections", "OrderedDict"):
+            pairs = args[0] if args else []
+            if kwargs or len(args) > 1 or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+                raise self.fail(node, "calc reads OrderedDict([(name, module), ...]) only")
+            return {key: value for key, value in pairs}
+        if path[0] == "math":
+            if kwargs or len(args) != 1 or not folding.is_number(args[0]):
+                raise self.fail(node, f"calc folds {function}() of one number only")
+            import math
+
+            return folding.checked(getattr(math, path[1])(args[0]))
+        if len(path) > 1 and path[1] in torch_names.TRAINING:
+            return Opaque(f"{function}() (training code, which calc does not run)")
+        name = path[-1]
+        if name in ("zeros", "ones", "randn", "rand", "empty"):
+            return self.values(node, args, kwargs)
+        return self.operation(node, name, args, kwargs)
+
+    def values(self, node: ast.Call, args: list, kwargs: dict) -> Values:
+        sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+        if not sizes or not all(is_size(s) for s in sizes):
+            raise self.fail(node, "calc reads torch.zeros/ones/randn with whole-number sizes only")
+        return Values(tuple(sp.sympify(s) for s in sizes))
+
+    def nn_call(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
+        where = self.where(node)
+        if name == "Module":
+            raise self.fail(node, "nn.Module() is a base class; make a module of a class of yours or of torch.nn")
+        if name == "Parameter":
+            data = kwargs.pop("data", args[0] if args else None)
+            kwargs.pop("requires_grad", None)
+            if not isinstance(data, Values) or kwargs or len(args) > 2:
+                raise self.fail(node, "calc reads nn.Parameter(torch.zeros(...)) (or ones, randn, empty)")
+            return Parameter(data.size, where)
+        if name in ("Sequential", "ModuleList", "ModuleDict"):
+            return self.container(node, name, args, kwargs)
+        cls = REGISTRY[name]
+        order = POSITIONAL.get(name) or tuple(
+            p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "options")
+        )
+        if len(args) > len(order):
+            raise self.fail(node, f"nn.{name} takes at most {len(order)} positional arguments here, got {len(args)}")
+        given = dict(zip(order, args))
+        for key, value in kwargs.items():
+            if key in given:
+                raise self.fail(node, f"nn.{name} got '{key}' twice")
+            given[key] = value
+        for key, value in given.items():
+            if isinstance(value, (Tensor, Parameter, Batch, Opaque)) or is_module(value):
+                raise self.fail(node, f"nn.{name}'s '{key}' must be a plain value, not {folding.describe(value)}")
+        construct(cls, {k: v for k, v in given.items()})  # PyTorch's checks of the arguments, here and now
+        return Leaf(name, given, where)
+
+    def container(self, node: ast.Call, kind: str, args: list, kwargs: dict) -> Container:
+        if kwargs:
+            raise self.fail(node, f"nn.{kind} takes its modules as arguments, not keywords")
+        if kind == "Sequential" and len(args) == 1 and isinstance(args[0], dict):
+            children = dict(args[0])
+        elif kind == "Sequential":
+            children = {str(i): module for i, module in enumerate(args)}
+        elif kind == "ModuleList":
+            items = args[0] if args else []
+            if len(args) > 1 or not isinstance(items, (list, tuple, Container)):
+                raise self.fail(node, "nn.ModuleList takes one list of modules")
+            items = list(items.children.values()) if isinstance(items, Container) else items
+            children = {str(i): module for i, module in enumerate(items)}
+        else:
+            items = args[0] if args else {}
+            if len(args) > 1 or not isinstance(items, dict):
+                raise self.fail(node, "nn.ModuleDict takes one dict of modules")
+            children = dict(items)
+        for key, module in children.items():
+            if not is_module(module):
+                raise self.fail(node, f"nn.{kind} holds modules, not {folding.describe(module)} (at '{key}')")
+            if not isinstance(key, str) or "." in key or not key:
+                raise self.fail(node, f"a module name must be a non-empty string without '.', got {key!r}")
+        return Container(kind, children)
+
+    def method_call(self, node: ast.Call, bound: Bound, args: list, kwargs: dict) -> Any:
+        owner, name = bound.owner, bound.name
+        if isinstance(owner, Instance):
+            method = owner.cls.method(name)
+            if method is not None:
+                return self.function_call(node, method, [owner, *args], kwargs)
+            if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half"):
+                return owner  # model.to(device), model.eval(): the same model
+            if name in SCRIPT_METHODS:
+                return Opaque(f"{name}() of {owner.described} (training code, which calc does not run)")
+            raise self.fail(node, f"calc does not follow {name}() of a module: set the modules out in __init__")
+        if isinstance(owner, (Tensor, Parameter)):
+            return self.tensor_method(node, owner, name, args, kwargs)
+        if isinstance(owner, Leaf):
+            raise self.fail(node, f"calc does not follow the method '{name}' of {owner.described}")
+        if isinstance(owner, list) and name in ("append", "extend") and len(args) == 1 and not kwargs:
+            owner.extend(args[0] if name == "extend" else [args[0]])
+            if len(owner) > folding.MAX_ITEMS:
+                raise self.fail(node, f"more than {folding.MAX_ITEMS:,} items")
+            return None
+        if isinstance(owner, dict) and name in ("items", "keys", "values") and not args and not kwargs:
+            return list(getattr(owner, name)())
+        if isinstance(owner, Container):
+            return self.container_method(node, owner, name, args, kwargs)
+        raise self.fail(node, f"calc does not follow {bound.described}")
+
+    def container_method(self, node: ast.Call, owner: Container, name: str, args: list, kwargs: dict) -> Any:
+        if self.tracing:
+            raise self.fail(node, f"forward() must not change {owner.described}")
+        if owner.kind in ("ModuleList", "Sequential") and name in ("append", "extend") and len(args) == 1:
+            items = args[0] if name == "extend" else [args[0]]
+            items = list(items.children.values()) if isinstance(items, Container) else items
+            for module in items:
+                if not is_module(module):
+                    raise self.fail(node, f"nn.{owner.kind} holds modules, not {folding.describe(module)}")
+                owner.children[str(len(owner.children))] = module
+            return owner
+        if owner.kind == "ModuleDict" and name in ("items", "keys", "values") and not args:
+            return list(getattr(owner.children, name)())
+        raise self.fail(node, f"calc does not follow {owner.described}.{name}()")
+
+    # -- Modules in forward() -------------------------------------------------------------
+
+    def module_call(self, node: ast.Call, module: Any, args: list, kwargs: dict) -> Any:
+        if not self.tracing:  # output = model(images) in a script: calc traces the model itself
+            return Opaque("a model's output outside forward() (calc traces the model on --input-shape)")
+        if module.name is None:
+            raise self.fail(
+                node,
+                f"{module.described} is not registered with the model (a plain list or a local variable hides "
+                "it from PyTorch, and its parameters from model.parameters()): use nn.ModuleList or self.name",
+            )
+        if isinstance(module, Instance):
+            return self.forward(node, module, args, kwargs)
+        if isinstance(module, Container):
+            if module.kind != "Sequential":
+                raise self.fail(node, f"{module.described} is not callable (PyTorch refuses it too); call its modules")
+            if len(args) != 1 or kwargs:
+                raise self.fail(node, f"{module.described} is called on one tensor")
+            value = args[0]
+            for child in module.children.values():
+                value = self.module_call(node, child, [value], {})
+            return value
+        return self.leaf_call(node, module, args, kwargs)
+
+    def forward(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> Any:
+        method = instance.cls.method("forward")
+        if method is None:
+            raise self.fail(node, f"{instance.described} has no forward()")
+        if instance.tracing:
+            raise self.fail(node, f"{instance.described} calls itself")
+        instance.tracing = True
+        try:
+            return self.function_call(node, method, [instance, *args], kwargs)
+        finally:
+            instance.tracing = False
+
+    def leaf_call(self, node: ast.Call, leaf: Leaf, args: list, kwargs: dict) -> Any:
+        ignored = {"need_weights", "average_attn_weights"} if leaf.cls == "MultiheadAttention" else set()
+        if set(kwargs) - ignored or not args:
+            raise self.fail(node, f"calc calls {leaf.described} on tensors only (no keyword arguments)")
+        inputs = [self.tensor(value, None, node) for value in args]
+        if leaf.cls in RECURRENT and len(inputs) > 1:
+            raise self.fail(node, f"calc follows {leaf.described} from a zero initial state (one input)")
+        if leaf.cls == "MultiheadAttention" and len(inputs) != 3:
+            raise self.fail(node, "calc calls nn.MultiheadAttention on (query, key, value)")
+        refs = [t.ref for t in inputs]
+        if leaf.calls == 0:
+            layer = construct(REGISTRY[leaf.cls], dict(leaf.kwargs))
+            leaf.layer = layer
+            entry = {
+                leaf.cls: {"name": leaf.name, **{k: spec_value(v) for k, v in leaf.kwargs.items()}, "inputs": refs}
+            }
+            ref = leaf.name
+        else:
+            layer = leaf.layer
+            entry = {leaf.name: {"inputs": refs}}
+            ref = f"{leaf.name}[{leaf.calls}]"
+        result = layer.build_many([t.shape for t in inputs], self.env)
+        leaf.calls += 1
+        self.entries.append(entry)
+        self.places.setdefault(leaf.name, str(self.where(node)))
+        out = Tensor(ref, tuple(result.output_shape))
+        if leaf.cls in RECURRENT:
+            return out, Opaque(f"the final states of {leaf.described} (calc follows its output)")
+        if leaf.cls == "MultiheadAttention":
+            return out, Opaque(f"the attention weights of {leaf.described}")
+        return out
+
+    # -- Operations on tensors ------------------------------------------------------------
+
+    def fresh(self, base: str) -> str:
+        """A function call's name as torch.fx gives it: relu, relu_1, ... past every module's name."""
+        name, count = base, 0
+        while name in self.taken:
+            count += 1
+            name = f"{base}_{count}"
+        self.taken.add(name)
+        return name
+
+    def emit(self, node: ast.AST, cls: str, kwargs: dict, inputs: list[Tensor], base: str) -> Tensor:
+        layer = construct(REGISTRY[cls], dict(kwargs))
+        result = layer.build_many([t.shape for t in inputs], self.env)
+        name = self.fresh(base)
+        spec = {k: spec_value(v) for k, v in kwargs.items()}
+        self.entries.append({cls: {"name": name, **spec, "inputs": [t.ref for t in inputs]}})
+        self.places[name] = str(self.where(node))
+        return Tensor(name, tuple(result.output_shape))
+
+    def tensor(self, value: Any, rank: int | None, node: ast.AST) -> Tensor:
+        """A tensor operand: a tensor of forward(), or a parameter read for the first time (its row made,
+        lined up with tensors of ``rank`` dims, batch axis included)."""
+        if isinstance(value, Tensor):
+            return value
+        if isinstance(value, Parameter):
+            if value.row is None:
+                dims = rank if rank is not None and rank >= len(value.size) else None
+                kwargs = {"size": list(value.size), **({"dims": dims} if dims is not None else {})}
+                layer = construct(REGISTRY["Parameter"], dict(kwargs))
+                result = layer.build_many([], self.env)
+                self.entries.append(
+                    {"Parameter": {"name": value.name, **spec_value_map(kwargs), "inputs": [self.first_input]}}
+                )
+                self.places[value.name] = str(value.where)
+                value.row = Tensor(value.name, tuple(result.output_shape))
+            return value.row
+        raise self.fail(node, f"calc expected a tensor here, got {folding.describe(value)}")
+
+    def combine(self, node: ast.AST, operation: str, values: list) -> Tensor:
+        """``a + b``, ``a * b``, ``a @ b`` of tensors (and parameters, lined up with the tensor they meet)."""
+        ranks = [len(v.shape) + 1 for v in values if isinstance(v, Tensor)]
+        rank = max(ranks) if ranks else None
+        tensors = [self.tensor(v, rank, node) for v in values]
+        return self.emit(node, operation, {}, tensors, operation)
+
+    def dim(self, value: Any, what: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise CalcError(f"{what} must be a whole number, got {folding.describe(value)}")
+        return value
+
+    def operation(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
+        """torch.X(...) and F.X(...): the first argument is the tensor (the tensors, for cat and stack)."""
+        if name in ("cat", "concat", "stack"):
+            tensors = kwargs.pop("tensors", args[0] if args else None)
+            dim = kwargs.pop("dim", args[1] if len(args) > 1 else 0)
+            if not isinstance(tensors, (list, tuple)) or not tensors or kwargs or len(args) > 2:
+                raise self.fail(node, f"torch.{name} takes a list of tensors and dim")
+            rank = (
+                max(len(t.shape) + 1 for t in tensors if isinstance(t, Tensor))
+                if any(isinstance(t, Tensor) for t in tensors)
+                else None
+            )
+            inputs = [self.tensor(t, rank, node) for t in tensors]
+            cls = "stack" if name == "stack" else "cat"
+            return self.emit(node, cls, {"dim": self.dim(dim, "dim")}, inputs, cls)
+        source = kwargs.pop("input", None)
+        if source is None:
+            if not args:
+                raise self.fail(node, f"torch.{name} needs its input tensor")
+            source, args = args[0], args[1:]
+        if name in ("add", "sub", "mul", "matmul", "bmm", "div"):
+            other = kwargs.pop("other", args[0] if args else None)
+            if other is None or kwargs or len(args) > 1:
+                raise self.fail(node, f"calc follows torch.{name}(a, b) of two tensors only")
+            operation = "matmul" if name == "bmm" else name
+            if not isinstance(other, (Tensor, Parameter)):
+                return self.tensor(source, None, node)
+            return self.combine(node, operation, [source, other])
+        if name == "linear" or name.startswith("conv"):
+            return self.weighted(node, name, self.tensor(source, None, node), args, kwargs)
+        return self.tensor_method(node, source, name, args, kwargs)
+
+    def weighted(self, node: ast.Call, name: str, x: Tensor, args: list, kwargs: dict) -> Tensor:
+        """F.linear(x, weight, bias) and F.conv2d(x, weight, bias, stride, ...): the layer the weights make."""
+        names = (
+            ("weight", "bias") if name == "linear" else ("weight", "bias", "stride", "padding", "dilation", "groups")
+        )
+        given = dict(zip(names, args))
+        given.update(kwargs)
+        weight, bias = given.pop("weight", None), given.pop("bias", None)
+        if not isinstance(weight, Parameter) or (bias is not None and not isinstance(bias, Parameter)):
+            raise self.fail(node, f"calc follows F.{name} with nn.Parameter weights (and bias)")
+        size = [self.size(s) for s in weight.size]
+        for parameter in (weight, bias):
+            if parameter is not None:
+                parameter.consumed = True
+        if name == "linear":
+            if given or len(size) != 2:
+                raise self.fail(node, "F.linear takes a weight of [out_features, in_features]")
+            kwargs = {"in_features": size[1], "out_features": size[0], "bias": bias is not None}
+            return self.emit(node, "Linear", kwargs, [x], "linear")
+        rank = int(name[-2]) if name[-2].isdigit() else 0
+        if name not in ("conv1d", "conv2d", "conv3d") or len(size) != rank + 2:
+            raise self.fail(node, f"F.{name} takes a weight of [out_channels, in_channels/groups, *kernel]")
+        groups = given.get("groups", 1)
+        layer = {"in_channels": size[1] * groups, "out_channels": size[0], "kernel_size": size[2:], **given}
+        return self.emit(node, f"Conv{rank}d", {**layer, "bias": bias is not None}, [x], name)
+
+    def tensor_method(self, node: ast.Call, value: Any, name: str, args: list, kwargs: dict) -> Any:
+        """x.view(...), x.flatten(1), F.relu(x), torch.mean(x, dim): one operation on one tensor."""
+        if name in SAME_TENSOR:
+            return self.tensor(value, None, node)
+        if isinstance(value, Parameter) and name in ("size", "dim"):
+            shape = tuple(self.size(s) for s in value.size)
+            return shape if not args else folding.index(shape, args[0])
+        if name == "expand" and isinstance(value, Parameter):
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            return self.expand(node, self.tensor(value, len(sizes), node), sizes)
+        x = self.tensor(value, None, node)
+        if name == "size":
+            shape = (Batch(), *(self.size(s) for s in x.shape))
+            index = kwargs.pop("dim", args[0] if args else None)
+            return shape if index is None else folding.index(shape, index)
+        if name == "dim":
+            return len(x.shape) + 1
+        if name in FUNCTIONAL:
+            return self.functional(node, name, x, args, kwargs)
+        sizes = list(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else list(args)
+        if name in ("view", "reshape"):
+            return self.view(node, name, x, sizes if sizes else kwargs.get("shape", []))
+        if name == "expand":
+            return self.expand(node, x, sizes)
+        if name == "expand_as":
+            other = self.tensor(args[0] if args else None, None, node)
+            return self.emit(node, "expand", {"size": list(other.shape)}, [x], "expand_as")
+        if name == "permute":
+            return self.emit(node, "permute", {"dims": [self.dim(d, "dims") for d in sizes]}, [x], "permute")
+        if name == "flatten":
+            start = kwargs.pop("start_dim", args[0] if args else 0)
+            end = kwargs.pop("end_dim", args[1] if len(args) > 1 else -1)
+            return self.emit(node, "Flatten", {"start_dim": start, "end_dim": end}, [x], "flatten")
+        if name in ("transpose", "unsqueeze", "squeeze", "mean", "sum"):
+            order = {"transpose": ("dim0", "dim1"), "mean": ("dim", "keepdim"), "sum": ("dim", "keepdim")}
+            given = dict(zip(order.get(name, ("dim",)), args))
+            given.update(kwargs)
+            if name in ("mean", "sum") and isinstance(given.get("dim"), tuple):
+                given["dim"] = list(given["dim"])
+            return self.emit(node, name, given, [x], name)
+        if name == "t":
+            return self.emit(node, "transpose", {"dim0": -2, "dim1": -1}, [x], "t")
+        if name in ("chunk", "split"):
+            return self.pieces(node, name, x, args, kwargs)
+        if name in ("matmul", "add", "sub", "mul", "div", "bmm"):
+            return self.operation(node, name, [x, *args], kwargs)
+        raise self.fail(node, f"calc does not follow the tensor operation '{name}'")
+
+    def functional(self, node: ast.Call, name: str, x: Tensor, args: list, kwargs: dict) -> Tensor:
+        cls, positional = FUNCTIONAL[name]
+        if len(args) > len(positional):
+            raise self.fail(node, f"F.{name} takes at most {len(positional) + 1} positional arguments")
+        given = dict(zip(positional, args))
+        for key, value in kwargs.items():
+            if key in given:
+                raise self.fail(node, f"F.{name} got '{key}' twice")
+            given[key] = value
+        given = {k: v for k, v in given.items() if k not in FUNCTION_ONLY and v is not None}
+        if given.pop("return_indices", False):
+            raise self.fail(node, f"calc does not follow F.{name}(..., return_indices=True)")
+        if given.get("weight") is not None or given.get("bias") is not None:
+            raise self.fail(node, f"calc follows F.{name} without weights")
+        return self.emit(node, cls, given, [x], name)
+
+    def view(self, node: ast.Call, name: str, x: Tensor, sizes: list) -> Tensor:
+        """x.view(N, ...): the first size is the batch (x.size(0)) or -1 with every other size given."""
+        if not sizes:
+            raise self.fail(node, f"{name}() needs the new sizes")
+        first, rest = sizes[0], list(sizes[1:])
+        if not rest:
+            raise self.fail(node, f"{name}({'-1' if first == -1 else '...'}) would merge the batch axis; keep it first")
+        for size in rest:
+            if not (is_size(size) or size == -1):
+                raise self.fail(node, f"{name}() sizes must be whole numbers or -1, got {folding.describe(size)}")
+        if isinstance(first, Batch):
+            return self.emit(node, name, {"shape": rest}, [x], name)
+        if first != -1:
+            raise self.fail(
+                node,
+                f"the first size of {name}() is the batch: write x.size(0) or -1, not {folding.describe(first)}",
+            )
+        if -1 in rest:
+            raise self.fail(node, f"{name}(-1, ...) may have one -1 only, and the batch is it")
+        return self.emit(node, name, {"shape": rest}, [x], name)
+
+    def expand(self, node: ast.Call, x: Tensor, sizes: list) -> Tensor:
+        if not sizes or not (isinstance(sizes[0], Batch) or sizes[0] == -1):
+            raise self.fail(node, "the first size of expand() is the batch: write x.size(0) (or -1)")
+        rest = list(sizes[1:])
+        if not all(is_size(s) or s == -1 for s in rest):
+            raise self.fail(node, "expand() sizes must be whole numbers or -1")
+        return self.emit(node, "expand", {"size": rest}, [x], "expand")
+
+    def pieces(self, node: ast.Call, name: str, x: Tensor, args: list, kwargs: dict) -> list[Tensor]:
+        """x.chunk(3, dim) and x.split(size or sizes, dim): one slice per piece, as PyTorch cuts them."""
+        amount = kwargs.pop("chunks" if name == "chunk" else "split_size_or_sections", args[0] if args else None)
+        dim = self.dim(kwargs.pop("dim", args[1] if len(args) > 1 else 0), "dim")
+        if kwargs or amount is None:
+            raise self.fail(node, f"calc reads {name}(amount, dim)")
+        index = dim % (len(x.shape) + 1)
+        if index == 0:
+            raise self.fail(node, f"{name}() along dim 0 would cut the batch; cut a later dim")
+        length = x.shape[index - 1]
+        if not length.is_Integer:
+            raise self.fail(node, f"calc cuts dims of known size only; dim {dim} is {length}")
+        length = int(length)
+        if name == "chunk":
+            each = -(-length // self.dim(amount, "chunks"))
+            sizes = [min(each, length - start) for start in range(0, length, each)]
+        elif isinstance(amount, (list, tuple)):
+            sizes = [self.dim(s, "split sizes") for s in amount]
+            if sum(sizes) != length:
+                raise self.fail(node, f"split sizes {sizes} do not add up to dim {dim}'s {length}")
+        else:
+            each = self.dim(amount, "split size")
+            if each < 1:
+                raise self.fail(node, "split size must be positive")
+            sizes = [min(each, length - start) for start in range(0, length, each)]
+        if len(sizes) > folding.MAX_ITEMS:
+            raise self.fail(node, f"more than {folding.MAX_ITEMS:,} pieces")
+        out, start = [], 0
+        for size in sizes:
+            out.append(self.emit(node, "slice", {"dim": dim, "start": start, "stop": start + size}, [x], name))
+            start += size
+        return out
+
+    def index_tensor(self, node: ast.AST, x: Tensor, position: Any) -> Tensor:
+        """x[:, 0], x[:, -1, :], x[..., 1:3], x[:, None]: dim 0 (the batch) must be taken whole."""
+        entries = list(position) if isinstance(position, tuple) else [position]
+        if entries.count(Ellipsis) > 1:
+            raise self.fail(node, "an index may hold one '...'")
+        if Ellipsis in entries:
+            at = entries.index(Ellipsis)
+            named = len([e for e in entries if e is not None and e is not Ellipsis])
+            entries[at : at + 1] = [slice(None)] * (len(x.shape) + 1 - named)
+        first = entries[0] if entries else slice(None)
+        if not (isinstance(first, slice) and first == slice(None)):
+            raise self.fail(node, "index the batch axis whole: start with ':' (x[:, 0]), calc keeps the batch apart")
+        dim = 1
+        for entry in entries[1:]:
+            if entry is None:
+                x = self.emit(node, "unsqueeze", {"dim": dim}, [x], "getitem")
+                dim += 1
+            elif isinstance(entry, slice):
+                if entry != slice(None):
+                    bounds = {"start": entry.start, "stop": entry.stop, "step": entry.step or 1}
+                    bounds = {k: v for k, v in bounds.items() if v is not None}
+                    x = self.emit(node, "slice", {"dim": dim, **bounds}, [x], "getitem")
+                dim += 1
+            elif isinstance(entry, int) and not isinstance(entry, bool):
+                x = self.emit(node, "select", {"dim": dim, "index": entry}, [x], "getitem")
+            else:
+                raise self.fail(
+                    node, f"calc indexes tensors with numbers, slices, None and '...', not {folding.describe(entry)}"
+                )
+        return x
+
+    # -- The model ------------------------------------------------------------------------
+
+    def chosen(self, text: str | None) -> Instance:
+        """--model NAME or a constructor call, else the one module-level instance, else the one class that no
+        other class of the file names."""
+        if text is not None:
+            if len(text) > MAX_MODEL_TEXT:
+                raise CalcError(f"--model is longer than {MAX_MODEL_TEXT} characters")
+            try:
+                expression = ast.parse(text.strip(), mode="eval").body
+            except SyntaxError:
+                raise CalcError(f"--model must be a class name or a call such as 'Net(10)', got {text!r}") from None
+            value = self.evaluate(expression)
+            if isinstance(value, ModuleClass):
+                value = self.instantiate(expression, value, [], {})
+            if not isinstance(value, Instance):
+                raise CalcError(f"--model {text!r} is {folding.describe(value)}, not a module of a class of the file")
+            return value
+        instances = []
+        for value in self.scopes[0].values():
+            if isinstance(value, Instance) and value not in instances:
+                instances.append(value)
+        if len(instances) == 1:
+            return instances[0]
+        names = [name for name, value in self.scopes[0].items() if isinstance(value, Instance)]
+        if len(instances) > 1:
+            raise CalcError(f"the file makes several models ({', '.join(names)}); choose one with --model NAME")
+        classes = {name: value for name, value in self.scopes[0].items() if isinstance(value, ModuleClass)}
+        used = {
+            n.id
+            for cls in classes.values()
+            for function in cls.methods.values()
+            for n in ast.walk(function.node)
+            if isinstance(n, ast.Name)
+        } | {cls.base.name for cls in classes.values() if cls.base is not None}
+        top = [name for name in classes if name not in used]
+        if len(top) != 1:
+            listed = ", ".join(top or classes) or "none"
+            raise CalcError(f"choose the model with --model NAME or --model 'Net(...)' (classes: {listed})")
+        return self.instantiate(ast.Name(id=top[0]), classes[top[0]], [], {})
+
+    def trace(self, root: Instance, shapes: list) -> dict:
+        """forward() on tensors of ``shapes``: the spec of every call, in order."""
+        for item in name_modules(root):
+            self.taken.add(item.name)
+        forward = root.cls.method("forward")
+        if forward is None:
+            raise CalcError(f"{root.described} has no forward()")
+        parameters = [a.arg for a in forward.node.args.args[1:]]
+        needed = [p for p in parameters if p not in forward.defaults]
+        if not needed or len(shapes) not in range(len(needed), len(parameters) + 1):
+            raise CalcError(
+                f"{root.cls.name}.forward() takes {len(needed)} input{'s' * (len(needed) != 1)} "
+                f"({', '.join(needed)}); --input-shape gave {len(shapes)} (separate several with ';')"
+            )
+        names = parameters[: len(shapes)]
+        for name in names:
+            if not INPUT_NAME.match(name) or name in self.taken:
+                raise CalcError(f"the input '{name}' of forward() has the name of a module; rename it")
+            self.taken.add(name)
+        self.first_input = names[0]
+        inputs = [Tensor(name, shape) for name, shape in zip(names, shapes)]
+        self.tracing = True
+        root.tracing = True
+        call = ast.Call(func=ast.Name(id="forward"), args=[], keywords=[], lineno=forward.node.lineno, col_offset=0)
+        try:
+            result = self.function_call(call, forward, [root, *inputs], {})
+        finally:
+            root.tracing = self.tracing = False
+        outputs = list(result.values()) if isinstance(result, dict) else result
+        outputs = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
+        if not outputs or not all(isinstance(t, (Tensor, Parameter)) for t in outputs):
+            raise CalcError(f"{root.cls.name}.forward() must return tensors, got {folding.describe(result)}")
+        refs = [self.tensor(t, None, call).ref for t in outputs]
+        for item in name_modules(root):  # parameters never read still count, as model.parameters() counts them
+            if isinstance(item, Parameter) and item.row is None and not item.consumed:
+                self.tensor(item, None, call)
+        if not self.entries:
+            raise CalcError(f"{root.cls.name}.forward() calls no layer and no operation")
+        return {
+            "dialect": "pytorch",
+            "name": root.cls.name,
+            "inputs": {name: [spec_value(s) for s in shape] for name, shape in zip(names, shapes)},
+            "layers": self.entries,
+            "outputs": refs,
+        }
+
+
+def spec_value_map(kwargs: dict) -> dict:
+    return {key: spec_value(value) for key, value in kwargs.items()}
