@@ -133,6 +133,13 @@ class Builtin:
             if len(args) != 1 or not isinstance(args[0], kinds):
                 raise CalcError(f"calc folds {self.name}() of {words} only")
             return str(args[0]) if self.name == "str" else len(args[0])
+        if self.name in ("enumerate", "zip"):
+            if not all(isinstance(a, (tuple, list)) for a in args) or (self.name == "enumerate" and len(args) != 1):
+                raise CalcError(f"calc folds {self.name}() of tuples and lists only")
+            pairs = enumerate(args[0]) if self.name == "enumerate" else zip(*args)
+            return [tuple(pair) for pair in pairs]
+        if self.name == "round" and len(args) == 1 and folding.is_number(args[0]):
+            return round(args[0])
         if self.name in ("tuple", "list"):
             if len(args) != 1 or not isinstance(args[0], (tuple, list)):
                 raise CalcError(f"calc folds {self.name}() of a tuple or a list only")
@@ -160,6 +167,9 @@ PURE_BUILTINS = {
     "range": range,
     "str": str,
     "len": len,
+    "enumerate": enumerate,
+    "zip": zip,
+    "round": round,
 }
 
 

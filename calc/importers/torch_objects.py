@@ -53,6 +53,7 @@ class ModuleClass:
     methods: dict[str, Any]
     attributes: dict[str, Any]
     base: ModuleClass | None = None
+    sequential: bool = False  # a subclass of nn.Sequential: called, it runs its modules in turn
 
     @property
     def described(self) -> str:

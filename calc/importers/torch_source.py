@@ -151,8 +151,12 @@ class _Reader(SourceReader):
         if node.decorator_list or node.keywords or len(node.bases) != 1:
             raise self.fail(node, f"{REFUSED} reads classes with one base (nn.Module), no decorators or keywords")
         base = self.evaluate(node.bases[0])
-        if not (isinstance(base, ModuleClass) or (isinstance(base, TorchName) and base.path[-2:] == ("nn", "Module"))):
-            raise self.fail(node.bases[0], f"{REFUSED} reads classes of nn.Module only, not {folding.describe(base)}")
+        nn_base = base.path[-1] if isinstance(base, TorchName) and base.path[-2:-1] == ("nn",) else None
+        if not (isinstance(base, ModuleClass) or nn_base in ("Module", "Sequential")):
+            raise self.fail(
+                node.bases[0],
+                f"{REFUSED} reads classes of nn.Module (or nn.Sequential) only, not {folding.describe(base)}",
+            )
         methods: dict[str, Function] = {}
         attributes: dict[str, Any] = {}
         for item in node.body:
@@ -175,7 +179,9 @@ class _Reader(SourceReader):
             if not item.args.args:
                 raise self.fail(item, f"the method '{item.name}' takes no 'self'")
             methods[item.name] = self.function(item)
-        cls = ModuleClass(node.name, methods, attributes, base if isinstance(base, ModuleClass) else None)
+        parent = base if isinstance(base, ModuleClass) else None
+        sequential = nn_base == "Sequential" or (parent is not None and parent.sequential)
+        cls = ModuleClass(node.name, methods, attributes, parent, sequential)
         self.scopes[-1][node.name] = cls
 
     def assign_other(self, target: ast.expr, value: Any) -> None:
@@ -222,6 +228,12 @@ class _Reader(SourceReader):
         return values
 
     def binary(self, node: ast.BinOp, left: Any, right: Any) -> Any:
+        if isinstance(left, Values) or isinstance(right, Values):  # torch.randn(1, 65, 64) * 0.02
+            values = left if isinstance(left, Values) else right
+            other = right if isinstance(left, Values) else left
+            if not folding.is_number(other):
+                raise self.fail(node, f"calc cannot combine {folding.describe(left)} and {folding.describe(right)}")
+            return values
         tensors = [isinstance(v, (Tensor, Parameter)) for v in (left, right)]
         if any(tensors):
             if all(tensors):
@@ -373,9 +385,13 @@ class _Reader(SourceReader):
             parent = parent.base
         args, kwargs = self.arguments(node)
         if parent is None:
-            if args or kwargs:
+            if cls.sequential:  # nn.Sequential.__init__(*modules): its children 0, 1, ...
+                children = self.container(node, "Sequential", args, kwargs).children
+            elif args or kwargs:
                 raise self.fail(node, "nn.Module.__init__() takes no arguments")
             instance.initialised = True
+            if cls.sequential:
+                instance.attributes.update(children)
             return None
         self.initialising.append((instance, parent))
         try:
@@ -558,6 +574,10 @@ class _Reader(SourceReader):
 
     def forward(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> Any:
         method = instance.cls.method("forward")
+        if method is None and instance.cls.sequential:
+            sequence = Container("Sequential", {k: v for k, v in instance.attributes.items() if is_module(v)})
+            sequence.name = instance.name
+            return self.module_call(node, sequence, args, kwargs)
         if method is None:
             raise self.fail(node, f"{instance.described} has no forward()")
         if instance.tracing:
@@ -664,6 +684,8 @@ class _Reader(SourceReader):
                 else None
             )
             inputs = [self.tensor(t, rank, node) for t in tensors]
+            if len(inputs) == 1 and name != "stack":  # torch.cat([x], 1) is x
+                return inputs[0]
             cls = "stack" if name == "stack" else "cat"
             return self.emit(node, cls, {"dim": self.dim(dim, "dim")}, inputs, cls)
         source = kwargs.pop("input", None)
@@ -751,6 +773,11 @@ class _Reader(SourceReader):
             return self.emit(node, name, given, [x], name)
         if name == "t":
             return self.emit(node, "transpose", {"dim0": -2, "dim1": -1}, [x], "t")
+        if name == "pad":
+            amounts = kwargs.pop("pad", args[0] if args else None)
+            options = dict(zip(("mode", "value"), args[1:]))
+            options.update(kwargs)
+            return self.emit(node, "pad", {"pad": list(amounts or []), **options}, [x], "pad")
         if name in ("chunk", "split"):
             return self.pieces(node, name, x, args, kwargs)
         if name in ("matmul", "add", "sub", "mul", "div", "bmm"):
@@ -894,12 +921,12 @@ class _Reader(SourceReader):
         if len(instances) > 1:
             raise CalcError(f"the file makes several models ({', '.join(names)}); choose one with --model NAME")
         classes = {name: value for name, value in self.scopes[0].items() if isinstance(value, ModuleClass)}
-        used = {
+        used = {  # names other classes use (a class names itself in super(Net, self))
             n.id
-            for cls in classes.values()
+            for owner, cls in classes.items()
             for function in cls.methods.values()
             for n in ast.walk(function.node)
-            if isinstance(n, ast.Name)
+            if isinstance(n, ast.Name) and n.id != owner
         } | {cls.base.name for cls in classes.values() if cls.base is not None}
         top = [name for name in classes if name not in used]
         if len(top) != 1:
