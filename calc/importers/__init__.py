@@ -73,7 +73,9 @@ def read_source(text: str) -> tuple[dict, dict[str, str]]:
 
 
 #: An import of torch: the file is PyTorch source (read by ``torch_source``), not Keras source.
-TORCH_IMPORT = re.compile(r"^\s*(?:import\s+torch\b|from\s+torch(?:\.[\w.]+)?\s+import\s)", re.MULTILINE)
+TORCH_IMPORT = re.compile(
+    r"^\s*(?:import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*torch\b|from\s+torch(?:\.[\w.]+)?\s+import\s)", re.MULTILINE
+)
 
 
 def is_torch(text: str) -> bool:

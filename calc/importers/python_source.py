@@ -203,6 +203,9 @@ def constant(value: Any) -> Any:
 class SourceReader:
     """The evaluator; subclasses give the framework's meaning to imports, attributes, calls and classes."""
 
+    #: Expressions evaluated in all before the reader stops (a reader may need fewer).
+    max_steps = MAX_STEPS
+
     def __init__(self) -> None:
         self.scopes: list[dict[str, Any]] = [{}]  # the module's names, then the running function's
         self.steps = 0
@@ -274,6 +277,12 @@ class SourceReader:
             return function.apply(args, kwargs)
         if isinstance(function, Function):
             return self.function_call(node, function, args, kwargs)
+        if isinstance(function, Foreign) and function.name.split(".")[0] == "torch":
+            raise self.fail(
+                node,
+                f"calc does not call {function.described} here: PyTorch models are read by calc's PyTorch reader, "
+                "for a file that imports torch (import torch.nn as nn) and with --input-shape (docs/pytorch-source.md)",
+            )
         if isinstance(function, Foreign):
             raise self.fail(
                 node,
@@ -413,8 +422,8 @@ class SourceReader:
         """More steps of reading: an expression, a pass through a loop, the values a comparison looks at.
         A file cannot ask for more than MAX_STEPS in all."""
         self.steps += steps
-        if self.steps > MAX_STEPS:
-            raise self.fail(node, f"the code asks for more than {MAX_STEPS:,} evaluation steps; calc stops here")
+        if self.steps > self.max_steps:
+            raise self.fail(node, f"the code asks for more than {self.max_steps:,} evaluation steps; calc stops here")
 
     def evaluate(self, node: ast.expr) -> Any:
         self.tick(node)
@@ -461,7 +470,7 @@ class SourceReader:
             left = self.evaluate(node.left)
             for op, comparator in zip(node.ops, node.comparators):
                 right = self.evaluate(comparator)
-                budget = MAX_STEPS - self.steps
+                budget = self.max_steps - self.steps
                 self.tick(node, folding.size(left, budget) + folding.size(right, budget))  # what it looks at
                 if not folding.compare(op, left, right):
                     return False

@@ -45,6 +45,7 @@ from calc.importers.torch_objects import (
 from calc.layers.base import Env, construct, parse_shape, suggest
 
 MAX_MODEL_TEXT = 1_000  # characters of --model
+MAX_TORCH_STEPS = 100_000
 INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 #: Methods PyTorch itself calls with a meaning calc does not follow: refused where they are defined.
 REFUSED_METHODS = {
@@ -108,6 +109,10 @@ def is_size(value: Any) -> bool:
 
 class _Reader(SourceReader):
     """The shared evaluator with PyTorch's meaning for imports, attributes, calls and classes."""
+
+    #: A model's __init__ and forward() take a few thousand steps (DenseNet-121 style code ~2,000); the cap
+    #: stops a hostile loop within a second.
+    max_steps = MAX_TORCH_STEPS
 
     def __init__(self) -> None:
         super().__init__()
@@ -455,6 +460,8 @@ class _Reader(SourceReader):
 
     def nn_call(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
         where = self.where(node)
+        if self.tracing:
+            raise self.fail(node, "forward() must not make modules; make them in __init__")
         if name == "Module":
             raise self.fail(node, "nn.Module() is a base class; make a module of a class of yours or of torch.nn")
         if name == "Parameter":
@@ -929,6 +936,8 @@ class _Reader(SourceReader):
             if isinstance(n, ast.Name) and n.id != owner
         } | {cls.base.name for cls in classes.values() if cls.base is not None}
         top = [name for name in classes if name not in used]
+        if not classes:
+            raise CalcError("the file defines no model: calc reads classes of nn.Module (class Net(nn.Module): ...)")
         if len(top) != 1:
             listed = ", ".join(top or classes) or "none"
             raise CalcError(f"choose the model with --model NAME or --model 'Net(...)' (classes: {listed})")

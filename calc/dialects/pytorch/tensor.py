@@ -100,9 +100,7 @@ class view(TorchLayer):
         self.shape = self.reshape.target_shape
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
-        result = self.reshape.build(shape, env)
-        result.description = ["the same values in shape ", torch_shape(result.output_shape)]
-        return result
+        return self.reshape.build(shape, env)
 
     def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange | None:
         if tuple(shapes[0]) == tuple(result.output_shape):
