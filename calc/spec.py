@@ -31,7 +31,18 @@ from calc.model import Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.zoo import zoo_names, zoo_spec
 
 MAX_FILE_BYTES = 5_000_000
-TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
+TOP_LEVEL_KEYS = (
+    "name",
+    "dialect",
+    "input",
+    "inputs",
+    "outputs",
+    "symbols",
+    "layers",
+    "vary",
+    "description",
+    "module_calls",
+)
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
@@ -170,6 +181,7 @@ def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | Non
     except CalcError as error:
         raise error.within(source=source) from None
     model.places = dict(places or {})
+    model.module_calls = _module_calls(data.get("module_calls") if isinstance(data, Mapping) else None)
     return model
 
 
@@ -234,6 +246,24 @@ def _from_spec(
     model = Model(nodes, inputs, name=name, symbols=symbols, source=source, outputs=outputs)
     model.dialect = dialect
     return model
+
+
+def _module_calls(raw: Any) -> list[tuple[str, str, int, str | None]] | None:
+    """PyTorch source's tree of module calls ([name, class, depth, output], parents first), which the torchinfo
+    style of the summary draws; None for other models."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(
+        isinstance(item, list)
+        and len(item) == 4
+        and isinstance(item[0], str)
+        and isinstance(item[1], str)
+        and isinstance(item[2], int)
+        and (item[3] is None or isinstance(item[3], str))
+        for item in raw
+    ):
+        raise CalcError("'module_calls' must list [name, class, depth, output] for each module call")
+    return [tuple(item) for item in raw]
 
 
 def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:

@@ -124,6 +124,8 @@ class _Reader(SourceReader):
         self.env = Env()
         self.first_input = ""
         self.tracing = False
+        self.module_calls: list[list] = []  # [name, class, depth, output reference], parents before children
+        self.depth = 1
 
     # -- Imports and classes --------------------------------------------------------------
 
@@ -566,25 +568,40 @@ class _Reader(SourceReader):
                 f"{module.described} is not registered with the model (a plain list or a local variable hides "
                 "it from PyTorch, and its parameters from model.parameters()): use nn.ModuleList or self.name",
             )
-        if isinstance(module, Instance):
-            return self.forward(node, module, args, kwargs)
-        if isinstance(module, Container):
-            if module.kind != "Sequential":
-                raise self.fail(node, f"{module.described} is not callable (PyTorch refuses it too); call its modules")
-            if len(args) != 1 or kwargs:
-                raise self.fail(node, f"{module.described} is called on one tensor")
-            value = args[0]
-            for child in module.children.values():
-                value = self.module_call(node, child, [value], {})
-            return value
-        return self.leaf_call(node, module, args, kwargs)
+        kind = module.cls if isinstance(module, Leaf) else module.kind if isinstance(module, Container) else None
+        entry = [module.name, kind or module.cls.name, self.depth]
+        self.module_calls.append(entry)
+        self.depth += 1
+        try:
+            result = self.forward(node, module, args, kwargs) if isinstance(module, Instance) else None
+            if isinstance(module, Container):
+                if module.kind != "Sequential":
+                    raise self.fail(
+                        node, f"{module.described} is not callable (PyTorch refuses it too); call its modules"
+                    )
+                result = self.sequence(node, module, list(module.children.values()), args, kwargs)
+            elif isinstance(module, Leaf):
+                result = self.leaf_call(node, module, args, kwargs)
+        finally:
+            self.depth -= 1
+        entry.append(first_tensor(result))
+        return result
+
+    def sequence(self, node: ast.Call, owner: Any, modules: list, args: list, kwargs: dict) -> Any:
+        """nn.Sequential (or a subclass) called: its modules in turn, on one tensor."""
+        if len(args) != 1 or kwargs:
+            raise self.fail(node, f"{owner.described} is called on one tensor")
+        value = args[0]
+        for child in modules:
+            value = self.module_call(node, child, [value], {})
+        return value
 
     def forward(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> Any:
         method = instance.cls.method("forward")
         if method is None and instance.cls.sequential:
-            sequence = Container("Sequential", {k: v for k, v in instance.attributes.items() if is_module(v)})
-            sequence.name = instance.name
-            return self.module_call(node, sequence, args, kwargs)
+            return self.sequence(
+                node, instance, [v for v in instance.attributes.values() if is_module(v)], args, kwargs
+            )
         if method is None:
             raise self.fail(node, f"{instance.described} has no forward()")
         if instance.tracing:
@@ -967,10 +984,13 @@ class _Reader(SourceReader):
         self.tracing = True
         root.tracing = True
         call = ast.Call(func=ast.Name(id="forward"), args=[], keywords=[], lineno=forward.node.lineno, col_offset=0)
+        top = [root.cls.name, root.cls.name, 0]
+        self.module_calls.append(top)
         try:
             result = self.function_call(call, forward, [root, *inputs], {})
         finally:
             root.tracing = self.tracing = False
+        top.append(first_tensor(result))
         outputs = list(result.values()) if isinstance(result, dict) else result
         outputs = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
         if not outputs or not all(isinstance(t, (Tensor, Parameter)) for t in outputs):
@@ -987,7 +1007,18 @@ class _Reader(SourceReader):
             "inputs": {name: [spec_value(s) for s in shape] for name, shape in zip(names, shapes)},
             "layers": self.entries,
             "outputs": refs,
+            "module_calls": [
+                [name, kind, depth, None if tensor is None else self.tensor(tensor, None, call).ref]
+                for name, kind, depth, tensor in self.module_calls
+            ],
         }
+
+
+def first_tensor(value: Any) -> Any:
+    """The tensor a module call gives (the first of a tuple, as an LSTM's output), or None."""
+    while isinstance(value, (tuple, list)) and value:
+        value = value[0]
+    return value if isinstance(value, (Tensor, Parameter)) else None
 
 
 def spec_value_map(kwargs: dict) -> dict:
