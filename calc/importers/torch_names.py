@@ -1,8 +1,8 @@
 """PyTorch's API as model code names it: which names the PyTorch source reader knows, checked against
 calc's own tables and never looked up in Python.
 
-- ``NN_CLASSES``: torch.nn's layers, the pytorch dialect's registry (one list of what calc models), plus
-  the containers the reader builds itself;
+- torch.nn's classes: any name is known (``isinstance(m, nn.GroupNorm)`` in an initialisation loop is
+  fine); making one that the pytorch dialect's registry lacks is refused where it is made;
 - ``FUNCTIONAL``: torch.nn.functional's (and torch's) functions of one tensor that are a torch.nn layer
   under another name (``F.relu`` is ``nn.ReLU``), with their positional parameters;
 - ``TENSOR_FUNCTIONS``: the torch functions and Tensor methods the reader follows as dialect operations;
@@ -13,11 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from calc.dialects.pytorch import REGISTRY
 from calc.errors import CalcError
 
-CONTAINERS = ("Sequential", "ModuleList", "ModuleDict", "Module", "Parameter")
-NN_CLASSES = frozenset(REGISTRY) | frozenset(CONTAINERS)
 #: Namespaces and what they hold; every other torch name is refused where it is used.
 MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "math", "collections", "typing")
 #: torch names that would fetch or run code, refused with a reason of their own.
@@ -172,7 +169,7 @@ def member(owner: TorchName, name: str) -> TorchName:
     if dotted in MODULES or (len(path) > 1 and path[0] == "torch" and path[1] in TRAINING):
         return TorchName(path)
     known = (
-        (owner.path == ("torch", "nn") and name in NN_CLASSES)
+        (owner.path == ("torch", "nn") and name[:1].isupper())  # a class calc does not model: refused when made
         or (owner.path == ("torch", "nn", "functional") and (name in FUNCTIONAL or name in TENSOR_FUNCTIONS))
         or (owner.path == ("torch",) and (name in TENSOR_FUNCTIONS or name in FUNCTIONAL or name == "Tensor"))
         or owner.path == ("torch", "nn", "init")

@@ -39,6 +39,7 @@ from calc.importers.torch_objects import (
     Parameter,
     Tensor,
     Values,
+    children,
     is_module,
     name_modules,
 )
@@ -222,6 +223,30 @@ class _Reader(SourceReader):
             return Ellipsis
         return super().value(node)
 
+    def lookup(self, name: str, node: ast.AST) -> Any:
+        if name == "isinstance" and not any(name in scope for scope in (self.scopes[-1], self.scopes[0])):
+            return Bound(None, "isinstance")
+        return super().lookup(name, node)
+
+    def is_instance(self, node: ast.AST, args: list) -> bool:
+        """isinstance(m, nn.Conv2d) (or a tuple of classes) on a module, for weight-initialisation loops."""
+        if len(args) != 2:
+            raise self.fail(node, "isinstance() takes a value and a class")
+        value, kinds = args
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        for kind in kinds:
+            if isinstance(kind, ModuleClass) and isinstance(value, Instance) and value.cls.is_a(kind):
+                return True
+            if isinstance(kind, TorchName) and kind.path[:2] == ("torch", "nn") and len(kind.path) == 3:
+                name = kind.path[2]
+                if isinstance(value, Leaf) and value.cls.removeprefix("Lazy") == name.removeprefix("Lazy"):
+                    return True
+                if isinstance(value, Container) and value.kind == name or name == "Module" and is_module(value):
+                    return True
+            elif not isinstance(kind, (ModuleClass, TorchName)):
+                raise self.fail(node, f"calc follows isinstance() with classes only, not {folding.describe(kind)}")
+        return False
+
     def iterated(self, node: ast.expr) -> list | tuple:
         values = self.evaluate(node)
         if isinstance(values, Container):
@@ -347,7 +372,7 @@ class _Reader(SourceReader):
             return value
         if name == "training":
             return True  # a module is made in training mode
-        if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "modules", "children", "apply"):
+        if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "modules", "children"):
             return Bound(owner, name)
         if name in SCRIPT_METHODS:
             return Bound(owner, name)
@@ -474,6 +499,9 @@ class _Reader(SourceReader):
             return Parameter(data.size, where)
         if name in ("Sequential", "ModuleList", "ModuleDict"):
             return self.container(node, name, args, kwargs)
+        if name not in REGISTRY:
+            known = suggest(name, list(REGISTRY))
+            raise self.fail(node, f"calc does not model nn.{name}{known}; the layers it models are listed in its docs")
         cls = REGISTRY[name]
         order = POSITIONAL.get(name) or tuple(
             p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "options")
@@ -518,6 +546,10 @@ class _Reader(SourceReader):
 
     def method_call(self, node: ast.Call, bound: Bound, args: list, kwargs: dict) -> Any:
         owner, name = bound.owner, bound.name
+        if owner is None and name == "isinstance":
+            return self.is_instance(node, args)
+        if is_module(owner) and name in ("modules", "children") and not args and not kwargs:
+            return submodules(owner, name == "modules")
         if isinstance(owner, Instance):
             method = owner.cls.method(name)
             if method is not None:
@@ -919,7 +951,7 @@ class _Reader(SourceReader):
 
     # -- The model ------------------------------------------------------------------------
 
-    def chosen(self, text: str | None) -> Instance:
+    def chosen(self, text: str | None) -> Instance | Container:
         """--model NAME or a constructor call, else the one module-level instance, else the one class that no
         other class of the file names."""
         if text is not None:
@@ -932,16 +964,17 @@ class _Reader(SourceReader):
             value = self.evaluate(expression)
             if isinstance(value, ModuleClass):
                 value = self.instantiate(expression, value, [], {})
-            if not isinstance(value, Instance):
+            if not isinstance(value, Instance) and not (isinstance(value, Container) and value.kind == "Sequential"):
                 raise CalcError(f"--model {text!r} is {folding.describe(value)}, not a module of a class of the file")
             return value
         instances = []
         for value in self.scopes[0].values():
-            if isinstance(value, Instance) and value not in instances:
+            model = isinstance(value, Instance) or (isinstance(value, Container) and value.kind == "Sequential")
+            if model and value not in instances:
                 instances.append(value)
         if len(instances) == 1:
             return instances[0]
-        names = [name for name, value in self.scopes[0].items() if isinstance(value, Instance)]
+        names = [name for name, value in self.scopes[0].items() if any(value is i for i in instances)]
         if len(instances) > 1:
             raise CalcError(f"the file makes several models ({', '.join(names)}); choose one with --model NAME")
         classes = {name: value for name, value in self.scopes[0].items() if isinstance(value, ModuleClass)}
@@ -960,10 +993,12 @@ class _Reader(SourceReader):
             raise CalcError(f"choose the model with --model NAME or --model 'Net(...)' (classes: {listed})")
         return self.instantiate(ast.Name(id=top[0]), classes[top[0]], [], {})
 
-    def trace(self, root: Instance, shapes: list) -> dict:
+    def trace(self, root: Instance | Container, shapes: list) -> dict:
         """forward() on tensors of ``shapes``: the spec of every call, in order."""
         for item in name_modules(root):
             self.taken.add(item.name)
+        if isinstance(root, Container):
+            return self.trace_sequence(root, shapes)
         forward = root.cls.method("forward")
         if forward is None:
             raise CalcError(f"{root.described} has no forward()")
@@ -1001,9 +1036,32 @@ class _Reader(SourceReader):
                 self.tensor(item, None, call)
         if not self.entries:
             raise CalcError(f"{root.cls.name}.forward() calls no layer and no operation")
+        return self.spec(root.cls.name, names, shapes, refs, call)
+
+    def trace_sequence(self, root: Container, shapes: list) -> dict:
+        """A model that is an nn.Sequential made at the module's top level: its modules in turn."""
+        if len(shapes) != 1:
+            raise CalcError(f"an nn.Sequential takes one input; --input-shape gave {len(shapes)}")
+        self.taken.add("input")
+        self.first_input = "input"
+        call = ast.Call(func=ast.Name(id="forward"), args=[], keywords=[], lineno=1, col_offset=0)
+        top = ["Sequential", "Sequential", 0]
+        self.module_calls.append(top)
+        self.tracing = True
+        try:
+            result = self.sequence(call, root, list(root.children.values()), [Tensor("input", shapes[0])], {})
+        finally:
+            self.tracing = False
+        top.append(result)
+        if not self.entries:
+            raise CalcError("the nn.Sequential holds no module")
+        return self.spec("Sequential", ["input"], shapes, [result.ref], call)
+
+    def spec(self, model: str, names: list[str], shapes: list, refs: list[str], call: ast.Call) -> dict:
+        """The pytorch-dialect spec of what was traced, with the tree of module calls for --style torchinfo."""
         return {
             "dialect": "pytorch",
-            "name": root.cls.name,
+            "name": model,
             "inputs": {name: [spec_value(s) for s in shape] for name, shape in zip(names, shapes)},
             "layers": self.entries,
             "outputs": refs,
@@ -1012,6 +1070,22 @@ class _Reader(SourceReader):
                 for name, kind, depth, tensor in self.module_calls
             ],
         }
+
+
+def submodules(module: Any, deep: bool) -> list:
+    """module.modules() (itself and every module under it, each once, as PyTorch lists them) or children()."""
+    if not deep:
+        return [child for _, child in children(module) if is_module(child)]
+    found: list = []
+
+    def visit(item: Any) -> None:
+        if not any(item is seen for seen in found):
+            found.append(item)
+            for child in submodules(item, False):
+                visit(child)
+
+    visit(module)
+    return found
 
 
 def first_tensor(value: Any) -> Any:
