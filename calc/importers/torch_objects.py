@@ -132,7 +132,7 @@ class Tensor:
 
     @property
     def described(self) -> str:
-        return f"a tensor {torch_shape(self.shape)}"
+        return f"a tensor {torch_shape(self.shape)} (its values exist only when the model runs)"
 
 
 @dataclass(frozen=True)
