@@ -99,3 +99,14 @@ def test_model_builds_a_class_with_arguments(cli):
 def test_the_api_reads_pytorch_source_too():
     text = (FILES / "tutorial_net.py").read_text()
     assert int(calc.from_text(text, suffix=".py", options=SourceOptions(("3,32,32",))).analyze().total_params) == 62_006
+
+
+def test_the_docs_examples_are_what_calc_prints(cli):
+    """docs/pytorch-source.md quotes net.py (the tutorial fixture) and the tables calc prints for it."""
+    docs = (Path(__file__).parents[1] / "docs" / "pytorch-source.md").read_text(encoding="utf-8")
+    code = docs.split("```python\n", 1)[1].split("```", 1)[0]
+    assert code in (FILES / "tutorial_net.py").read_text()
+    table = docs.split("$ calc summary net.py --input-shape 3,32,32 --style torchinfo\n", 1)[1].split("```", 1)[0]
+    assert cli("summary", TUTORIAL, "--input-shape", "3,32,32", "--style", "torchinfo").out == table
+    formula = cli("formula", str(FILES / "lenet_lazy.py"), "--input-shape", "1,n,n").out
+    assert formula.strip() in docs
