@@ -180,6 +180,22 @@ def children(module: Any) -> list[tuple[str, Any]]:
     return []
 
 
+def clone(module: Any) -> Any:
+    """copy.deepcopy of a module as the reader holds it (TransformerEncoder's copies of its layer)."""
+    if isinstance(module, Leaf):
+        return Leaf(module.cls, dict(module.kwargs), module.where)
+    if isinstance(module, Container):
+        return Container(module.kind, {key: clone(child) for key, child in module.children.items()})
+    if isinstance(module, Parameter):
+        return Parameter(module.size, module.where)
+    if isinstance(module, Instance):
+        attributes = {
+            k: clone(v) if is_module(v) or isinstance(v, Parameter) else v for k, v in module.attributes.items()
+        }
+        return Instance(module.cls, attributes, module.initialised)
+    return module
+
+
 def name_modules(root: Instance | Container | Leaf) -> list[Any]:
     """Give every module and parameter under ``root`` its path, as named_modules()/named_parameters() do (the
     first path of one registered twice); return them in that order."""
