@@ -7,7 +7,8 @@
   table in ``keras_api``), ``keras_objects`` (Keras's objects and state as the code builds them) and
   ``keras_graph`` (a model so built, as a spec);
 - ``torch_source``: PyTorch model code (nn.Module classes), read the same way through the shared
-  evaluator of ``python_source``, with ``torch_names`` and ``torch_objects``;
+  evaluator of ``python_source``, with ``torch_names``, ``torch_objects``, ``torch_operations`` and
+  ``torch_modules``;
 - ``entries``: the spec entries both write, their order, and the check that every layer is modelled.
 
 ``calc.spec.load`` and ``from_text`` recognise these by content and pass the result to ``from_spec``.

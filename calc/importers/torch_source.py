@@ -11,6 +11,10 @@ a pytorch-dialect spec, built on the spot (so ``x.size(1)``, Lazy modules and ``
 know their shapes) and named by its module path, or as torch.fx names a function call (``relu_1``).
 Anything else (a condition on a tensor's values, custom autograd, torch.hub, a name calc does not know)
 stops the reader with the line, the column and what to do.
+
+The reader's parts: ``torch_names`` (PyTorch's API as code names it), ``torch_objects`` (modules, tensors,
+parameters), ``torch_operations`` (forward()'s tensor operations as spec entries) and ``torch_modules``
+(torch.nn classes PyTorch builds from other modules: the Transformer encoder).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from calc.dialects.pytorch import REGISTRY
 from calc.errors import CalcError
 from calc.importers import folding, torch_names
 from calc.importers.python_source import REFUSED, Foreign, Function, SourceReader, is_super_init, parse
-from calc.importers.torch_names import FUNCTION_ONLY, FUNCTIONAL, POSITIONAL, TorchName
+from calc.importers.torch_modules import TRANSFORMER, BuiltModules
+from calc.importers.torch_names import POSITIONAL, TorchName
 from calc.importers.torch_objects import (
     Batch,
     Bound,
@@ -40,10 +45,10 @@ from calc.importers.torch_objects import (
     Tensor,
     Values,
     children,
-    clone,
     is_module,
     name_modules,
 )
+from calc.importers.torch_operations import OPERATORS, TensorOperations, is_size, spec_value
 from calc.layers.base import Env, construct, parse_shape, suggest
 
 MAX_MODEL_TEXT = 1_000  # characters of --model
@@ -59,10 +64,6 @@ REFUSED_METHODS = {
     "__init_subclass__": "calc reads classes without running class machinery",
     "__del__": "calc reads classes without running class machinery",
 }
-#: Tensor methods that change neither shape nor anything calc counts.
-SAME_TENSOR = frozenset({"contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda", "type_as"})
-#: Binary operators on tensors and the dialect operation each is.
-OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.MatMult: "matmul"}
 SYMPY_OPERATORS = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -72,21 +73,6 @@ SYMPY_OPERATORS = {
     ast.Mod: lambda a, b: sp.Mod(a, b),
 }
 RECURRENT = ("RNN", "LSTM", "GRU")
-#: torch.nn classes the reader builds from their modules, with PyTorch's positional order.
-TRANSFORMER = {
-    "TransformerEncoderLayer": (
-        "d_model",
-        "nhead",
-        "dim_feedforward",
-        "dropout",
-        "activation",
-        "layer_norm_eps",
-        "batch_first",
-        "norm_first",
-        "bias",
-    ),
-    "TransformerEncoder": ("encoder_layer", "num_layers", "norm", "enable_nested_tensor", "mask_check"),
-}
 #: Module methods of training scripts: their results are passed around unread.
 SCRIPT_METHODS = frozenset(
     {"parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "register_buffer"}
@@ -109,22 +95,7 @@ def read_source(text: str, input_shapes: Sequence[str] | None, model: str | None
         raise CalcError("the code is nested too deeply to read") from None
 
 
-def spec_value(value: Any) -> Any:
-    """A value as spec data: tuples as lists, sympy sizes as numbers or text for the safe parser."""
-    if isinstance(value, (tuple, list)):
-        return [spec_value(item) for item in value]
-    if isinstance(value, sp.Basic):
-        return int(value) if value.is_Integer else str(value)
-    return value
-
-
-def is_size(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or (
-        isinstance(value, sp.Expr) and value.is_integer is not False
-    )
-
-
-class _Reader(SourceReader):
+class _Reader(TensorOperations, BuiltModules, SourceReader):
     """The shared evaluator with PyTorch's meaning for imports, attributes, calls and classes."""
 
     #: A model's __init__ and forward() take a few thousand steps (DenseNet-121 style code ~2,000); the cap
@@ -537,85 +508,6 @@ class _Reader(SourceReader):
         construct(cls, {k: v for k, v in given.items()})  # PyTorch's checks of the arguments, here and now
         return Leaf(name, given, where)
 
-    def transformer(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Instance:
-        """nn.TransformerEncoderLayer and nn.TransformerEncoder as PyTorch builds them: the modules they hold,
-        under PyTorch's names (self_attn, linear1, norm1, ...; layers.0, layers.1, ...)."""
-        given = dict(zip(TRANSFORMER[name], args))
-        for key, value in kwargs.items():
-            if key in given:
-                raise self.fail(node, f"nn.{name} got '{key}' twice")
-            given[key] = value
-        unknown = sorted(set(given) - set(TRANSFORMER[name]) - {"device", "dtype"})
-        if unknown:
-            raise self.fail(node, f"nn.{name} has no argument '{unknown[0]}'{suggest(unknown[0], TRANSFORMER[name])}")
-        cls = ModuleClass(name, {}, {})
-        if name == "TransformerEncoder":
-            layer, count = given.get("encoder_layer"), given.get("num_layers")
-            if not (isinstance(layer, Instance) and layer.cls.name == "TransformerEncoderLayer") or not is_size(count):
-                raise self.fail(node, "nn.TransformerEncoder takes an nn.TransformerEncoderLayer and num_layers")
-            copies = {str(i): clone(layer) for i in range(int(count))}
-            attributes: dict[str, Any] = {"layers": Container("ModuleList", copies)}
-            if given.get("norm") is not None:
-                attributes["norm"] = given["norm"]
-            return Instance(cls, attributes, True)
-        d, heads = given.get("d_model"), given.get("nhead")
-        if not is_size(d) or not is_size(heads):
-            raise self.fail(node, "nn.TransformerEncoderLayer needs d_model and nhead")
-        where, bias = self.where(node), given.get("bias", True)
-        p, feed = given.get("dropout", 0.1), given.get("dim_feedforward", 2048)
-        activation = given.get("activation", "relu")
-        if not (activation in ("relu", "gelu") or isinstance(activation, Leaf)):
-            raise self.fail(node, "calc reads activation='relu', 'gelu' or a torch.nn activation module")
-        eps = given.get("layer_norm_eps", 1e-5)
-        attention = {"embed_dim": d, "num_heads": heads, "dropout": p, "bias": bias, "batch_first": True}
-        attributes = {
-            "self_attn": Leaf("MultiheadAttention", attention, where),
-            "linear1": Leaf("Linear", {"in_features": d, "out_features": feed, "bias": bias}, where),
-            "dropout": Leaf("Dropout", {"p": p}, where),
-            "linear2": Leaf("Linear", {"in_features": feed, "out_features": d, "bias": bias}, where),
-            "norm1": Leaf("LayerNorm", {"normalized_shape": d, "eps": eps, "bias": bias}, where),
-            "norm2": Leaf("LayerNorm", {"normalized_shape": d, "eps": eps, "bias": bias}, where),
-            "dropout1": Leaf("Dropout", {"p": p}, where),
-            "dropout2": Leaf("Dropout", {"p": p}, where),
-        }
-        if isinstance(activation, Leaf):
-            attributes["activation"] = activation
-        attributes["_options"] = {"norm_first": bool(given.get("norm_first", False)), "activation": activation}
-        return Instance(cls, attributes, True)
-
-    def transformer_forward(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> Tensor:
-        """PyTorch's forward of the two classes (the slow path, whose module calls its hooks see)."""
-        extra = {k for k, v in kwargs.items() if v is not None and k != "is_causal"}
-        if len(args) != 1 or extra:
-            raise self.fail(node, f"calc calls {instance.described} on one tensor, without masks")
-        modules, x = instance.attributes, args[0]
-        if instance.cls.name == "TransformerEncoder":
-            for layer in modules["layers"].children.values():
-                x = self.module_call(node, layer, [x], {})
-            return self.module_call(node, modules["norm"], [x], {}) if "norm" in modules else x
-        options = modules["_options"]
-
-        def call(name: str, value: Any) -> Any:
-            return self.module_call(node, modules[name], [value], {})
-
-        def attention(value: Tensor) -> Tensor:
-            out, _ = self.module_call(node, modules["self_attn"], [value, value, value], {})
-            return call("dropout1", out)
-
-        def feed_forward(value: Tensor) -> Tensor:
-            hidden = call("linear1", value)
-            if isinstance(options["activation"], Leaf):
-                hidden = call("activation", hidden)
-            else:
-                hidden = self.functional(node, options["activation"], hidden, [], {})
-            return call("dropout2", call("linear2", call("dropout", hidden)))
-
-        if options["norm_first"]:
-            x = self.combine(node, "add", [x, attention(call("norm1", x))])
-            return self.combine(node, "add", [x, feed_forward(call("norm2", x))])
-        x = call("norm1", self.combine(node, "add", [x, attention(x)]))
-        return call("norm2", self.combine(node, "add", [x, feed_forward(x)]))
-
     def container(self, node: ast.Call, kind: str, args: list, kwargs: dict) -> Container:
         if kwargs:
             raise self.fail(node, f"nn.{kind} takes its modules as arguments, not keywords")
@@ -775,279 +667,6 @@ class _Reader(SourceReader):
             return out, Opaque(f"the attention weights of {leaf.described}")
         return out
 
-    # -- Operations on tensors ------------------------------------------------------------
-
-    def fresh(self, base: str) -> str:
-        """A function call's name as torch.fx gives it: relu, relu_1, ... past every module's name."""
-        name, count = base, 0
-        while name in self.taken:
-            count += 1
-            name = f"{base}_{count}"
-        self.taken.add(name)
-        return name
-
-    def emit(self, node: ast.AST, cls: str, kwargs: dict, inputs: list[Tensor], base: str) -> Tensor:
-        layer = construct(REGISTRY[cls], dict(kwargs))
-        result = layer.build_many([t.shape for t in inputs], self.env)
-        name = self.fresh(base)
-        spec = {k: spec_value(v) for k, v in kwargs.items()}
-        self.entries.append({cls: {"name": name, **spec, "inputs": [t.ref for t in inputs]}})
-        self.places[name] = str(self.where(node))
-        return Tensor(name, tuple(result.output_shape))
-
-    def tensor(self, value: Any, rank: int | None, node: ast.AST) -> Tensor:
-        """A tensor operand: a tensor of forward(), or a parameter read for the first time (its row made,
-        lined up with tensors of ``rank`` dims, batch axis included)."""
-        if isinstance(value, Tensor):
-            return value
-        if isinstance(value, Parameter):
-            if value.row is None:
-                dims = rank if rank is not None and rank >= len(value.size) else None
-                kwargs = {"size": list(value.size), **({"dims": dims} if dims is not None else {})}
-                layer = construct(REGISTRY["Parameter"], dict(kwargs))
-                result = layer.build_many([], self.env)
-                self.entries.append(
-                    {"Parameter": {"name": value.name, **spec_value_map(kwargs), "inputs": [self.first_input]}}
-                )
-                self.places[value.name] = str(value.where)
-                value.row = Tensor(value.name, tuple(result.output_shape))
-            return value.row
-        raise self.fail(node, f"calc expected a tensor here, got {folding.describe(value)}")
-
-    def combine(self, node: ast.AST, operation: str, values: list) -> Tensor:
-        """``a + b``, ``a * b``, ``a @ b`` of tensors (and parameters, lined up with the tensor they meet)."""
-        ranks = [len(v.shape) + 1 for v in values if isinstance(v, Tensor)]
-        rank = max(ranks) if ranks else None
-        tensors = [self.tensor(v, rank, node) for v in values]
-        return self.emit(node, operation, {}, tensors, operation)
-
-    def dim(self, value: Any, what: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise CalcError(f"{what} must be a whole number, got {folding.describe(value)}")
-        return value
-
-    def operation(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
-        """torch.X(...) and F.X(...): the first argument is the tensor (the tensors, for cat and stack)."""
-        if name in ("cat", "concat", "stack"):
-            tensors = kwargs.pop("tensors", args[0] if args else None)
-            dim = kwargs.pop("dim", args[1] if len(args) > 1 else 0)
-            if not isinstance(tensors, (list, tuple)) or not tensors or kwargs or len(args) > 2:
-                raise self.fail(node, f"torch.{name} takes a list of tensors and dim")
-            rank = (
-                max(len(t.shape) + 1 for t in tensors if isinstance(t, Tensor))
-                if any(isinstance(t, Tensor) for t in tensors)
-                else None
-            )
-            inputs = [self.tensor(t, rank, node) for t in tensors]
-            if len(inputs) == 1 and name != "stack":  # torch.cat([x], 1) is x
-                return inputs[0]
-            cls = "stack" if name == "stack" else "cat"
-            return self.emit(node, cls, {"dim": self.dim(dim, "dim")}, inputs, cls)
-        source = kwargs.pop("input", None)
-        if source is None:
-            if not args:
-                raise self.fail(node, f"torch.{name} needs its input tensor")
-            source, args = args[0], args[1:]
-        if name in ("add", "sub", "mul", "matmul", "bmm", "div"):
-            other = kwargs.pop("other", args[0] if args else None)
-            if other is None or kwargs or len(args) > 1:
-                raise self.fail(node, f"calc follows torch.{name}(a, b) of two tensors only")
-            operation = "matmul" if name == "bmm" else name
-            if not isinstance(other, (Tensor, Parameter)):
-                return self.tensor(source, None, node)
-            return self.combine(node, operation, [source, other])
-        if name == "linear" or name.startswith("conv"):
-            return self.weighted(node, name, self.tensor(source, None, node), args, kwargs)
-        return self.tensor_method(node, source, name, args, kwargs)
-
-    def weighted(self, node: ast.Call, name: str, x: Tensor, args: list, kwargs: dict) -> Tensor:
-        """F.linear(x, weight, bias) and F.conv2d(x, weight, bias, stride, ...): the layer the weights make."""
-        names = (
-            ("weight", "bias") if name == "linear" else ("weight", "bias", "stride", "padding", "dilation", "groups")
-        )
-        given = dict(zip(names, args))
-        given.update(kwargs)
-        weight, bias = given.pop("weight", None), given.pop("bias", None)
-        if not isinstance(weight, Parameter) or (bias is not None and not isinstance(bias, Parameter)):
-            raise self.fail(node, f"calc follows F.{name} with nn.Parameter weights (and bias)")
-        size = [self.size(s) for s in weight.size]
-        for parameter in (weight, bias):
-            if parameter is not None:
-                parameter.consumed = True
-        if name == "linear":
-            if given or len(size) != 2:
-                raise self.fail(node, "F.linear takes a weight of [out_features, in_features]")
-            kwargs = {"in_features": size[1], "out_features": size[0], "bias": bias is not None}
-            return self.emit(node, "Linear", kwargs, [x], "linear")
-        rank = int(name[-2]) if name[-2].isdigit() else 0
-        if name not in ("conv1d", "conv2d", "conv3d") or len(size) != rank + 2:
-            raise self.fail(node, f"F.{name} takes a weight of [out_channels, in_channels/groups, *kernel]")
-        groups = given.get("groups", 1)
-        layer = {"in_channels": size[1] * groups, "out_channels": size[0], "kernel_size": size[2:], **given}
-        return self.emit(node, f"Conv{rank}d", {**layer, "bias": bias is not None}, [x], name)
-
-    def tensor_method(self, node: ast.Call, value: Any, name: str, args: list, kwargs: dict) -> Any:
-        """x.view(...), x.flatten(1), F.relu(x), torch.mean(x, dim): one operation on one tensor."""
-        if name in SAME_TENSOR:
-            return self.tensor(value, None, node)
-        if isinstance(value, Parameter) and name in ("size", "dim"):
-            shape = tuple(self.size(s) for s in value.size)
-            return shape if not args else folding.index(shape, args[0])
-        if name == "expand" and isinstance(value, Parameter):
-            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-            return self.expand(node, self.tensor(value, len(sizes), node), sizes)
-        x = self.tensor(value, None, node)
-        if name == "size":
-            shape = (Batch(), *(self.size(s) for s in x.shape))
-            index = kwargs.pop("dim", args[0] if args else None)
-            return shape if index is None else folding.index(shape, index)
-        if name == "dim":
-            return len(x.shape) + 1
-        if name in FUNCTIONAL:
-            return self.functional(node, name, x, args, kwargs)
-        sizes = list(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else list(args)
-        if name in ("view", "reshape"):
-            return self.view(node, name, x, sizes if sizes else kwargs.get("shape", []))
-        if name == "expand":
-            return self.expand(node, x, sizes)
-        if name == "expand_as":
-            other = self.tensor(args[0] if args else None, None, node)
-            return self.emit(node, "expand", {"size": list(other.shape)}, [x], "expand_as")
-        if name == "permute":
-            return self.emit(node, "permute", {"dims": [self.dim(d, "dims") for d in sizes]}, [x], "permute")
-        if name == "flatten":
-            start = kwargs.pop("start_dim", args[0] if args else 0)
-            end = kwargs.pop("end_dim", args[1] if len(args) > 1 else -1)
-            return self.emit(node, "Flatten", {"start_dim": start, "end_dim": end}, [x], "flatten")
-        if name in ("transpose", "unsqueeze", "squeeze", "mean", "sum"):
-            order = {"transpose": ("dim0", "dim1"), "mean": ("dim", "keepdim"), "sum": ("dim", "keepdim")}
-            given = dict(zip(order.get(name, ("dim",)), args))
-            given.update(kwargs)
-            if name in ("mean", "sum") and isinstance(given.get("dim"), tuple):
-                given["dim"] = list(given["dim"])
-            return self.emit(node, name, given, [x], name)
-        if name == "t":
-            return self.emit(node, "transpose", {"dim0": -2, "dim1": -1}, [x], "t")
-        if name == "pad":
-            amounts = kwargs.pop("pad", args[0] if args else None)
-            options = dict(zip(("mode", "value"), args[1:]))
-            options.update(kwargs)
-            return self.emit(node, "pad", {"pad": list(amounts or []), **options}, [x], "pad")
-        if name in ("chunk", "split"):
-            return self.pieces(node, name, x, args, kwargs)
-        if name in ("matmul", "add", "sub", "mul", "div", "bmm"):
-            return self.operation(node, name, [x, *args], kwargs)
-        raise self.fail(node, f"calc does not follow the tensor operation '{name}'")
-
-    def functional(self, node: ast.Call, name: str, x: Tensor, args: list, kwargs: dict) -> Tensor:
-        cls, positional = FUNCTIONAL[name]
-        if len(args) > len(positional):
-            raise self.fail(node, f"F.{name} takes at most {len(positional) + 1} positional arguments")
-        given = dict(zip(positional, args))
-        for key, value in kwargs.items():
-            if key in given:
-                raise self.fail(node, f"F.{name} got '{key}' twice")
-            given[key] = value
-        given = {k: v for k, v in given.items() if k not in FUNCTION_ONLY and v is not None}
-        if given.pop("return_indices", False):
-            raise self.fail(node, f"calc does not follow F.{name}(..., return_indices=True)")
-        if given.get("weight") is not None or given.get("bias") is not None:
-            raise self.fail(node, f"calc follows F.{name} without weights")
-        return self.emit(node, cls, given, [x], name)
-
-    def view(self, node: ast.Call, name: str, x: Tensor, sizes: list) -> Tensor:
-        """x.view(N, ...): the first size is the batch (x.size(0)) or -1 with every other size given."""
-        if not sizes:
-            raise self.fail(node, f"{name}() needs the new sizes")
-        first, rest = sizes[0], list(sizes[1:])
-        if not rest:
-            raise self.fail(node, f"{name}({'-1' if first == -1 else '...'}) would merge the batch axis; keep it first")
-        for size in rest:
-            if not (is_size(size) or size == -1):
-                raise self.fail(node, f"{name}() sizes must be whole numbers or -1, got {folding.describe(size)}")
-        if isinstance(first, Batch):
-            return self.emit(node, name, {"shape": rest}, [x], name)
-        if first != -1:
-            raise self.fail(
-                node,
-                f"the first size of {name}() is the batch: write x.size(0) or -1, not {folding.describe(first)}",
-            )
-        if -1 in rest:
-            raise self.fail(node, f"{name}(-1, ...) may have one -1 only, and the batch is it")
-        return self.emit(node, name, {"shape": rest}, [x], name)
-
-    def expand(self, node: ast.Call, x: Tensor, sizes: list) -> Tensor:
-        if not sizes or not (isinstance(sizes[0], Batch) or sizes[0] == -1):
-            raise self.fail(node, "the first size of expand() is the batch: write x.size(0) (or -1)")
-        rest = list(sizes[1:])
-        if not all(is_size(s) or s == -1 for s in rest):
-            raise self.fail(node, "expand() sizes must be whole numbers or -1")
-        return self.emit(node, "expand", {"size": rest}, [x], "expand")
-
-    def pieces(self, node: ast.Call, name: str, x: Tensor, args: list, kwargs: dict) -> list[Tensor]:
-        """x.chunk(3, dim) and x.split(size or sizes, dim): one slice per piece, as PyTorch cuts them."""
-        amount = kwargs.pop("chunks" if name == "chunk" else "split_size_or_sections", args[0] if args else None)
-        dim = self.dim(kwargs.pop("dim", args[1] if len(args) > 1 else 0), "dim")
-        if kwargs or amount is None:
-            raise self.fail(node, f"calc reads {name}(amount, dim)")
-        index = dim % (len(x.shape) + 1)
-        if index == 0:
-            raise self.fail(node, f"{name}() along dim 0 would cut the batch; cut a later dim")
-        length = x.shape[index - 1]
-        if not length.is_Integer:
-            raise self.fail(node, f"calc cuts dims of known size only; dim {dim} is {length}")
-        length = int(length)
-        if name == "chunk":
-            each = -(-length // self.dim(amount, "chunks"))
-            sizes = [min(each, length - start) for start in range(0, length, each)]
-        elif isinstance(amount, (list, tuple)):
-            sizes = [self.dim(s, "split sizes") for s in amount]
-            if sum(sizes) != length:
-                raise self.fail(node, f"split sizes {sizes} do not add up to dim {dim}'s {length}")
-        else:
-            each = self.dim(amount, "split size")
-            if each < 1:
-                raise self.fail(node, "split size must be positive")
-            sizes = [min(each, length - start) for start in range(0, length, each)]
-        if len(sizes) > folding.MAX_ITEMS:
-            raise self.fail(node, f"more than {folding.MAX_ITEMS:,} pieces")
-        out, start = [], 0
-        for size in sizes:
-            out.append(self.emit(node, "slice", {"dim": dim, "start": start, "stop": start + size}, [x], name))
-            start += size
-        return out
-
-    def index_tensor(self, node: ast.AST, x: Tensor, position: Any) -> Tensor:
-        """x[:, 0], x[:, -1, :], x[..., 1:3], x[:, None]: dim 0 (the batch) must be taken whole."""
-        entries = list(position) if isinstance(position, tuple) else [position]
-        if entries.count(Ellipsis) > 1:
-            raise self.fail(node, "an index may hold one '...'")
-        if Ellipsis in entries:
-            at = entries.index(Ellipsis)
-            named = len([e for e in entries if e is not None and e is not Ellipsis])
-            entries[at : at + 1] = [slice(None)] * (len(x.shape) + 1 - named)
-        first = entries[0] if entries else slice(None)
-        if not (isinstance(first, slice) and first == slice(None)):
-            raise self.fail(node, "index the batch axis whole: start with ':' (x[:, 0]), calc keeps the batch apart")
-        dim = 1
-        for entry in entries[1:]:
-            if entry is None:
-                x = self.emit(node, "unsqueeze", {"dim": dim}, [x], "getitem")
-                dim += 1
-            elif isinstance(entry, slice):
-                if entry != slice(None):
-                    bounds = {"start": entry.start, "stop": entry.stop, "step": entry.step or 1}
-                    bounds = {k: v for k, v in bounds.items() if v is not None}
-                    x = self.emit(node, "slice", {"dim": dim, **bounds}, [x], "getitem")
-                dim += 1
-            elif isinstance(entry, int) and not isinstance(entry, bool):
-                x = self.emit(node, "select", {"dim": dim, "index": entry}, [x], "getitem")
-            else:
-                raise self.fail(
-                    node, f"calc indexes tensors with numbers, slices, None and '...', not {folding.describe(entry)}"
-                )
-        return x
-
     # -- The model ------------------------------------------------------------------------
 
     def chosen(self, text: str | None) -> Instance | Container:
@@ -1192,7 +811,3 @@ def first_tensor(value: Any) -> Any:
     while isinstance(value, (tuple, list)) and value:
         value = value[0]
     return value if isinstance(value, (Tensor, Parameter)) else None
-
-
-def spec_value_map(kwargs: dict) -> dict:
-    return {key: spec_value(value) for key, value in kwargs.items()}
