@@ -431,8 +431,9 @@ class SourceReader:
             raise self.fail(node, f"the code nests expressions (and calls) more than {MAX_DEPTH} deep")
         self.nesting += 1
         try:
-            with self.at(node):
-                return self.value(node)
+            return self.value(node)
+        except CalcError as error:  # as self.at(node), without a context manager on every expression
+            raise error.within(layer=str(self.where(node))) from None
         finally:
             self.nesting -= 1
 

@@ -39,11 +39,7 @@ class BuiltModules:
     def transformer(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Instance:
         """nn.TransformerEncoderLayer and nn.TransformerEncoder as PyTorch builds them: the modules they hold,
         under PyTorch's names (self_attn, linear1, norm1, ...; layers.0, layers.1, ...)."""
-        given = dict(zip(TRANSFORMER[name], args))
-        for key, value in kwargs.items():
-            if key in given:
-                raise self.fail(node, f"nn.{name} got '{key}' twice")
-            given[key] = value
+        given = self.bind(node, f"nn.{name}", TRANSFORMER[name], args, kwargs)
         unknown = sorted(set(given) - set(TRANSFORMER[name]) - {"device", "dtype"})
         if unknown:
             raise self.fail(node, f"nn.{name} has no argument '{unknown[0]}'{suggest(unknown[0], TRANSFORMER[name])}")

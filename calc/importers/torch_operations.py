@@ -49,6 +49,17 @@ def spec_value_map(kwargs: dict) -> dict:
 class TensorOperations:
     """forward()'s operations on tensors, as spec entries."""
 
+    def bind(self, node: ast.AST, what: str, order: tuple[str, ...], args: list, kwargs: dict) -> dict:
+        """Arguments by name, the positional ones in PyTorch's ``order`` (nn.Conv2d(3, 6, 5), F.max_pool2d(x, 2))."""
+        if len(args) > len(order):
+            raise self.fail(node, f"{what} takes at most {len(order)} positional arguments here, got {len(args)}")
+        given = dict(zip(order, args))
+        for key, value in kwargs.items():
+            if key in given:
+                raise self.fail(node, f"{what} got '{key}' twice")
+            given[key] = value
+        return given
+
     def fresh(self, base: str) -> str:
         """A function call's name as torch.fx gives it: relu, relu_1, ... past every module's name."""
         name, count = base, 0
@@ -213,13 +224,7 @@ class TensorOperations:
 
     def functional(self, node: ast.Call, name: str, x: Tensor, args: list, kwargs: dict) -> Tensor:
         cls, positional = FUNCTIONAL[name]
-        if len(args) > len(positional):
-            raise self.fail(node, f"F.{name} takes at most {len(positional) + 1} positional arguments")
-        given = dict(zip(positional, args))
-        for key, value in kwargs.items():
-            if key in given:
-                raise self.fail(node, f"F.{name} got '{key}' twice")
-            given[key] = value
+        given = self.bind(node, f"F.{name} (after the input)", positional, args, kwargs)
         given = {k: v for k, v in given.items() if k not in FUNCTION_ONLY and v is not None}
         if given.pop("return_indices", False):
             raise self.fail(node, f"calc does not follow F.{name}(..., return_indices=True)")

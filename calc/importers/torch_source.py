@@ -52,7 +52,7 @@ from calc.importers.torch_operations import OPERATORS, TensorOperations, is_size
 from calc.layers.base import Env, construct, parse_shape, suggest
 
 MAX_MODEL_TEXT = 1_000  # characters of --model
-MAX_TORCH_STEPS = 100_000
+MAX_TORCH_STEPS = 50_000
 INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 #: Methods PyTorch itself calls with a meaning calc does not follow: refused where they are defined.
 REFUSED_METHODS = {
@@ -495,13 +495,7 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         order = POSITIONAL.get(name) or tuple(
             p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "options")
         )
-        if len(args) > len(order):
-            raise self.fail(node, f"nn.{name} takes at most {len(order)} positional arguments here, got {len(args)}")
-        given = dict(zip(order, args))
-        for key, value in kwargs.items():
-            if key in given:
-                raise self.fail(node, f"nn.{name} got '{key}' twice")
-            given[key] = value
+        given = self.bind(node, f"nn.{name}", order, args, kwargs)
         for key, value in given.items():
             if isinstance(value, (Tensor, Parameter, Batch, Opaque)) or is_module(value):
                 raise self.fail(node, f"nn.{name}'s '{key}' must be a plain value, not {folding.describe(value)}")
