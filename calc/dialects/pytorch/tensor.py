@@ -12,6 +12,7 @@ axes they read whole; reordering keeps each axis's field; other reshaping ends i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sympy as sp
@@ -48,11 +49,20 @@ MATMUL_MACS = Rule(
     why="Each of the a × c entries of a product of an a × b and a b × c matrix is a sum of b products, and the "
     "batch of matrices holds B such products (the product of the leading axes).",
 )
-PARAMETER = Rule(
-    lhs="P",
-    expr=count,
-    why="A learned tensor (nn.Parameter) holds one trainable value per entry: the product of its sizes, m.",
-)
+
+
+@cache
+def parameter_rule(rank: int) -> Rule:
+    """P = s_1 s_2 ... s_r: one trainable value per entry of a learned tensor."""
+    return Rule(
+        lhs="P",
+        expr=sp.Mul(*numbered_symbols("s", rank)),
+        why="A learned tensor (nn.Parameter) holds one trainable value per entry: the product of its sizes.",
+    )
+
+
+NO_PRODUCT_PARAMETERS = "Both factors are tensors of the forward pass: the product itself holds no weights."
+NO_REDUCE_PARAMETERS = "A mean or a sum over axes holds no weights."
 NO_REDUCE_MACS = (
     "A reduction adds (or compares) values one by one and multiplies nothing by a weight: 0 MACs in calc's count."
 )
@@ -75,13 +85,14 @@ def _not_batch(index: int, what: str, value: int, action: str) -> int:
     return index
 
 
-def _plain(output: Shape, description: list, steps: Sequence[Step] = ()) -> LayerResult:
+def _plain(output: Shape, description: list, steps: Sequence[Step] = (), why: str = NO_PARAMETERS) -> LayerResult:
+    """The result of an operation without weights: its shape, its steps, and why it has no parameters."""
     return LayerResult(
         output_shape=tuple(output),
         trainable=sp.Integer(0),
         non_trainable=sp.Integer(0),
         shape_steps=list(steps),
-        param_steps=[note("Parameters", 0, NO_PARAMETERS)],
+        param_steps=[note("Parameters", 0, why)],
         description=description,
     )
 
@@ -284,7 +295,8 @@ class Reduction(TorchLayer):
         if not out:
             raise CalcError(f"{self.type_name} would leave only the batch axis; calc needs one more (keepdim=True)")
         dims = ", ".join(str(d) for d in self.dim)
-        return _plain(out, [f"the {self.words} over dim {dims}", ", kept as size 1" if self.keepdim else ""])
+        words = [f"the {self.words} over dim {dims}", ", kept as size 1" if self.keepdim else ""]
+        return _plain(out, words, why=NO_REDUCE_PARAMETERS)
 
     def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
         reduced = self._reduced(shapes[0])
@@ -423,7 +435,8 @@ class matmul(TorchLayer):
             if x != y and x != 1 and y != 1:
                 raise CalcError(f"matmul's leading dims do not broadcast: {torch_shape(left)} @ {torch_shape(right)}")
             batch.append(y if x == 1 else x)
-        return _plain((*batch, left[-2], right[-1]), ["matrix products of ", left[-2:], " by ", right[-2:]])
+        words = ["matrix products of ", left[-2:], " by ", right[-2:]]
+        return _plain((*batch, left[-2], right[-1]), words, why=NO_PRODUCT_PARAMETERS)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         return self.build_many([shape], env)
@@ -440,7 +453,8 @@ class Parameter(TorchLayer):
     """A learned tensor held by a module (nn.Parameter(torch.zeros(1, 1, 768)): a class token, a position
     embedding, a layer scale). ``size`` is PyTorch's; ``dims`` is the rank of the tensors it meets (batch
     axis included), to which PyTorch's broadcasting pads it with leading 1s; the first of those dims then
-    faces the batch axis and must be 1. It reads no input (``inputs`` only places it in the graph)."""
+    faces the batch axis and must be 1. It reads no input: ``inputs`` (the model's input) only places it in
+    the graph."""
 
     neutral = frozenset({"requires_grad"})
     no_macs = "A stored tensor computes nothing: 0 MACs."
@@ -464,7 +478,7 @@ class Parameter(TorchLayer):
 
     def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
         sizes = [env.positive(s, "size") for s in self.size]
-        values = apply(PARAMETER, "Parameters", {count: sp.Mul(*sizes)})
+        values = apply(parameter_rule(len(sizes)), "Parameters", dict(zip(numbered_symbols("s", len(sizes)), sizes)))
         return LayerResult(
             output_shape=tuple(env.resolve(s) for s in self.aligned[1:]),
             trainable=values.value,
