@@ -110,3 +110,16 @@ def test_the_docs_examples_are_what_calc_prints(cli):
     assert cli("summary", TUTORIAL, "--input-shape", "3,32,32", "--style", "torchinfo").out == table
     formula = cli("formula", str(FILES / "lenet_lazy.py"), "--input-shape", "1,n,n").out
     assert formula.strip() in docs
+
+
+def test_keras_reader_points_torch_code_to_the_pytorch_reader():
+    """The Keras reader (calc.spec_from_source) used to say "calc does not call 'torch.nn.Conv2d' (outside Keras)"."""
+    import pytest
+
+    from calc.errors import CalcError
+    from calc.importers import spec_from_source
+
+    with pytest.raises(CalcError) as error:
+        spec_from_source("import torch.nn as nn\nconv = nn.Conv2d(3, 6, 5)\n")
+    message = str(error.value)
+    assert "'torch.nn.Conv2d'" in message and "PyTorch reader" in message and "--input-shape" in message
