@@ -61,3 +61,21 @@ def test_every_module_call_and_parameter_count_equals_pytorch(name: str):
 
 def test_recorded_with_the_torch_the_issue_names():
     assert RECORDED["torch"].startswith("2.13.0")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_torchinfo_style_is_torchinfos_table(name: str):
+    """calc summary --style torchinfo prints torchinfo 1.8.0's own table for the model, row for row (its
+    mult-adds line aside: calc counts MACs with its own rules)."""
+    from calc.render.torchinfo import render_torchinfo
+
+    case = CASES[name]
+    shape = ",".join(str(size) for size in case["input_shape"])
+    model = load(FIXTURES / "torch_source" / case["file"], SourceOptions((shape,), case["model"]))
+    ours = render_torchinfo(model.analyze(), model.module_calls).splitlines()
+
+    def table(lines: list[str]) -> list[str]:
+        return [line for line in lines if not line.startswith("Total mult-adds")]
+
+    assert table(ours) == table(case["torchinfo"])
+    assert RECORDED["torchinfo"] == "1.8.0"

@@ -62,7 +62,7 @@ def test_torchinfo_style_nests_blocks(cli):
     run = cli("summary", resnet, "--input-shape", "3,32,32", "--model", "resnet20()", "--style", "torchinfo")
     assert run.status == 0, run.err
     assert "├─Sequential: 1-3" in run.out and "│    └─BasicBlock: 2-1" in run.out
-    assert "│    │    └─Conv2d: 3-1                 [1, 16, 32, 32]          2,304" in run.out
+    assert "│    │    └─Conv2d: 3-1                  [1, 16, 32, 32]           2,304" in run.out
 
 
 def test_sizes_may_be_symbols():

@@ -113,7 +113,9 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         self.first_input = ""
         self.tracing = False
         self.module_calls: list[list] = []  # [name, class, depth, output reference], parents before children
-        self.depth = 1
+        self.named: dict[str, Any] = {}  # the model's modules by name
+        self.opened: list[str] = []  # the modules whose call is being read, outermost first
+        self.listed: set[str] = set()  # ModuleLists given a row
 
     # -- Imports and classes --------------------------------------------------------------
 
@@ -583,10 +585,11 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
                 f"{module.described} is not registered with the model (a plain list or a local variable hides "
                 "it from PyTorch, and its parameters from model.parameters()): use nn.ModuleList or self.name",
             )
+        self.list_rows(module.name)
         kind = module.cls if isinstance(module, Leaf) else module.kind if isinstance(module, Container) else None
-        entry = [module.name, kind or module.cls.name, self.depth]
+        entry = [module.name, kind or module.cls.name, module.name.count(".") + 1]
         self.module_calls.append(entry)
-        self.depth += 1
+        self.opened.append(module.name)
         try:
             result = self.forward(node, module, args, kwargs) if isinstance(module, Instance) else None
             if isinstance(module, Container):
@@ -598,9 +601,21 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
             elif isinstance(module, Leaf):
                 result = self.leaf_call(node, module, args, kwargs)
         finally:
-            self.depth -= 1
+            self.opened.pop()
         entry.append(first_tensor(result))
         return result
+
+    def list_rows(self, name: str) -> None:
+        """The ModuleLists and ModuleDicts above a module, which are never called themselves: a row of their
+        own where their first module is called (torchinfo shows them so), as deep as their path is long."""
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            path = ".".join(parts[:end])
+            container = self.named.get(path)
+            listing = isinstance(container, Container) and container.kind != "Sequential"
+            if listing and path not in self.opened and path not in self.listed:
+                self.listed.add(path)
+                self.module_calls.append([path, container.kind, end, None])
 
     def sequence(self, node: ast.Call, owner: Any, modules: list, args: list, kwargs: dict) -> Any:
         """nn.Sequential (or a subclass) called: its modules in turn, on one tensor."""
@@ -709,6 +724,7 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         """forward() on tensors of ``shapes``: the spec of every call, in order."""
         for item in name_modules(root):
             self.taken.add(item.name)
+            self.named[item.name] = item
         if isinstance(root, Container):
             return self.trace_sequence(root, shapes)
         forward = root.cls.method("forward")
@@ -801,7 +817,8 @@ def submodules(module: Any, deep: bool) -> list:
 
 
 def first_tensor(value: Any) -> Any:
-    """The tensor a module call gives (the first of a tuple, as an LSTM's output), or None."""
-    while isinstance(value, (tuple, list)) and value:
-        value = value[0]
+    """The tensor a module call gives, as torchinfo shows it: the first of a tuple (an LSTM's output), the
+    last value of a dict; None when there is none."""
+    while isinstance(value, (tuple, list, dict)) and value:
+        value = list(value.values())[-1] if isinstance(value, dict) else value[0]
     return value if isinstance(value, (Tensor, Parameter)) else None

@@ -15,18 +15,19 @@ import sympy as sp
 from calc.model import Analysis, LayerRecord
 from calc.render.math import plain
 
-WIDTHS = (40, 25, 15)
-RULE = "=" * sum(WIDTHS)
+COLUMN = 25  # torchinfo's width of the Output Shape and Param # columns
+NAME = 40  # its least width of the layer column, widened in steps of 5 to the longest row
 
 
-def _cell(text: str, width: int) -> str:
-    return text.ljust(width) if len(text) < width else text[: width - 1] + " "
+def _row(width: int, *cells: str) -> str:
+    """A row as torchinfo formats it: each cell padded and followed by a space, the end stripped."""
+    return (f"{cells[0]:<{width}} " + "".join(f"{cell:<{COLUMN}} " for cell in cells[1:])).rstrip()
 
 
 def _shape(record: LayerRecord | None) -> str:
     if record is None:
         return "--"
-    return "[" + ", ".join(["1", *(plain(s) if s.is_Integer else str(s) for s in record.result.output_shape)]) + "]"
+    return "[" + ", ".join(["1", *(str(s) for s in record.result.output_shape)]) + "]"
 
 
 def _count(value: sp.Expr) -> str:
@@ -50,8 +51,8 @@ def render_torchinfo(analysis: Analysis, calls: Sequence[tuple[str, str, int, st
         calls = [(analysis.model, analysis.model, 0, analysis.outputs[-1] if analysis.outputs else None)]
         calls += [(r.name, r.type, 1, r.name if r.call == 0 else f"{r.name}[{r.call}]") for r in analysis.records]
         calls = [c for c in calls if c[1] != "InputLayer"]
-    rows = [RULE, _cell("Layer (type:depth-idx)", WIDTHS[0]) + _cell("Output Shape", WIDTHS[1]) + "Param #", RULE]
     counters: dict[int, int] = {}
+    table: list[tuple[str, str, str, int]] = []
     seen: set[str] = set()
     names = [c[0] for c in calls]
     for name, kind, depth, ref in calls:
@@ -68,23 +69,39 @@ def render_torchinfo(analysis: Analysis, calls: Sequence[tuple[str, str, int, st
             params = "--" if weights == 0 else "(recursive)" if name in seen else _count(weights)
         else:
             held = sp.Add(*(r.result.params for r in own))
+            if depth == 0:  # the model: whatever no submodule holds (weights used by F.linear/F.conv2d too)
+                held = analysis.total_params - _held_below(analysis, names)
             params = _count(held) if held != 0 else "--"
         seen.add(name)
-        if depth == 0:
-            label = kind
-        else:
+        kind = kind.removeprefix("Lazy")  # PyTorch makes a Lazy module its eager class at the first call
+        if depth:
             counters[depth] = counters.get(depth, 0) + 1
-            label = "│    " * (depth - 1) + ("└─" if depth > 1 else "├─") + f"{kind}: {depth}-{counters[depth]}"
-        rows.append(_cell(label, WIDTHS[0]) + _cell(_shape(record), WIDTHS[1]) + params)
+            kind = f"{kind}: {depth}-{counters[depth]}"
+        table.append((kind, _shape(record), params, depth))
+    longest = max(len(title) + depth * 5 + 1 for title, _, _, depth in table)  # torchinfo's estimate
+    width = NAME if longest < NAME else -(-longest // 5) * 5
+    rule = "=" * (width + 2 * COLUMN)
+    rows = [rule, _row(width, "Layer (type:depth-idx)", "Output Shape", "Param #"), rule]
+    for title, shape, params, depth in table:
+        start = "" if depth == 0 else "├─" if depth == 1 else "│    " * (depth - 1) + "└─"
+        rows.append(_row(width, start + title, shape, params))
     rows += [
-        RULE,
+        rule,
         f"Total params: {_count(analysis.total_params)}",
         f"Trainable params: {_count(analysis.trainable_params)}",
         f"Non-trainable params: {_count(analysis.non_trainable_params)}",
         _mult_adds(_total_macs(analysis)),
-        RULE,
+        rule,
     ]
     return "\n".join(rows) + "\n"
+
+
+def _held_below(analysis: Analysis, names: Sequence[str]) -> sp.Expr:
+    """The parameters of the model's submodules: their rows, and parameters whose path names a submodule."""
+    modules = set(names[1:])
+    return sp.Add(
+        *(r.result.params for r in analysis.layers if r.name in modules or (r.type == "Parameter" and "." in r.name))
+    )
 
 
 def _total_macs(analysis: Analysis) -> sp.Expr | None:
