@@ -154,6 +154,23 @@ class Opaque:
 
 
 @dataclass(frozen=True)
+class States:
+    """h_n of nn.RNN/GRU/LSTM: [num_layers * directions, N, hidden] (the batch second). Only the last
+    layer's entries are known from the output, the forward one at its last step and the backward one at
+    its first: ``h_n[-1]`` (and ``h_n[-2]`` when bidirectional) are followed, as those slices of the output."""
+
+    output: Tensor
+    layers: int
+    directions: int
+    hidden: Any
+    module: str
+
+    @property
+    def described(self) -> str:
+        return f"the final hidden states of {self.module}"
+
+
+@dataclass(frozen=True)
 class Bound:
     """``x.view``, ``self.helper``, ``layers.append``: a method waiting for its arguments."""
 

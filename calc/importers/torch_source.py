@@ -42,6 +42,7 @@ from calc.importers.torch_objects import (
     ModuleClass,
     Opaque,
     Parameter,
+    States,
     Tensor,
     Values,
     children,
@@ -199,7 +200,7 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         owner.attributes[target.attr] = value
 
     def unpacked(self, target: ast.expr, value: Any) -> list | tuple:
-        if isinstance(value, Opaque):  # out, (h, c) = self.lstm(x): h and c are followed no further
+        if isinstance(value, Opaque):  # an attention's weights: followed no further
             return [value] * len(target.elts)
         if isinstance(value, Tensor):
             raise self.fail(target, "calc does not unpack a tensor along its first dim (the batch); use chunk()")
@@ -291,11 +292,29 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
             return self.index_container(node, container, position)
         if isinstance(container, Opaque):
             return container
+        if isinstance(container, States):
+            return self.final_state(node, container, position)
         if isinstance(container, dict):
             if position not in container:
                 raise self.fail(node, f"no key {position!r}{suggest(str(position), [str(k) for k in container])}")
             return container[position]
         return folding.index(container, position)
+
+    def final_state(self, node: ast.AST, states: States, position: Any) -> Tensor:
+        """h_n[-1]: the last layer's final state in one direction, the slice of the output that holds it."""
+        count = states.layers * states.directions
+        if isinstance(position, bool) or not isinstance(position, int) or not -count <= position < count:
+            raise self.fail(node, f"calc follows h_n[i] with a whole number i from {-count} to {count - 1}")
+        entry = position % count
+        if entry < count - states.directions:
+            raise self.fail(node, f"h_n[{position}] belongs to a lower layer, whose states the output does not hold")
+        backward = states.directions == 2 and entry == count - 1
+        step = self.emit(node, "select", {"dim": 1, "index": 0 if backward else -1}, [states.output], "getitem")
+        if states.directions == 1:
+            return step
+        hidden = states.hidden
+        bounds = {"start": hidden, "stop": 2 * hidden} if backward else {"start": 0, "stop": hidden}
+        return self.emit(node, "slice", {"dim": -1, **bounds}, [step], "getitem")
 
     def index_container(self, node: ast.AST, container: Container, position: Any) -> Any:
         if container.kind == "ModuleDict":
@@ -671,7 +690,13 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         self.places.setdefault(leaf.name, str(self.where(node)))
         out = Tensor(ref, tuple(result.output_shape))
         if leaf.cls in RECURRENT:
-            return out, Opaque(f"the final states of {leaf.described} (calc follows its output)")
+            layers = leaf.kwargs.get("num_layers", 1)
+            directions = 2 if leaf.kwargs.get("bidirectional", False) else 1
+            states = States(out, layers, directions, leaf.kwargs.get("hidden_size"), leaf.described)
+            if leaf.cls == "LSTM":
+                cell = Opaque(f"the final cell states of {leaf.described} (calc follows its output and h_n)")
+                return out, (states, cell)
+            return out, states
         if leaf.cls == "MultiheadAttention":
             return out, Opaque(f"the attention weights of {leaf.described}")
         return out
