@@ -113,8 +113,13 @@ class SourceOptions:
     """What reading PyTorch source needs besides the file: ``--input-shape`` (one text per input, sizes
     separated by commas, no batch axis) and ``--model`` (a class name or a constructor call)."""
 
-    input_shapes: tuple[str, ...] = ()
+    input_shapes: tuple[str, ...] | str = ()
     model: str | None = None
+
+    def __post_init__(self) -> None:  # "3,32,32" or "8;8", as on the command line, is one text
+        if isinstance(self.input_shapes, str):
+            shapes = tuple(part for part in self.input_shapes.split(";") if part.strip())
+            object.__setattr__(self, "input_shapes", shapes)
 
     @property
     def given(self) -> bool:

@@ -123,3 +123,17 @@ def test_keras_reader_points_torch_code_to_the_pytorch_reader():
         spec_from_source("import torch.nn as nn\nconv = nn.Conv2d(3, 6, 5)\n")
     message = str(error.value)
     assert "'torch.nn.Conv2d'" in message and "PyTorch reader" in message and "--input-shape" in message
+
+
+def test_python_api_and_check(cli):
+    model = calc.load(TUTORIAL, calc.SourceOptions("3,32,32", model="Net"))
+    assert int(model.analyze().total_params) == 62_006
+    run = cli(
+        "check", TUTORIAL, "--input-shape", "3,32,32", "--layer", "fc1", "--quantity", "params", "--answer", "48120"
+    )
+    assert run.status == 0, run.err
+    wrong = cli(
+        "check", TUTORIAL, "--input-shape", "3,32,32", "--layer", "fc1", "--quantity", "params", "--answer", "48000"
+    )
+    assert wrong.status == 1  # 400 * 120 without the 120 biases
+    assert "bias" in wrong.out

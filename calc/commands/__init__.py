@@ -112,8 +112,7 @@ def source_options(args: argparse.Namespace):  # noqa: ANN201 - returns calc.spe
     """What PyTorch source needs besides the file: ``--input-shape`` and ``--model``."""
     from calc.spec import SourceOptions
 
-    shapes = tuple(part for part in (args.input_shapes or "").split(";") if part.strip())
-    return SourceOptions(shapes, args.model_class)
+    return SourceOptions(args.input_shapes or (), args.model_class)
 
 
 def load_model(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Model
