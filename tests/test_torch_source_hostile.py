@@ -114,3 +114,24 @@ def test_several_classes_ask_for_model(cli, tmp_path: Path):
 def test_input_shape_is_refused_for_a_spec(cli, spec_file):
     run = cli("summary", spec_file("input: [4]\nlayers:\n  - Dense: {units: 2}\n"), "--input-shape", "4")
     assert run.status == 2 and "PyTorch source" in run.err
+
+
+def test_hostile_input_shape_and_model_text_are_refused(cli, tmp_path: Path):
+    """--input-shape goes through calc's own expression parser and --model through the same reader as the
+    file: neither runs anything."""
+    pwned = tmp_path / "pwned"
+    path = tmp_path / "net.py"
+    path.write_text(HEAD + net("return self.fc(x)"))
+    payload = f"__import__('os').system('touch {pwned}')"
+    for option, value in (("--input-shape", payload), ("--model", payload), ("--model", "Net" + "(" * 5000)):
+        run = cli("summary", str(path), "--input-shape", "4", option, value) if option == "--model" else None
+        run = run or cli("summary", str(path), option, value)
+        assert run.status == 2 and run.err.count("\n") == 1, run.err
+    assert not pwned.exists()
+
+
+def test_module_names_are_plain(cli, tmp_path: Path):
+    path = tmp_path / "net.py"
+    path.write_text(HEAD + net("return self.d['a b'](x)", "self.d = nn.ModuleDict({'a b': nn.Linear(4, 2)})"))
+    run = cli("summary", str(path), "--input-shape", "4")
+    assert run.status == 2 and "letters, digits and _" in run.err and "line 7, column 18" in run.err

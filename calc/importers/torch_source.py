@@ -55,6 +55,7 @@ from calc.layers.base import Env, construct, parse_shape, suggest
 MAX_MODEL_TEXT = 1_000  # characters of --model
 MAX_TORCH_STEPS = 50_000
 INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
+MODULE_KEY = re.compile(r"[A-Za-z0-9_]{1,64}\Z")  # an nn.Sequential/ModuleDict key: a part of a module's path
 #: Methods PyTorch itself calls with a meaning calc does not follow: refused where they are defined.
 REFUSED_METHODS = {
     "__call__": "a module is called through forward(); remove __call__()",
@@ -544,8 +545,9 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         for key, module in children.items():
             if not is_module(module):
                 raise self.fail(node, f"nn.{kind} holds modules, not {folding.describe(module)} (at '{key}')")
-            if not isinstance(key, str) or "." in key or not key:
-                raise self.fail(node, f"a module name must be a non-empty string without '.', got {key!r}")
+            if not isinstance(key, str) or not MODULE_KEY.match(key):
+                shown = repr(key)[:40]
+                raise self.fail(node, f"calc reads module names of letters, digits and _ (up to 64), got {shown}")
         return Container(kind, children)
 
     def method_call(self, node: ast.Call, bound: Bound, args: list, kwargs: dict) -> Any:
