@@ -27,6 +27,7 @@ from calc.layers.base import (
     LayerResult,
     Shape,
     Value,
+    construct,
     format_shape,
     suggest,
     to_bool,
@@ -294,7 +295,6 @@ def nested_layer(value: Any, what: str) -> Layer:
     if isinstance(value, Layer):
         return value
     from calc.layers import REGISTRY  # the registry imports this module
-    from calc.spec import _construct
 
     if _nesting(value) > MAX_NESTING:
         raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
@@ -308,7 +308,7 @@ def nested_layer(value: Any, what: str) -> Layer:
     if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
         raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
     try:
-        return _construct(REGISTRY[type_name], dict(kwargs))
+        return construct(REGISTRY[type_name], dict(kwargs))
     except CalcError as error:
         raise CalcError(f"{what} ({type_name}): {error.message}") from None
 
