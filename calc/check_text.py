@@ -9,7 +9,7 @@ import sympy as sp
 
 from calc.check_sources import axis_names
 from calc.counts import counting_steps
-from calc.derive import step_view
+from calc.derive import LARGE, grouped, step_view
 from calc.equivalence import Value, equivalent, fingerprint
 from calc.errors import CalcError
 from calc.model import LayerRecord
@@ -95,7 +95,7 @@ class Diagnosis:
 
     def details(self, shown: list[tuple[LayerRecord | None, Step]]) -> dict[str, Any]:
         """What the feedback templates show besides the steps: the output shape or the sum of a total."""
-        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None}
+        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None, "by_block": False}
         if self.kind != "count":
             details["shape"] = self.record.output_shape if self.record is not None else None
         elif self.record is None:
@@ -104,7 +104,8 @@ class Diagnosis:
                 "trainable_params": lambda r: r.trainable,
                 "non_trainable_params": lambda r: r.non_trainable,
             }[self.name if self.name != "params" else "total_params"]
-            details["terms"] = [counts(r) for r in self.analysis.layers]
+            details["terms"] = grouped(self.analysis, counts)
+            details["by_block"] = len(self.analysis.records) > LARGE
             details["total"] = self.expected
         elif self.name != "params":
             details["split"] = (self.record.trainable, self.record.non_trainable)

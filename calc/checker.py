@@ -29,7 +29,7 @@ from calc.equivalence import Points, Value, equivalent, fingerprint
 from calc.errors import CalcError
 from calc.explore.quantities import COUNTS, split_name
 from calc.explore.quantities import quantity as read_quantity
-from calc.expressions import parse_answer, parse_shape_answer
+from calc.expressions import check_number_size, parse_answer, parse_shape_answer
 from calc.layers.base import format_shape
 from calc.model import Analysis, LayerRecord, Sequential
 from calc.rules import Step
@@ -160,7 +160,7 @@ class Question(CandidateSearch, Diagnosis):
         value = expr.xreplace(self.analysis.values) if self.analysis.values else expr
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise CalcError("the answer divides by zero for the model's values")
-        return value
+        return check_number_size(value, "the answer with the model's values put in")
 
     def check(self, text: str, prefer: Collection[str] = ()) -> CheckResult:
         """Judge one answer. ``prefer``: mistakes the same student made in other answers, which decide
