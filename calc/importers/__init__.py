@@ -6,6 +6,7 @@
   arithmetic on plain values), ``keras_names`` (Keras's API as code names it, checked against the
   table in ``keras_api``), ``keras_objects`` (Keras's objects and state as the code builds them) and
   ``keras_graph`` (a model so built, as a spec);
+- ``hf_config`` with ``hf_families``: a Hugging Face ``config.json`` (a transformer by its hyper-parameters);
 - ``entries``: the spec entries both write, their order, and the check that every layer is modelled.
 
 ``calc.spec.load`` and ``from_text`` recognise these by content and pass the result to ``from_spec``.
@@ -79,6 +80,19 @@ def is_python(text: str, suffix: str) -> bool:
     return PYTHON_LINE.search(text) is not None
 
 
+def is_hf_config(data: Any) -> bool:
+    from calc.importers.hf_config import is_hf_config as check
+
+    return check(data)
+
+
+def spec_from_hf_config(data: Any) -> dict:
+    """A Hugging Face config.json (a transformer by its hyper-parameters), laid out as ``named_modules()``."""
+    from calc.importers.hf_config import spec_from_hf_config as read
+
+    return read(data)
+
+
 def spec_from_archive(source: Path | bytes) -> dict:
     """The spec of the model in a .keras archive (a file, or its bytes from standard input)."""
     data = read_config(source)
@@ -103,6 +117,8 @@ __all__ = [
     "is_zip",
     "is_keras_model",
     "is_python",
+    "is_hf_config",
+    "spec_from_hf_config",
     "spec_from_archive",
     "spec_from_keras",
     "spec_from_keras_object",
