@@ -85,8 +85,7 @@ class DotProductAttention(Layer):
         heads = env.positive(self.num_heads, "num_heads")
         groups = env.positive(self.num_key_value_heads, "num_key_value_heads")
         width = env.positive(self.head_dim, "head_dim")
-        ratio = heads / groups
-        if ratio.is_number and not ratio.is_Integer:
+        if not env.require(heads / groups, 1, "num_heads / num_key_value_heads"):
             raise CalcError(f"num_heads ({heads}) must be a multiple of num_key_value_heads ({groups})")
         if len(shapes) == 1:
             (packed,) = shapes
