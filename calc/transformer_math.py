@@ -74,8 +74,9 @@ KAPLAN = Rule(
     lhs="C_{forward}",
     expr=2 * N_x + 2 * L * n_ctx * d_attn,
     why="Kaplan et al. (2020), Table 1: 2 FLOPs per non-embedding parameter N_x per token, plus 2 n_layer "
-    "n_ctx d_attn for the attention scores. Their count leaves out the product of the scores with the "
-    "values and the output layer to the vocabulary, which calc counts: calc's figure is the higher.",
+    "n_ctx d_attn for the attention scores (n_layer = L attention layers of d_attn values, n_ctx tokens). "
+    "Their count leaves out the product of the scores with the values and the output layer to the vocabulary, "
+    "which calc counts: calc's figure is the higher.",
 )
 
 #: Bytes per parameter for weights, gradients and optimizer states (Transformer Math 101).
@@ -129,11 +130,12 @@ def is_transformer(analysis: Analysis) -> bool:
 def kv_steps(analysis: Analysis, bytes_per_value: int, batch: int) -> list[Step]:
     """The KV cache: per layer, the model's values per token, and bytes per token and at the context."""
     env = Env(analysis.values)
-    cached = [(times, r.layer.kv_cache_values(env)) for times, r in attention(analysis).layers]
-    cached = [(times, step) for times, step in cached if step is not None]
+    layers = [(times, r, r.layer.kv_cache_values(env)) for times, r in attention(analysis).layers]
+    cached = [(times, step) for times, _, step in layers if step is not None]
     if not cached:
         return []
     first = cached[0][1]
+    first.title = "KV cache of one layer (" + next(r.name for _, r, step in layers if step is first) + ")"
     if all(step.value == first.value for _, step in cached):
         model = apply(KV_MODEL, "KV cache values per token", {m: sp.Add(*(t for t, _ in cached)), c: first.value})
     else:

@@ -195,5 +195,5 @@ def test_a_llama_like_config_is_read_as_llama_and_says_so():
     # embed and lm_head 100*64 each, final norm 64; per layer: q, o 64*64, k, v 64*32, MLP 3*64*128, norms 2*64
     layer = 2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 128 + 2 * 64
     assert result.total_params == 2 * 100 * 64 + 64 + 2 * layer
-    assert result.model == "YiForCausalLM"
+    assert result.model == "YiForCausalLM (read as Llama)"
     assert "model_type 'yi' read as Llama" in spec_from_hf_config(data)["description"]

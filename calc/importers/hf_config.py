@@ -126,7 +126,7 @@ def spec_from_hf_config(data: Mapping[str, Any]) -> dict:
     fields = Fields(data, family.defaults)
     inputs, layers = family.layers(fields, prefix, head)
     return {
-        "name": named,
+        "name": named + (" (read as Llama)" if note else ""),
         "description": f"{named} from a Hugging Face config{note}",
         "inputs": inputs,
         "symbols": dict(fields.symbols),

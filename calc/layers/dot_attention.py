@@ -89,7 +89,8 @@ class DotProductAttention(Layer):
             raise CalcError(f"num_heads ({heads}) must be a multiple of num_key_value_heads ({groups})")
         if len(shapes) == 1:
             (packed,) = shapes
-            query = key = value = (packed[0], heads * width)
+            query, key = (packed[0], heads * width), (packed[0], groups * width)
+            value = key
             if not agree(packed[-1], (heads + 2 * groups) * width, "the packed input's last axis", "(h + 2g) e", env):
                 raise CalcError(
                     f"the packed query, key and value {format_shape(packed)} must have {(heads + 2 * groups) * width} "

@@ -35,6 +35,15 @@ class _Printer(LatexPrinter):
     def _print_Integer(self, expr):  # noqa: ANN001, ANN202
         return group_digits(int(expr), "{,}")
 
+    def _print_Symbol(self, expr, style="plain"):  # noqa: ANN001, ANN202
+        """A word with underscores (a config's ``hidden_size``, ``num_key_value_heads``) as one upright name;
+        sympy would make everything after its first underscore a subscript. A short base keeps its
+        subscript (``c_in``, ``n_ctx``, ``k_1``), and so does a numbered name (``start_1``)."""
+        base, _, rest = expr.name.partition("_")
+        if rest and len(base) > 2 and not rest.isdigit() and expr not in self._settings.get("symbol_names", {}):
+            return r"\mathrm{" + expr.name.replace("_", r"\_") + "}"
+        return super()._print_Symbol(expr, style)
+
     def _print_floor(self, expr, exp=None):  # noqa: ANN001, ANN202
         return self._rounded(expr, r"\left\lfloor", r"\right\rfloor", exp)
 
