@@ -224,6 +224,11 @@ class Summary(Notebook):
             f"Trainable params: {plain(a.trainable_params)}",
             f"Non-trainable params: {plain(a.non_trainable_params)}",
         ]
+        lines += [
+            f"Tied: {r.name} uses the weights of {r.layer.tied_to}, counted once (as model.parameters() counts them)"
+            for r in a.records
+            if r.type == "TiedDense" and not r.is_repeat
+        ]
         if "macs" in self.columns:
             macs = self.total_macs
             lines.append(f"Total MACs: {self._unknown() if macs is None else plain(macs)}")
