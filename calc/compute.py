@@ -205,7 +205,8 @@ def total_activations(analysis: Analysis) -> sp.Expr:
         if children is None:
             total += record.compute.activation_elements
         else:
-            total += getattr(record.layer, "times", sp.Integer(1)) * total_activations(children)
+            copies = getattr(record.layer, "applied", sp.Integer(1)).xreplace(analysis.values)
+            total += copies * total_activations(children)
     return total
 
 

@@ -168,6 +168,11 @@ class RepeatLayer(ModelLayer):
     def symbols(self) -> set[sp.Symbol]:
         return super().symbols() | self.times.free_symbols
 
+    @property
+    def applied(self) -> sp.Expr:
+        """How many copies of the block one example passes through (each keeps its activations)."""
+        return self.times
+
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
         once = block_macs(result.children)
         if once is None:
@@ -251,6 +256,11 @@ class ExpertsLayer(RepeatLayer):
 
     def symbols(self) -> set[sp.Symbol]:
         return super().symbols() | self.active.free_symbols
+
+    @property
+    def applied(self) -> sp.Expr:
+        """Each token passes through ``active`` experts, so their activations are those of ``active`` copies."""
+        return self.active
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
         once = block_macs(result.children)
