@@ -220,7 +220,8 @@ def compute_steps(analysis: Analysis, flops_per_mac: int) -> list[Step]:
 def non_embedding_params(analysis: Analysis) -> sp.Expr:
     """Kaplan's N: the parameters a token's forward pass multiplies by, without the vocabulary and position
     tables (embeddings, positions, the output layer to the vocabulary) and without the experts a token does
-    not use."""
+    not use; a block applied again with the same weights (ALBERT) counts each time, since 2N stands for the
+    work of one multiply-add per parameter used."""
     total = sp.Integer(0)
     for record in analysis.records:
         if (
@@ -233,7 +234,7 @@ def non_embedding_params(analysis: Analysis) -> sp.Expr:
         if record.type == "Experts":
             layer = record.layer
             total += record.params * layer.active.xreplace(analysis.values) / layer.times.xreplace(analysis.values)
-        elif record.type == "Repeat" and not record.layer.shared:
+        elif record.type == "Repeat":  # shared weights (ALBERT) are multiplied by every time they are used
             total += record.layer.times.xreplace(analysis.values) * non_embedding_params(record.result.children)
         elif record.result.children is not None:
             total += non_embedding_params(record.result.children)
