@@ -73,14 +73,16 @@ class Fields:
             raise CalcError(f"config field '{name}' must be one of {', '.join(choices)}, got {str(value)[:40]!r}")
         return value
 
-    def head_dim(self, width: str, heads: str, field_name: str = "head_dim") -> str:
-        """``head_dim`` when the config gives it, else width / heads (transformers' default), checked to divide."""
-        if self.get(field_name) is not None:
+    def head_dim(self, width: str, heads: str, field_name: str | None = "head_dim") -> str:
+        """``head_dim`` when the family reads one (``field_name``) and the config gives it, else width / heads
+        (transformers' default), checked to divide."""
+        if field_name is not None and self.get(field_name) is not None:
             return self.number(field_name)
         if self.symbols[width] % self.symbols[heads]:
+            given = f", and no '{field_name}' is given" if field_name else ""
             raise CalcError(
                 f"config field '{width}' ({self.symbols[width]}) is not a multiple of '{heads}' "
-                f"({self.symbols[heads]}), and no '{field_name}' is given"
+                f"({self.symbols[heads]}){given}"
             )
         return f"{width}/{heads}"
 

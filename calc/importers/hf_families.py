@@ -165,7 +165,7 @@ def _gpt2(fields: Fields, prefix: str, head: str | None) -> tuple:
     vocab = fields.number("vocab_size")
     positions = fields.number("n_positions")
     inner = fields.number("n_inner") if fields.get("n_inner") is not None else f"4*{hidden}"
-    head_dim = fields.head_dim(hidden, heads, field_name="__none__")
+    head_dim = fields.head_dim(hidden, heads, field_name=None)
     block: Layers = [
         _norm("ln_1", "layer", ["input"]),
         _dense("attn.c_attn", f"3*{hidden}", True),
@@ -197,7 +197,7 @@ def _gpt_neox(fields: Fields, prefix: str, head: str | None) -> tuple:
     heads = fields.number("num_attention_heads")
     vocab = fields.number("vocab_size")
     fields.number("max_position_embeddings")
-    head_dim = fields.head_dim(hidden, heads, field_name="__none__")
+    head_dim = fields.head_dim(hidden, heads, field_name=None)
     bias = fields.flag("attention_bias", True)
     parallel = fields.flag("use_parallel_residual", True)
     block: Layers = [
@@ -236,7 +236,7 @@ def _opt(fields: Fields, prefix: str, head: str | None) -> tuple:
     vocab = fields.number("vocab_size")
     positions = fields.number("max_position_embeddings")
     projection = fields.number("word_embed_proj_dim", fields.get("hidden_size"))
-    head_dim = fields.head_dim(hidden, heads, field_name="__none__")
+    head_dim = fields.head_dim(hidden, heads, field_name=None)
     bias = fields.flag("enable_bias", True)
     before = fields.flag("do_layer_norm_before", True)
     affine = fields.flag("layer_norm_elementwise_affine", True)
@@ -356,7 +356,7 @@ def _bert(fields: Fields, prefix: str, head: str | None) -> tuple:
     vocab = fields.number("vocab_size")
     positions = fields.number("max_position_embeddings")
     types = fields.number("type_vocab_size")
-    head_dim = fields.head_dim(hidden, heads, field_name="__none__")
+    head_dim = fields.head_dim(hidden, heads, field_name=None)
     e = f"{prefix}embeddings."
     layers: Layers = [
         _embedding(f"{e}word_embeddings", vocab, hidden, "input_ids"),
@@ -406,7 +406,7 @@ def _distilbert(fields: Fields, prefix: str, head: str | None) -> tuple:
     heads = fields.number("n_heads")
     vocab = fields.number("vocab_size")
     positions = fields.number("max_position_embeddings")
-    head_dim = fields.head_dim(hidden, heads, field_name="__none__")
+    head_dim = fields.head_dim(hidden, heads, field_name=None)
     if fields.flag("sinusoidal_pos_embds", False):
         raise CalcError("config field 'sinusoidal_pos_embds' true is not read by calc (fixed sinusoidal positions)")
     e = f"{prefix}embeddings."
@@ -443,7 +443,7 @@ def _vit(fields: Fields, prefix: str, head: str | None) -> tuple:
     image = fields.number("image_size")
     patch = fields.number("patch_size")
     channels = fields.number("num_channels")
-    head_dim = fields.head_dim(hidden, heads, field_name="__none__")
+    head_dim = fields.head_dim(hidden, heads, field_name=None)
     bias = fields.flag("qkv_bias", True)
     if fields.symbols[image] % fields.symbols[patch]:
         raise CalcError(f"config field 'image_size' ({fields.symbols[image]}) is not a multiple of 'patch_size'")
@@ -521,7 +521,7 @@ def _albert(fields: Fields, prefix: str, head: str | None) -> tuple:
     vocab = fields.number("vocab_size")
     positions = fields.number("max_position_embeddings")
     types = fields.number("type_vocab_size")
-    head_dim = fields.head_dim(hidden, heads, field_name="__none__")
+    head_dim = fields.head_dim(hidden, heads, field_name=None)
     if fields.symbols[layers_n] % fields.symbols[groups]:
         raise CalcError("config field 'num_hidden_layers' must be a multiple of 'num_hidden_groups'")
     e = f"{prefix}embeddings."
