@@ -154,10 +154,8 @@ class Summary(Notebook):
         t = self.transformer
         if t is None:
             return {}
-        return {
-            "transformer": {key: json_number(value) for key, value in t.items()}
-            | {"training": self.conventions.training}
-        }
+        figures = {key: json_number(value) for key, value in t.items() if key != "experts"}
+        return {"transformer": figures | {"training": self.conventions.training, "experts": t["experts"]}}
 
     # -- the table's cells and total lines (text, Markdown and LaTeX share them) -----------------------
 
@@ -269,6 +267,7 @@ class Summary(Notebook):
                 f"FLOPs per token: {plain(t['flops_per_token'])} at {plain(t['context'])} tokens "
                 f"(attention's quadratic part {plain(t['flops_per_token_attention'])}); Kaplan et al.'s "
                 f"2N + 2·n_layer·n_ctx·d_attn: {plain(t['kaplan_flops_per_token'])}"
+                + ("; experts: only those each token uses" if t["experts"] else "")
             )
         return lines
 

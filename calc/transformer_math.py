@@ -282,5 +282,16 @@ def totals(analysis: Analysis, bytes_per_value: int, batch: int, scheme: str, fl
         ),
         "kaplan_flops_per_token": tokens[1].value if tokens else None,
         "non_embedding_params": non_embedding_params(analysis),
+        "experts": any(r.type == "Experts" for r in _all_records(analysis)),
     }
+    return out
+
+
+def _all_records(analysis: Analysis) -> list[LayerRecord]:
+    """Every layer record, those inside blocks included."""
+    out = []
+    for record in analysis.records:
+        out.append(record)
+        if record.layer is not None and record.result.children is not None:
+            out += _all_records(record.result.children)
     return out

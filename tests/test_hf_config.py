@@ -170,6 +170,7 @@ LLAMA = {
         ({"hidden_size": 10**40}, "config field 'hidden_size' must be a whole number from 1 to 134,217,728"),
         ({"num_hidden_layers": "__import__('os')"}, "config field 'num_hidden_layers' must be a whole number"),
         ({"vocab_size": True}, "config field 'vocab_size' must be a whole number"),
+        ({"num_hidden_layers": 100_001}, "config field 'num_hidden_layers' must be a whole number from 1 to 100,000"),
         ({"num_attention_heads": 3}, "'hidden_size' (64) is not a multiple of 'num_attention_heads' (3)"),
         ({"num_key_value_heads": 3}, "num_heads (4) must be a multiple of num_key_value_heads (3)"),
         ({"tie_word_embeddings": "yes"}, "config field 'tie_word_embeddings' must be true or false"),
