@@ -251,6 +251,10 @@ class ExpertsLayer(RepeatLayer):
         if len(router) != len(tokens) or (router[-1] - times).is_number and router[-1] != times:
             raise CalcError(f"the router's logits {format_shape(router)} must give one score per expert ({times})")
         result = super().build_many([tokens], env)
+        result.param_steps[0].why = (
+            "Each of the m experts has weights of its own, p of them per expert; all are counted, whichever "
+            "experts a token is sent to."
+        )
         result.description = [times, " experts of ", len(result.children.layers), " layers, ", active, " per token"]
         return result
 
