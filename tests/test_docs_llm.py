@@ -34,6 +34,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The files the examples name: GPT-2's config as config.json, and a config calc does not read."""
     shutil.copy(GPT2, tmp_path / "config.json")
     (tmp_path / "bloom.json").write_text(json.dumps({"model_type": "bloom", "hidden_size": 64}))
+    for name, text in re.findall(r"Save as `([\w.]+)`:\n\n```yaml\n(.*?)```", DOC, re.DOTALL):
+        (tmp_path / name).write_text(text)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
