@@ -176,6 +176,8 @@ LLAMA = {
         ({"tie_word_embeddings": "yes"}, "config field 'tie_word_embeddings' must be true or false"),
         ({"architectures": ["LlamaForTokenClassification"]}, "names LlamaForTokenClassification; for llama calc reads"),
         ({"model_type": "bloom", "rms_norm_eps": None}, "model_type 'bloom' is not one calc reads"),
+        ({"architectures": ["<b>" * 1000]}, "'architectures' must be a list of class names"),
+        ({"model_type": "x", "architectures": ["\\input{x}ForCausalLM"]}, "model_type 'x' is not one calc reads"),
         ({"intermediate_size": None}, "config field 'intermediate_size' is missing"),
     ],
 )

@@ -18,6 +18,7 @@ them: the tied output layer (``TiedDense``) holds only its bias.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from calc.errors import CalcError
 
 MAX_VALUE = 2**27  # 134,217,728: above any vocabulary, width or context a published model has
 MAX_LAYERS = 100_000
+CLASS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}\Z")
 
 
 def is_hf_config(data: Any) -> bool:
@@ -115,8 +117,10 @@ def spec_from_hf_config(data: Mapping[str, Any]) -> dict:
         family = hf_families.FAMILIES["llama"]
         note = f" (model_type '{model_type}' read as Llama: its config has Llama's fields)"
     architectures = data.get("architectures") or [family.base]
-    if not isinstance(architectures, list) or not all(isinstance(a, str) for a in architectures):
-        raise CalcError("config field 'architectures' must be a list of class names")
+    if not isinstance(architectures, list) or not all(
+        isinstance(a, str) and CLASS_NAME.match(a) for a in architectures
+    ):
+        raise CalcError("config field 'architectures' must be a list of class names (letters, digits and _)")
     wanted = named = architectures[0]
     if note:  # a Llama-like model: its own class names, Llama's layout
         wanted = "LlamaForCausalLM" if wanted.endswith("ForCausalLM") else "LlamaModel"  # the base: *Model
@@ -152,5 +156,6 @@ def _llama_like(data: Mapping[str, Any]) -> bool:
         and isinstance(architectures, list)
         and bool(architectures)
         and isinstance(architectures[0], str)
+        and CLASS_NAME.match(architectures[0]) is not None
         and architectures[0].endswith("ForCausalLM")
     )
