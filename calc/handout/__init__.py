@@ -61,12 +61,14 @@ class Handout:
 
 def read_spec(model: str | Path) -> tuple[dict[str, Any], Model]:
     """The spec mapping as written, and the model built from it (a file path or a zoo name)."""
-    from calc import spec
+    from calc import importers, spec
     from calc.zoo import zoo_spec
 
     built = spec.load(model)  # every problem with the file is reported here, as for any command
     path = Path(model)
     data = spec._parse(spec._read(path), path.suffix.lower()) if path.is_file() else zoo_spec(str(model))
+    if importers.is_hf_config(data):  # a Hugging Face config: the spec calc lays it out as
+        data = importers.spec_from_hf_config(data)
     return dict(data), built
 
 
