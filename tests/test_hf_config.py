@@ -200,3 +200,10 @@ def test_a_llama_like_config_is_read_as_llama_and_says_so():
     assert result.total_params == 2 * 100 * 64 + 64 + 2 * layer
     assert result.model == "YiForCausalLM (read as Llama)"
     assert "model_type 'yi' read as Llama" in spec_from_hf_config(data)["description"]
+
+
+def test_a_handout_reads_a_config(cli, tmp_path):
+    run = cli("handout", "tinyllama_1b", "-o", str(tmp_path))
+    assert run.status == 0, run.err
+    sheet = (tmp_path / "LlamaForCausalLM-1-sheet.md").read_text()
+    assert "| 3 | model.layers | Repeat | times=22 | model.embed\\_tokens |" in sheet
