@@ -95,6 +95,7 @@ def test_derive_shows_each_rule_step_by_step(cli):
         "Transformer Math 101",
         "Korthikanti et al. (2022), eq. 1",
         "Kaplan et al. (2020), Table 1",
-        r"B_{KV} = B C T b", r"B_{KV} = 65{,}536 \cdot 2 = 131{,}072",
+        r"B_{KV} = B C T b",
+        r"B_{KV} = 65{,}536 \cdot 2 = 131{,}072",
     ):
         assert words in run.out, words
