@@ -26,7 +26,7 @@ from calc.errors import CalcError, quote
 from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
 from calc.layers.base import construct, suggest
-from calc.layers.nested import ModelLayer, RepeatLayer
+from calc.layers.nested import ExpertsLayer, ModelLayer, RepeatLayer
 from calc.model import MAX_LAYERS, Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.spec_text import parse_json, parse_toml, parse_yaml
 from calc.zoo import zoo_names, zoo_spec
@@ -154,6 +154,8 @@ def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | Non
     """Build a model from an already-parsed spec mapping; ``places`` says where in the source file each
     top-level layer is made (Keras source: 'line 7, column 5'), for the messages about those layers."""
     try:
+        if importers.is_hf_config(data):
+            data = importers.spec_from_hf_config(data)
         _count_layers(data)
         model = _from_spec(data, source, places=places)
     except CalcError as error:
@@ -169,6 +171,7 @@ def _from_spec(
     block: bool = False,
     dialect: str = "keras",
     places: Mapping[str, str] | None = None,
+    block_inputs: tuple[str, ...] = ("input",),
 ) -> Model:
     """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
     whose layers are of the enclosing spec's ``dialect``)."""
@@ -192,7 +195,7 @@ def _from_spec(
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list):
         raise CalcError("'layers' must be a list of layers")
-    inputs = _inputs(data, block)
+    inputs = dict.fromkeys(block_inputs) if block else _inputs(data, block)
     namer = Namer(inputs if "inputs" in data else [])
     functional = "inputs" in data or any(_connects(item) for item in raw_layers)
     if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
@@ -238,14 +241,14 @@ def _count_layers(data: Any) -> None:
         if not isinstance(layers, list):
             continue
         if depth > MAX_BLOCK_DEPTH:
-            raise CalcError(f"blocks (Model, Repeat) are nested more than {MAX_BLOCK_DEPTH} deep")
+            raise CalcError(f"blocks (Model, Repeat, Experts) are nested more than {MAX_BLOCK_DEPTH} deep")
         count += len(layers)
         if count > MAX_LAYERS:
             raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
         for entry in layers:
             if isinstance(entry, Mapping) and len(entry) == 1:
                 ((key, kwargs),) = entry.items()
-                if key in ("Model", "Repeat"):
+                if key in ("Model", "Repeat", "Experts"):
                     pending.append((kwargs, depth + 1))
 
 
@@ -317,20 +320,32 @@ def _node(
         node = Node(key, earlier[0].layer, refs, call=len(earlier))
         earlier.append(node)
         return node
-    if key in ("Model", "Repeat"):
-        times = kwargs.pop("times", None) if key == "Repeat" else None
-        if key == "Repeat" and times is None:
-            raise CalcError("Repeat needs 'times' (how many copies of the block, a number or a symbol)")
+    if key in ("Model", "Repeat", "Experts"):
+        times = kwargs.pop("times", None) if key != "Model" else None
+        active = kwargs.pop("active", None) if key == "Experts" else None
+        shared = kwargs.pop("shared", False) if key == "Repeat" else False
+        if not isinstance(shared, bool):
+            raise CalcError(f"Repeat's 'shared' must be true or false, got {shared!r}")
+        if key != "Model" and times is None:
+            raise CalcError(f"{key} needs 'times' (how many copies of the block, a number or a symbol)")
+        if key == "Experts" and active is None:
+            raise CalcError("Experts needs 'active' (how many experts each token uses, a number or a symbol)")
         kind = "Functional" if _is_graph(kwargs) else "Sequential"
-        name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
+        name = namer.next(kind if key == "Model" else key, kwargs.get("name"))
         where = f"layer {index} ({name}, {key})"
         try:
-            inner = _from_spec({**kwargs, "name": name}, source=None, block=True, dialect=dialect)
-            layer = (
-                ModelLayer(inner, list(inner.inputs), name=name)
-                if key == "Model"
-                else RepeatLayer(inner, times, name=name)
+            # a repeated block reads the tensor it carries as "input", and any further tensor it is given (a
+            # decoder's encoder output) under that tensor's own name, the same for every copy
+            extra = tuple(refs[1:]) if key == "Repeat" else ()
+            inner = _from_spec(
+                {**kwargs, "name": name}, source=None, block=True, dialect=dialect, block_inputs=("input", *extra)
             )
+            if key == "Model":
+                layer: Layer = ModelLayer(inner, list(inner.inputs), name=name)
+            elif key == "Repeat":
+                layer = RepeatLayer(inner, times, shared=shared, name=name)
+            else:
+                layer = ExpertsLayer(inner, times, active, name=name)
         except CalcError as error:
             raise error.inside(where) from None
         return Node(name, layer, refs)
