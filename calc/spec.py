@@ -35,7 +35,7 @@ MAX_FILE_BYTES = 5_000_000
 TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
+REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\]){0,2}\Z")
 
 
 STDIN = "-"

@@ -24,11 +24,12 @@ from calc.layers.core import (
 )
 from calc.layers.dense import Dense
 from calc.layers.embedding import Embedding
-from calc.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from calc.layers.merge import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
 from calc.layers.normalization import (
     BatchNormalization,
     GroupNormalization,
     LayerNormalization,
+    LayerScale,
     Normalization,
     Rescaling,
     RMSNormalization,
@@ -137,6 +138,8 @@ _CLASSES: list[type[Layer]] = [
     Maximum,
     Minimum,
     Concatenate,
+    Dot,
+    LayerScale,
 ]
 
 #: Keras class name (and Keras's own aliases) -> layer class.
