@@ -5,6 +5,7 @@ tests/fixtures/generate_keras_graphs.py): every layer's type and counts, and eve
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,15 @@ def test_the_source_reads_as_its_to_json(name):
         (r.name, r.type, r.params, r.inputs) for r in from_json.records
     ]
     assert calls_by_layer(from_source) == calls_by_layer(from_json)
+
+
+def test_the_docs_example_prints_what_is_shown(cli, tmp_path):
+    """docs/keras-graphs.md: the image model of any size, saved as fcn.py, gives the table shown under it."""
+    page = (Path(__file__).parent.parent / "docs" / "keras-graphs.md").read_text(encoding="utf-8")
+    source = re.search(r"```python\n(.*?)```", page, re.DOTALL)[1]
+    shown = re.search(r"```text\n\$ calc summary fcn.py\n(.*?)```", page, re.DOTALL)[1]
+    path = tmp_path / "fcn.py"
+    path.write_text(source)
+    assert cli("summary", str(path)).out == shown
+    fixed = cli("summary", str(path), "--set", "h=64", "--set", "w=48").out
+    assert "(None, 16, 12, 32)" in fixed and "Total params: 5,418" in fixed
