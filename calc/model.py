@@ -145,11 +145,16 @@ class Analysis:
 
     def calls(self, record: LayerRecord) -> list[LayerRecord]:
         """Every call of a layer (one, unless it is shared), in order."""
-        return [r for r in self.records if r.name == record.name]
+        if "_calls" not in vars(self):  # once per analysis: a view asks for every layer's calls
+            by_name: dict[str, list[LayerRecord]] = {}
+            for r in self.records:
+                by_name.setdefault(r.name, []).append(r)
+            self._calls = by_name
+        return self._calls[record.name]
 
     def connections(self, record: LayerRecord) -> list[str]:
         """Keras's "Connected to" entries of a layer, over all its calls: ``conv2d[0][0]``."""
-        return [_keras_reference(ref) for r in self.records if r.name == record.name for ref in r.inputs]
+        return [_keras_reference(ref) for r in self.calls(record) for ref in r.inputs]
 
 
 def _keras_reference(ref: str) -> str:
