@@ -29,6 +29,8 @@ layers:
   - LayerScale: {projection_dim: 4, inputs: ["lstm[0][1]"]}
   - MultiHeadAttention: {num_heads: 2, key_dim: 3, return_attention_scores: true, inputs: [b]}
   - Flatten: {inputs: ["multi_head_attention[0][1]"]}
+  - Add: {scalar: 3.0, inputs: [b]}
+  - CustomScaleLayer: {scale: 0.17, inputs: [b, add]}
 """,
     "image": """
 input: [9, 9, 3]

@@ -188,6 +188,9 @@ class _Graph:
                 positional, keywords = _call_tensors(node, layer_name)
                 if _call_option(node, "return_attention_scores") is True:  # the scores: a second output
                     self.options.setdefault(layer_name, {})["return_attention_scores"] = True
+                scalar = _scalar(node)
+                if scalar is not None:  # x + 3.0: Keras's op on a tensor and a number
+                    self.options.setdefault(layer_name, {})["scalar"] = scalar
                 if not positional and not keywords:
                     raise CalcError(f"layer '{layer_name}' has a call that reads no tensor")
                 by_position = [self.reference(history, layer_name) for history in positional]
@@ -259,6 +262,15 @@ def _call_tensors(node: Any, reader: str) -> tuple[list[list], list[tuple[str, l
     items = sorted(kwargs.items()) if isinstance(kwargs, Mapping) else [("", kwargs)]  # as Keras flattens them
     keywords = [(str(key), history) for key, value in items for history in _tensors_in(value, reader)]
     return _tensors_in(node.get("args"), reader), keywords
+
+
+def _scalar(node: Any) -> float | None:
+    """The number a Keras 3 op is called with beside a tensor (``x + 3.0``), else None."""
+    args = node.get("args") if isinstance(node, Mapping) else None
+    if not isinstance(args, list):
+        return None
+    numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+    return numbers[0] if len(numbers) == 1 else None
 
 
 def _call_option(node: Any, key: str) -> Any:

@@ -24,7 +24,17 @@ from calc.layers.core import (
 )
 from calc.layers.dense import Dense
 from calc.layers.embedding import Embedding
-from calc.layers.merge import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from calc.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    CustomScaleLayer,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+)
 from calc.layers.normalization import (
     BatchNormalization,
     GroupNormalization,
@@ -140,6 +150,7 @@ _CLASSES: list[type[Layer]] = [
     Concatenate,
     Dot,
     LayerScale,
+    CustomScaleLayer,
 ]
 
 #: Keras class name (and Keras's own aliases) -> layer class.

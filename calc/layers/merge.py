@@ -41,10 +41,27 @@ class ElementWise(Layer):
     operation: ClassVar[str]
     exactly: ClassVar[int | None] = None
 
+    def __init__(self, scalar: float | None = None, **options: Any):
+        """``scalar``: Keras's ops on a tensor and a number (``x + 3.0``, ``x * (1 / 6)`` in MobileNetV3's
+        hard sigmoid), which a to_json() file lists as an ``Add`` or ``Multiply`` of one tensor; the number
+        is combined with every value, so the one input's shape is kept."""
+        super().__init__(**options)
+        if scalar is not None and (isinstance(scalar, bool) or not isinstance(scalar, (int, float))):
+            raise CalcError(f"scalar must be a number, got {scalar!r}")
+        self.scalar = scalar
+
     def build(self, shape: Shape, env: Env) -> LayerResult:
         return self.build_many([shape], env)
 
     def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if self.scalar is not None and len(shapes) == 1:
+            return LayerResult(
+                output_shape=shapes[0],
+                trainable=sp.Integer(0),
+                non_trainable=sp.Integer(0),
+                param_steps=_no_parameters(),
+                description=[f"{self.operation} of a tensor and the number {self.scalar:g}, value by value"],
+            )
         if self.exactly is not None and len(shapes) != self.exactly:
             raise CalcError(f"{self.type_name} takes exactly {self.exactly} inputs, got {len(shapes)}")
         if len(shapes) < 2:
@@ -124,6 +141,21 @@ class Maximum(ElementWise):
 
 class Minimum(ElementWise):
     operation = "minimum"
+
+
+class CustomScaleLayer(ElementWise):
+    """Keras's InceptionResNetV2 residual: x + scale * r, of the shortcut x and the block's output r."""
+
+    operation, exactly = "shortcut plus scaled residual", 2
+
+    def __init__(self, scale: float, **options: Any):
+        super().__init__(**options)
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+            raise CalcError(f"scale must be a number, got {scale!r}")
+        self.scale = scale
+
+    def describe(self, shapes: Sequence[Shape]) -> list:
+        return [f"the shortcut plus {self.scale:g} times the residual, value by value"]
 
 
 @cache
