@@ -94,6 +94,14 @@ class LayerResult:
     param_notes: list[Description] = field(default_factory=list)
     #: The inner analysis of a model used as a layer (calc.model.Analysis), else None.
     children: Any = None
+    #: Every output's shape when the layer has several (an LSTM's states, attention's scores), the first
+    #: being ``output_shape``; None for the one output most layers have.
+    outputs: list[Shape] | None = None
+
+    @property
+    def output_shapes(self) -> list[Shape]:
+        """The shapes of all the layer's outputs, in Keras's order."""
+        return self.outputs if self.outputs is not None else [self.output_shape]
 
     @property
     def params(self) -> sp.Expr:
@@ -321,6 +329,13 @@ def _argument_names(cls: type[Layer]) -> tuple[str, ...]:
 def format_shape(shape: Shape) -> str:
     """Keras's way of writing a shape: (None, 28, 28, 8)."""
     return "(" + ", ".join(["None", *(str(d) for d in shape)]) + ")"
+
+
+def format_outputs(shapes: Sequence[Shape]) -> str:
+    """Keras's way of writing a layer's outputs: one shape, or a list of them: [(None, 7), (None, 7)]."""
+    if len(shapes) == 1:
+        return format_shape(shapes[0])
+    return "[" + ", ".join(format_shape(shape) for shape in shapes) + "]"
 
 
 def parse_shape(value: Any, what: str) -> Shape:
