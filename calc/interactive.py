@@ -1,0 +1,425 @@
+"""The interactive page (``calc derive --format html``): the worked solution in one HTML file that
+recomputes itself when a student moves a slider, and checks typed answers.
+
+The model is analysed once with the varied symbols free. Every number the page shows (a binding in a
+substituted equation, a step's value, a shape, a count, a total), every check a layer makes (with the
+message the command line would print when it fails) and every value a catalogued mistake gives is an
+expression in those symbols; each is compiled into JavaScript by ``calc.render.javascript`` from the
+expression itself, so the page never holds a second copy of a rule. This module gathers those
+expressions and the words around them; ``templates/html/page.j2`` lays them out and its script runs them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.dom.minidom import Element
+
+import sympy as sp
+from sympy.printing.mathml import MathMLPresentationPrinter
+
+from calc import expressions
+from calc.checker import Candidate, Question
+from calc.derive import StepView, layer_views
+from calc.errors import CalcError
+from calc.layers.base import Message
+from calc.model import Analysis, LayerRecord, Model, layer_label
+from calc.render.javascript import compile_javascript
+from calc.render.math import _reading_order, group_digits
+
+MAX_CONTROLS = 6
+MAX_VALUES = 10_000  # per control
+_ASSIGNMENT = re.compile(r",(?=\s*[A-Za-z][A-Za-z0-9_]*\s*=)")
+_SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+
+
+@dataclass
+class Control:
+    """One varied symbol: a slider over its candidates (their smallest common step) and its start."""
+
+    name: str
+    values: list[int]
+    initial: int
+
+    @property
+    def minimum(self) -> int:
+        return self.values[0]
+
+    @property
+    def maximum(self) -> int:
+        return self.values[-1]
+
+    @property
+    def step(self) -> int:
+        gaps = [b - a for a, b in zip(self.values, self.values[1:])]
+        return math.gcd(*gaps) if gaps else 1
+
+
+def parse_vary_options(texts: Sequence[str]) -> dict[str, list[int]]:
+    """``--vary k=1:7,f=4:64:4`` (several symbols in one option, or one per option): symbol -> values.
+
+    Each assignment is what ``calc sweep --vary`` reads (``k=3,5,7`` or ``f=4:64:4``, the stop included).
+    """
+    from calc.explore.sweep import parse_vary
+
+    choices: dict[str, list[int]] = {}
+    for text in texts:
+        for part in _ASSIGNMENT.split(text):
+            vary = parse_vary(part)
+            if vary.name in choices:
+                raise CalcError(f"--vary {vary.name} is given twice")
+            if len(vary.values) > MAX_VALUES:
+                raise CalcError(f"--vary {vary.name}: {len(vary.values):,} values; a slider has at most {MAX_VALUES:,}")
+            choices[vary.name] = sorted(set(vary.values))
+    return choices
+
+
+def spec_vary(model_argument: str, model: Model) -> dict[str, list[int]] | None:
+    """The spec's ``vary:`` section, when the model is a spec file or a zoo model that has one."""
+    from calc import spec
+    from calc.handout.variants import parse_vary
+    from calc.zoo import zoo_spec
+
+    path = Path(model_argument)
+    data: Any = None
+    if path.is_file() and path.suffix.lower() in _SPEC_SUFFIXES:
+        try:
+            data = spec._parse(spec._read(path), path.suffix.lower())
+        except CalcError:
+            return None
+    elif not path.exists():
+        data = zoo_spec(model_argument)
+    if not isinstance(data, Mapping) or "vary" not in data:
+        return None
+    return parse_vary(data["vary"], model)
+
+
+def choose_controls(
+    model: Model, given: Mapping[str, list[int]], from_spec: Mapping[str, list[int]] | None, values: Mapping[str, str]
+) -> list[Control]:
+    """The sliders: ``--vary``, else the spec's ``vary:``, else the handouts' defaults; each starts at the
+    symbol's value (``--set`` or the model's) when that is one of its values, else at its first."""
+    from calc.handout.variants import default_choices
+
+    choices = dict(given or from_spec or default_choices(model))
+    known = {s.name for s in model.symbols}
+    for name in choices:
+        if name not in known:
+            raise CalcError(
+                f"--vary: the model has no symbol '{name}' (its symbols: {', '.join(sorted(known)) or 'none'})"
+            )
+    if len(choices) > MAX_CONTROLS:
+        raise CalcError(f"at most {MAX_CONTROLS} symbols can be varied on a page, got {len(choices)}")
+    own = {s.name: int(v) for s, v in model.values.items()}
+    controls = []
+    for name in sorted(choices):
+        candidates = choices[name]
+        start = values.get(name, own.get(name))
+        start = int(start) if start is not None and str(start).isdigit() else None
+        controls.append(Control(name, list(candidates), start if start in candidates else candidates[0]))
+    missing = sorted(known - set(choices) - set(own) - set(values))
+    if missing:
+        raise CalcError(
+            f"symbol '{missing[0]}' has no value: give it one (--set {missing[0]}=...) "
+            f"or a slider (--vary {missing[0]}=...)"
+        )
+    return controls
+
+
+class Expressions:
+    """Every expression the page shows or checks, once each, compiled in order of first use."""
+
+    def __init__(self, symbols: Sequence[sp.Symbol], point: Mapping[sp.Symbol, int]):
+        self.symbols = list(symbols)
+        self.point = {s: sp.Integer(v) for s, v in point.items()}
+        self.codes: list[str] = []
+        self._index: dict[sp.Expr, int] = {}
+
+    def add(self, expr: sp.Expr | int) -> int:
+        expr = sp.sympify(expr)
+        if expr not in self._index:
+            self._index[expr] = len(self.codes)
+            self.codes.append(compile_javascript(expr, self.symbols))
+        return self._index[expr]
+
+    def slot(self, expr: sp.Expr | int, position: int) -> Slot:
+        """A number on the page: the expression's id, its text at the starting values, and the layer
+        position from which an invalid setting hides it."""
+        expr = sp.sympify(expr)
+        return Slot(self.add(expr), shown(expr.xreplace(self.point)), position)
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: int
+    text: str
+    position: int
+
+
+def shown(value: sp.Expr) -> str:
+    """A value as the page writes it: 62,958; a fraction as 7/2; '—' for what is not a number."""
+    if value.is_Integer:
+        return group_digits(int(value))
+    if value.is_Rational:
+        return str(value)
+    return "—"
+
+
+class _MathML(MathMLPresentationPrinter):
+    """MathML in calc's reading order (n − k + 1), with chosen symbols written as live numbers."""
+
+    def __init__(self, slots: Mapping[sp.Symbol, Slot] | None = None):
+        super().__init__({"mul_symbol": "dot"})
+        self.slots = dict(slots or {})
+
+    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+        return _reading_order(super()._as_ordered_terms(expr, order=order))
+
+    def _print_Symbol(self, sym: sp.Symbol, style: str = "plain") -> Element:
+        slot = self.slots.get(sym)
+        if slot is None:
+            return super()._print_Symbol(sym, style)
+        element = self.dom.createElement("mn")
+        element.setAttribute("class", "x")
+        element.setAttribute("data-x", str(slot.id))
+        element.setAttribute("data-l", str(slot.position))
+        element.appendChild(self.dom.createTextNode(slot.text))
+        return element
+
+    def _print_Integer(self, expr: sp.Integer) -> Element:
+        element = self.dom.createElement("mn")
+        element.appendChild(self.dom.createTextNode(group_digits(int(expr))))
+        return element
+
+
+def mathml(expr: sp.Expr, slots: Mapping[sp.Symbol, Slot] | None = None) -> str:
+    """Presentation MathML of an expression (the inside of a <math> element)."""
+    return _MathML(slots).doprint(expr)
+
+
+def lhs_mathml(lhs: str) -> str:
+    """A rule's left-hand side, written in LaTeX (``n_{out}``), as MathML."""
+    name = re.sub(r"[^A-Za-z0-9_]", "", lhs) or "P"
+    return mathml(sp.Symbol(name))
+
+
+@dataclass
+class StepPage:
+    """One derivation step: its words, the formula, the formula with live numbers, the live value."""
+
+    title: str
+    why: str
+    lhs: str
+    formula: str
+    numbers: str | None
+    value: Slot
+    roundings: list[tuple[str, int, Slot]] = field(default_factory=list)  # (kind, argument id, result)
+
+
+@dataclass
+class LayerPage:
+    """One layer call as the page shows it; ``position`` orders the layers for the validity checks."""
+
+    position: int
+    number: str
+    record: LayerRecord
+    description: list[str | Slot | tuple[Slot, ...]]
+    input_shapes: list[tuple[Slot, ...]]
+    output_shape: tuple[Slot, ...]
+    params: Slot
+    non_trainable: Slot | None
+    shape_steps: list[StepPage]
+    param_steps: list[StepPage]
+    where: str = ""
+    checks: list[tuple[int, int, list[str | int]]] = field(default_factory=list)
+    questions: bool = False
+
+
+@dataclass
+class Page:
+    """Everything the template lays out and the script runs."""
+
+    model: str
+    controls: list[Control]
+    layers: list[LayerPage]
+    totals: dict[str, Slot]
+    practice: bool
+    expressions: Expressions
+    questions: list[dict[str, Any]]
+    functional: bool
+    dialect: str
+    fixed: dict[str, int]
+    #: How the command line starts a message about this model ("calc: lenet5: ").
+    where: str = ""
+
+    def script_data(self) -> dict[str, Any]:
+        """What the page's script reads (as JSON): controls, checks, questions and the answer grammar."""
+        return {
+            "controls": [
+                {"name": c.name, "min": c.minimum, "max": c.maximum, "step": c.step, "initial": c.initial}
+                for c in self.controls
+            ],
+            "where": self.where,
+            "layers": [{"position": p.position, "where": p.where, "checks": p.checks} for p in self.layers],
+            "questions": self.questions,
+            "answers": {
+                "characters": expressions._CHARACTERS,
+                "units": sorted(expressions._UNIT_WORDS),
+                "batch": sorted(expressions._BATCH_WORDS),
+                "superscripts": "".join(expressions._SUPERSCRIPTS),
+                "maxLength": expressions.MAX_ANSWER_LENGTH,
+                "maxDigits": expressions.MAX_LITERAL_DIGITS,
+                "maxDepth": expressions.MAX_DEPTH,
+                "maxExponent": expressions.MAX_EXPONENT,
+                # the checker's own patterns (Python's and JavaScript's regular expressions agree on them)
+                "grouped": [expressions._GROUPED[False].pattern, expressions._GROUPED[True].pattern],
+                "timesX": expressions._TIMES_X.pattern,
+                "scan": expressions._SCAN.pattern.replace("(?P<", "(?<"),
+            },
+        }
+
+
+END = 1_000_000  # the position of the model's totals: after every layer
+
+
+def build_page(
+    model: Model,
+    controls: Sequence[Control],
+    values: Mapping[str, str] | None = None,
+    practice: bool = False,
+) -> Page:
+    """The page of ``model`` with ``controls`` as sliders and ``values`` (``--set``) for other symbols."""
+    names = [c.name for c in controls]
+    fixed = {name: value for name, value in (values or {}).items() if name not in names}
+    analysis = model.analyze(fixed, free=names, record=True)
+    symbols = {s.name: s for s in model.symbols}
+    exprs = Expressions([symbols[n] for n in names], {symbols[c.name]: c.initial for c in controls})
+    views = layer_views(analysis)
+    layers = [_layer_page(view, position, exprs, model) for position, view in enumerate(views)]
+    totals = {
+        "total_params": exprs.slot(analysis.total_params, END),
+        "trainable_params": exprs.slot(analysis.trainable_params, END),
+        "non_trainable_params": exprs.slot(analysis.non_trainable_params, END),
+    }
+    questions = _questions(analysis, layers, exprs) if practice else []
+    own = {s.name: int(v) for s, v in analysis.values.items() if s.name not in names}
+    return Page(
+        analysis.model, list(controls), layers, totals, practice, exprs, questions, analysis.functional,
+        analysis.dialect, own, "calc: " + _prefix(model.source),
+    )  # fmt: skip
+
+
+def _prefix(source: str | None, layer: str | None = None) -> str:
+    """What the command line writes before a message about this model (and layer): 'lenet5: layer 3 (...): '."""
+    return str(CalcError("\x00", source=source, layer=layer)).partition("\x00")[0]
+
+
+def _layer_page(view: Any, position: int, exprs: Expressions, model: Model) -> LayerPage:
+    r: LayerRecord = view.record
+    where = layer_label(r.index, r.name, r.type, getattr(model, "places", {}))
+    page = LayerPage(
+        position=position,
+        number=view.number,
+        record=r,
+        description=[_described(part, exprs, position) for part in r.result.description],
+        input_shapes=[tuple(exprs.slot(size, position) for size in shape) for shape in r.input_shapes],
+        output_shape=tuple(exprs.slot(size, position) for size in r.output_shape),
+        params=exprs.slot(r.params, position),
+        non_trainable=exprs.slot(r.non_trainable, position) if r.non_trainable != 0 else None,
+        shape_steps=[_step_page(sv, exprs, position) for sv in view.shape_steps],
+        param_steps=[_step_page(sv, exprs, position) for sv in view.param_steps],
+        where="calc: " + _prefix(model.source, where),
+        questions=r.type != "InputLayer" and not r.is_repeat,
+    )
+    for condition in r.conditions:
+        fallback = (f"{condition.what} must be a whole number of at least {condition.minimum}, got ", condition.expr)
+        message: Message = condition.message or fallback
+        parts = [part if isinstance(part, str) else exprs.add(part) for part in message]
+        page.checks.append([exprs.add(condition.expr), condition.minimum, parts])
+    for axis, size in enumerate(r.output_shape, start=1):  # what a sweep checks too, for rules that record less
+        if size.free_symbols and not (size.is_integer and (size - 1).is_nonnegative):
+            page.checks.append([exprs.add(size), 1, [f"output size (axis {axis}) would be ", exprs.add(size)]])
+    return page
+
+
+def _described(part: Any, exprs: Expressions, position: int) -> str | Slot | tuple[Slot, ...]:
+    if isinstance(part, tuple):
+        return tuple(exprs.slot(p, position) for p in part)
+    if isinstance(part, sp.Basic | int):
+        return exprs.slot(part, position)
+    return str(part)
+
+
+def _step_page(sv: StepView, exprs: Expressions, position: int) -> StepPage:
+    step = sv.step
+    slots = {symbol: exprs.slot(value, position) for symbol, value in step.bindings.items()}
+    page = StepPage(
+        title=step.title,
+        why=step.why,
+        lhs=lhs_mathml(step.lhs),
+        formula=mathml(step.formula),
+        numbers=mathml(step.formula, slots) if step.bindings and not step.is_trivial else None,
+        value=exprs.slot(step.value, position),
+    )
+    for node in sp.preorder_traversal(step.formula):
+        if isinstance(node, sp.floor | sp.ceiling):
+            argument = node.args[0].xreplace(step.bindings)
+            if argument.free_symbols or not argument.is_integer:
+                kind = "floor" if isinstance(node, sp.floor) else "ceiling"
+                page.roundings.append((kind, exprs.add(argument), exprs.slot(type(node)(argument), position)))
+    return page
+
+
+def _questions(analysis: Analysis, layers: Sequence[LayerPage], exprs: Expressions) -> list[dict[str, Any]]:
+    """Per layer an output-shape and a parameter question, and the model's total, each with the value
+    of every mistake the checker knows (single ones, two together, then catch-alls), compiled."""
+    found = []
+    for layer in layers:
+        if layer.questions:
+            for name in ("output_shape", "params"):
+                found.append(_question(Question(analysis, name, layer.record.name), exprs, layer.position))
+    found.append(_question(Question(analysis, "total_params"), exprs, END))
+    return found
+
+
+def _question(question: Question, exprs: Expressions, position: int) -> dict[str, Any]:
+    def value(v: Any) -> int | list[int]:
+        return [exprs.add(axis) for axis in v] if isinstance(v, tuple) else exprs.add(v)
+
+    def candidate(c: Candidate) -> dict[str, Any]:
+        return {
+            "mistakes": list(c.mistakes),
+            "sentences": c.sentences,
+            "value": None if c.value is None else value(c.value),
+            "axes": list(c.axes),
+        }
+
+    singles = [c for c in question.candidates if c.value is not None]
+    catch_all = [c for c in question.candidates if c.value is None]
+    pairs = list(question.pairs.values())  # the checker tries them after the single mistakes, as here
+    return {
+        "layer": question.record.name if question.record is not None else "",
+        "quantity": question.name,
+        "shape": question.kind == "shape",
+        "position": position,
+        "expected": value(question.expected),
+        "candidates": [candidate(c) for c in [*singles, *pairs, *catch_all]],
+    }
+
+
+def render_page(page: Page) -> str:
+    """The page as one self-contained HTML document."""
+    import json
+
+    from markupsafe import Markup
+
+    from calc.render.templating import render
+
+    data = json.dumps(page.script_data(), ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    code = ",\n".join(f"v=>{c}" for c in page.expressions.codes)
+    return render("page", "html", page=page, data=Markup(data), code=Markup(code))
