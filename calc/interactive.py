@@ -197,8 +197,8 @@ class _MathML(MathMLPresentationPrinter):
 
 
 def mathml(expr: sp.Expr, slots: Mapping[sp.Symbol, Slot] | None = None) -> str:
-    """Presentation MathML of an expression (the inside of a <math> element)."""
-    return _MathML(slots).doprint(expr)
+    """Presentation MathML of an expression (the inside of a <math> element), with a true minus sign."""
+    return _MathML(slots).doprint(expr).replace("<mo>-</mo>", "<mo>&#x2212;</mo>")
 
 
 def lhs_mathml(lhs: str) -> str:
@@ -217,6 +217,7 @@ class StepPage:
     formula: str
     numbers: str | None
     value: Slot
+    trivial: bool = False
     roundings: list[tuple[str, int, Slot]] = field(default_factory=list)  # (kind, argument id, result)
 
 
@@ -364,6 +365,7 @@ def _step_page(sv: StepView, exprs: Expressions, position: int) -> StepPage:
         formula=mathml(step.formula),
         numbers=mathml(step.formula, slots) if step.bindings and not step.is_trivial else None,
         value=exprs.slot(step.value, position),
+        trivial=step.is_trivial,
     )
     for node in sp.preorder_traversal(step.formula):
         if isinstance(node, sp.floor | sp.ceiling):
