@@ -250,7 +250,7 @@ class Page:
     totals: dict[str, Slot]
     practice: bool
     expressions: Expressions
-    questions: list[dict[str, Any]]
+    questions: dict[str, Any]
     functional: bool
     dialect: str
     fixed: dict[str, int]
@@ -266,7 +266,8 @@ class Page:
             ],
             "where": self.where,
             "layers": [{"position": p.position, "where": p.where, "checks": p.checks} for p in self.layers],
-            "questions": self.questions,
+            "questions": self.questions.get("questions", []),
+            "sentences": self.questions.get("sentences", []),
             "answers": {
                 "characters": expressions._CHARACTERS,
                 "units": sorted(expressions._UNIT_WORDS),
@@ -306,7 +307,7 @@ def build_page(
         "trainable_params": exprs.slot(analysis.trainable_params, END),
         "non_trainable_params": exprs.slot(analysis.non_trainable_params, END),
     }
-    questions = _questions(analysis, layers, exprs) if practice else []
+    questions = _questions(analysis, layers, exprs) if practice else {}
     own = {s.name: int(v) for s, v in analysis.values.items() if s.name not in names}
     return Page(
         analysis.model, list(controls), layers, totals, practice, exprs, questions, analysis.functional,
@@ -376,26 +377,29 @@ def _step_page(sv: StepView, exprs: Expressions, position: int) -> StepPage:
     return page
 
 
-def _questions(analysis: Analysis, layers: Sequence[LayerPage], exprs: Expressions) -> list[dict[str, Any]]:
+def _questions(analysis: Analysis, layers: Sequence[LayerPage], exprs: Expressions) -> dict[str, Any]:
     """Per layer an output-shape and a parameter question, and the model's total, each with the value
-    of every mistake the checker knows (single ones, two together, then catch-alls), compiled."""
+    of every mistake the checker knows (single ones, two together, then catch-alls), compiled; the
+    feedback sentences, which pairs of mistakes repeat, are stored once and referred to by number."""
+    sentences: dict[str, int] = {}
     found = []
     for layer in layers:
         if layer.questions:
             for name in ("output_shape", "params"):
-                found.append(_question(Question(analysis, name, layer.record.name), exprs, layer.position))
-    found.append(_question(Question(analysis, "total_params"), exprs, END))
-    return found
+                question = Question(analysis, name, layer.record.name)
+                found.append(_question(question, exprs, layer.position, sentences))
+    found.append(_question(Question(analysis, "total_params"), exprs, END, sentences))
+    return {"questions": found, "sentences": list(sentences)}
 
 
-def _question(question: Question, exprs: Expressions, position: int) -> dict[str, Any]:
+def _question(question: Question, exprs: Expressions, position: int, sentences: dict[str, int]) -> dict[str, Any]:
     def value(v: Any) -> int | list[int]:
         return [exprs.add(axis) for axis in v] if isinstance(v, tuple) else exprs.add(v)
 
     def candidate(c: Candidate) -> dict[str, Any]:
         return {
             "mistakes": list(c.mistakes),
-            "sentences": c.sentences,
+            "sentences": [sentences.setdefault(sentence, len(sentences)) for sentence in c.sentences],
             "value": None if c.value is None else value(c.value),
             "axes": list(c.axes),
         }

@@ -334,7 +334,15 @@ def _argument_names(cls: type[Layer]) -> tuple[str, ...]:
 
 def format_shape(shape: Shape) -> str:
     """Keras's way of writing a shape: (None, 28, 28, 8)."""
-    return "(" + ", ".join(["None", *(str(d) for d in shape)]) + ")"
+    return spoken(shape_message(shape))
+
+
+def shape_message(shape: Shape) -> Message:
+    """A shape as words and sizes, for a message that names it: ("(None, ", 28, ", ", 8, ")")."""
+    parts: list[str | sp.Expr] = ["(None"]
+    for size in shape:
+        parts += [", ", sp.sympify(size)]
+    return (*parts, ")")
 
 
 def parse_shape(value: Any, what: str) -> Shape:
