@@ -149,3 +149,25 @@ def test_page_from_source_text_has_no_file_prefix_problems():
     page = build_page(model, choose_controls(model, {"n": [2, 4]}, None, {}))
     assert page.where == "calc: m.yaml: "
     assert page.layers[0].where == "calc: m.yaml: layer 1 (dense, Dense): "
+
+
+def test_the_commands_in_the_docs_run(cli, tmp_path):
+    """Every `calc ...` line of docs/interactive.md's shell blocks writes its page."""
+    import shlex
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "interactive.md").read_text(encoding="utf-8")
+    commands = [
+        line.split("#")[0].strip()
+        for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+        for line in block.splitlines()
+        if line.startswith("calc ")
+    ]
+    assert len(commands) == 4
+    for number, command in enumerate(commands):
+        args = shlex.split(command)[1:]
+        args[args.index("-o") + 1] = str(tmp_path / f"{number}.html")
+        run = cli(*args)
+        assert run.status == 0, (command, run.err)
+        assert (tmp_path / f"{number}.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
