@@ -29,7 +29,7 @@ from calc.errors import CalcError
 from calc.layers.base import Message
 from calc.model import Analysis, LayerRecord, Model, layer_label
 from calc.render.javascript import compile_javascript
-from calc.render.math import _reading_order, group_digits
+from calc.render.math import _reading_order, group_digits, readable_lhs
 
 MAX_CONTROLS = 6
 MAX_VALUES = 10_000  # per control
@@ -203,7 +203,7 @@ def mathml(expr: sp.Expr, slots: Mapping[sp.Symbol, Slot] | None = None) -> str:
 
 def lhs_mathml(lhs: str) -> str:
     """A rule's left-hand side, written in LaTeX (``n_{out}``), as MathML."""
-    name = re.sub(r"[^A-Za-z0-9_]", "", lhs) or "P"
+    name = re.sub(r"[^A-Za-z0-9_]", "", readable_lhs(lhs)) or "P"
     return mathml(sp.Symbol(name))
 
 

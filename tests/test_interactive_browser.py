@@ -112,8 +112,8 @@ class Page:
             "text": feedback.text_content(),
         }
 
-    def shoot(self, path: Path) -> None:
-        self.page.screenshot(path=str(path), full_page=True)
+    def shoot(self, path: Path, full: bool = True) -> None:
+        self.page.screenshot(path=str(path), full_page=full)
 
     def close(self) -> None:
         assert not self.errors, self.errors
@@ -323,7 +323,9 @@ def test_resnet50_page(browser, cli, tmp_path, shots):
         summary, message = _summary(cli, "resnet50", {"n": n})
         _agrees(page, summary, message, f"n={n}")
     page.set("n", 224)
-    page.shoot(shots / "resnet50-desktop.png")
+    page.shoot(shots / "resnet50-top.png", full=False)
+    page.page.locator("#layer-17").scroll_into_view_if_needed()  # the first Add of two branches
+    page.shoot(shots / "resnet50-add.png", full=False)
     page.close()
 
 
