@@ -238,6 +238,8 @@ class LayerPage:
     where: str = ""
     checks: list[tuple[int, int, list[str | int]]] = field(default_factory=list)
     questions: bool = False
+    #: A block's own layers (one copy of a Repeat, a nested model), shown within it; invalid with it.
+    children: list[LayerPage] = field(default_factory=list)
 
 
 @dataclass
@@ -265,7 +267,7 @@ class Page:
                 for c in self.controls
             ],
             "where": self.where,
-            "layers": [{"position": p.position, "where": p.where, "checks": p.checks} for p in self.layers],
+            "layers": [{"position": p.position, "checks": p.checks} for p in self.layers],
             "questions": self.questions.get("questions", []),
             "sentences": self.questions.get("sentences", []),
             "answers": {
@@ -320,7 +322,7 @@ def _prefix(source: str | None, layer: str | None = None) -> str:
     return str(CalcError("\x00", source=source, layer=layer)).partition("\x00")[0]
 
 
-def _layer_page(view: Any, position: int, exprs: Expressions, model: Model) -> LayerPage:
+def _layer_page(view: Any, position: int, exprs: Expressions, model: Model, checks: bool = True) -> LayerPage:
     r: LayerRecord = view.record
     where = layer_label(r.index, r.name, r.type, getattr(model, "places", {}))
     page = LayerPage(
@@ -336,16 +338,35 @@ def _layer_page(view: Any, position: int, exprs: Expressions, model: Model) -> L
         param_steps=[_step_page(sv, exprs, position) for sv in view.param_steps],
         where="calc: " + _prefix(model.source, where),
         questions=r.type != "InputLayer" and not r.is_repeat,
+        children=[_layer_page(child, position, exprs, model, checks=False) for child in view.children],
     )
+    if not checks:  # a block's checks are its own layer's: the message names the block, as the CLI's does
+        return page
+    inner = _inner_labels(r, where)
     for condition in r.conditions:
+        prefix = "calc: " + _prefix(model.source, inner.get(id(condition), where))
         fallback = (f"{condition.what} must be a whole number of at least {condition.minimum}, got ", condition.expr)
         message: Message = condition.message or fallback
         parts = [part if isinstance(part, str) else exprs.add(part) for part in message]
-        page.checks.append([exprs.add(condition.expr), condition.minimum, parts])
+        page.checks.append([exprs.add(condition.expr), condition.minimum, [prefix, *parts]])
     for axis, size in enumerate(r.output_shape, start=1):  # what a sweep checks too, for rules that record less
         if size.free_symbols and not (size.is_integer and (size - 1).is_nonnegative):
-            page.checks.append([exprs.add(size), 1, [f"output size (axis {axis}) would be ", exprs.add(size)]])
+            message = [page.where, f"output size (axis {axis}) would be ", exprs.add(size)]
+            page.checks.append([exprs.add(size), 1, message])
     return page
+
+
+def _inner_labels(record: LayerRecord, where: str) -> dict[int, str]:
+    """For the checks a block's own layers made: how the CLI names where they failed, the block first
+    ('layer 10 (encoder.layer, Repeat): layer 2 (attention, MultiHeadAttention)')."""
+    labels: dict[int, str] = {}
+    children = record.result.children
+    for child in children.records if children is not None else ():
+        label = f"{where}: {layer_label(child.index, child.name, child.type, {})}"
+        labels.update(_inner_labels(child, label))
+        for condition in child.conditions:
+            labels.setdefault(id(condition), label)
+    return labels
 
 
 def _described(part: Any, exprs: Expressions, position: int) -> str | Slot | tuple[Slot, ...]:

@@ -340,3 +340,16 @@ def test_screenshots_of_lenet5(browser, cli, tmp_path, shots):
         width = page.page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"the page scrolls sideways at {viewport['width']} px ({width} px wide)"
         page.close()
+
+
+def test_a_check_inside_a_block_names_the_block_and_its_layer(browser, cli, tmp_path):
+    """BERT's encoder is a Repeat of a block: a hidden size its 12 heads do not divide fails inside it."""
+    path = _page(cli, tmp_path, "bert_base", "--vary", "H=760:776:4,S=128:512:128")
+    page = Page(browser, path)
+    for h, s in ((772, 128), (768, 128), (760, 512)):
+        page.set("H", h)
+        page.set("S", s)
+        summary, message = _summary(cli, "bert_base", {"H": h, "S": s})
+        _agrees(page, summary, message, f"H={h}, S={s}")
+    assert "layer 10 (encoder.layer, Repeat): layer 2 (attention, MultiHeadAttention): key_dim" in message
+    page.close()
