@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 from typing import Any
 from xml.dom.minidom import Element
 
@@ -23,13 +24,13 @@ import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
 from calc import expressions
-from calc.checker import Candidate, Question
+from calc.checker import Candidate, Question, alternatives
 from calc.derive import StepView, layer_views
 from calc.errors import CalcError
 from calc.layers.base import Message
 from calc.model import Analysis, LayerRecord, Model, layer_label
 from calc.render.javascript import compile_javascript
-from calc.render.math import _reading_order, group_digits, readable_lhs
+from calc.render.math import _reading_order, group_digits, readable, readable_lhs
 
 MAX_CONTROLS = 6
 MAX_VALUES = 10_000  # per control
@@ -403,6 +404,7 @@ def _questions(analysis: Analysis, layers: Sequence[LayerPage], exprs: Expressio
     of every mistake the checker knows (single ones, two together, then catch-alls), compiled; the
     feedback sentences, which pairs of mistakes repeat, are stored once and referred to by number."""
     sentences: dict[str, int] = {}
+    live = _live_sentences(analysis)
     found = []
     for layer in layers:
         if layer.questions:
@@ -410,7 +412,31 @@ def _questions(analysis: Analysis, layers: Sequence[LayerPage], exprs: Expressio
                 question = Question(analysis, name, layer.record.name)
                 found.append(_question(question, exprs, layer.position, sentences))
     found.append(_question(Question(analysis, "total_params"), exprs, END, sentences))
-    return {"questions": found, "sentences": list(sentences)}
+    written = [[p if isinstance(p, str) else exprs.add(p) for p in live[t]] if t in live else t for t in sentences]
+    return {"questions": found, "sentences": written}
+
+
+def _live_sentences(analysis: Analysis) -> dict[str, list[str | sp.Expr]]:
+    """The checker's sentences that state values (a substitution mistake's wrong value and the right
+    one: "c_in is ... (3), not 2·f (...)"), as words and expressions, so that the page writes them with
+    the numbers of the current settings. Each is found the way the checker makes it (``alternatives``
+    and the mistake's feedback), keyed by the text the checker writes on the free analysis."""
+    found: dict[str, list[str | sp.Expr]] = {}
+    for record in analysis.layers:
+        for step in [*record.result.shape_steps, *record.result.param_steps]:
+            for mistake in step.rule.mistakes if step.rule is not None else ():
+                actual = step.given.get(mistake.substitute) if mistake.substitute is not None else None
+                if actual is None or mistake.catch_all:
+                    continue
+                for wrong, source in alternatives(mistake.alternatives, analysis, record):
+                    words = {"value": wrong, "source": source, "actual": actual}
+                    parts: list[str | sp.Expr] = []
+                    for literal, name, _, _ in Formatter().parse(mistake.feedback):
+                        parts += [literal] if name is None else [literal, words[name]]
+                    text = mistake.feedback.format(value=readable(wrong), source=source, actual=readable(actual))
+                    for where in ("", f"In layer {record.name}: "):
+                        found.setdefault(where + text, [where, *parts])
+    return found
 
 
 def _question(question: Question, exprs: Expressions, position: int, sentences: dict[str, int]) -> dict[str, Any]:

@@ -110,6 +110,7 @@ class Page:
             "correct": feedback.get_attribute("data-correct"),
             "mistake": feedback.get_attribute("data-mistake"),
             "text": feedback.text_content(),
+            "sentences": feedback.locator(".line").all_text_contents(),
         }
 
     def shoot(self, path: Path, full: bool = True) -> None:
@@ -216,6 +217,8 @@ ANSWERS = [
     ("conv2d", "params", "12345"),
     ("conv2d_1", "params", "3200"),
     ("conv2d_1", "params", "3,216"),
+    ("conv2d_1", "params", "1216"),
+    ("dense", "params", "480"),
     ("conv2d", "output_shape", "(None, 28, 28, 8)"),
     ("conv2d", "output_shape", "28x28x8"),
     ("conv2d", "output_shape", "(27, 27, 8)"),
@@ -246,6 +249,11 @@ def test_practice_answers_get_the_checkers_verdict(browser, cli, tmp_path, shots
         shown = page.answer(layer, quantity, text)
         assert shown["correct"] == ("true" if expected["correct"] else "false"), (layer, quantity, text, shown)
         assert shown["mistake"] == expected["mistake"], (layer, quantity, text, shown, expected)
+        if expected["mistake"]:  # the catalogue's sentences, with the numbers of these settings
+            assert shown["sentences"] and all(line in expected["feedback"] for line in shown["sentences"]), (
+                shown["sentences"],
+                expected["feedback"],
+            )
     page.shoot(shots / f"lenet5-practice-{'-'.join(f'{k}{v}' for k, v in values.items())}.png")
     page.close()
 
