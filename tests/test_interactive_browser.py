@@ -110,7 +110,7 @@ class Page:
             "correct": feedback.get_attribute("data-correct"),
             "mistake": feedback.get_attribute("data-mistake"),
             "text": feedback.text_content(),
-            "sentences": feedback.locator(".line").all_text_contents(),
+            "sentences": feedback.locator("span.line").all_text_contents(),
         }
 
     def shoot(self, path: Path, full: bool = True) -> None:
@@ -268,6 +268,9 @@ def test_600_for_conv2d_is_forgot_bias_and_blur_checks_too(browser, cli, tmp_pat
     feedback = page.page.locator("#" + box.get_attribute("aria-describedby"))
     assert feedback.get_attribute("data-mistake") == "forgot_bias"
     assert "You left out the biases" in feedback.text_content()
+    feedback.locator("a").click()  # the link to the layer's steps opens the folded worked solution
+    assert page.page.locator("details").get_attribute("open") is not None
+    assert page.page.locator("#layer-0 h3").is_visible()
     page.set("f", 4)
     run = cli("check", "lenet5", "--set", "f=4", "--quantity", "conv2d.params", "--answer", "600", "--format", "json")
     assert feedback.get_attribute("data-mistake") == run.json()["mistake"] == "bias_per_weight"
