@@ -19,12 +19,12 @@ from typing import Any
 import sympy as sp
 
 from calc.counts import counting_steps, trainable_step
-from calc.derive import step_view
+from calc.derive import LARGE, grouped, step_view
 from calc.equivalence import Points, Value, equivalent, fingerprint
 from calc.errors import CalcError
 from calc.explore.quantities import COUNTS, split_name
 from calc.explore.quantities import quantity as read_quantity
-from calc.expressions import parse_answer, parse_shape_answer
+from calc.expressions import check_number_size, parse_answer, parse_shape_answer
 from calc.layers.base import AXIS_NAMES, format_shape
 from calc.model import Analysis, LayerRecord, Sequential
 from calc.render.math import readable, readable_lhs, readable_shape
@@ -177,7 +177,7 @@ class Question:
         value = expr.xreplace(self.analysis.values) if self.analysis.values else expr
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise CalcError("the answer divides by zero for the model's values")
-        return value
+        return check_number_size(value, "the answer with the model's values put in")
 
     def check(self, text: str) -> CheckResult:
         try:
@@ -584,7 +584,7 @@ class Question:
 
     def details(self, shown: list[tuple[LayerRecord | None, Step]]) -> dict[str, Any]:
         """What the feedback templates show besides the steps: the output shape or the sum of a total."""
-        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None}
+        details: dict[str, Any] = {"shape": None, "terms": None, "total": None, "split": None, "by_block": False}
         if self.kind != "count":
             details["shape"] = self.record.output_shape if self.record is not None else None
         elif self.record is None:
@@ -593,7 +593,8 @@ class Question:
                 "trainable_params": lambda r: r.trainable,
                 "non_trainable_params": lambda r: r.non_trainable,
             }[self.name if self.name != "params" else "total_params"]
-            details["terms"] = [counts(r) for r in self.analysis.layers]
+            details["terms"] = grouped(self.analysis, counts)
+            details["by_block"] = len(self.analysis.records) > LARGE
             details["total"] = self.expected
         elif self.name != "params":
             details["split"] = (self.record.trainable, self.record.non_trainable)

@@ -20,6 +20,7 @@ from typing import Any
 from calc.checker import CheckResult, Question, analyze
 from calc.errors import CalcError
 from calc.explore.quantities import QUANTITIES
+from calc.files import read_capped
 from calc.model import Analysis, Sequential
 from calc.render.math import readable, readable_shape
 
@@ -237,13 +238,7 @@ def read_answers(path: str | Path) -> list[Row]:
     """The rows of an answers CSV; a bad file is a CalcError, a bad row is a Row with a problem."""
     path = Path(path)
     source = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CalcError(f"file is too large ({size:,} bytes, at most {MAX_FILE_BYTES:,})", source=source)
-        data = path.read_bytes()
-    except OSError as error:
-        raise CalcError(f"cannot read the file ({error.strerror})", source=source) from None
+    data = read_capped(path, MAX_FILE_BYTES)  # capped as it is read: /dev/stdin or a FIFO reports no size
     try:
         text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
     except UnicodeDecodeError:
@@ -323,9 +318,20 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
         answer_key = (*key, row.answer)
         result = judged.get(answer_key)
         if result is None:
-            result = judged[answer_key] = question.check(row.answer)
+            try:
+                result = judged[answer_key] = question.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
     return Report(analysis, grades, questions)
+
+
+def _failure(error: Exception) -> str:
+    """What went wrong with one row (a CalcError's message quotes at most a few words of the answer)."""
+    return (
+        error.message if isinstance(error, CalcError) else f"the answer could not be checked ({type(error).__name__})"
+    )
 
 
 def grade_file(analysis: Analysis, path: str | Path) -> Report:

@@ -95,7 +95,7 @@ class Rule:
     the checker reads) are built on first use rather than when calc is imported.
     """
 
-    __slots__ = ("lhs", "why", "_expr", "_mistakes")
+    __slots__ = ("lhs", "why", "_expr", "_mistakes", "name", "symbols", "keep", "per", "contrast")
 
     def __init__(
         self,
@@ -103,11 +103,29 @@ class Rule:
         expr: sp.Expr | Callable[[], sp.Expr],
         why: str = "",
         mistakes: tuple[Mistake, ...] | Callable[[], tuple[Mistake, ...]] = (),
+        *,
+        name: str = "",
+        symbols: Mapping[str, str] | None = None,
+        keep: tuple[str, ...] = (),
+        per: tuple[str, str] | None = None,
+        contrast: str = "",
     ) -> None:
         self.lhs = lhs
         self.why = why
         self._expr = expr
         self._mistakes = mistakes
+        #: The rule's title where a worked solution states it ("Output size of a sliding window").
+        self.name = name
+        #: What each symbol means, where the shared glossary (calc/glossary.py) says something else.
+        self.symbols = dict(symbols or {})
+        #: Symbols a worked solution writes in even at their do-nothing value (p = 0, s = 1), because
+        #: seeing them in place is the point of the exercise.
+        self.keep = keep
+        #: (symbol, noun): the rule is that symbol times the count of one such thing, and a worked
+        #: solution shows the one before the many ("one filter: 5·5·3 + 1 = 76; 8 filters: 608").
+        self.per = per
+        #: Where Keras and PyTorch answer differently with this rule, in one or two sentences.
+        self.contrast = contrast
 
     @property
     def expr(self) -> sp.Expr:
@@ -148,6 +166,9 @@ class Step:
     #: True for a count that is never trained (BatchNormalization's moving mean and variance); the
     #: other parameter steps count as trainable unless the whole layer is frozen.
     non_trainable: bool = False
+    #: The configuration constants put into the formula (bias 1, groups 1, padding 0): a worked solution
+    #: writes some of them back in (``Rule.keep``) to show the general rule being applied.
+    fixed: dict[sp.Symbol, sp.Expr] = field(default_factory=dict, repr=False)
 
     @property
     def is_trivial(self) -> bool:
@@ -182,6 +203,7 @@ def apply(
         why=rule.why if why is None else why,
         rule=rule,
         given={**bindings, **(fixed or {})},
+        fixed=dict(fixed or {}),
     )
 
 

@@ -194,9 +194,10 @@ def test_every_issue_mistake_id_is_declared_next_to_a_formula():
 def test_feedback_shows_the_correct_step():
     result = verdict(LENET, "conv2d", "params", "600")
     assert result.feedback.startswith("You left out the biases")
-    assert "P = f·(c_in·k_h·k_w + 1) = 8·(3·5·5 + 1) = 608" in result.feedback
+    assert "P = f·(c_in·k_h·k_w + 1)\n" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 3·5·5 + 1 = 76; 8 filters: 8·76 = 608" in result.feedback
     shape = verdict(LENET, "max_pooling2d", "output_shape", "(13, 13, 8)")
-    assert "n_out = ⌊(n - k)/s⌋ + 1 = ⌊(28 - 2)/2⌋ + 1 = 14" in shape.feedback
+    assert "n_out = ⌊(n + 2·p - k)/s⌋ + 1 = ⌊(28 + 2·0 - 2)/2⌋ + 1 = 14" in shape.feedback
     assert "Output shape: (None, 14, 14, 8)." in shape.feedback
 
 
@@ -321,9 +322,8 @@ def test_markdown_display_typesets_the_step():
         "**Incorrect** — parameters of conv2d: the answer is $600$; the expected value is $608$."
     )
     assert "Mistake `forgot_bias`." in markdown
-    assert (
-        r"$$P = f \left(c_{in} k_{h} k_{w} + 1\right) = 8 \cdot \left(3 \cdot 5 \cdot 5 + 1\right) = 608$$" in markdown
-    )
+    assert r"$$P = f \left(c_{in} k_{h} k_{w} + 1\right)$$" in markdown
+    assert r"One filter holds $c_{in} k_{h} k_{w} + 1 = 3 \cdot 5 \cdot 5 + 1 = 76$ numbers" in markdown
 
 
 def test_hostile_text_cannot_inject_into_markdown():

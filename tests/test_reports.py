@@ -23,6 +23,19 @@ def test_reports_are_current(cli, name, fmt, extra):
     assert run.out == committed, f"reports/{name} is stale: run `{command}`"
 
 
+@pytest.mark.parametrize("model", ["lenet5", "resnet50"])
+def test_pdf_reports_are_current(cli, tmp_path, model):
+    """The committed PDFs are what `calc derive MODEL -o reports/MODEL.pdf` makes now (pdflatex's output
+    repeats byte for byte; test_worked_solution checks their length)."""
+    require_program("pdflatex")
+    fresh = tmp_path / f"{model}.pdf"
+    assert cli("derive", model, "-o", str(fresh)).status == 0
+    committed = (ROOT / "reports" / f"{model}.pdf").read_bytes()
+    if _producer(fresh.read_bytes()) == _producer(committed):  # the pdflatex that made it: byte for byte
+        stale = f"reports/{model}.pdf is stale: calc derive {model} -o reports/{model}.pdf"
+        assert fresh.read_bytes() == committed, stale
+
+
 def test_output_is_deterministic(cli):
     assert cli("derive", "lenet5").out == cli("derive", "lenet5").out
 

@@ -85,7 +85,7 @@ def test_both_sentences_and_the_correct_step():
         "Each filter reaches through every input channel: it holds one weight per kernel position for each of "
         "the c_in channels coming in, so the kernel's size is multiplied by c_in.",
     ]
-    assert "P = f·(c_in·k_h·k_w + 1) = 8·(3·5·5 + 1) = 608" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 3·5·5 + 1 = 76; 8 filters: 8·76 = 608" in result.feedback
     assert result.to_text().splitlines()[:2] == [
         "incorrect: conv2d params is 608, not 200",
         "mistakes: forgot_bias and forgot_input_channels",
@@ -98,8 +98,8 @@ def test_a_total_names_both_layers_and_shows_both_steps():
     result = verdict(LENET, None, "total_params", "60150")
     assert result.sentences[1].startswith("In layer conv2d: You left out the biases")
     assert result.sentences[2].startswith("In layer conv2d_1: Each filter reaches through every input channel")
-    assert "P = f·(c_in·k_h·k_w + 1) = 8·(3·5·5 + 1) = 608" in result.feedback
-    assert "P = f·(c_in·k_h·k_w + 1) = 16·(8·5·5 + 1) = 3,216" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 3·5·5 + 1 = 76; 8 filters: 8·76 = 608" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 8·5·5 + 1 = 201; 16 filters: 16·201 = 3,216" in result.feedback
 
 
 def test_wrong_input_channels_of_a_dense_layer_names_the_source():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from calc import handout
+    from calc.commands import write_stdout
     from calc.errors import CalcError
+    from calc.files import replace_file
     from calc.handout.questions import parse_kinds
 
     templates = Path(args.templates) if args.templates else None
@@ -60,9 +61,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
-            (folder / name).write_bytes(content)
+            replace_file(folder / name, content)  # whole or not at all
     except OSError as error:
         raise CalcError(f"cannot write the files ({error.strerror})", source=str(folder)) from None
-    for name in files:
-        sys.stdout.write(f"{folder / name}\n")
+    write_stdout("".join(f"{folder / name}\n" for name in files))
     return 0

@@ -64,8 +64,10 @@ def read_spec(model: str | Path) -> tuple[dict[str, Any], Model]:
     from calc import spec
     from calc.zoo import zoo_spec
 
-    built = spec.load(model)  # every problem with the file is reported here, as for any command
     path = Path(model)
+    if path.exists() and not path.is_file():  # read twice below: a FIFO or /dev/stdin would be empty the second time
+        raise CalcError("a handout is made from a regular file or a zoo name", source=str(model))
+    built = spec.load(model)  # every problem with the file is reported here, as for any command
     data = spec._parse(spec._read(path), path.suffix.lower()) if path.is_file() else zoo_spec(str(model))
     return dict(data), built
 

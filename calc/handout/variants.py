@@ -29,7 +29,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.expressions import parse_expression
 from calc.model import Analysis, Model
 
@@ -72,12 +72,12 @@ def parse_candidates(spec: Any, what: str) -> list[int]:
     if isinstance(spec, str) and ":" in spec:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or not all(p.strip().isdigit() and len(p.strip()) <= 9 for p in parts):
-            raise CalcError(f'{what}: a range is "start:stop" or "start:stop:step" in whole numbers, got {spec!r}')
+            raise CalcError(f'{what}: a range is "start:stop" or "start:stop:step" in whole numbers, got {quote(spec)}')
         start, stop, step = (int(p) for p in [*parts, "1"][:3])
         if step < 1 or start < 1 or stop < start:
-            raise CalcError(f"{what}: the range {spec!r} must run upwards from at least 1, in steps of at least 1")
+            raise CalcError(f"{what}: the range {quote(spec)} must run upwards from at least 1, in steps of at least 1")
         if (stop - start) // step + 1 > MAX_CANDIDATES:
-            raise CalcError(f"{what}: the range {spec!r} has more than {MAX_CANDIDATES:,} values")
+            raise CalcError(f"{what}: the range {quote(spec)} has more than {MAX_CANDIDATES:,} values")
         return list(range(start, stop + 1, step))
     items = spec if isinstance(spec, list) else [spec]
     if not items or len(items) > MAX_CANDIDATES:
@@ -89,7 +89,7 @@ def parse_candidates(spec: Any, what: str) -> list[int]:
         except CalcError as error:
             raise CalcError(f"{what}: {error.message}") from None
         if not (value.is_Integer and value > 0):
-            raise CalcError(f"{what}: candidates must be positive whole numbers, got {item!r}")
+            raise CalcError(f"{what}: candidates must be positive whole numbers, got {quote(item)}")
         values.add(int(value))
     return sorted(values)
 

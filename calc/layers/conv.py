@@ -74,6 +74,8 @@ PARAMS = {
     rank: Rule(
         lhs="P",
         expr=(prod(kernel) * c_in / g + b) * f,
+        name="Parameters of a convolution",
+        per=("f", "filter"),
         why="Each of the f filters holds one weight for every kernel position and every input channel "
         "of its group (c_in/g of them), plus one bias when the layer uses one.",
         mistakes=_params_mistakes(kernel),
@@ -85,11 +87,17 @@ MACS = {
     rank: Rule(
         lhs="M",
         expr=prod(OUTPUT_SYMBOLS[rank]) * f * prod(kernel) * c_in / g,
+        name="MACs of a convolution",
         why="At every output position, each of the f filters sums one product for every kernel position and "
         "every input channel of its group (c_in/g of them). Adding the bias is an addition, not counted.",
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }
+
+
+def filter_channels(filters: sp.Expr) -> list:
+    """Why a convolution's output has the channels it has."""
+    return ["Each filter gives one output channel, so the output has ", filters, " channels."]
 
 
 def conv_macs(
@@ -202,6 +210,7 @@ class Conv(Layer):
             trainable, non_trainable, steps = update.value, frozen.value, [update, frozen]
             description += [", trained through a rank-", env.resolve(self.lora_rank), " update"]
         return LayerResult(
+            shape_notes=[filter_channels(filters)],
             output_shape=join_channels(sizes, filters, self.data_format),
             trainable=trainable,
             non_trainable=non_trainable,

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, agree, format_shape
 from calc.layers.receptive import union
 from calc.rules import Rule, apply, note, numbered_symbols
@@ -146,7 +146,7 @@ class Concatenate(Layer):
     def __init__(self, axis: int = -1, **options: Any):
         super().__init__(**options)
         if isinstance(axis, bool) or not isinstance(axis, int):
-            raise CalcError(f"axis must be a whole number, got {axis!r}")
+            raise CalcError(f"axis must be a whole number, got {quote(axis)}")
         self.axis = axis
 
     def build(self, shape: Shape, env: Env) -> LayerResult:

@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.axes import keras_axes, keras_axis
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.rules import Mistake, Rule, apply, local_symbols, note
@@ -30,6 +30,10 @@ AFFINE_WHY = (
 AFFINE = Rule(lhs="P", expr=(gamma + beta) * c, why=AFFINE_WHY)
 BATCH_NORM_TRAINABLE = Rule(
     lhs="P",
+    name="Trainable parameters of batch normalization",
+    contrast="Keras counts 4c parameters for a BatchNormalization layer, 2c of them non-trainable (the moving "
+    "mean and variance); PyTorch's BatchNorm2d reports only the 2c of γ and β as parameters and keeps the "
+    "moving statistics as buffers, which parameters() does not list.",
     expr=(gamma + beta) * c,
     why=AFFINE_WHY + " Only these are trained by gradients.",
     mistakes=(
@@ -43,6 +47,7 @@ BATCH_NORM_TRAINABLE = Rule(
 )
 BATCH_NORM_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
+    name="Moving statistics of batch normalization",
     expr=(2 + 3 * rho) * c,
     why="The moving mean and the moving variance (one value per feature each) are averaged during "
     "training rather than learned, so Keras counts them as non-trainable; renormalization (ρ = 1) keeps "
@@ -207,7 +212,9 @@ class GroupNormalization(Layer):
         super().__init__(**options)
         self.groups = to_expr(groups, "groups")
         if self.groups.is_number and not (self.groups == -1 or (self.groups.is_Integer and self.groups > 0)):
-            raise CalcError(f"groups must be a positive whole number (or -1 for one group per channel), got {groups!r}")
+            raise CalcError(
+                f"groups must be a positive whole number (or -1 for one group per channel), got {quote(groups)}"
+            )
         self.axis = axis
         self.center = to_bool(center, "center")
         self.scale = to_bool(scale, "scale")
@@ -250,7 +257,7 @@ def _numbers(value: Any, what: str) -> Any:
     """A number, or a list of numbers (one per feature)."""
     items = value if isinstance(value, (list, tuple)) else [value]
     if not items or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
-        raise CalcError(f"{what} must be a number or a list of numbers, got {value!r}")
+        raise CalcError(f"{what} must be a number or a list of numbers, got {quote(value)}")
     return value
 
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import (
     AXIS_NAMES,
     Env,
@@ -224,7 +224,7 @@ class UpSampling(Resize):
     def __init__(self, size: Value | tuple[Value, ...] = 2, **options: Any):
         super().__init__(**options)
         if self.rank == 1 and isinstance(size, (list, tuple)):
-            raise CalcError(f"size must be a single whole number for UpSampling1D, got {size!r}")
+            raise CalcError(f"size must be a single whole number for UpSampling1D, got {quote(size)}")
         self.size = to_tuple(size, self.rank, "size")
 
     def axis_step(self, axis: int, size: sp.Expr, env: Env) -> Step:
@@ -296,7 +296,7 @@ class UpSampling2D(UpSampling):
         super().__init__(size, **options)
         self.data_format = _data_format(data_format)
         if not isinstance(interpolation, str) or not interpolation.isidentifier():
-            raise CalcError(f"interpolation must be a method name such as 'nearest', got {interpolation!r}")
+            raise CalcError(f"interpolation must be a method name such as 'nearest', got {quote(interpolation)}")
         self.interpolation = interpolation  # how values are filled in, never how many
 
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import (
     Env,
     Layer,
@@ -51,6 +51,10 @@ EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on e
 
 RECURRENT_PARAMS = Rule(
     lhs="P",
+    name="Parameters of a recurrent layer",
+    symbols={"g": "the gates: 1 for SimpleRNN, 4 for LSTM, 3 for GRU", "b": "the bias vectors per gate"},
+    contrast="Keras gives each gate one bias vector (b = 1), except GRU with reset_after=True, its default, "
+    "which keeps two (b = 2); PyTorch's RNN, LSTM and GRU always keep two, b_ih and b_hh.",
     expr=g * (u * (n + u) + b * u),
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",
@@ -210,7 +214,7 @@ def nested_layer(value: Any, what: str) -> Layer:
     if _nesting(value) > MAX_NESTING:
         raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
     if not isinstance(value, Mapping) or len(value) != 1:
-        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {value!r}")
+        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {quote(value)}")
     ((type_name, kwargs),) = value.items()
     if type_name not in REGISTRY or type_name == "InputLayer":
         raise CalcError(f"{what}: unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}")

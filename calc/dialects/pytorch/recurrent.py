@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.rules import Rule, Step, apply, local_symbols
 
@@ -82,7 +82,7 @@ class RecurrentNd(TorchLayer):
     ):
         super().__init__(**options)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
-            raise CalcError(f"dropout must be a number from 0 to 1, got {dropout!r}")
+            raise CalcError(f"dropout must be a number from 0 to 1, got {quote(dropout)}")
         self.input_size = to_expr(input_size, "input_size")
         self.hidden_size = to_expr(hidden_size, "hidden_size")
         self.num_layers = to_expr(num_layers, "num_layers")
