@@ -25,7 +25,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from calc import expressions
 from calc.checker import Candidate, Question, alternatives
-from calc.derive import StepView, layer_views
+from calc.derive import StepView
 from calc.errors import CalcError
 from calc.layers.base import Message
 from calc.model import Analysis, LayerRecord, Model, layer_label
@@ -173,17 +173,21 @@ def shown(value: sp.Expr) -> str:
 class _MathML(MathMLPresentationPrinter):
     """MathML in calc's reading order (n − k + 1), with chosen symbols written as live numbers."""
 
-    def __init__(self, slots: Mapping[sp.Symbol, Slot] | None = None):
+    def __init__(self, slots: Mapping[sp.Symbol, Slot] | None = None, bold: frozenset[sp.Symbol] = frozenset()):
         super().__init__({"mul_symbol": "dot"})
         self.slots = dict(slots or {})
+        self.bold = bold
 
     def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
         return _reading_order(super()._as_ordered_terms(expr, order=order))
 
     def _print_Symbol(self, sym: sp.Symbol, style: str = "plain") -> Element:
         slot = self.slots.get(sym)
-        if slot is None:
-            return super()._print_Symbol(sym, style)
+        if slot is None:  # the spec's own symbols in bold, as the worked solution sets them
+            element = super()._print_Symbol(sym, style)
+            if sym in self.bold:  # Chromium's MathML ignores mathvariant="bold": the page's style sets it
+                element.setAttribute("class", "spec")
+            return element
         element = self.dom.createElement("mn")
         element.setAttribute("class", "x")
         element.setAttribute("data-x", str(slot.id))
@@ -191,21 +195,70 @@ class _MathML(MathMLPresentationPrinter):
         element.appendChild(self.dom.createTextNode(slot.text))
         return element
 
+    def _print_floor(self, expr: sp.floor) -> Element:
+        return self._rounded(expr, "⌊", "⌋")
+
+    def _print_ceiling(self, expr: sp.ceiling) -> Element:
+        return self._rounded(expr, "⌈", "⌉")
+
+    def _rounded(self, expr: sp.Expr, left: str, right: str) -> Element:
+        """⌊(31 − k)/2⌋ over one fraction bar, as the LaTeX of the worked solution writes it."""
+        numerator, denominator = sp.fraction(sp.together(expr.args[0]))
+        row = self.dom.createElement("mrow")
+        for text, inner in ((left, None), (None, (numerator, denominator)), (right, None)):
+            if text is not None:
+                mark = self.dom.createElement("mo")
+                mark.appendChild(self.dom.createTextNode(text))
+                row.appendChild(mark)
+            elif denominator == 1:
+                row.appendChild(self._print(numerator))
+            else:
+                fraction = self.dom.createElement("mfrac")
+                fraction.appendChild(self._print(inner[0]))
+                fraction.appendChild(self._print(inner[1]))
+                row.appendChild(fraction)
+        return row
+
     def _print_Integer(self, expr: sp.Integer) -> Element:
         element = self.dom.createElement("mn")
         element.appendChild(self.dom.createTextNode(group_digits(int(expr))))
         return element
 
 
+#: The spec's own symbols, set in bold while a page is built (as ``calc.render.math.bold_symbols`` does).
+_BOLD: frozenset[sp.Symbol] = frozenset()
+
+
 def mathml(expr: sp.Expr, slots: Mapping[sp.Symbol, Slot] | None = None) -> str:
     """Presentation MathML of an expression (the inside of a <math> element), with a true minus sign."""
-    return _MathML(slots).doprint(expr).replace("<mo>-</mo>", "<mo>&#x2212;</mo>")
+    return _MathML(slots, _BOLD).doprint(expr).replace("<mo>-</mo>", "<mo>&#x2212;</mo>")
 
 
 def lhs_mathml(lhs: str) -> str:
     """A rule's left-hand side, written in LaTeX (``n_{out}``), as MathML."""
     name = re.sub(r"[^A-Za-z0-9_]", "", readable_lhs(lhs)) or "P"
     return mathml(sp.Symbol(name))
+
+
+@dataclass
+class BindingPage:
+    """A value a step writes in, and where it comes from: 'c_in = 8 (the channels leaving conv2d)'."""
+
+    symbols: list[str]  # MathML of the symbol and those sharing its value (k_h = k_w)
+    value: Slot
+    source: list[str | Math]
+
+
+@dataclass
+class PerUnitPage:
+    """One filter (unit, ...) first: 'One filter holds ... = 76 numbers, and the f = 8 filters hold ...'."""
+
+    noun: str
+    symbol: str
+    count: Slot
+    formula: str
+    numbers: str
+    value: Slot
 
 
 @dataclass
@@ -220,6 +273,47 @@ class StepPage:
     value: Slot
     trivial: bool = False
     roundings: list[tuple[str, int, Slot]] = field(default_factory=list)  # (kind, argument id, result)
+    formula_number: int | None = None
+    bindings: list[BindingPage] = field(default_factory=list)
+    note: str = ""
+    per: PerUnitPage | None = None
+
+
+@dataclass
+class FormulaPage:
+    """A rule as "Formulas used" states it: (F1) its title, its sentence, the formula, its symbols."""
+
+    number: int
+    title: str
+    why: str
+    lhs: str
+    formula: str
+    symbols: list[tuple[str, str]]
+    contrast: str = ""
+
+
+@dataclass
+class RunPage:
+    """Consecutive layers that repeat an earlier run's arithmetic layer for layer (``derive.Run``)."""
+
+    number: str
+    name: str
+    count: int
+    first_layer: str
+    last_layer: str
+    first_name: str
+    first_numbers: tuple[str, str]
+    params: Slot
+    output_shape: tuple[Slot, ...]
+
+
+@dataclass
+class ShareRow:
+    """A row of the totals table: a layer or block, its parameters, and its share of the total."""
+
+    name: str
+    params: Slot
+    share: str
 
 
 @dataclass
@@ -241,6 +335,14 @@ class LayerPage:
     questions: bool = False
     #: A block's own layers (one copy of a Repeat, a nested model), shown within it; invalid with it.
     children: list[LayerPage] = field(default_factory=list)
+    #: ``children`` as the derivation shows them, repeats folded.
+    shown_children: list[LayerPage | RunPage] = field(default_factory=list)
+    #: The earlier layer whose arithmetic this one repeats: (its number, its name).
+    same_as: tuple[str, str] | None = None
+    simple: bool = False
+    sources: list[str] = field(default_factory=list)
+    shape_notes: list[list[str | Slot | tuple[Slot, ...]]] = field(default_factory=list)
+    param_notes: list[list[str | Slot | tuple[Slot, ...]]] = field(default_factory=list)
 
 
 @dataclass
@@ -259,6 +361,13 @@ class Page:
     fixed: dict[str, int]
     #: How the command line starts a message about this model ("calc: lenet5: ").
     where: str = ""
+    shown: list[LayerPage | RunPage] = field(default_factory=list)
+    formulas: list[FormulaPage] = field(default_factory=list)
+    shares: list[ShareRow] = field(default_factory=list)
+    by_block: bool = False
+    #: The total in the varied symbols, and its leading term (MathML), when the derivation gives one.
+    closed: tuple[str, str | None, list[str]] | None = None
+    input_shapes: list[tuple[str, tuple[Slot, ...]]] = field(default_factory=list)
 
     def script_data(self) -> dict[str, Any]:
         """What the page's script reads (as JSON): controls, checks, questions and the answer grammar."""
@@ -298,24 +407,90 @@ def build_page(
     practice: bool = False,
 ) -> Page:
     """The page of ``model`` with ``controls`` as sliders and ``values`` (``--set``) for other symbols."""
+    global _BOLD
+    from calc.derive import closed_total, derivation_context
+
     names = [c.name for c in controls]
     fixed = {name: value for name, value in (values or {}).items() if name not in names}
     analysis = model.analyze(fixed, free=names, record=True)
     symbols = {s.name: s for s in model.symbols}
     exprs = Expressions([symbols[n] for n in names], {symbols[c.name]: c.initial for c in controls})
-    views = layer_views(analysis)
-    layers = [_layer_page(view, position, exprs, model) for position, view in enumerate(views)]
+    closed = closed_total(model, {**fixed, **{s.name: v for s, v in model.values.items() if s.name not in names}})
+    context = derivation_context(analysis, closed_form=closed)
+    before, _BOLD = _BOLD, frozenset(symbols[n] for n in names)
+    try:
+        pages: dict[int, LayerPage] = {}
+        layers = [_layer_page(view, position, exprs, model, pages) for position, view in enumerate(context["layers"])]
+        shown = [_shown(item, pages, exprs) for item in context["shown"]]
+        formulas = [_formula_page(f) for f in context["formulas"]]
+        closed_form = context["closed"]
+        closed_page = None
+        if closed_form is not None:
+            leading = mathml(closed_form.leading) if closed_form.leading is not None else None
+            closed_page = (mathml(closed_form.expression), leading, [mathml(s) for s in closed_form.symbols])
+    finally:
+        _BOLD = before
     totals = {
         "total_params": exprs.slot(analysis.total_params, END),
         "trainable_params": exprs.slot(analysis.trainable_params, END),
         "non_trainable_params": exprs.slot(analysis.non_trainable_params, END),
     }
+    point = exprs.point
+    total_now = analysis.total_params.xreplace(point)
+    shares = [
+        ShareRow(row.name, exprs.slot(row.params, END), _percent(row.params.xreplace(point), total_now))
+        for row in context["shares"]
+    ]
     questions = _questions(analysis, layers, exprs) if practice else {}
     own = {s.name: int(v) for s, v in analysis.values.items() if s.name not in names}
+    inputs = [
+        (r.name, tuple(exprs.slot(d, 0) for d in r.output_shape)) for r in analysis.records if r.type == "InputLayer"
+    ]
+    if not inputs:
+        inputs = [("", tuple(exprs.slot(d, 0) for d in analysis.input_shape))]
     return Page(
         analysis.model, list(controls), layers, totals, practice, exprs, questions, analysis.functional,
-        analysis.dialect, own, "calc: " + _prefix(model.source),
+        analysis.dialect, own, "calc: " + _prefix(model.source), shown, formulas, shares, context["by_block"],
+        closed_page, inputs,
     )  # fmt: skip
+
+
+def _percent(part: sp.Expr, total: sp.Expr) -> str:
+    """A share as the worked solution writes it (76.4 %); the page's script rewrites it live."""
+    if not (part.is_number and total.is_number) or total == 0:
+        return ""
+    return f"{100 * float(part) / float(total):.1f} %"
+
+
+def _formula_page(f: Any) -> FormulaPage:
+    rule = f.rule
+    return FormulaPage(
+        f.number,
+        f.title,
+        rule.why,
+        lhs_mathml(rule.lhs),
+        mathml(rule.expr),
+        [(mathml(symbol), meaning) for symbol, meaning in f.symbols],
+        getattr(rule, "contrast", "") or "",
+    )
+
+
+def _shown(item: Any, pages: dict[int, LayerPage], exprs: Expressions) -> LayerPage | RunPage:
+    """An item of the derivation's folded list: the layer's page, or a run of repeating layers."""
+    if not hasattr(item, "layers"):
+        return pages[id(item)]
+    last = pages[id(item.layers[-1])]
+    return RunPage(
+        item.number,
+        item.name,
+        len(item.layers),
+        item.layers[0].record.name,
+        item.layers[-1].record.name,
+        item.first_name,
+        (item.first[0].number, item.first[-1].number),
+        exprs.slot(item.params, pages[id(item.layers[0])].position),
+        last.output_shape,
+    )
 
 
 def _prefix(source: str | None, layer: str | None = None) -> str:
@@ -323,7 +498,9 @@ def _prefix(source: str | None, layer: str | None = None) -> str:
     return str(CalcError("\x00", source=source, layer=layer)).partition("\x00")[0]
 
 
-def _layer_page(view: Any, position: int, exprs: Expressions, model: Model, checks: bool = True) -> LayerPage:
+def _layer_page(
+    view: Any, position: int, exprs: Expressions, model: Model, pages: dict[int, LayerPage], checks: bool = True
+) -> LayerPage:
     r: LayerRecord = view.record
     where = layer_label(r.index, r.name, r.type, getattr(model, "places", {}))
     page = LayerPage(
@@ -339,8 +516,15 @@ def _layer_page(view: Any, position: int, exprs: Expressions, model: Model, chec
         param_steps=[_step_page(sv, exprs, position) for sv in view.param_steps],
         where="calc: " + _prefix(model.source, where),
         questions=r.type != "InputLayer" and not r.is_repeat,
-        children=[_layer_page(child, position, exprs, model, checks=False) for child in view.children],
+        children=[_layer_page(child, position, exprs, model, pages, checks=False) for child in view.children],
+        same_as=(view.same_as.number, view.same_as.record.name) if view.same_as is not None else None,
+        simple=view.simple,
+        sources=list(view.sources),
+        shape_notes=[[_described(p, exprs, position) for p in note] for note in r.result.shape_notes],
+        param_notes=[[_described(p, exprs, position) for p in note] for note in r.result.param_notes],
     )
+    pages[id(view)] = page
+    page.shown_children = [_shown(item, pages, exprs) for item in view.shown_children]
     if not checks:  # a block's checks are its own layer's: the message names the block, as the CLI's does
         return page
     inner = _inner_labels(r, where)
@@ -370,6 +554,17 @@ def _inner_labels(record: LayerRecord, where: str) -> dict[int, str]:
     return labels
 
 
+@dataclass(frozen=True)
+class Math:
+    """An expression written as the spec wrote it (MathML), not a live number: 'written 2·f in the spec'."""
+
+    mathml: str
+
+
+def _written(part: Any) -> str | Math:
+    return Math(mathml(part)) if isinstance(part, sp.Basic) else str(part)
+
+
 def _described(part: Any, exprs: Expressions, position: int) -> str | Slot | tuple[Slot, ...]:
     if isinstance(part, tuple):
         return tuple(exprs.slot(p, position) for p in part)
@@ -380,16 +575,32 @@ def _described(part: Any, exprs: Expressions, position: int) -> str | Slot | tup
 
 def _step_page(sv: StepView, exprs: Expressions, position: int) -> StepPage:
     step = sv.step
-    slots = {symbol: exprs.slot(value, position) for symbol, value in step.bindings.items()}
+    shown = sv.shown if sv.shown is not None else step.formula
+    numbers = sv.numbers if sv.shown is not None else step.bindings
+    slots = {symbol: exprs.slot(value, position) for symbol, value in numbers.items()}
     page = StepPage(
         title=step.title,
         why=step.why,
         lhs=lhs_mathml(step.lhs),
-        formula=mathml(step.formula),
-        numbers=mathml(step.formula, slots) if step.bindings and not step.is_trivial else None,
+        formula=mathml(shown),
+        numbers=mathml(shown, slots) if sv.show_numbers and not step.is_trivial else None,
         value=exprs.slot(step.value, position),
         trivial=step.is_trivial,
+        formula_number=sv.formula_number,
+        note=sv.note,
     )
+    for b in sv.bindings:
+        source = [_written(part) for part in b.source]
+        page.bindings.append(
+            BindingPage([mathml(s) for s in [b.symbol, *b.also]], exprs.slot(b.value, position), source)
+        )
+    if sv.per is not None:
+        u = sv.per
+        unit_slots = {symbol: exprs.slot(value, position) for symbol, value in u.numbers.items()}
+        page.per = PerUnitPage(
+            u.noun, mathml(u.symbol), exprs.slot(u.count, position), mathml(u.formula), mathml(u.formula, unit_slots),
+            exprs.slot(u.value, position),
+        )  # fmt: skip
     for node in sp.preorder_traversal(step.formula):
         if isinstance(node, sp.floor | sp.ceiling):
             argument = node.args[0].xreplace(step.bindings)

@@ -94,7 +94,7 @@ class Page:
         """The overview table and totals as the page shows them now."""
         return self.page.evaluate(
             """() => ({
-              rows: Array.from(document.querySelectorAll('tbody tr')).map((tr) =>
+              rows: Array.from(document.querySelectorAll('table.overview tbody tr')).map((tr) =>
                 Array.from(tr.querySelectorAll('td')).map((td) => td.textContent.trim())),
               total: document.querySelector('.total .x').textContent,
               status: document.getElementById('status').hidden ? '' : document.getElementById('status').textContent,
@@ -270,7 +270,8 @@ def test_600_for_conv2d_is_forgot_bias_and_blur_checks_too(browser, cli, tmp_pat
     assert "You left out the biases" in feedback.text_content()
     feedback.locator("a").click()  # the link to the layer's steps opens the folded worked solution
     assert page.page.locator("details").get_attribute("open") is not None
-    assert page.page.locator("#layer-0 h3").is_visible()
+    assert page.page.locator("#layer-0 h4").is_visible()
+    assert "layer" not in page.page.evaluate("location.hash")  # the fragment keeps the settings alone
     page.set("f", 4)
     run = cli("check", "lenet5", "--set", "f=4", "--quantity", "conv2d.params", "--answer", "600", "--format", "json")
     assert feedback.get_attribute("data-mistake") == run.json()["mistake"] == "bias_per_weight"
