@@ -24,7 +24,8 @@ import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
 from calc import expressions
-from calc.checker import Candidate, Question, alternatives
+from calc.check_sources import alternatives
+from calc.checker import Candidate, Question
 from calc.derive import StepView
 from calc.errors import CalcError
 from calc.layers.base import Message
@@ -623,28 +624,54 @@ def _questions(analysis: Analysis, layers: Sequence[LayerPage], exprs: Expressio
                 question = Question(analysis, name, layer.record.name)
                 found.append(_question(question, exprs, layer.position, sentences))
     found.append(_question(Question(analysis, "total_params"), exprs, END, sentences))
-    written = [[p if isinstance(p, str) else exprs.add(p) for p in live[t]] if t in live else t for t in sentences]
+    written = [_live(text, live, exprs) for text in sentences]
     return {"questions": found, "sentences": written}
 
 
+def _live(text: str, live: Mapping[str, list[str | sp.Expr]], exprs: Expressions) -> str | list[str | int]:
+    """A sentence as the page writes it: text, or words and expression ids. "The same mistake in every
+    layer ... (conv2d, dense). <the first place's sentence>" keeps its opening words."""
+    head, tail = "", text
+    if text not in live and text.startswith("The same mistake in ") and "). " in text:
+        head, _, tail = text.partition("). ")
+        head += "). "
+    if tail not in live:
+        return text
+    return [head, *(part if isinstance(part, str) else exprs.add(part) for part in live[tail])]
+
+
 def _live_sentences(analysis: Analysis) -> dict[str, list[str | sp.Expr]]:
-    """The checker's sentences that state values (a substitution mistake's wrong value and the right
-    one: "c_in is ... (3), not 2·f (...)"), as words and expressions, so that the page writes them with
-    the numbers of the current settings. Each is found the way the checker makes it (``alternatives``
-    and the mistake's feedback), keyed by the text the checker writes on the free analysis."""
+    """The checker's sentences that state values ("Each of the f = {f} filters ...", "c_in is ... (3), not
+    2·f (...)") as words and expressions, so that the page writes them with the numbers of the current
+    settings. Each is made the way the checker makes it (``Mistake.sentence`` with ``step_words`` and a
+    substitution's ``value``, ``source`` and ``actual``) and keyed by the text that gives on the free analysis."""
+    from calc.check_search import step_words
+
     found: dict[str, list[str | sp.Expr]] = {}
     for record in analysis.layers:
         for step in [*record.result.shape_steps, *record.result.param_steps]:
+            given = {symbol.name: value for symbol, value in step.given.items()}
+            words = step_words(step)
             for mistake in step.rule.mistakes if step.rule is not None else ():
-                actual = step.given.get(mistake.substitute) if mistake.substitute is not None else None
-                if actual is None or mistake.catch_all:
+                if mistake.catch_all:
                     continue
-                for wrong, source in alternatives(mistake.alternatives, analysis, record):
-                    words = {"value": wrong, "source": source, "actual": actual}
+                variants = [(words, given)]
+                actual = step.given.get(mistake.substitute) if mistake.substitute is not None else None
+                if actual is not None:
+                    variants = [
+                        (
+                            {**words, "value": readable(wrong), "source": source, "actual": readable(actual)},
+                            {**given, "value": wrong, "source": source, "actual": actual},
+                        )
+                        for wrong, source in alternatives(mistake.alternatives, analysis, record)
+                    ]
+                for text_words, values in variants:
+                    text = mistake.sentence(text_words)
                     parts: list[str | sp.Expr] = []
                     for literal, name, _, _ in Formatter().parse(mistake.feedback):
-                        parts += [literal] if name is None else [literal, words[name]]
-                    text = mistake.feedback.format(value=readable(wrong), source=source, actual=readable(actual))
+                        parts.append(literal)
+                        if name is not None:
+                            parts.append(values.get(name, "{" + name + "}"))
                     for where in ("", f"In layer {record.name}: "):
                         found.setdefault(where + text, [where, *parts])
     return found

@@ -52,6 +52,9 @@ class Mistake:
     alternatives: str = ""
     catch_all: bool = False
     replaces: Mapping[sp.Symbol, sp.Expr | int] = field(default_factory=dict, hash=False)
+    #: False for a rarer mistake that the checker diagnoses alone but never as one of two made together
+    #: (each such mistake doubles the chance that a pair fits some unrelated answer)
+    pairs: bool = True
 
     def __post_init__(self) -> None:
         if self.replaces:
@@ -59,12 +62,22 @@ class Mistake:
                 raise ValueError(f"mistake {self.id!r}: give expr or replaces, not both")
             object.__setattr__(self, "replaces", _values(self.replaces))
 
+    def sentence(self, words: Mapping[str, str]) -> str:
+        """The feedback with its ``{name}`` fields filled in (the step's values by symbol name, and a
+        substitution's ``value``, ``source`` and ``actual``); a field without a value stays as written."""
+        return self.feedback.format_map(_Words(words))
+
     def formula(self, rule: Rule) -> sp.Expr:
         """The wrong formula: ``expr``, or the rule with the replacements made (or the rule itself, for a
         substitution, whose wrong values come from the model)."""
         if self.expr is not None:
             return self.expr
         return rule.expr.xreplace(self.replaces) if self.replaces else rule.expr
+
+
+class _Words(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def bias_mistakes(bias: sp.Symbol, weights: sp.Expr, one: str, count: str) -> tuple[Mistake, Mistake]:
@@ -84,6 +97,42 @@ def bias_mistakes(bias: sp.Symbol, weights: sp.Expr, one: str, count: str) -> tu
         replaces={bias: bias * weights},
     )
     return forgot, per_weight
+
+
+def shared_bias_mistakes(
+    bias: sp.Symbol, count: sp.Symbol, one: str, name: str, inputs: sp.Symbol | None = None
+) -> tuple[Mistake, ...]:
+    """Bias mistakes of a rule of the form (... + bias) · count beyond ``bias_mistakes``: one bias for the
+    whole layer, every bias counted twice, and (for a convolution) one bias per input channel."""
+    found = [
+        Mistake(
+            "one_bias_per_layer",
+            None,
+            f"Each of the {name} = {{{name}}} {one}s has a bias of its own, so the biases add {name} = {{{name}}}, "
+            "not 1.",
+            replaces={bias: bias / count},
+            pairs=False,
+        ),
+        Mistake(
+            "bias_counted_twice",
+            None,
+            f"There is one bias per {one}: the biases add {name} = {{{name}}} once, not twice.",
+            replaces={bias: 2 * bias},
+            pairs=False,
+        ),
+    ]
+    if inputs is not None:
+        found.append(
+            Mistake(
+                "bias_from_input_channels",
+                None,
+                f"There is one bias per {one} (output channel), {name} = {{{name}}} of them, not one per input "
+                "channel (c_in = {c_in}).",
+                replaces={bias: bias * inputs / count},
+                pairs=False,
+            )
+        )
+    return tuple(found)
 
 
 class Rule:
@@ -169,6 +218,10 @@ class Step:
     #: The configuration constants put into the formula (bias 1, groups 1, padding 0): a worked solution
     #: writes some of them back in (``Rule.keep``) to show the general rule being applied.
     fixed: dict[sp.Symbol, sp.Expr] = field(default_factory=dict, repr=False)
+    #: How many times the value enters the layer's count: 1 for most steps; 2 for a Bidirectional's forward
+    #: layer, whose backward copy has weights of the same size; 0 for a step that adds up the others (an
+    #: attention layer's total over its projections), so its mistakes are made in the layer's count as a whole.
+    counts: sp.Expr | int = 1
 
     @property
     def is_trivial(self) -> bool:
@@ -231,7 +284,10 @@ def replaced_value(step: Step, replaces: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr
 
 
 def _evaluate(expr: sp.Expr, step: Step, override: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr | None:
-    value = expr.xreplace({**step.given, **(override or {})})
+    given = {**step.given, **(override or {})}
+    value = expr.xreplace(given)
+    if value.free_symbols & given.keys():  # a fixed choice that names another local symbol (r = u)
+        value = value.xreplace(given)
     return None if value.free_symbols & expr.free_symbols else value
 
 

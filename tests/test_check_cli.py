@@ -33,7 +33,17 @@ def test_json(cli):
     )
     assert run.status == 1
     data = run.json()
-    assert list(data) == ["correct", "quantity", "layer", "expected", "answer", "mistake", "mistakes", "feedback"]
+    assert list(data) == [
+        "correct",
+        "quantity",
+        "layer",
+        "expected",
+        "answer",
+        "mistake",
+        "mistakes",
+        "feedback",
+        "alternatives",
+    ]
     assert data["correct"] is False
     assert (data["quantity"], data["layer"], data["mistake"]) == ("output_shape", "conv2d", "forgot_plus_one")
     assert (data["expected"], data["answer"]) == ("(None, 28, 28, 8)", "(None, 27, 27, 8)")

@@ -235,6 +235,11 @@ ANSWERS = [
 ]
 
 
+#: What the checker diagnoses from the number typed rather than from a rule (a slip of the digits, an error
+#: carried from an earlier layer's wrong answer): the page leaves those as "no catalogued mistake".
+NOT_COMPILED = {"arithmetic_slip", "carried_error"}
+
+
 @pytest.mark.parametrize("values", [{"k": 5, "f": 8}, {"k": 3, "f": 12}], ids=["defaults", "moved"])
 def test_practice_answers_get_the_checkers_verdict(browser, cli, tmp_path, shots, values):
     path = _page(cli, tmp_path, "lenet5", "--practice")
@@ -248,6 +253,11 @@ def test_practice_answers_get_the_checkers_verdict(browser, cli, tmp_path, shots
         expected = json.loads(run.out)
         shown = page.answer(layer, quantity, text)
         assert shown["correct"] == ("true" if expected["correct"] else "false"), (layer, quantity, text, shown)
+        if expected["mistake"] in NOT_COMPILED:  # worked out from the typed digits, not from a rule
+            continue
+        if expected["alternatives"]:  # equally likely mistakes: the page names one of them
+            assert shown["mistake"] in expected["alternatives"], (layer, quantity, text, shown, expected)
+            continue
         assert shown["mistake"] == expected["mistake"], (layer, quantity, text, shown, expected)
         if expected["mistake"]:  # the catalogue's sentences, with the numbers of these settings
             assert shown["sentences"] and all(line in expected["feedback"] for line in shown["sentences"]), (

@@ -13,7 +13,7 @@ import io
 import pytest
 import sympy as sp
 
-import calc.checker
+import calc.check_search
 from calc.checker import check
 from calc.layers import conv
 from calc.rules import Mistake, together
@@ -68,7 +68,7 @@ def test_two_mistakes_are_diagnosed(model, layer, quantity, answer, mistakes):
     result = verdict(model, layer, quantity, answer)
     assert result.mistakes == mistakes, result.feedback
     assert result.mistake == mistakes[0]
-    assert result.sentences[0] == calc.checker.TWO_MISTAKES
+    assert result.sentences[0] == calc.check_search.TWO_MISTAKES
     assert len(result.sentences) == 3
 
 
@@ -124,7 +124,7 @@ def test_wrong_input_channels_of_a_dense_layer_names_the_source():
 def test_a_single_mistake_wins(model, layer, quantity, answer, mistake):
     result = verdict(model, layer, quantity, answer)
     assert result.mistakes == (mistake,)
-    assert result.sentences[0] != calc.checker.TWO_MISTAKES
+    assert result.sentences[0] != calc.check_search.TWO_MISTAKES
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_the_same_mistake_in_every_layer_of_one_type(answer, words):
 
 
 def test_no_pairs_for_a_question_with_too_many_single_mistakes(monkeypatch):
-    monkeypatch.setattr(calc.checker, "MAX_SINGLES_FOR_PAIRS", 3)  # conv2d params has 5 single mistakes
+    monkeypatch.setattr(calc.check_search, "MAX_SINGLES_FOR_PAIRS", 3)  # conv2d params has 5 single mistakes
     assert verdict(LENET, "conv2d", "params", "200").mistakes == ()
 
 

@@ -64,9 +64,9 @@ def output_format(chosen: str | None, output: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from calc.commands import load_model
     from calc.derive import closed_total, parse_include, render_derivation
     from calc.errors import CalcError
-    from calc.spec import load
 
     fmt = output_format(args.format, args.output)
     if fmt != "html" and (args.vary or args.practice):
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
         pdflatex()  # missing: one line, before any work
     include = parse_include(args.include)
-    model = load(args.model)
+    model = load_model(args)
     values = dict(args.values)
     analysis = model.analyze(values)
     if args.closed_form:  # in hyper-parameters rewritten into symbols, as 'calc formula --keep' does
@@ -112,13 +112,13 @@ def write_bytes(data: bytes, output: str) -> None:
 
 
 def _page(args: argparse.Namespace) -> str:
+    from calc.commands import load_model
     from calc.errors import CalcError
     from calc.interactive import build_page, choose_controls, parse_vary_options, render_page, spec_vary
-    from calc.spec import load
 
     if args.include or args.closed_form is not None:
         raise CalcError("--include and --closed-form are not on the interactive page yet; use markdown or latex")
-    model = load(args.model)
+    model = load_model(args)
     values = dict(args.values)
     try:
         given = parse_vary_options(args.vary)

@@ -25,7 +25,7 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, format_shape, to_bool, to_expr
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 d, h, e, v, o, b = local_symbols("d h e v o b")
 P_q, P_k, P_v, P_g, P_o = local_symbols("P_q P_k P_v P_g P_o")
@@ -56,6 +56,24 @@ PROJECTION = Rule(
     expr=d * h * e + b * h * e,
     why="A dense map from the d values of the last axis to h heads of e values each: one weight per "
     "(input, head, value) triple, plus a bias of h e values when the layer uses one.",
+    mistakes=(
+        Mistake("forgot_bias", None, "Each projection also has a bias of h·e = {h}·{e} values.", replaces={b: 0}),
+        Mistake(
+            "key_dim_split_across_heads",
+            None,
+            "In Keras key_dim (and value_dim) is the size of each head, e = {e}, not a width split among the "
+            "h = {h} heads (that is PyTorch's embed_dim): each projection maps d to h·e = {h}·{e} values.",
+            replaces={e: e / h},
+        ),
+        Mistake(
+            "sequence_length_as_features",
+            None,
+            "d is the size of the last axis, the features at each position ({actual}), not the sequence length "
+            "({value}): the same projection is applied at every position.",
+            substitute=d,
+            alternatives="sequence",
+        ),
+    ),
 )
 OUTPUT_PROJECTION = Rule(
     lhs=r"P_{o}",
@@ -64,6 +82,16 @@ OUTPUT_PROJECTION = Rule(
     expr=h * v * o + b * o,
     why="The h heads of v values are mapped back to the o output values: one weight per (head, value, "
     "output) triple, plus a bias of o values when the layer uses one.",
+    mistakes=(
+        Mistake("forgot_bias", None, "The output projection also has a bias of o = {o} values.", replaces={b: 0}),
+        Mistake(
+            "key_dim_split_across_heads",
+            None,
+            "In Keras value_dim is the size of each head, v = {v}, not a width split among the h = {h} heads: "
+            "the output projection reads h·v = {h}·{v} values.",
+            replaces={v: v / h},
+        ),
+    ),
 )
 TOTAL = Rule(
     lhs="P",
@@ -72,6 +100,15 @@ TOTAL = Rule(
     symbols=ATTENTION_SYMBOLS,
     why="The query, key and value projections, the gate when there is one, and the output projection "
     "each have weights of their own; the attention scores themselves have none.",
+    mistakes=(
+        Mistake(
+            "forgot_output_projection",
+            None,
+            "After attention the h heads are mapped back to the output by a projection of its own: "
+            "P_o = {P_o} parameters.",
+            replaces={P_o: 0},
+        ),
+    ),
 )
 
 
@@ -185,6 +222,7 @@ class MultiHeadAttention(Layer):
         steps.append(output)
         parts[P_o] = output.value
         total = apply(TOTAL, "Parameters", parts, {} if self.use_gate else {P_g: sp.Integer(0)})
+        total.counts = 0  # it adds up the projections
         steps.append(total)
         description: list = [heads, " heads of ", key_dim, " key and ", value_dim, " value dimensions, "]
         if len(shapes) == 1:

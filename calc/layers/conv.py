@@ -33,7 +33,7 @@ from calc.layers.base import (
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols, shared_bias_mistakes
 
 c_in, f, g, b = local_symbols("c_in f g b")
 KERNEL_SYMBOLS = {1: local_symbols("k"), 2: local_symbols("k_h k_w"), 3: local_symbols("k_d k_h k_w")}
@@ -65,9 +65,53 @@ def _params_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mistak
             "so the count of one filter is multiplied by f.",
             replaces={f: 1},
         )
-        return forgot_bias, forgot_input_channels, wrong_input_channels, bias_per_weight, one_filter
+        kernel_axes = _kernel_axis_mistakes(kernel)
+        more_bias = shared_bias_mistakes(b, f, "filter", "f", c_in)
+        sequence = Mistake(
+            "sequence_length_as_features",
+            None,
+            "c_in is the number of features at each step ({actual}, the last axis), not the sequence length "
+            "({value}): a Conv1D slides along the sequence and reads every feature at each position.",
+            substitute=c_in,
+            alternatives="sequence",
+        )
+        return (
+            forgot_bias,
+            forgot_input_channels,
+            wrong_input_channels,
+            bias_per_weight,
+            one_filter,
+            *kernel_axes,
+            *more_bias,
+            sequence,
+        )
 
     return build
+
+
+def _kernel_axis_mistakes(kernel: tuple[sp.Symbol, ...]) -> tuple[Mistake, ...]:
+    """A 2-D kernel counted along one axis only (k instead of k_h k_w), and a 3-D kernel counted without
+    its depth (k_h k_w instead of k_d k_h k_w)."""
+    if len(kernel) == 2:
+        return (
+            Mistake(
+                "kernel_one_axis",
+                None,
+                "A {k_h}×{k_w} kernel has k_h·k_w = {k_h}·{k_w} positions per input channel, not {k_h}.",
+                replaces={kernel[1]: 1},
+            ),
+        )
+    if len(kernel) == 3:
+        return (
+            Mistake(
+                "forgot_kernel_depth",
+                None,
+                "A Conv3D kernel also spans k_d = {k_d} frames in depth: k_d·k_h·k_w = {k_d}·{k_h}·{k_w} "
+                "positions per input channel, not k_h·k_w.",
+                replaces={kernel[0]: 1},
+            ),
+        )
+    return ()
 
 
 PARAMS = {

@@ -18,7 +18,7 @@ import sympy as sp
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_expr
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange
-from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols, shared_bias_mistakes
 
 n_in, n_out, b, q = local_symbols("n_in n_out b q")
 
@@ -33,7 +33,24 @@ def _params_mistakes() -> tuple[Mistake, ...]:
         substitute=n_in,
         alternatives="features",
     )
-    return forgot_bias, wrong_inputs, bias_per_weight
+    flattens = Mistake(
+        "dense_flattens_input",
+        None,
+        "Dense acts on the last axis only ({actual} values); it does not flatten its input ({value} values in "
+        "all): the other axes pass through, sharing the same weights.",
+        substitute=n_in,
+        alternatives="flattened",
+    )
+    one_direction = Mistake(
+        "bidirectional_not_doubled",
+        None,
+        "A Bidirectional layer with merge_mode 'concat' outputs both directions side by side: this layer reads "
+        "{actual} features, not the {value} of one direction.",
+        substitute=n_in,
+        alternatives="one_direction",
+    )
+    more_bias = shared_bias_mistakes(b, n_out, "unit", "n_out")
+    return forgot_bias, wrong_inputs, bias_per_weight, flattens, one_direction, *more_bias
 
 
 PARAMS = Rule(

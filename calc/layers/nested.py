@@ -16,7 +16,7 @@ from calc.errors import CalcError
 from calc.expressions import MAX_POWER_BITS
 from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, format_shape, to_expr
 from calc.layers.receptive import AxisField, Field, FieldChange, j, merge_axis_step, r, u
-from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols, numbered_symbols
 
 r_1, u_1, j_1 = local_symbols("r_1 start_1 j_1")
 BLOCK_WORDS = "The block's layers carry the receptive field through, as shown for each of them."
@@ -40,6 +40,14 @@ REPEATED = Rule(
     lhs="P",
     expr=m * p,
     why="Each of the m copies of the block has weights of its own, p of them per copy.",
+    mistakes=(
+        Mistake(
+            "forgot_repeats",
+            None,
+            "That is one copy's count: the block is repeated m = {m} times, each copy with weights of its own.",
+            replaces={m: 1},
+        ),
+    ),
 )
 REPEATED_MACS = Rule(
     lhs="M",

@@ -27,7 +27,35 @@ AFFINE_WHY = (
     "The layer learns a scale γ and an offset β for each of the c normalized features, "
     "each only when enabled (scale, center)."
 )
-AFFINE = Rule(lhs="P", expr=(gamma + beta) * c, why=AFFINE_WHY)
+AFFINE = Rule(
+    lhs="P",
+    expr=(gamma + beta) * c,
+    why=AFFINE_WHY,
+    mistakes=lambda: (
+        Mistake(
+            "counted_statistics",
+            (gamma + beta + 2) * c,
+            "This layer normalizes each example by its own statistics and keeps none: only its scale γ and offset "
+            "β count, not a moving mean and variance as in BatchNormalization.",
+        ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
+    ),
+)
+WRONG_AXIS = Mistake(
+    "wrong_axis",
+    None,
+    "c is the size of the normalized axis, the channels or features ({actual}), not {value} ({source}): "
+    "there is one of each weight per channel, shared by every position.",
+    substitute=c,
+    alternatives="input_axes",
+)
+ONE_PER_FEATURE = Mistake(
+    "one_param_per_feature",
+    None,
+    "Each of the c = {c} features has two learned values, a scale γ and an offset β: 2c, not c.",
+    replaces={beta: 0},
+)
 BATCH_NORM_TRAINABLE = Rule(
     lhs="P",
     name="Trainable parameters of batch normalization",
@@ -43,6 +71,8 @@ BATCH_NORM_TRAINABLE = Rule(
             "That also counts the moving mean and variance; Keras keeps them as weights but updates them by "
             "averaging, not by gradients, so they are non-trainable.",
         ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
     ),
 )
 BATCH_NORM_STATISTICS = Rule(
@@ -52,6 +82,16 @@ BATCH_NORM_STATISTICS = Rule(
     why="The moving mean and the moving variance (one value per feature each) are averaged during "
     "training rather than learned, so Keras counts them as non-trainable; renormalization (ρ = 1) keeps "
     "three more such vectors.",
+    mistakes=(
+        Mistake(
+            "forgot_moving_statistics",
+            None,
+            "Keras also counts the moving mean and variance, 2c = 2·{c} values, as non-trainable parameters "
+            "(PyTorch keeps them as buffers and does not count them).",
+            replaces={c: 0},
+        ),
+        WRONG_AXIS,
+    ),
 )
 NORMALIZATION_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",

@@ -92,6 +92,32 @@ EXPLICIT_PADDING = Rule(
             "That is the rule for 'same' padding, where only the stride shrinks the axis; this layer does not "
             "pad that way, so every window must fit inside the (padded) input.",
         ),
+        Mistake(
+            "ignored_padding",
+            None,
+            "The padding adds p = {p} zeros on each side before the window slides: the padded length is "
+            "n + 2p = {n} + 2·{p}.",
+            replaces={p: 0},
+        ),
+        Mistake(
+            "padding_counted_twice",
+            None,
+            "p is already the padding on each side (CS231n's P; d2l.ai's p counts both sides together): the "
+            "padded length is n + 2p = {n} + 2·{p}, not n + 4p.",
+            replaces={p: 2 * p},
+        ),
+        Mistake(
+            "rounded_wrong_way",
+            _rounded_up(),
+            "The division by the stride is rounded down: a last window that would hang over the edge is not "
+            "counted (rounding up is PyTorch's ceil_mode, Caffe's pooling convention).",
+        ),
+        Mistake(
+            "ignored_dilation",
+            None,
+            "With dilation d the window spans d(k - 1) + 1 = {d}·({k} - 1) + 1 positions, not k.",
+            replaces={d: 1},
+        ),
     ),
 )
 SAME_PADDING = Rule(
@@ -123,6 +149,12 @@ SAME_PADDING = Rule(
             _strides(),
             "A size is a whole number: with 'same' padding, n/s is rounded up.",
         ),
+        Mistake(
+            "rounded_wrong_way",
+            sp.floor(_strides()),
+            "With 'same' padding n/s is rounded up, not down: a last stride that reaches past the end still "
+            "gives an output, read partly from the padding.",
+        ),
     ),
 )
 
@@ -137,6 +169,37 @@ CEIL_MODE = Rule(
     "the end of the padded input still counts; but every window must start inside the input or its left "
     "padding, below position n + p, where only (n + p)/s starts, rounded up, fall. Keras has no "
     "ceil_mode: its pooling always rounds down.",
+    mistakes=lambda: (
+        Mistake(
+            "rounded_wrong_way",
+            _sliding(),
+            "This layer has ceil_mode=True: the count of window positions is rounded up, so a last window "
+            "that runs past the end of the padded input still counts.",
+        ),
+        Mistake(
+            "ceil_mode_last_window",
+            _rounded_up(),
+            "Rounding up is right with ceil_mode, but PyTorch drops a last window that would start in the right "
+            "padding (at n + p or beyond): only ⌈(n + p)/s⌉ = ⌈({n} + {p})/{s}⌉ windows start in time.",
+        ),
+        Mistake(
+            "forgot_plus_one",
+            CEIL_MODE.expr - 1,
+            "You left out the + 1: the window's first position counts too.",
+        ),
+        Mistake(
+            "padding_not_doubled",
+            None,
+            "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
+            replaces={p: p / 2},
+        ),
+        Mistake(
+            "ignored_stride",
+            None,
+            "The window moves s positions at a time, so the distance it can travel is divided by the stride.",
+            replaces={s: 1},
+        ),
+    ),
 )
 CEIL_MODE_KEPT_WHY = (
     "With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past the "

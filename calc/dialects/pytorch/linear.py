@@ -17,6 +17,7 @@ from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.layers.dense import PARAMS as DENSE_PARAMS
 from calc.layers.dense import b, dense_field, dense_macs, n_in, n_out, weight_shapes
+from calc.layers.embedding import table_mistakes
 from calc.layers.receptive import Field, FieldChange
 from calc.rules import Rule, Step, apply, local_symbols
 
@@ -27,6 +28,7 @@ EMBEDDING = Rule(
     expr=v * e,
     why="The layer holds one learned vector of e values for each of the v indices (num_embeddings); "
     "the padding_idx row stays a parameter, only its gradient is zero.",
+    mistakes=lambda: table_mistakes(v, e, ("num_embeddings", "embedding_dim")),
 )
 
 
