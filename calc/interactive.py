@@ -369,6 +369,8 @@ class Page:
     #: The total in the varied symbols, and its leading term (MathML), when the derivation gives one.
     closed: tuple[str, str | None, list[str]] | None = None
     input_shapes: list[tuple[str, tuple[Slot, ...]]] = field(default_factory=list)
+    #: The architecture figure (inline SVG) with live labels, when calc can draw the model.
+    figure: str | None = None
 
     def script_data(self) -> dict[str, Any]:
         """What the page's script reads (as JSON): controls, checks, questions and the answer grammar."""
@@ -449,11 +451,29 @@ def build_page(
     ]
     if not inputs:
         inputs = [("", tuple(exprs.slot(d, 0) for d in analysis.input_shape))]
-    return Page(
+    page = Page(
         analysis.model, list(controls), layers, totals, practice, exprs, questions, analysis.functional,
         analysis.dialect, own, "calc: " + _prefix(model.source), shown, formulas, shares, context["by_block"],
         closed_page, inputs,
     )  # fmt: skip
+    page.figure = _figure(model, analysis, {**fixed, **{c.name: str(c.initial) for c in controls}}, exprs)
+    return page
+
+
+def _figure(model: Model, analysis: Analysis, start: Mapping[str, str], exprs: Expressions) -> str | None:
+    """The architecture figure at the starting values, its labels live (``calc.interactive_figure``)."""
+    from calc.interactive_figure import live_figure, record_positions
+
+    try:
+        numeric = model.analyze(start)
+    except CalcError:  # the starting values break a layer: no figure to size
+        return None
+
+    def slot(expr: sp.Expr, position: int) -> str:
+        s = exprs.slot(expr, position)
+        return f'<tspan class="x" data-x="{s.id}" data-l="{s.position}">{s.text}</tspan>'
+
+    return live_figure(numeric, analysis, slot, record_positions(analysis.records))
 
 
 def _percent(part: sp.Expr, total: sp.Expr) -> str:

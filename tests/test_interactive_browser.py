@@ -375,3 +375,21 @@ def test_a_check_inside_a_block_names_the_block_and_its_layer(browser, cli, tmp_
         _agrees(page, summary, message, f"H={h}, S={s}")
     assert "layer 10 (encoder.layer, Repeat): layer 2 (attention, MultiHeadAttention): key_dim" in message
     page.close()
+
+
+def test_the_architecture_figure_is_inline_and_its_labels_follow_the_sliders(browser, cli, tmp_path):
+    path = _page(cli, tmp_path, "lenet5", "--vary", "k=1:7,f=4:64:4")
+    page = Page(browser, path)
+    assert page.page.locator("figure svg").count() == 1
+    for k, f in ((5, 8), (3, 16), (7, 64)):
+        page.set("k", k)
+        page.set("f", f)
+        labels = page.page.locator("figure svg text").all_text_contents()
+        summary, _ = _summary(cli, "lenet5", {"k": k, "f": f})
+        assert labels[0] == f"lenet5: {summary['total_params']:,} parameters"
+        for layer in summary["layers"]:
+            shape = " × ".join(f"{d:,}" for d in layer["output_shape"][1:])
+            assert shape in labels, (k, f, layer["name"], shape)
+            if layer["params"]:
+                assert f"{layer['params']:,} params" in labels, (k, f, layer["name"])
+    page.close()
