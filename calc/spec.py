@@ -69,7 +69,17 @@ def load(model: str | Path, source: SourceOptions | None = None) -> Model:
             return from_spec(data, source=model)
     if path.exists():
         raise CalcError("is a folder, not a regular file", source=str(path))
-    raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
+    names = zoo_names()
+    hint = suggest(str(model), names) or _prefix_hint(str(model), names)
+    raise CalcError(f"no such file, and no zoo model of that name{hint} (zoo: {', '.join(names)})", source=str(model))
+
+
+def _prefix_hint(word: str, names: list[str]) -> str:
+    """' (did you mean 'resnet50'?)' for 'resnet': the zoo names that start with the word, when few do."""
+    starts = [name for name in names if name.startswith(word.lower())] if len(word) >= 3 else []
+    if not starts or len(starts) > 3:
+        return ""
+    return " (did you mean " + " or ".join(f"'{name}'" for name in starts) + "?)"
 
 
 def _from_bytes(data: bytes, source: str, suffix: str = "", options: SourceOptions | None = None) -> Model:
