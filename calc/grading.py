@@ -24,6 +24,7 @@ from typing import Any
 from calc.checker import CheckResult, Question, analyze
 from calc.errors import CalcError
 from calc.explore.quantities import QUANTITIES
+from calc.files import read_capped
 from calc.model import Analysis, Sequential
 from calc.render.math import readable, readable_shape
 from calc.render.spreadsheet import safe_cell
@@ -257,13 +258,7 @@ def read_answers(path: str | Path, columns: tuple[str, ...] = COLUMNS) -> list[R
     """The rows of an answers CSV; a bad file is a CalcError, a bad row is a Row with a problem."""
     path = Path(path)
     source = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CalcError(f"file is too large ({size:,} bytes, at most {MAX_FILE_BYTES:,})", source=source)
-        data = path.read_bytes()
-    except OSError as error:
-        raise CalcError(f"cannot read the file ({error.strerror})", source=source) from None
+    data = read_capped(path, MAX_FILE_BYTES)  # capped as it is read: /dev/stdin or a FIFO reports no size
     try:
         text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
     except UnicodeDecodeError:
@@ -350,9 +345,39 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
         answer_key = (*key, row.answer)
         result = judged.get(answer_key)
         if result is None:
-            result = judged[answer_key] = question.check(row.answer)
+            try:
+                result = judged[answer_key] = question.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
+    _prefer_own_mistakes(grades)
     return Report(analysis, grades, questions)
+
+
+def _failure(error: Exception) -> str:
+    """What went wrong with one row (a CalcError's message quotes at most a few words of the answer)."""
+    return (
+        error.message if isinstance(error, CalcError) else f"the answer could not be checked ({type(error).__name__})"
+    )
+
+
+def _prefer_own_mistakes(grades: list[Grade]) -> None:
+    """An answer that several mistakes explain equally well is diagnosed with the one the same student made
+    in their other answers, when exactly one of them is (checked again, by the question that judged it,
+    only for those answers)."""
+    made: dict[str, set[str]] = {}
+    for grade in grades:
+        made.setdefault(grade.row.student, set()).update(grade.mistakes)
+    for grade in grades:
+        result = grade.result
+        if result is None or not result.alternatives:
+            continue
+        own = made.get(grade.row.student, set()) & set(result.alternatives)
+        question = result.question
+        if len(own) == 1 and isinstance(question, Question):
+            result = question.check(grade.row.answer, prefer=own)
+            grade.result, grade.mistake, grade.mistakes = result, result.mistake, result.mistakes
 
 
 def grade_file(analysis: Analysis, path: str | Path) -> Report:
@@ -560,17 +585,20 @@ def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, flo
         key = (variant.number, entry["id"], row.answer)
         result = judged.get(key)
         if result is None:
-            result = judged[key] = judge.check(row.answer)
-        out_of = float(entry["marks"])
-        if result.correct:
-            marks = out_of
-        elif len(result.mistakes) == 1 and result.mistakes[0] in partial:
-            marks = out_of * partial[result.mistakes[0]]
-        else:
-            marks = 0.0
-        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes, marks, out_of)
-        grade.entry = entry
+            try:
+                result = judged[key] = judge.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
+        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes)
+        grade.entry, grade.out_of = entry, float(entry["marks"])
         grades.append(grade)
+    _prefer_own_mistakes(grades)
+    for grade in grades:  # marks once the diagnoses are final
+        if grade.correct:
+            grade.marks = grade.out_of
+        elif len(grade.mistakes) == 1 and grade.mistakes[0] in partial:
+            grade.marks = grade.out_of * partial[grade.mistakes[0]]
     return VariantReport(manifest, grades, partial)
 
 

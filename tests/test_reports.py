@@ -22,6 +22,19 @@ def test_reports_are_current(cli, name, fmt):
     assert run.out == committed, f"reports/{name} is stale: run `calc derive lenet5 --format {fmt} -o reports/{name}`"
 
 
+@pytest.mark.parametrize("model", ["lenet5", "resnet50"])
+def test_pdf_reports_are_current(cli, tmp_path, model):
+    """The committed PDFs are what `calc derive MODEL -o reports/MODEL.pdf` makes now (pdflatex's output
+    repeats byte for byte; test_worked_solution checks their length)."""
+    require_program("pdflatex")
+    fresh = tmp_path / f"{model}.pdf"
+    assert cli("derive", model, "-o", str(fresh)).status == 0
+    committed = (ROOT / "reports" / f"{model}.pdf").read_bytes()
+    if _producer(fresh.read_bytes()) == _producer(committed):  # the pdflatex that made it: byte for byte
+        stale = f"reports/{model}.pdf is stale: calc derive {model} -o reports/{model}.pdf"
+        assert fresh.read_bytes() == committed, stale
+
+
 def test_output_is_deterministic(cli):
     assert cli("derive", "lenet5").out == cli("derive", "lenet5").out
 
@@ -116,7 +129,7 @@ HANDOUTS = {
     "vgg_blocks": ["vgg_blocks"],
 }
 #: The graded example: a class's answers (tests/fixtures/class_answers.py) and calc grade's report.
-GRADED = ("lenet5", "answers.csv", "grades.md", ["--partial", "forgot_bias=0.5"])
+GRADED = ("lenet5", "answers.csv", "grades.md", ["--partial", "arithmetic_slip=0.5"])
 
 
 def _producer(pdf: bytes) -> bytes | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -50,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from calc import handout
+    from calc.commands import write_stdout
     from calc.errors import CalcError
     from calc.handout.questions import parse_kinds, parse_marks
 
@@ -67,6 +67,5 @@ def run(args: argparse.Namespace) -> int:
     handouts = handout.build(args.model, kinds, args.variants, args.seed, dict(args.values), marks)
     files = handout.files(handouts, args.format, args.solutions, templates, args.model, args.seed)
     handout.write_folder(folder, files, args.force)
-    for name in files:
-        sys.stdout.write(f"{folder / name}\n")
+    write_stdout("".join(f"{folder / name}\n" for name in files))
     return 0

@@ -80,8 +80,10 @@ def read_spec(model: str | Path) -> tuple[dict[str, Any], Model]:
     from calc import spec
     from calc.zoo import zoo_spec
 
-    built = spec.load(model)  # every problem with the file is reported here, as for any command
     path = Path(model)
+    if path.exists() and not path.is_file():  # read twice below: a FIFO or /dev/stdin would be empty the second time
+        raise CalcError("a handout is made from a regular file or a zoo name", source=str(model))
+    built = spec.load(model)  # every problem with the file is reported here, as for any command
     data = spec._parse(spec._read(path), path.suffix.lower()) if path.is_file() else zoo_spec(str(model))
     return dict(data), built
 
@@ -245,6 +247,8 @@ def write_folder(folder: Path, contents: Mapping[str, bytes], force: bool = Fals
     """Write the files into ``folder``. A folder that holds a previous handout (its manifest, or any file
     of the same name) is refused unless ``force``; then the files the previous manifest listed go first,
     so a smaller class leaves no stale sheet behind."""
+    from calc.files import replace_file
+
     previous = folder / manifest.FILE
     refuse_existing(folder, contents, force)
     try:
@@ -255,7 +259,7 @@ def write_folder(folder: Path, contents: Mapping[str, bytes], force: bool = Fals
                     stale.unlink()
         folder.mkdir(parents=True, exist_ok=True)
         for name, content in contents.items():
-            (folder / name).write_bytes(content)
+            replace_file(folder / name, content)  # whole or not at all
     except OSError as error:
         raise CalcError(f"cannot write the files ({error.strerror})", source=str(folder)) from None
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.expressions import parse_expression
 from calc.model import Analysis, Model
 
@@ -74,12 +74,12 @@ def parse_candidates(spec: Any, what: str) -> list[int]:
     if isinstance(spec, str) and ":" in spec:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or not all(p.strip().isdigit() and len(p.strip()) <= 9 for p in parts):
-            raise CalcError(f'{what}: a range is "start:stop" or "start:stop:step" in whole numbers, got {spec!r}')
+            raise CalcError(f'{what}: a range is "start:stop" or "start:stop:step" in whole numbers, got {quote(spec)}')
         start, stop, step = (int(p) for p in [*parts, "1"][:3])
         if step < 1 or start < 1 or stop < start:
-            raise CalcError(f"{what}: the range {spec!r} must run upwards from at least 1, in steps of at least 1")
+            raise CalcError(f"{what}: the range {quote(spec)} must run upwards from at least 1, in steps of at least 1")
         if (stop - start) // step + 1 > MAX_CANDIDATES:
-            raise CalcError(f"{what}: the range {spec!r} has more than {MAX_CANDIDATES:,} values")
+            raise CalcError(f"{what}: the range {quote(spec)} has more than {MAX_CANDIDATES:,} values")
         return list(range(start, stop + 1, step))
     items = spec if isinstance(spec, list) else [spec]
     if not items or len(items) > MAX_CANDIDATES:
@@ -91,7 +91,7 @@ def parse_candidates(spec: Any, what: str) -> list[int]:
         except CalcError as error:
             raise CalcError(f"{what}: {error.message}") from None
         if not (value.is_Integer and value > 0):
-            raise CalcError(f"{what}: candidates must be positive whole numbers, got {item!r}")
+            raise CalcError(f"{what}: candidates must be positive whole numbers, got {quote(item)}")
         values.add(int(value))
     return sorted(values)
 
@@ -261,7 +261,7 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
             "or give the model symbols such as kernel sizes, filter counts or an input size"
         )
     space = prod(len(choices[n]) for n in names)
-    candidates = ", ".join(f"{n} in {list(choices[n])}" for n in names)
+    candidates = ", ".join(f"{n} in {_listed(choices[n])}" for n in names)
     if count > space:
         raise CalcError(f"asked for {count} variants, but the candidates allow only {space:,} ({candidates})")
     rng = random.Random(seed)
@@ -289,6 +289,13 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
         f"could not draw {count} valid variants ({candidates}): {found} give valid layers and different answers "
         f"in {tries:,} tries" + (f"; for example, {problem}" if problem else "")
     )
+
+
+def _listed(values: Sequence[int], shown: int = 6) -> str:
+    """[3, 5] as it is; a long list as its first values and its last: [9, 10, 11, 12, 13, ..., 5000]."""
+    if len(values) <= shown:
+        return str(list(values))
+    return "[" + ", ".join(str(v) for v in values[: shown - 1]) + f", ..., {values[-1]}]"
 
 
 def answers_of(analysis: Analysis) -> tuple:
