@@ -180,6 +180,9 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
     dialect = "keras"
     #: Set by the spec loader for Keras source: where each layer is made ('line 7, column 5'), by name.
     places: Mapping[str, str] = {}
+    #: Set by the spec loader for PyTorch source: every module call as (name, class, depth, output reference),
+    #: parents before their modules, for the torchinfo style of the summary; None for other models.
+    module_calls: Sequence[tuple[str, str, int, str | None]] | None = None
 
     def __init__(
         self,

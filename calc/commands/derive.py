@@ -54,8 +54,8 @@ def output_format(chosen: str | None, output: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from calc.commands import load_model
     from calc.derive import closed_total, parse_include, render_derivation
-    from calc.spec import load
 
     fmt = output_format(args.format, args.output)
     if fmt == "pdf":
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
         pdflatex()  # missing: one line, before any work
     include = parse_include(args.include)
-    model = load(args.model)
+    model = load_model(args)
     values = dict(args.values)
     analysis = model.analyze(values)
     if args.closed_form:  # in hyper-parameters rewritten into symbols, as 'calc formula --keep' does

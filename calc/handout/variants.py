@@ -261,7 +261,7 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
             "or give the model symbols such as kernel sizes, filter counts or an input size"
         )
     space = prod(len(choices[n]) for n in names)
-    candidates = ", ".join(f"{n} in {_listed(choices[n])}" for n in names)
+    candidates = ", ".join(f"{n} in {quote(list(choices[n]))}" for n in names)  # a long range, capped
     if count > space:
         raise CalcError(f"asked for {count} variants, but the candidates allow only {space:,} ({candidates})")
     rng = random.Random(seed)
@@ -289,13 +289,6 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
         f"could not draw {count} valid variants ({candidates}): {found} give valid layers and different answers "
         f"in {tries:,} tries" + (f"; for example, {problem}" if problem else "")
     )
-
-
-def _listed(values: Sequence[int], shown: int = 6) -> str:
-    """[3, 5] as it is; a long list as its first values and its last: [9, 10, 11, 12, 13, ..., 5000]."""
-    if len(values) <= shown:
-        return str(list(values))
-    return "[" + ", ".join(str(v) for v in values[: shown - 1]) + f", ..., {values[-1]}]"
 
 
 def answers_of(analysis: Analysis) -> tuple:

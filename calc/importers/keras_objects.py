@@ -18,21 +18,11 @@ from typing import Any
 from calc.errors import CalcError, quote
 from calc.importers import keras_api
 from calc.importers.folding import batch_shape, describe, sizes
+from calc.importers.python_source import Where
 from calc.layers.base import keras_default_name, suggest
 
 MAX_ARGUMENT_ITEMS = 100_000
 INPUT_ARGUMENTS = ["shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "name"]
-
-
-@dataclass(frozen=True)
-class Where:
-    """A place in the source: 1-based line and column, as editors count them."""
-
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}"
 
 
 @dataclass(eq=False)

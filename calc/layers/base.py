@@ -336,3 +336,26 @@ def parse_shape(value: Any, what: str) -> Shape:
         if size.is_number and not (size.is_Integer and size > 0):
             raise CalcError(f"{what} sizes must be positive whole numbers, got {size}")
     return sizes
+
+
+@cache
+def required_arguments(cls: type[Layer]) -> tuple[str, ...]:
+    """The constructor's arguments without a default, read once per class."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return tuple(
+        p.name
+        for p in parameters
+        if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
+    )
+
+
+def construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
+    """Call the layer's constructor, turning an unknown or missing argument into a clear message."""
+    accepted = cls.argument_names()
+    for key in kwargs:
+        if key not in accepted:
+            raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
+    missing = [name for name in required_arguments(cls) if name not in kwargs]
+    if missing:
+        raise CalcError(f"{cls.__name__} needs '{missing[0]}'")
+    return cls(**kwargs)

@@ -27,6 +27,7 @@ from calc.layers.base import (
     LayerResult,
     Shape,
     Value,
+    construct,
     format_shape,
     suggest,
     to_bool,
@@ -35,7 +36,7 @@ from calc.layers.base import (
 )
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
-g, u, n, b, r, P_1, P_2 = local_symbols("g u n b r P_1 P_2")
+g, u, n, b, P_1, P_2 = local_symbols("g u n b P_1 P_2")
 T, M_1, M_2, m = local_symbols("T M_1 M_2 m")
 
 MACS = Rule(
@@ -51,22 +52,22 @@ EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on e
 
 
 def _recurrent_mistakes() -> tuple[Mistake, ...]:
-    """The catalogue of the recurrent parameter rule (r, the width of the recurrent input, is u)."""
+    """The catalogue of the recurrent parameter rule: n + u, what each gate reads (the step's n inputs and the
+    u previous outputs), is replaced where a mistake leaves the previous outputs out or counts them as one."""
+    rule = RECURRENT_PARAMS.expr
     return (
         Mistake("forgot_bias", None, "Each of the g = {g} gates also has a bias of u = {u} values.", replaces={b: 0}),
         Mistake(
             "forgot_recurrent_weights",
-            None,
+            rule.xreplace({n + u: n}),
             "Each gate also reads the u = {u} values the layer output at the previous step: a u×u = {u}×{u} "
             "recurrent matrix per gate besides the u×n input matrix.",
-            replaces={r: 0},
         ),
         Mistake(
             "recurrent_weights_per_unit",
-            None,
+            rule.xreplace({n + u: n + 1}),
             "The recurrent weights are a u×u = {u}×{u} matrix per gate (every unit reads every previous output), "
             "not one weight per unit.",
-            replaces={r: 1},
         ),
         Mistake(
             "forgot_gates",
@@ -120,11 +121,10 @@ RECURRENT_PARAMS = Rule(
     symbols={
         "g": "the gates: 1 for SimpleRNN, 4 for LSTM, 3 for GRU",
         "b": "the bias vectors per gate",
-        "r": "the previous outputs fed back to each gate: u of them",
     },
     contrast="Keras gives each gate one bias vector (b = 1), except GRU with reset_after=True, its default, "
     "which keeps two (b = 2); PyTorch's RNN, LSTM and GRU always keep two, b_ih and b_hh.",
-    expr=g * (u * (n + r) + b * u),
+    expr=g * (u * (n + u) + b * u),
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",
     mistakes=_recurrent_mistakes,
@@ -216,7 +216,7 @@ class Recurrent(Layer):
     def param_step(self, shape: Shape, env: Env) -> Step:
         units = env.positive(self.units, "units")
         # g stays a bound number, not a fixed one, so the formula keeps its per-gate structure: 4(u(n + u) + u)
-        fixed = {b: sp.Integer(self.bias_vectors() if self.use_bias else 0), r: u}
+        fixed = {b: sp.Integer(self.bias_vectors() if self.use_bias else 0)}
         if self.gates == 1:
             fixed[g] = sp.Integer(1)
         bindings = {g: sp.Integer(self.gates), u: units, n: shape[-1]}
@@ -294,7 +294,6 @@ def nested_layer(value: Any, what: str) -> Layer:
     if isinstance(value, Layer):
         return value
     from calc.layers import REGISTRY  # the registry imports this module
-    from calc.spec import _construct
 
     if _nesting(value) > MAX_NESTING:
         raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
@@ -308,7 +307,7 @@ def nested_layer(value: Any, what: str) -> Layer:
     if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
         raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
     try:
-        return _construct(REGISTRY[type_name], dict(kwargs))
+        return construct(REGISTRY[type_name], dict(kwargs))
     except CalcError as error:
         raise CalcError(f"{what} ({type_name}): {error.message}") from None
 

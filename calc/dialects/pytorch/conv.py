@@ -227,7 +227,9 @@ class ConvTransposeNd(TorchLayer):
                     f"output_padding ({fmt(op)}) must be smaller than either stride ({fmt(st)}) "
                     f"or dilation ({fmt(dil)})"
                 )
-        sizes, shape_steps = transposed_shape(spatial, kernel, stride, self.padding, output_padding, dilation, env)
+        sizes, shape_steps = transposed_shape(
+            spatial, kernel, stride, self.padding, output_padding, dilation, env, first_axis=1
+        )
         bindings = {c_in: in_channels, f: out_channels, g: groups, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}
         fixed = {b: sp.Integer(int(self.bias))}
         if groups == 1:
