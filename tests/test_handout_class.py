@@ -216,6 +216,14 @@ def test_pytorch_variants_and_their_manifest(cli, spec_file, tmp_path):
         for entry in variant["questions"]:
             fresh = _fresh(data, variant, entry)
             assert fresh == ([entry["expected"]] if entry["kind"] == "solve" else entry["expected"])
+    manifest = load(tmp_path / "t" / "variants.json")  # every key answer, as printed, right for its variant
+    for variant in data["variants"]:
+        key = (tmp_path / "t" / f"torch_net-{variant['variant']}-key.md").read_text(encoding="utf-8")
+        answers = re.findall(r"^\*\*Answer:\*\* (.+) \\\[\d+ marks?\\\]$", key, re.M)
+        assert len(answers) == len(variant["questions"])
+        for answer, entry in zip(answers, variant["questions"]):
+            judge = manifest.judge(manifest.variant(variant["variant"]), entry)
+            assert judge.check(answer.strip("$")).correct, (entry, answer)
     # conv2d's padding 1 keeps n already (the table would give the answer away): conv2d_1's is asked, k = 5
     solved = {q["quantity"]: q["expected"] for v in data["variants"] for q in v["questions"] if q["kind"] == "solve"}
     assert solved == {"conv2d_1.padding": 2}
