@@ -125,7 +125,7 @@ def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | Non
     tensors: dict[str, Field] = {}
     given = dict(input_fields or {})
     for name, shape in _input_shapes(analysis).items():
-        tensors[f"{name}[0]"] = given.get(name, input_field(len(shape), channels))
+        tensors[f"{name}[0]"] = given.get(name, input_field(len(shape), channels))  # every output has one field
     for record in analysis.records:
         if record.layer is None:  # a model input (functional models list them)
             incoming = tensors[f"{record.name}[0]"]
