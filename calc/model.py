@@ -113,6 +113,7 @@ class Analysis:
     dialect: str = "keras"
     #: Every symbol of the model, with or without a value (answers may use any of them).
     symbols: list[sp.Symbol] = field(default_factory=list)
+    _calls: dict[str, list[LayerRecord]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for record in self.records:  # so that a record can work out its compute quantities on demand
@@ -135,16 +136,24 @@ class Analysis:
     def total_params(self) -> sp.Expr:
         return self.trainable_params + self.non_trainable_params
 
+    def calls(self, name: str) -> list[LayerRecord]:
+        """The records of every call of the layer ``name`` (a shared layer has several), from an index
+        built once: views ask this for every layer, and a scan each time would make them quadratic."""
+        if self._calls is None:
+            self._calls = {}
+            for record in self.records:
+                self._calls.setdefault(record.name, []).append(record)
+        return self._calls.get(name, [])
+
     def layer(self, name: str) -> LayerRecord:
-        for record in self.records:
-            if record.name == name:
-                return record
+        for record in self.calls(name):
+            return record
         names = ", ".join(r.name for r in self.layers)
         raise CalcError(f"no layer named '{name}' (layers: {names})")
 
     def connections(self, record: LayerRecord) -> list[str]:
         """Keras's "Connected to" entries of a layer, over all its calls: ``conv2d[0][0]``."""
-        return [_keras_reference(ref) for r in self.records if r.name == record.name for ref in r.inputs]
+        return [_keras_reference(ref) for r in self.calls(record.name) for ref in r.inputs]
 
 
 def _keras_reference(ref: str) -> str:

@@ -381,3 +381,43 @@ def test_blocks_nested_too_deep_are_refused(cli, spec_file):
         block = '{"layers": [{"Repeat": {"times": 999999999999999999, ' + block[1:] + "}]}"
     run = cli("summary", spec_file('{"input": [4], ' + block[1:], ".json"))
     assert run.status == 2 and "nested more than 32 deep" in one_line(run)
+
+
+# --- output is linear in the model's size --------------------------------------------------------------
+
+
+def test_summary_json_reads_the_records_a_fixed_number_of_times():
+    """Each layer's calls come from an index built once, not from a scan of every record per layer (which
+    made --format json quadratic: 10,000 Dense layers took 15.7 s). Timings live in benchmarks/."""
+    import calc
+    from calc.summary import Summary
+
+    class Counted(list):
+        scans = 0
+
+        def __iter__(self):
+            Counted.scans += 1
+            return super().__iter__()
+
+    for size in (10, 200):
+        analysis = calc.from_spec({"input": [8], "layers": [{"Dense": {"units": 8}}] * size}).analyze()
+        analysis.records = Counted(analysis.records)
+        Counted.scans = 0
+        data = Summary(analysis, ["params", "macs", "activations"]).to_dict()
+        assert len(data["layers"]) == size and data["total_params"] == size * 72
+        assert Counted.scans < 20, Counted.scans
+
+
+def test_the_calls_of_a_shared_layer_are_indexed():
+    import calc
+
+    spec = {
+        "inputs": {"a": [8], "b": [8]},
+        "layers": [
+            {"Dense": {"units": 4, "name": "shared", "inputs": ["a"]}},
+            {"shared": {"inputs": ["b"]}},
+            {"Add": {"inputs": ["shared", "shared[1]"]}},
+        ],
+    }
+    analysis = calc.from_spec(spec).analyze()
+    assert [r.call for r in analysis.calls("shared")] == [0, 1] and analysis.calls("nothing") == []
