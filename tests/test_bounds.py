@@ -421,3 +421,27 @@ def test_the_calls_of_a_shared_layer_are_indexed():
     }
     analysis = calc.from_spec(spec).analyze()
     assert [r.call for r in analysis.calls("shared")] == [0, 1] and analysis.calls("nothing") == []
+
+
+# --- equivalence: exact values in Python's numbers, the same as sympy's --------------------------------
+
+
+def test_exact_evaluation_agrees_with_sympy():
+    import sympy as sp
+
+    from calc.equivalence import evaluate
+    from calc.expressions import make_symbol
+
+    k, f = make_symbol("k"), make_symbol("f")
+    point = {k: sp.Integer(7), f: sp.Integer(3)}
+    expressions = [
+        f * (3 * k**2 + 1),
+        sp.floor((k - 2) / f) + 1,
+        sp.ceiling(k / 2) - sp.Rational(1, 3) * f**-2,
+        (k + f + 1) ** 64 / (k - f) ** 3,
+        sp.Max(k, f) + 1,  # not evaluated by hand: sympy does it
+    ]
+    for expr in expressions:
+        assert evaluate(expr, point) == expr.xreplace(point)
+        assert type(evaluate(expr, point)) is type(expr.xreplace(point))
+    assert evaluate(1 / (k - 7), point) is None  # a division by zero
