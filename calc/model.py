@@ -171,7 +171,7 @@ def split_reference(ref: str) -> tuple[str, int]:
     """'dense[1]' -> ('dense', 1); 'dense' -> ('dense', 0)."""
     if ref.endswith("]") and "[" in ref:
         name, _, index = ref[:-1].rpartition("[")
-        if index.isdigit():
+        if index.isascii() and index.isdigit():
             return name, int(index)
     return ref, 0
 
