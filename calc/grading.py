@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,9 +228,12 @@ def _percent(correct: int, answers: int) -> str:
 
 
 def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted with a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted with a leading '; NUL bytes,
+    which end a cell early in some readers, are dropped."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 
@@ -251,13 +254,13 @@ def read_answers(path: str | Path) -> list[Row]:
 
 def parse_answers(lines: Iterable[str]) -> list[Row]:
     """Rows from CSV text with a header naming the columns (in any order; others ignored)."""
-    reader = csv.reader(lines)
+    records = _records(lines)
     try:
-        header = next(reader)
+        _, header, problem = next(records)
     except StopIteration:
         raise CalcError("the file is empty: it needs a header line student,layer,quantity,answer") from None
-    except csv.Error as error:
-        raise CalcError(f"malformed CSV header: {error}") from None
+    if problem:
+        raise CalcError(f"malformed CSV header: {problem}")
     names = [name.strip().lower() for name in header]
     missing = [column for column in COLUMNS if column not in names]
     if missing:
@@ -265,18 +268,28 @@ def parse_answers(lines: Iterable[str]) -> list[Row]:
         raise CalcError(f"the CSV lacks the column{plural} {', '.join(missing)} (its header needs {','.join(COLUMNS)})")
     index = {column: names.index(column) for column in COLUMNS}
     rows: list[Row] = []
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # e.g. a field larger than csv's limit; the reader goes on with the next line
-            rows.append(Row(reader.line_num, "", None, "", "", problem=f"malformed CSV: {error}"))
-            continue
-        if not any(cell.strip() for cell in fields):
-            continue
-        rows.append(_row(reader.line_num, fields, index, len(names)))
+    for line, fields, problem in records:
+        if problem:
+            student = fields[index["student"]].strip() if len(fields) > index["student"] else ""
+            rows.append(Row(line, student, None, "", "", problem=problem))
+        elif any(cell.strip() for cell in fields):
+            rows.append(_row(line, fields, index, len(names)))
     return rows
+
+
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str], str | None]]:
+    """Each line's fields, or what is wrong with it. Every line is read on its own, so a quote left
+    open cannot swallow the rows after it (an answer never spans lines)."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            fields = next(csv.reader([line.rstrip("\r\n") + "\n"]), [])
+        except csv.Error as error:  # e.g. a field larger than csv's limit
+            yield number, [], f"malformed CSV: {error}"
+            continue
+        if fields and fields[-1].endswith("\n"):  # the newline was read into a quoted field
+            yield number, fields, 'malformed CSV: a quote (") opened on this line is not closed'
+            continue
+        yield number, fields, None
 
 
 def _row(line: int, fields: list[str], index: dict[str, int], width: int) -> Row:

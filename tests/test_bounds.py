@@ -445,3 +445,66 @@ def test_exact_evaluation_agrees_with_sympy():
         assert evaluate(expr, point) == expr.xreplace(point)
         assert type(evaluate(expr, point)) is type(expr.xreplace(point))
     assert evaluate(1 / (k - 7), point) is None  # a division by zero
+
+
+# --- smaller fixes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary", "lenet5", "--set", "k=５"],
+        ["check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", "６０８"],
+    ],
+)
+def test_fullwidth_digits_are_refused_with_a_hint(cli, args):
+    run = cli(*args)
+    assert run.status == 2 and "as ASCII 0-9" in one_line(run)
+
+
+def test_fullwidth_digits_in_a_spec_are_refused(cli, spec_file):
+    run = cli("summary", spec_file('input: [32, 32, 3]\nlayers:\n  - Conv2D: {filters: "８", kernel_size: 3}\n'))
+    assert run.status == 2 and "write the digit 8 as ASCII 0-9" in one_line(run)
+
+
+def test_json_expressions_read_back_whatever_the_symbols_are_called(cli, spec_file):
+    import sympy as sp
+
+    path = spec_file(
+        "input: [32, 32, 3]\nsymbols: {I: null, pi: 3}\nlayers:\n  - Conv2D: {filters: I, kernel_size: pi}\n"
+    )
+    data = cli("formula", path, "--format", "json").json()
+    assert data["expression"] == "3*Symbol('I')*Symbol('pi')**2 + Symbol('I')"
+    i, pi = sp.Symbol("I"), sp.Symbol("pi")
+    assert sp.sympify(data["expression"]) == 3 * i * pi**2 + i  # not the imaginary unit, not 3.14...
+    bert = cli("formula", "bert_base", "--keep", "I", "--format", "json").json()
+    assert sp.sympify(bert["expression"]).free_symbols == {sp.Symbol("I")}
+
+
+def test_an_unclosed_quote_spoils_its_own_row_only(cli, tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text(
+        'student,layer,quantity,answer\nada,conv2d,params,"608\nbob,conv2d,params,608\ncy,,total_params,"62,958"\n'
+    )
+    report = cli("check", "lenet5", "--answers", str(answers), "--format", "json").json()
+    assert report["answers"] == 3 and report["correct"] == 2
+    assert report["problems"] == [
+        {"line": 2, "student": "ada", "problem": 'malformed CSV: a quote (") opened on this line is not closed'}
+    ]
+
+
+def test_csv_output_has_no_nul_bytes(cli, tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes(b"student,layer,quantity,answer\nad\x00a,conv2d,params,60\x008\n")
+    run = cli("check", "lenet5", "--answers", str(answers), "--format", "csv")
+    assert run.status == 0 and "ada" in run.out and "\x00" not in run.out
+
+
+def test_the_handout_could_not_draw_error_is_short(cli, spec_file, tmp_path):
+    path = spec_file(
+        'input: [32, 32, 3]\nsymbols: {k: 3}\nvary: {k: "1:9999"}\nlayers:\n  - Conv2D: {filters: 4, kernel_size: k}\n'
+        "  - Conv2D: {filters: 4, kernel_size: 40}\n"
+    )
+    run = cli("handout", path, "--variants", "3", "-o", str(tmp_path / "out"))
+    assert run.status == 2 and "could not draw 3 valid variants (k in [1, 2, 3, 4, 5, 6, ...])" in run.err
+    assert run.err.count("\n") == 1 and len(run.err) < 1100
