@@ -74,8 +74,18 @@ def _await_writer(descriptor: int, source: str) -> None:
 def replace_file(path: str | Path, data: bytes) -> None:
     """Write ``data`` to a temporary file in ``path``'s folder, then rename it over ``path``: a reader, or
     a failure midway (a full disk), sees the old file or the whole new one, never a truncated one.
-    The new file keeps the old one's permissions (or gets the umask's). Raises OSError."""
-    path = Path(path)
+    The new file keeps the old one's permissions (or gets the umask's). A target that is no regular file
+    (/dev/null, /dev/full, a FIFO, a terminal) is written in place: renaming over it would replace the
+    device. A symlink's target is replaced, not the link. Raises OSError."""
+    path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
+    try:
+        info: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:

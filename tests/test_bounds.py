@@ -210,6 +210,28 @@ def test_an_output_file_is_replaced_whole_keeping_its_mode(cli, tmp_path):
     assert "Total params: 62,958" in target.read_text() and target.stat().st_mode & 0o777 == 0o640
 
 
+def test_an_output_that_is_no_regular_file_is_written_in_place(cli, tmp_path):
+    """-o /dev/null, /dev/full or a FIFO: renaming a file over it would replace the device itself."""
+    import stat
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    run = cli("summary", "lenet5", "-o", str(fifo))
+    reader.join(timeout=10)
+    assert run.status == 0 and b"Total params: 62,958" in received[0]
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and [p.name for p in tmp_path.iterdir()] == ["out.fifo"]
+
+
+def test_an_output_symlink_is_kept_and_its_target_replaced(cli, tmp_path):
+    target, link = tmp_path / "real.txt", tmp_path / "link.txt"
+    link.symlink_to(target)
+    assert cli("summary", "lenet5", "-o", str(link)).status == 0
+    assert link.is_symlink() and "Total params: 62,958" in target.read_text()
+
+
 def test_dash_output_is_standard_output(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = cli("summary", "lenet5", "-o", "-")
