@@ -164,6 +164,7 @@ def test_a_cache_entry_that_is_no_regular_file_is_ignored(cli, own_cache, kind):
         entry.symlink_to("/dev/zero")
     run = cli("summary", "lenet5")
     assert run.status == 0 and "Total params: 62,958" in run.out
+    assert entry.is_file() and not entry.is_symlink()  # replaced by a checked entry, never written through
 
 
 def test_a_cache_folder_others_may_write_is_not_used(own_cache):
