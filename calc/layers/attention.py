@@ -10,6 +10,9 @@ then maps the h heads of value_dim values back to the output (the query's last a
 ``use_gate`` adds a fourth projection of the query to h heads of value_dim values. The output has the
 query's shape with its last axis replaced by ``output_shape`` (or kept). Attention itself has no weights.
 
+With ``return_attention_scores`` (a call argument in Keras) the layer has a second output, the scores:
+the axes attention does not run over, the h heads, the query's attended axes and the key's.
+
 One input is self-attention (query = value = key); a graph gives two (query, value: the key is the
 value) or three (query, value, key), in Keras's order. The key and value must agree on every axis but
 the last (Keras refuses the call otherwise); the query must have as many axes as they do, and agree
@@ -25,29 +28,90 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, format_shape, to_bool, to_expr
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 d, h, e, v, o, b = local_symbols("d h e v o b")
 P_q, P_k, P_v, P_g, P_o = local_symbols("P_q P_k P_v P_g P_o")
 L, L_q, L_k, d_q, d_k, d_v, gate = local_symbols("L L_q L_k d_q d_k d_v gamma")
 
+ATTENTION_SYMBOLS = {
+    "d": "the values on the last axis of the input the projection reads",
+    "h": "the number of heads",
+    "e": "the values per head of the queries and keys (key_dim)",
+    "v": "the values per head of the values (value_dim)",
+    "o": "the values of the output's last axis",
+    "L_q": "the query positions",
+    "L_k": "the key and value positions",
+    "d_q": "the values of one query position",
+    "d_k": "the values of one key position",
+    "d_v": "the values of one value position",
+    "gamma": "1 with use_gate, 0 without",
+    "P_q": "the query projection's parameters",
+    "P_k": "the key projection's parameters",
+    "P_v": "the value projection's parameters",
+    "P_g": "the gate projection's parameters (0 without a gate)",
+    "P_o": "the output projection's parameters",
+}
 PROJECTION = Rule(
     lhs="P",
+    name="Parameters of an attention projection",
+    symbols=ATTENTION_SYMBOLS,
     expr=d * h * e + b * h * e,
     why="A dense map from the d values of the last axis to h heads of e values each: one weight per "
     "(input, head, value) triple, plus a bias of h e values when the layer uses one.",
+    mistakes=(
+        Mistake("forgot_bias", None, "Each projection also has a bias of h·e = {h}·{e} values.", replaces={b: 0}),
+        Mistake(
+            "key_dim_split_across_heads",
+            None,
+            "In Keras key_dim (and value_dim) is the size of each head, e = {e}, not a width split among the "
+            "h = {h} heads (that is PyTorch's embed_dim): each projection maps d to h·e = {h}·{e} values.",
+            replaces={e: e / h},
+        ),
+        Mistake(
+            "sequence_length_as_features",
+            None,
+            "d is the size of the last axis, the features at each position ({actual}), not the sequence length "
+            "({value}): the same projection is applied at every position.",
+            substitute=d,
+            alternatives="sequence",
+        ),
+    ),
 )
 OUTPUT_PROJECTION = Rule(
     lhs=r"P_{o}",
+    name="Parameters of attention's output projection",
+    symbols=ATTENTION_SYMBOLS,
     expr=h * v * o + b * o,
     why="The h heads of v values are mapped back to the o output values: one weight per (head, value, "
     "output) triple, plus a bias of o values when the layer uses one.",
+    mistakes=(
+        Mistake("forgot_bias", None, "The output projection also has a bias of o = {o} values.", replaces={b: 0}),
+        Mistake(
+            "key_dim_split_across_heads",
+            None,
+            "In Keras value_dim is the size of each head, v = {v}, not a width split among the h = {h} heads: "
+            "the output projection reads h·v = {h}·{v} values.",
+            replaces={v: v / h},
+        ),
+    ),
 )
 TOTAL = Rule(
     lhs="P",
     expr=P_q + P_k + P_v + P_g + P_o,
+    name="Parameters of multi-head attention",
+    symbols=ATTENTION_SYMBOLS,
     why="The query, key and value projections, the gate when there is one, and the output projection "
     "each have weights of their own; the attention scores themselves have none.",
+    mistakes=(
+        Mistake(
+            "forgot_output_projection",
+            None,
+            "After attention the h heads are mapped back to the output by a projection of its own: "
+            "P_o = {P_o} parameters.",
+            replaces={P_o: 0},
+        ),
+    ),
 )
 
 
@@ -60,6 +124,8 @@ def _positive_int(value: Any, what: str) -> sp.Expr:
 
 MACS = Rule(
     lhs="M",
+    name="MACs of multi-head attention",
+    symbols=ATTENTION_SYMBOLS,
     expr=h * e * (L_q * d_q + L_k * d_k)
     + h * v * (L_k * d_v + gate * L_q * d_q)
     + L_q * L_k * h * (e + v)
@@ -100,9 +166,12 @@ class MultiHeadAttention(Layer):
         output_shape: Value | list[Value] | None = None,
         attention_axes: int | list[int] | None = None,
         use_gate: bool = False,
+        return_attention_scores: bool = False,
         **options: Any,
     ):
         super().__init__(**options)
+        # Keras takes it at the call (mha(q, v, return_attention_scores=True)); the importers put it here
+        self.return_attention_scores = to_bool(return_attention_scores, "return_attention_scores")
         self.num_heads = _positive_int(num_heads, "num_heads")
         self.key_dim = _positive_int(key_dim, "key_dim")
         self.value_dim = self.key_dim if value_dim is None else _positive_int(value_dim, "value_dim")
@@ -159,6 +228,7 @@ class MultiHeadAttention(Layer):
         steps.append(output)
         parts[P_o] = output.value
         total = apply(TOTAL, "Parameters", parts, {} if self.use_gate else {P_g: sp.Integer(0)})
+        total.counts = 0  # it adds up the projections
         steps.append(total)
         description: list = [heads, " heads of ", key_dim, " key and ", value_dim, " value dimensions, "]
         if len(shapes) == 1:
@@ -166,12 +236,18 @@ class MultiHeadAttention(Layer):
         else:
             reads = "key and value from input 2" if len(shapes) == 2 else "value from input 2, key from input 3"
             description.append(f"cross-attention: query from input 1, {reads}")
+        output_shape = (*query[:-1], *out_sizes)
+        outputs = None
+        if self.return_attention_scores:
+            description.append(", then the attention scores as a second output")
+            outputs = [output_shape, _scores_shape(query, key, attended, heads)]
         return LayerResult(
-            output_shape=(*query[:-1], *out_sizes),
+            output_shape=output_shape,
             trainable=total.value,
             non_trainable=sp.Integer(0),
             param_steps=steps,
             description=description,
+            outputs=outputs,
         )
 
     def _attended_axes(self, query: Shape) -> set[int]:
@@ -216,6 +292,18 @@ class MultiHeadAttention(Layer):
         elif len(shapes) == 2:  # the key is the value
             fixed[d_k] = d_v
         return apply(MACS, "MACs", bindings, fixed)
+
+
+def _scores_shape(query: Shape, key: Shape, attended: set[int], heads: sp.Expr) -> Shape:
+    """Keras's attention scores: the axes attention does not run over, the h heads, then the query's attended
+    axes and the key's: (h, L_q, L_k) for a sequence with the default axes."""
+    axes = range(len(query) - 1)
+    return (
+        *(query[i] for i in axes if i not in attended),
+        heads,
+        *(query[i] for i in axes if i in attended),
+        *(key[i] for i in axes if i in attended),
+    )
 
 
 def _roles(shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:

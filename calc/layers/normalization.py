@@ -18,7 +18,7 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.axes import keras_axes, keras_axis
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
 from calc.rules import Mistake, Rule, apply, local_symbols, note
 
 gamma, beta, rho, c = local_symbols("gamma beta rho c")
@@ -27,9 +27,41 @@ AFFINE_WHY = (
     "The layer learns a scale γ and an offset β for each of the c normalized features, "
     "each only when enabled (scale, center)."
 )
-AFFINE = Rule(lhs="P", expr=(gamma + beta) * c, why=AFFINE_WHY)
+AFFINE = Rule(
+    lhs="P",
+    expr=(gamma + beta) * c,
+    why=AFFINE_WHY,
+    mistakes=lambda: (
+        Mistake(
+            "counted_statistics",
+            (gamma + beta + 2) * c,
+            "This layer normalizes each example by its own statistics and keeps none: only its scale γ and offset "
+            "β count, not a moving mean and variance as in BatchNormalization.",
+        ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
+    ),
+)
+WRONG_AXIS = Mistake(
+    "wrong_axis",
+    None,
+    "c is the size of the normalized axis, the channels or features ({actual}), not {value} ({source}): "
+    "there is one of each weight per channel, shared by every position.",
+    substitute=c,
+    alternatives="input_axes",
+)
+ONE_PER_FEATURE = Mistake(
+    "one_param_per_feature",
+    None,
+    "Each of the c = {c} features has two learned values, a scale γ and an offset β: 2c, not c.",
+    replaces={beta: 0},
+)
 BATCH_NORM_TRAINABLE = Rule(
     lhs="P",
+    name="Trainable parameters of batch normalization",
+    contrast="Keras counts 4c parameters for a BatchNormalization layer, 2c of them non-trainable (the moving "
+    "mean and variance); PyTorch's BatchNorm2d reports only the 2c of γ and β as parameters and keeps the "
+    "moving statistics as buffers, which parameters() does not list.",
     expr=(gamma + beta) * c,
     why=AFFINE_WHY + " Only these are trained by gradients.",
     mistakes=(
@@ -39,14 +71,27 @@ BATCH_NORM_TRAINABLE = Rule(
             "That also counts the moving mean and variance; Keras keeps them as weights but updates them by "
             "averaging, not by gradients, so they are non-trainable.",
         ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
     ),
 )
 BATCH_NORM_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
+    name="Moving statistics of batch normalization",
     expr=(2 + 3 * rho) * c,
     why="The moving mean and the moving variance (one value per feature each) are averaged during "
     "training rather than learned, so Keras counts them as non-trainable; renormalization (ρ = 1) keeps "
     "three more such vectors.",
+    mistakes=(
+        Mistake(
+            "forgot_moving_statistics",
+            None,
+            "Keras also counts the moving mean and variance, 2c = 2·{c} values, as non-trainable parameters "
+            "(PyTorch keeps them as buffers and does not count them).",
+            replaces={c: 0},
+        ),
+        WRONG_AXIS,
+    ),
 )
 NORMALIZATION_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
@@ -314,3 +359,33 @@ class Normalization(Layer):
             step.value,
             ["standardizes with a mean and variance for each of ", features, " features"],
         )
+
+
+LAYER_SCALE = Rule(
+    lhs="P",
+    expr=c,
+    why="LayerScale multiplies each of the c channels by a learned factor of its own (Touvron et al., 2021): "
+    "c weights, no bias.",
+)
+
+
+class LayerScale(Layer):
+    """Keras's LayerScale (keras.applications.convnext): each channel times a learned factor, initially
+    ``init_values``. ``projection_dim`` is the number of channels; it must be the input's last axis."""
+
+    no_macs = SCALING_NO_MACS
+    field_effect = "keeps"
+
+    def __init__(self, init_values: float = 1e-6, projection_dim: Value = 1, **options: Any):
+        super().__init__(**options)
+        if isinstance(init_values, bool) or not isinstance(init_values, (int, float)):
+            raise CalcError(f"init_values must be a number, got {init_values!r}")
+        self.init_values = init_values
+        self.projection_dim = to_expr(projection_dim, "projection_dim")
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        channels = env.positive(self.projection_dim, "projection_dim")
+        if not agree(channels, shape[-1], "projection_dim", "the input's channels", env):
+            raise CalcError(f"projection_dim is {fmt(channels)}, but the input has {fmt(shape[-1])} channels")
+        step = apply(LAYER_SCALE, "Parameters", {c: channels})
+        return _same_shape(shape, [step], step.value, sp.Integer(0), ["multiplies each channel by a learned factor"])

@@ -27,13 +27,15 @@ from calc.layers.base import (
     LayerResult,
     Shape,
     Value,
+    agree,
+    construct,
     format_shape,
     suggest,
     to_bool,
     to_choice,
     to_expr,
 )
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 g, u, n, b, P_1, P_2 = local_symbols("g u n b P_1 P_2")
 T, M_1, M_2, m = local_symbols("T M_1 M_2 m")
@@ -49,21 +51,109 @@ BOTH_WAYS_MACS = Rule(
 )
 EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on each of the T steps.")
 
+
+def _recurrent_mistakes() -> tuple[Mistake, ...]:
+    """The catalogue of the recurrent parameter rule: n + u, what each gate reads (the step's n inputs and the
+    u previous outputs), is replaced where a mistake leaves the previous outputs out or counts them as one."""
+    rule = RECURRENT_PARAMS.expr
+    return (
+        Mistake("forgot_bias", None, "Each of the g = {g} gates also has a bias of u = {u} values.", replaces={b: 0}),
+        Mistake(
+            "forgot_recurrent_weights",
+            rule.xreplace({n + u: n}),
+            "Each gate also reads the u = {u} values the layer output at the previous step: a u×u = {u}×{u} "
+            "recurrent matrix per gate besides the u×n input matrix.",
+        ),
+        Mistake(
+            "recurrent_weights_per_unit",
+            rule.xreplace({n + u: n + 1}),
+            "The recurrent weights are a u×u = {u}×{u} matrix per gate (every unit reads every previous output), "
+            "not one weight per unit.",
+        ),
+        Mistake(
+            "forgot_gates",
+            None,
+            "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
+            replaces={g: 1},
+        ),
+        Mistake(
+            "one_bias_per_gate",
+            None,
+            "With reset_after (Keras's default for GRU) each gate keeps two biases of u = {u} values, one for the "
+            "input part and one for the recurrent part.",
+            replaces={b: sp.Min(b, 1)},
+        ),
+        Mistake(
+            "two_biases_per_gate",
+            None,
+            "Keras's SimpleRNN and LSTM keep one bias of u = {u} values per gate; two (b_ih and b_hh) is "
+            "PyTorch's count.",
+            replaces={b: 2 * sp.Min(b, 1)},
+        ),
+        Mistake(
+            "sequence_length_as_features",
+            None,
+            "n is the number of features at each step ({actual}, the last axis), not the number of timesteps "
+            "({value}): the same weights are used at every step, so the sequence length never enters the count.",
+            substitute=n,
+            alternatives="sequence",
+        ),
+        Mistake(
+            "wrong_input_channels",
+            None,
+            "n is the number of features at each step coming into this layer ({actual}), not {value} ({source}).",
+            substitute=n,
+            alternatives="features",
+        ),
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "A Bidirectional layer with merge_mode 'concat' outputs both directions side by side: the next layer "
+            "reads {actual} features, not the {value} of one direction.",
+            substitute=n,
+            alternatives="one_direction",
+        ),
+    )
+
+
 RECURRENT_PARAMS = Rule(
     lhs="P",
+    name="Parameters of a recurrent layer",
+    symbols={
+        "g": "the gates: 1 for SimpleRNN, 4 for LSTM, 3 for GRU",
+        "b": "the bias vectors per gate",
+    },
+    contrast="Keras gives each gate one bias vector (b = 1), except GRU with reset_after=True, its default, "
+    "which keeps two (b = 2); PyTorch's RNN, LSTM and GRU always keep two, b_ih and b_hh.",
     expr=g * (u * (n + u) + b * u),
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",
+    mistakes=_recurrent_mistakes,
 )
 BIDIRECTIONAL_PARAMS = Rule(
     lhs="P",
     expr=P_1 + P_2,
     why="The forward layer (P_1) and the backward layer (P_2) each keep weights of their own.",
+    mistakes=(
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "A Bidirectional layer keeps a second, backward layer with weights of its own: P_1 + P_2 = {P_1} + {P_2}.",
+            replaces={P_2: 0},
+        ),
+    ),
 )
 CONCATENATED = Rule(
     lhs="u_{out}",
     expr=2 * u,
     why="merge_mode 'concat' puts the forward and backward outputs side by side.",
+    mistakes=lambda: (
+        Mistake(
+            "bidirectional_not_doubled",
+            CONCATENATED.expr / 2,
+            "merge_mode 'concat' puts the forward and the backward outputs side by side: 2u = 2·{u} features.",
+        ),
+    ),
 )
 
 RECURRENT_OPTIONS = frozenset(
@@ -106,16 +196,19 @@ class Recurrent(Layer):
         self.use_bias = to_bool(use_bias, "use_bias")
         self.return_sequences = to_bool(return_sequences, "return_sequences")
         self.go_backwards = to_bool(go_backwards, "go_backwards")
-        if to_bool(return_state, "return_state"):
-            raise CalcError(
-                "return_state=True makes the layer return its states as extra outputs; "
-                "calc's models pass one output from layer to layer"
-            )
+        self.return_state = to_bool(return_state, "return_state")
         if to_bool(stateful, "stateful"):
             raise CalcError("stateful=True needs a fixed batch size, which Keras cannot know from an input shape")
 
     def bias_vectors(self) -> int:
         return 1
+
+    def states(self, units: sp.Expr) -> list[Shape]:
+        """The final states ``return_state`` adds as outputs after the output: one of u values (an LSTM: two,
+        its output h and its cell c)."""
+        return [(units,)] * self.state_count
+
+    state_count: ClassVar[int] = 1
 
     def why(self) -> str:
         bias = "and no bias" if not self.use_bias else "plus a bias of u values"
@@ -133,18 +226,31 @@ class Recurrent(Layer):
         bindings = {g: sp.Integer(self.gates), u: units, n: shape[-1]}
         return apply(RECURRENT_PARAMS, "Parameters", bindings, fixed, why=self.why())
 
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        """The sequence, then the initial states if given (``initial_state=[h, c]``), each of u values."""
+        if not shapes:
+            raise CalcError(f"{self.type_name} needs a sequence")
+        check_states(shapes[1:], self.states(env.resolve(self.units)), self.type_name, env)
+        return self.build(shapes[0], env)
+
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
         step = self.param_step(shape, env)
         units = env.resolve(self.units)
         output = (shape[0], units) if self.return_sequences else (units,)
         which = f"all {shape[0]} steps" if self.return_sequences else "the last step"
+        states = self.states(units) if self.return_state else []
+        description = [units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"]
+        if states:
+            plural = "s" * (len(states) > 1)
+            description.append(f", then its final state{plural} as {len(states)} more output{plural}")
         return LayerResult(
             output_shape=output,
             trainable=step.value,
             non_trainable=sp.Integer(0),
             param_steps=[step],
-            description=[units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"],
+            description=description,
+            outputs=[output, *states] if states else None,
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
@@ -159,6 +265,7 @@ class SimpleRNN(Recurrent):
 
 class LSTM(Recurrent):
     gates, gate_words = 4, "Each of the g = 4 gates (input, forget, cell, output)"
+    state_count = 2
 
 
 class GRU(Recurrent):
@@ -205,7 +312,6 @@ def nested_layer(value: Any, what: str) -> Layer:
     if isinstance(value, Layer):
         return value
     from calc.layers import REGISTRY  # the registry imports this module
-    from calc.spec import _construct
 
     if _nesting(value) > MAX_NESTING:
         raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
@@ -219,9 +325,25 @@ def nested_layer(value: Any, what: str) -> Layer:
     if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
         raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
     try:
-        return _construct(REGISTRY[type_name], dict(kwargs))
+        return construct(REGISTRY[type_name], dict(kwargs))
     except CalcError as error:
         raise CalcError(f"{what} ({type_name}): {error.message}") from None
+
+
+def check_states(given: Sequence[Shape], states: Sequence[Shape], owner: str, env: Env) -> None:
+    """Initial states handed to a recurrent layer must be as many as its states, each of their shape."""
+    if not given:
+        return
+    if len(given) != len(states):
+        raise CalcError(f"{owner} takes {len(states)} initial state{'s' * (len(states) > 1)}, got {len(given)}")
+    for number, (shape, expected) in enumerate(zip(given, states), start=1):
+        if len(shape) != len(expected) or not all(
+            agree(a, b, f"initial state {number}", "the layer's state", env) for a, b in zip(shape, expected)
+        ):
+            raise CalcError(
+                f"initial state {number} of {owner} has shape {format_shape(shape)}; the layer's states are "
+                f"{format_shape(expected)}"
+            )
 
 
 def build_inner(layer: Layer, shape: Shape, env: Env) -> LayerResult:
@@ -255,12 +377,9 @@ class Bidirectional(Layer):
                 raise CalcError(
                     f"Bidirectional needs a recurrent {what} (SimpleRNN, LSTM or GRU), got {inner.type_name}"
                 )
-        if merge_mode is None:
-            raise CalcError(
-                "merge_mode null returns the forward and backward outputs separately; "
-                "calc's models pass one output from layer to layer"
-            )
-        self.merge_mode = to_choice(merge_mode, ("concat", "sum", "mul", "ave"), "merge_mode")
+        # merge_mode None: the forward and backward outputs come out apart, as two outputs
+        modes = ("concat", "sum", "mul", "ave")
+        self.merge_mode = None if merge_mode is None else to_choice(merge_mode, modes, "merge_mode")
         if weights is not None:
             raise CalcError("weights (initial values) are not supported; they do not change the counts")
         backward = self.backward_layer
@@ -275,11 +394,22 @@ class Bidirectional(Layer):
     def sublayers(self) -> list[Layer]:
         return [inner for inner in (self.layer, self.backward_layer) if inner is not None]
 
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        """The sequence, then the initial states if given: the forward layer's, then the backward layer's."""
+        if not shapes:
+            raise CalcError("Bidirectional needs a sequence")
+        backward = self.backward_layer or self.layer
+        states = [*self.layer.states(env.resolve(self.layer.units)), *backward.states(env.resolve(backward.units))]
+        check_states(shapes[1:], states, "Bidirectional", env)
+        return self.build(shapes[0], env)
+
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
         forward = build_inner(self.layer, shape, env)
         steps = _titled(forward.param_steps, "Forward layer")
         if self.backward_layer is None:
+            for step in steps:  # the backward copy has weights of the same size
+                step.counts *= 2
             backward = forward
             combined = apply(
                 BIDIRECTIONAL_PARAMS,
@@ -300,15 +430,24 @@ class Bidirectional(Layer):
         output = forward.output_shape
         if self.merge_mode == "concat":
             width = apply(CONCATENATED, "Output features", {u: output[-1]})
+            width.axes = (len(output) - 1,)
             shape_steps.append(width)
             output = (*output[:-1], width.value)
+        combined.counts = 0  # it adds up the two layers' steps
+        # Keras's order: the output (or the forward and the backward output), then the forward layer's final
+        # states, then the backward layer's (each the forward layer's shapes)
+        outputs = [output, output] if self.merge_mode is None else [output]
+        states = forward.output_shapes[1:]
+        outputs += [*states, *states]
+        merged = "apart (two outputs)" if self.merge_mode is None else f"by '{self.merge_mode}'"
         return LayerResult(
             output_shape=output,
             trainable=forward.trainable + backward.trainable,
             non_trainable=forward.non_trainable + backward.non_trainable,
             shape_steps=shape_steps,
             param_steps=[*steps, combined],
-            description=[f"{self.layer.type_name} read both ways, outputs merged by '{self.merge_mode}'"],
+            description=[f"{self.layer.type_name} read both ways, outputs merged {merged}"],
+            outputs=outputs if len(outputs) > 1 else None,
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:

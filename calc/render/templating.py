@@ -45,28 +45,95 @@ _LATEX_SPECIALS = {
     "—": "---",
     "'": "'",
     "\n": " ",
+    "·": r"\(\cdot\)",
+    "…": r"\ldots{}",
+    "−": "-",
+    "’": "'",
+    "‘": "`",
+    "“": "``",
+    "”": "''",
+    "⌊": r"\(\lfloor\)",
+    "⌋": r"\(\rfloor\)",
+    "⌈": r"\(\lceil\)",
+    "⌉": r"\(\rceil\)",
+    "≤": r"\(\le\)",
+    "≥": r"\(\ge\)",
+    "≈": r"\(\approx\)",
+    "≠": r"\(\ne\)",
+    "²": r"\textsuperscript{2}",
+    "³": r"\textsuperscript{3}",
+    "°": r"\(^\circ\)",
+    "±": r"\(\pm\)",
+    "÷": r"\(\div\)",
+    "ß": r"{\ss}",
+    "æ": r"{\ae}",
+    "Æ": r"{\AE}",
+    "ø": r"{\o}",
+    "Ø": r"{\O}",
+    "å": r"{\aa}",
+    "Å": r"{\AA}",
+    "œ": r"{\oe}",
+    "Œ": r"{\OE}",
+    "ł": r"{\l}",
+    "Ł": r"{\L}",
+    "ı": r"{\i}",
+    # braced, because a [ right after \\ or \item would be read as an optional argument
+    "[": "{[}",
+    "]": "{]}",
 }
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
-
-
-#: Combining accents and the LaTeX command that puts each on a letter (ü = u + U+0308 = \\"{u}).
-_LATEX_ACCENTS = {
+# Greek letters as math: γ -> \(\gamma\); capitals that look Latin (Α, Β, ...) are set as those letters.
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "varsigma",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+for _offset, _name in enumerate(_GREEK):
+    _LATEX_SPECIALS[chr(0x3B1 + _offset)] = r"\(o\)" if _name == "omicron" else rf"\(\{_name}\)"
+    _capital = _name.capitalize()
+    if _name != "varsigma":  # U+03A2 has no capital
+        _LATEX_SPECIALS[chr(0x391 + _offset)] = (
+            rf"\(\{_capital}\)" if _capital in _GREEK_CAPITALS else rf"\(\mathrm{{{_capital[0]}}}\)"
+        )
+# Accented Latin letters: LaTeX's accent commands, which every font pdflatex has can draw.
+_ACCENTS = {
     "\u0300": "`",
     "\u0301": "'",
     "\u0302": "^",
     "\u0303": "~",
+    "\u0308": '"',
+    "\u0327": "c",
+    "\u030c": "v",
     "\u0304": "=",
     "\u0306": "u",
     "\u0307": ".",
-    "\u0308": '"',
     "\u030a": "r",
     "\u030b": "H",
-    "\u030c": "v",
-    "\u0327": "c",
     "\u0328": "k",
 }
-_LATEX_LETTERS = {"ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "ø": r"{\o}", "Ø": r"{\O}", "œ": r"{\oe}"}
-_LATEX_LETTERS |= {"Œ": r"{\OE}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}", "[": "{[}", "]": "{]}"}
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
 
 def escape_latex(text: str) -> str:
@@ -77,22 +144,23 @@ def escape_latex(text: str) -> str:
     for char in str(text):
         if char in _LATEX_SPECIALS:
             out.append(_LATEX_SPECIALS[char])
-        elif char in _LATEX_LETTERS:
-            out.append(_LATEX_LETTERS[char])
         elif ord(char) < 32:
             out.append(" ")
         elif ord(char) > 126:
-            out.append(_latex_letter(char))
+            # a character no font has: its code point, braced so that after \\ it is not an optional argument
+            out.append(_accented(char) or f"{{[}}U+{ord(char):04X}{{]}}")
         else:
             out.append(char)
     return "".join(out)
 
 
-def _latex_letter(char: str) -> str:
-    base, *accents = unicodedata.normalize("NFD", char)
-    if base.isascii() and base.isalpha() and len(accents) == 1 and accents[0] in _LATEX_ACCENTS:
-        return f"\\{_LATEX_ACCENTS[accents[0]]}{{{base}}}"
-    return f"{{[}}U+{ord(char):04X}{{]}}"
+def _accented(char: str) -> str | None:
+    """ü -> \\"{u}: a Latin letter with one accent, in LaTeX's accent commands; None for anything else."""
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
+        base = r"\i" if parts[0] == "i" else parts[0]
+        return "\\" + _ACCENTS[parts[1]] + "{" + base + "}"
+    return None
 
 
 def escape_markdown(text: str) -> str:
@@ -183,8 +251,15 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
 
     if fmt == "text":
         formula, numbers, shape = math.readable, math.readable_substituted, math.readable_shape
+        written_in = math.readable_written_in
     else:
         formula, numbers, shape = math.tex, math.substituted, math.shape_tex
+        written_in = math.written_in
+
+    def written(view: Any) -> Markup:
+        """A step view's formula (or a one-unit count's) with its numbers in place."""
+        shown = getattr(view, "shown", None)
+        return Markup(written_in(view.formula if shown is None else shown, view.numbers))
 
     def inline(expr: sp.Expr) -> Markup:
         return Markup(f"{open_math}{formula(expr)}{close_math}")
@@ -205,6 +280,7 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
     env.filters.update(
         tex=lambda expr: Markup(formula(expr)),
         substituted=lambda step: Markup(numbers(step)),
+        written=written,
         shape=lambda value: Markup(shape(value)),
         inline=inline,
         describe=describe,

@@ -16,7 +16,8 @@ from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.layers.dense import PARAMS as DENSE_PARAMS
-from calc.layers.dense import b, dense_field, dense_macs, n_in, n_out
+from calc.layers.dense import b, dense_field, dense_macs, n_in, n_out, weight_shapes
+from calc.layers.embedding import table_mistakes
 from calc.layers.receptive import Field, FieldChange
 from calc.rules import Rule, Step, apply, local_symbols
 
@@ -27,6 +28,7 @@ EMBEDDING = Rule(
     expr=v * e,
     why="The layer holds one learned vector of e values for each of the v indices (num_embeddings); "
     "the padding_idx row stays a parameter, only its gradient is zero.",
+    mistakes=lambda: table_mistakes(v, e, ("num_embeddings", "embedding_dim")),
 )
 
 
@@ -61,6 +63,7 @@ class Linear(TorchLayer):
             non_trainable=sp.Integer(0),
             param_steps=[step],
             description=description,
+            param_notes=[weight_shapes(in_features, out_features, self.bias, "pytorch")],
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
