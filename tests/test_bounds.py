@@ -531,3 +531,34 @@ def test_the_handout_could_not_draw_error_is_short(cli, spec_file, tmp_path):
     run = cli("handout", path, "--variants", "3", "-o", str(tmp_path / "out"))
     assert run.status == 2 and "could not draw 3 valid variants (k in [1, 2, 3, 4, 5, 6, ...])" in run.err
     assert run.err.count("\n") == 1 and len(run.err) < 1100
+
+
+# --- docs/limits.md states the limits the code has -----------------------------------------------------
+
+LIMITS_DOC = Path(__file__).resolve().parents[1] / "docs" / "limits.md"
+
+
+def test_the_limits_page_states_the_limits_in_the_code():
+    """Each row of the table names the constant that sets it; the number written must be its value."""
+    import importlib
+    import re
+
+    rows = re.findall(r"^\| (.+?) \| (.+?) \| `(calc\.[\w.]+)` \|$", LIMITS_DOC.read_text(encoding="utf-8"), re.M)
+    assert len(rows) >= 18
+    for what, limit, where in rows:
+        module, _, name = where.rpartition(".")
+        value = getattr(importlib.import_module(module), name)
+        stated = re.match(r"[\d,.]+", limit).group().replace(",", "")
+        assert float(stated) == value, (what, limit, value)
+
+
+def test_the_limits_page_examples_are_what_calc_prints(cli):
+    import re
+    import shlex
+
+    block = LIMITS_DOC.read_text(encoding="utf-8").split("```text\n", 1)[1].split("```", 1)[0]
+    examples = re.findall(r"^\$ calc (.+)\n(calc: .+)$", block, re.M)
+    assert len(examples) == 3
+    for command, printed in examples:
+        run = cli(*shlex.split(command))
+        assert run.status == 2 and run.err == printed + "\n"
