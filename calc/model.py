@@ -172,7 +172,7 @@ def reference_parts(ref: str) -> tuple[str, int, int]:
     indices: list[int] = []
     while len(indices) < 2 and ref.endswith("]") and "[" in ref:
         head, _, index = ref[:-1].rpartition("[")
-        if not index.isdigit():
+        if not (index.isascii() and index.isdigit()):
             break
         ref = head
         indices.insert(0, int(index))

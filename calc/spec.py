@@ -47,7 +47,7 @@ TOP_LEVEL_KEYS = (
 MAX_BLOCK_DEPTH = 32
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\]){0,2}\Z")
+REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[[0-9]{1,4}\]){0,2}\Z")
 
 
 STDIN = "-"
