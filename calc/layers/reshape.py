@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, format_shape, to_choice, to_expr
+from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, format_shape, to_choice, to_expr
 from calc.layers.receptive import FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
@@ -138,7 +138,7 @@ class Reshape(Layer):
                 )
             steps.append(step)
             target = [missing if size == -1 else size for size in target]
-        elif (values.value - given).is_zero is False:
+        elif not agree(values.value, given, "the values of the input", "the values of target_shape", env):
             raise CalcError(
                 f"target_shape {format_shape(tuple(target))} holds {fmt(given)} values, "
                 f"but shape {format_shape(shape)} has {fmt(values.value)}"
