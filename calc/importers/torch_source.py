@@ -107,7 +107,6 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
     def __init__(self) -> None:
         super().__init__()
         self.initialising: list[tuple[Instance, ModuleClass]] = []  # whose __init__ runs, of which class
-        self.instances: list[Instance] = []
         self.entries: list[dict] = []
         self.places: dict[str, str] = {}
         self.taken: set[str] = set()
@@ -446,7 +445,6 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         if self.tracing:
             raise self.fail(node, "forward() must not make modules; make them in __init__")
         instance = Instance(cls)
-        self.instances.append(instance)
         owner: ModuleClass | None = cls
         while owner is not None and "__init__" not in owner.methods:
             owner = owner.base
