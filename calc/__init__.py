@@ -6,7 +6,8 @@ step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` 
 ``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models, and
 ``calc.load("net.py", calc.SourceOptions("3,32,32"))`` a PyTorch model's source.
 ``calc.derivation(model)`` is a model's worked solution. ``calc.check(model, layer=..., quantity=...,
-answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's. In Jupyter,
+answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's;
+``calc.grade_class("course/variants.json", "answers.csv")`` grades each student against their own variant. In Jupyter,
 models, summaries, derivations and check results show themselves as tables and math.
 """
 
@@ -27,6 +28,7 @@ _LAZY = {
     "Derivation": "calc.derive",
     "derivation": "calc.derive",
     "grade": "calc.grading",
+    "grade_class": "calc.grading",
 }
 
 
@@ -56,6 +58,7 @@ __all__ = [
     "from_spec",
     "from_text",
     "grade",
+    "grade_class",
     "layers",
     "load",
 ]
