@@ -27,7 +27,7 @@ from calc.errors import CalcError, quote
 from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
 from calc.layers.base import construct, suggest
-from calc.layers.nested import ModelLayer, RepeatLayer
+from calc.layers.nested import ExpertsLayer, ModelLayer, RepeatLayer
 from calc.model import MAX_LAYERS, Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.spec_text import parse_json, parse_toml, parse_yaml
 from calc.zoo import zoo_names, zoo_spec
@@ -48,28 +48,10 @@ TOP_LEVEL_KEYS = (
 MAX_BLOCK_DEPTH = 32
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
+REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\]){0,2}\Z")
 
 
 STDIN = "-"
-
-
-@dataclass(frozen=True)
-class SourceOptions:
-    """What reading PyTorch source needs besides the file: ``--input-shape`` (one text per input, sizes
-    separated by commas, no batch axis) and ``--model`` (a class name or a constructor call)."""
-
-    input_shapes: tuple[str, ...] | str = ()
-    model: str | None = None
-
-    def __post_init__(self) -> None:  # "3,32,32" or "8;8", as on the command line, is one text
-        if isinstance(self.input_shapes, str):
-            shapes = tuple(part for part in self.input_shapes.split(";") if part.strip())
-            object.__setattr__(self, "input_shapes", shapes)
-
-    @property
-    def given(self) -> bool:
-        return bool(self.input_shapes) or self.model is not None
 
 
 def load(model: str | Path, source: SourceOptions | None = None) -> Model:
@@ -85,8 +67,6 @@ def load(model: str | Path, source: SourceOptions | None = None) -> Model:
     if isinstance(model, str):
         data = zoo_spec(model)
         if data is not None:
-            if source is not None and source.given:
-                raise CalcError("--input-shape and --model are for PyTorch source, not a zoo model", source=model)
             return from_spec(data, source=model)
     if path.exists():
         raise CalcError("is a folder, not a regular file", source=str(path))
@@ -117,6 +97,24 @@ def _decode(data: bytes, source: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise CalcError("the file is not UTF-8 text", source=source) from None
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """What reading PyTorch source needs besides the file: ``--input-shape`` (one text per input, sizes
+    separated by commas, no batch axis) and ``--model`` (a class name or a constructor call)."""
+
+    input_shapes: tuple[str, ...] | str = ()
+    model: str | None = None
+
+    def __post_init__(self) -> None:  # "3,32,32" or "8;8", as on the command line, is one text
+        if isinstance(self.input_shapes, str):
+            shapes = tuple(part for part in self.input_shapes.split(";") if part.strip())
+            object.__setattr__(self, "input_shapes", shapes)
+
+    @property
+    def given(self) -> bool:
+        return bool(self.input_shapes) or self.model is not None
 
 
 def from_text(text: str, source: str = "<spec>", suffix: str = "", options: SourceOptions | None = None) -> Model:
@@ -157,6 +155,8 @@ def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | Non
     """Build a model from an already-parsed spec mapping; ``places`` says where in the source file each
     top-level layer is made (Keras source: 'line 7, column 5'), for the messages about those layers."""
     try:
+        if importers.is_hf_config(data):
+            data = importers.spec_from_hf_config(data)
         _count_layers(data)
         model = _from_spec(data, source, places=places)
     except CalcError as error:
@@ -172,6 +172,7 @@ def _from_spec(
     block: bool = False,
     dialect: str = "keras",
     places: Mapping[str, str] | None = None,
+    block_inputs: tuple[str, ...] = ("input",),
 ) -> Model:
     """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
     whose layers are of the enclosing spec's ``dialect``)."""
@@ -195,7 +196,7 @@ def _from_spec(
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list):
         raise CalcError("'layers' must be a list of layers")
-    inputs = _inputs(data, block)
+    inputs = dict.fromkeys(block_inputs) if block else _inputs(data, block)
     namer = Namer(inputs if "inputs" in data else [])
     functional = "inputs" in data or any(_connects(item) for item in raw_layers)
     if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
@@ -229,6 +230,29 @@ def _from_spec(
     return model
 
 
+def _count_layers(data: Any) -> None:
+    """Refuse a spec with more than MAX_LAYERS layers, nested blocks included, or blocks nested more than
+    MAX_BLOCK_DEPTH deep, before building any: the cap is the whole model's, so blocks inside blocks (or
+    one block object shared by a Keras source's loops) cannot multiply past it."""
+    count = 0
+    pending = [(data, 0)]
+    while pending:
+        item, depth = pending.pop()
+        layers = item.get("layers") if isinstance(item, Mapping) else None
+        if not isinstance(layers, list):
+            continue
+        if depth > MAX_BLOCK_DEPTH:
+            raise CalcError(f"blocks (Model, Repeat, Experts) are nested more than {MAX_BLOCK_DEPTH} deep")
+        count += len(layers)
+        if count > MAX_LAYERS:
+            raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
+        for entry in layers:
+            if isinstance(entry, Mapping) and len(entry) == 1:
+                ((key, kwargs),) = entry.items()
+                if key in ("Model", "Repeat", "Experts"):
+                    pending.append((kwargs, depth + 1))
+
+
 def _module_calls(raw: Any) -> list[tuple[str, str, int, str | None]] | None:
     """PyTorch source's tree of module calls ([name, class, depth, output], parents first), which the torchinfo
     style of the summary draws; None for other models."""
@@ -245,29 +269,6 @@ def _module_calls(raw: Any) -> list[tuple[str, str, int, str | None]] | None:
     ):
         raise CalcError("'module_calls' must list [name, class, depth, output] for each module call")
     return [tuple(item) for item in raw]
-
-
-def _count_layers(data: Any) -> None:
-    """Refuse a spec with more than MAX_LAYERS layers, nested blocks included, or blocks nested more than
-    MAX_BLOCK_DEPTH deep, before building any: the cap is the whole model's, so blocks inside blocks (or
-    one block object shared by a Keras source's loops) cannot multiply past it."""
-    count = 0
-    pending = [(data, 0)]
-    while pending:
-        item, depth = pending.pop()
-        layers = item.get("layers") if isinstance(item, Mapping) else None
-        if not isinstance(layers, list):
-            continue
-        if depth > MAX_BLOCK_DEPTH:
-            raise CalcError(f"blocks (Model, Repeat) are nested more than {MAX_BLOCK_DEPTH} deep")
-        count += len(layers)
-        if count > MAX_LAYERS:
-            raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
-        for entry in layers:
-            if isinstance(entry, Mapping) and len(entry) == 1:
-                ((key, kwargs),) = entry.items()
-                if key in ("Model", "Repeat"):
-                    pending.append((kwargs, depth + 1))
 
 
 def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:
@@ -320,20 +321,32 @@ def _node(
         node = Node(key, earlier[0].layer, refs, call=len(earlier))
         earlier.append(node)
         return node
-    if key in ("Model", "Repeat"):
-        times = kwargs.pop("times", None) if key == "Repeat" else None
-        if key == "Repeat" and times is None:
-            raise CalcError("Repeat needs 'times' (how many copies of the block, a number or a symbol)")
+    if key in ("Model", "Repeat", "Experts"):
+        times = kwargs.pop("times", None) if key != "Model" else None
+        active = kwargs.pop("active", None) if key == "Experts" else None
+        shared = kwargs.pop("shared", False) if key == "Repeat" else False
+        if not isinstance(shared, bool):
+            raise CalcError(f"Repeat's 'shared' must be true or false, got {shared!r}")
+        if key != "Model" and times is None:
+            raise CalcError(f"{key} needs 'times' (how many copies of the block, a number or a symbol)")
+        if key == "Experts" and active is None:
+            raise CalcError("Experts needs 'active' (how many experts each token uses, a number or a symbol)")
         kind = "Functional" if _is_graph(kwargs) else "Sequential"
-        name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
+        name = namer.next(kind if key == "Model" else key, kwargs.get("name"))
         where = f"layer {index} ({name}, {key})"
         try:
-            inner = _from_spec({**kwargs, "name": name}, source=None, block=True, dialect=dialect)
-            layer = (
-                ModelLayer(inner, list(inner.inputs), name=name)
-                if key == "Model"
-                else RepeatLayer(inner, times, name=name)
+            # a repeated block reads the tensor it carries as "input", and any further tensor it is given (a
+            # decoder's encoder output) under that tensor's own name, the same for every copy
+            extra = tuple(refs[1:]) if key == "Repeat" else ()
+            inner = _from_spec(
+                {**kwargs, "name": name}, source=None, block=True, dialect=dialect, block_inputs=("input", *extra)
             )
+            if key == "Model":
+                layer: Layer = ModelLayer(inner, list(inner.inputs), name=name)
+            elif key == "Repeat":
+                layer = RepeatLayer(inner, times, shared=shared, name=name)
+            else:
+                layer = ExpertsLayer(inner, times, active, name=name)
         except CalcError as error:
             raise error.inside(where) from None
         return Node(name, layer, refs)

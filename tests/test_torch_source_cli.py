@@ -34,7 +34,7 @@ def test_derive_writes_the_tutorial_nets_worked_solution(cli):
     assert run.out.startswith("# Worked solution: Net")
     assert "### 1. conv1 (Conv2d)" in run.out
     assert r"3 \cdot 5 \cdot 5 + 1 = 76$ numbers, and the $f = 6$ filters hold $P = 6 \cdot 76 = 456$" in run.out
-    assert r"$$N = 16 \cdot 5 \cdot 5 = 400$$" in run.out  # x.view(-1, 16 * 5 * 5)
+    assert r"N = 16 \cdot 5 \cdot 5 = 400" in run.out  # x.view(-1, 16 * 5 * 5)
     assert "Applies pool again, to relu\\_1" in run.out  # self.pool, called twice, counted once
 
 

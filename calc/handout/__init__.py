@@ -90,6 +90,8 @@ def read_spec(model: str | Path, options: Any = None) -> tuple[dict[str, Any], M
         data, _ = importers.read_torch_source(text, list(options.input_shapes), options.model)
         return dict(data), built
     data = spec._parse(spec._read(path), path.suffix.lower()) if path.is_file() else zoo_spec(str(model))
+    if importers.is_hf_config(data):  # a Hugging Face config: the spec calc lays it out as
+        data = importers.spec_from_hf_config(data)
     return dict(data), built
 
 
