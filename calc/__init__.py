@@ -5,7 +5,8 @@ step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` 
 ``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.load("model.py")``,
 ``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models.
 ``calc.derivation(model)`` is a model's worked solution. ``calc.check(model, layer=..., quantity=...,
-answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's. In Jupyter,
+answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's;
+``calc.grade_class("course/variants.json", "answers.csv")`` grades each student against their own variant. In Jupyter,
 models, summaries, derivations and check results show themselves as tables and math.
 """
 
@@ -26,6 +27,7 @@ _LAZY = {
     "Derivation": "calc.derive",
     "derivation": "calc.derive",
     "grade": "calc.grading",
+    "grade_class": "calc.grading",
 }
 
 
@@ -54,6 +56,7 @@ __all__ = [
     "from_spec",
     "from_text",
     "grade",
+    "grade_class",
     "layers",
     "load",
 ]

@@ -14,7 +14,6 @@ the layer.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 import sys
 from collections.abc import Mapping
@@ -24,15 +23,18 @@ from typing import Any
 
 from calc import importers
 from calc.dialects import registry
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
+from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
 from calc.layers.base import suggest
 from calc.layers.nested import ModelLayer, RepeatLayer
-from calc.model import Model, Namer, Node, Sequential, layer_label, name_layer
+from calc.model import MAX_LAYERS, Model, Namer, Node, Sequential, layer_label, name_layer
+from calc.spec_text import parse_json, parse_toml, parse_yaml
 from calc.zoo import zoo_names, zoo_spec
 
-MAX_FILE_BYTES = 5_000_000
 TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
+#: Blocks inside blocks: real models nest a few deep; each level of Repeat multiplies the counts.
+MAX_BLOCK_DEPTH = 32
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
@@ -42,52 +44,40 @@ STDIN = "-"
 
 
 def load(model: str | Path) -> Model:
-    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name."""
+    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name.
+
+    Any file but a folder is read (a FIFO, ``/dev/stdin``), capped at ``MAX_FILE_BYTES`` as it is read."""
     if model == STDIN:
-        data = _read_stdin()
-        if importers.is_zip(data):
-            return _from_archive(data, "<stdin>")
-        return from_text(_decode(data, "<stdin>"), source="<stdin>")
+        return _from_bytes(read_stream(sys.stdin.buffer, MAX_FILE_BYTES, "<stdin>"), "<stdin>")
     path = Path(model)
-    if path.is_file():
-        if importers.is_archive(path):
-            return _from_archive(path, str(path))
-        return from_text(_read(path), source=str(path), suffix=path.suffix.lower())
+    if path.exists() and not path.is_dir():
+        return _from_bytes(read_capped(path), str(path), path.suffix.lower())
     if isinstance(model, str):
         data = zoo_spec(model)
         if data is not None:
             return from_spec(data, source=model)
     if path.exists():
-        raise CalcError("not a regular file", source=str(path))
+        raise CalcError("is a folder, not a regular file", source=str(path))
     raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
 
 
+def _from_bytes(data: bytes, source: str, suffix: str = "") -> Model:
+    """A model from a file's bytes: a .keras archive (by name or by its first bytes), else text."""
+    if suffix == ".keras" or importers.is_zip(data):
+        return _from_archive(data, source)
+    return from_text(_decode(data, source), source=source, suffix=suffix)
+
+
 def _read(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CalcError(f"file is too large ({size:,} bytes, at most {MAX_FILE_BYTES:,})", source=str(path))
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise CalcError(f"cannot read the file ({error.strerror})", source=str(path)) from None
-    return _decode(data, str(path))
+    return _decode(read_capped(path), str(path))
 
 
-def _from_archive(archive: Path | bytes, source: str) -> Model:
+def _from_archive(archive: bytes, source: str) -> Model:
     try:
         data = importers.spec_from_archive(archive)
     except CalcError as error:
         raise error.within(source=source) from None
     return from_spec(data, source=source)
-
-
-def _read_stdin() -> bytes:
-    """Standard input as bytes (a spec, Keras JSON or source, or a .keras archive), capped like a file."""
-    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise CalcError(f"standard input is too large (more than {MAX_FILE_BYTES:,} bytes)", source="<stdin>")
-    return data
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -118,34 +108,17 @@ def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
 
 def _parse(text: str, suffix: str) -> Any:
     if suffix == ".json" or (suffix not in (".yaml", ".yml", ".toml") and text.lstrip().startswith("{")):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise CalcError(f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+        return parse_json(text)
     if suffix == ".toml":
-        import tomllib  # like yaml below: imported only for the files that need it
-
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise CalcError(f"malformed TOML: {error}") from None
-    import yaml
-
-    # PyYAML's Python parser, not libyaml's: libyaml recurses in C, and a file nested a million brackets
-    # deep would crash the process; here the recursion stops with RecursionError ("nested too deeply").
-    try:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise CalcError(f"malformed YAML{where}: {problem}") from None
+        return parse_toml(text)
+    return parse_yaml(text)
 
 
 def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | None = None) -> Model:
     """Build a model from an already-parsed spec mapping; ``places`` says where in the source file each
     top-level layer is made (Keras source: 'line 7, column 5'), for the messages about those layers."""
     try:
+        _count_layers(data)
         model = _from_spec(data, source, places=places)
     except CalcError as error:
         raise error.within(source=source) from None
@@ -174,7 +147,7 @@ def _from_spec(
     classes = registry(dialect)
     name = data.get("name", "sequential" if block else Path(source).stem or "model")
     if not isinstance(name, str) or not name.strip():
-        raise CalcError(f"'name' must be a non-empty string, got {name!r}")
+        raise CalcError(f"'name' must be a non-empty string, got {quote(name)}")
     symbols = data.get("symbols") or {}
     if not isinstance(symbols, Mapping):
         raise CalcError("'symbols' must be a mapping from symbol names to values (or null)")
@@ -216,6 +189,29 @@ def _from_spec(
     return model
 
 
+def _count_layers(data: Any) -> None:
+    """Refuse a spec with more than MAX_LAYERS layers, nested blocks included, or blocks nested more than
+    MAX_BLOCK_DEPTH deep, before building any: the cap is the whole model's, so blocks inside blocks (or
+    one block object shared by a Keras source's loops) cannot multiply past it."""
+    count = 0
+    pending = [(data, 0)]
+    while pending:
+        item, depth = pending.pop()
+        layers = item.get("layers") if isinstance(item, Mapping) else None
+        if not isinstance(layers, list):
+            continue
+        if depth > MAX_BLOCK_DEPTH:
+            raise CalcError(f"blocks (Model, Repeat) are nested more than {MAX_BLOCK_DEPTH} deep")
+        count += len(layers)
+        if count > MAX_LAYERS:
+            raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
+        for entry in layers:
+            if isinstance(entry, Mapping) and len(entry) == 1:
+                ((key, kwargs),) = entry.items()
+                if key in ("Model", "Repeat"):
+                    pending.append((kwargs, depth + 1))
+
+
 def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:
     """The model's named inputs: ``input: [32, 32, 3]`` or ``inputs: {image: [32, 32, 3], ...}``."""
     if block:
@@ -226,7 +222,7 @@ def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:
             raise CalcError("'inputs' must map input names to shapes, e.g. inputs: {image: [32, 32, 3]}")
         for key in raw:
             if not isinstance(key, str) or not NAME.match(key):
-                raise CalcError(f"input name {key!r} must be letters, digits and _")
+                raise CalcError(f"input name {quote(key)} must be letters, digits and _")
         return dict(raw)
     return {"input": data["input"]} if data.get("input") is not None else None
 
@@ -313,7 +309,7 @@ def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -
         raise CalcError("the first layer of a model with several inputs must name its 'inputs'")
     refs = [raw] if isinstance(raw, str) else raw
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) and REFERENCE.match(r) for r in refs):
-        raise CalcError(f"'inputs' must be a list of layer or input names, got {raw!r}")
+        raise CalcError(f"'inputs' must be a list of layer or input names, got {quote(raw)}")
     return refs
 
 

@@ -28,12 +28,6 @@ PYTHON_LINE = re.compile(r"^(?:import\s+\w|from\s+[\w.]+\s+import\s|[A-Za-z_]\w*
 # The readers are imported on first use: most runs read a spec or a zoo model and need none of them.
 
 
-def is_archive(path: Path) -> bool:
-    from calc.importers.keras_archive import is_archive as check
-
-    return check(path)
-
-
 def is_zip(data: bytes) -> bool:
     from calc.importers.keras_archive import is_zip as check
 
@@ -99,7 +93,6 @@ def spec_from_keras_object(model: Any) -> dict:
 
 
 __all__ = [
-    "is_archive",
     "is_zip",
     "is_keras_model",
     "is_python",

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.importers import folding, keras_api, keras_names
 from calc.importers.entries import check_modelled
 from calc.importers.keras_classes import BASES, REFUSED_METHODS, Instance, Method, ModelClass, is_super_init
@@ -708,7 +708,7 @@ class _Reader:
             raise self.fail(node, "calc reads super().__init__() with name=, trainable= and dtype= only")
         name = kwargs.get("name")
         if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
-            raise self.fail(node, f"a model name must be a non-empty string without '/', got {name!r}")
+            raise self.fail(node, f"a model name must be a non-empty string without '/', got {quote(name)}")
         if kwargs.get("trainable") is False:
             raise self.fail(node, "calc does not follow trainable=False for a whole subclassed model")
         instance.name = name if name is not None else self.session.auto_name(instance.cls.name)

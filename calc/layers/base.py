@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.expressions import parse_expression
 from calc.rules import Step, note
 
@@ -57,13 +57,13 @@ def to_tuple(value: Value | Sequence[Value], rank: int, what: str) -> tuple[sp.E
 
 def to_bool(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
-        raise CalcError(f"{what} must be true or false, got {value!r}")
+        raise CalcError(f"{what} must be true or false, got {quote(value)}")
     return value
 
 
 def to_choice(value: Any, choices: Sequence[str], what: str) -> str:
     if not isinstance(value, str) or value.lower() not in choices:
-        raise CalcError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
+        raise CalcError(f"{what} must be one of {', '.join(choices)}, got {quote(value)}")
     return value.lower()
 
 
@@ -88,6 +88,10 @@ class LayerResult:
     shape_steps: list[Step] = field(default_factory=list)
     param_steps: list[Step] = field(default_factory=list)
     description: Description = field(default_factory=list)
+    #: Sentences a worked solution adds after the shape steps and after the parameter steps: the reasons a
+    #: student needs (one output channel per filter; W is 400 × 120), with the layer's own values in them.
+    shape_notes: list[Description] = field(default_factory=list)
+    param_notes: list[Description] = field(default_factory=list)
     #: The inner analysis of a model used as a layer (calc.model.Analysis), else None.
     children: Any = None
 
@@ -230,7 +234,7 @@ class Layer:
         **options: Any,
     ):
         if name is not None and (not isinstance(name, str) or not name.strip()):
-            raise CalcError(f"name must be a non-empty string, got {name!r}")
+            raise CalcError(f"name must be a non-empty string, got {quote(name)}")
         self.name = name
         self.input_shape = None if input_shape is None else parse_shape(input_shape, "input_shape")
         self.trainable = to_bool(trainable, "trainable")
@@ -324,7 +328,7 @@ def parse_shape(value: Any, what: str) -> Shape:
     if isinstance(value, (int, str)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)) or not value:
-        raise CalcError(f"{what} must be a list of sizes such as [32, 32, 3], got {value!r}")
+        raise CalcError(f"{what} must be a list of sizes such as [32, 32, 3], got {quote(value)}")
     if len(value) > 8:
         raise CalcError(f"{what} has {len(value)} axes; at most 8 are supported")
     sizes = tuple(to_expr(v, what) for v in value)

@@ -92,7 +92,16 @@ TRANSPOSED_SAME = Rule(
     expr=n * s,
     why="'same' padding makes a transposed convolution the exact inverse of a strided one: every input "
     "position becomes s outputs.",
-    mistakes=_swapped(lambda: SAME_PADDING.expr),
+    mistakes=lambda: (
+        *_swapped(lambda: SAME_PADDING.expr)(),
+        Mistake(
+            "same_keeps_size",
+            None,
+            "'same' keeps the size only with stride 1: a transposed convolution with stride s = {s} makes every "
+            "input position s outputs, n·s = {n}·{s}.",
+            replaces={s: 1},
+        ),
+    ),
 )
 TRANSPOSED_SAME_OUTPUT_PADDING = Rule(
     lhs="n_{out}",

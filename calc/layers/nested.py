@@ -13,22 +13,41 @@ from functools import cache
 import sympy as sp
 
 from calc.errors import CalcError
+from calc.expressions import MAX_POWER_BITS
 from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, format_shape, to_expr
-from calc.layers.receptive import AxisField, Field, FieldChange, merge_axis_step, r, u
-from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
+from calc.layers.receptive import AxisField, Field, FieldChange, j, merge_axis_step, r, u
+from calc.rules import Mistake, Rule, Step, apply, local_symbols, numbered_symbols
 
-r_1, u_1 = local_symbols("r_1 start_1")
+r_1, u_1, j_1 = local_symbols("r_1 start_1 j_1")
 BLOCK_WORDS = "The block's layers carry the receptive field through, as shown for each of them."
 REPEATED_JUMP_WORDS = (
     "Each copy of the block changes the jump, and the number of copies is a symbol: calc does not follow the "
     "receptive field through them."
 )
+GROWING_TOO_FAR_WORDS = (
+    "Each copy of the block multiplies the jump, and over this many copies the numbers would pass "
+    f"{MAX_POWER_BITS:,} bits: calc does not follow the receptive field through them."
+)
+NOT_AFFINE_WORDS = (
+    "Each copy of the block changes the jump, and not by a fixed factor: calc follows the receptive field "
+    "through at most {limit} copies."
+)
+#: Copies followed one by one when a block's change to the field has no closed form.
+MAX_COPIES_FOLLOWED = 64
 
 m, p = local_symbols("m p")
 REPEATED = Rule(
     lhs="P",
     expr=m * p,
     why="Each of the m copies of the block has weights of its own, p of them per copy.",
+    mistakes=(
+        Mistake(
+            "forgot_repeats",
+            None,
+            "That is one copy's count: the block is repeated m = {m} times, each copy with weights of its own.",
+            replaces={m: 1},
+        ),
+    ),
 )
 REPEATED_MACS = Rule(
     lhs="M",
@@ -45,6 +64,23 @@ REPEATED_START = Rule(
     lhs=r"\mathrm{start}_{out}",
     expr=u + m * (u_1 - u),
     why="Each of the m copies moves the centre of the first unit as the first copy does.",
+)
+
+REPEATED_JUMP = Rule(
+    lhs="j_{out}",
+    expr=j * (j_1 / j) ** m,
+    why="One copy of the block multiplies the jump by j_1/j_in, so m copies multiply it by (j_1/j_in)^m.",
+)
+REPEATED_GROWING_FIELD = Rule(
+    lhs="r_{out}",
+    expr=r + (r_1 - r) * ((j_1 / j) ** m - 1) / (j_1 / j - 1),
+    why="The first copy widens the field by r_1 - r_in; each later copy widens it by j_1/j_in times what the "
+    "copy before it added, because its jump is that much larger: a geometric series of m terms.",
+)
+REPEATED_GROWING_START = Rule(
+    lhs=r"\mathrm{start}_{out}",
+    expr=u + (u_1 - u) * ((j_1 / j) ** m - 1) / (j_1 / j - 1),
+    why="Each copy moves the centre of the first unit by j_1/j_in times what the copy before it moved it.",
 )
 
 
@@ -176,13 +212,9 @@ class RepeatLayer(ModelLayer):
         if times == 1:
             return FieldChange(once, [], BLOCK_WORDS)
         if any(a is not None and b is not None and sp.simplify(a.jump - b.jump) != 0 for a, b in zip(before, once)):
-            if not times.is_Integer:  # each copy multiplies the jump: no closed form is followed here
-                return FieldChange(tuple(None for _ in once), [], REPEATED_JUMP_WORDS)
-            field = once
-            for _ in range(int(times) - 1):
-                field = block_field(self, result.children, [field])
+            second = block_field(self, result.children, [once])
             block_field(self, result.children, fields)  # the inner layers show the first copy
-            return FieldChange(field, [], BLOCK_WORDS)
+            return self._growing_field(before, once, second, times, result)
         out: list[AxisField | None] = []
         steps: list[Step] = []
         spatial = [axis for axis, value in enumerate(before) if value is not None]
@@ -198,3 +230,62 @@ class RepeatLayer(ModelLayer):
             for step in (size, centre):
                 merge_axis_step(steps, step, names[spatial.index(axis)])
         return FieldChange(tuple(out), steps, BLOCK_WORDS)
+
+    def _growing_field(
+        self, before: Field, once: Field, second: Field, times: sp.Expr, result: LayerResult
+    ) -> FieldChange:
+        """m copies of a block that multiplies the jump: a geometric series when each copy changes the field
+        by the same factor (checked on the second copy), while the numbers stay under MAX_POWER_BITS."""
+        unfollowed = tuple(None for _ in once)
+        if not times.is_Integer:  # each copy multiplies the jump: no closed form is followed here
+            return FieldChange(unfollowed, [], REPEATED_JUMP_WORDS)
+        out: list[AxisField | None] = []
+        steps: list[Step] = []
+        spatial = [axis for axis, value in enumerate(before) if value is not None]
+        names = AXIS_NAMES.get(len(spatial), tuple(f"axis {i + 1}" for i in spatial))
+        for axis, (start, first, then) in enumerate(zip(before, once, second)):
+            if start is None or first is None or then is None:
+                out.append(None)
+                continue
+            factor = sp.simplify(first.jump / start.jump)
+            if not _affine(start, first, then, factor):
+                return self._copy_by_copy(once, times, result, unfollowed)
+            if factor == 1:  # this axis keeps its jump: each copy adds what the first adds
+                bindings = {r: start.size, r_1: first.size, u: start.start, u_1: first.start, m: times}
+                new = [apply(REPEATED_FIELD, "Receptive field", bindings), apply(REPEATED_START, "Start", bindings)]
+                out.append(AxisField(new[0].value, start.jump, new[1].value))
+            else:
+                if not factor.is_Rational or int(times) * max(abs(factor.p), factor.q).bit_length() > MAX_POWER_BITS:
+                    return FieldChange(unfollowed, [], GROWING_TOO_FAR_WORDS)
+                bindings = {r: start.size, r_1: first.size, u: start.start, u_1: first.start, j: start.jump}
+                bindings |= {j_1: first.jump, m: times}
+                rules = (
+                    (REPEATED_GROWING_FIELD, "Receptive field"),
+                    (REPEATED_JUMP, "Jump"),
+                    (REPEATED_GROWING_START, "Start"),
+                )
+                new = [apply(rule, what, bindings) for rule, what in rules]
+                out.append(AxisField(*(sp.simplify(step.value) for step in new)))
+            for step in new:
+                merge_axis_step(steps, step, names[spatial.index(axis)])
+        return FieldChange(tuple(out), steps, BLOCK_WORDS)
+
+    def _copy_by_copy(self, once: Field, times: sp.Expr, result: LayerResult, unfollowed: Field) -> FieldChange:
+        if int(times) > MAX_COPIES_FOLLOWED:
+            return FieldChange(unfollowed, [], NOT_AFFINE_WORDS.format(limit=MAX_COPIES_FOLLOWED))
+        field = once
+        for _ in range(int(times) - 1):
+            field = block_field(self, result.children, [field])
+        return FieldChange(field, [], BLOCK_WORDS)
+
+
+def _affine(start: AxisField, first: AxisField, then: AxisField, factor: sp.Expr) -> bool:
+    """Does the second copy change the field as the first did, scaled by the jump's factor?"""
+    return all(
+        sp.simplify(difference) == 0
+        for difference in (
+            then.jump - factor * first.jump,
+            (then.size - first.size) - factor * (first.size - start.size),
+            (then.start - first.start) - factor * (first.start - start.start),
+        )
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, format_shape, to_choice, to_expr
 from calc.layers.receptive import FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
@@ -113,7 +113,7 @@ class Reshape(Layer):
     def __init__(self, target_shape: list[Value], **options: Any):
         super().__init__(**options)
         if not isinstance(target_shape, (list, tuple)) or not target_shape:
-            raise CalcError(f"target_shape must be a list of sizes such as [4, -1], got {target_shape!r}")
+            raise CalcError(f"target_shape must be a list of sizes such as [4, -1], got {quote(target_shape)}")
         if len(target_shape) > 8:
             raise CalcError(f"target_shape has {len(target_shape)} axes; at most 8 are supported")
         self.target_shape = tuple(to_expr(size, "target_shape") for size in target_shape)
@@ -168,7 +168,7 @@ class Permute(Layer):
             or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims)
             or sorted(dims) != list(range(1, len(dims) + 1))
         ):
-            raise CalcError(f"dims must list the axes 1, 2, ... each once, in their new order, got {dims!r}")
+            raise CalcError(f"dims must list the axes 1, 2, ... each once, in their new order, got {quote(dims)}")
         self.dims = tuple(dims)
 
     def accepted_ranks(self) -> tuple[int, int | None]:
