@@ -33,16 +33,22 @@ TIED = Rule(
     why="The weight matrix is the embedding table, used a second time (tied embeddings): model.parameters() "
     "counts a shared tensor once, so this layer's own parameters are its bias alone, one per output (none "
     "without a bias).",
+    name="Parameters of a tied output layer",
+    symbols={"n_out": "the outputs (the vocabulary)"},
 )
 CLASS_TOKENS = Rule(
     lhs="P",
     expr=n * d,
     why="Each of the n learned tokens put in front of the sequence is a vector of d values.",
+    name="Parameters of learned class tokens",
+    symbols={"n": "the learned tokens", "d": "the width of each token"},
 )
 POSITIONS = Rule(
     lhs="P",
     expr=L * d,
     why="A learned vector of d values for each of the L positions, added to the token at that position.",
+    name="Parameters of learned position embeddings",
+    symbols={"L": "the positions", "d": "the width of each token"},
 )
 
 
