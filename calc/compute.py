@@ -125,7 +125,7 @@ def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | Non
     tensors: dict[str, Field] = {}
     given = dict(input_fields or {})
     for name, shape in _input_shapes(analysis).items():
-        tensors[f"{name}[0]"] = given.get(name, input_field(len(shape), channels))
+        tensors[f"{name}[0]"] = given.get(name, input_field(len(shape), channels))  # every output has one field
     for record in analysis.records:
         if record.layer is None:  # a model input (functional models list them)
             incoming = tensors[f"{record.name}[0]"]
@@ -179,7 +179,7 @@ def _field(record: LayerRecord, fields: list[Field], env: Env) -> FieldChange:
 
 def calls(analysis: Analysis, record: LayerRecord) -> list[LayerRecord]:
     """Every call of the layer of ``record`` (a shared layer has several)."""
-    return [r for r in analysis.records if r.name == record.name]
+    return analysis.calls(record)
 
 
 def layer_macs(analysis: Analysis, record: LayerRecord) -> sp.Expr | None:

@@ -368,6 +368,7 @@ def _said_once(bindings: list[Binding]) -> None:
         while (
             end + 1 < len(bindings)
             and bindings[start].source
+            and glossary.from_input(bindings[start].symbol)  # "written k in the spec" is merged by _merged
             and bindings[end + 1].source == bindings[start].source
             and _kin(bindings[start].symbol, bindings[end + 1].symbol)
         ):

@@ -5,7 +5,9 @@ symbolic values as strings in sympy syntax, ``null`` for the batch axis. Besides
 layer has its compute quantities (``calc.compute``): ``macs``, ``flops``, ``activation_elements``,
 ``activation_bytes``, ``param_bytes``, and per spatial axis ``receptive_field``, ``jump`` and ``start``
 (``null`` where the layer has no MACs rule, or its output no receptive field any more). A shared layer's
-MACs and activations add up its calls; its receptive field is that of its first call.
+MACs and activations add up its calls; its receptive field is that of its first call; its
+``output_shape`` is its first call's, and ``call_output_shapes`` lists every call's. The
+``output_shape`` of a layer with several outputs (an LSTM's states) is a list of shapes, one per output.
 
 ``columns`` chooses what the table shows besides the output shape: ``params`` (Keras's column),
 ``macs``, ``flops``, ``activations``, ``memory`` (parameter bytes) and ``rf`` (receptive field and jump).
@@ -65,6 +67,18 @@ def json_number(expr: sp.Expr | None) -> int | float | str | None:
     return json_value(expr)
 
 
+def json_shape(shape: tuple[sp.Expr, ...]) -> list:
+    """A shape as JSON: ``null`` for the batch axis, then the sizes."""
+    return [None, *(json_value(d) for d in shape)]
+
+
+def json_output(result: Any) -> list:
+    """A layer's output shape as JSON; a list of shapes for a layer with several outputs."""
+    if result.outputs is not None:
+        return [json_shape(shape) for shape in result.outputs]
+    return json_shape(result.output_shape)
+
+
 def json_axes(values: tuple[sp.Expr, ...] | None) -> list | None:
     return None if values is None else [json_number(v) for v in values]
 
@@ -117,7 +131,7 @@ class Summary(Notebook):
                 {
                     "name": r.name,
                     "type": r.type,
-                    "output_shape": [None, *(json_value(d) for d in r.output_shape)],
+                    "output_shape": json_output(r.result),
                     "params": json_value(r.params),
                     "trainable_params": json_value(r.trainable),
                     "non_trainable_params": json_value(r.non_trainable),
@@ -131,6 +145,9 @@ class Summary(Notebook):
                     "start": json_axes(r.compute.start),
                 }
             )
+            calls = a.calls(r)
+            if len(calls) > 1:  # a shared layer: each call's output, the first call's given above
+                layers[-1]["call_output_shapes"] = [json_output(call.result) for call in calls]
         total_macs = self.total_macs
         deepest = compute.deepest_field(a)
         return {

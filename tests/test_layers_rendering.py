@@ -20,6 +20,18 @@ layers:
   - Minimum: {inputs: [b, maximum]}
   - Concatenate: {inputs: [minimum, a]}
 """,
+    "outputs": """
+inputs: {a: [s, 4], b: [5, 4]}
+symbols: {s: null}
+layers:
+  - LSTM: {units: 4, return_sequences: true, return_state: true, inputs: [a]}
+  - Dot: {axes: [2, 2], inputs: ["lstm[0][0]", b]}
+  - LayerScale: {projection_dim: 4, inputs: ["lstm[0][1]"]}
+  - MultiHeadAttention: {num_heads: 2, key_dim: 3, return_attention_scores: true, inputs: [b]}
+  - Flatten: {inputs: ["multi_head_attention[0][1]"]}
+  - Add: {scalar: 3.0, inputs: [b]}
+  - CustomScaleLayer: {scale: 0.17, inputs: [b, add]}
+""",
     "image": """
 input: [9, 9, 3]
 layers:

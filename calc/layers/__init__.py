@@ -25,11 +25,22 @@ from calc.layers.core import (
 from calc.layers.dense import Dense
 from calc.layers.dot_attention import DotProductAttention
 from calc.layers.embedding import Embedding
-from calc.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from calc.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    CustomScaleLayer,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+)
 from calc.layers.normalization import (
     BatchNormalization,
     GroupNormalization,
     LayerNormalization,
+    LayerScale,
     Normalization,
     Rescaling,
     RMSNormalization,
@@ -144,6 +155,9 @@ _CLASSES: list[type[Layer]] = [
     Maximum,
     Minimum,
     Concatenate,
+    Dot,
+    LayerScale,
+    CustomScaleLayer,
 ]
 
 #: calc's own layers for what Hugging Face transformers have and Keras lacks (the config.json importer's

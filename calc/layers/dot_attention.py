@@ -31,8 +31,17 @@ from calc.rules import Rule, Step, apply, local_symbols, note
 
 L_q, L_k, h, g, e = local_symbols("L_q L_k h g e")
 
+HEADS = {
+    "L_q": "the query positions",
+    "L_k": "the key and value positions",
+    "h": "the number of query heads",
+    "g": "the number of key-value heads (g = h without grouped-query attention)",
+    "e": "the values per head (head_dim)",
+}
 MACS = Rule(
     lhs="M",
+    name="MACs of scaled dot-product attention",
+    symbols=HEADS,
     expr=2 * L_q * L_k * h * e,
     why="In each of the h heads every one of the L_q queries meets every one of the L_k keys in e products "
     "(the scores), and sums L_k values of e numbers with the softmax weights (the output): two products of "
@@ -48,6 +57,8 @@ MACS = Rule(
 )
 KV_VALUES = Rule(
     lhs="C",
+    name="KV-cache values per token",
+    symbols=HEADS,
     expr=2 * g * e,
     why="While generating, the layer keeps each token's key and value for the tokens after it: g key-value "
     "heads of e numbers each, twice (keys and values). With grouped-query attention g < h, which is what "

@@ -115,12 +115,10 @@ def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # 
     from calc.compute import compute_analysis
 
     compute_analysis(inner, dict(zip(layer.input_names, fields)))
-    (output,) = [r for r in inner.records if f"{r.name}[{r.call}]" == _reference(layer.model.outputs[0])]
+    from calc.model import split_reference
+
+    (output,) = [r for r in inner.records if (r.name, r.call) == split_reference(layer.model.outputs[0])]
     return output.compute.field
-
-
-def _reference(ref: str) -> str:
-    return ref if ref.endswith("]") else f"{ref}[0]"
 
 
 class ModelLayer(Layer):

@@ -38,6 +38,7 @@ TIED = Rule(
 )
 CLASS_TOKENS = Rule(
     lhs="P",
+    symbols={"n": "the learned tokens put in front", "d": "the width of one token's vector"},
     expr=n * d,
     why="Each of the n learned tokens put in front of the sequence is a vector of d values.",
     name="Parameters of learned class tokens",
@@ -45,6 +46,8 @@ CLASS_TOKENS = Rule(
 )
 POSITIONS = Rule(
     lhs="P",
+    name="Parameters of a learned position embedding",
+    symbols={"L": "the positions the table holds", "d": "the width of one position's vector"},
     expr=L * d,
     why="A learned vector of d values for each of the L positions, added to the token at that position.",
     name="Parameters of learned position embeddings",
