@@ -47,13 +47,6 @@ MACS = Rule(
     "(the scores), and sums L_k values of e numbers with the softmax weights (the output): two products of "
     "L_q L_k h e multiply-accumulates. Scaling, masking and softmax are element-wise, not counted; a causal "
     "mask is applied after the products, so they are all counted (as Kaplan et al. count n_ctx).",
-    name="MACs of scaled dot-product attention",
-    symbols={
-        "L_q": "the query positions",
-        "L_k": "the key (and value) positions",
-        "h": "the query heads",
-        "e": "the values per head (head_dim)",
-    },
 )
 KV_VALUES = Rule(
     lhs="C",
@@ -63,8 +56,6 @@ KV_VALUES = Rule(
     why="While generating, the layer keeps each token's key and value for the tokens after it: g key-value "
     "heads of e numbers each, twice (keys and values). With grouped-query attention g < h, which is what "
     "makes the cache smaller than h heads would.",
-    name="KV cache of one attention layer",
-    symbols={"g": "the key-value heads (num_key_value_heads)", "e": "the values per head (head_dim)"},
 )
 NO_WEIGHTS = (
     "Attention itself has no weights: its queries, keys and values come from the projections before it, "

@@ -42,7 +42,6 @@ CLASS_TOKENS = Rule(
     expr=n * d,
     why="Each of the n learned tokens put in front of the sequence is a vector of d values.",
     name="Parameters of learned class tokens",
-    symbols={"n": "the learned tokens", "d": "the width of each token"},
 )
 POSITIONS = Rule(
     lhs="P",
@@ -50,8 +49,6 @@ POSITIONS = Rule(
     symbols={"L": "the positions the table holds", "d": "the width of one position's vector"},
     expr=L * d,
     why="A learned vector of d values for each of the L positions, added to the token at that position.",
-    name="Parameters of learned position embeddings",
-    symbols={"L": "the positions", "d": "the width of each token"},
 )
 
 
