@@ -54,6 +54,8 @@ SHARED = Rule(
     expr=p,
     why="The m applications of the block share one set of weights (ALBERT's cross-layer sharing): model."
     "parameters() counts them once, p in all, however many times the block is applied.",
+    name="Parameters of a block applied with shared weights",
+    symbols={"m": "the times the block is applied", "p": "the parameters of the block"},
 )
 REPEATED_MACS = Rule(
     lhs="M",
@@ -310,6 +312,13 @@ EXPERTS_MACS = Rule(
     why="A mixture of experts sends each token to only k of its experts (the router's top k): each token costs "
     "k copies of one expert's work (p multiply-accumulates per copy), plus the k-term weighted sum of their d "
     "outputs at each of the q positions. The experts a token is not sent to do no work for it.",
+    name="MACs of a mixture of experts",
+    symbols={
+        "k": "the experts each token is sent to (num_experts_per_tok)",
+        "p": "the MACs of one expert",
+        "q": "the token positions",
+        "d": "the width of each expert's output",
+    },
 )
 
 
