@@ -14,7 +14,7 @@ from typing import Any
 MAX_QUOTED = 80
 MAX_MESSAGE = 1_000
 #: The most of the place (file, layer inside blocks) a message names.
-MAX_PLACE = 160
+MAX_PLACE = 100
 
 
 class CalcError(Exception):
