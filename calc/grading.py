@@ -362,7 +362,7 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
                 grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
                 continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
-    _prefer_own_mistakes(grades, questions)
+    _prefer_own_mistakes(grades)
     return Report(analysis, grades, questions)
 
 
@@ -373,9 +373,10 @@ def _failure(error: Exception) -> str:
     )
 
 
-def _prefer_own_mistakes(grades: list[Grade], questions: dict[tuple, Question | str]) -> None:
+def _prefer_own_mistakes(grades: list[Grade]) -> None:
     """An answer that several mistakes explain equally well is diagnosed with the one the same student made
-    in their other answers, when exactly one of them is (checked again only for those answers)."""
+    in their other answers, when exactly one of them is (checked again, by the question that judged it,
+    only for those answers)."""
     made: dict[str, set[str]] = {}
     for grade in grades:
         made.setdefault(grade.row.student, set()).update(grade.mistakes)
@@ -384,7 +385,7 @@ def _prefer_own_mistakes(grades: list[Grade], questions: dict[tuple, Question | 
         if result is None or not result.alternatives:
             continue
         own = made.get(grade.row.student, set()) & set(result.alternatives)
-        question = questions.get((grade.row.layer, grade.row.quantity))
+        question = result.question
         if len(own) == 1 and isinstance(question, Question):
             result = question.check(grade.row.answer, prefer=own)
             grade.result, grade.mistake, grade.mistakes = result, result.mistake, result.mistakes
@@ -595,17 +596,20 @@ def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, flo
         key = (variant.number, entry["id"], row.answer)
         result = judged.get(key)
         if result is None:
-            result = judged[key] = judge.check(row.answer)
-        out_of = float(entry["marks"])
-        if result.correct:
-            marks = out_of
-        elif len(result.mistakes) == 1 and result.mistakes[0] in partial:
-            marks = out_of * partial[result.mistakes[0]]
-        else:
-            marks = 0.0
-        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes, marks, out_of)
-        grade.entry = entry
+            try:
+                result = judged[key] = judge.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
+        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes)
+        grade.entry, grade.out_of = entry, float(entry["marks"])
         grades.append(grade)
+    _prefer_own_mistakes(grades)
+    for grade in grades:  # marks once the diagnoses are final
+        if grade.correct:
+            grade.marks = grade.out_of
+        elif len(grade.mistakes) == 1 and grade.mistakes[0] in partial:
+            grade.marks = grade.out_of * partial[grade.mistakes[0]]
     return VariantReport(manifest, grades, partial)
 
 

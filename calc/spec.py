@@ -1,8 +1,9 @@
 """Reading models: native spec files (YAML, JSON, TOML), zoo names, plain dictionaries, and Keras's formats.
 
-Keras files (``model.to_json()``, whatever their name), ``.keras`` archives and Keras source code
-(``.py`` or ``-`` for standard input) are recognised by their content and turned into a spec by
-``calc.importers``; every model then takes the one path through ``from_spec``.
+Keras files (``model.to_json()``, whatever their name), ``.keras`` archives, Keras source code and PyTorch
+source code (``.py`` or ``-`` for standard input; PyTorch's with ``SourceOptions``: the input shapes) are
+recognised by their content and turned into a spec by ``calc.importers``; every model then takes the one
+path through ``from_spec``.
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
@@ -69,7 +70,17 @@ def load(model: str | Path, source: SourceOptions | None = None) -> Model:
             return from_spec(data, source=model)
     if path.exists():
         raise CalcError("is a folder, not a regular file", source=str(path))
-    raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
+    names = zoo_names()
+    hint = suggest(str(model), names) or _prefix_hint(str(model), names)
+    raise CalcError(f"no such file, and no zoo model of that name{hint} (zoo: {', '.join(names)})", source=str(model))
+
+
+def _prefix_hint(word: str, names: list[str]) -> str:
+    """' (did you mean 'resnet50'?)' for 'resnet': the zoo names that start with the word, when few do."""
+    starts = [name for name in names if name.startswith(word.lower())] if len(word) >= 3 else []
+    if not starts or len(starts) > 3:
+        return ""
+    return " (did you mean " + " or ".join(f"'{name}'" for name in starts) + "?)"
 
 
 def _from_bytes(data: bytes, source: str, suffix: str = "", options: SourceOptions | None = None) -> Model:

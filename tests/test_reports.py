@@ -130,7 +130,7 @@ HANDOUTS = {
     "vgg_blocks": ["vgg_blocks"],
 }
 #: The graded example: a class's answers (tests/fixtures/class_answers.py) and calc grade's report.
-GRADED = ("lenet5", "answers.csv", "grades.md", ["--partial", "forgot_bias=0.5"])
+GRADED = ("lenet5", "answers.csv", "grades.md", ["--partial", "arithmetic_slip=0.5"])
 
 
 def _producer(pdf: bytes) -> bytes | None:

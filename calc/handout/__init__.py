@@ -255,6 +255,7 @@ def write_folder(folder: Path, contents: Mapping[str, bytes], force: bool = Fals
     """Write the files into ``folder``. A folder that holds a previous handout (its manifest, or any file
     of the same name) is refused unless ``force``; then the files the previous manifest listed go first,
     so a smaller class leaves no stale sheet behind."""
+
     previous = folder / manifest.FILE
     refuse_existing(folder, contents, force)
     try:
