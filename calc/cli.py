@@ -18,7 +18,7 @@ from calc.errors import CalcError
 EXIT_OK, EXIT_NO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 #: Subcommand modules under calc.commands, in the order ``calc --help`` lists them.
-COMMANDS = ["summary", "derive", "check", "formula", "sweep", "scaling", "solve", "handout", "zoo"]
+COMMANDS = ["summary", "derive", "check", "formula", "sweep", "scaling", "solve", "handout", "grade", "draw", "zoo"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,8 +38,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+#: Options whose value is a student's free text, which may start with '-' ('-k + 608').
+_TEXT_OPTIONS = ("--answer",)
+
+
+def _attach_text_values(argv: Sequence[str]) -> list[str]:
+    """``--answer -k`` as ``--answer=-k``: argparse takes a value that starts with '-' (and is not a plain
+    negative number) for an option of its own, and would refuse the answer."""
+    out: list[str] = []
+    items = iter(argv)
+    for item in items:
+        value = next(items, None) if item in _TEXT_OPTIONS else None
+        if value is not None and value.startswith("-") and not value.startswith("--"):
+            out.append(f"{item}={value}")
+        else:
+            out.extend([item] if value is None else [item, value])
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_attach_text_values(sys.argv[1:] if argv is None else argv))
     try:
         return args.handler(args)
     except CalcError as error:

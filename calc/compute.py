@@ -27,7 +27,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, zero_macs
 from calc.layers.receptive import Field, FieldChange, has_field, input_field, union
 from calc.layers.reshape import flatten_rule
@@ -38,12 +38,16 @@ macs_symbol, phi, b, count = local_symbols("M phi b N")
 
 FLOPS = Rule(
     lhs="F",
+    name="FLOPs from multiply-accumulates",
+    symbols={"M": "the multiply-accumulates"},
     expr=phi * macs_symbol,
     why="A multiply-accumulate is a multiplication and an addition: two floating-point operations "
     "(fvcore counts it as one).",
 )
 BYTES = Rule(
     lhs="B",
+    name="Memory in bytes",
+    symbols={"b": "the bytes one value takes in the dtype", "N": "the values stored"},
     expr=b * count,
     why="Each of the N values takes b bytes.",
 )
@@ -205,7 +209,8 @@ def total_activations(analysis: Analysis) -> sp.Expr:
         if children is None:
             total += record.compute.activation_elements
         else:
-            total += getattr(record.layer, "times", sp.Integer(1)) * total_activations(children)
+            copies = getattr(record.layer, "applied", sp.Integer(1)).xreplace(analysis.values)
+            total += copies * total_activations(children)
     return total
 
 
@@ -221,12 +226,18 @@ class Conventions:
 
     flops_per_mac: int = 2
     dtype: str = "float32"
+    #: For a transformer's KV cache and activations: sequences in a batch, and the training scheme whose
+    #: bytes per parameter count the training memory (calc.transformer_math).
+    batch: int = 1
+    training: str = "adam_mixed"
 
     def __post_init__(self) -> None:
+        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or not 1 <= self.batch <= 10**6:
+            raise CalcError(f"batch must be a whole number from 1 to 1,000,000, got {self.batch!r}")
         if self.flops_per_mac not in FLOPS_PER_MAC:
-            raise CalcError(f"flops per MAC must be 2 or 1 (fvcore's), got {self.flops_per_mac!r}")
+            raise CalcError(f"flops per MAC must be 2 or 1 (fvcore's), got {quote(self.flops_per_mac)}")
         if self.dtype not in DTYPE_BYTES:
-            raise CalcError(f"dtype must be one of {', '.join(DTYPE_BYTES)}, got {self.dtype!r}")
+            raise CalcError(f"dtype must be one of {', '.join(DTYPE_BYTES)}, got {quote(self.dtype)}")
 
     @property
     def bytes_per_value(self) -> int:

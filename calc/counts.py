@@ -1,7 +1,8 @@
 """Which steps make up which parameter count, and the one rule that belongs to the counts rather than
 to a layer's formula: the split into trainable and non-trainable.
 
-Layers state their counts in ``param_steps`` whose values add up to the layer's parameters; a step
+Layers state their counts in ``param_steps`` whose values add up to the layer's parameters (each taken
+``Step.counts`` times: a step that adds up the others counts 0 times, a Bidirectional's forward layer 2); a step
 marked ``non_trainable`` (BatchNormalization's moving statistics) never trains, and every step of a
 frozen layer (``trainable: false``) is non-trainable. ``counting_steps`` reads that off, so the
 checker can find which step of which layer an answer got wrong. (The quantities themselves, and how
@@ -37,7 +38,7 @@ def counting_steps(record: LayerRecord, name: str) -> list[Step]:
     """The steps whose values add up to this layer's count of ``name``; none when the layer's steps do
     not add up to its parameters (then its formulas cannot say which part an answer got wrong)."""
     steps = record.result.param_steps
-    if sp.expand(sp.Add(*(step.value for step in steps)) - record.params) != 0:
+    if sp.expand(sp.Add(*(step.counts * step.value for step in steps)) - record.params) != 0:
         return []
     frozen = record.layer is not None and not record.layer.trainable
     if name == "trainable_params":

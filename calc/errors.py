@@ -7,11 +7,19 @@ error travels outwards, so the code that finds the problem need not know where i
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
+#: The most of one value a message quotes, and the most of a whole message: a value can be huge.
+MAX_QUOTED = 80
+MAX_MESSAGE = 1_000
+
 
 class CalcError(Exception):
     """A problem with the user's input, worded for the user."""
 
     def __init__(self, message: str, *, source: str | None = None, layer: str | None = None):
+        message = _cut(message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
         self.source = source
@@ -34,3 +42,20 @@ class CalcError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.source, self.layer) if p]
         return ": ".join([*parts, self.message])
+
+
+def quote(value: Any) -> str:
+    """``repr(value)`` for a message, at most MAX_QUOTED characters with an ellipsis. Only the first few
+    items of a container and characters of a string are looked at, so quoting a list of a billion
+    strings costs no more than quoting a short one."""
+    return _cut(_REPR.repr(value), MAX_QUOTED)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = MAX_QUOTED
+_REPR.maxother = MAX_QUOTED
+_REPR.maxlevel = 3

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 
 MAX_LENGTH = 500
 MAX_DEPTH = 40
@@ -68,12 +68,12 @@ def parse_expression(text: str | int, symbols: Mapping[str, sp.Symbol] | None = 
     ``symbols`` maps names already in use to their symbols so the same name gives the same object.
     """
     if isinstance(text, bool):
-        raise CalcError(f"expected a number or an expression, got {text!r}")
+        raise CalcError(f"expected a number or an expression, got {quote(text)}")
     if isinstance(text, int):
         _check_literal(str(abs(text)))
         return sp.Integer(text)
     if not isinstance(text, str):
-        raise CalcError(f"expected a number or an expression, got {type(text).__name__} {text!r}")
+        raise CalcError(f"expected a number or an expression, got {type(text).__name__} {quote(text)}")
     return _Parser(text, symbols or {}).parse()
 
 
@@ -122,7 +122,7 @@ def parse_shape_answer(text: str, symbols: Mapping[str, sp.Symbol]) -> tuple[sp.
     sizes = []
     for entry in entries:
         if not entry:
-            raise CalcError(f"an axis of the shape {text.strip()!r} is empty")
+            raise CalcError(f"an axis of the shape {quote(text.strip())} is empty")
         if _is_none(entry):
             raise CalcError("None may only stand for the batch axis, at the start of the shape")
         sizes.append(_Parser(text, symbols, tokens=entry, answer=True).parse())
@@ -253,7 +253,7 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
             if name in _LATEX:
                 tokens.append(("op", _LATEX[name]))
             elif name not in _LATEX_IGNORED:
-                raise CalcError(f"the LaTeX command {value!r} is not understood in an answer")
+                raise CalcError(f"the LaTeX command {quote(value)} is not understood in an answer")
         elif value in _SUPERSCRIPTS:
             digits = value
             while pos < len(text) and text[pos] in _SUPERSCRIPTS:
@@ -263,7 +263,7 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
         elif value in _CHARACTERS:
             tokens.append(("op", _CHARACTERS[value]))
         elif value != "$":
-            raise CalcError(f"unexpected character {value!r} in the answer")
+            raise CalcError(f"unexpected character {quote(value)} in the answer")
     equals = [i for i, (kind, value) in enumerate(tokens) if (kind, value) == ("op", "=")]
     if equals:  # "P = 8 × 76 = 608": the answer is what follows the last '='
         tokens = tokens[equals[-1] + 1 :]
@@ -336,7 +336,7 @@ class _Parser:
         while pos < len(stripped):
             match = _TOKEN.match(stripped, pos)
             if not match:
-                raise CalcError(f"unexpected character {stripped[pos:].lstrip()[0]!r} in expression {text!r}")
+                raise CalcError(f"unexpected character {quote(stripped[pos:].lstrip()[0])} in expression {quote(text)}")
             number, name, op = match.groups()
             if number is not None:
                 _check_literal(number.lstrip("0") or "0")
@@ -361,7 +361,7 @@ class _Parser:
     def parse(self) -> sp.Expr:
         expr = self._expr()
         if self.pos != len(self.tokens):
-            raise CalcError(f"unexpected {self.tokens[self.pos][1]!r} in {self._what} {self._quoted}")
+            raise CalcError(f"unexpected {quote(self.tokens[self.pos][1])} in {self._what} {self._quoted}")
         return expr
 
     @property
@@ -388,7 +388,7 @@ class _Parser:
         while self._peek() in ("+", "-"):
             op = self._take()[1]
             right = self._term()
-            result = result + right if op == "+" else result - right
+            result = check_number_size(result + right if op == "+" else result - right, self._quoted)
         return result
 
     def _term(self) -> sp.Expr:
@@ -409,6 +409,7 @@ class _Parser:
                 result = result / right
             else:
                 result = sp.floor(result / right)
+            check_number_size(result, self._quoted)
 
     def _implicit_product(self) -> bool:
         """2k, 3k^2 f, 16 (5·5·8 + 1), f(3k²+1): a factor follows another with no sign between.
@@ -422,7 +423,9 @@ class _Parser:
             return False
         if kind in ("int", "dec") and self.tokens[self.pos - 1][0] in ("int", "dec"):
             previous = self.tokens[self.pos - 1][1]
-            raise CalcError(f"two numbers in a row ({previous!r} then {value!r}) in the answer: write * between them")
+            raise CalcError(
+                f"two numbers in a row ({quote(previous)} then {quote(value)}) in the answer: write * between them"
+            )
         return True
 
     def _unary(self) -> sp.Expr:
@@ -472,7 +475,7 @@ class _Parser:
             if parts[1] == 0:
                 raise CalcError(f"division by zero in {self._what} {self._quoted}")
             return parts[0] / parts[1]
-        raise CalcError(f"unexpected {value!r} in {self._what} {self._quoted}")
+        raise CalcError(f"unexpected {quote(value)} in {self._what} {self._quoted}")
 
     def _name(self, value: str) -> sp.Expr:
         functions = _ANSWER_FUNCTIONS if self.answer else _FUNCTIONS
@@ -491,7 +494,7 @@ class _Parser:
 
     def _expect_close(self, close: str = ")") -> None:
         if self._peek() != close:
-            raise CalcError(f"missing {close!r} in {self._what} {self._quoted}")
+            raise CalcError(f"missing {quote(close)} in {self._what} {self._quoted}")
         self._take()
 
 
@@ -511,6 +514,17 @@ def _split_name(name: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
     if len(splits[-1]) != 1:
         raise CalcError(f"unknown name '{name}' in the answer (the model's symbols: {known})")
     return sp.Mul(*(symbols[part] for part in splits[-1][0]))
+
+
+def check_number_size(expr: sp.Expr, quoted: str) -> sp.Expr:
+    """Refuse an expression holding a number past MAX_POWER_BITS bits (~1,200 digits): products of
+    allowed powers (999999999999999999^64 · ...) grow past any size a model has, and past the 4,300
+    digits Python will print."""
+    numbers = [expr] if expr.is_Rational else expr.atoms(sp.Rational)
+    for number in numbers:
+        if max(int(number.p).bit_length(), int(number.q).bit_length()) > MAX_POWER_BITS:
+            raise CalcError(f"a number in {quoted} is too large (more than {MAX_POWER_BITS:,} bits, ~1,200 digits)")
+    return expr
 
 
 def _safe_power(base: sp.Expr, exponent: sp.Expr, quoted: str) -> sp.Expr:

@@ -1,9 +1,13 @@
-"""Grading a class: a CSV of answers (``student,layer,quantity,answer``) checked against one model.
+"""Grading a class: a CSV of answers checked against one model (``student,layer,quantity,answer``,
+``calc check --answers``) or, each student against their own variant of a handout, against the variant
+manifest (``student,variant,question,answer``, ``calc grade``).
 
-Each (layer, quantity) becomes one ``Question``, built once, so the expected value and the mistake
+Each question becomes one checker ``Question``, built once, so the expected value and the mistake
 catalogue are computed once however many students answer it; identical answers to a question are
 judged once too. A row that cannot be used (missing fields, an unknown layer, an unreadable answer)
-is listed with its line number and graded incorrect: one bad row never stops the run.
+is listed with its line number and graded incorrect: one bad row never stops the run. Graded against a
+manifest, each question is worth its marks: all of them when right, none when wrong, or the fraction
+``partial`` gives a catalogued mistake made alone (``arithmetic_slip=0.5``).
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from typing import Any
 from calc.checker import CheckResult, Question, analyze
 from calc.errors import CalcError
 from calc.explore.quantities import QUANTITIES
+from calc.files import read_capped
 from calc.model import Analysis, Sequential
 from calc.render.math import readable, readable_shape
+from calc.render.spreadsheet import safe_cell
 
 COLUMNS = ("student", "layer", "quantity", "answer")
+VARIANT_COLUMNS = ("student", "variant", "question", "answer")
 MAX_FILE_BYTES = 50_000_000
 NO_NAME = "(no name)"
 
@@ -38,6 +45,8 @@ class Row:
     quantity: str
     answer: str
     problem: str | None = None  # a problem with the row itself (not its answer)
+    variant: str = ""  # graded against a manifest: the variant and the question id
+    question: str = ""
 
 
 @dataclass
@@ -51,6 +60,10 @@ class Grade:
     result: CheckResult | None = field(default=None, repr=False)
     #: every mistake diagnosed (two made together count once each in the tallies); ``mistake`` is the first
     mistakes: tuple[str, ...] = ()
+    #: graded against a manifest: the marks given, the question's marks, and the question's entry
+    marks: float = 0.0
+    out_of: float = 0.0
+    entry: dict | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -66,6 +79,8 @@ class QuestionStats:
 
 class Report:
     """The grades of a class: per student, per question, the mistakes, and the rows with problems."""
+
+    template = "grades"  # the Markdown report's template
 
     def __init__(self, analysis: Analysis, grades: list[Grade], questions: dict[tuple, Question]):
         self.analysis = analysis
@@ -118,11 +133,14 @@ class Report:
             for mistake in grade.mistakes:
                 answers[mistake] += 1
                 students.setdefault(mistake, set()).add(grade.row.student)
-                label = f"{grade.row.layer} {grade.row.quantity}" if grade.row.layer else grade.row.quantity
-                where.setdefault(mistake, {})[label] = None
+                where.setdefault(mistake, {})[self.label(grade)] = None
         return [
             (m, n, len(students[m]), list(where[m])) for m, n in sorted(answers.items(), key=lambda x: (-x[1], x[0]))
         ]
+
+    def label(self, grade: Grade) -> str:
+        """Where a mistake was made, for the tally: 'conv2d params'."""
+        return f"{grade.row.layer} {grade.row.quantity}" if grade.row.layer else grade.row.quantity
 
     def problems(self) -> list[Grade]:
         return [grade for grade in self.grades if grade.problem]
@@ -140,7 +158,7 @@ class Report:
             return self.to_csv()
         from calc.render.templating import render
 
-        return render("grades", "markdown", report=self, percent=_percent)
+        return render(self.template, "markdown", report=self, percent=_percent)
 
     def _repr_markdown_(self) -> str:
         return self.render("markdown")
@@ -166,6 +184,12 @@ class Report:
                 }
                 for q in self.questions()
             ],
+            **self._class_tallies(),
+        }
+
+    def _class_tallies(self) -> dict[str, Any]:
+        """The JSON of the mistakes across the class, the unusable rows and every graded row."""
+        return {
             "mistakes": [
                 {"mistake": m, "answers": n, "students": s, "questions": qs} for m, n, s, qs in self.mistakes()
             ],
@@ -174,10 +198,10 @@ class Report:
                 {
                     "line": g.row.line,
                     "student": g.row.student,
-                    "layer": g.row.layer,
-                    "quantity": g.row.quantity,
+                    **self._asked(g),
                     "answer": g.row.answer,
                     "correct": g.correct,
+                    **self._marked(g),
                     "mistake": g.mistake,
                     "mistakes": list(g.mistakes),
                 }
@@ -185,13 +209,16 @@ class Report:
             ],
         }
 
+    def _asked(self, grade: Grade) -> dict[str, Any]:
+        return {"layer": grade.row.layer, "quantity": grade.row.quantity}
+
+    def _marked(self, grade: Grade) -> dict[str, Any]:
+        return {}
+
     def to_csv(self) -> str:
         """One table in sections (the ``section`` column): student, question, mistake, problem, grade."""
-        out = io.StringIO()
         columns = ["section", "student", "layer", "quantity", "line", "answer", "correct", "answers", "score"]
         columns += ["mistake", "students", "detail"]
-        writer = csv.DictWriter(out, columns, lineterminator="\n")
-        writer.writeheader()
         rows: list[dict[str, Any]] = []
         for name, correct, answers in self.students():
             rows.append({"section": "student", "student": name, "correct": correct, "answers": answers})
@@ -202,20 +229,21 @@ class Report:
                 {"section": "question", "layer": q.layer or "", "quantity": q.quantity, "correct": q.correct}
                 | {"answers": q.answers, "score": _score(q.correct, q.answers), "mistake": common, "detail": q.expected}
             )
+        return csv_text(columns, rows + self._csv_tallies())
+
+    def _csv_tallies(self) -> list[dict[str, Any]]:
+        """The CSV rows of the mistakes across the class, the unusable rows and every graded row."""
+        rows: list[dict[str, Any]] = []
         for mistake, answers, students, questions in self.mistakes():
             rows.append({"section": "mistake", "mistake": mistake, "answers": answers, "students": students})
             rows[-1]["detail"] = "; ".join(questions)
         for g in self.problems():
             rows.append({"section": "problem", "student": g.row.student, "line": g.row.line, "detail": g.problem})
         for g in self.grades:
-            rows.append(
-                {"section": "grade", "student": g.row.student, "layer": g.row.layer or "", "line": g.row.line}
-                | {"quantity": g.row.quantity, "answer": g.row.answer, "correct": int(g.correct)}
-                | {"mistake": "+".join(g.mistakes)}
-            )
-        for row in rows:
-            writer.writerow({key: _cell(value) for key, value in row.items()})
-        return out.getvalue()
+            rows.append({"section": "grade", "student": g.row.student, "line": g.row.line, **self._asked(g)})
+            rows[-1] |= {"answer": g.row.answer, "correct": int(g.correct), **self._marked(g)}
+            rows[-1]["mistake"] = "+".join(g.mistakes)
+        return rows
 
 
 def _score(correct: int, answers: int) -> float:
@@ -226,49 +254,36 @@ def _percent(correct: int, answers: int) -> str:
     return f"{100 * correct / answers:.0f}%" if answers else "–"
 
 
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted with a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def read_answers(path: str | Path) -> list[Row]:
+def read_answers(path: str | Path, columns: tuple[str, ...] = COLUMNS) -> list[Row]:
     """The rows of an answers CSV; a bad file is a CalcError, a bad row is a Row with a problem."""
     path = Path(path)
     source = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CalcError(f"file is too large ({size:,} bytes, at most {MAX_FILE_BYTES:,})", source=source)
-        data = path.read_bytes()
-    except OSError as error:
-        raise CalcError(f"cannot read the file ({error.strerror})", source=source) from None
+    data = read_capped(path, MAX_FILE_BYTES)  # capped as it is read: /dev/stdin or a FIFO reports no size
     try:
         text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
     except UnicodeDecodeError:
         raise CalcError("the file is not UTF-8 text", source=source) from None
     try:
-        return parse_answers(text.splitlines(keepends=True))
+        return parse_answers(text.splitlines(keepends=True), columns)
     except CalcError as error:
         raise error.within(source=source) from None
 
 
-def parse_answers(lines: Iterable[str]) -> list[Row]:
+def parse_answers(lines: Iterable[str], columns: tuple[str, ...] = COLUMNS) -> list[Row]:
     """Rows from CSV text with a header naming the columns (in any order; others ignored)."""
     reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
-        raise CalcError("the file is empty: it needs a header line student,layer,quantity,answer") from None
+        raise CalcError(f"the file is empty: it needs a header line {','.join(columns)}") from None
     except csv.Error as error:
         raise CalcError(f"malformed CSV header: {error}") from None
     names = [name.strip().lower() for name in header]
-    missing = [column for column in COLUMNS if column not in names]
+    missing = [column for column in columns if column not in names]
     if missing:
         plural = "s" if len(missing) > 1 else ""
-        raise CalcError(f"the CSV lacks the column{plural} {', '.join(missing)} (its header needs {','.join(COLUMNS)})")
-    index = {column: names.index(column) for column in COLUMNS}
+        raise CalcError(f"the CSV lacks the column{plural} {', '.join(missing)} (its header needs {','.join(columns)})")
+    index = {column: names.index(column) for column in columns}
     rows: list[Row] = []
     while True:
         try:
@@ -289,14 +304,21 @@ def _row(line: int, fields: list[str], index: dict[str, int], width: int) -> Row
         position = index[column]
         return fields[position].strip() if position < len(fields) else ""
 
-    row = Row(line, cell("student"), cell("layer") or None, cell("quantity"), cell("answer"))
+    if "variant" in index:
+        row = Row(line, cell("student"), None, "", cell("answer"), variant=cell("variant"), question=cell("question"))
+    else:
+        row = Row(line, cell("student"), cell("layer") or None, cell("quantity"), cell("answer"))
     if len(fields) > width:
         row.problem = f'{len(fields)} fields but {width} columns (quote an answer that has a comma: "62,958")'
     elif len(fields) < width:
         row.problem = f"{len(fields)} fields but {width} columns"
     elif not row.student:
         row.problem = "no student name"
-    elif not row.quantity:
+    elif "variant" in index and not row.variant:
+        row.problem = "no variant"
+    elif "variant" in index and not row.question:
+        row.problem = "no question"
+    elif "variant" not in index and not row.quantity:
         row.problem = "no quantity"
     return row
 
@@ -323,9 +345,39 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
         answer_key = (*key, row.answer)
         result = judged.get(answer_key)
         if result is None:
-            result = judged[answer_key] = question.check(row.answer)
+            try:
+                result = judged[answer_key] = question.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
+    _prefer_own_mistakes(grades)
     return Report(analysis, grades, questions)
+
+
+def _failure(error: Exception) -> str:
+    """What went wrong with one row (a CalcError's message quotes at most a few words of the answer)."""
+    return (
+        error.message if isinstance(error, CalcError) else f"the answer could not be checked ({type(error).__name__})"
+    )
+
+
+def _prefer_own_mistakes(grades: list[Grade]) -> None:
+    """An answer that several mistakes explain equally well is diagnosed with the one the same student made
+    in their other answers, when exactly one of them is (checked again, by the question that judged it,
+    only for those answers)."""
+    made: dict[str, set[str]] = {}
+    for grade in grades:
+        made.setdefault(grade.row.student, set()).update(grade.mistakes)
+    for grade in grades:
+        result = grade.result
+        if result is None or not result.alternatives:
+            continue
+        own = made.get(grade.row.student, set()) & set(result.alternatives)
+        question = result.question
+        if len(own) == 1 and isinstance(question, Question):
+            result = question.check(grade.row.answer, prefer=own)
+            grade.result, grade.mistake, grade.mistakes = result, result.mistake, result.mistakes
 
 
 def grade_file(analysis: Analysis, path: str | Path) -> Report:
@@ -349,3 +401,212 @@ def grade(
         fields = ["" if item.get(column) is None else str(item.get(column)) for column in COLUMNS]
         rows.append(_row(line, fields, index, len(COLUMNS)))
     return grade_rows(analysis, rows)
+
+
+# -- grading each student against their own variant ------------------------------------------------------
+
+
+class VariantReport(Report):
+    """The grades of a class whose students answered different variants of a handout: marks per student
+    (out of their variant's total), a tally per question and per mistake, and the unusable rows."""
+
+    def __init__(self, manifest: Any, grades: list[Grade], partial: Mapping[str, float]):
+        super().__init__(None, grades, {})
+        self.manifest = manifest
+        self.partial = dict(partial)
+
+    @property
+    def model(self) -> str:
+        return self.manifest.name
+
+    def label(self, grade: Grade) -> str:
+        return f"{grade.row.question} ({grade.entry['quantity']})" if grade.entry else grade.row.question
+
+    def partial_given(self) -> dict[str, int]:
+        """How many answers earned partial credit for each mistake of ``partial`` (0 flags a mistyped id)."""
+        given = dict.fromkeys(self.partial, 0)
+        for grade in self.grades:
+            if not grade.correct and len(grade.mistakes) == 1 and grade.mistakes[0] in given:
+                given[grade.mistakes[0]] += 1
+        return given
+
+    def marks(self) -> float:
+        return sum(grade.marks for grade in self.grades)
+
+    def students(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        """Per student, in the order they first appear: variant, marks, out of, answers, correct."""
+        found: dict[str, dict[str, Any]] = {}
+        for grade in self.grades:
+            name = grade.row.student or NO_NAME
+            entry = found.setdefault(name, {"student": name, "variant": None, "marks": 0.0, "total_marks": None})
+            entry.setdefault("answers", 0)
+            entry.setdefault("correct", 0)
+            entry["answers"] += 1
+            entry["correct"] += grade.correct
+            entry["marks"] += grade.marks
+            if entry["variant"] is None and grade.entry is not None:
+                variant = self.manifest.variant(grade.row.variant)
+                entry["variant"], entry["total_marks"] = variant.number, variant.total_marks
+        for entry in found.values():
+            entry["marks"] = _number(entry["marks"])
+            total = entry["total_marks"]
+            entry["score"] = round(entry["marks"] / total, 4) if total else 0.0
+        return list(found.values())
+
+    def questions(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        """Per question id (and quantity, should variants differ): answers, correct, marks given, mistakes."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for grade in self.grades:
+            if grade.entry is None:
+                continue
+            key = (grade.entry["id"], grade.entry["quantity"])
+            if key not in found:
+                found[key] = {"question": key[0], "quantity": key[1], "kind": grade.entry["kind"]}
+                found[key].update(answers=0, correct=0, marks=0.0, out_of=0.0, mistakes=Counter())
+            stats = found[key]
+            stats["answers"] += 1
+            stats["correct"] += grade.correct
+            stats["marks"] += grade.marks
+            stats["out_of"] += grade.out_of
+            stats["mistakes"].update(grade.mistakes)
+        for stats in found.values():
+            stats["marks"], stats["out_of"] = _number(stats["marks"]), _number(stats["out_of"])
+        return sorted(found.values(), key=lambda q: (_question_order(q["question"]), q["quantity"]))
+
+    template = "class_grades"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "manifest": self.manifest.source,
+            "partial": self.partial,
+            "answers": len(self.grades),
+            "correct": self.correct,
+            "students": self.students(),
+            "questions": [{**q, "mistakes": dict(q["mistakes"].most_common())} for q in self.questions()],
+            **self._class_tallies(),
+        }
+
+    def _asked(self, grade: Grade) -> dict[str, Any]:
+        return {"variant": grade.row.variant, "question": grade.entry["id"] if grade.entry else grade.row.question}
+
+    def _marked(self, grade: Grade) -> dict[str, Any]:
+        return {"marks": _number(grade.marks), "out_of": _number(grade.out_of)}
+
+    def to_csv(self) -> str:
+        """One table in sections (the ``section`` column): student, question, mistake, problem, grade."""
+        columns = ["section", "student", "variant", "question", "quantity", "line", "answer", "correct", "answers"]
+        columns += ["marks", "out_of", "mistake", "students", "detail"]
+        rows: list[dict[str, Any]] = []
+        for s in self.students():
+            rows.append({"section": "student", "student": s["student"], "variant": s["variant"], "marks": s["marks"]})
+            rows[-1] |= {"out_of": s["total_marks"], "answers": s["answers"], "correct": s["correct"]}
+        for q in self.questions():
+            common = ", ".join(f"{m} {n}" for m, n in q["mistakes"].most_common())
+            rows.append({"section": "question", "question": q["question"], "quantity": q["quantity"]})
+            rows[-1] |= {"answers": q["answers"], "correct": q["correct"], "marks": q["marks"], "out_of": q["out_of"]}
+            rows[-1]["mistake"] = common
+        return csv_text(columns, rows + self._csv_tallies())
+
+
+def csv_text(columns: list[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """A CSV table whose every cell is safe to open in a spreadsheet (``safe_cell``)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def _number(value: float) -> float | int:
+    """Marks as people write them: 4, 1.5."""
+    value = round(value, 4)
+    return int(value) if value == int(value) else value
+
+
+def _question_order(question_id: str) -> tuple[int, str]:
+    digits = question_id.lstrip("qQ")
+    return (int(digits), "") if digits.isdigit() else (1 << 30, question_id)
+
+
+def parse_partial(items: Iterable[str]) -> dict[str, float]:
+    """``arithmetic_slip=0.5`` (repeatable, or comma-separated): the fraction of a question's marks given
+    when that catalogued mistake is the only one made."""
+    partial: dict[str, float] = {}
+    for item in items:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            mistake, sep, fraction = (p.strip() for p in part.partition("="))
+            if not sep or not mistake.replace("_", "").isalnum() or len(mistake) > 60:
+                raise CalcError(f"--partial: expected MISTAKE=FRACTION, e.g. arithmetic_slip=0.5, got {part[:40]!r}")
+            try:
+                value = float(fraction) if len(fraction) <= 20 else -1.0
+            except ValueError:
+                value = -1.0
+            if not 0 <= value <= 1:
+                raise CalcError(f"--partial: {mistake} needs a fraction from 0 to 1, got {fraction[:20]!r}")
+            partial[mistake] = value
+    return partial
+
+
+def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, float] | None = None) -> VariantReport:
+    """Grade every row against the student's own variant in the manifest (``calc.handout.manifest``).
+
+    A student keeps the variant of their first usable row; a question answered twice counts once (the
+    first answer), and the repeat is listed as a problem.
+    """
+    partial = dict(partial or {})
+    judged: dict[tuple, CheckResult] = {}
+    variant_of: dict[str, tuple[str, int]] = {}
+    answered: dict[tuple[str, str], int] = {}
+    grades: list[Grade] = []
+    for row in rows:
+        if row.problem:
+            grades.append(Grade(row, False, problem=row.problem))
+            continue
+        try:
+            variant = manifest.variant(row.variant)
+            entry = variant.question(row.question)
+            judge = manifest.judge(variant, entry)
+        except CalcError as error:
+            grades.append(Grade(row, False, problem=error.message))
+            continue
+        first = variant_of.setdefault(row.student, (str(variant.number), row.line))
+        if first[0] != str(variant.number):
+            problem = f"{row.student} answered variant {first[0]} on line {first[1]}, not variant {variant.number}"
+            grades.append(Grade(row, False, problem=problem))
+            continue
+        earlier = answered.setdefault((row.student, entry["id"]), row.line)
+        if earlier != row.line:
+            grades.append(Grade(row, False, problem=f"{entry['id']} was answered on line {earlier} already"))
+            continue
+        key = (variant.number, entry["id"], row.answer)
+        result = judged.get(key)
+        if result is None:
+            try:
+                result = judged[key] = judge.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
+        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes)
+        grade.entry, grade.out_of = entry, float(entry["marks"])
+        grades.append(grade)
+    _prefer_own_mistakes(grades)
+    for grade in grades:  # marks once the diagnoses are final
+        if grade.correct:
+            grade.marks = grade.out_of
+        elif len(grade.mistakes) == 1 and grade.mistakes[0] in partial:
+            grade.marks = grade.out_of * partial[grade.mistakes[0]]
+    return VariantReport(manifest, grades, partial)
+
+
+def grade_class(
+    manifest_path: str | Path, answers: str | Path, partial: Mapping[str, float] | None = None
+) -> VariantReport:
+    """Grade the answers CSV (student,variant,question,answer) against the manifest at ``manifest_path``."""
+    from calc.handout.manifest import load
+
+    manifest = load(manifest_path)
+    return grade_variants(manifest, read_answers(answers, VARIANT_COLUMNS), partial)

@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.expressions import make_symbol, parse_expression
 from calc.layers.base import (
     Condition,
@@ -205,6 +205,9 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
     dialect = "keras"
     #: Set by the spec loader for Keras source: where each layer is made ('line 7, column 5'), by name.
     places: Mapping[str, str] = {}
+    #: Set by the spec loader for PyTorch source: every module call as (name, class, depth, output reference),
+    #: parents before their modules, for the torchinfo style of the summary; None for other models.
+    module_calls: Sequence[tuple[str, str, int, str | None]] | None = None
 
     def __init__(
         self,
@@ -452,7 +455,7 @@ def _symbol_value(name: str, value: Any) -> sp.Expr:
     except CalcError as error:
         raise CalcError(f"value of {name}: {error.message}") from None
     if not (expr.is_Integer and expr > 0):
-        raise CalcError(f"value of {name} must be a positive whole number, got {value!r}")
+        raise CalcError(f"value of {name} must be a positive whole number, got {quote(value)}")
     return expr
 
 
@@ -472,7 +475,12 @@ class Namer:
     def next(self, type_name: str, given: Any) -> str:
         if given is not None:
             if not isinstance(given, str) or not given.strip():
-                raise CalcError(f"name must be a non-empty string, got {given!r}")
+                raise CalcError(f"name must be a non-empty string, got {quote(given)}")
+            if "[" in given or "]" in given:
+                raise CalcError(
+                    f"the layer name {quote(given)} has a bracket, which calc keeps for the calls of a shared "
+                    "layer (name[1]); rename the layer"
+                )
             if given in self.seen:
                 raise CalcError(f"two layers are named '{given}'")
             self.seen.add(given)

@@ -40,7 +40,9 @@ class Mistake:
     - ``substitute`` with ``alternatives``: the rule (or ``expr``) with one symbol given each of the
       wrong values that the checker finds under that name in the model (``"channels"``: the channel
       counts of the image and of the other layers; ``"features"``: the last axis of the input and of
-      every layer's output). ``feedback`` may use ``{value}`` and ``{source}``.
+      every layer's output; ``"sequence"``, ``"flattened"``, ``"one_direction"``, ``"input_axes"``: see
+      ``calc.check_sources``). ``feedback`` may use ``{value}``, ``{source}`` and ``{actual}``, and every
+      mistake's feedback the step's values by symbol name (``{k_h}``).
     - ``catch_all``: any other answer for what this step computes is this mistake (a pooling layer has
       no parameters, so every non-zero count is one mistake).
     """
@@ -52,6 +54,9 @@ class Mistake:
     alternatives: str = ""
     catch_all: bool = False
     replaces: Mapping[sp.Symbol, sp.Expr | int] = field(default_factory=dict, hash=False)
+    #: False for a rarer mistake that the checker diagnoses alone but never as one of two made together
+    #: (each such mistake doubles the chance that a pair fits some unrelated answer)
+    pairs: bool = True
 
     def __post_init__(self) -> None:
         if self.replaces:
@@ -59,12 +64,22 @@ class Mistake:
                 raise ValueError(f"mistake {self.id!r}: give expr or replaces, not both")
             object.__setattr__(self, "replaces", _values(self.replaces))
 
+    def sentence(self, words: Mapping[str, str]) -> str:
+        """The feedback with its ``{name}`` fields filled in (the step's values by symbol name, and a
+        substitution's ``value``, ``source`` and ``actual``); a field without a value stays as written."""
+        return self.feedback.format_map(_Words(words))
+
     def formula(self, rule: Rule) -> sp.Expr:
         """The wrong formula: ``expr``, or the rule with the replacements made (or the rule itself, for a
         substitution, whose wrong values come from the model)."""
         if self.expr is not None:
             return self.expr
         return rule.expr.xreplace(self.replaces) if self.replaces else rule.expr
+
+
+class _Words(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def bias_mistakes(bias: sp.Symbol, weights: sp.Expr, one: str, count: str) -> tuple[Mistake, Mistake]:
@@ -86,6 +101,42 @@ def bias_mistakes(bias: sp.Symbol, weights: sp.Expr, one: str, count: str) -> tu
     return forgot, per_weight
 
 
+def shared_bias_mistakes(
+    bias: sp.Symbol, count: sp.Symbol, one: str, name: str, inputs: sp.Symbol | None = None
+) -> tuple[Mistake, ...]:
+    """Bias mistakes of a rule of the form (... + bias) · count beyond ``bias_mistakes``: one bias for the
+    whole layer, every bias counted twice, and (for a convolution) one bias per input channel."""
+    found = [
+        Mistake(
+            "one_bias_per_layer",
+            None,
+            f"Each of the {name} = {{{name}}} {one}s has a bias of its own, so the biases add {name} = {{{name}}}, "
+            "not 1.",
+            replaces={bias: bias / count},
+            pairs=False,
+        ),
+        Mistake(
+            "bias_counted_twice",
+            None,
+            f"There is one bias per {one}: the biases add {name} = {{{name}}} once, not twice.",
+            replaces={bias: 2 * bias},
+            pairs=False,
+        ),
+    ]
+    if inputs is not None:
+        found.append(
+            Mistake(
+                "bias_from_input_channels",
+                None,
+                f"There is one bias per {one} (output channel), {name} = {{{name}}} of them, not one per input "
+                "channel (c_in = {c_in}).",
+                replaces={bias: bias * inputs / count},
+                pairs=False,
+            )
+        )
+    return tuple(found)
+
+
 class Rule:
     """A formula for one quantity, with the symbol it defines, a sentence saying why, and the
     common mistakes made with it.
@@ -95,7 +146,7 @@ class Rule:
     the checker reads) are built on first use rather than when calc is imported.
     """
 
-    __slots__ = ("lhs", "why", "_expr", "_mistakes")
+    __slots__ = ("lhs", "why", "_expr", "_mistakes", "name", "symbols", "keep", "per", "contrast")
 
     def __init__(
         self,
@@ -103,11 +154,29 @@ class Rule:
         expr: sp.Expr | Callable[[], sp.Expr],
         why: str = "",
         mistakes: tuple[Mistake, ...] | Callable[[], tuple[Mistake, ...]] = (),
+        *,
+        name: str = "",
+        symbols: Mapping[str, str] | None = None,
+        keep: tuple[str, ...] = (),
+        per: tuple[str, str] | None = None,
+        contrast: str = "",
     ) -> None:
         self.lhs = lhs
         self.why = why
         self._expr = expr
         self._mistakes = mistakes
+        #: The rule's title where a worked solution states it ("Output size of a sliding window").
+        self.name = name
+        #: What each symbol means, where the shared glossary (calc/glossary.py) says something else.
+        self.symbols = dict(symbols or {})
+        #: Symbols a worked solution writes in even at their do-nothing value (p = 0, s = 1), because
+        #: seeing them in place is the point of the exercise.
+        self.keep = keep
+        #: (symbol, noun): the rule is that symbol times the count of one such thing, and a worked
+        #: solution shows the one before the many ("one filter: 5·5·3 + 1 = 76; 8 filters: 608").
+        self.per = per
+        #: Where Keras and PyTorch answer differently with this rule, in one or two sentences.
+        self.contrast = contrast
 
     @property
     def expr(self) -> sp.Expr:
@@ -148,6 +217,13 @@ class Step:
     #: True for a count that is never trained (BatchNormalization's moving mean and variance); the
     #: other parameter steps count as trainable unless the whole layer is frozen.
     non_trainable: bool = False
+    #: The configuration constants put into the formula (bias 1, groups 1, padding 0): a worked solution
+    #: writes some of them back in (``Rule.keep``) to show the general rule being applied.
+    fixed: dict[sp.Symbol, sp.Expr] = field(default_factory=dict, repr=False)
+    #: How many times the value enters the layer's count: 1 for most steps; 2 for a Bidirectional's forward
+    #: layer, whose backward copy has weights of the same size; 0 for a step that adds up the others (an
+    #: attention layer's total over its projections), so its mistakes are made in the layer's count as a whole.
+    counts: sp.Expr | int = 1
 
     @property
     def is_trivial(self) -> bool:
@@ -182,6 +258,7 @@ def apply(
         why=rule.why if why is None else why,
         rule=rule,
         given={**bindings, **(fixed or {})},
+        fixed=dict(fixed or {}),
     )
 
 
@@ -209,7 +286,10 @@ def replaced_value(step: Step, replaces: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr
 
 
 def _evaluate(expr: sp.Expr, step: Step, override: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr | None:
-    value = expr.xreplace({**step.given, **(override or {})})
+    given = {**step.given, **(override or {})}
+    value = expr.xreplace(given)
+    if value.free_symbols & given.keys():  # a fixed choice that names another local symbol (r = u)
+        value = value.xreplace(given)
     return None if value.free_symbols & expr.free_symbols else value
 
 

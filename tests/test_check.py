@@ -152,7 +152,6 @@ MISTAKES = [
     ("pooling_has_no_params", LENET, "max_pooling2d_1", "params", "4"),
     ("flatten_product_wrong", LENET, "flatten", "output_shape", "(None, 25)"),  # 5·5, channels left out
     ("flatten_product_wrong", LENET, "flatten", "output_shape", "(None, 26)"),  # 5 + 5 + 16
-    ("flatten_product_wrong", LENET, "flatten", "output_shape", "(None, 200)"),  # 5·5·8
     ("counted_non_trainable", FROZEN, "dense", "trainable_params", "48120"),  # 400·120 + 120, all frozen
     ("counted_non_trainable", FROZEN, None, "trainable_params", "48120 + 1210"),
     # BatchNormalization on 8 channels: γ, β trainable (2·8), moving mean and variance not (2·8)
@@ -194,9 +193,10 @@ def test_every_issue_mistake_id_is_declared_next_to_a_formula():
 def test_feedback_shows_the_correct_step():
     result = verdict(LENET, "conv2d", "params", "600")
     assert result.feedback.startswith("You left out the biases")
-    assert "P = f·(c_in·k_h·k_w + 1) = 8·(3·5·5 + 1) = 608" in result.feedback
+    assert "P = f·(c_in·k_h·k_w + 1)\n" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 3·5·5 + 1 = 76; 8 filters: 8·76 = 608" in result.feedback
     shape = verdict(LENET, "max_pooling2d", "output_shape", "(13, 13, 8)")
-    assert "n_out = ⌊(n - k)/s⌋ + 1 = ⌊(28 - 2)/2⌋ + 1 = 14" in shape.feedback
+    assert "n_out = ⌊(n + 2·p - k)/s⌋ + 1 = ⌊(28 + 2·0 - 2)/2⌋ + 1 = 14" in shape.feedback
     assert "Output shape: (None, 14, 14, 8)." in shape.feedback
 
 
@@ -208,13 +208,24 @@ def test_wrong_input_channels_names_the_source():
 
 
 @pytest.mark.parametrize(
+    ("layer", "quantity", "answer", "mistake", "words"),
+    [
+        # 62,958 - 48,120: the dense layer left out of the total, a sum off by one term
+        (None, "total_params", "14838", "arithmetic_slip", "leaves out layer dense's 48,120"),
+        (None, "total_params", "62958 + 850", "arithmetic_slip", "adds layer dense_2's 850 twice"),
+        # 62,958 + 16: conv2d_1's biases counted twice
+        (None, "total_params", "62974", "bias_counted_twice", "the biases add f = 16 once, not twice"),
+    ],
+)
+def test_feedback_says_which_part_was_counted_wrong(layer, quantity, answer, mistake, words):
+    result = verdict(LENET, layer, quantity, answer)
+    assert result.mistake == mistake and not result.correct
+    assert words in result.feedback
+
+
+@pytest.mark.parametrize(
     ("layer", "quantity", "answer", "words"),
     [
-        # 62,958 - 48,120: the dense layer left out of the total
-        (None, "total_params", "14838", "leaves out layer dense: its 48,120 parameters"),
-        (None, "total_params", "62958 + 850", "counts layer dense_2's 850 parameters twice"),
-        # 62,958 + 16: conv2d_1's bias term counted twice
-        (None, "total_params", "62974", "counts the term f = 16 of P = c_in·f·k_h·k_w + f of layer conv2d_1 twice"),
         ("conv2d", "params", "609", "1 more than the expected 608"),
         ("conv2d", "params", "1216", "twice the expected value"),
         ("conv2d", "output_shape", "(28, 28, 3)", "the channel count should be 8, not 3"),
@@ -244,6 +255,7 @@ def test_json_contract():
         "mistake",
         "mistakes",
         "feedback",
+        "alternatives",
     ]
     assert result.to_dict()["answer"] == "f*(3*k**2 + 1)"  # as understood, before the values go in
     assert result.to_dict()["expected"] == "608"
@@ -321,9 +333,8 @@ def test_markdown_display_typesets_the_step():
         "**Incorrect** — parameters of conv2d: the answer is $600$; the expected value is $608$."
     )
     assert "Mistake `forgot_bias`." in markdown
-    assert (
-        r"$$P = f \left(c_{in} k_{h} k_{w} + 1\right) = 8 \cdot \left(3 \cdot 5 \cdot 5 + 1\right) = 608$$" in markdown
-    )
+    assert r"$$P = f \left(c_{in} k_{h} k_{w} + 1\right)$$" in markdown
+    assert r"One filter holds $c_{in} k_{h} k_{w} + 1 = 3 \cdot 5 \cdot 5 + 1 = 76$ numbers" in markdown
 
 
 def test_hostile_text_cannot_inject_into_markdown():
@@ -342,3 +353,103 @@ def test_pytorch_axes_are_channels_first():
     assert quantity(analysis, "output_height", "conv2d").value == 28  # 32 - 5 + 1
     assert quantity(analysis, "output_channels", "conv2d").value == 8
     assert verdict(analysis, "conv2d", "output_width", "25").mistake == "forgot_plus_one"  # 30 - 5
+
+
+CARRIED = """input: [44, 44, 3]
+layers:
+  - Conv2D: {filters: 32, kernel_size: 5}
+  - MaxPooling2D: {pool_size: 2}
+  - MaxPooling2D: {pool_size: 2}
+  - Flatten: {}
+  - Dense: {units: 10}
+"""
+
+
+@pytest.mark.parametrize(
+    ("layer", "quantity", "answer", "mistakes", "words"),
+    [
+        # 40×40×32 after conv2d, 20×20 after max_pooling2d, 10×10 after max_pooling2d_1: 3,200 flattened
+        (
+            "flatten",
+            "output_size",
+            "12800",
+            ("carried_error",),
+            "12,800 = 20·20·32 is right for a 20×20×32 map, "
+            "but max_pooling2d_1 gives 10×10×32: the answer leaves out its step",
+        ),
+        ("dense", "params", "128010", ("carried_error",), "right for an output of 20×20×32 from max_pooling2d_1"),
+        # conv2d counted as 44 - 5 = 39 (no + 1): 19 after one pooling, 9 after the next: 9·9·32 = 2,592
+        # (20 - 2)/2 without the + 1 in max_pooling2d_1: 9·9·32 = 2,592
+        ("flatten", "output_size", "2592", ("carried_error", "forgot_plus_one"), "max_pooling2d_1 gives 10×10×32"),
+        (None, "total_params", "2432 + 128010", ("carried_error",), "20×20×32 from max_pooling2d_1"),
+    ],
+)
+def test_carried_errors_name_the_earliest_wrong_layer(layer, quantity, answer, mistakes, words):
+    result = verdict(from_text(CARRIED, suffix=".yaml"), layer, quantity, answer)
+    assert result.mistakes == mistakes, result.feedback
+    assert words in result.feedback
+
+
+def test_a_right_product_of_a_wrong_factor_is_not_a_wrong_product():
+    # LeNet's flatten reads 5×5×16; 5·5·8 multiplies right, with conv2d's 8 channels, a size no layer carries
+    result = verdict(LENET, "flatten", "output_shape", "(None, 200)")
+    assert result.mistake is None and not result.correct
+
+
+@pytest.mark.parametrize(
+    ("layer", "quantity", "answer", "words"),
+    [
+        ("conv2d", "params", "680", "608 written with the digits 08 swapped"),
+        ("dense", "params", "4812", "48,120 written with the digit 0 dropped"),
+        ("conv2d_1", "params", "16*(25*8 + 1) + 10", None),  # not a slip: no diagnosis
+        ("conv2d", "params", "(57 + 1)*8", "3·5·5 = 75, not 57"),
+    ],
+)
+def test_arithmetic_slips_say_where(layer, quantity, answer, words):
+    result = verdict(LENET, layer, quantity, answer)
+    assert result.mistake == ("arithmetic_slip" if words else None), result.feedback
+    if words:
+        assert words in result.feedback
+
+
+POOL_80 = (
+    "dialect: pytorch\ninput: [256, 80, 200]\nlayers:\n  - MaxPool2d: {kernel_size: 3, stride: 2, ceil_mode: true}\n"
+)
+
+
+def test_equally_likely_mistakes_are_both_said_and_a_batch_decides():
+    """ceil_mode rounds up: ⌈77/2⌉ + 1 = 40; rounding down (39) is also the rounded-up count without its + 1."""
+    from calc.grading import grade
+
+    model = from_text(POOL_80, suffix=".yaml")
+    result = verdict(model, "max_pool2d", "output_height", "39")
+    assert result.mistake is None and result.alternatives == ("rounded_wrong_way", "forgot_plus_one")
+    assert "No single diagnosis" in result.feedback
+    question = Question(model.analyze(), "output_height", "max_pool2d")
+    chosen = question.check("39", prefer={"rounded_wrong_way", "forgot_bias"})  # the student's other mistakes
+    assert chosen.mistake == "rounded_wrong_way" and not chosen.alternatives
+    report = grade(model, [{"student": "bob", "layer": "max_pool2d", "quantity": "output_height", "answer": "39"}])
+    assert report.grades[0].mistake is None and report.grades[0].result.alternatives
+
+
+def test_a_shape_carried_from_a_skipped_layer():
+    # conv2d_1 on max_pooling2d's 14×14×8 gives 10×10×16; on conv2d's 28×28×8 (the pooling left out), 24×24×16
+    result = verdict(LENET, "conv2d_1", "output_shape", "(24, 24, 16)")
+    assert result.mistakes == ("carried_error",)
+    assert "right for an output of 28×28×8 from max_pooling2d, but max_pooling2d gives 14×14×8" in result.feedback
+
+
+BIDIRECTIONAL = "input: [10, 8]\nlayers:\n  - Bidirectional: {layer: {LSTM: {units: 4}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "mistake"),
+    [
+        ("2*4*4*(8 + 4)", "forgot_bias"),  # each direction's 4 gates without their 4 biases: 384
+        ("4*(4*(8 + 4) + 4)", "bidirectional_not_doubled"),  # one direction: 208 of 416
+    ],
+)
+def test_a_mistake_in_the_forward_layer_is_made_in_its_backward_copy_too(answer, mistake):
+    """The forward layer's step counts twice (Step.counts): its mistake changes both directions."""
+    result = verdict(from_text(BIDIRECTIONAL, suffix=".yaml"), "bidirectional", "params", answer)
+    assert result.mistakes == (mistake,)

@@ -23,7 +23,8 @@ def test_incorrect_with_mistake_and_step(cli):
     assert run.status == 1
     lines = run.out.splitlines()
     assert lines[:2] == ["incorrect: conv2d params is 608, not 600", "mistake: forgot_bias"]
-    assert "  P = f·(c_in·k_h·k_w + 1) = 8·(3·5·5 + 1) = 608" in lines
+    assert "  P = f·(c_in·k_h·k_w + 1)" in lines
+    assert "  one filter: c_in·k_h·k_w + 1 = 3·5·5 + 1 = 76; 8 filters: 8·76 = 608" in lines
 
 
 def test_json(cli):
@@ -32,11 +33,21 @@ def test_json(cli):
     )
     assert run.status == 1
     data = run.json()
-    assert list(data) == ["correct", "quantity", "layer", "expected", "answer", "mistake", "mistakes", "feedback"]
+    assert list(data) == [
+        "correct",
+        "quantity",
+        "layer",
+        "expected",
+        "answer",
+        "mistake",
+        "mistakes",
+        "feedback",
+        "alternatives",
+    ]
     assert data["correct"] is False
     assert (data["quantity"], data["layer"], data["mistake"]) == ("output_shape", "conv2d", "forgot_plus_one")
     assert (data["expected"], data["answer"]) == ("(None, 28, 28, 8)", "(None, 27, 27, 8)")
-    assert "n_out = n - k + 1 = 32 - 5 + 1 = 28" in data["feedback"]
+    assert "n_out = ⌊(n + 2·p - k)/s⌋ + 1 = ⌊(32 + 2·0 - 5)/1⌋ + 1 = 28" in data["feedback"]
 
 
 def test_total_without_layer(cli):

@@ -10,9 +10,7 @@ from calc.derive import render_derivation
 from calc.render.math import tex
 from tests.test_reports import _compile
 
-LENET_CONV_MACS = (
-    r"$$M = c_{in} f h_{out} k_{h} k_{w} w_{out} = 3 \cdot 8 \cdot 28 \cdot 5 \cdot 5 \cdot 28 = 470{,}400$$"
-)
+LENET_CONV_MACS = r"$$M = 3 \cdot 8 \cdot 28 \cdot 5 \cdot 5 \cdot 28 = 470{,}400$$"
 
 
 def test_lenet5_macs_and_fields_are_derived(cli):
@@ -21,7 +19,8 @@ def test_lenet5_macs_and_fields_are_derived(cli):
     out = run.out
     assert LENET_CONV_MACS in out
     # conv2d_1's field: r_out = r + (k - 1) j = 6 + 4 * 2 = 14
-    assert r"$$r_{out} = j_{in} \left(k - 1\right) + r_{in} = 2 \cdot \left(5 - 1\right) + 6 = 14$$" in out
+    assert r"$$r_{out} = 2 \cdot \left(5 - 1\right) + 6 = 14$$" in out
+    assert r"$$r_{out} = d j_{in} \left(k - 1\right) + r_{in}$$" in out  # stated once, under "Formulas used"
     assert "470{,}400 + 320{,}000 + 48{,}000 + 10{,}080 + 840 = 849{,}320" in out
     assert "The largest receptive field is that of max\\_pooling2d\\_1: 16×16 positions of the input" in out
     assert "**FLOPs.**" not in out and "**Activations.**" not in out  # only what was asked for
@@ -35,18 +34,18 @@ def test_every_step_value_is_the_summary_value():
         c = record.compute
         assert f"= {tex(c.macs)}$$" in out or f"M = {tex(c.macs)}$" in out, record.name
         assert f"= {tex(c.activation_elements)}$$" in out or c.activation_step.is_trivial, record.name
-    assert "$$F = 2 M = 2 \\cdot 849{,}320 = 1{,}698{,}640$$" in out
-    assert "$$B = N b = 62{,}958 \\cdot 4 = 251{,}832$$" in out
+    assert "$$F = 2 \\cdot 849{,}320 = 1{,}698{,}640$$" in out
+    assert "$$B = 62{,}958 \\cdot 4 = 251{,}832$$" in out
 
 
 def test_without_include_the_derivation_is_unchanged(cli):
-    assert cli("derive", "lenet5").out == render_derivation(calc.load("lenet5").analyze())
+    assert cli("derive", "lenet5").out == calc.derivation(calc.load("lenet5")).to_markdown()
     assert "MACs" not in cli("derive", "lenet5").out
 
 
 def test_fvcore_convention_and_dtype(cli):
     out = cli("derive", "lenet5", "--include", "flops,memory", "--flops-per-mac", "1", "--dtype", "bfloat16").out
-    assert "$$F = M = 849{,}320$$" in out and "2 bytes as bfloat16" in out
+    assert "$$F = 849{,}320$$" in out and "2 bytes as bfloat16" in out
 
 
 def test_bad_include_is_refused(cli):

@@ -135,9 +135,9 @@ def test_each_question_and_answer_is_worked_out_once(monkeypatch):
         built.append(args)
         real_init(self, *args, **kwargs)
 
-    def counting_judge(self, value):
+    def counting_judge(self, value, prefer=()):
         judged.append(value)
-        return real_judge(self, value)
+        return real_judge(self, value, prefer)
 
     monkeypatch.setattr(Question, "__init__", counting_init)
     monkeypatch.setattr(Question, "judge", counting_judge)

@@ -61,7 +61,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _answers(key: str) -> list[str]:
-    return re.findall(r"\\textbf\{Answer: ([\d,]+)\.\}|\*\*Answer: ([\d,]+)\.\*\*", key)
+    return re.findall(r"\\textbf\{Answer: ([^}]+)\}|\*\*Answer:\*\* (.+)", key)
 
 
 def _compile(tex: Path) -> subprocess.CompletedProcess:
@@ -81,11 +81,12 @@ def test_done_when_three_latex_variants_compile_differ_and_repeat(cli, tmp_path)
         run = cli("handout", "lenet5", "--variants", "3", "--seed", "7", "--format", "latex", "-o", str(out))
         assert run.status == 0, run.err
     files = _files(first)
-    assert sorted(files) == [f"lenet5-{n}-{part}.tex" for n in (1, 2, 3) for part in ("key", "sheet")]
+    sheets = [f"lenet5-{n}-{part}.tex" for n in (1, 2, 3) for part in ("key", "sheet")]
+    assert sorted(files) == [*sheets, "variants.json"]
     assert files == _files(second)
     keys = [files[f"lenet5-{n}-key.tex"].decode() for n in (1, 2, 3)]
     assert len({tuple(_answers(key)) for key in keys}) == 3  # every variant has its own numbers
-    for name in files:
+    for name in sheets:
         result = _compile(first / name)
         assert result.returncode == 0, f"{name}: {result.stdout[-2000:]}"
 
@@ -102,12 +103,17 @@ def test_defaults_for_lenet5(spec_file):
     model = load("lenet5")
     assert default_choices(model) == {"f": [4, 8, 12, 16], "k": [3, 5]}
     assert common_neighbours(32) == [28, 32, 48] and common_neighbours(224) == [192, 224, 256]
-    seen = {name: set() for name in ("k", "f", "n")}
+    seen = {name: set() for name in ("k", "f", "n", "u1", "u2")}
     for h in handout.build("lenet5", variants=20, seed=3):
         for name, value in h.values.items():
             seen[name].add(value)
         assert f"keras.Input(shape=({h.values['n']}, {h.values['n']}, 3))" in h.code
-    assert seen == {"k": {3, 5}, "f": {4, 8, 12, 16}, "n": {28, 32, 48}}
+        assert f'layers.Dense(units={h.values["u1"]}, activation="relu")' in h.code
+    # the dense layers' units (120 and 84) are drawn too, 4 apart; the last layer's 10 classes stay
+    assert {k: seen[k] for k in ("k", "f", "n")} == {"k": {3, 5}, "f": {4, 8, 12, 16}, "n": {28, 32, 48}}
+    assert seen["u1"] <= {112, 116, 120, 124, 128} and seen["u2"] <= {76, 80, 84, 88, 92}
+    assert len(seen["u1"]) > 1 and len(seen["u2"]) > 1
+    assert all('units=10, activation="softmax"' in h.code for h in handout.build("lenet5", variants=3))
 
 
 def test_vary_section_lists_and_ranges(spec_file):
@@ -153,9 +159,9 @@ def test_without_variants_the_model_as_written(cli, tmp_path):
     run = cli("handout", "lenet5", "--set", "k=3", "--set", "f=12", "-o", str(tmp_path))
     assert run.status == 0, run.err
     key = (tmp_path / "lenet5-1-key.md").read_text(encoding="utf-8")
-    assert "**Answer: 336.**" in key  # (3·3·3 + 1)·12 = 336
+    assert "**Answer:** 336 [2 marks]" in key.replace("\\[", "[").replace("\\]", "]")  # (3·3·3 + 1)·12 = 336
     assert "# Solution key: lenet5\n" in key  # no "(variant 1)" when nothing was drawn
-    assert run.out == f"{tmp_path}/lenet5-1-sheet.md\n{tmp_path}/lenet5-1-key.md\n"
+    assert run.out == f"{tmp_path}/lenet5-1-sheet.md\n{tmp_path}/lenet5-1-key.md\n{tmp_path}/variants.json\n"
 
 
 def test_a_symbol_without_value_is_refused(cli, spec_file, tmp_path):
@@ -168,12 +174,12 @@ def test_a_symbol_without_value_is_refused(cli, spec_file, tmp_path):
 
 def test_solutions_inline_and_none(cli, tmp_path):
     assert cli("handout", "lenet5", "--solutions", "none", "-o", str(tmp_path / "none")).status == 0
-    assert sorted(_files(tmp_path / "none")) == ["lenet5-1-sheet.md"]
-    assert "Answer" not in (tmp_path / "none" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
+    assert sorted(_files(tmp_path / "none")) == ["lenet5-1-sheet.md", "variants.json"]
+    assert "**Answer:**" not in (tmp_path / "none" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
     assert cli("handout", "lenet5", "--solutions", "inline", "-o", str(tmp_path / "inline")).status == 0
     sheet = (tmp_path / "inline" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
-    assert sorted(_files(tmp_path / "inline")) == ["lenet5-1-sheet.md"]
-    assert sheet.count("*Solution.*") == 11 and "**Answer: 62,958.**" in sheet
+    assert sorted(_files(tmp_path / "inline")) == ["lenet5-1-sheet.md", "variants.json"]
+    assert sheet.count("*Solution.*") == 11 and "**Answer:** 62,958 \\[2 marks\\]" in sheet
 
 
 def test_questions_choose_the_kinds(cli, tmp_path):
@@ -206,13 +212,20 @@ def test_questions_ask_only_what_has_working():
 
 @pytest.mark.parametrize("fmt", ["markdown", "latex"])
 def test_the_key_prints_the_derivations_own_steps(cli, tmp_path, fmt):
-    """Every display equation of the key is one of `calc derive`'s, character for character."""
+    """Every display equation of the key is one of `calc derive`'s, character for character, once the key's
+    statement of the rule (which the worked solution makes once, under "Formulas used") is set aside."""
     assert cli("handout", "lenet5", "--format", fmt, "-o", str(tmp_path)).status == 0
     key = (tmp_path / f"lenet5-1-key.{'md' if fmt == 'markdown' else 'tex'}").read_text(encoding="utf-8")
     derivation = cli("derive", "lenet5", "--format", fmt).out
-    pattern = r"\$\$.*?\$\$" if fmt == "markdown" else r"\\\[.*?\\\]"
-    equations = re.findall(pattern, key, re.S)
-    assert len(equations) == 10 and all(eq in derivation for eq in equations)
+    pattern = r"\$\$(.*?)\$\$" if fmt == "markdown" else r"\\\[(.*?)\\\]"
+    worked = [" ".join(eq.split()) for eq in re.findall(pattern, derivation, re.S)]
+    equations = [" ".join(eq.split()) for eq in re.findall(pattern, key, re.S)]
+    # set aside the rule's own statement ("P = f (c_in k_h k_w + 1)"): it ends in symbols, not a number
+    worked_out = [eq for eq in equations if re.fullmatch(r"[\d{},]+", eq.rpartition(" = ")[2])]
+    assert len(worked_out) >= 8  # shapes and the dense counts; the conv counts are one filter first, inline
+    for eq in worked_out:
+        lhs, _, rest = eq.partition(" = ")
+        assert any(w.startswith(lhs + " = ") and rest.endswith(w.partition(" = ")[2]) for w in worked), eq
 
 
 def test_graph_handout_tables_and_code(cli, spec_file, tmp_path):
@@ -245,7 +258,8 @@ def test_hostile_names_neither_break_nor_inject(cli, spec_file, tmp_path):
     for fmt in ("markdown", "latex"):
         for solutions in ("inline", "separate"):  # sheets with answers, sheets without, keys
             out = str(tmp_path / solutions)
-            run = cli("handout", path, "--variants", "2", "--solutions", solutions, "--format", fmt, "-o", out)
+            args = ["--variants", "2", "--solutions", solutions, "--format", fmt, "-o", out, "--force"]
+            run = cli("handout", path, *args)
             assert run.status == 0, run.err
     assert len(list(tmp_path.glob("*/*.tex"))) == 6
     for h in handout.build(path):
@@ -273,8 +287,10 @@ def test_pdf_is_reproducible(cli, tmp_path, monkeypatch):
         run = cli("handout", "lenet5", "--variants", "2", "--format", "pdf", "-o", str(tmp_path / out))
         assert run.status == 0, run.err
     files = _files(tmp_path / "a")
-    assert sorted(files) == ["lenet5-1-key.pdf", "lenet5-1-sheet.pdf", "lenet5-2-key.pdf", "lenet5-2-sheet.pdf"]
+    sheets = ["lenet5-1-key.pdf", "lenet5-1-sheet.pdf", "lenet5-2-key.pdf", "lenet5-2-sheet.pdf"]
+    assert sorted(files) == ["class-keys.pdf", "class-sheets.pdf", *sheets, "variants.json"]
     assert files == _files(tmp_path / "b")
+    del files["variants.json"]
     assert all(content.startswith(b"%PDF-") and b"/CreationDate" not in content for content in files.values())
 
 
@@ -309,7 +325,7 @@ def test_templates_override_any_template(cli, tmp_path):
     assert (
         (tmp_path / "out" / "lenet5-1-sheet.md")
         .read_text(encoding="utf-8")
-        .startswith("# Deep Learning 101, exercise 1: lenet5\n\n## The model")
+        .startswith("# Deep Learning 101, exercise 1: lenet5\n\nName: ")
     )
     assert (
         (tmp_path / "out" / "lenet5-1-key.md")
@@ -336,9 +352,12 @@ def test_file_names_are_safe():
     assert handout.file_stem("../../") == "model" and handout.file_stem("ok-name_2") == "ok-name_2"
 
 
-def test_examples_in_the_readme_run(cli, tmp_path):
+def test_examples_in_the_docs_run(cli, tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "calc handout lenet5 --variants 3 --seed 7 --format pdf -o handouts/" in readme
+    assert "calc handout lenet5 --variants 30 --seed 1 --format pdf -o course/" in readme
+    assert "(docs/handouts.md)" in readme
+    readme = (ROOT / "docs" / "handouts.md").read_text(encoding="utf-8")
+    assert "calc handout lenet5 --variants 30 --seed 1 --format pdf -o course/" in readme
     assert cli("handout", "lenet5", "--variants", "20", "-o", str(tmp_path / "twenty")).status == 0
     assert "--templates course/" in readme
     header = readme.split("cat > course/latex/handout_header.j2 <<'TEMPLATE'\n", 1)[1].split("TEMPLATE\n", 1)[0]
@@ -355,9 +374,9 @@ def test_examples_in_the_readme_run(cli, tmp_path):
 def test_set_fixes_a_symbol_and_an_input_layer_shape_varies(spec_file):
     assert {h.values["k"] for h in handout.build("lenet5", variants=5, seed=2, values={"k": "3"})} == {3}
     path = spec_file("layers:\n  - InputLayer: {shape: [28, 28, 1]}\n  - Conv2D: {filters: 4, kernel_size: 3}\n")
-    sizes = {h.values["n"] for h in handout.build(path, variants=3)}
-    assert sizes == {24, 28, 32}  # 28 between its common neighbours
-    assert "keras.Input(shape=(24, 24, 1))," in "".join(h.code for h in handout.build(path, variants=3))
+    drawn = handout.build(path, variants=6)  # 28 between its common neighbours, the kernel 3 or 5
+    assert {(h.values["n"], h.values["k1"]) for h in drawn} == {(n, k) for n in (24, 28, 32) for k in (3, 5)}
+    assert "keras.Input(shape=(24, 24, 1))," in "".join(h.code for h in drawn)
 
 
 TORCH = """\
@@ -386,4 +405,5 @@ def test_pytorch_dialect_sheets_show_torch_code_channels_first(spec_file):
     ast.parse(code)
     assert int(built[0].analysis.total_params) == 10186
     sheet = handout.render(built[0], "sheet", "markdown")
-    assert "Shapes are channels-first, as PyTorch lays tensors out" in sheet and "In PyTorch:" in sheet
+    assert "Shapes are channels-first, (channels, height, width), as PyTorch lays tensors out" in sheet
+    assert "In PyTorch:" in sheet

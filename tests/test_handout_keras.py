@@ -13,7 +13,7 @@ import pytest
 from calc import handout
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "keras_handouts.json").read_text(encoding="utf-8"))
-REGENERATE = "KERAS_BACKEND=torch /work/fwenv/bin/python tests/fixtures/generate_keras_handouts.py"
+REGENERATE = "KERAS_BACKEND=torch /work/fwenv-keras/bin/python tests/fixtures/generate_keras_handouts.py"
 
 
 def _code_blocks(folder: Path) -> dict[str, str]:

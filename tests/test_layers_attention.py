@@ -152,8 +152,8 @@ layers:
     assert "**Value projection, reading the value (input 2).**" in out
     assert "**Gate projection, reading the query (input 1).**" in out
     # d is the last axis of the input each projection reads: 12 for the query and gate, 6 for key and value
-    assert r"P_{q} = d e h + e h = 12 \cdot 4 \cdot 2 + 4 \cdot 2 = 104" in out
-    assert r"P_{k} = d e h + e h = 6 \cdot 4 \cdot 2 + 4 \cdot 2 = 56" in out
+    assert r"P_{q} = 12 \cdot 4 \cdot 2 + 4 \cdot 2 = 104" in out
+    assert r"P_{k} = 6 \cdot 4 \cdot 2 + 4 \cdot 2 = 56" in out
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,8 @@ def test_symbolic_same_is_n_times_s():
 
 def test_swapped_formula_mistake_is_the_ordinary_rule():
     for rule in (TRANSPOSED_EXPLICIT, TRANSPOSED_VALID, TRANSPOSED_SAME):
-        assert [m.id for m in rule.mistakes] == ["transposed_formula_swapped"]
+        assert rule.mistakes[0].id == "transposed_formula_swapped"
+    assert [m.id for m in TRANSPOSED_SAME.mistakes[1:]] == ["same_keeps_size"]  # 'same' kept the size
     assert TRANSPOSED_EXPLICIT.mistakes[0].expr == EXPLICIT_PADDING.expr
     assert TRANSPOSED_SAME.mistakes[0].expr == SAME_PADDING.expr
     # the mistake, with the seed-like numbers n=7, k=3, s=2, p=0, d=1, gives 3 where the rule gives 15

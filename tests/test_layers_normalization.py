@@ -64,8 +64,12 @@ def test_batch_norm_is_symbolic_in_the_channels():
 
 def test_counted_non_trainable_mistake():
     """The checker's mistake: all four vectors counted as trainable, 4c (7c with renorm)."""
-    (mistake,) = BATCH_NORM_TRAINABLE.mistakes
-    assert mistake.id == "counted_non_trainable"
+    mistake = BATCH_NORM_TRAINABLE.mistakes[0]
+    assert [m.id for m in BATCH_NORM_TRAINABLE.mistakes] == [
+        "counted_non_trainable",
+        "one_param_per_feature",
+        "wrong_axis",
+    ]
     plain = {gamma: 1, beta: 1, rho: 0, c: 16}
     assert mistake.expr.subs(plain) == 64  # 4*16, where the rule gives 2*16 = 32
     assert BATCH_NORM_TRAINABLE.expr.subs(plain) == 32

@@ -68,9 +68,10 @@ def test_set_overrides_zoo_values(cli):
 def test_derivation_shows_the_work(cli):
     run = cli("derive", "lenet5")
     assert run.status == 0, run.err
-    assert r"8 \cdot \left(3 \cdot 5 \cdot 5 + 1\right) = 608" in run.out
-    assert r"n_{out} = n - k + 1 = 32 - 5 + 1 = 28" in run.out
-    assert r"n = n_{1} n_{2} n_{3} = 5 \cdot 5 \cdot 16 = 400" in run.out
+    # one filter first (5·5·3 + 1 = 76), then the 8 filters; every term of the window rule written in
+    assert r"3 \cdot 5 \cdot 5 + 1 = 76$ numbers, and the $f = 8$ filters hold $P = 8 \cdot 76 = 608$" in run.out
+    assert r"n_{out} = \left\lfloor{\frac{32 + 2 \cdot 0 - 5}{1}}\right\rfloor + 1 = 28" in run.out
+    assert r"n = 5 \cdot 5 \cdot 16 = 400" in run.out
     assert r"400 \cdot 120 + 120 = 48{,}120" in run.out
     assert "no weights and no bias" in run.out
     assert "= 62{,}958$" in run.out
@@ -86,4 +87,5 @@ def test_derivation_drops_remainders(cli, spec_file):
 def test_symbolic_derivation(cli, spec_file):
     run = cli("derive", spec_file(SYMBOLIC))
     assert run.status == 0, run.err
-    assert r"= f \left(3 k^{2} + 1\right)" in run.out
+    # the spec's own symbols are bold, so they never read as the rules' letters
+    assert r"P_{total} = 2 \mathbf{f}^{2} \mathbf{k}^{2} + 3 \mathbf{f} \mathbf{k}^{2} + 3 \mathbf{f}" in run.out

@@ -35,7 +35,7 @@ def test_summary_and_derivation_display():
     assert derivation._repr_html_() is None  # Markdown math is what every front end typesets
     markdown = derivation._repr_markdown_()
     assert markdown == derivation.to_markdown() == (ROOT / "reports" / "lenet5.md").read_text(encoding="utf-8")
-    assert "$$P = f \\left(c_{in} k_{h} k_{w} + 1\\right)" in markdown
+    assert "One filter holds $c_{in} k_{h} k_{w} + 1 = 3 \\cdot 5 \\cdot 5 + 1 = 76$ numbers" in markdown
     latex = derivation._repr_latex_()
     assert latex.startswith("\\section*{Worked solution: lenet5}") and "\\end{document}" not in latex
 
@@ -128,6 +128,6 @@ def test_example_notebook_runs_in_a_real_kernel():
     assert "Total params: 62,958" in model["text/html"] and "62,958" in model["text/markdown"]
     assert "Total params: 81,646" in smaller["text/html"]
     assert set(worked) == {"text/markdown", "text/latex", "text/plain"}  # no HTML: Markdown math is typeset
-    assert "$$P = f \\left(c_{in} k_{h} k_{w} + 1\\right) = 8 \\cdot" in worked["text/markdown"]
+    assert "the $f = 8$ filters hold $P = 8 \\cdot 76 = 608$" in worked["text/markdown"]
     assert "\\left\\lfloor" in symbolic["text/markdown"] and "\\[" in symbolic["text/latex"]
     assert fresh == committed, "examples/lenet5.ipynb is stale: run `jupyter execute --inplace examples/lenet5.ipynb`"

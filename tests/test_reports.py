@@ -12,14 +12,28 @@ import pytest
 
 from tests.conftest import ROOT, require, require_program
 
-REPORTS = [("lenet5.md", "markdown"), ("lenet5.tex", "latex")]
+REPORTS = [("lenet5.md", "markdown", ()), ("lenet5.tex", "latex", ()), ("lenet5.html", "html", ("--practice",))]
 
 
-@pytest.mark.parametrize(("name", "fmt"), REPORTS)
-def test_reports_are_current(cli, name, fmt):
-    run = cli("derive", "lenet5", "--format", fmt)
+@pytest.mark.parametrize(("name", "fmt", "extra"), REPORTS)
+def test_reports_are_current(cli, name, fmt, extra):
+    run = cli("derive", "lenet5", "--format", fmt, *extra)
     committed = (ROOT / "reports" / name).read_text(encoding="utf-8")
-    assert run.out == committed, f"reports/{name} is stale: run `calc derive lenet5 --format {fmt} -o reports/{name}`"
+    command = " ".join(["calc derive lenet5 --format", fmt, *extra, "-o", f"reports/{name}"])
+    assert run.out == committed, f"reports/{name} is stale: run `{command}`"
+
+
+@pytest.mark.parametrize("model", ["lenet5", "resnet50"])
+def test_pdf_reports_are_current(cli, tmp_path, model):
+    """The committed PDFs are what `calc derive MODEL -o reports/MODEL.pdf` makes now (pdflatex's output
+    repeats byte for byte; test_worked_solution checks their length)."""
+    require_program("pdflatex")
+    fresh = tmp_path / f"{model}.pdf"
+    assert cli("derive", model, "-o", str(fresh)).status == 0
+    committed = (ROOT / "reports" / f"{model}.pdf").read_bytes()
+    if _producer(fresh.read_bytes()) == _producer(committed):  # the pdflatex that made it: byte for byte
+        stale = f"reports/{model}.pdf is stale: calc derive {model} -o reports/{model}.pdf"
+        assert fresh.read_bytes() == committed, stale
 
 
 def test_output_is_deterministic(cli):
@@ -109,7 +123,14 @@ def test_readme_tour_shows_real_output(cli):
     assert shown == cli("summary", "lenet5").out
 
 
-HANDOUTS = {"lenet5": ["lenet5", "--variants", "2", "--seed", "7"], "vgg_blocks": ["vgg_blocks"]}
+ALL_KINDS = "output_shape,params,macs,receptive_field,total_params,formula,solve"
+#: reports/handouts/<folder>/: the arguments of calc handout (then --format markdown and --format pdf).
+HANDOUTS = {
+    "lenet5": ["lenet5", "--variants", "3", "--seed", "7", "--questions", ALL_KINDS],
+    "vgg_blocks": ["vgg_blocks"],
+}
+#: The graded example: a class's answers (tests/fixtures/class_answers.py) and calc grade's report.
+GRADED = ("lenet5", "answers.csv", "grades.md", ["--partial", "arithmetic_slip=0.5"])
 
 
 def _producer(pdf: bytes) -> bytes | None:
@@ -119,28 +140,50 @@ def _producer(pdf: bytes) -> bytes | None:
 
 @pytest.mark.parametrize("model", sorted(HANDOUTS))
 def test_handout_reports_are_current(cli, tmp_path, monkeypatch, model):
-    """reports/handouts/ holds what `calc handout` makes now, in Markdown and PDF, byte for byte (the PDF
-    where this pdflatex is the version that made the committed one; elsewhere it must still compile)."""
+    """reports/handouts/MODEL/ holds what `calc handout` makes now: the Markdown sheets and keys, and the
+    PDFs with the class files and the manifest, byte for byte (a PDF where this pdflatex is the version
+    that made the committed one; elsewhere it must still compile)."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.chdir(ROOT)
     args = HANDOUTS[model]
-    committed = ROOT / "reports" / "handouts"
+    committed = Path("reports") / "handouts" / model
     for fmt in ("markdown", "pdf"):
         if fmt == "pdf":
             require_program("pdflatex")
         out = tmp_path / fmt
         run = cli("handout", *args, "--format", fmt, "-o", str(out))
         assert run.status == 0, run.err
-        command = f"calc handout {' '.join(args)} --format {fmt} -o reports/handouts"
+        command = f"calc handout {' '.join(args)} --format {fmt} -o {committed} --force"
         for made in sorted(out.iterdir()):
+            if fmt == "markdown" and made.name == "variants.json":
+                continue  # the PDF run's manifest is the one kept
             kept = committed / made.name
-            assert kept.is_file(), f"reports/handouts/{made.name} is missing: run `{command}`"
+            assert kept.is_file(), f"{kept} is missing: run `{command}`"
             new, old = made.read_bytes(), kept.read_bytes()
-            if fmt == "pdf" and _producer(new) != _producer(old):
+            if fmt == "pdf" and made.suffix == ".pdf" and _producer(new) != _producer(old):
                 assert new.startswith(b"%PDF-")  # another pdfTeX: same source, other bytes
                 continue
-            assert new == old, f"reports/handouts/{made.name} is stale: run `{command}`"
+            assert new == old, f"{kept} is stale: run `{command}`"
+
+
+def test_graded_example_is_current(cli, monkeypatch):
+    """reports/handouts/lenet5/grades.md is calc grade's report on the committed answers.csv."""
+    monkeypatch.chdir(ROOT)
+    model, answers, grades, options = GRADED
+    folder = Path("reports") / "handouts" / model
+    run = cli("grade", str(folder / "variants.json"), "--answers", str(folder / answers), *options)
+    command = f"calc grade {folder}/variants.json --answers {folder}/{answers} {' '.join(options)} -o {folder}/{grades}"
+    assert run.status == 0, run.err
+    assert run.out == (folder / grades).read_text(encoding="utf-8"), f"{folder}/{grades} is stale: run `{command}`"
 
 
 def test_no_stale_handout_reports():
-    names = {p.name for p in (ROOT / "reports" / "handouts").iterdir()}
-    assert all(name.split("-")[0] in HANDOUTS for name in names), names
+    """Every file under reports/handouts/ is made by the commands above (or is the folder's README)."""
+    root = ROOT / "reports" / "handouts"
+    folders = {p.name for p in root.iterdir() if p.is_dir()}
+    assert folders == set(HANDOUTS), folders
+    for folder in folders:
+        for path in (root / folder).iterdir():
+            name = path.name
+            made = name.split("-")[0] == folder or name in ("class-sheets.pdf", "class-keys.pdf", "variants.json")
+            assert made or (folder, name) in {(GRADED[0], GRADED[1]), (GRADED[0], GRADED[2])}, path

@@ -421,7 +421,8 @@ def test_formulas_stated_once():
 
     assert torch_norm.BATCH_NORM.expr == normalization.AFFINE.expr
     assert "buffers" in torch_norm.BATCH_NORM.why
-    assert [m.id for m in torch_norm.BATCH_NORM.mistakes] == ["counted_buffers"]
+    assert [m.id for m in torch_norm.BATCH_NORM.mistakes][:2] == ["counted_buffers", "counted_buffers"]
+    assert torch_norm.BATCH_NORM.mistakes[2] is normalization.ONE_PER_FEATURE  # the Keras catalogue's, read
     spec = {"dialect": "pytorch", "input": [4, 6], "layers": [{"Linear": {"in_features": 6, "out_features": 2}}]}
     (step,) = calc.from_spec(spec).analyze().records[0].result.param_steps
     from calc.layers.dense import PARAMS

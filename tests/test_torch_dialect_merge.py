@@ -114,7 +114,7 @@ def test_derivation_says_what_was_combined(cli, spec_file):
     out = cli("derive", spec_file(SE_BLOCK)).out
     assert "mul: product of 2 tensors, value by value, a size of 1 repeated to match." in out
     assert "add: sum of 2 tensors, value by value, the second scaled by alpha = 0.5." in out
-    assert "cat: joins 2 tensors along dim 1." in out and "c = c_{1} + c_{2} = 16 + 16 = 32" in out
+    assert "cat: joins 2 tensors along dim 1." in out and "c = 16 + 16 = 32" in out
 
 
 MISMATCHED_RESIDUAL = """\

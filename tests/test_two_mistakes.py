@@ -13,7 +13,7 @@ import io
 import pytest
 import sympy as sp
 
-import calc.checker
+import calc.check_search
 from calc.checker import check
 from calc.layers import conv
 from calc.rules import Mistake, together
@@ -68,7 +68,7 @@ def test_two_mistakes_are_diagnosed(model, layer, quantity, answer, mistakes):
     result = verdict(model, layer, quantity, answer)
     assert result.mistakes == mistakes, result.feedback
     assert result.mistake == mistakes[0]
-    assert result.sentences[0] == calc.checker.TWO_MISTAKES
+    assert result.sentences[0] == calc.check_search.TWO_MISTAKES
     assert len(result.sentences) == 3
 
 
@@ -85,7 +85,7 @@ def test_both_sentences_and_the_correct_step():
         "Each filter reaches through every input channel: it holds one weight per kernel position for each of "
         "the c_in channels coming in, so the kernel's size is multiplied by c_in.",
     ]
-    assert "P = f·(c_in·k_h·k_w + 1) = 8·(3·5·5 + 1) = 608" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 3·5·5 + 1 = 76; 8 filters: 8·76 = 608" in result.feedback
     assert result.to_text().splitlines()[:2] == [
         "incorrect: conv2d params is 608, not 200",
         "mistakes: forgot_bias and forgot_input_channels",
@@ -98,8 +98,8 @@ def test_a_total_names_both_layers_and_shows_both_steps():
     result = verdict(LENET, None, "total_params", "60150")
     assert result.sentences[1].startswith("In layer conv2d: You left out the biases")
     assert result.sentences[2].startswith("In layer conv2d_1: Each filter reaches through every input channel")
-    assert "P = f·(c_in·k_h·k_w + 1) = 8·(3·5·5 + 1) = 608" in result.feedback
-    assert "P = f·(c_in·k_h·k_w + 1) = 16·(8·5·5 + 1) = 3,216" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 3·5·5 + 1 = 76; 8 filters: 8·76 = 608" in result.feedback
+    assert "one filter: c_in·k_h·k_w + 1 = 8·5·5 + 1 = 201; 16 filters: 16·201 = 3,216" in result.feedback
 
 
 def test_wrong_input_channels_of_a_dense_layer_names_the_source():
@@ -124,7 +124,7 @@ def test_wrong_input_channels_of_a_dense_layer_names_the_source():
 def test_a_single_mistake_wins(model, layer, quantity, answer, mistake):
     result = verdict(model, layer, quantity, answer)
     assert result.mistakes == (mistake,)
-    assert result.sentences[0] != calc.checker.TWO_MISTAKES
+    assert result.sentences[0] != calc.check_search.TWO_MISTAKES
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_the_same_mistake_in_every_layer_of_one_type(answer, words):
 
 
 def test_no_pairs_for_a_question_with_too_many_single_mistakes(monkeypatch):
-    monkeypatch.setattr(calc.checker, "MAX_SINGLES_FOR_PAIRS", 3)  # conv2d params has 5 single mistakes
+    monkeypatch.setattr(calc.check_search, "MAX_SINGLES_FOR_PAIRS", 3)  # conv2d params has 5 single mistakes
     assert verdict(LENET, "conv2d", "params", "200").mistakes == ()
 
 

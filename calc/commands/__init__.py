@@ -9,14 +9,31 @@ from __future__ import annotations
 import argparse
 
 
-def model_parser(commands: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
-    """A subcommand that takes a MODEL and ``--set NAME=VALUE`` (every such command does)."""
+def model_parser(
+    commands: argparse._SubParsersAction, name: str, help: str, optional: bool = False
+) -> argparse.ArgumentParser:
+    """A subcommand that takes a MODEL and ``--set NAME=VALUE`` (every such command does); ``optional``
+    when another option may stand for the model (``calc check --variants``)."""
     sub = commands.add_parser(name, help=help, description=help)
     sub.add_argument(
         "model",
         metavar="MODEL",
-        help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras source code "
-        "(.py, or - for standard input; read, never run), or a zoo name such as lenet5",
+        nargs="?" if optional else None,
+        help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras or PyTorch "
+        "source code (.py, or - for standard input; read, never run), or a zoo name such as lenet5",
+    )
+    sub.add_argument(
+        "--input-shape",
+        dest="input_shapes",
+        metavar="SHAPE",
+        help="PyTorch source: one example's input shape, channels first, no batch axis (3,32,32; sizes may be "
+        "symbols: 3,n,n); several inputs separated by ';'",
+    )
+    sub.add_argument(
+        "--model",
+        dest="model_class",
+        metavar="NAME",
+        help="PyTorch source: the class to analyse, or a constructor call ('ResNet(BasicBlock, [2, 2, 2, 2])')",
     )
     sub.add_argument(
         "--set",
@@ -31,9 +48,11 @@ def model_parser(commands: argparse._SubParsersAction, name: str, help: str) -> 
 
 
 def set_option(text: str) -> tuple[str, str]:
+    from calc.errors import quote
+
     name, sep, value = text.partition("=")
     if not sep or not name.strip() or not value.strip():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {quote(text)}")
     return name.strip(), value.strip()
 
 
@@ -63,40 +82,81 @@ def compute_options(sub: argparse.ArgumentParser) -> None:
         choices=("float64", "float32", "float16", "bfloat16", "int8", "uint8"),
         help="the type of every value, for memory in bytes (default float32)",
     )
+    sub.add_argument(
+        "--batch", type=int, default=1, help="sequences in a batch, for a transformer's KV cache and activations"
+    )
+    sub.add_argument(
+        "--training",
+        default="adam_mixed",
+        choices=("adam_mixed", "adam_fp32", "adam_8bit", "sgd_mixed"),
+        help="optimizer and precision for training memory (Transformer Math 101's bytes per parameter; "
+        "default adam_mixed, 16 bytes)",
+    )
 
 
 def conventions(args: argparse.Namespace):  # noqa: ANN201 - returns calc.compute.Conventions
     from calc.compute import Conventions
 
-    return Conventions(args.flops_per_mac, args.dtype)
+    return Conventions(args.flops_per_mac, args.dtype, args.batch, args.training)
 
 
 def output_option(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output (- for it)")
 
 
 def write(text: str, output: str | None) -> None:
-    """Write to standard output, or to a file with a one-line error when that fails."""
+    """Write to standard output (``None`` or ``-``) or to a file, whole or not at all: the file is
+    written beside the target and renamed over it, so a full disk never leaves half a file where a
+    good one stood. A failure is one line (exit 2)."""
+    from calc.errors import CalcError
+    from calc.files import replace_file
+
+    if output is None or output == "-":
+        write_stdout(text)
+        return
+    try:
+        replace_file(output, text.encode("utf-8"))
+    except OSError as error:
+        raise CalcError(f"cannot write the file ({error.strerror or error})", source=output) from None
+
+
+def write_stdout(text: str) -> None:
+    """Write and flush standard output; a full or closed one (``> /dev/full``, a pipe whose reader
+    left) is one line, and the unwritten rest is dropped so that Python's exit does not report it again."""
+    import contextlib
+    import os
     import sys
-    from pathlib import Path
 
     from calc.errors import CalcError
 
-    if output is None:
+    try:
         try:
             sys.stdout.write(text)
         except UnicodeEncodeError:  # a terminal that cannot show × or →: a stand-in, not a crash
             encoding = sys.stdout.encoding or "ascii"
             sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
-        return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
+        sys.stdout.flush()
     except OSError as error:
-        raise CalcError(f"cannot write the file ({error.strerror})", source=output) from None
+        # what stayed in the buffer now goes nowhere instead of failing again at exit
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise CalcError(f"cannot write to standard output ({error.strerror or error})") from None
+
+
+def source_options(args: argparse.Namespace):  # noqa: ANN201 - returns calc.spec.SourceOptions
+    """What PyTorch source needs besides the file: ``--input-shape`` and ``--model``."""
+    from calc.spec import SourceOptions
+
+    return SourceOptions(args.input_shapes or (), args.model_class)
+
+
+def load_model(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Model
+    """The MODEL argument, read with the source options."""
+    from calc.spec import load
+
+    return load(args.model, source_options(args))
 
 
 def analyze(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Analysis
     """Load the MODEL argument and analyse it with the ``--set`` values."""
-    from calc.spec import load
-
-    return load(args.model).analyze(dict(args.values))
+    return load_model(args).analyze(dict(args.values))

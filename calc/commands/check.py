@@ -1,4 +1,5 @@
-"""``calc check``: judge a student's answer (or a class's CSV of answers) against the model.
+"""``calc check``: judge a student's answer (or a class's CSV of answers) against the model, or one
+answer against a variant of a handout (``--variants DIR/variants.json --variant N --question Q``).
 
 Exit status for one answer: 0 correct, 1 incorrect, 2 an unusable question or answer (one line on
 stderr saying why). Grading a CSV exits 0 once the report is written, whatever the grades; its bad
@@ -17,7 +18,7 @@ BATCH_FORMATS = ("markdown", "csv", "json")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    sub = model_parser(commands, "check", "Check a student's answer, or grade a class's CSV of answers.")
+    sub = model_parser(commands, "check", "Check a student's answer, or grade a class's CSV of answers.", optional=True)
     sub.add_argument("--layer", metavar="NAME", help="the layer asked about (leave out for the model's totals)")
     sub.add_argument(
         "--quantity",
@@ -25,6 +26,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="params, trainable_params, non_trainable_params, total_params (the model's: no --layer), output_shape, "
         "output_size, output_height, output_width, output_channels, ...; LAYER.Q names a layer's",
     )
+    sub.add_argument(
+        "--variants",
+        metavar="MANIFEST",
+        help="check against a handout's variant instead of MODEL: the variants.json calc handout wrote",
+    )
+    sub.add_argument("--variant", metavar="N", help="with --variants: the variant the student was given")
+    sub.add_argument("--question", metavar="Q", help="with --variants: the question's id (q3) or number (3)")
     given = sub.add_mutually_exclusive_group(required=True)
     given.add_argument("--answer", metavar="TEXT", help="the answer as the student wrote it, e.g. '8 × 76'")
     given.add_argument(
@@ -44,6 +52,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from calc.errors import CalcError
 
+    if args.variants is not None:
+        return _check_variant(args)
+    if args.variant is not None or args.question is not None:
+        raise CalcError("--variant and --question need --variants MANIFEST (the variants.json of a handout)")
+    if args.model is None:
+        raise CalcError("calc check needs a MODEL, or --variants MANIFEST --variant N --question Q")
     if args.answers is not None:
         return _grade(args)
     if args.quantity is None:
@@ -61,7 +75,33 @@ def run(args: argparse.Namespace) -> int:
         question = Question(analysis, args.quantity, args.layer)
     except CalcError as error:
         raise error.within(source=args.model) from None
-    result = question.check(args.answer)
+    return _verdict(question.check(args.answer), args, fmt)
+
+
+def _check_variant(args: argparse.Namespace) -> int:
+    from calc.errors import CalcError
+
+    if args.model is not None or args.answers is not None or args.layer is not None or args.quantity is not None:
+        raise CalcError(
+            "--variants checks one --answer against --variant N --question Q; MODEL, --answers, "
+            "--layer and --quantity are not used with it (calc grade grades a class)"
+        )
+    if args.variant is None or args.question is None:
+        raise CalcError("--variants needs --variant N and --question Q (the question's id, e.g. q3)")
+    fmt = args.format or "text"
+    if fmt not in SINGLE_FORMATS:
+        raise CalcError(f"--format {fmt}: one answer takes {', '.join(SINGLE_FORMATS)}")
+    from calc.handout.manifest import load
+
+    manifest = load(args.variants)
+    variant = manifest.variant(args.variant)
+    entry = variant.question(args.question)
+    return _verdict(manifest.judge(variant, entry).check(args.answer), args, fmt)
+
+
+def _verdict(result, args: argparse.Namespace, fmt: str) -> int:  # noqa: ANN001 - a checker CheckResult
+    from calc.errors import CalcError
+
     if result.problem is not None:
         raise CalcError(result.problem, source=f"answer {_short(args.answer)}")
     if fmt == "json":

@@ -7,7 +7,7 @@ A spec chooses with a top-level ``dialect:`` key; the shapes and counts of both 
 
 from __future__ import annotations
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Layer, suggest
 
 DIALECTS = ("keras", "pytorch")
@@ -24,4 +24,4 @@ def registry(dialect: object) -> dict[str, type[Layer]]:
 
         return REGISTRY
     hint = suggest(dialect, DIALECTS) if isinstance(dialect, str) else ""
-    raise CalcError(f"dialect must be one of {', '.join(DIALECTS)}, got {dialect!r}{hint}")
+    raise CalcError(f"dialect must be one of {', '.join(DIALECTS)}, got {quote(dialect)}{hint}")

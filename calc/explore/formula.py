@@ -1,14 +1,8 @@
 """Closed forms: a quantity as an expression in the symbols kept free, in a form people read.
 
 The expression is what the layers built (each layer's rule applied to the previous layer's output),
-with two rewrites that change its form, never its value:
-
-* nested floors merge: ``floor((floor(x/m) + c)/n) = floor((x + c*m)/(m*n))`` for whole x and c and
-  positive whole m and n (likewise for ceilings), so two poolings read ``floor((31 - 3*k)/4)``;
-* a sum over layers is expanded into a polynomial in the free symbols; terms with floors stay
-  factored, since expanding ``(floor(...) + 1)**2`` only hides where the number comes from.
-
-A single layer's quantity keeps its rule's factored form (``f*(3*k**2 + 1)``).
+in the readable form of ``calc.closed_form`` (nested floors merged, sums expanded). A single layer's
+quantity keeps its rule's factored form (``f*(3*k**2 + 1)``).
 """
 
 from __future__ import annotations
@@ -21,6 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 from markupsafe import Markup
 
+from calc.closed_form import merge_roundings, normal_form
 from calc.errors import CalcError
 from calc.explore.keep import Keep, apply_rewrites
 from calc.explore.quantities import Quantity, quantity
@@ -28,40 +23,7 @@ from calc.model import Analysis, Sequential
 from calc.render.math import sympy_text, tex
 from calc.rules import Step
 
-ROUNDINGS = (sp.floor, sp.ceiling)
 _CODE = re.compile(r"[A-Za-z0-9_ *+/(),.-]*")
-
-
-def merge_roundings(expr: sp.Basic) -> sp.Basic:
-    """Merge nested floors (and nested ceilings): floor((floor(x/m) + c)/n) -> floor((x + c*m)/(m*n))."""
-
-    def merge(node: sp.Basic) -> sp.Basic:
-        kind = type(node)
-        numerator, denominator = sp.fraction(sp.together(node.args[0]))
-        if not (denominator.is_Integer and denominator > 0):
-            return node
-        for term in sp.Add.make_args(numerator):
-            if type(term) is not kind:
-                continue
-            inner, divisor = sp.fraction(sp.together(term.args[0]))
-            rest = numerator - term
-            if divisor.is_Integer and divisor > 0 and inner.is_integer and rest.is_integer:
-                return kind(sp.expand(inner + rest * divisor) / (divisor * denominator))
-        return node
-
-    return expr.replace(lambda node: isinstance(node, ROUNDINGS), merge)
-
-
-def normal_form(expr: sp.Basic, expand: bool = True) -> sp.Basic:
-    """The readable form described in the module docstring (a tuple is done entry by entry)."""
-    if isinstance(expr, tuple | sp.Tuple):
-        return tuple(normal_form(e, expand=False) for e in expr)
-    expr = merge_roundings(expr)
-    if not expand:
-        return expr
-    plain = [t for t in sp.Add.make_args(expr) if not t.has(*ROUNDINGS)]
-    rounded = [t for t in sp.Add.make_args(expr) if t.has(*ROUNDINGS)]
-    return sp.expand(sp.Add(*plain)) + sp.Add(*rounded)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.expressions import make_symbol
 from calc.layers.base import suggest, to_expr
 from calc.model import Sequential
@@ -73,14 +73,14 @@ def parse_keep(texts: Iterable[str]) -> Keep | None:
     for item in items:
         if "=" not in item:
             if not _NAME.match(item):
-                raise CalcError(f"--keep: {item[:40]!r} is not a symbol name (letters, digits and _)")
+                raise CalcError(f"--keep: {quote(item)} is not a symbol name (letters, digits and _)")
             make_symbol(item)  # same rules as every model symbol
             names.append(item)
             continue
         match = _ITEM.match(item)
         if not match:
             raise CalcError(
-                f"--keep: cannot read {item[:60]!r}; "
+                f"--keep: cannot read {quote(item)}; "
                 "expected NAME, ARGUMENT=NAME, LAYER.ARGUMENT=NAME or ARGUMENT=NAME*"
             )
         argument = match["argument"]

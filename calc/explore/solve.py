@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.explore.formula import normal_form
 from calc.explore.keep import REWRITABLE
 from calc.explore.quantities import SCALARS, quantity, split_name
@@ -68,7 +68,7 @@ def parse_target(text: str) -> Target:
     match = _TARGET.match(text) if len(text) <= 200 else None
     if not match:
         raise CalcError(
-            f"--target: cannot read {text[:40]!r}; expected QUANTITY=NUMBER or QUANTITY<=NUMBER "
+            f"--target: cannot read {quote(text)}; expected QUANTITY=NUMBER or QUANTITY<=NUMBER "
             "(e.g. output_size=28, total_params<=100000)"
         )
     name, relation, number = match.groups()
@@ -83,7 +83,7 @@ def parse_range(text: str | None, unknown: str, symbol: bool) -> tuple[int, int]
         return (1, DEFAULT_RANGE[1]) if symbol else DEFAULT_RANGES.get(unknown, DEFAULT_RANGE)
     match = _RANGE.match(text) if len(text) <= 40 else None
     if not match:
-        raise CalcError(f"--range: cannot read {text[:40]!r}; expected START:STOP, e.g. 0:10 (the stop included)")
+        raise CalcError(f"--range: cannot read {quote(text)}; expected START:STOP, e.g. 0:10 (the stop included)")
     start, stop = int(match[1]), int(match[2])
     if stop < start:
         raise CalcError(f"--range {start}:{stop} is empty (stop before start)")

@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.explore.compiled import compile_expressions
 from calc.explore.formula import free_analysis
 from calc.explore.keep import Keep
@@ -55,7 +55,7 @@ class Vary:
 def _number(text: str, what: str) -> int:
     text = text.strip()
     if not _NUMBER.match(text):
-        raise CalcError(f"--vary {what}: {text[:20]!r} is not a whole number of at most {MAX_DIGITS} digits")
+        raise CalcError(f"--vary {what}: {quote(text)} is not a whole number of at most {MAX_DIGITS} digits")
     value = int(text)
     if value < 1:
         raise CalcError(f"--vary {what}: values must be positive whole numbers, got {value}")
@@ -68,12 +68,12 @@ def parse_vary(text: str) -> Vary:
         raise CalcError(f"--vary is too long ({len(text)} characters, at most {MAX_VARY_TEXT})")
     match = _VARY.match(text.strip())
     if not match:
-        raise CalcError(f"--vary: cannot read {text[:40]!r}; expected NAME=3,5,7 or NAME=START:STOP:STEP")
+        raise CalcError(f"--vary: cannot read {quote(text)}; expected NAME=3,5,7 or NAME=START:STOP:STEP")
     name, spec = match.groups()
     if ":" in spec:
         parts = spec.split(":")
         if len(parts) not in (2, 3):
-            raise CalcError(f"--vary {name}: a range is START:STOP or START:STOP:STEP, got {spec[:40]!r}")
+            raise CalcError(f"--vary {name}: a range is START:STOP or START:STOP:STEP, got {quote(spec)}")
         start, stop = _number(parts[0], name), _number(parts[1], name)
         step = _number(parts[2], name) if len(parts) == 3 else 1
         if stop < start:

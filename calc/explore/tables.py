@@ -14,10 +14,12 @@ import numpy as np
 from calc.explore.sweep import SweepResult
 from calc.explore.textrows import Choice, Number, Piece, render_rows
 from calc.render.math import group_digits
+from calc.render.spreadsheet import safe_cell
 from calc.render.templating import escape_markdown
 
 
 def _csv_text(text: str) -> str:
+    text = safe_cell(text)  # a hostile layer name in a header or a reason never runs as a formula
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
@@ -30,7 +32,7 @@ def to_csv(result: SweepResult) -> str:
     for values in result.values:
         pieces += [Number(values, valid), ","]
     pieces += [Choice(result.failure, [_csv_text(r) for r in result.reasons]), "\n"]
-    return ",".join(header) + "\n" + render_rows(pieces, result.points)
+    return ",".join(_csv_text(h) for h in header) + "\n" + render_rows(pieces, result.points)
 
 
 def to_json(result: SweepResult) -> str:

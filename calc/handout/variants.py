@@ -11,10 +11,12 @@ each symbol is used (``default_choices``):
   single input has numeric sizes gets a symbol ``n`` for them (``with_input_symbol``): the spatial axes
   (all but the channels, when they are equal) of an image, or the length of a vector.
 
-Everything else stays as written — strides, pool sizes, numeric filter counts — because changing
-those changes the architecture rather than the exercise. A draw that makes a layer invalid (a kernel
-larger than its input, say) is drawn again; small spaces are enumerated in a shuffled order, so the
-answer "only 3 of the 8 combinations are valid" is exact.
+A Keras spec's numeric widths and kernel sizes become symbols too (``with_width_symbols``: ``units: 120``
+becomes ``u1`` valued 120), so every question's answer moves from variant to variant; the last layer's
+width stays, as it is the number of classes the task fixes. Everything else stays as written —
+strides, pool sizes, padding — because changing those changes the architecture rather than the exercise.
+A draw that makes a layer invalid (a kernel larger than its input, say) is drawn again; small spaces are
+enumerated in a shuffled order, so the answer "only 3 of the 8 combinations are valid" is exact.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from __future__ import annotations
 import copy
 import itertools
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from math import prod
 from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.expressions import parse_expression
 from calc.model import Analysis, Model
 
@@ -72,12 +74,12 @@ def parse_candidates(spec: Any, what: str) -> list[int]:
     if isinstance(spec, str) and ":" in spec:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or not all(p.strip().isdigit() and len(p.strip()) <= 9 for p in parts):
-            raise CalcError(f'{what}: a range is "start:stop" or "start:stop:step" in whole numbers, got {spec!r}')
+            raise CalcError(f'{what}: a range is "start:stop" or "start:stop:step" in whole numbers, got {quote(spec)}')
         start, stop, step = (int(p) for p in [*parts, "1"][:3])
         if step < 1 or start < 1 or stop < start:
-            raise CalcError(f"{what}: the range {spec!r} must run upwards from at least 1, in steps of at least 1")
+            raise CalcError(f"{what}: the range {quote(spec)} must run upwards from at least 1, in steps of at least 1")
         if (stop - start) // step + 1 > MAX_CANDIDATES:
-            raise CalcError(f"{what}: the range {spec!r} has more than {MAX_CANDIDATES:,} values")
+            raise CalcError(f"{what}: the range {quote(spec)} has more than {MAX_CANDIDATES:,} values")
         return list(range(start, stop + 1, step))
     items = spec if isinstance(spec, list) else [spec]
     if not items or len(items) > MAX_CANDIDATES:
@@ -89,7 +91,7 @@ def parse_candidates(spec: Any, what: str) -> list[int]:
         except CalcError as error:
             raise CalcError(f"{what}: {error.message}") from None
         if not (value.is_Integer and value > 0):
-            raise CalcError(f"{what}: candidates must be positive whole numbers, got {item!r}")
+            raise CalcError(f"{what}: candidates must be positive whole numbers, got {quote(item)}")
         values.add(int(value))
     return sorted(values)
 
@@ -187,6 +189,66 @@ def with_input_symbol(data: Mapping[str, Any], model: Model) -> tuple[dict[str, 
     return result, name
 
 
+MORE_DRAWS = 2_000  # at most, in a large space, to find further variants with answers of their own
+SPREAD_TRIES = 50  # further draws tried, beyond 4 per variant, to make every answer differ somewhere
+
+#: Layer arguments made symbols by ``with_width_symbols``, with the prefix of the symbols' names.
+WIDTH_PREFIXES = {"units": "u", "filters": "f", "kernel_size": "k"}
+
+
+def with_width_symbols(data: Mapping[str, Any], model: Model) -> tuple[dict[str, Any], list[str]]:
+    """The spec with each top-level layer's numeric ``units``, ``filters`` and (for a convolution) whole
+    ``kernel_size`` made a symbol valued as written, and the names of those symbols.
+
+    Only Keras specs are rewritten: a torch.nn layer repeats its input's width (``in_channels``), which
+    would then disagree with the layer before it. The last layer that has a width keeps it: it is the
+    number of classes (or outputs) the task fixes, and drawing it would change the question asked.
+    """
+    layers = data.get("layers")
+    if data.get("dialect") == "pytorch" or not isinstance(layers, list):
+        return dict(data), []
+    entries = [_layer_arguments(item) for item in layers]
+    widths = [i for i, (_, args) in enumerate(entries) if args and any(type(args.get(w)) is int for w in WIDTHS)]
+    last_width = widths[-1] if widths else None
+    result = copy.deepcopy(dict(data))
+    symbols = dict(data.get("symbols") or {})
+    taken = {s.name for s in model.symbols} | set(symbols)
+    added = []
+    counters = dict.fromkeys(WIDTH_PREFIXES.values(), 0)
+    for i, (kind, args) in enumerate(entries):
+        if not args:
+            continue
+        for argument, prefix in WIDTH_PREFIXES.items():
+            value = args.get(argument)
+            if type(value) is not int or value < 1:
+                continue
+            if argument == "kernel_size" and "Conv" not in kind:
+                continue
+            if argument != "kernel_size" and i == last_width:
+                continue
+            counters[prefix] += 1
+            name = f"{prefix}{counters[prefix]}"
+            while name in taken:
+                counters[prefix] += 1
+                name = f"{prefix}{counters[prefix]}"
+            taken.add(name)
+            symbols[name] = value
+            _layer_arguments(result["layers"][i])[1][argument] = name
+            added.append(name)
+    if added:
+        result["symbols"] = symbols
+    return result, added
+
+
+def _layer_arguments(item: Any) -> tuple[str, dict | None]:
+    """A spec's layer entry ``{Conv2D: {filters: 8}}``: its type and its argument mapping (None if other)."""
+    if isinstance(item, dict) and len(item) == 1:
+        kind, args = next(iter(item.items()))
+        if isinstance(kind, str) and isinstance(args, dict):
+            return kind, args
+    return "", None
+
+
 def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str, Any], count: int, seed: int) -> list:
     """``count`` variants whose every layer is valid and whose answers differ (two draws that give the
     same shapes and counts everywhere are one exercise), the same ones for the same seed."""
@@ -199,7 +261,7 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
             "or give the model symbols such as kernel sizes, filter counts or an input size"
         )
     space = prod(len(choices[n]) for n in names)
-    candidates = ", ".join(f"{n} in {list(choices[n])}" for n in names)
+    candidates = ", ".join(f"{n} in {quote(list(choices[n]))}" for n in names)  # a long range, capped
     if count > space:
         raise CalcError(f"asked for {count} variants, but the candidates allow only {space:,} ({candidates})")
     rng = random.Random(seed)
@@ -210,10 +272,93 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
     else:
         tries = max(200, 20 * count)
         combos = (tuple(rng.choice(choices[n]) for n in names) for _ in range(tries))
-    variants: list[Variant] = []
     seen: set[tuple[int, ...]] = set()
     answered: set[tuple] = set()
-    problem = None
+    problems: list[CalcError] = []
+    valid = _valid_variants(model, names, fixed, combos, seen, answered, problems)
+    variants = [Variant(n + 1, v.values, v.analysis) for n, v in zip(range(count), valid)]
+    if len(variants) == count:
+        draws = (
+            tuple(rng.choice(choices[n]) for n in names) for _ in range(MORE_DRAWS if space > ENUMERATE_UP_TO else 0)
+        )
+        more = itertools.chain(valid, _valid_variants(model, names, fixed, draws, seen, answered, problems))
+        return spread(variants, more, _varying_answers(model, fixed, names), SPREAD_TRIES + 4 * count)
+    problem = problems[0] if problems else None
+    found = f"only {len(variants)} of the {space:,} combinations" if space <= ENUMERATE_UP_TO else f"{len(variants)}"
+    raise CalcError(
+        f"could not draw {count} valid variants ({candidates}): {found} give valid layers and different answers "
+        f"in {tries:,} tries" + (f"; for example, {problem}" if problem else "")
+    )
+
+
+def answers_of(analysis: Analysis) -> tuple:
+    """Everything a sheet may ask of the variant, in a fixed order: per layer call its output shape,
+    parameters, MACs and receptive field."""
+    return tuple(
+        item
+        for r in analysis.records
+        for item in (tuple(r.output_shape), r.params, r.compute.macs, r.compute.receptive_field)
+    )
+
+
+def _varying_answers(model: Model, fixed: Mapping[str, Any], names: Sequence[str]) -> set[int] | None:
+    """The positions of ``answers_of`` that depend on the drawn symbols (None when the model cannot be
+    analysed with them free: then every position counts)."""
+    try:
+        symbolic = model.analyze(dict(fixed), free=list(names))
+    except CalcError:
+        return None
+    drawn = set(names)
+
+    def depends(item: Any) -> bool:
+        items = item if isinstance(item, tuple) else (item,)
+        return any(isinstance(x, sp.Basic) and {s.name for s in x.free_symbols} & drawn for x in items)
+
+    return {i for i, item in enumerate(answers_of(symbolic)) if depends(item)}
+
+
+def _constant(answers: Sequence[tuple], varying: set[int] | None) -> set[int]:
+    """The positions whose answer is the same in every variant (and could differ)."""
+    first = answers[0]
+    positions = range(len(first)) if varying is None else sorted(varying)
+    return {i for i in positions if all(a[i] == first[i] for a in answers[1:])}
+
+
+def spread(variants: list[Variant], more: Iterator[Variant], varying: set[int] | None, tries: int) -> list[Variant]:
+    """While some answer is the same in every variant though the drawn symbols change it, replace a variant
+    (the last first) with a further draw that leaves fewer such answers: no question should have one
+    answer for the whole class unless the spec fixes it. Bounded by ``tries`` further draws."""
+    if len(variants) < 2:
+        return variants
+    answers = [answers_of(v.analysis) for v in variants]
+    constant = _constant(answers, varying)
+    for _, candidate in zip(range(tries), more):
+        if not constant:
+            break
+        new = answers_of(candidate.analysis)
+        if all(new[i] == answers[0][i] for i in constant):
+            continue
+        for j in range(len(variants) - 1, 0, -1):
+            trial = answers[:j] + [new] + answers[j + 1 :]
+            left = _constant(trial, varying)
+            if left < constant:
+                variants[j] = Variant(variants[j].number, candidate.values, candidate.analysis)
+                answers, constant = trial, left
+                break
+    return variants
+
+
+def _valid_variants(
+    model: Model,
+    names: Sequence[str],
+    fixed: Mapping[str, Any],
+    combos: Iterable[tuple],
+    seen: set[tuple],
+    answered: set[tuple],
+    problems: list[CalcError],
+) -> Iterator[Variant]:
+    """The combinations not seen before whose every layer is valid and whose answers are new (two draws
+    that give the same shapes and counts everywhere are one exercise); the first problem is kept."""
     for combo in combos:
         if combo in seen:
             continue
@@ -222,17 +367,11 @@ def draw(model: Model, choices: Mapping[str, Sequence[int]], fixed: Mapping[str,
         try:
             analysis = model.analyze(values)
         except CalcError as error:
-            problem = error
+            if not problems:
+                problems.append(error)
             continue
-        answers = tuple((r.output_shape, r.params) for r in analysis.records)
-        if answers in answered:  # other values, same numbers everywhere: no new exercise
+        key = tuple((r.output_shape, r.params) for r in analysis.records)
+        if key in answered:
             continue
-        answered.add(answers)
-        variants.append(Variant(len(variants) + 1, values, analysis))
-        if len(variants) == count:
-            return variants
-    found = f"only {len(variants)} of the {space:,} combinations" if space <= ENUMERATE_UP_TO else f"{len(variants)}"
-    raise CalcError(
-        f"could not draw {count} valid variants ({candidates}): {found} give valid layers and different answers "
-        f"in {tries:,} tries" + (f"; for example, {problem}" if problem else "")
-    )
+        answered.add(key)
+        yield Variant(0, values, analysis)

@@ -11,7 +11,7 @@ import ast
 import math
 from typing import Any
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 
 MAX_INT = 10**18
 MAX_ITEMS = 10_000
@@ -166,7 +166,7 @@ def index(value: Any, position: Any) -> Any:
             raise CalcError("a slice step cannot be zero")
         return value[position]
     if not isinstance(position, int) or isinstance(position, bool) or not -len(value) <= position < len(value):
-        raise CalcError(f"index {position!r} is out of range for {len(value)} items")
+        raise CalcError(f"index {quote(position)} is out of range for {len(value)} items")
     return value[position]
 
 
@@ -181,7 +181,7 @@ def sizes(value: Any, what: str) -> list[int | None]:
         if size is None:
             continue
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise CalcError(f"{what} sizes must be positive whole numbers, got {size!r}")
+            raise CalcError(f"{what} sizes must be positive whole numbers, got {quote(size)}")
     return list(value)
 
 

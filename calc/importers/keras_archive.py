@@ -10,14 +10,14 @@ header may lie about a size, so the member is read with a limit as well, never t
 from __future__ import annotations
 
 import io
-import json
 import struct
 import zipfile
 import zlib
 from pathlib import Path
 from typing import IO, Any
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
+from calc.spec_text import parse_json
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 CONFIG = "config.json"
@@ -29,17 +29,6 @@ END_RECORD = struct.Struct("<4s4H2LH")  # end of central directory
 ZIP64_LOCATOR = struct.Struct("<4sLQL")
 ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
 MAX_COMMENT = 0xFFFF
-
-
-def is_archive(path: Path) -> bool:
-    """A zip file by its first bytes, or anything named .keras (which then must be a zip)."""
-    if path.suffix.lower() == ".keras":
-        return True
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4) in ZIP_MAGIC
-    except OSError:
-        return False
 
 
 def is_zip(data: bytes) -> bool:
@@ -66,14 +55,7 @@ def read_config(source: Path | bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise CalcError(f"the archive's {CONFIG} is not UTF-8 text (a .keras file's is JSON)") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CalcError(
-            f"the archive's {CONFIG} is malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except RecursionError:
-        raise CalcError(f"the archive's {CONFIG} is nested too deeply") from None
+    return parse_json(text, f"the archive's {CONFIG}")
 
 
 def _read_config(archive: zipfile.ZipFile) -> bytes:
@@ -111,7 +93,9 @@ def _check_name(name: str) -> None:
     """Refuse archives whose member names point outside the archive: a sign of a hostile file."""
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":") or "\x00" in name:
-        raise CalcError(f"the archive holds a member named {name!r}, which points outside it; refusing the archive")
+        raise CalcError(
+            f"the archive holds a member named {quote(name)}, which points outside it; refusing the archive"
+        )
 
 
 def _check_directory(handle: IO[bytes]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.importers.entries import (
     BLOCK_INPUT,
     MODEL_CLASSES,
@@ -318,7 +318,7 @@ def _history(value: Any, reader: str) -> list:
         or not isinstance(value[0], str)
         or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value[1:])
     ):
-        raise CalcError(f"layer '{reader}': a tensor's keras_history must be [layer, call, output], got {value!r}")
+        raise CalcError(f"layer '{reader}': a tensor's keras_history must be [layer, call, output], got {quote(value)}")
     return list(value)
 
 
@@ -343,7 +343,7 @@ def _layer_list(config: Mapping[str, Any], model: str) -> list:
 def _model_name(config: Mapping[str, Any], default: str) -> str:
     name = config.get("name", default)
     if not isinstance(name, str) or not name.strip():
-        raise CalcError(f"a model's name must be a non-empty string, got {name!r}")
+        raise CalcError(f"a model's name must be a non-empty string, got {quote(name)}")
     return name
 
 
@@ -425,16 +425,16 @@ def _shape_argument(config: Mapping[str, Any]) -> list | None:
 
 def _batch_shape(value: Any, what: str) -> list:
     if not isinstance(value, list) or len(value) < 2:
-        raise CalcError(f"{what} must list the batch axis and at least one size, got {value!r}")
+        raise CalcError(f"{what} must list the batch axis and at least one size, got {quote(value)}")
     return _sizes(value[1:], what)
 
 
 def _sizes(value: Any, what: str) -> list:
     if not isinstance(value, list) or not value:
-        raise CalcError(f"{what} must be a list of sizes, got {value!r}")
+        raise CalcError(f"{what} must be a list of sizes, got {quote(value)}")
     for size in value:
         if size is None:  # open: the spec names it with a symbol (name_unknown_sizes)
             continue
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise CalcError(f"{what} sizes must be positive whole numbers, got {size!r}")
+            raise CalcError(f"{what} sizes must be positive whole numbers, got {quote(size)}")
     return list(value)

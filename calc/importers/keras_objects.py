@@ -15,24 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.importers import keras_api
 from calc.importers.folding import batch_shape, describe, sizes
+from calc.importers.python_source import Where
 from calc.layers.base import keras_default_name, suggest
 
 MAX_ARGUMENT_ITEMS = 100_000
 INPUT_ARGUMENTS = ["shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "name"]
-
-
-@dataclass(frozen=True)
-class Where:
-    """A place in the source: 1-based line and column, as editors count them."""
-
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}"
 
 
 @dataclass(eq=False)
@@ -166,7 +156,7 @@ class Session:
             kwargs[key] = value
         name = kwargs.pop("name", None)
         if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
-            raise CalcError(f"a layer name must be a non-empty string without '/', got {name!r}")
+            raise CalcError(f"a layer name must be a non-empty string without '/', got {quote(name)}")
         # Keras 2's input_dim=n on a first layer means input_shape=(n,), except where the layer has an
         # input_dim of its own (Embedding's vocabulary size).
         dim = None if "input_dim" in names else kwargs.pop("input_dim", None)
@@ -197,7 +187,7 @@ class Session:
             raise CalcError("keras.Input needs shape=(...)")
         name = kwargs.get("name")
         if name is not None and (not isinstance(name, str) or not name.strip()):
-            raise CalcError(f"an input's name must be a non-empty string, got {name!r}")
+            raise CalcError(f"an input's name must be a non-empty string, got {quote(name)}")
         return Input(name if name is not None else self.auto_name("InputLayer"), shape, where)
 
     def call(self, layer: Any, args: list, kwargs: dict, where: Where) -> Tensor:
@@ -308,7 +298,7 @@ class Session:
     def _model_name(self, kwargs: Mapping[str, Any], cls: str) -> str:
         name = kwargs.get("name")
         if name is not None and (not isinstance(name, str) or not name.strip()):
-            raise CalcError(f"a model's name must be a non-empty string, got {name!r}")
+            raise CalcError(f"a model's name must be a non-empty string, got {quote(name)}")
         return name if name is not None else self.auto_name(cls)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape
 from calc.layers.core import PassThrough
 from calc.rules import Rule, apply, numbered_symbols
@@ -21,9 +21,9 @@ from calc.rules import Rule, apply, numbered_symbols
 
 def _number(value: Any, what: str, *, minimum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CalcError(f"{what} must be a number, got {value!r}")
+        raise CalcError(f"{what} must be a number, got {quote(value)}")
     if minimum is not None and value < minimum:
-        raise CalcError(f"{what} cannot be negative, got {value!r}")
+        raise CalcError(f"{what} cannot be negative, got {quote(value)}")
     return value
 
 
@@ -71,7 +71,7 @@ class Softmax(PassThrough):
         super().__init__(**options)
         axes = axis if isinstance(axis, (list, tuple)) else [axis]
         if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
-            raise CalcError(f"axis must be an axis number or a list of them, got {axis!r}")
+            raise CalcError(f"axis must be an axis number or a list of them, got {quote(axis)}")
         self.axis = axis
 
     def describe(self) -> list:
@@ -105,7 +105,7 @@ class PReLU(Layer):
         axes = [] if shared_axes is None else shared_axes if isinstance(shared_axes, (list, tuple)) else [shared_axes]
         if not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1 for a in axes):
             raise CalcError(
-                f"shared_axes must list axis numbers from 1 (axis 0 is the batch axis), got {shared_axes!r}"
+                f"shared_axes must list axis numbers from 1 (axis 0 is the batch axis), got {quote(shared_axes)}"
             )
         self.shared_axes = tuple(axes)
 

@@ -26,31 +26,92 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, format_shape, to_bool, to_expr
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 d, h, e, v, o, b = local_symbols("d h e v o b")
 P_q, P_k, P_v, P_g, P_o = local_symbols("P_q P_k P_v P_g P_o")
 L, L_q, L_k, d_q, d_k, d_v, gate = local_symbols("L L_q L_k d_q d_k d_v gamma")
 
+ATTENTION_SYMBOLS = {
+    "d": "the values on the last axis of the input the projection reads",
+    "h": "the number of heads",
+    "e": "the values per head of the queries and keys (key_dim)",
+    "v": "the values per head of the values (value_dim)",
+    "o": "the values of the output's last axis",
+    "L_q": "the query positions",
+    "L_k": "the key and value positions",
+    "d_q": "the values of one query position",
+    "d_k": "the values of one key position",
+    "d_v": "the values of one value position",
+    "gamma": "1 with use_gate, 0 without",
+    "P_q": "the query projection's parameters",
+    "P_k": "the key projection's parameters",
+    "P_v": "the value projection's parameters",
+    "P_g": "the gate projection's parameters (0 without a gate)",
+    "P_o": "the output projection's parameters",
+}
 PROJECTION = Rule(
     lhs="P",
+    name="Parameters of an attention projection",
+    symbols=ATTENTION_SYMBOLS,
     expr=d * h * e + b * h * e,
     why="A dense map from the d values of the last axis to h heads of e values each: one weight per "
     "(input, head, value) triple, plus a bias of h e values when the layer uses one.",
+    mistakes=(
+        Mistake("forgot_bias", None, "Each projection also has a bias of h·e = {h}·{e} values.", replaces={b: 0}),
+        Mistake(
+            "key_dim_split_across_heads",
+            None,
+            "In Keras key_dim (and value_dim) is the size of each head, e = {e}, not a width split among the "
+            "h = {h} heads (that is PyTorch's embed_dim): each projection maps d to h·e = {h}·{e} values.",
+            replaces={e: e / h},
+        ),
+        Mistake(
+            "sequence_length_as_features",
+            None,
+            "d is the size of the last axis, the features at each position ({actual}), not the sequence length "
+            "({value}): the same projection is applied at every position.",
+            substitute=d,
+            alternatives="sequence",
+        ),
+    ),
 )
 OUTPUT_PROJECTION = Rule(
     lhs=r"P_{o}",
+    name="Parameters of attention's output projection",
+    symbols=ATTENTION_SYMBOLS,
     expr=h * v * o + b * o,
     why="The h heads of v values are mapped back to the o output values: one weight per (head, value, "
     "output) triple, plus a bias of o values when the layer uses one.",
+    mistakes=(
+        Mistake("forgot_bias", None, "The output projection also has a bias of o = {o} values.", replaces={b: 0}),
+        Mistake(
+            "key_dim_split_across_heads",
+            None,
+            "In Keras value_dim is the size of each head, v = {v}, not a width split among the h = {h} heads: "
+            "the output projection reads h·v = {h}·{v} values.",
+            replaces={v: v / h},
+        ),
+    ),
 )
 TOTAL = Rule(
     lhs="P",
     expr=P_q + P_k + P_v + P_g + P_o,
+    name="Parameters of multi-head attention",
+    symbols=ATTENTION_SYMBOLS,
     why="The query, key and value projections, the gate when there is one, and the output projection "
     "each have weights of their own; the attention scores themselves have none.",
+    mistakes=(
+        Mistake(
+            "forgot_output_projection",
+            None,
+            "After attention the h heads are mapped back to the output by a projection of its own: "
+            "P_o = {P_o} parameters.",
+            replaces={P_o: 0},
+        ),
+    ),
 )
 
 
@@ -63,6 +124,8 @@ def _positive_int(value: Any, what: str) -> sp.Expr:
 
 MACS = Rule(
     lhs="M",
+    name="MACs of multi-head attention",
+    symbols=ATTENTION_SYMBOLS,
     expr=h * e * (L_q * d_q + L_k * d_k)
     + h * v * (L_k * d_v + gate * L_q * d_q)
     + L_q * L_k * h * (e + v)
@@ -123,7 +186,7 @@ class MultiHeadAttention(Layer):
         if axes is not None and (
             not isinstance(axes, (list, tuple)) or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes)
         ):
-            raise CalcError(f"attention_axes must be an axis number or a list of them, got {attention_axes!r}")
+            raise CalcError(f"attention_axes must be an axis number or a list of them, got {quote(attention_axes)}")
         self.attention_axes = None if axes is None else tuple(axes)
         dropout, flash = options.get("dropout", 0.0), options.get("flash_attention")
         if flash and isinstance(dropout, (int, float)) and dropout > 0:
@@ -165,6 +228,7 @@ class MultiHeadAttention(Layer):
         steps.append(output)
         parts[P_o] = output.value
         total = apply(TOTAL, "Parameters", parts, {} if self.use_gate else {P_g: sp.Integer(0)})
+        total.counts = 0  # it adds up the projections
         steps.append(total)
         description: list = [heads, " heads of ", key_dim, " key and ", value_dim, " value dimensions, "]
         if len(shapes) == 1:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 
 
 def keras_axis(axis: Any, rank: int, what: str = "axis", *, allow_batch: bool = False) -> int | None:
@@ -18,7 +18,7 @@ def keras_axis(axis: Any, rank: int, what: str = "axis", *, allow_batch: bool = 
     the others need its size, which is not known.
     """
     if not isinstance(axis, int) or isinstance(axis, bool):
-        raise CalcError(f"{what} must be a whole number such as -1, got {axis!r}")
+        raise CalcError(f"{what} must be a whole number such as -1, got {quote(axis)}")
     full = rank + 1
     if not -full <= axis < full:
         raise CalcError(f"{what} {axis} is out of range for an input of {full} axes (the batch axis included)")
@@ -37,5 +37,5 @@ def keras_axes(value: Any, rank: int, what: str = "axis", *, allow_batch: bool =
         raise CalcError(f"{what} must name at least one axis")
     indices = [keras_axis(axis, rank, what, allow_batch=allow_batch) for axis in axes]
     if len(set(indices)) != len(indices):
-        raise CalcError(f"{what} {value!r} names the same axis twice")
+        raise CalcError(f"{what} {quote(value)} names the same axis twice")
     return indices

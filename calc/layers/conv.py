@@ -24,7 +24,7 @@ from calc.layers.base import (
     LayerResult,
     Shape,
     Value,
-    fmt,
+    spoken,
     to_bool,
     to_choice,
     to_expr,
@@ -33,7 +33,7 @@ from calc.layers.base import (
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols, shared_bias_mistakes
 
 c_in, f, g, b = local_symbols("c_in f g b")
 KERNEL_SYMBOLS = {1: local_symbols("k"), 2: local_symbols("k_h k_w"), 3: local_symbols("k_d k_h k_w")}
@@ -65,15 +65,61 @@ def _params_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mistak
             "so the count of one filter is multiplied by f.",
             replaces={f: 1},
         )
-        return forgot_bias, forgot_input_channels, wrong_input_channels, bias_per_weight, one_filter
+        kernel_axes = _kernel_axis_mistakes(kernel)
+        more_bias = shared_bias_mistakes(b, f, "filter", "f", c_in)
+        sequence = Mistake(
+            "sequence_length_as_features",
+            None,
+            "c_in is the number of features at each step ({actual}, the last axis), not the sequence length "
+            "({value}): a Conv1D slides along the sequence and reads every feature at each position.",
+            substitute=c_in,
+            alternatives="sequence",
+        )
+        return (
+            forgot_bias,
+            forgot_input_channels,
+            wrong_input_channels,
+            bias_per_weight,
+            one_filter,
+            *kernel_axes,
+            *more_bias,
+            sequence,
+        )
 
     return build
+
+
+def _kernel_axis_mistakes(kernel: tuple[sp.Symbol, ...]) -> tuple[Mistake, ...]:
+    """A 2-D kernel counted along one axis only (k instead of k_h k_w), and a 3-D kernel counted without
+    its depth (k_h k_w instead of k_d k_h k_w)."""
+    if len(kernel) == 2:
+        return (
+            Mistake(
+                "kernel_one_axis",
+                None,
+                "A {k_h}×{k_w} kernel has k_h·k_w = {k_h}·{k_w} positions per input channel, not {k_h}.",
+                replaces={kernel[1]: 1},
+            ),
+        )
+    if len(kernel) == 3:
+        return (
+            Mistake(
+                "forgot_kernel_depth",
+                None,
+                "A Conv3D kernel also spans k_d = {k_d} frames in depth: k_d·k_h·k_w = {k_d}·{k_h}·{k_w} "
+                "positions per input channel, not k_h·k_w.",
+                replaces={kernel[0]: 1},
+            ),
+        )
+    return ()
 
 
 PARAMS = {
     rank: Rule(
         lhs="P",
         expr=(prod(kernel) * c_in / g + b) * f,
+        name="Parameters of a convolution",
+        per=("f", "filter"),
         why="Each of the f filters holds one weight for every kernel position and every input channel "
         "of its group (c_in/g of them), plus one bias when the layer uses one.",
         mistakes=_params_mistakes(kernel),
@@ -85,11 +131,17 @@ MACS = {
     rank: Rule(
         lhs="M",
         expr=prod(OUTPUT_SYMBOLS[rank]) * f * prod(kernel) * c_in / g,
+        name="MACs of a convolution",
         why="At every output position, each of the f filters sums one product for every kernel position and "
         "every input channel of its group (c_in/g of them). Adding the bias is an addition, not counted.",
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }
+
+
+def filter_channels(filters: sp.Expr) -> list:
+    """Why a convolution's output has the channels it has."""
+    return ["Each filter gives one output channel, so the output has ", filters, " channels."]
 
 
 def conv_macs(
@@ -126,8 +178,9 @@ def join_channels(spatial: list[sp.Expr], channels: sp.Expr, data_format: str) -
 def check_groups(groups: sp.Expr, channels: sp.Expr, filters: sp.Expr, env: Env) -> None:
     """Keras requires groups to divide both the input channels and the filters."""
     for count, what in ((channels, "input channels"), (filters, "filters")):
-        if groups != 1 and not env.require(count / groups, 1, f"{what} per group"):
-            raise CalcError(f"groups={fmt(groups)} does not divide the {fmt(count)} {what}")
+        message = ("groups=", groups, " does not divide the ", count, f" {what}")
+        if groups != 1 and not env.require(count / groups, 1, f"{what} per group", message):
+            raise CalcError(spoken(message))
 
 
 class Conv(Layer):
@@ -201,6 +254,7 @@ class Conv(Layer):
             trainable, non_trainable, steps = update.value, frozen.value, [update, frozen]
             description += [", trained through a rank-", env.resolve(self.lora_rank), " update"]
         return LayerResult(
+            shape_notes=[filter_channels(filters)],
             output_shape=join_channels(sizes, filters, self.data_format),
             trainable=trainable,
             non_trainable=non_trainable,

@@ -13,7 +13,7 @@ strides > 1 together with dilation > 1 here; integer padding is PyTorch's (a Con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import prod
 from typing import Any, ClassVar
 
@@ -32,11 +32,12 @@ from calc.layers.base import (
     to_tuple,
 )
 from calc.layers.conv import KERNEL_SYMBOLS, OUTPUT_SYMBOLS, first_axis, join_channels, split_channels
+from calc.layers.conv import PARAMS as CONV_PARAMS
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
 
-c_in, m, f, b = local_symbols("c_in m f b")
+c_in, m, f, b, g = local_symbols("c_in m f b g")  # g: the convolution rule's groups, 1 here
 
 OUTPUT_CHANNELS = Rule(
     lhs="c_{out}",
@@ -44,12 +45,88 @@ OUTPUT_CHANNELS = Rule(
     why="Each input channel is filtered on its own by m kernels (the depth multiplier), "
     "and each kernel gives one output channel.",
 )
+FORGOT_MULTIPLIER = Mistake(
+    "forgot_depth_multiplier",
+    None,
+    "With depth_multiplier m = {m} each input channel has m kernels of its own: c_in·m = {c_in}·{m} of them.",
+    replaces={m: 1},
+)
+
+
+def _depthwise_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mistake, ...]]:
+    """The catalogue of the depthwise rule (k_1 ... k_r + b) c_in m, built on first use (see Rule)."""
+
+    def build() -> tuple[Mistake, ...]:
+        forgot_bias, bias_per_weight = bias_mistakes(b, prod(kernel), "kernel", "c_in m")
+        return (
+            forgot_bias,
+            bias_per_weight,
+            Mistake(
+                "depthwise_mixes_channels",
+                None,
+                "A depthwise kernel reads one input channel only: {c_in} kernels of one channel each, not "
+                "kernels that reach through all c_in = {c_in} channels as in Conv2D.",
+                replaces={kernel[0]: kernel[0] * c_in},
+            ),
+            Mistake(
+                "forgot_input_channels",
+                None,
+                "Each of the c_in = {c_in} input channels has its own kernel (m of them), so the count of one "
+                "kernel is multiplied by c_in·m.",
+                replaces={c_in: 1},
+            ),
+            FORGOT_MULTIPLIER,
+        )
+
+    return build
+
+
+def _separable_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mistake, ...]]:
+    """The catalogue of the separable rule k c_in m + (c_in m + b) f, built on first use (see Rule)."""
+
+    def build() -> tuple[Mistake, ...]:
+        forgot_bias = bias_mistakes(b, c_in * m, "filter", "f")[0]
+        no_kernel = {axis: 0 for axis in kernel}
+        return (
+            forgot_bias,
+            Mistake(
+                "bias_on_depthwise",
+                SEPARABLE_PARAMS[len(kernel)].expr + b * c_in * m,
+                "Keras's SeparableConv has one bias per filter, f = {f}, on the pointwise step only; the "
+                "depthwise step has no bias.",
+            ),
+            Mistake(
+                "forgot_pointwise",
+                None,
+                "After the depthwise step a 1 × 1 pointwise convolution maps the c_in·m = {c_in}·{m} channels to "
+                "f = {f} filters: (c_in·m + 1)·f more parameters.",
+                replaces={f: 0},
+            ),
+            Mistake(
+                "forgot_depthwise",
+                None,
+                "Before the pointwise step, the depthwise step has one kernel per input channel: k·c_in·m weights.",
+                replaces=no_kernel,
+            ),
+            Mistake(
+                "separable_counted_as_conv",
+                CONV_PARAMS[len(kernel)].expr.xreplace({g: 1}),
+                "That is an ordinary convolution's count. A separable convolution splits it in two: a depthwise "
+                "kernel per input channel, then a 1 × 1 pointwise step to the f = {f} filters.",
+            ),
+            FORGOT_MULTIPLIER,
+        )
+
+    return build
+
+
 DEPTHWISE_PARAMS = {
     rank: Rule(
         lhs="P",
         expr=(prod(kernel) + b) * c_in * m,
         why="Each of the c_in m kernels sees a single input channel: one weight per kernel position, "
         "plus one bias per output channel when the layer uses one.",
+        mistakes=_depthwise_mistakes(kernel),
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }
@@ -60,6 +137,7 @@ SEPARABLE_PARAMS = {
         why="The depthwise step has one weight per kernel position for each of its c_in m kernels; the "
         "pointwise 1 × 1 step has a weight from each of those c_in m channels to each of the f filters, "
         "plus one bias per filter when the layer uses one.",
+        mistakes=_separable_mistakes(kernel),
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }

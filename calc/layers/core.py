@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, parse_shape, to_choice
 from calc.rules import note
 
@@ -42,7 +42,7 @@ class PassThrough(Layer):
 def fraction(value: Any, what: str) -> float:
     """A number from 0 to 1 (Keras's range for dropout rates, and for GaussianNoise's stddev)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise CalcError(f"{what} must be a number from 0 to 1, got {value!r}")
+        raise CalcError(f"{what} must be a number from 0 to 1, got {quote(value)}")
     return value
 
 
@@ -135,7 +135,7 @@ class Masking(PassThrough):
     def __init__(self, mask_value: float = 0.0, **options: Any):
         super().__init__(**options)
         if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float)):
-            raise CalcError(f"mask_value must be a number, got {mask_value!r}")
+            raise CalcError(f"mask_value must be a number, got {quote(mask_value)}")
         self.mask_value = mask_value
 
     def describe(self) -> list:
@@ -149,7 +149,7 @@ class ActivityRegularization(PassThrough):
         super().__init__(**options)
         for value, what in ((l1, "l1"), (l2, "l2")):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise CalcError(f"{what} must be a number of at least 0, got {value!r}")
+                raise CalcError(f"{what} must be a number of at least 0, got {quote(value)}")
         self.l1, self.l2 = l1, l2
 
     def describe(self) -> list:
@@ -162,7 +162,7 @@ class Activation(PassThrough):
     def __init__(self, activation: str, **options: Any):
         super().__init__(**options)
         if not isinstance(activation, str) or not activation.isidentifier():
-            raise CalcError(f"activation must be a function name such as 'relu', got {activation!r}")
+            raise CalcError(f"activation must be a function name such as 'relu', got {quote(activation)}")
         self.activation = activation
 
     def describe(self) -> list:

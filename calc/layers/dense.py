@@ -18,7 +18,7 @@ import sympy as sp
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_expr
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange
-from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols, shared_bias_mistakes
 
 n_in, n_out, b, q = local_symbols("n_in n_out b q")
 
@@ -33,12 +33,30 @@ def _params_mistakes() -> tuple[Mistake, ...]:
         substitute=n_in,
         alternatives="features",
     )
-    return forgot_bias, wrong_inputs, bias_per_weight
+    flattens = Mistake(
+        "dense_flattens_input",
+        None,
+        "Dense acts on the last axis only ({actual} values); it does not flatten its input ({value} values in "
+        "all): the other axes pass through, sharing the same weights.",
+        substitute=n_in,
+        alternatives="flattened",
+    )
+    one_direction = Mistake(
+        "bidirectional_not_doubled",
+        None,
+        "A Bidirectional layer with merge_mode 'concat' outputs both directions side by side: this layer reads "
+        "{actual} features, not the {value} of one direction.",
+        substitute=n_in,
+        alternatives="one_direction",
+    )
+    more_bias = shared_bias_mistakes(b, n_out, "unit", "n_out")
+    return forgot_bias, wrong_inputs, bias_per_weight, flattens, one_direction, *more_bias
 
 
 PARAMS = Rule(
     lhs="P",
     expr=n_in * n_out + b * n_out,
+    name="Parameters of a dense layer",
     why="Every one of the n_out units has a weight for each of the n_in inputs, plus one bias per "
     "unit when the layer uses one.",
     mistakes=_params_mistakes,
@@ -47,6 +65,7 @@ PARAMS = Rule(
 
 MACS = Rule(
     lhs="M",
+    name="MACs of a dense layer",
     expr=q * n_in * n_out,
     why="Each of the n_out units sums a product with each of the n_in inputs, once for each of the q "
     "positions along the other axes (q = 1 for a vector); adding the bias is not a multiply-accumulate.",
@@ -58,6 +77,19 @@ def dense_macs(shape: Shape, units: sp.Expr) -> Step:
     positions = sp.Mul(*shape[:-1])
     fixed = {q: sp.Integer(1)} if positions == 1 else {}
     return apply(MACS, "MACs", {q: positions, n_in: shape[-1], n_out: units}, fixed)
+
+
+def weight_shapes(inputs: sp.Expr, units: sp.Expr, bias: bool, layout: str) -> list:
+    """The sentence naming a dense layer's tensors in its framework's layout: Keras's kernel is
+    (inputs, units), one column per unit; PyTorch's weight is (out_features, in_features), one row each."""
+    keras = layout == "keras"
+    weight, shape, per = ("kernel", (inputs, units), "column") if keras else ("weight", (units, inputs), "row")
+    words = [f"The weights form {weight}, a ", shape, f" matrix with one {per} of ", inputs, " weights per unit"]
+    if bias:
+        words += [", and bias holds one bias per unit: ", units, " values."]
+    else:
+        words += ["; there is no bias."]
+    return words
 
 
 class Dense(Layer):
@@ -94,6 +126,7 @@ class Dense(Layer):
             non_trainable=non_trainable,
             param_steps=steps,
             description=description,
+            param_notes=[weight_shapes(shape[-1], units, self.use_bias, "keras")],
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:

@@ -16,14 +16,39 @@ import sympy as sp
 from calc.errors import CalcError
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, to_bool, to_expr
 from calc.layers.lora import lora_update, parse_rank
-from calc.rules import Rule, apply, local_symbols
+from calc.rules import Mistake, Rule, apply, local_symbols
 
 V, D = local_symbols("V D")
+
+
+def table_mistakes(vocabulary: sp.Symbol, width: sp.Symbol, names: tuple[str, str]) -> tuple[Mistake, ...]:
+    """The catalogue of an embedding table's rule, V·D (Keras's input_dim and output_dim, PyTorch's
+    num_embeddings and embedding_dim): the same for both dialects, with the dialect's argument names."""
+    rows, width_name = names
+    return (
+        Mistake(
+            "sequence_length_as_features",
+            None,
+            f"The table has a row for each of the {{actual}} token ids ({rows}), not one per position of the "
+            "sequence ({value} positions): every position looks its id up in the same table.",
+            substitute=vocabulary,
+            alternatives="sequence",
+        ),
+        Mistake(
+            "embedding_has_no_bias",
+            None,
+            f"An embedding is a lookup table with no bias: {rows}·{width_name} = {{{vocabulary.name}}}·"
+            f"{{{width.name}}} values, with no extra {width_name} for a bias.",
+            replaces={vocabulary: vocabulary + 1},
+        ),
+    )
+
 
 TABLE = Rule(
     lhs="P",
     expr=V * D,
     why="The table holds a vector of D values for each of the V token ids.",
+    mistakes=lambda: table_mistakes(V, D, ("input_dim", "output_dim")),
 )
 FROZEN_TABLE_WHY = "With LoRA the table itself is frozen: its V D values are non-trainable."
 

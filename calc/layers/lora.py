@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 
 from calc.layers.base import Env, Value, to_expr
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 m, n, r, b = local_symbols("m n r b")
 
@@ -23,6 +23,18 @@ LORA_TRAINABLE = Rule(
     expr=r * (m + n) + b * n,
     why="LoRA trains the change of the m × n kernel as the product of an m × r and an r × n matrix; "
     "the bias of n values, when the layer has one, is still trained.",
+    mistakes=(
+        Mistake(
+            "counted_non_trainable",
+            m * n + b * n,
+            "With LoRA the m×n kernel is frozen: only the two low-rank matrices (and the bias) train.",
+        ),
+        Mistake(
+            "lora_one_matrix",
+            r * m + b * n,
+            "LoRA trains two matrices, m×r and r×n: r·(m + n) = {r}·({m} + {n}) values, not one of them.",
+        ),
+    ),
 )
 FROZEN_WHY = "With LoRA the kernel itself is frozen: these weights are non-trainable."
 

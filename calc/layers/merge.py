@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, agree, format_shape
 from calc.layers.receptive import union
-from calc.rules import Rule, Step, apply, local_symbols, note, numbered_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols, note, numbered_symbols
 
 N, k = local_symbols("N k")
 
@@ -161,10 +161,20 @@ class CustomScaleLayer(ElementWise):
 @cache
 def concat_rule(count: int) -> Rule:
     """c = c_1 + ... + c_m: the joined axis holds every input's entries side by side."""
+    sizes = numbered_symbols("c", count)
     return Rule(
         lhs="c",
-        expr=sp.Add(*numbered_symbols("c", count)),
+        expr=sp.Add(*sizes),
         why="The joined axis holds the entries of every input in turn.",
+        mistakes=(
+            Mistake(
+                "concatenate_as_add",
+                None,
+                "Concatenate puts the inputs side by side along the joined axis, so its size is the sum of theirs; "
+                "only Add (and the other element-wise merges) keeps one input's size.",
+                replaces={size: 0 for size in sizes[1:]},
+            ),
+        ),
     )
 
 
@@ -180,7 +190,7 @@ class Concatenate(Layer):
     def __init__(self, axis: int = -1, **options: Any):
         super().__init__(**options)
         if isinstance(axis, bool) or not isinstance(axis, int):
-            raise CalcError(f"axis must be a whole number, got {axis!r}")
+            raise CalcError(f"axis must be a whole number, got {quote(axis)}")
         self.axis = axis
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
@@ -201,6 +211,7 @@ class Concatenate(Layer):
                     raise CalcError(self.mismatch(shapes, i))
         rule = concat_rule(len(shapes))
         step = apply(rule, "Joined axis", dict(zip(numbered_symbols("c", len(shapes)), [s[axis] for s in shapes])))
+        step.axes = (axis,)
         output = list(shapes[0])
         output[axis] = step.value
         return LayerResult(

@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.axes import keras_axes, keras_axis
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
 from calc.rules import Mistake, Rule, apply, local_symbols, note
@@ -27,9 +27,41 @@ AFFINE_WHY = (
     "The layer learns a scale γ and an offset β for each of the c normalized features, "
     "each only when enabled (scale, center)."
 )
-AFFINE = Rule(lhs="P", expr=(gamma + beta) * c, why=AFFINE_WHY)
+AFFINE = Rule(
+    lhs="P",
+    expr=(gamma + beta) * c,
+    why=AFFINE_WHY,
+    mistakes=lambda: (
+        Mistake(
+            "counted_statistics",
+            (gamma + beta + 2) * c,
+            "This layer normalizes each example by its own statistics and keeps none: only its scale γ and offset "
+            "β count, not a moving mean and variance as in BatchNormalization.",
+        ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
+    ),
+)
+WRONG_AXIS = Mistake(
+    "wrong_axis",
+    None,
+    "c is the size of the normalized axis, the channels or features ({actual}), not {value} ({source}): "
+    "there is one of each weight per channel, shared by every position.",
+    substitute=c,
+    alternatives="input_axes",
+)
+ONE_PER_FEATURE = Mistake(
+    "one_param_per_feature",
+    None,
+    "Each of the c = {c} features has two learned values, a scale γ and an offset β: 2c, not c.",
+    replaces={beta: 0},
+)
 BATCH_NORM_TRAINABLE = Rule(
     lhs="P",
+    name="Trainable parameters of batch normalization",
+    contrast="Keras counts 4c parameters for a BatchNormalization layer, 2c of them non-trainable (the moving "
+    "mean and variance); PyTorch's BatchNorm2d reports only the 2c of γ and β as parameters and keeps the "
+    "moving statistics as buffers, which parameters() does not list.",
     expr=(gamma + beta) * c,
     why=AFFINE_WHY + " Only these are trained by gradients.",
     mistakes=(
@@ -39,14 +71,27 @@ BATCH_NORM_TRAINABLE = Rule(
             "That also counts the moving mean and variance; Keras keeps them as weights but updates them by "
             "averaging, not by gradients, so they are non-trainable.",
         ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
     ),
 )
 BATCH_NORM_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
+    name="Moving statistics of batch normalization",
     expr=(2 + 3 * rho) * c,
     why="The moving mean and the moving variance (one value per feature each) are averaged during "
     "training rather than learned, so Keras counts them as non-trainable; renormalization (ρ = 1) keeps "
     "three more such vectors.",
+    mistakes=(
+        Mistake(
+            "forgot_moving_statistics",
+            None,
+            "Keras also counts the moving mean and variance, 2c = 2·{c} values, as non-trainable parameters "
+            "(PyTorch keeps them as buffers and does not count them).",
+            replaces={c: 0},
+        ),
+        WRONG_AXIS,
+    ),
 )
 NORMALIZATION_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
@@ -207,7 +252,9 @@ class GroupNormalization(Layer):
         super().__init__(**options)
         self.groups = to_expr(groups, "groups")
         if self.groups.is_number and not (self.groups == -1 or (self.groups.is_Integer and self.groups > 0)):
-            raise CalcError(f"groups must be a positive whole number (or -1 for one group per channel), got {groups!r}")
+            raise CalcError(
+                f"groups must be a positive whole number (or -1 for one group per channel), got {quote(groups)}"
+            )
         self.axis = axis
         self.center = to_bool(center, "center")
         self.scale = to_bool(scale, "scale")
@@ -250,7 +297,7 @@ def _numbers(value: Any, what: str) -> Any:
     """A number, or a list of numbers (one per feature)."""
     items = value if isinstance(value, (list, tuple)) else [value]
     if not items or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
-        raise CalcError(f"{what} must be a number or a list of numbers, got {value!r}")
+        raise CalcError(f"{what} must be a number or a list of numbers, got {quote(value)}")
     return value
 
 

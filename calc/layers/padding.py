@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import (
     AXIS_NAMES,
     Env,
@@ -24,7 +24,6 @@ from calc.layers.base import (
     Shape,
     Value,
     check_output_size,
-    fmt,
     to_choice,
     to_expr,
     to_tuple,
@@ -35,7 +34,7 @@ from calc.layers.receptive import j as jump_in
 from calc.layers.receptive import r as size_in
 from calc.layers.receptive import u as start_in
 from calc.layers.window import merge_step
-from calc.rules import Rule, Step, apply, local_symbols, note
+from calc.rules import Mistake, Rule, Step, apply, local_symbols, note
 
 n, p_1, p_2, c_1, c_2, u = local_symbols("n p_1 p_2 c_1 c_2 u")
 
@@ -49,11 +48,27 @@ PADDED = Rule(
     lhs="n_{out}",
     expr=n + p_1 + p_2,
     why="The axis gains p_1 zeros before its first value and p_2 zeros after its last.",
+    mistakes=(
+        Mistake(
+            "padding_not_doubled",
+            None,
+            "The zeros go on both sides of the axis: p_1 = {p_1} before and p_2 = {p_2} after, n + p_1 + p_2.",
+            replaces={p_2: 0},
+        ),
+    ),
 )
 CROPPED = Rule(
     lhs="n_{out}",
     expr=n - c_1 - c_2,
     why="The axis loses c_1 values at its start and c_2 values at its end.",
+    mistakes=(
+        Mistake(
+            "cropped_one_side",
+            None,
+            "Cropping removes values from both ends of the axis: c_1 = {c_1} at the start and c_2 = {c_2} at the end.",
+            replaces={c_2: 0},
+        ),
+    ),
 )
 UPSAMPLED = Rule(
     lhs="n_{out}",
@@ -145,8 +160,10 @@ class Resize(Layer):
         spatial, channels = split_channels(shape, self.data_format)
         sizes: list[sp.Expr] = []
         steps: list[Step] = []
+        first = 1 if self.data_format == "channels_first" else 0
         for axis, size in enumerate(spatial):
             step = self.axis_step(axis, size, env)
+            step.axes = (first + axis,)  # the checker places a wrong size on the axes a step fills
             sizes.append(step.value)
             merge_step(steps, step, AXIS_NAMES[self.rank][axis])
         return LayerResult(
@@ -201,7 +218,10 @@ class Cropping(Resize):
         step = apply(CROPPED, "", {n: size, c_1: before, c_2: after})
         name = AXIS_NAMES[self.rank][axis]
         check_output_size(
-            step.value, f"output {name}", f"cropping {fmt(before + after)} removes the whole {name} of {fmt(size)}"
+            step.value,
+            f"output {name}",
+            ("cropping ", before + after, f" removes the whole {name} of ", size),
+            env,
         )
         return step
 
@@ -222,7 +242,7 @@ class UpSampling(Resize):
     def __init__(self, size: Value | tuple[Value, ...] = 2, **options: Any):
         super().__init__(**options)
         if self.rank == 1 and isinstance(size, (list, tuple)):
-            raise CalcError(f"size must be a single whole number for UpSampling1D, got {size!r}")
+            raise CalcError(f"size must be a single whole number for UpSampling1D, got {quote(size)}")
         self.size = to_tuple(size, self.rank, "size")
 
     def axis_step(self, axis: int, size: sp.Expr, env: Env) -> Step:
@@ -294,7 +314,7 @@ class UpSampling2D(UpSampling):
         super().__init__(size, **options)
         self.data_format = _data_format(data_format)
         if not isinstance(interpolation, str) or not interpolation.isidentifier():
-            raise CalcError(f"interpolation must be a method name such as 'nearest', got {interpolation!r}")
+            raise CalcError(f"interpolation must be a method name such as 'nearest', got {quote(interpolation)}")
         self.interpolation = interpolation  # how values are filled in, never how many
 
 

@@ -93,6 +93,7 @@ class Pooling(Layer):
         if not isinstance(self.padding, str):
             description.append(tuple(env.resolve(x) for x in self.padding))
         return LayerResult(
+            shape_notes=[["Pooling works on each channel separately, so the ", channels, " channels stay."]],
             output_shape=join_channels(sizes, channels, self.data_format),
             trainable=sp.Integer(0),
             non_trainable=sp.Integer(0),

@@ -36,18 +36,21 @@ from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
 r, j, u = local_symbols("r_in j_in start_in")
 
 FIELD_SIZE = Rule(
+    name="Receptive field through a sliding window",
     lhs="r_{out}",
     expr=r + (k - 1) * d * j,
     why="The window covers (k - 1)d + 1 units of its input, d apart; neighbouring input units are j "
     "positions of the model's input apart, so the window adds (k - 1)d j positions to the field r of one unit.",
 )
 JUMP = Rule(
+    name="Jump through a sliding window",
     lhs="j_{out}",
     expr=j * s,
     why="Neighbouring windows start s input units apart, and each input unit is j positions of the "
     "model's input from the next.",
 )
 START = Rule(
+    name="Start of the field through a sliding window",
     lhs=r"\mathrm{start}_{out}",
     expr=u + ((k - 1) * d / 2 - p) * j,
     why="The first window begins p units before the first input unit (in the padding) and its centre lies "
@@ -72,6 +75,7 @@ TRANSPOSED_SAME_CROP = Rule(
     "padding of the strided convolution it reverses).",
 )
 TRANSPOSED_FIELD_SIZE = Rule(
+    name="Receptive field through a transposed convolution",
     lhs="r_{out}",
     expr=lambda: r + sp.floor(d * (k - 1) / s) * j,
     why="A transposed convolution spreads each input unit over a window of outputs, s outputs per input "
@@ -79,11 +83,13 @@ TRANSPOSED_FIELD_SIZE = Rule(
     "floor(d(k - 1)/s) + 1 neighbours (exact when d = 1 or s = 1, an upper bound otherwise).",
 )
 TRANSPOSED_JUMP = Rule(
+    name="Jump through a transposed convolution",
     lhs="j_{out}",
     expr=j / s,
     why="Each input unit becomes s output units, so neighbouring outputs are j/s positions of the model's input apart.",
 )
 TRANSPOSED_START = Rule(
+    name="Start of the field through a transposed convolution",
     lhs=r"\mathrm{start}_{out}",
     expr=u + (p - (k - 1) * d / 2) * j / s,
     why="Read as a stride-1 convolution over the input with s - 1 zeros between values (Dumoulin & Visin), the "

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import (
     Env,
     Layer,
@@ -28,13 +28,14 @@ from calc.layers.base import (
     Shape,
     Value,
     agree,
+    construct,
     format_shape,
     suggest,
     to_bool,
     to_choice,
     to_expr,
 )
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 g, u, n, b, P_1, P_2 = local_symbols("g u n b P_1 P_2")
 T, M_1, M_2, m = local_symbols("T M_1 M_2 m")
@@ -50,21 +51,109 @@ BOTH_WAYS_MACS = Rule(
 )
 EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on each of the T steps.")
 
+
+def _recurrent_mistakes() -> tuple[Mistake, ...]:
+    """The catalogue of the recurrent parameter rule: n + u, what each gate reads (the step's n inputs and the
+    u previous outputs), is replaced where a mistake leaves the previous outputs out or counts them as one."""
+    rule = RECURRENT_PARAMS.expr
+    return (
+        Mistake("forgot_bias", None, "Each of the g = {g} gates also has a bias of u = {u} values.", replaces={b: 0}),
+        Mistake(
+            "forgot_recurrent_weights",
+            rule.xreplace({n + u: n}),
+            "Each gate also reads the u = {u} values the layer output at the previous step: a u×u = {u}×{u} "
+            "recurrent matrix per gate besides the u×n input matrix.",
+        ),
+        Mistake(
+            "recurrent_weights_per_unit",
+            rule.xreplace({n + u: n + 1}),
+            "The recurrent weights are a u×u = {u}×{u} matrix per gate (every unit reads every previous output), "
+            "not one weight per unit.",
+        ),
+        Mistake(
+            "forgot_gates",
+            None,
+            "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
+            replaces={g: 1},
+        ),
+        Mistake(
+            "one_bias_per_gate",
+            None,
+            "With reset_after (Keras's default for GRU) each gate keeps two biases of u = {u} values, one for the "
+            "input part and one for the recurrent part.",
+            replaces={b: sp.Min(b, 1)},
+        ),
+        Mistake(
+            "two_biases_per_gate",
+            None,
+            "Keras's SimpleRNN and LSTM keep one bias of u = {u} values per gate; two (b_ih and b_hh) is "
+            "PyTorch's count.",
+            replaces={b: 2 * sp.Min(b, 1)},
+        ),
+        Mistake(
+            "sequence_length_as_features",
+            None,
+            "n is the number of features at each step ({actual}, the last axis), not the number of timesteps "
+            "({value}): the same weights are used at every step, so the sequence length never enters the count.",
+            substitute=n,
+            alternatives="sequence",
+        ),
+        Mistake(
+            "wrong_input_channels",
+            None,
+            "n is the number of features at each step coming into this layer ({actual}), not {value} ({source}).",
+            substitute=n,
+            alternatives="features",
+        ),
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "A Bidirectional layer with merge_mode 'concat' outputs both directions side by side: the next layer "
+            "reads {actual} features, not the {value} of one direction.",
+            substitute=n,
+            alternatives="one_direction",
+        ),
+    )
+
+
 RECURRENT_PARAMS = Rule(
     lhs="P",
+    name="Parameters of a recurrent layer",
+    symbols={
+        "g": "the gates: 1 for SimpleRNN, 4 for LSTM, 3 for GRU",
+        "b": "the bias vectors per gate",
+    },
+    contrast="Keras gives each gate one bias vector (b = 1), except GRU with reset_after=True, its default, "
+    "which keeps two (b = 2); PyTorch's RNN, LSTM and GRU always keep two, b_ih and b_hh.",
     expr=g * (u * (n + u) + b * u),
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",
+    mistakes=_recurrent_mistakes,
 )
 BIDIRECTIONAL_PARAMS = Rule(
     lhs="P",
     expr=P_1 + P_2,
     why="The forward layer (P_1) and the backward layer (P_2) each keep weights of their own.",
+    mistakes=(
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "A Bidirectional layer keeps a second, backward layer with weights of its own: P_1 + P_2 = {P_1} + {P_2}.",
+            replaces={P_2: 0},
+        ),
+    ),
 )
 CONCATENATED = Rule(
     lhs="u_{out}",
     expr=2 * u,
     why="merge_mode 'concat' puts the forward and backward outputs side by side.",
+    mistakes=lambda: (
+        Mistake(
+            "bidirectional_not_doubled",
+            CONCATENATED.expr / 2,
+            "merge_mode 'concat' puts the forward and the backward outputs side by side: 2u = 2·{u} features.",
+        ),
+    ),
 )
 
 RECURRENT_OPTIONS = frozenset(
@@ -223,12 +312,11 @@ def nested_layer(value: Any, what: str) -> Layer:
     if isinstance(value, Layer):
         return value
     from calc.layers import REGISTRY  # the registry imports this module
-    from calc.spec import _construct
 
     if _nesting(value) > MAX_NESTING:
         raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
     if not isinstance(value, Mapping) or len(value) != 1:
-        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {value!r}")
+        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {quote(value)}")
     ((type_name, kwargs),) = value.items()
     if type_name not in REGISTRY or type_name == "InputLayer":
         raise CalcError(f"{what}: unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}")
@@ -237,7 +325,7 @@ def nested_layer(value: Any, what: str) -> Layer:
     if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
         raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
     try:
-        return _construct(REGISTRY[type_name], dict(kwargs))
+        return construct(REGISTRY[type_name], dict(kwargs))
     except CalcError as error:
         raise CalcError(f"{what} ({type_name}): {error.message}") from None
 
@@ -320,6 +408,8 @@ class Bidirectional(Layer):
         forward = build_inner(self.layer, shape, env)
         steps = _titled(forward.param_steps, "Forward layer")
         if self.backward_layer is None:
+            for step in steps:  # the backward copy has weights of the same size
+                step.counts *= 2
             backward = forward
             combined = apply(
                 BIDIRECTIONAL_PARAMS,
@@ -340,8 +430,10 @@ class Bidirectional(Layer):
         output = forward.output_shape
         if self.merge_mode == "concat":
             width = apply(CONCATENATED, "Output features", {u: output[-1]})
+            width.axes = (len(output) - 1,)
             shape_steps.append(width)
             output = (*output[:-1], width.value)
+        combined.counts = 0  # it adds up the two layers' steps
         # Keras's order: the output (or the forward and the backward output), then the forward layer's final
         # states, then the backward layer's (each the forward layer's shapes)
         outputs = [output, output] if self.merge_mode is None else [output]

@@ -13,8 +13,19 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, format_shape, to_choice, to_expr
+from calc.errors import CalcError, quote
+from calc.layers.base import (
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    Value,
+    fmt,
+    shape_message,
+    spoken,
+    to_choice,
+    to_expr,
+)
 from calc.layers.receptive import FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
@@ -113,7 +124,7 @@ class Reshape(Layer):
     def __init__(self, target_shape: list[Value], **options: Any):
         super().__init__(**options)
         if not isinstance(target_shape, (list, tuple)) or not target_shape:
-            raise CalcError(f"target_shape must be a list of sizes such as [4, -1], got {target_shape!r}")
+            raise CalcError(f"target_shape must be a list of sizes such as [4, -1], got {quote(target_shape)}")
         if len(target_shape) > 8:
             raise CalcError(f"target_shape has {len(target_shape)} axes; at most 8 are supported")
         self.target_shape = tuple(to_expr(size, "target_shape") for size in target_shape)
@@ -131,18 +142,27 @@ class Reshape(Layer):
         if -1 in target:
             step = apply(MISSING_AXIS, "Axis given as -1", {N: values.value, M: given})
             missing = step.value
+            message = (
+                "the ", values.value, " values of shape ", *shape_message(shape),
+                " do not divide into sizes whose product is ", given,
+            )  # fmt: skip
             if missing.is_number and not missing.is_Integer:
-                raise CalcError(
-                    f"the {fmt(values.value)} values of shape {format_shape(shape)} do not divide into "
-                    f"sizes whose product is {fmt(given)}"
-                )
+                raise CalcError(spoken(message))
+            if missing.free_symbols:
+                env.require(missing, 1, "the axis given as -1", message)
             steps.append(step)
             target = [missing if size == -1 else size for size in target]
-        elif (values.value - given).is_zero is False:
-            raise CalcError(
-                f"target_shape {format_shape(tuple(target))} holds {fmt(given)} values, "
-                f"but shape {format_shape(shape)} has {fmt(values.value)}"
-            )
+        else:
+            message = (
+                "target_shape ", *shape_message(tuple(target)), " holds ", given, " values, but shape ",
+                *shape_message(shape), " has ", values.value,
+            )  # fmt: skip
+            difference = values.value - given
+            if difference.is_zero is False:
+                raise CalcError(spoken(message))
+            if difference.free_symbols:  # recorded for sweeps and the page: the two counts must agree
+                env.require(difference, 0, "values of the input minus values of target_shape", message)
+                env.require(-difference, 0, "values of target_shape minus values of the input", message)
         return LayerResult(
             output_shape=tuple(target),
             trainable=sp.Integer(0),
@@ -168,7 +188,7 @@ class Permute(Layer):
             or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims)
             or sorted(dims) != list(range(1, len(dims) + 1))
         ):
-            raise CalcError(f"dims must list the axes 1, 2, ... each once, in their new order, got {dims!r}")
+            raise CalcError(f"dims must list the axes 1, 2, ... each once, in their new order, got {quote(dims)}")
         self.dims = tuple(dims)
 
     def accepted_ranks(self) -> tuple[int, int | None]:

@@ -20,8 +20,8 @@ from typing import Any
 
 import sympy as sp
 
-from calc.errors import CalcError
-from calc.layers.base import AXIS_NAMES, Env, check_output_size, fmt, to_tuple
+from calc.errors import CalcError, quote
+from calc.layers.base import AXIS_NAMES, Env, check_output_size, to_tuple
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 n, k, p, s, d = local_symbols("n k p s d")
@@ -56,6 +56,8 @@ def _starts() -> sp.Expr:
 EXPLICIT_PADDING = Rule(
     lhs="n_{out}",
     expr=_sliding,
+    name="Output size of a sliding window",
+    keep=("p", "s"),
     why="The window covers d(k - 1) + 1 positions; it fits (n + 2p - d(k - 1) - 1)/s + 1 times "
     "when it moves s positions at a time over the padded axis, counting only whole windows.",
     mistakes=lambda: (
@@ -90,11 +92,42 @@ EXPLICIT_PADDING = Rule(
             "That is the rule for 'same' padding, where only the stride shrinks the axis; this layer does not "
             "pad that way, so every window must fit inside the (padded) input.",
         ),
+        Mistake(
+            "ignored_padding",
+            None,
+            "The padding adds p = {p} zeros on each side before the window slides: the padded length is "
+            "n + 2p = {n} + 2·{p}.",
+            replaces={p: 0},
+        ),
+        Mistake(
+            "padding_counted_twice",
+            None,
+            "p is already the padding on each side (CS231n's P; d2l.ai's p counts both sides together): the "
+            "padded length is n + 2p = {n} + 2·{p}, not n + 4p.",
+            replaces={p: 2 * p},
+        ),
+        Mistake(
+            "rounded_wrong_way",
+            _rounded_up(),
+            "The division by the stride is rounded down: a last window that would hang over the edge is not "
+            "counted (rounding up is PyTorch's ceil_mode, Caffe's pooling convention).",
+        ),
+        Mistake(
+            "ignored_dilation",
+            None,
+            "With dilation d the window spans d(k - 1) + 1 = {d}·({k} - 1) + 1 positions, not k.",
+            replaces={d: 1},
+        ),
     ),
 )
 SAME_PADDING = Rule(
     lhs="n_{out}",
     expr=lambda: sp.ceiling(_strides()),
+    name="Output size with 'same' padding",
+    keep=("s",),
+    contrast="Keras pads a 'same' layer with stride s so that n/s, rounded up, positions remain, putting "
+    "the odd zero on the right; PyTorch's padding='same' is allowed only with stride 1, and a PyTorch layer "
+    "with stride 2 gives explicit padding, so its size follows the sliding-window rule instead.",
     why="'same' padding adds just enough zeros that every stride position gives an output, "
     "so only the stride shrinks the axis: n/s, rounded up.",
     mistakes=lambda: (
@@ -116,16 +149,57 @@ SAME_PADDING = Rule(
             _strides(),
             "A size is a whole number: with 'same' padding, n/s is rounded up.",
         ),
+        Mistake(
+            "rounded_wrong_way",
+            sp.floor(_strides()),
+            "With 'same' padding n/s is rounded up, not down: a last stride that reaches past the end still "
+            "gives an output, read partly from the padding.",
+        ),
     ),
 )
 
 CEIL_MODE = Rule(
     lhs="n_{out}",
+    name="Output size of PyTorch pooling with ceil_mode",
+    keep=("p", "s"),
+    contrast="Keras has no ceil_mode: its pooling always rounds down, so the same window can give one "
+    "position more in PyTorch.",
     expr=lambda: sp.Min(_rounded_up(), _starts(), evaluate=False),
     why="With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past "
     "the end of the padded input still counts; but every window must start inside the input or its left "
     "padding, below position n + p, where only (n + p)/s starts, rounded up, fall. Keras has no "
     "ceil_mode: its pooling always rounds down.",
+    mistakes=lambda: (
+        Mistake(
+            "rounded_wrong_way",
+            _sliding(),
+            "This layer has ceil_mode=True: the count of window positions is rounded up, so a last window "
+            "that runs past the end of the padded input still counts.",
+        ),
+        Mistake(
+            "ceil_mode_last_window",
+            _rounded_up(),
+            "Rounding up is right with ceil_mode, but PyTorch drops a last window that would start in the right "
+            "padding (at n + p or beyond): only ⌈(n + p)/s⌉ = ⌈({n} + {p})/{s}⌉ windows start in time.",
+        ),
+        Mistake(
+            "forgot_plus_one",
+            CEIL_MODE.expr - 1,
+            "You left out the + 1: the window's first position counts too.",
+        ),
+        Mistake(
+            "padding_not_doubled",
+            None,
+            "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
+            replaces={p: p / 2},
+        ),
+        Mistake(
+            "ignored_stride",
+            None,
+            "The window moves s positions at a time, so the distance it can travel is divided by the stride.",
+            replaces={s: 1},
+        ),
+    ),
 )
 CEIL_MODE_KEPT_WHY = (
     "With ceil_mode PyTorch rounds the count of window positions up, so a last window that runs past the "
@@ -138,10 +212,6 @@ CEIL_MODE_DROPPED_WHY = (
     "(n + p)/s of them, rounded up, start in time. (Keras has no ceil_mode: its pooling always rounds down.)"
 )
 
-UNPADDED_WHY = (
-    "Without padding, a window of k positions fits (n - k)/s + 1 times when it moves s positions "
-    "at a time, counting only whole windows."
-)
 PADDING_WORDS = ("valid", "same")
 
 
@@ -159,7 +229,7 @@ def parse_padding(value: Any, rank: int, *, causal: bool = False) -> str | tuple
         near = difflib.get_close_matches(value.lower(), words, n=1)
         if near or value.lower() in OTHER_PADDING_WORDS:
             hint = f" (did you mean '{near[0]}'?)" if near else ""
-            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {value!r}{hint}")
+            raise CalcError(f"padding must be one of {', '.join(words)} or a number of zeros, got {quote(value)}{hint}")
     return to_tuple(value, rank, "padding")
 
 
@@ -195,16 +265,12 @@ def window_shape(
             pp = sp.Integer(0) if padding == "valid" else env.non_negative(padding[axis], "padding")
             fixed = neutral(p=pp, s=ss, d=dd)
             bindings = {n: size, k: kk, p: pp, s: ss, d: dd}
-            if ceil_mode:
-                step = _ceil_mode_step(bindings, fixed)
-            else:
-                why = UNPADDED_WHY if p in fixed and d in fixed else None
-                step = apply(EXPLICIT_PADDING, "", bindings, fixed=fixed, why=why)
+            step = _ceil_mode_step(bindings, fixed) if ceil_mode else apply(EXPLICIT_PADDING, "", bindings, fixed=fixed)
             span = dd * (kk - 1) + 1
             check_output_size(
                 step.value,
                 f"output {name}",
-                f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
+                (f"the {window} (", span, " positions) is larger than the padded input (", size + 2 * pp, ")"),
                 env,
             )
         sizes.append(step.value)

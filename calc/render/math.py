@@ -9,8 +9,10 @@ feedback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+from collections.abc import Iterable, Iterator, Mapping
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -20,20 +22,59 @@ from sympy.printing.str import StrPrinter
 from calc.rules import Step
 
 
+def _bias(term: sp.Expr) -> bool:
+    """A term that counts biases (it has the rule's bias switch b): written after the weights."""
+    return any(s.name == "b" for s in term.free_symbols)
+
+
 def _reading_order(terms: list[sp.Expr]) -> list[sp.Expr]:
-    """Terms with floors or ceilings after the polynomial ones, constants last, and a positive term
-    first: ``2*f**2*k**2 + 3*f + 240*f*(floor((31 - 3*k)/4) + 1)**2 + 11134``, ``n - k + 1``."""
-    terms = sorted(terms, key=lambda t: (bool(t.is_number), t.has(sp.floor, sp.ceiling)))
+    """Terms with floors or ceilings after the polynomial ones, biases after weights, subtractions after
+    additions, constants last, and a positive term first: ``n + 2p - d(k - 1) - 1``,
+    ``n_in n_out + b n_out``, ``2*f**2*k**2 + 3*f + 240*f*(floor((31 - 3*k)/4) + 1)**2 + 11134``."""
+    terms = sorted(
+        terms,
+        key=lambda t: (bool(t.is_number), t.has(sp.floor, sp.ceiling), _bias(t), t.could_extract_minus_sign()),
+    )
     first_positive = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
     return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1 :]]
 
 
+#: The spec's own symbols while a worked solution is typeset: printed in bold, so that a spec's ``f``
+#: never reads as a rule's ``f`` (see ``bold_symbols``).
+_BOLD: frozenset[sp.Symbol] = frozenset()
+
+
+@contextlib.contextmanager
+def bold_symbols(symbols: Iterable[sp.Symbol]) -> Iterator[None]:
+    """Typeset these symbols in bold inside the block (the worked solution's spec symbols)."""
+    global _BOLD
+    before, _BOLD = _BOLD, frozenset(symbols)
+    try:
+        yield
+    finally:
+        _BOLD = before
+
+
 class _Printer(LatexPrinter):
+    _default_settings = {**LatexPrinter._default_settings, "bold": frozenset(), "group": True}
+
+    def _print_Symbol(self, expr, style="plain"):  # noqa: ANN001, ANN202 - sympy's signature
+        """A spec's own symbol in bold (``bold_symbols``). A word with underscores (a config's ``hidden_size``,
+        ``num_key_value_heads``) as one upright name, where sympy would make everything after its first
+        underscore a subscript; a short base keeps its subscript (``c_in``, ``n_ctx``), and so does a
+        numbered name (``start_1``)."""
+        base, _, rest = expr.name.partition("_")
+        if rest and len(base) > 2 and not rest.isdigit() and expr not in self._settings.get("symbol_names", {}):
+            text = r"\mathrm{" + expr.name.replace("_", r"\_") + "}"
+        else:
+            text = super()._print_Symbol(expr, style)
+        return r"\mathbf{" + text + "}" if expr in self._settings["bold"] else text
+
     def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
         return _reading_order(super()._as_ordered_terms(expr, order=order))
 
     def _print_Integer(self, expr):  # noqa: ANN001, ANN202
-        return group_digits(int(expr), "{,}")
+        return group_digits(int(expr), "{,}") if self._settings["group"] else str(int(expr))
 
     def _print_floor(self, expr, exp=None):  # noqa: ANN001, ANN202
         return self._rounded(expr, r"\left\lfloor", r"\right\rfloor", exp)
@@ -58,6 +99,8 @@ def group_digits(value: int, separator: str = ",") -> str:
 
 def tex(expr: sp.Expr, **settings: object) -> str:
     """LaTeX of an expression in the reading order described above."""
+    if _BOLD and "bold" not in settings:
+        settings["bold"] = _BOLD
     key = tuple((k, tuple(v.items()) if isinstance(v, dict) else v) for k, v in sorted(settings.items()))
     try:
         return _tex(expr, key)
@@ -71,18 +114,23 @@ def _tex(expr: sp.Expr, key: tuple) -> str:
     return _Printer({k: dict(v) if k == "symbol_names" else v for k, v in key}).doprint(expr)
 
 
-def substituted(step: Step) -> str:
-    """The step's formula with each symbol written as its value, not yet evaluated: (3 · 5 · 5 + 1) · 8."""
+def written_in(formula: sp.Expr, values: Mapping[sp.Symbol, sp.Expr]) -> str:
+    """``formula`` with each symbol written as its value, not yet evaluated: (3 · 5 · 5 + 1) · 8."""
     names = {}
-    for symbol, value in step.bindings.items():
+    for symbol, value in values.items():
         text = tex(value)
         names[symbol] = text if (value.is_Atom and not value.could_extract_minus_sign()) else rf"\left({text}\right)"
-    return tex(step.formula, symbol_names=names, mul_symbol="dot")
+    return tex(formula, symbol_names=names, mul_symbol="dot")
+
+
+def substituted(step: Step) -> str:
+    """The step's formula with each symbol written as its value: (3 · 5 · 5 + 1) · 8."""
+    return written_in(step.formula, step.bindings)
 
 
 def shape_tex(shape: tuple[sp.Expr, ...]) -> str:
-    """(None, 28, 28, 8) in math mode."""
-    return r"\left(" + ", ".join([r"\mathrm{None}", *(tex(d) for d in shape)]) + r"\right)"
+    """(None, 28, 28, 8) in math mode; sizes without thousands separators, which would read as more axes."""
+    return r"\left(" + ", ".join([r"\mathrm{None}", *(tex(d, group=False) for d in shape)]) + r"\right)"
 
 
 def plain(expr: sp.Expr | int) -> str:
@@ -157,13 +205,18 @@ def readable(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
     return text.replace("**", "^").replace("*", "·")
 
 
-def readable_substituted(step: Step) -> str:
-    """The step's formula with each symbol written as its value: 8·(3·5·5 + 1)."""
+def readable_written_in(formula: sp.Expr, values: Mapping[sp.Symbol, sp.Expr]) -> str:
+    """``formula`` with each symbol written as its value, in plain text: 8·(3·5·5 + 1)."""
     names = {}
-    for symbol, value in step.bindings.items():
+    for symbol, value in values.items():
         text = readable(value)
         names[symbol] = text if (value.is_Atom and not value.could_extract_minus_sign()) else f"({text})"
-    return readable(step.formula, names)
+    return readable(formula, names)
+
+
+def readable_substituted(step: Step) -> str:
+    """The step's formula with each symbol written as its value: 8·(3·5·5 + 1)."""
+    return readable_written_in(step.formula, step.bindings)
 
 
 def readable_lhs(lhs: str) -> str:
@@ -172,5 +225,5 @@ def readable_lhs(lhs: str) -> str:
 
 
 def readable_shape(shape: tuple[sp.Expr, ...]) -> str:
-    """(None, 28, 28, 8), each size in plain text."""
-    return "(" + ", ".join(["None", *(readable(d) for d in shape)]) + ")"
+    """(None, 28, 28, 8), each size in plain text (no thousands separators: 1,024 would read as two axes)."""
+    return "(" + ", ".join(["None", *(str(int(d)) if d.is_Integer else readable(d) for d in shape)]) + ")"

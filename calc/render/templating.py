@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
@@ -21,7 +22,6 @@ import jinja2
 import sympy as sp
 from markupsafe import Markup
 
-from calc.cache import cache_folder
 from calc.layers.base import format_shape
 from calc.render import math
 
@@ -45,12 +45,101 @@ _LATEX_SPECIALS = {
     "—": "---",
     "'": "'",
     "\n": " ",
+    "·": r"\(\cdot\)",
+    "…": r"\ldots{}",
+    "−": "-",
+    "’": "'",
+    "‘": "`",
+    "“": "``",
+    "”": "''",
+    "⌊": r"\(\lfloor\)",
+    "⌋": r"\(\rfloor\)",
+    "⌈": r"\(\lceil\)",
+    "⌉": r"\(\rceil\)",
+    "≤": r"\(\le\)",
+    "≥": r"\(\ge\)",
+    "≈": r"\(\approx\)",
+    "≠": r"\(\ne\)",
+    "²": r"\textsuperscript{2}",
+    "³": r"\textsuperscript{3}",
+    "°": r"\(^\circ\)",
+    "±": r"\(\pm\)",
+    "÷": r"\(\div\)",
+    "ß": r"{\ss}",
+    "æ": r"{\ae}",
+    "Æ": r"{\AE}",
+    "ø": r"{\o}",
+    "Ø": r"{\O}",
+    "å": r"{\aa}",
+    "Å": r"{\AA}",
+    "œ": r"{\oe}",
+    "Œ": r"{\OE}",
+    "ł": r"{\l}",
+    "Ł": r"{\L}",
+    "ı": r"{\i}",
+    # braced, because a [ right after \\ or \item would be read as an optional argument
+    "[": "{[}",
+    "]": "{]}",
+}
+# Greek letters as math: γ -> \(\gamma\); capitals that look Latin (Α, Β, ...) are set as those letters.
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "varsigma",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+for _offset, _name in enumerate(_GREEK):
+    _LATEX_SPECIALS[chr(0x3B1 + _offset)] = r"\(o\)" if _name == "omicron" else rf"\(\{_name}\)"
+    _capital = _name.capitalize()
+    if _name != "varsigma":  # U+03A2 has no capital
+        _LATEX_SPECIALS[chr(0x391 + _offset)] = (
+            rf"\(\{_capital}\)" if _capital in _GREEK_CAPITALS else rf"\(\mathrm{{{_capital[0]}}}\)"
+        )
+# Accented Latin letters: LaTeX's accent commands, which every font pdflatex has can draw.
+_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0308": '"',
+    "\u0327": "c",
+    "\u030c": "v",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u0328": "k",
 }
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]|~$])")
 
 
 def escape_latex(text: str) -> str:
-    """Plain text for LaTeX: specials escaped; characters pdflatex may lack become [U+XXXX]."""
+    """Plain text for LaTeX: specials escaped; accented Latin letters as accent commands (ü as \\"{u}),
+    which every pdflatex has; any other character as {[}U+XXXX{]}. The brackets are braced, because
+    a [ right after \\\\ or \\item would be read as an optional argument."""
     out = []
     for char in str(text):
         if char in _LATEX_SPECIALS:
@@ -58,10 +147,20 @@ def escape_latex(text: str) -> str:
         elif ord(char) < 32:
             out.append(" ")
         elif ord(char) > 126:
-            out.append(f"[U+{ord(char):04X}]")
+            # a character no font has: its code point, braced so that after \\ it is not an optional argument
+            out.append(_accented(char) or f"{{[}}U+{ord(char):04X}{{]}}")
         else:
             out.append(char)
     return "".join(out)
+
+
+def _accented(char: str) -> str | None:
+    """ü -> \\"{u}: a Latin letter with one accent, in LaTeX's accent commands; None for anything else."""
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
+        base = r"\i" if parts[0] == "i" else parts[0]
+        return "\\" + _ACCENTS[parts[1]] + "{" + base + "}"
+    return None
 
 
 def escape_markdown(text: str) -> str:
@@ -133,19 +232,15 @@ def _template_folders(override: Path | None) -> list[str]:
     return folders
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs: compiling them costs more than rendering."""
-    folder = cache_folder("jinja")
-    return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
-
-
 @cache
 def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment of one format (``markdown``, ``latex``, ``html`` or ``text``)."""
+    """The Jinja environment of one format (``markdown``, ``latex``, ``html`` or ``text``).
+
+    Templates are compiled afresh in each process, with no bytecode cache: Jinja's reads a pickle and
+    marshalled code, so a file planted in the cache would run as calc. Compiling costs ~0.05 s a run."""
     escape, open_math, close_math = _FORMATS[fmt]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_folders(override)),
-        bytecode_cache=_bytecode_cache(),
         finalize=_escaping(escape),
         autoescape=False,
         keep_trailing_newline=True,
@@ -156,8 +251,15 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
 
     if fmt == "text":
         formula, numbers, shape = math.readable, math.readable_substituted, math.readable_shape
+        written_in = math.readable_written_in
     else:
         formula, numbers, shape = math.tex, math.substituted, math.shape_tex
+        written_in = math.written_in
+
+    def written(view: Any) -> Markup:
+        """A step view's formula (or a one-unit count's) with its numbers in place."""
+        shown = getattr(view, "shown", None)
+        return Markup(written_in(view.formula if shown is None else shown, view.numbers))
 
     def inline(expr: sp.Expr) -> Markup:
         return Markup(f"{open_math}{formula(expr)}{close_math}")
@@ -178,6 +280,7 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
     env.filters.update(
         tex=lambda expr: Markup(formula(expr)),
         substituted=lambda step: Markup(numbers(step)),
+        written=written,
         shape=lambda value: Markup(shape(value)),
         inline=inline,
         describe=describe,

@@ -8,7 +8,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from calc.cache import cache_folder, write_atomically
+from calc.cache import cache_folder, read_entry, write_entry
 
 
 def _folder() -> Traversable:
@@ -38,17 +38,19 @@ def zoo_spec(name: str) -> Any:
     if text is None:
         return None
     folder = cache_folder("zoo")
-    kept = folder / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json" if folder else None
+    kept = folder / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.checked-json" if folder else None
     if kept is not None:
-        try:
-            return json.loads(kept.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):  # gone, cut short, or not calc's: parse the zoo file
-            pass
+        entry = read_entry(kept)  # None when missing, damaged or not a private regular file: parse again
+        if entry is not None:
+            try:
+                return json.loads(entry)
+            except (ValueError, RecursionError):
+                pass
     data = _parse(text)
     if kept is not None:
         dumped = json.dumps(data)
         if json.loads(dumped) == data:  # JSON would change it (a non-string key): parse it each time instead
-            write_atomically(kept, dumped)
+            write_entry(kept, dumped)
     return data
 
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_dim, torch_shape
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, to_expr
 from calc.layers.core import NO_MACS, NO_PARAMETERS
 from calc.rules import Rule, apply, local_symbols, note
@@ -60,7 +60,7 @@ class DropoutNd(ShapeKeeping):
     def __init__(self, p: float = 0.5, **options: Any):
         super().__init__(**options)
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-            raise CalcError(f"p must be a number from 0 to 1, got {p!r}")
+            raise CalcError(f"p must be a number from 0 to 1, got {quote(p)}")
         self.p = p
 
     unit: ClassVar[str] = "values"
@@ -113,7 +113,7 @@ class SoftmaxLike(Activation):
     def __init__(self, dim: int | None = None, **options: Any):
         super().__init__(**options)
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)):
-            raise CalcError(f"dim must be a whole number, got {dim!r}")
+            raise CalcError(f"dim must be a whole number, got {quote(dim)}")
         self.dim = dim
 
     def build(self, shape: Shape, env: Env) -> LayerResult:

@@ -19,7 +19,7 @@ from calc.layers.base import Env, LayerResult, Shape, Value, agree, to_bool, to_
 from calc.layers.dense import PARAMS as DENSE_PARAMS
 from calc.layers.dense import b as dense_b
 from calc.layers.dense import n_in, n_out
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 e, k, v, b, p_in, p_out, p_kv = local_symbols("E k_dim v_dim b P_in P_out P_kv")
 
@@ -29,6 +29,16 @@ IN_PROJECTION = Rule(
     why="The query, key and value projections each map to E values, from E, kdim and vdim inputs; PyTorch "
     "packs them into one in_proj_weight of 3E rows (separate matrices when kdim or vdim differ from E), "
     "with 3E biases in in_proj_bias. Keras's MultiHeadAttention keeps three per-head kernels instead.",
+    mistakes=(
+        Mistake("forgot_bias", None, "in_proj_bias holds 3E = 3·{E} biases.", replaces={b: 0}),
+        Mistake(
+            "forgot_key_value_projections",
+            None,
+            "The key and the value have projections of their own besides the query's: in_proj_weight has 3E "
+            "rows, E·(E + kdim + vdim) weights.",
+            replaces={k: 0, v: 0},
+        ),
+    ),
 )
 BIAS_KV = Rule(
     lhs="P_{kv}",
@@ -39,6 +49,14 @@ TOTAL = Rule(
     lhs="P",
     expr=p_in + p_out + p_kv,
     why="The layer's parameters are those of its projections added up.",
+    mistakes=(
+        Mistake(
+            "forgot_output_projection",
+            None,
+            "After attention the heads are mapped back by out_proj, a Linear of E to E: P_out = {P_out} parameters.",
+            replaces={p_out: 0},
+        ),
+    ),
 )
 
 
@@ -109,6 +127,7 @@ class MultiheadAttention(TorchLayer):
             kv = steps[-1].value
         total_fixed = {} if self.add_bias_kv else {p_kv: sp.Integer(0)}
         steps.append(apply(TOTAL, "Parameters", {p_in: steps[0].value, p_out: steps[1].value, p_kv: kv}, total_fixed))
+        steps[-1].counts = 0  # it adds up the projections
         kind = "self-attention" if len(shapes) == 1 else "attention"
         head_size = embed / heads
         return LayerResult(

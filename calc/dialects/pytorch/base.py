@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, Shape, agree, fmt, suggest
 
 #: Arguments of every torch.nn class that change neither shapes nor counts.
@@ -75,7 +75,7 @@ def torch_dim(value: Any, shape: Shape, what: str) -> int:
     input of ``shape`` (batch axis left out); returned from 0 (the batch axis) to len(shape)."""
     rank = len(shape) + 1
     if isinstance(value, bool) or not isinstance(value, int):
-        raise CalcError(f"{what} must be a whole number, got {value!r}")
+        raise CalcError(f"{what} must be a whole number, got {quote(value)}")
     if not -rank <= value < rank:
         raise CalcError(
             f"{what} {value} is out of range for the input {torch_shape(shape)} (dims {-rank} to {rank - 1}, "
@@ -87,12 +87,12 @@ def torch_dim(value: Any, shape: Shape, what: str) -> int:
 def no_words(value: Any, argument: str, words: tuple[str, ...]) -> Any:
     """Refuse a word where PyTorch takes only numbers (pooling has no padding='same')."""
     if isinstance(value, str) and value.strip().lower() in words:
-        raise CalcError(f"{argument} must be a number here, got {value!r}")
+        raise CalcError(f"{argument} must be a number here, got {quote(value)}")
     return value
 
 
 def exact_choice(value: Any, choices: tuple[str, ...], argument: str) -> str:
     """One of PyTorch's words, spelled as PyTorch spells it ('same', not 'SAME': PyTorch refuses that)."""
     if not isinstance(value, str) or value not in choices:
-        raise CalcError(f"{argument} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+        raise CalcError(f"{argument} must be one of {', '.join(repr(c) for c in choices)}, got {quote(value)}")
     return value

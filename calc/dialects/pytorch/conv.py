@@ -31,7 +31,7 @@ from calc.layers.base import (
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, conv_macs, f, g
+from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, conv_macs, f, filter_channels, g
 from calc.layers.conv_transpose import INPUT_SYMBOLS, TRANSPOSED_MACS, transposed_shape
 from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
@@ -100,6 +100,7 @@ class ConvNd(TorchLayer):
             fixed[g] = sp.Integer(1)
         step = apply(PARAMS[self.rank], "Parameters", bindings, fixed)
         return LayerResult(
+            shape_notes=[filter_channels(out_channels)],
             output_shape=(out_channels, *sizes),
             trainable=step.value,
             non_trainable=sp.Integer(0),
@@ -226,7 +227,9 @@ class ConvTransposeNd(TorchLayer):
                     f"output_padding ({fmt(op)}) must be smaller than either stride ({fmt(st)}) "
                     f"or dilation ({fmt(dil)})"
                 )
-        sizes, shape_steps = transposed_shape(spatial, kernel, stride, self.padding, output_padding, dilation, env)
+        sizes, shape_steps = transposed_shape(
+            spatial, kernel, stride, self.padding, output_padding, dilation, env, first_axis=1
+        )
         bindings = {c_in: in_channels, f: out_channels, g: groups, **dict(zip(KERNEL_SYMBOLS[self.rank], kernel))}
         fixed = {b: sp.Integer(int(self.bias))}
         if groups == 1:
@@ -242,6 +245,7 @@ class ConvTransposeNd(TorchLayer):
             description += [", ", groups, " groups"]
         description.append("" if self.bias else ", no bias")
         return LayerResult(
+            shape_notes=[filter_channels(out_channels)],
             output_shape=(out_channels, *sizes),
             trainable=step.value,
             non_trainable=sp.Integer(0),

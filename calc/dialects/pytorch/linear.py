@@ -13,10 +13,11 @@ from typing import Any
 import sympy as sp
 
 from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.layers.dense import PARAMS as DENSE_PARAMS
-from calc.layers.dense import b, dense_field, dense_macs, n_in, n_out
+from calc.layers.dense import b, dense_field, dense_macs, n_in, n_out, weight_shapes
+from calc.layers.embedding import table_mistakes
 from calc.layers.receptive import Field, FieldChange
 from calc.rules import Rule, Step, apply, local_symbols
 
@@ -27,6 +28,7 @@ EMBEDDING = Rule(
     expr=v * e,
     why="The layer holds one learned vector of e values for each of the v indices (num_embeddings); "
     "the padding_idx row stays a parameter, only its gradient is zero.",
+    mistakes=lambda: table_mistakes(v, e, ("num_embeddings", "embedding_dim")),
 )
 
 
@@ -61,6 +63,7 @@ class Linear(TorchLayer):
             non_trainable=sp.Integer(0),
             param_steps=[step],
             description=description,
+            param_notes=[weight_shapes(in_features, out_features, self.bias, "pytorch")],
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
@@ -84,7 +87,7 @@ class Embedding(TorchLayer):
         self.num_embeddings = to_expr(num_embeddings, "num_embeddings")
         self.embedding_dim = to_expr(embedding_dim, "embedding_dim")
         if padding_idx is not None and (isinstance(padding_idx, bool) or not isinstance(padding_idx, int)):
-            raise CalcError(f"padding_idx must be a whole number or null, got {padding_idx!r}")
+            raise CalcError(f"padding_idx must be a whole number or null, got {quote(padding_idx)}")
         self.padding_idx = padding_idx
 
     def build(self, shape: Shape, env: Env) -> LayerResult:

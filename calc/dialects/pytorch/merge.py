@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from calc.dialects.pytorch.base import TorchLayer, torch_dim, torch_shape
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Shape, fmt
 from calc.layers.merge import Concatenate, ElementWise
 
@@ -60,7 +60,7 @@ class TorchElementWise(TorchLayer, ElementWise):
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CalcError(f"{what} must be a number, got {value!r}")
+        raise CalcError(f"{what} must be a number, got {quote(value)}")
     return value
 
 
@@ -84,6 +84,12 @@ class sub(add):  # torch.sub, operator.sub, -
     operation = "difference"
 
 
+class div(TorchElementWise):  # torch.div, operator.truediv, /
+    """torch.div(input, other): a tensor divided by another, value by value (``x / norm``)."""
+
+    operation = "quotient"
+
+
 class mul(TorchElementWise):  # torch.mul, operator.mul, *
     """torch.mul(input, other): squeeze-and-excitation's [N, C, 1, 1] scale times [N, C, H, W]."""
 
@@ -102,7 +108,7 @@ class cat(TorchLayer, Concatenate):
     def __init__(self, dim: int = 0, **options: Any):
         super().__init__(**options)
         if isinstance(dim, bool) or not isinstance(dim, int):
-            raise CalcError(f"dim must be a whole number, got {dim!r}")
+            raise CalcError(f"dim must be a whole number, got {quote(dim)}")
         self.axis = dim  # Concatenate's joined axis: Keras's axis counts the batch axis as 0 too
 
     def joined_axis(self, shape: Shape) -> int:

@@ -16,7 +16,16 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
-from calc.layers.normalization import AFFINE, BATCH_NORM_NO_MACS, STATISTICS_NO_MACS, beta, c, gamma
+from calc.layers.normalization import (
+    AFFINE,
+    BATCH_NORM_NO_MACS,
+    ONE_PER_FEATURE,
+    STATISTICS_NO_MACS,
+    WRONG_AXIS,
+    beta,
+    c,
+    gamma,
+)
 from calc.rules import Mistake, Rule, apply
 
 # The learned part is Keras's affine rule, P = (gamma + beta) c; what PyTorch leaves out is said here.
@@ -33,6 +42,14 @@ BATCH_NORM = Rule(
             "That also counts the running mean and variance; PyTorch keeps them as buffers, which are saved "
             "with the model but are not parameters (Keras would list them as non-trainable).",
         ),
+        Mistake(
+            "counted_buffers",
+            (gamma + beta + 2) * c + 1,
+            "That also counts the running mean and variance and num_batches_tracked; PyTorch keeps them as "
+            "buffers, which are saved with the model but are not parameters.",
+        ),
+        ONE_PER_FEATURE,
+        WRONG_AXIS,
     ),
 )
 BATCH_NORM_NO_AFFINE_WHY = (

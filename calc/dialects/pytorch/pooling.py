@@ -17,7 +17,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, no_words
 from calc.errors import CalcError
 from calc.layers.base import AXIS_NAMES, Env, LayerResult, Shape, Value, fmt, to_bool, to_expr, to_tuple
-from calc.layers.pooling import GLOBAL_NO_MACS, NO_MACS, NO_PARAMETERS
+from calc.layers.pooling import GLOBAL_NO_MACS, MISTAKES, NO_MACS, NO_PARAMETERS
 from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import window_shape
 from calc.rules import note
@@ -83,7 +83,7 @@ class PoolNd(TorchLayer):
             trainable=sp.Integer(0),
             non_trainable=sp.Integer(0),
             shape_steps=steps,
-            param_steps=[note("Parameters", 0, NO_PARAMETERS)],
+            param_steps=[note("Parameters", 0, NO_PARAMETERS, MISTAKES)],
             description=description,
         )
 
@@ -193,7 +193,7 @@ class AdaptivePoolNd(TorchLayer):
             output_shape=(channels, *sizes),
             trainable=sp.Integer(0),
             non_trainable=sp.Integer(0),
-            param_steps=[note("Parameters", 0, NO_PARAMETERS)],
+            param_steps=[note("Parameters", 0, NO_PARAMETERS, MISTAKES)],
             description=[
                 f"{self.operation} over windows chosen to give an output of ",
                 sizes,

@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
-from calc.errors import CalcError
+from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
-from calc.rules import Rule, Step, apply, local_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 g, h, x, r, bias, q, n_d, n_l, p_1, p_2 = local_symbols("g h x r b q D N P_1 P_2")
 
@@ -29,12 +29,85 @@ LAYER_PARAMS = Rule(
     "output) has h units, each with a weight for every one of the x inputs and of the r recurrent values, "
     "and PyTorch gives every gate two bias vectors, b_ih and b_hh (Keras's LSTM and SimpleRNN have one). "
     "An LSTM with proj_size q also projects its h hidden values down to q with a q x h matrix.",
+    mistakes=lambda: (
+        Mistake(
+            "forgot_bias",
+            None,
+            "PyTorch gives each of the g = {g} gates two bias vectors of h = {h} values (b_ih and b_hh): 2·g·h biases.",
+            replaces={bias: 0},
+        ),
+        Mistake(
+            "one_bias_per_gate",
+            None,
+            "PyTorch keeps two bias vectors per gate, b_ih and b_hh (Keras's LSTM keeps one): 2·g·h = 2·{g}·{h} "
+            "biases, not g·h.",
+            replaces={bias: bias / 2},
+        ),
+        Mistake(
+            "forgot_recurrent_weights",
+            None,
+            "Each gate also reads the h = {h} values of the previous step: an h×h recurrent matrix (weight_hh) "
+            "per gate besides the h×x input matrix (weight_ih).",
+            replaces={r: 0},
+        ),
+        Mistake(
+            "forgot_gates",
+            None,
+            "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
+            replaces={g: 1},
+        ),
+        Mistake(
+            "wrong_input_channels",
+            None,
+            "x is the number of features at each step coming into this layer ({actual}), not {value} ({source}).",
+            substitute=x,
+            alternatives="features",
+        ),
+        Mistake(
+            "sequence_length_as_features",
+            None,
+            "x is input_size, the features at each step ({actual}), not the sequence length ({value}): the same "
+            "weights are used at every step.",
+            substitute=x,
+            alternatives="sequence",
+        ),
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "Each later layer of a bidirectional stack reads both directions of the layer below, side by side: "
+            "x = D·h = {actual}, not {value}.",
+            substitute=x,
+            alternatives="one_direction",
+        ),
+    ),
 )
 TOTAL_PARAMS = Rule(
     lhs="P",
     expr=n_d * (p_1 + (n_l - 1) * p_2),
     why="Each of the D directions of each of the N stacked layers has its own weights; the first layer "
     "reads the input and each later layer reads the D outputs of the layer below.",
+    mistakes=(
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "With bidirectional=True each layer has a forward and a backward direction, each with weights of "
+            "its own: D = 2.",
+            replaces={n_d: 1},
+        ),
+        Mistake(
+            "forgot_stacked_layers",
+            None,
+            "num_layers = {N} stacks that many layers, each with weights of its own.",
+            replaces={n_l: 1},
+        ),
+        Mistake(
+            "stacked_layers_read_input",
+            None,
+            "Only the first layer reads the input; each later layer reads the D·h outputs of the layer below, so "
+            "its count differs: P_2 = {P_2}, not P_1 = {P_1}.",
+            replaces={p_2: p_1},
+        ),
+    ),
 )
 OUTPUT_SIZE = Rule(
     lhs="n_{out}",
@@ -42,6 +115,14 @@ OUTPUT_SIZE = Rule(
     why="PyTorch returns the output at every time step, the D directions side by side (D = 2 when "
     "bidirectional), each of h values (q with proj_size). Keras's recurrent layers return only the last "
     "step unless return_sequences=True.",
+    mistakes=(
+        Mistake(
+            "bidirectional_not_doubled",
+            None,
+            "A bidirectional layer puts its two directions side by side: D·h = 2·{h} features.",
+            replaces={n_d: 1},
+        ),
+    ),
 )
 
 
@@ -82,7 +163,7 @@ class RecurrentNd(TorchLayer):
     ):
         super().__init__(**options)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
-            raise CalcError(f"dropout must be a number from 0 to 1, got {dropout!r}")
+            raise CalcError(f"dropout must be a number from 0 to 1, got {quote(dropout)}")
         self.input_size = to_expr(input_size, "input_size")
         self.hidden_size = to_expr(hidden_size, "hidden_size")
         self.num_layers = to_expr(num_layers, "num_layers")
@@ -108,6 +189,7 @@ class RecurrentNd(TorchLayer):
         directions = sp.Integer(2 if self.bidirectional else 1)
         out = hidden if proj == 0 else proj
         size = apply(OUTPUT_SIZE, "Output features", {n_d: directions, h: out}, fixed=_one(n_d, directions))
+        size.axes = (1,)
 
         fixed = {g: sp.Integer(self.gates), bias: sp.Integer(int(self.bias))}
         fixed.update({q: sp.Integer(0), r: h} if proj == 0 else {})
@@ -123,6 +205,10 @@ class RecurrentNd(TorchLayer):
         bindings = {n_d: directions, n_l: layers, p_1: steps[0].value, p_2: later}
         total = apply(TOTAL_PARAMS, "Parameters", bindings, total_fixed)
         if layers != 1 or directions != 1:
+            steps[0].counts = directions  # each direction has its own copy of these weights
+            if layers != 1:
+                steps[1].counts = directions * (layers - 1)
+            total.counts = 0  # it adds up the steps above
             steps.append(total)
         description: list = [layers, " layer" if layers == 1 else " layers", " of ", hidden, " units"]
         description += [", bidirectional" if self.bidirectional else "", "" if self.bias else ", no bias"]

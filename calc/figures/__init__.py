@@ -1,0 +1,75 @@
+"""Figures of a model: its architecture, one layer's window, the receptive field, parameters per layer.
+
+Each figure's layout is computed once from the analysis as a plain ``Geometry`` (``architecture``,
+``window``, ``field``); the writers ``svg``, ``tikz`` and ``png`` print that same geometry. The
+``params`` figure is a matplotlib bar chart (calc's ``plot`` extra), as ``calc sweep --plot`` draws.
+"""
+
+from __future__ import annotations
+
+from calc.errors import CalcError
+from calc.figures.geometry import Geometry
+from calc.model import Analysis
+
+FIGURES = ("architecture", "layer", "field", "params")
+FORMATS = ("svg", "tikz", "png")
+
+
+def geometry(analysis: Analysis, figure: str = "architecture", layer: str | None = None) -> Geometry:
+    """The layout of one of the drawn figures (all but ``params``, which matplotlib lays out)."""
+    if figure == "architecture":
+        from calc.figures.architecture import draw_architecture
+
+        return draw_architecture(analysis)
+    if figure == "layer":
+        from calc.figures.window import draw_window
+
+        return draw_window(analysis, layer)
+    if figure == "field":
+        from calc.figures.field import draw_field
+
+        return draw_field(analysis)
+    raise CalcError(f"unknown figure '{figure}' (figures: {', '.join(FIGURES)})")
+
+
+def render(analysis: Analysis, figure: str = "architecture", fmt: str = "svg", layer: str | None = None) -> str | bytes:
+    """The figure as SVG text, a TikZ document, or PNG bytes."""
+    if fmt not in FORMATS:
+        raise CalcError(f"unknown figure format '{fmt}' (formats: {', '.join(FORMATS)})")
+    if figure == "params":
+        from calc.figures.params import draw_params
+
+        return draw_params(analysis, fmt)
+    if layer is not None and figure != "layer":
+        raise CalcError("--layer chooses the layer of --figure layer only")
+    drawn = geometry(analysis, figure, layer)
+    if fmt == "svg":
+        from calc.figures import svg
+
+        return svg.render(drawn)
+    if fmt == "tikz":
+        from calc.figures import tikz
+
+        return tikz.document(drawn)
+    from calc.figures import png
+
+    return png.render(drawn)
+
+
+#: Widest a figure is drawn inside a LaTeX document before it is scaled to the line width (centimetres).
+LATEX_WIDTH = 15.0
+
+
+def embedded(analysis: Analysis, fmt: str, figure: str = "architecture", layer: str | None = None) -> str:
+    """A figure to put inside a document of ``fmt``: "latex" gives a tikzpicture (scaled to the line width
+    when wider; the document needs ``tikz`` and ``graphicx``), "html" an inline ``<svg>`` element."""
+    drawn = geometry(analysis, figure, layer)
+    if fmt == "latex":
+        from calc.figures import tikz
+
+        return tikz.picture(drawn, max_width=LATEX_WIDTH)
+    if fmt == "html":
+        from calc.figures import svg
+
+        return svg.element(drawn)
+    raise CalcError(f"no embedded figure for format '{fmt}' (latex, html)")
