@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 import calc
+from calc import compute
 from calc.importers import spec_from_keras
 from calc.model import Analysis
 from calc.spec import from_spec
@@ -121,3 +123,19 @@ def test_the_shipped_listing_is_current(name):
     entry = shipped()[name]
     assert entry["digest"] == digest(zoo_text(name))
     assert entry["row"] == row(name, calc.load(name), from_zoo(name))
+
+
+def test_docs_zoo_table_is_current():
+    """docs/zoo.md (tools/zoo_docs.py): every zoo model, calc's count as calc zoo lists it, the framework's as
+    recorded; the MACs of two models worked out afresh."""
+    page = (Path(__file__).parent.parent / "docs" / "zoo.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([\d,]+) \| ([\d,]+|—) \| ([\d,]+|—) \|$", page, re.M)
+    assert [row[0] for row in table] == zoo_names()
+    listed = {entry["row"]["name"]: entry["row"]["total_params"] for entry in shipped().values()}
+    for name, _, ours, theirs, _ in table:
+        assert int(ours.replace(",", "")) == listed[name], name
+        if name in MODELS:
+            assert int(theirs.replace(",", "")) == MODELS[name]["total_params"], name
+    macs = {name: int(value.replace(",", "")) for name, *_, value in table if value != "—"}
+    for name in ("resnet50", "mobilenet_v3_small"):
+        assert macs[name] == compute.total_macs(from_zoo(name)), name
