@@ -314,15 +314,16 @@ def test_transposed_convolution_axes_in_the_pytorch_dialect():
 
 
 def test_derivation_figures_are_shown_once_each(spec_file):
-    """ResNet-50's 53 convolutions and 2 poolings slide in 5 ways: 7×7 stride 2, 3×3 pooling stride 2, 1×1,
-    3×3 'same', 1×1 stride 2. Each is drawn once and the other 50 refer to it; LeNet-5 shows all four."""
+    """ResNet-50's 53 convolutions and its max pooling slide in 5 ways: 7×7 stride 2, 3×3 pooling stride 2,
+    1×1, 3×3 'same', 1×1 stride 2. Each is drawn once and the other 49 refer to it (the global average
+    pooling has no window); LeNet-5 shows all four of its windows."""
     from calc.figures.derivation import DerivationFigures
 
     analysis = load("resnet50").analyze()
     figures = DerivationFigures(analysis, "markdown", "resnet50")
     assert figures.architecture() == "![Architecture of resnet50](resnet50-architecture.svg)"
     shown = [str(figures.layer(r)) for r in analysis.records]
-    assert sum(s.startswith("![") for s in shown) == 5 and sum(s.startswith("Its window") for s in shown) == 50
+    assert sum(s.startswith("![") for s in shown) == 5 and sum(s.startswith("Its window") for s in shown) == 49
     assert len(figures.files) == 6 and all(texts(svg) for svg in figures.files.values())
     lenet = load("lenet5").analyze()
     figures = DerivationFigures(lenet, "latex")
