@@ -362,3 +362,20 @@ def test_derive_latex_draws_tikz_inline(cli):
     assert latex.index("\\begin{tikzpicture}") < latex.index("\\section*{Formulas used}")
     plain = cli("derive", "lenet5", "--format", "latex", "--no-figures").out
     assert "tikz" not in plain
+
+
+def test_problem_sheet_figure_gives_no_answers(cli, tmp_path):
+    """A sheet asks for the shapes and counts, so its figure shows names and types only (the input's shape
+    is given); the Markdown sheet links it, the LaTeX sheet draws it."""
+    from calc.figures.derivation import sheet_svg
+
+    shown = texts(sheet_svg(load("lenet5").analyze()))
+    assert {"conv2d", "Conv2D", "dense_2", "32 × 32 × 3"} <= set(shown)
+    assert not any("28 × 28" in t or "params" in t or "parameters" in t or t == "120" for t in shown)
+    assert cli("handout", "lenet5", "-o", str(tmp_path / "md")).status == 0
+    sheet = (tmp_path / "md" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
+    assert "](lenet5-1-architecture.svg)" in sheet
+    assert texts((tmp_path / "md" / "lenet5-1-architecture.svg").read_text(encoding="utf-8")) == shown
+    latex = cli("handout", "lenet5", "--format", "latex", "-o", str(tmp_path / "tex"))
+    assert latex.status == 0
+    assert "\\begin{tikzpicture}" in (tmp_path / "tex" / "lenet5-1-sheet.tex").read_text(encoding="utf-8")

@@ -161,7 +161,8 @@ def test_without_variants_the_model_as_written(cli, tmp_path):
     key = (tmp_path / "lenet5-1-key.md").read_text(encoding="utf-8")
     assert "**Answer:** 336 [2 marks]" in key.replace("\\[", "[").replace("\\]", "]")  # (3·3·3 + 1)·12 = 336
     assert "# Solution key: lenet5\n" in key  # no "(variant 1)" when nothing was drawn
-    assert run.out == f"{tmp_path}/lenet5-1-sheet.md\n{tmp_path}/lenet5-1-key.md\n{tmp_path}/variants.json\n"
+    written = ["lenet5-1-sheet.md", "lenet5-1-key.md", "lenet5-1-architecture.svg", "variants.json"]
+    assert run.out == "".join(f"{tmp_path}/{name}\n" for name in written)
 
 
 def test_a_symbol_without_value_is_refused(cli, spec_file, tmp_path):
@@ -174,11 +175,11 @@ def test_a_symbol_without_value_is_refused(cli, spec_file, tmp_path):
 
 def test_solutions_inline_and_none(cli, tmp_path):
     assert cli("handout", "lenet5", "--solutions", "none", "-o", str(tmp_path / "none")).status == 0
-    assert sorted(_files(tmp_path / "none")) == ["lenet5-1-sheet.md", "variants.json"]
+    assert sorted(_files(tmp_path / "none")) == ["lenet5-1-architecture.svg", "lenet5-1-sheet.md", "variants.json"]
     assert "**Answer:**" not in (tmp_path / "none" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
     assert cli("handout", "lenet5", "--solutions", "inline", "-o", str(tmp_path / "inline")).status == 0
     sheet = (tmp_path / "inline" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
-    assert sorted(_files(tmp_path / "inline")) == ["lenet5-1-sheet.md", "variants.json"]
+    assert sorted(_files(tmp_path / "inline")) == ["lenet5-1-architecture.svg", "lenet5-1-sheet.md", "variants.json"]
     assert sheet.count("*Solution.*") == 11 and "**Answer:** 62,958 \\[2 marks\\]" in sheet
 
 
@@ -298,7 +299,7 @@ def test_pdf_without_pdflatex_names_the_packages(cli, tmp_path, monkeypatch):
     monkeypatch.setattr("shutil.which", lambda name: None)
     run = cli("handout", "lenet5", "--format", "pdf", "-o", str(tmp_path / "out"))
     assert run.status == 2
-    packages = "texlive-latex-base texlive-latex-recommended"
+    packages = "texlive-latex-base texlive-latex-recommended texlive-pictures"
     assert run.err == f"calc: pdflatex is not installed; install it with: apt-get install {packages}\n"
     assert not (tmp_path / "out").exists()
 

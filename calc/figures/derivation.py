@@ -24,6 +24,7 @@ from calc.model import Analysis, LayerRecord
 SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 MANY_WINDOWS = 6
 WINDOW_HEIGHT = 6.0  # centimetres: a window figure beside the steps it illustrates stays small
+SHEET_HEIGHT = 9.0  # centimetres: a problem sheet's architecture leaves room for the questions
 
 
 class DerivationFigures:
@@ -87,3 +88,23 @@ def _safe(name: str) -> str:
     """A file name part of letters, digits, _ . and - only, never starting with a dot (no hidden files, no
     folders: a layer named '../x' gives '_x')."""
     return SAFE.sub("_", name).lstrip(".-")[:60]
+
+
+def sheet_figure(analysis: Analysis, fmt: str, file: str) -> Markup:
+    """A problem sheet's architecture figure, which reveals no shapes or counts (the questions ask for
+    them): a tikzpicture in LaTeX, a link to ``file`` in Markdown (written by ``sheet_svg``)."""
+    geometry = draw_architecture(analysis, reveal=False)
+    if fmt == "latex":
+        from calc.figures import tikz
+
+        return Markup("\\begin{center}\n" + tikz.picture(geometry, LATEX_WIDTH, SHEET_HEIGHT) + "\n\\end{center}")
+    from calc.render.templating import escape_markdown
+
+    return Markup(f"![{escape_markdown(geometry.title)}]({file})")
+
+
+def sheet_svg(analysis: Analysis) -> str:
+    """The SVG file a Markdown problem sheet links (``sheet_figure``)."""
+    from calc.figures import svg
+
+    return svg.render(draw_architecture(analysis, reveal=False))

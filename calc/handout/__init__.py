@@ -54,6 +54,17 @@ class Handout:
     all_values: dict[str, int] = field(default_factory=dict)  # every symbol's value, drawn or the model's
 
     @property
+    def figure_file(self) -> str:
+        """The SVG file of the architecture figure a Markdown sheet links, written beside it."""
+        return f"{file_stem(self.model)}-{self.number}-architecture.svg"
+
+    def figure(self, fmt: str) -> Any:
+        """The sheet's architecture figure (names and types only: the shapes and counts are asked)."""
+        from calc.figures.derivation import sheet_figure
+
+        return sheet_figure(self.analysis, fmt, self.figure_file)
+
+    @property
     def total_marks(self) -> int:
         return sum(q.marks for q in self.questions)
 
@@ -206,6 +217,10 @@ def files(
         for part, inline in parts:
             name = f"{file_stem(handout.model)}-{handout.number}-{part}{SUFFIXES[fmt]}"
             documents[name] = render(handout, part, latex, inline, templates)
+        if fmt == "markdown":
+            from calc.figures.derivation import sheet_svg
+
+            documents[handout.figure_file] = sheet_svg(handout.analysis)
     if fmt == "pdf":
         for part, inline in [("sheet", solutions == "inline")] + ([("key", False)] if solutions == "separate" else []):
             documents[CLASS_FILES[part]] = render_class(handouts, part, inline, templates)
