@@ -3,7 +3,8 @@
 Output shapes and parameter counts as closed-form sympy expressions, with the numbers put in and
 step-by-step derivations. ``calc.load("spec.yaml")`` or ``calc.load("lenet5")`` reads a model;
 ``calc.Sequential([...], input=(32, 32, 3))`` builds one in Python; ``calc.load("model.py")``,
-``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models.
+``calc.load("model.keras")`` and ``calc.from_keras(keras_model)`` read Keras's models, and
+``calc.load("net.py", calc.SourceOptions("3,32,32"))`` a PyTorch model's source.
 ``calc.derivation(model)`` is a model's worked solution. ``calc.check(model, layer=..., quantity=...,
 answer=...)`` judges a student's answer and ``calc.grade(model, "answers.csv")`` a class's;
 ``calc.grade_class("course/variants.json", "answers.csv")`` grades each student against their own variant. In Jupyter,
@@ -18,7 +19,7 @@ from typing import Any
 from calc import layers
 from calc.errors import CalcError
 from calc.model import Analysis, Model, Sequential
-from calc.spec import from_spec, from_text, load
+from calc.spec import SourceOptions, from_spec, from_text, load
 
 # Imported on first use, so a command that never checks or derives does not pay for them at start-up.
 _LAZY = {
@@ -50,6 +51,7 @@ __all__ = [
     "CheckResult",
     "Derivation",
     "Sequential",
+    "SourceOptions",
     "check",
     "derivation",
     "from_keras",

@@ -40,7 +40,9 @@ class Mistake:
     - ``substitute`` with ``alternatives``: the rule (or ``expr``) with one symbol given each of the
       wrong values that the checker finds under that name in the model (``"channels"``: the channel
       counts of the image and of the other layers; ``"features"``: the last axis of the input and of
-      every layer's output). ``feedback`` may use ``{value}`` and ``{source}``.
+      every layer's output; ``"sequence"``, ``"flattened"``, ``"one_direction"``, ``"input_axes"``: see
+      ``calc.check_sources``). ``feedback`` may use ``{value}``, ``{source}`` and ``{actual}``, and every
+      mistake's feedback the step's values by symbol name (``{k_h}``).
     - ``catch_all``: any other answer for what this step computes is this mistake (a pooling layer has
       no parameters, so every non-zero count is one mistake).
     """

@@ -1,8 +1,9 @@
 """Reading models: native spec files (YAML, JSON, TOML), zoo names, plain dictionaries, and Keras's formats.
 
-Keras files (``model.to_json()``, whatever their name), ``.keras`` archives and Keras source code
-(``.py`` or ``-`` for standard input) are recognised by their content and turned into a spec by
-``calc.importers``; every model then takes the one path through ``from_spec``.
+Keras files (``model.to_json()``, whatever their name), ``.keras`` archives, Keras source code and PyTorch
+source code (``.py`` or ``-`` for standard input; PyTorch's with ``SourceOptions``: the input shapes) are
+recognised by their content and turned into a spec by ``calc.importers``; every model then takes the one
+path through ``from_spec``.
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
@@ -13,11 +14,10 @@ the layer.
 
 from __future__ import annotations
 
-import inspect
 import re
 import sys
 from collections.abc import Mapping
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,46 +26,68 @@ from calc.dialects import registry
 from calc.errors import CalcError, quote
 from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
-from calc.layers.base import suggest
-from calc.layers.nested import ModelLayer, RepeatLayer
+from calc.layers.base import construct, suggest
+from calc.layers.nested import ExpertsLayer, ModelLayer, RepeatLayer
 from calc.model import MAX_LAYERS, Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.spec_text import parse_json, parse_toml, parse_yaml
 from calc.zoo import zoo_names, zoo_spec
 
-TOP_LEVEL_KEYS = ("name", "dialect", "input", "inputs", "outputs", "symbols", "layers", "vary", "description")
+TOP_LEVEL_KEYS = (
+    "name",
+    "dialect",
+    "input",
+    "inputs",
+    "outputs",
+    "symbols",
+    "layers",
+    "vary",
+    "description",
+    "module_calls",
+)
 #: Blocks inside blocks: real models nest a few deep; each level of Repeat multiplies the counts.
 MAX_BLOCK_DEPTH = 32
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
+REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[[0-9]{1,4}\]){0,2}\Z")
 
 
 STDIN = "-"
 
 
-def load(model: str | Path) -> Model:
-    """A model from a file (a spec, a Keras file, a .keras archive, Keras source), ``-`` for stdin, or a zoo name.
+def load(model: str | Path, source: SourceOptions | None = None) -> Model:
+    """A model from a file (a spec, a Keras file, a .keras archive, Keras or PyTorch source), ``-`` for stdin,
+    or a zoo name; ``source`` gives what PyTorch source needs (the input shapes, the model to trace).
 
     Any file but a folder is read (a FIFO, ``/dev/stdin``), capped at ``MAX_FILE_BYTES`` as it is read."""
     if model == STDIN:
-        return _from_bytes(read_stream(sys.stdin.buffer, MAX_FILE_BYTES, "<stdin>"), "<stdin>")
+        return _from_bytes(read_stream(sys.stdin.buffer, MAX_FILE_BYTES, "<stdin>"), "<stdin>", options=source)
     path = Path(model)
     if path.exists() and not path.is_dir():
-        return _from_bytes(read_capped(path), str(path), path.suffix.lower())
+        return _from_bytes(read_capped(path), str(path), path.suffix.lower(), options=source)
     if isinstance(model, str):
         data = zoo_spec(model)
         if data is not None:
             return from_spec(data, source=model)
     if path.exists():
         raise CalcError("is a folder, not a regular file", source=str(path))
-    raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
+    names = zoo_names()
+    hint = suggest(str(model), names) or _prefix_hint(str(model), names)
+    raise CalcError(f"no such file, and no zoo model of that name{hint} (zoo: {', '.join(names)})", source=str(model))
 
 
-def _from_bytes(data: bytes, source: str, suffix: str = "") -> Model:
+def _prefix_hint(word: str, names: list[str]) -> str:
+    """' (did you mean 'resnet50'?)' for 'resnet': the zoo names that start with the word, when few do."""
+    starts = [name for name in names if name.startswith(word.lower())] if len(word) >= 3 else []
+    if not starts or len(starts) > 3:
+        return ""
+    return " (did you mean " + " or ".join(f"'{name}'" for name in starts) + "?)"
+
+
+def _from_bytes(data: bytes, source: str, suffix: str = "", options: SourceOptions | None = None) -> Model:
     """A model from a file's bytes: a .keras archive (by name or by its first bytes), else text."""
     if suffix == ".keras" or importers.is_zip(data):
         return _from_archive(data, source)
-    return from_text(_decode(data, source), source=source, suffix=suffix)
+    return from_text(_decode(data, source), source=source, suffix=suffix, options=options)
 
 
 def _read(path: Path) -> str:
@@ -87,13 +109,38 @@ def _decode(data: bytes, source: str) -> str:
         raise CalcError("the file is not UTF-8 text", source=source) from None
 
 
-def from_text(text: str, source: str = "<spec>", suffix: str = "") -> Model:
-    """Parse text (a spec, a Keras ``to_json()``, or Keras source; by suffix, else by content) and build the model."""
+@dataclass(frozen=True)
+class SourceOptions:
+    """What reading PyTorch source needs besides the file: ``--input-shape`` (one text per input, sizes
+    separated by commas, no batch axis) and ``--model`` (a class name or a constructor call)."""
+
+    input_shapes: tuple[str, ...] | str = ()
+    model: str | None = None
+
+    def __post_init__(self) -> None:  # "3,32,32" or "8;8", as on the command line, is one text
+        if isinstance(self.input_shapes, str):
+            shapes = tuple(part for part in self.input_shapes.split(";") if part.strip())
+            object.__setattr__(self, "input_shapes", shapes)
+
+    @property
+    def given(self) -> bool:
+        return bool(self.input_shapes) or self.model is not None
+
+
+def from_text(text: str, source: str = "<spec>", suffix: str = "", options: SourceOptions | None = None) -> Model:
+    """Parse text (a spec, a Keras ``to_json()``, Keras or PyTorch source; by suffix, else by content) and build
+    the model."""
     if not text.strip():
         raise CalcError("the file is empty", source=source)
     places: dict[str, str] = {}
+    options = options or SourceOptions()
     try:
-        if importers.is_python(text, suffix):
+        python = importers.is_python(text, suffix)
+        if python and importers.is_torch(text):
+            data, places = importers.read_torch_source(text, list(options.input_shapes), options.model)
+        elif options.given:
+            raise CalcError("--input-shape and --model are for PyTorch source (a .py file that imports torch)")
+        elif python:
             data, places = importers.read_source(text)
         else:
             data = _parse(text, suffix)
@@ -118,11 +165,14 @@ def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | Non
     """Build a model from an already-parsed spec mapping; ``places`` says where in the source file each
     top-level layer is made (Keras source: 'line 7, column 5'), for the messages about those layers."""
     try:
+        if importers.is_hf_config(data):
+            data = importers.spec_from_hf_config(data)
         _count_layers(data)
         model = _from_spec(data, source, places=places)
     except CalcError as error:
         raise error.within(source=source) from None
     model.places = dict(places or {})
+    model.module_calls = _module_calls(data.get("module_calls") if isinstance(data, Mapping) else None)
     return model
 
 
@@ -132,6 +182,7 @@ def _from_spec(
     block: bool = False,
     dialect: str = "keras",
     places: Mapping[str, str] | None = None,
+    block_inputs: tuple[str, ...] = ("input",),
 ) -> Model:
     """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
     whose layers are of the enclosing spec's ``dialect``)."""
@@ -155,7 +206,7 @@ def _from_spec(
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list):
         raise CalcError("'layers' must be a list of layers")
-    inputs = _inputs(data, block)
+    inputs = dict.fromkeys(block_inputs) if block else _inputs(data, block)
     namer = Namer(inputs if "inputs" in data else [])
     functional = "inputs" in data or any(_connects(item) for item in raw_layers)
     if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
@@ -201,15 +252,33 @@ def _count_layers(data: Any) -> None:
         if not isinstance(layers, list):
             continue
         if depth > MAX_BLOCK_DEPTH:
-            raise CalcError(f"blocks (Model, Repeat) are nested more than {MAX_BLOCK_DEPTH} deep")
+            raise CalcError(f"blocks (Model, Repeat, Experts) are nested more than {MAX_BLOCK_DEPTH} deep")
         count += len(layers)
         if count > MAX_LAYERS:
             raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
         for entry in layers:
             if isinstance(entry, Mapping) and len(entry) == 1:
                 ((key, kwargs),) = entry.items()
-                if key in ("Model", "Repeat"):
+                if key in ("Model", "Repeat", "Experts"):
                     pending.append((kwargs, depth + 1))
+
+
+def _module_calls(raw: Any) -> list[tuple[str, str, int, str | None]] | None:
+    """PyTorch source's tree of module calls ([name, class, depth, output], parents first), which the torchinfo
+    style of the summary draws; None for other models."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(
+        isinstance(item, list)
+        and len(item) == 4
+        and isinstance(item[0], str)
+        and isinstance(item[1], str)
+        and isinstance(item[2], int)
+        and (item[3] is None or isinstance(item[3], str))
+        for item in raw
+    ):
+        raise CalcError("'module_calls' must list [name, class, depth, output] for each module call")
+    return [tuple(item) for item in raw]
 
 
 def _inputs(data: Mapping, block: bool) -> dict[str, Any] | None:
@@ -262,20 +331,32 @@ def _node(
         node = Node(key, earlier[0].layer, refs, call=len(earlier))
         earlier.append(node)
         return node
-    if key in ("Model", "Repeat"):
-        times = kwargs.pop("times", None) if key == "Repeat" else None
-        if key == "Repeat" and times is None:
-            raise CalcError("Repeat needs 'times' (how many copies of the block, a number or a symbol)")
+    if key in ("Model", "Repeat", "Experts"):
+        times = kwargs.pop("times", None) if key != "Model" else None
+        active = kwargs.pop("active", None) if key == "Experts" else None
+        shared = kwargs.pop("shared", False) if key == "Repeat" else False
+        if not isinstance(shared, bool):
+            raise CalcError(f"Repeat's 'shared' must be true or false, got {shared!r}")
+        if key != "Model" and times is None:
+            raise CalcError(f"{key} needs 'times' (how many copies of the block, a number or a symbol)")
+        if key == "Experts" and active is None:
+            raise CalcError("Experts needs 'active' (how many experts each token uses, a number or a symbol)")
         kind = "Functional" if _is_graph(kwargs) else "Sequential"
-        name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
+        name = namer.next(kind if key == "Model" else key, kwargs.get("name"))
         where = f"layer {index} ({name}, {key})"
         try:
-            inner = _from_spec({**kwargs, "name": name}, source=None, block=True, dialect=dialect)
-            layer = (
-                ModelLayer(inner, list(inner.inputs), name=name)
-                if key == "Model"
-                else RepeatLayer(inner, times, name=name)
+            # a repeated block reads the tensor it carries as "input", and any further tensor it is given (a
+            # decoder's encoder output) under that tensor's own name, the same for every copy
+            extra = tuple(refs[1:]) if key == "Repeat" else ()
+            inner = _from_spec(
+                {**kwargs, "name": name}, source=None, block=True, dialect=dialect, block_inputs=("input", *extra)
             )
+            if key == "Model":
+                layer: Layer = ModelLayer(inner, list(inner.inputs), name=name)
+            elif key == "Repeat":
+                layer = RepeatLayer(inner, times, shared=shared, name=name)
+            else:
+                layer = ExpertsLayer(inner, times, active, name=name)
         except CalcError as error:
             raise error.inside(where) from None
         return Node(name, layer, refs)
@@ -284,7 +365,7 @@ def _node(
         where = "" if dialect == "keras" else f" in the {dialect} dialect"
         raise CalcError(f"unknown layer type '{key}'{where}{suggest(str(key), known)}")
     try:
-        layer = _construct(classes[key], kwargs)
+        layer = construct(classes[key], kwargs)
     except CalcError as error:
         name = namer.next(classes[key].__name__, kwargs.get("name"))
         raise error.within(layer=layer_label(index, name, key, places)) from None
@@ -311,26 +392,3 @@ def _references(raw: Any, nodes: list[Node], inputs: Mapping[str, Any] | None) -
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) and REFERENCE.match(r) for r in refs):
         raise CalcError(f"'inputs' must be a list of layer or input names, got {quote(raw)}")
     return refs
-
-
-@cache
-def _required(cls: type[Layer]) -> tuple[str, ...]:
-    """The constructor's arguments without a default, read once per class."""
-    parameters = inspect.signature(cls.__init__).parameters.values()
-    return tuple(
-        p.name
-        for p in parameters
-        if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
-    )
-
-
-def _construct(cls: type[Layer], kwargs: dict[str, Any]) -> Layer:
-    """Call the layer's constructor, turning an unknown or missing argument into a clear message."""
-    accepted = cls.argument_names()
-    for key in kwargs:
-        if key not in accepted:
-            raise CalcError(f"{cls.__name__} has no argument '{key}'{suggest(key, accepted)}")
-    missing = [name for name in _required(cls) if name not in kwargs]
-    if missing:
-        raise CalcError(f"{cls.__name__} needs '{missing[0]}'")
-    return cls(**kwargs)

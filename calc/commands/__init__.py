@@ -19,8 +19,21 @@ def model_parser(
         "model",
         metavar="MODEL",
         nargs="?" if optional else None,
-        help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras source code "
-        "(.py, or - for standard input; read, never run), or a zoo name such as lenet5",
+        help="a spec file (YAML, JSON, TOML), a Keras model.to_json() file, a .keras archive, Keras or PyTorch "
+        "source code (.py, or - for standard input; read, never run), or a zoo name such as lenet5",
+    )
+    sub.add_argument(
+        "--input-shape",
+        dest="input_shapes",
+        metavar="SHAPE",
+        help="PyTorch source: one example's input shape, channels first, no batch axis (3,32,32; sizes may be "
+        "symbols: 3,n,n); several inputs separated by ';'",
+    )
+    sub.add_argument(
+        "--model",
+        dest="model_class",
+        metavar="NAME",
+        help="PyTorch source: the class to analyse, or a constructor call ('ResNet(BasicBlock, [2, 2, 2, 2])')",
     )
     sub.add_argument(
         "--set",
@@ -69,12 +82,22 @@ def compute_options(sub: argparse.ArgumentParser) -> None:
         choices=("float64", "float32", "float16", "bfloat16", "int8", "uint8"),
         help="the type of every value, for memory in bytes (default float32)",
     )
+    sub.add_argument(
+        "--batch", type=int, default=1, help="sequences in a batch, for a transformer's KV cache and activations"
+    )
+    sub.add_argument(
+        "--training",
+        default="adam_mixed",
+        choices=("adam_mixed", "adam_fp32", "adam_8bit", "sgd_mixed"),
+        help="optimizer and precision for training memory (Transformer Math 101's bytes per parameter; "
+        "default adam_mixed, 16 bytes)",
+    )
 
 
 def conventions(args: argparse.Namespace):  # noqa: ANN201 - returns calc.compute.Conventions
     from calc.compute import Conventions
 
-    return Conventions(args.flops_per_mac, args.dtype)
+    return Conventions(args.flops_per_mac, args.dtype, args.batch, args.training)
 
 
 def output_option(sub: argparse.ArgumentParser) -> None:
@@ -120,8 +143,20 @@ def write_stdout(text: str) -> None:
         raise CalcError(f"cannot write to standard output ({error.strerror or error})") from None
 
 
-def analyze(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Analysis
-    """Load the MODEL argument and analyse it with the ``--set`` values."""
+def source_options(args: argparse.Namespace):  # noqa: ANN201 - returns calc.spec.SourceOptions
+    """What PyTorch source needs besides the file: ``--input-shape`` and ``--model``."""
+    from calc.spec import SourceOptions
+
+    return SourceOptions(args.input_shapes or (), args.model_class)
+
+
+def load_model(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Model
+    """The MODEL argument, read with the source options."""
     from calc.spec import load
 
-    return load(args.model).analyze(dict(args.values))
+    return load(args.model, source_options(args))
+
+
+def analyze(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Analysis
+    """Load the MODEL argument and analyse it with the ``--set`` values."""
+    return load_model(args).analyze(dict(args.values))

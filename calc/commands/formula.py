@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from calc.commands import keep_option, model_parser, output_option, write
+from calc.commands import keep_option, load_model, model_parser, output_option, write
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,10 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from calc.explore.formula import closed_form, render_formula
     from calc.explore.keep import parse_keep
-    from calc.spec import load
 
     wanted = args.quantity or ("params" if args.layer else "total_params")
-    formula = closed_form(load(args.model), parse_keep(args.keep), wanted, args.layer, dict(args.values))
+    formula = closed_form(load_model(args), parse_keep(args.keep), wanted, args.layer, dict(args.values))
     if args.format == "json":
         text = json.dumps(formula.to_dict(), indent=2) + "\n"
     elif args.format == "text":

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from calc import handout
-    from calc.commands import write_stdout
+    from calc.commands import source_options, write_stdout
     from calc.errors import CalcError
     from calc.handout.questions import parse_kinds, parse_marks
 
@@ -64,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
         pdflatex()  # missing: one line, before any work
     folder = Path(args.output)
     handout.refuse_existing(folder, [handout.manifest.FILE], args.force)  # before minutes of pdflatex
-    handouts = handout.build(args.model, kinds, args.variants, args.seed, dict(args.values), marks)
+    handouts = handout.build(
+        args.model, kinds, args.variants, args.seed, dict(args.values), marks, source_options(args)
+    )
     files = handout.files(handouts, args.format, args.solutions, templates, args.model, args.seed)
     handout.write_folder(folder, files, args.force)
     write_stdout("".join(f"{folder / name}\n" for name in files))

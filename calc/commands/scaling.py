@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from calc.commands import keep_option, model_parser, output_option, write
+from calc.commands import keep_option, load_model, model_parser, output_option, write
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,9 +27,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from calc.explore.keep import parse_keep
     from calc.explore.scaling import render_scaling, scaling, scaling_text
-    from calc.spec import load
 
-    result = scaling(load(args.model), args.symbol, dict(args.values), parse_keep(args.keep), args.quantity)
+    result = scaling(load_model(args), args.symbol, dict(args.values), parse_keep(args.keep), args.quantity)
     if args.format == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "text":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from calc.commands import model_parser, output_option, write
+from calc.commands import load_model, model_parser, output_option, write
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,10 +32,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from calc.explore.solve import parse_target, render_solution, solve, solve_text
-    from calc.spec import load
 
     target = parse_target(args.target)
-    solution = solve(load(args.model), target, args.unknown, args.layer, args.range, dict(args.values))
+    solution = solve(load_model(args), target, args.unknown, args.layer, args.range, dict(args.values))
     if args.format == "json":
         text = json.dumps(solution.to_dict(), indent=2) + "\n"
     elif args.format == "text":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from calc.commands import analyze, compute_options, conventions, model_parser, output_option, write
+from calc.commands import compute_options, conventions, load_model, model_parser, output_option, write
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -19,17 +19,32 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="columns besides the output shape, comma-separated: params (default), macs, flops, activations, "
         "memory (parameter bytes), rf (receptive field and jump)",
     )
+    sub.add_argument(
+        "--style",
+        choices=("keras", "torchinfo"),
+        default="keras",
+        help="text layout: Keras's model.summary() (default) or torchinfo's tree of module calls",
+    )
     compute_options(sub)
     output_option(sub)
     sub.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from calc.errors import CalcError
     from calc.summary import Summary, parse_columns
 
     columns = parse_columns(args.columns)
-    summary = Summary(analyze(args), columns, conventions(args))
-    if args.format == "json":
+    model = load_model(args)
+    analysis = model.analyze(dict(args.values))
+    summary = Summary(analysis, columns, conventions(args))
+    if args.style == "torchinfo":
+        from calc.render.torchinfo import render_torchinfo
+
+        if args.format != "text":
+            raise CalcError("--style torchinfo is a text layout; leave out --format")
+        text = render_torchinfo(analysis, model.module_calls)
+    elif args.format == "json":
         text = json.dumps(summary.to_dict(), indent=2) + "\n"
     elif args.format == "text":
         text = summary.to_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from calc.commands import keep_option, model_parser, output_option, write
+from calc.commands import keep_option, load_model, model_parser, output_option, write
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,10 +45,9 @@ def run(args: argparse.Namespace) -> int:
         check_plot_path(args.plot)
     require_numpy()
     from calc.explore.tables import WRITERS
-    from calc.spec import load
 
     result = sweep(
-        load(args.model), varied, args.quantity or ["total_params"], dict(args.values), parse_keep(args.keep)
+        load_model(args), varied, args.quantity or ["total_params"], dict(args.values), parse_keep(args.keep)
     )
     if args.plot:
         from calc.explore.plot import plot

@@ -87,16 +87,22 @@ class Handout:
         return [r for r in self.analysis.records if r.type == "InputLayer"]
 
 
-def read_spec(model: str | Path) -> tuple[dict[str, Any], Model]:
-    """The spec mapping as written, and the model built from it (a file path or a zoo name)."""
-    from calc import spec
+def read_spec(model: str | Path, options: Any = None) -> tuple[dict[str, Any], Model]:
+    """The spec mapping as written, and the model built from it (a file path or a zoo name); PyTorch source
+    (with ``options``, a ``calc.spec.SourceOptions``) gives the spec its reader writes."""
+    from calc import importers, spec
     from calc.zoo import zoo_spec
 
     path = Path(model)
     if path.exists() and not path.is_file():  # read twice below: a FIFO or /dev/stdin would be empty the second time
         raise CalcError("a handout is made from a regular file or a zoo name", source=str(model))
-    built = spec.load(model)  # every problem with the file is reported here, as for any command
+    built = spec.load(model, options)  # every problem with the file is reported here, as for any command
+    if path.is_file() and importers.is_torch(text := spec._read(path)) and importers.is_python(text, path.suffix):
+        data, _ = importers.read_torch_source(text, list(options.input_shapes), options.model)
+        return dict(data), built
     data = spec._parse(spec._read(path), path.suffix.lower()) if path.is_file() else zoo_spec(str(model))
+    if importers.is_hf_config(data):  # a Hugging Face config: the spec calc lays it out as
+        data = importers.spec_from_hf_config(data)
     return dict(data), built
 
 
@@ -107,9 +113,10 @@ def build(
     seed: int = 0,
     values: Mapping[str, Any] | None = None,
     marks: Mapping[str, int] | None = None,
+    options: Any = None,
 ) -> list[Handout]:
     """The handouts of a model: one as written when ``variants`` is None, else that many drawn."""
-    data, built = read_spec(model)
+    data, built = read_spec(model, options)
     source = built.source
     fixed = dict(values or {})
     try:
@@ -263,6 +270,7 @@ def write_folder(folder: Path, contents: Mapping[str, bytes], force: bool = Fals
     """Write the files into ``folder``. A folder that holds a previous handout (its manifest, or any file
     of the same name) is refused unless ``force``; then the files the previous manifest listed go first,
     so a smaller class leaves no stale sheet behind."""
+
     previous = folder / manifest.FILE
     refuse_existing(folder, contents, force)
     try:

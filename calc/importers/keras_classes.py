@@ -9,7 +9,6 @@ a model used as a layer (or a top-level model), as if the code had used the func
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,15 +63,3 @@ class Method:
     @property
     def described(self) -> str:
         return f"the method '{self.function.node.name}'"
-
-
-def is_super_init(node: ast.Call) -> bool:
-    """``super().__init__(...)`` or ``super(Net, self).__init__(...)``."""
-    func = node.func
-    return (
-        isinstance(func, ast.Attribute)
-        and func.attr == "__init__"
-        and isinstance(func.value, ast.Call)
-        and isinstance(func.value.func, ast.Name)
-        and func.value.func.id == "super"
-    )

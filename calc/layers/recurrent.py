@@ -27,6 +27,8 @@ from calc.layers.base import (
     LayerResult,
     Shape,
     Value,
+    agree,
+    construct,
     format_shape,
     suggest,
     to_bool,
@@ -35,7 +37,7 @@ from calc.layers.base import (
 )
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
-g, u, n, b, r, P_1, P_2 = local_symbols("g u n b r P_1 P_2")
+g, u, n, b, P_1, P_2 = local_symbols("g u n b P_1 P_2")
 T, M_1, M_2, m = local_symbols("T M_1 M_2 m")
 
 MACS = Rule(
@@ -51,22 +53,22 @@ EACH_STEP_MACS = Rule(lhs="M", expr=T * m, why="The wrapped layer runs once on e
 
 
 def _recurrent_mistakes() -> tuple[Mistake, ...]:
-    """The catalogue of the recurrent parameter rule (r, the width of the recurrent input, is u)."""
+    """The catalogue of the recurrent parameter rule: n + u, what each gate reads (the step's n inputs and the
+    u previous outputs), is replaced where a mistake leaves the previous outputs out or counts them as one."""
+    rule = RECURRENT_PARAMS.expr
     return (
         Mistake("forgot_bias", None, "Each of the g = {g} gates also has a bias of u = {u} values.", replaces={b: 0}),
         Mistake(
             "forgot_recurrent_weights",
-            None,
+            rule.xreplace({n + u: n}),
             "Each gate also reads the u = {u} values the layer output at the previous step: a u×u = {u}×{u} "
             "recurrent matrix per gate besides the u×n input matrix.",
-            replaces={r: 0},
         ),
         Mistake(
             "recurrent_weights_per_unit",
-            None,
+            rule.xreplace({n + u: n + 1}),
             "The recurrent weights are a u×u = {u}×{u} matrix per gate (every unit reads every previous output), "
             "not one weight per unit.",
-            replaces={r: 1},
         ),
         Mistake(
             "forgot_gates",
@@ -120,11 +122,10 @@ RECURRENT_PARAMS = Rule(
     symbols={
         "g": "the gates: 1 for SimpleRNN, 4 for LSTM, 3 for GRU",
         "b": "the bias vectors per gate",
-        "r": "the previous outputs fed back to each gate: u of them",
     },
     contrast="Keras gives each gate one bias vector (b = 1), except GRU with reset_after=True, its default, "
     "which keeps two (b = 2); PyTorch's RNN, LSTM and GRU always keep two, b_ih and b_hh.",
-    expr=g * (u * (n + r) + b * u),
+    expr=g * (u * (n + u) + b * u),
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",
     mistakes=_recurrent_mistakes,
@@ -195,16 +196,19 @@ class Recurrent(Layer):
         self.use_bias = to_bool(use_bias, "use_bias")
         self.return_sequences = to_bool(return_sequences, "return_sequences")
         self.go_backwards = to_bool(go_backwards, "go_backwards")
-        if to_bool(return_state, "return_state"):
-            raise CalcError(
-                "return_state=True makes the layer return its states as extra outputs; "
-                "calc's models pass one output from layer to layer"
-            )
+        self.return_state = to_bool(return_state, "return_state")
         if to_bool(stateful, "stateful"):
             raise CalcError("stateful=True needs a fixed batch size, which Keras cannot know from an input shape")
 
     def bias_vectors(self) -> int:
         return 1
+
+    def states(self, units: sp.Expr) -> list[Shape]:
+        """The final states ``return_state`` adds as outputs after the output: one of u values (an LSTM: two,
+        its output h and its cell c)."""
+        return [(units,)] * self.state_count
+
+    state_count: ClassVar[int] = 1
 
     def why(self) -> str:
         bias = "and no bias" if not self.use_bias else "plus a bias of u values"
@@ -216,11 +220,18 @@ class Recurrent(Layer):
     def param_step(self, shape: Shape, env: Env) -> Step:
         units = env.positive(self.units, "units")
         # g stays a bound number, not a fixed one, so the formula keeps its per-gate structure: 4(u(n + u) + u)
-        fixed = {b: sp.Integer(self.bias_vectors() if self.use_bias else 0), r: u}
+        fixed = {b: sp.Integer(self.bias_vectors() if self.use_bias else 0)}
         if self.gates == 1:
             fixed[g] = sp.Integer(1)
         bindings = {g: sp.Integer(self.gates), u: units, n: shape[-1]}
         return apply(RECURRENT_PARAMS, "Parameters", bindings, fixed, why=self.why())
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        """The sequence, then the initial states if given (``initial_state=[h, c]``), each of u values."""
+        if not shapes:
+            raise CalcError(f"{self.type_name} needs a sequence")
+        check_states(shapes[1:], self.states(env.resolve(self.units)), self.type_name, env)
+        return self.build(shapes[0], env)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
@@ -228,12 +239,18 @@ class Recurrent(Layer):
         units = env.resolve(self.units)
         output = (shape[0], units) if self.return_sequences else (units,)
         which = f"all {shape[0]} steps" if self.return_sequences else "the last step"
+        states = self.states(units) if self.return_state else []
+        description = [units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"]
+        if states:
+            plural = "s" * (len(states) > 1)
+            description.append(f", then its final state{plural} as {len(states)} more output{plural}")
         return LayerResult(
             output_shape=output,
             trainable=step.value,
             non_trainable=sp.Integer(0),
             param_steps=[step],
-            description=[units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"],
+            description=description,
+            outputs=[output, *states] if states else None,
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
@@ -248,6 +265,7 @@ class SimpleRNN(Recurrent):
 
 class LSTM(Recurrent):
     gates, gate_words = 4, "Each of the g = 4 gates (input, forget, cell, output)"
+    state_count = 2
 
 
 class GRU(Recurrent):
@@ -294,7 +312,6 @@ def nested_layer(value: Any, what: str) -> Layer:
     if isinstance(value, Layer):
         return value
     from calc.layers import REGISTRY  # the registry imports this module
-    from calc.spec import _construct
 
     if _nesting(value) > MAX_NESTING:
         raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
@@ -308,9 +325,25 @@ def nested_layer(value: Any, what: str) -> Layer:
     if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
         raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
     try:
-        return _construct(REGISTRY[type_name], dict(kwargs))
+        return construct(REGISTRY[type_name], dict(kwargs))
     except CalcError as error:
         raise CalcError(f"{what} ({type_name}): {error.message}") from None
+
+
+def check_states(given: Sequence[Shape], states: Sequence[Shape], owner: str, env: Env) -> None:
+    """Initial states handed to a recurrent layer must be as many as its states, each of their shape."""
+    if not given:
+        return
+    if len(given) != len(states):
+        raise CalcError(f"{owner} takes {len(states)} initial state{'s' * (len(states) > 1)}, got {len(given)}")
+    for number, (shape, expected) in enumerate(zip(given, states), start=1):
+        if len(shape) != len(expected) or not all(
+            agree(a, b, f"initial state {number}", "the layer's state", env) for a, b in zip(shape, expected)
+        ):
+            raise CalcError(
+                f"initial state {number} of {owner} has shape {format_shape(shape)}; the layer's states are "
+                f"{format_shape(expected)}"
+            )
 
 
 def build_inner(layer: Layer, shape: Shape, env: Env) -> LayerResult:
@@ -344,12 +377,9 @@ class Bidirectional(Layer):
                 raise CalcError(
                     f"Bidirectional needs a recurrent {what} (SimpleRNN, LSTM or GRU), got {inner.type_name}"
                 )
-        if merge_mode is None:
-            raise CalcError(
-                "merge_mode null returns the forward and backward outputs separately; "
-                "calc's models pass one output from layer to layer"
-            )
-        self.merge_mode = to_choice(merge_mode, ("concat", "sum", "mul", "ave"), "merge_mode")
+        # merge_mode None: the forward and backward outputs come out apart, as two outputs
+        modes = ("concat", "sum", "mul", "ave")
+        self.merge_mode = None if merge_mode is None else to_choice(merge_mode, modes, "merge_mode")
         if weights is not None:
             raise CalcError("weights (initial values) are not supported; they do not change the counts")
         backward = self.backward_layer
@@ -363,6 +393,15 @@ class Bidirectional(Layer):
 
     def sublayers(self) -> list[Layer]:
         return [inner for inner in (self.layer, self.backward_layer) if inner is not None]
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        """The sequence, then the initial states if given: the forward layer's, then the backward layer's."""
+        if not shapes:
+            raise CalcError("Bidirectional needs a sequence")
+        backward = self.backward_layer or self.layer
+        states = [*self.layer.states(env.resolve(self.layer.units)), *backward.states(env.resolve(backward.units))]
+        check_states(shapes[1:], states, "Bidirectional", env)
+        return self.build(shapes[0], env)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
@@ -395,13 +434,20 @@ class Bidirectional(Layer):
             shape_steps.append(width)
             output = (*output[:-1], width.value)
         combined.counts = 0  # it adds up the two layers' steps
+        # Keras's order: the output (or the forward and the backward output), then the forward layer's final
+        # states, then the backward layer's (each the forward layer's shapes)
+        outputs = [output, output] if self.merge_mode is None else [output]
+        states = forward.output_shapes[1:]
+        outputs += [*states, *states]
+        merged = "apart (two outputs)" if self.merge_mode is None else f"by '{self.merge_mode}'"
         return LayerResult(
             output_shape=output,
             trainable=forward.trainable + backward.trainable,
             non_trainable=forward.non_trainable + backward.non_trainable,
             shape_steps=shape_steps,
             param_steps=[*steps, combined],
-            description=[f"{self.layer.type_name} read both ways, outputs merged by '{self.merge_mode}'"],
+            description=[f"{self.layer.type_name} read both ways, outputs merged {merged}"],
+            outputs=outputs if len(outputs) > 1 else None,
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:

@@ -4,7 +4,8 @@ One module per family, as in ``calc.layers``; each reuses the Keras rules where 
 same (sliding windows, the convolution and Dense parameter rules, Flatten) and states a rule of its
 own, with its sentence, only where PyTorch counts differently (BatchNorm's buffers, the two bias
 vectors of recurrent layers, MultiheadAttention's packed in_proj). The tensor arithmetic of forward()
-(``add``, ``sub``, ``mul``, ``cat``) is named after the functions, as torch.fx names their calls.
+(``add``, ``sub``, ``mul``, ``cat``, ``view``, ``permute``, ``matmul``, ...: ``tensor``) is named after
+the functions, as torch.fx names their calls; ``lazy`` holds the Lazy modules.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from calc.dialects.pytorch.activation import (
 from calc.dialects.pytorch.attention import MultiheadAttention
 from calc.dialects.pytorch.base import TorchLayer
 from calc.dialects.pytorch.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from calc.dialects.pytorch.lazy import LAZY_CLASSES
 from calc.dialects.pytorch.linear import Embedding, Linear
-from calc.dialects.pytorch.merge import add, cat, mul, sub
+from calc.dialects.pytorch.merge import add, cat, div, mul, sub
 from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from calc.dialects.pytorch.pooling import (
     AdaptiveAvgPool1d,
@@ -42,6 +44,7 @@ from calc.dialects.pytorch.pooling import (
 )
 from calc.dialects.pytorch.recurrent import GRU, LSTM, RNN
 from calc.dialects.pytorch.reshape import Flatten
+from calc.dialects.pytorch.tensor import TENSOR_CLASSES
 
 _CLASSES: list[type[TorchLayer]] = [
     Conv1d,
@@ -76,6 +79,7 @@ _CLASSES: list[type[TorchLayer]] = [
     add,
     sub,
     mul,
+    div,
     cat,
     Identity,
     Dropout,
@@ -86,6 +90,8 @@ _CLASSES: list[type[TorchLayer]] = [
     FeatureAlphaDropout,
     PReLU,
     *ACTIVATION_CLASSES,
+    *TENSOR_CLASSES,
+    *LAZY_CLASSES,
 ]
 
 #: torch.nn class name -> layer class.

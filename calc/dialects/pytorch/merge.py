@@ -84,6 +84,12 @@ class sub(add):  # torch.sub, operator.sub, -
     operation = "difference"
 
 
+class div(TorchElementWise):  # torch.div, operator.truediv, /
+    """torch.div(input, other): a tensor divided by another, value by value (``x / norm``)."""
+
+    operation = "quotient"
+
+
 class mul(TorchElementWise):  # torch.mul, operator.mul, *
     """torch.mul(input, other): squeeze-and-excitation's [N, C, 1, 1] scale times [N, C, H, W]."""
 
