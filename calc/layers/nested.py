@@ -16,6 +16,7 @@ from calc.errors import CalcError
 from calc.expressions import MAX_POWER_BITS
 from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, format_shape, to_expr
 from calc.layers.receptive import AxisField, Field, FieldChange, j, merge_axis_step, r, u
+from calc.references import split_reference
 from calc.rules import Mistake, Rule, Step, apply, local_symbols, numbered_symbols
 
 r_1, u_1, j_1 = local_symbols("r_1 start_1 j_1")
@@ -112,9 +113,7 @@ def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # 
     """The field of a block's output, worked out through its layers from the fields it reads."""
     from calc.compute import compute_analysis
 
-    compute_analysis(inner, dict(zip(layer.input_names, fields)))
-    from calc.model import split_reference
-
+    inner.keep_compute(compute_analysis(inner, dict(zip(layer.input_names, fields))))
     (output,) = [r for r in inner.records if (r.name, r.call) == split_reference(layer.model.outputs[0])]
     return output.compute.field
 
