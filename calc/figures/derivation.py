@@ -46,7 +46,7 @@ class DerivationFigures:
         self._shown[key] = record.name
         return self._figure(window_figure(record), record.name)
 
-    def _figure(self, geometry, name: str) -> Markup:  # noqa: ANN001 - a Geometry
+    def _figure(self, geometry, name: str) -> Markup:  # a Geometry
         if self.fmt == "latex":
             from calc.figures import tikz
 

@@ -101,7 +101,7 @@ def block_macs_rule(count: int) -> Rule:
     )
 
 
-def block_macs(inner) -> Step | None:  # noqa: ANN001 - a calc.model.Analysis
+def block_macs(inner) -> Step | None:  # a calc.model.Analysis
     """The MACs step of a block: the sum over its layer calls; None when one of them has no MACs rule."""
     values = [record.compute.macs for record in inner.records if record.layer is not None]
     if any(value is None for value in values):
@@ -109,7 +109,7 @@ def block_macs(inner) -> Step | None:  # noqa: ANN001 - a calc.model.Analysis
     return apply(block_macs_rule(len(values)), "MACs", dict(zip(numbered_symbols("M", len(values)), values)))
 
 
-def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # noqa: ANN001 - an Analysis
+def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # an Analysis
     """The field of a block's output, worked out through its layers from the fields it reads."""
     from calc.compute import compute_analysis
 
@@ -121,7 +121,7 @@ def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # 
 class ModelLayer(Layer):
     """Wraps a ``calc.model.Model`` built without input shapes of its own."""
 
-    def __init__(self, model, input_names: Sequence[str], **options):  # noqa: ANN001 - a calc.model.Model
+    def __init__(self, model, input_names: Sequence[str], **options):  # a calc.model.Model
         super().__init__(**options)
         self.model = model
         self.input_names = list(input_names)
@@ -169,7 +169,7 @@ class RepeatLayer(ModelLayer):
     A symbolic count needs a block that keeps its input shape, so every copy sees the same shape.
     """
 
-    def __init__(self, model, times, shared: bool = False, **options):  # noqa: ANN001 - a Model, an expression
+    def __init__(self, model, times, shared: bool = False, **options):  # a Model, an expression
         super().__init__(model, list(model.inputs) if model.inputs else ["input"], **options)
         self.times = to_expr(times, "times")
         self.shared = shared
@@ -320,7 +320,7 @@ class ExpertsLayer(RepeatLayer):
     Hugging Face's ``block_sparse_moe.gate``); the output has the tokens' shape.
     """
 
-    def __init__(self, model, times, active, **options):  # noqa: ANN001 - a calc.model.Model, expressions
+    def __init__(self, model, times, active, **options):  # a calc.model.Model, expressions
         super().__init__(model, times, **options)
         self.active = to_expr(active, "active")
 
