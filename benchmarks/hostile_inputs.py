@@ -61,6 +61,14 @@ def _nested_json(depth: int, times: int) -> str:
     return '{"input": [4], ' + block[1:]
 
 
+def _nested_power_repeats() -> str:
+    return _nested_json(4, 1).replace('"times": 1', '"times": "999999999999999999**64"')
+
+
+def _huge_size() -> str:
+    return 'input: [4]\nlayers:\n  - Dense: {units: "999999999999999999**64"}\n'
+
+
 def _strided(times: int) -> str:
     return (
         f"input: [10, 1]\nlayers:\n  - Repeat:\n      times: {times}\n      layers:\n"
@@ -128,6 +136,8 @@ def cases() -> list[Case]:
         Case("spec: 100,001 layers", ["summary", "{dir}/m.json"], {"m.json": _flat(100_001)}),
         Case("spec: blocks nested 40 deep", ["summary", "{dir}/m.json"], {"m.json": _nested_json(40, 2)}),
         Case("repeat: 10^18 nested 32 deep", ["summary", "{dir}/m.json"], {"m.json": _nested_json(32, 10**18 - 1)}),
+        Case("repeat: 10^1152 nested 4 deep", ["summary", "{dir}/m.json"], {"m.json": _nested_power_repeats()}),
+        Case("size: 999999999999999999**64", ["summary", "{dir}/m.yaml"], {"m.yaml": _huge_size()}),
         Case(
             "repeat 10^9: --format json", ["summary", "{dir}/m.yaml", "--format", "json"], {"m.yaml": _strided(10**9)}
         ),

@@ -72,7 +72,9 @@ def family_modules() -> list[tuple[str, object]]:
         for dialect, package in (("Keras", calc.layers), ("PyTorch", calc.dialects.pytorch))
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name)
     ]
-    return [(f"{dialect}: {module.__name__.rsplit('.', 1)[1].replace('_', ' ')}", module) for dialect, module in modules]
+    return [
+        (f"{dialect}: {module.__name__.rsplit('.', 1)[1].replace('_', ' ')}", module) for dialect, module in modules
+    ]
 
 
 def family_rules() -> dict[str, list[tuple[str, Rule]]]:

@@ -48,5 +48,34 @@ def page() -> str:
     return "\n".join(lines)
 
 
+def cli_page() -> str:
+    """docs/cli.md: every command's --help, as the argument parsers print it."""
+    import os
+
+    from calc.cli import parser
+
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal: the page is the same on every machine
+    top = parser()
+    lines = [
+        "# Command line",
+        "",
+        "Every command and flag, as `calc COMMAND --help` prints it (generated from the argument parsers by",
+        "`python -m calc.reference cli > docs/cli.md`; a test keeps it current). Exit status: 0 success, 1 an",
+        "answer judged incorrect (`check`), 2 unusable input, with one line on stderr naming the file, the",
+        "layer and the problem.",
+        "",
+        "```text",
+        top.format_help().rstrip(),
+        "```",
+        "",
+    ]
+    commands = next(action for action in top._actions if action.choices and isinstance(action.choices, dict))
+    for name, sub in commands.choices.items():
+        lines += [f"## calc {name}", "", "```text", sub.format_help().rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(page(), end="")
+    import sys
+
+    print(cli_page() if sys.argv[1:] == ["cli"] else page(), end="")

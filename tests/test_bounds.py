@@ -562,3 +562,25 @@ def test_the_limits_page_examples_are_what_calc_prints(cli):
     for command, printed in examples:
         run = cli(*shlex.split(command))
         assert run.status == 2 and run.err == printed + "\n"
+
+
+def _nested_huge_repeats() -> str:
+    block = '{"layers": [{"Dense": {"units": 4}}]}'
+    for _ in range(4):
+        block = '{"layers": [{"Repeat": {"times": "999999999999999999**64", ' + block[1:] + "}]}"
+    return '{"input": [4], ' + block[1:]
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "words"),
+    [
+        ('input: [4]\nlayers:\n  - Dense: {units: "999999999999999999**64"}\n', ".yaml", "an output size"),
+        (_nested_huge_repeats(), ".json", "the parameter count"),
+    ],
+    ids=["huge-size", "nested-huge-repeats"],
+)
+def test_sizes_and_counts_past_1024_bits_are_one_line(cli, spec_file, text, suffix, words):
+    """Each value passes the parser (a power under 4,096 bits), but products and nested Repeat counts
+    would pass the 4,300 digits Python prints: refused at the layer, never an internal error."""
+    run = cli("summary", spec_file(text, suffix))
+    assert run.status == 2 and f"{words} would be a number" in one_line(run) and "1,024 bits" in run.err

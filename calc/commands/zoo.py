@@ -17,16 +17,20 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="text (default: one model and its total per line), markdown (a table with the input shape, "
         "dialect and trainable counts) or json (the same, for scripts)",
     )
+    sub.add_argument("pattern", nargs="?", default="", help="list only the models whose name contains PATTERN")
     output_option(sub)
     sub.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from calc.errors import CalcError
     from calc.layers.base import format_shape
     from calc.render.math import plain
     from calc.zoo.listing import rows as zoo_rows
 
-    rows = zoo_rows()
+    rows = [row for row in zoo_rows() if args.pattern in row["name"]]
+    if not rows:
+        raise CalcError(f"no zoo model's name contains '{args.pattern[:40]}' (calc zoo lists them all)")
     if args.format == "json":
         text = json.dumps(rows, indent=2) + "\n"
     elif args.format == "markdown":
