@@ -20,7 +20,7 @@ from calc.spec import load
 MODELS = "lenet5,vgg16,resnet50,inception_v3,densenet121,mobilenet_v2,bert_base,gpt2,torchvision_resnet18"
 
 
-def cpu(function, runs: int) -> float:  # noqa: ANN001 - a callable
+def cpu(function, runs: int) -> float:  # a callable
     times = []
     for _ in range(runs):
         start = time.process_time()

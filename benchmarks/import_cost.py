@@ -36,7 +36,7 @@ def _archive(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def _timed(function, *args):  # noqa: ANN001, ANN202 - a benchmark helper
+def _timed(function, *args):  # a benchmark helper
     start = time.perf_counter()
     result = function(*args)
     return result, time.perf_counter() - start

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.mistake_corpus import tally  # noqa: E402
+from tests.mistake_corpus import tally
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ FORMATS = [
 ]
 
 
-def render(analysis, command: str, fmt: str) -> str:  # noqa: ANN001 - a calc.model.Analysis
+def render(analysis, command: str, fmt: str) -> str:  # a calc.model.Analysis
     """What ``calc COMMAND MODEL --format FMT`` writes, without the process around it."""
     from calc.derive import render_derivation
     from calc.render.templating import render as render_template
@@ -65,7 +65,7 @@ def main() -> None:
                 before = time.process_time()
                 try:
                     render(analysis, command, fmt)
-                except Exception as error:  # noqa: BLE001 - a report: say what failed and go on
+                except Exception as error:  # a report: say what failed and go on
                     print(f"{size:>8}  {item:<18} failed: {type(error).__name__}: {error}"[:160])
                     continue
                 rows.append((item, time.process_time() - before))

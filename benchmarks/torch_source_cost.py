@@ -33,7 +33,7 @@ def read(text: str, shape: list, model: str | None) -> tuple[dict, int]:
     return spec, reader.steps
 
 
-def median_time(runs: int, function, *args) -> float:  # noqa: ANN001 - a benchmark helper
+def median_time(runs: int, function, *args) -> float:  # a benchmark helper
     times = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -334,7 +334,7 @@ class CandidateSearch:
             sentence = f"{head}: the answer leaves out its step (worked below)."
             also: tuple[str, ...] = ()
         else:
-            steps = [(source, world.step)]
+            steps = [(source, world.step)]  # type: ignore[list-item]  # a world with a mistake has its step
             sentence = f"{head}. {world.mistake.sentence(step_words(world.step))}"
             also = (world.mistake.id,)
         if self.record is not None and self.record is not source:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -31,8 +31,11 @@ from calc.errors import CalcError, quote
 from calc.layers.base import Env, zero_macs
 from calc.layers.receptive import Field, FieldChange, has_field, input_field, union
 from calc.layers.reshape import flatten_rule
-from calc.model import Analysis, LayerRecord, split_reference
+from calc.references import split_reference
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
+
+if TYPE_CHECKING:
+    from calc.model import Analysis, LayerRecord
 
 macs_symbol, phi, b, count = local_symbols("M phi b N")
 
@@ -118,8 +121,10 @@ def channel_axis(analysis: Analysis) -> int:
     return -1
 
 
-def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | None = None) -> None:
-    """Work out every record's ``compute`` (once; again when ``input_fields`` come from an outer model)."""
+def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | None = None) -> list[LayerCompute]:
+    """Every record's compute quantities, in record order (``Analysis.keep_compute`` keeps them on the records;
+    a block works them out again when ``input_fields`` come from an outer model)."""
+    results: list[LayerCompute] = []
     env = Env(analysis.values)
     channels = channel_axis(analysis)
     tensors: dict[str, Field] = {}
@@ -129,15 +134,14 @@ def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | Non
     for record in analysis.records:
         if record.layer is None:  # a model input (functional models list them)
             incoming = tensors[f"{record.name}[0]"]
-            result = LayerCompute(zero_macs("A model input does no work."), _activations(record), incoming)
-            record._compute = result  # type: ignore[attr-defined]
+            results.append(LayerCompute(zero_macs("A model input does no work."), _activations(record), incoming))
             continue
         fields = [tensors[_key(ref)] for ref in record.inputs]
         change = _field(record, fields, env)
         macs = record.layer.macs(record.input_shapes, record.result, env)
-        result = LayerCompute(macs, _activations(record), change.field, change.steps, change.words)
-        record._compute = result  # type: ignore[attr-defined]
+        results.append(LayerCompute(macs, _activations(record), change.field, change.steps, change.words))
         tensors[f"{record.name}[{record.call}]"] = change.field
+    return results
 
 
 def _input_shapes(analysis: Analysis) -> dict[str, Any]:

@@ -490,9 +490,9 @@ def fold_repeats(views: list[LayerView], prefix: str = "") -> list[LayerView | R
             i += len(first)
             continue
         view = views[i]
-        earlier = seen.get(signatures[i])
-        if earlier is not None and not view.simple and view.record.type != "InputLayer":
-            view.same_as = views[earlier]
+        shown_at = seen.get(signatures[i])
+        if shown_at is not None and not view.simple and view.record.type != "InputLayer":
+            view.same_as = views[shown_at]
         seen.setdefault(signatures[i], i)
         shown.append(view)
         i += 1

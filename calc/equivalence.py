@@ -21,11 +21,12 @@ import random
 from collections.abc import Iterable
 from fractions import Fraction
 from math import comb
+from typing import TypeAlias
 
 import sympy as sp
 
 #: Answers compared as values: one expression, or a shape (one expression per axis).
-Value = sp.Expr | tuple[sp.Expr, ...]
+Value: TypeAlias = sp.Expr | tuple[sp.Expr, ...]
 
 SAMPLES = 6
 WIDE_SAMPLES = 64

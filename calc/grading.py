@@ -358,7 +358,7 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
         if result is None:
             try:
                 result = judged[answer_key] = question.check(row.answer)
-            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+            except Exception as error:  # one row's failure, whatever it is, never stops the class
                 grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
                 continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
@@ -598,7 +598,7 @@ def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, flo
         if result is None:
             try:
                 result = judged[key] = judge.check(row.answer)
-            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+            except Exception as error:  # one row's failure, whatever it is, never stops the class
                 grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
                 continue
         grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes)

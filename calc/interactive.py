@@ -179,7 +179,7 @@ class _MathML(MathMLPresentationPrinter):
         self.slots = dict(slots or {})
         self.bold = bold
 
-    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+    def _as_ordered_terms(self, expr, order=None):  # sympy's signature
         return _reading_order(super()._as_ordered_terms(expr, order=order))
 
     def _print_Symbol(self, sym: sp.Symbol, style: str = "plain") -> Element:

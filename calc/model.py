@@ -28,7 +28,8 @@ from calc.layers.base import (
     parse_shape,
 )
 from calc.layers.core import InputLayer
-from calc.render.notebook import ModelNotebook
+from calc.references import reference_parts, split_reference, tensor_key
+from calc.render.model_notebook import ModelNotebook
 
 MAX_LAYERS = 100_000
 #: The largest size or parameter count a layer may have: 1,024 bits, about 308 digits. Real models have
@@ -67,6 +68,8 @@ class LayerRecord:
     call: int = 0
     #: Checks left open because their values were symbolic (only when analysed with ``record=True``).
     conditions: list[Condition] = field(default_factory=list)
+    _compute: Any = field(default=None, init=False, repr=False, compare=False)
+    _analysis: Analysis | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def input_shape(self) -> Shape:
@@ -97,11 +100,11 @@ class LayerRecord:
     def compute(self) -> Any:
         """MACs, activation size and receptive field of this call (a ``calc.compute.LayerCompute``),
         worked out for the whole analysis the first time any record's is read."""
-        if "_compute" not in vars(self):
+        if self._compute is None and self._analysis is not None:
             from calc.compute import compute_analysis
 
-            compute_analysis(self._analysis)
-        return vars(self)["_compute"]
+            self._analysis.keep_compute(compute_analysis(self._analysis))
+        return self._compute
 
 
 @dataclass
@@ -122,6 +125,11 @@ class Analysis:
     def __post_init__(self) -> None:
         for record in self.records:  # so that a record can work out its compute quantities on demand
             record._analysis = self
+
+    def keep_compute(self, results: Sequence[Any]) -> None:
+        """Keep each record's compute quantities (``calc.compute.compute_analysis``'s, in record order)."""
+        for record, result in zip(self.records, results, strict=True):
+            record._compute = result
 
     @property
     def layers(self) -> list[LayerRecord]:
@@ -182,31 +190,6 @@ def layer_label(index: int, name: str, type_name: str, places: Mapping[str, str]
     """How a message names a layer: 'layer 2 (conv2d_1, Conv2D)', after its place in the source if known."""
     label = f"layer {index} ({name}, {type_name})"
     return f"{places[name]}: {label}" if name in places else label
-
-
-def reference_parts(ref: str) -> tuple[str, int, int]:
-    """'lstm[0][1]' -> ('lstm', 0, 1); 'dense[1]' -> ('dense', 1, 0); 'dense' -> ('dense', 0, 0)."""
-    indices: list[int] = []
-    while len(indices) < 2 and ref.endswith("]") and "[" in ref:
-        head, _, index = ref[:-1].rpartition("[")
-        if not (index.isascii() and index.isdigit()):
-            break
-        ref = head
-        indices.insert(0, int(index))
-    call, output = (indices + [0, 0])[:2]
-    return ref, call, output
-
-
-def split_reference(ref: str) -> tuple[str, int]:
-    """'dense[1]' -> ('dense', 1); 'dense' -> ('dense', 0); 'lstm[0][1]' -> ('lstm', 0)."""
-    name, call, _ = reference_parts(ref)
-    return name, call
-
-
-def tensor_key(ref: str) -> str:
-    """The one spelling of a tensor: 'dense' -> 'dense[0][0]', 'lstm[0][1]' unchanged."""
-    name, call, output = reference_parts(ref)
-    return f"{name}[{call}][{output}]"
 
 
 class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summary table

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import sympy as sp
 
@@ -188,7 +189,7 @@ class Rule:
     def mistakes(self) -> tuple[Mistake, ...]:
         if _is_builder(self._mistakes):
             self._mistakes = tuple(self._mistakes())
-        return self._mistakes
+        return cast(tuple[Mistake, ...], self._mistakes)
 
     def __repr__(self) -> str:
         return f"Rule({self.lhs!r}, {self.expr})"

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from calc.importers.hf_config import spec_from_hf_config
+from calc.importers.hf_families import spec_from_hf_config
 from calc.layers import REGISTRY, TRANSFORMER_PARTS
 from calc.zoo import zoo_names, zoo_spec
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from calc.importers.hf_config import spec_from_hf_config
+from calc.importers.hf_families import spec_from_hf_config
 from calc.model import Analysis
 from calc.spec import from_spec
 from calc.zoo import zoo_names, zoo_spec

@@ -54,7 +54,7 @@ def theirs(torch, input_shape, name, kwargs, call=None):
         module = getattr(torch.nn, name)(**kwargs).eval()
         x = torch.zeros(2, *input_shape)
         out = call(module, x) if call else module(x)
-    except Exception:  # noqa: BLE001 - a refusal of any kind is PyTorch's answer
+    except Exception:  # a refusal of any kind is PyTorch's answer
         return None
     out = out[0] if isinstance(out, tuple) else out
     if 0 in out.shape:  # ConvTranspose may return an empty tensor, an output size of 0 that calc refuses
@@ -339,7 +339,7 @@ def theirs_function(torch, call, shapes):
     (a batch of 2), or None when PyTorch refuses."""
     try:
         out = call([torch.zeros(2, *shape) for shape in shapes])
-    except Exception:  # noqa: BLE001 - a refusal of any kind is PyTorch's answer
+    except Exception:  # a refusal of any kind is PyTorch's answer
         return None
     return list(out.shape[1:]), 0
 

@@ -94,7 +94,7 @@ def compute_options(sub: argparse.ArgumentParser) -> None:
     )
 
 
-def conventions(args: argparse.Namespace):  # noqa: ANN201 - returns calc.compute.Conventions
+def conventions(args: argparse.Namespace):  # returns calc.compute.Conventions
     from calc.compute import Conventions
 
     return Conventions(args.flops_per_mac, args.dtype, args.batch, args.training)
@@ -143,20 +143,20 @@ def write_stdout(text: str) -> None:
         raise CalcError(f"cannot write to standard output ({error.strerror or error})") from None
 
 
-def source_options(args: argparse.Namespace):  # noqa: ANN201 - returns calc.spec.SourceOptions
+def source_options(args: argparse.Namespace):  # returns calc.spec.SourceOptions
     """What PyTorch source needs besides the file: ``--input-shape`` and ``--model``."""
     from calc.spec import SourceOptions
 
     return SourceOptions(args.input_shapes or (), args.model_class)
 
 
-def load_model(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Model
+def load_model(args: argparse.Namespace):  # returns calc.model.Model
     """The MODEL argument, read with the source options."""
     from calc.spec import load
 
     return load(args.model, source_options(args))
 
 
-def analyze(args: argparse.Namespace):  # noqa: ANN201 - returns calc.model.Analysis
+def analyze(args: argparse.Namespace):  # returns calc.model.Analysis
     """Load the MODEL argument and analyse it with the ``--set`` values."""
     return load_model(args).analyze(dict(args.values))

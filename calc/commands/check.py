@@ -99,7 +99,7 @@ def _check_variant(args: argparse.Namespace) -> int:
     return _verdict(manifest.judge(variant, entry).check(args.answer), args, fmt)
 
 
-def _verdict(result, args: argparse.Namespace, fmt: str) -> int:  # noqa: ANN001 - a checker CheckResult
+def _verdict(result, args: argparse.Namespace, fmt: str) -> int:  # a checker CheckResult
     from calc.errors import CalcError
 
     if result.problem is not None:

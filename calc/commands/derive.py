@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _figures(analysis, fmt: str, args: argparse.Namespace):  # noqa: ANN001, ANN202 - Analysis, DerivationFigures
+def _figures(analysis, fmt: str, args: argparse.Namespace):
     """The figures of the derivation: inline in LaTeX and PDF; as SVG files in Markdown, only when there is
     a file to write them beside (standard output takes one document); none with --no-figures."""
     if args.no_figures or (fmt == "markdown" and not args.output):

@@ -151,7 +151,7 @@ def _includes(name: str) -> tuple[str, ...]:
 def normalised(analysis: Analysis) -> Analysis:
     """A copy of the analysis with every expression in it (shapes, counts, steps) with merged floors."""
 
-    def merge(value):  # noqa: ANN001, ANN202 - an expression, a tuple of them, or words
+    def merge(value):  # an expression, a tuple of them, or words
         if isinstance(value, tuple):
             return tuple(merge(v) for v in value)
         return merge_roundings(value) if isinstance(value, sp.Basic) else value

@@ -19,7 +19,7 @@ import sympy as sp
 from calc.errors import CalcError, quote
 from calc.expressions import make_symbol
 from calc.layers.base import suggest, to_expr
-from calc.model import Sequential
+from calc.model import Model, Sequential
 
 #: Hyper-parameters that are sizes or counts, and so can become symbols.
 REWRITABLE = (
@@ -94,7 +94,7 @@ def parse_keep(texts: Iterable[str]) -> Keep | None:
     return Keep(tuple(names), tuple(rewrites))
 
 
-def apply_rewrites(model: Sequential, rewrites: Sequence[Rewrite]) -> Sequential:
+def apply_rewrites(model: Sequential, rewrites: Sequence[Rewrite]) -> Model:
     """A copy of ``model`` with the hyper-parameters replaced by symbols.
 
     A new symbol gets a value when the model already has one for it, when it scales (value 1: the

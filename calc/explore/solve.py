@@ -23,7 +23,7 @@ from calc.explore.quantities import SCALARS, quantity, split_name
 from calc.explore.scaling import relaxed
 from calc.explore.sweep import Evaluator
 from calc.layers.base import suggest
-from calc.model import Analysis, Sequential
+from calc.model import Analysis, Model, Sequential
 from calc.render.math import group_digits, sympy_text
 
 MAX_RANGE_WITH_NUMPY = 1_000_000
@@ -136,7 +136,7 @@ class Solution:
         }
 
 
-def _rebuilt(model: Sequential, index: int, argument: str, value: object) -> Sequential:
+def _rebuilt(model: Sequential, index: int, argument: str, value: object) -> Model:
     layers = list(model.layers)
     layers[index] = layers[index].rebuilt(**{argument: value})
     declared = {s.name: model.values.get(s) for s in model.declared}

@@ -233,7 +233,7 @@ def _signature(segment: Segment) -> tuple:
         for record in unit.records:
             try:
                 arguments = {k: v for k, v in record.layer.arguments().items() if k != "name"} if record.layer else {}
-            except Exception:  # noqa: BLE001 - a layer whose arguments cannot be read is never merged
+            except Exception:  # a layer whose arguments cannot be read is never merged
                 return (id(segment),)
             layers.append((record.type, repr(sorted(arguments.items(), key=lambda kv: kv[0]))))
         wiring = tuple(index.get(src, -1) for src in unit.inputs)

@@ -59,7 +59,7 @@ class DerivationFigures:
         self._shown[key] = record.name
         return self._figure(window_figure(record, steps=False), record.name, WINDOW_HEIGHT)
 
-    def _figure(self, geometry, name: str, height: float = LATEX_HEIGHT) -> Markup:  # noqa: ANN001 - a Geometry
+    def _figure(self, geometry, name: str, height: float = LATEX_HEIGHT) -> Markup:  # a Geometry
         if self.fmt == "latex":
             from calc.figures import tikz
 

@@ -160,7 +160,7 @@ def cut(text: str, limit: int = MAX_LABEL) -> str:
 def rect(x: float, y: float, w: float, h: float, style: str, **options: object) -> Polygon:
     """An axis-aligned rectangle w wide and h high with its top-left corner at (x, y); ``options`` are
     Polygon's (shade, dashed, stroke, width)."""
-    return Polygon(((x, y), (x + w, y), (x + w, y + h), (x, y + h)), style, **options)  # type: ignore[arg-type]
+    return Polygon(((x, y), (x + w, y), (x + w, y + h), (x, y + h)), style, **options)
 
 
 def volume(x: float, y: float, width: float, height: float, depth: float, style: str) -> list[Polygon]:

@@ -18,7 +18,7 @@ POINTS_PER_UNIT = 72 / 2.54  # text sizes are in units; matplotlib's in points (
 ALIGN = {"start": "left", "middle": "center", "end": "right"}
 
 
-def matplotlib_figure():  # noqa: ANN201 - matplotlib.figure.Figure
+def matplotlib_figure():  # matplotlib.figure.Figure
     """matplotlib's Figure class, or a one-line error naming the extra."""
     try:
         from matplotlib.figure import Figure
@@ -110,7 +110,7 @@ def render(geometry: Geometry) -> bytes:
     return save_png(figure, dpi)
 
 
-def save_png(figure, dpi: int = 100) -> bytes:  # noqa: ANN001 - a matplotlib Figure
+def save_png(figure, dpi: int = 100) -> bytes:  # a matplotlib Figure
     """The figure as PNG bytes without metadata (no software version, no date)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})

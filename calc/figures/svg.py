@@ -45,7 +45,7 @@ def _colour(style: str, shade: float = 0.0) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _points(points) -> str:  # noqa: ANN001 - a tuple of points
+def _points(points) -> str:  # a tuple of points
     return " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
 
 
@@ -72,7 +72,7 @@ def element(geometry: Geometry) -> str:
     return "\n".join(out)
 
 
-def _item(item) -> list[str]:  # noqa: ANN001 - one geometry item
+def _item(item) -> list[str]:  # one geometry item
     if isinstance(item, Polygon):
         dash = ' stroke-dasharray="4 3"' if item.dashed else ""
         fill = "none" if item.style == "none" else _colour(item.style, item.shade)

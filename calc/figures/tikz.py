@@ -41,7 +41,7 @@ def _colour(style: str, shade: float = 0.0) -> str:
     return f"{name}!{round(100 * (1 - shade))}!black" if shade else name
 
 
-def _path(points) -> str:  # noqa: ANN001 - a tuple of points
+def _path(points) -> str:  # a tuple of points
     return " -- ".join(f"({_n(x)},{_n(y)})" for x, y in points)
 
 
@@ -87,7 +87,7 @@ def document(geometry: Geometry) -> str:
     )
 
 
-def _styles(item) -> list[str]:  # noqa: ANN001 - one geometry item
+def _styles(item) -> list[str]:  # one geometry item
     if isinstance(item, Polygon):
         return [s for s in (item.style, item.stroke) if s != "none"]
     if isinstance(item, Circle):
@@ -95,7 +95,7 @@ def _styles(item) -> list[str]:  # noqa: ANN001 - one geometry item
     return [item.style]
 
 
-def _item(item) -> list[str]:  # noqa: ANN001 - one geometry item
+def _item(item) -> list[str]:  # one geometry item
     if isinstance(item, Polygon):
         filled = item.style != "none"
         command = r"\filldraw" if filled else r"\draw"  # \filldraw with no fill would fill black

@@ -295,7 +295,10 @@ def _cube(geometry: Geometry, record: LayerRecord, axes: list[Axis], x0: float, 
     kernel = 1
     for axis in axes:
         kernel *= axis.kernel
-    weights = sum(_value(term, step) for term in sp.Add.make_args(one) if term.free_symbols & _kernel_symbols(step))
+    terms = [term for term in sp.Add.make_args(one) if term.free_symbols & _kernel_symbols(step)]
+    weights = 0
+    for term in terms:
+        weights += _value(term, step)
     depth = max(1, weights // kernel)
     drawn = min(depth, MAX_DEPTH)
     hk = min(axes[-2].kernel, 9) if len(axes) >= 2 else 1

@@ -102,7 +102,7 @@ def is_hf_config(data: Any) -> bool:
 
 def spec_from_hf_config(data: Any) -> dict:
     """A Hugging Face config.json (a transformer by its hyper-parameters), laid out as ``named_modules()``."""
-    from calc.importers.hf_config import spec_from_hf_config as read
+    from calc.importers.hf_families import spec_from_hf_config as read
 
     return read(data)
 

@@ -8,10 +8,11 @@ parameter depends on it, the compute does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from calc.errors import CalcError
-from calc.importers.hf_config import MAX_LAYERS, Family, Fields
+from calc.importers.hf_config import CLASS_NAME, MAX_LAYERS, Family, Fields
 
 Layers = list[dict[str, Any]]
 
@@ -678,3 +679,62 @@ FAMILIES: dict[str, Family] = {
     "t5": Family("T5Model", {"T5ForConditionalGeneration": ""}, {}, _t5),
     "vit": Family("ViTModel", {"ViTForImageClassification": "vit."}, {"num_channels": 3}, _vit),
 }
+
+
+def spec_from_hf_config(data: Mapping[str, Any]) -> dict:
+    """The spec of the model a Hugging Face config describes (the class ``architectures`` names)."""
+    model_type = data["model_type"]
+    family = FAMILIES.get(model_type)
+    note = ""
+    if family is None:
+        if not _llama_like(data):
+            known = ", ".join(sorted(FAMILIES))
+            raise CalcError(
+                f"model_type '{str(model_type)[:40]}' is not one calc reads (it reads {known}, and configs with "
+                "Llama's fields and a ForCausalLM head)"
+            )
+        family = FAMILIES["llama"]
+        note = f" (model_type '{model_type}' read as Llama: its config has Llama's fields)"
+    architectures = data.get("architectures") or [family.base]
+    if not isinstance(architectures, list) or not all(
+        isinstance(a, str) and CLASS_NAME.match(a) for a in architectures
+    ):
+        raise CalcError("config field 'architectures' must be a list of class names (letters, digits and _)")
+    wanted = named = architectures[0]
+    if note:  # a Llama-like model: its own class names, Llama's layout
+        wanted = "LlamaForCausalLM" if wanted.endswith("ForCausalLM") else "LlamaModel"  # the base: *Model
+    if wanted != family.base and wanted not in family.heads:
+        choices = ", ".join([family.base, *family.heads])
+        raise CalcError(f"config field 'architectures' names {wanted[:60]}; for {model_type} calc reads {choices}")
+    head = None if wanted == family.base else wanted
+    prefix = "" if head is None else family.heads[head]
+    fields = Fields(data, family.defaults)
+    inputs, layers = family.layers(fields, prefix, head)
+    return {
+        "name": named + (" (read as Llama)" if note else ""),
+        "description": f"{named} from a Hugging Face config{note}",
+        "inputs": inputs,
+        "symbols": dict(fields.symbols),
+        "layers": layers,
+    }
+
+
+def _llama_like(data: Mapping[str, Any]) -> bool:
+    """Llama's fields, an RMSNorm (``rms_norm_eps``) and a causal-LM head: the layout Llama's derivatives keep."""
+    required = (
+        "hidden_size",
+        "intermediate_size",
+        "num_hidden_layers",
+        "num_attention_heads",
+        "vocab_size",
+        "rms_norm_eps",
+    )
+    architectures = data.get("architectures") or []
+    return (
+        all(key in data for key in required)
+        and isinstance(architectures, list)
+        and bool(architectures)
+        and isinstance(architectures[0], str)
+        and CLASS_NAME.match(architectures[0]) is not None
+        and architectures[0].endswith("ForCausalLM")
+    )

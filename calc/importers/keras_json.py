@@ -84,7 +84,7 @@ class _Reader:
         name = _model_name(config, "sequential")
         items = _layer_list(config, name)
         shape = None
-        entries = []
+        entries: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             cls, layer_config = _header(item, index)
             if cls == "InputLayer":

@@ -190,7 +190,7 @@ class Session:
             raise CalcError(f"an input's name must be a non-empty string, got {quote(name)}")
         return Input(name if name is not None else self.auto_name("InputLayer"), shape, where)
 
-    def call(self, layer: Any, args: list, kwargs: dict, where: Where) -> Tensor:
+    def call(self, layer: Any, args: list, kwargs: dict, where: Where) -> Tensor | list[Tensor]:
         """``layer(x)``, ``layer([a, b])``, ``model(x)``: a new tensor reading the tensors given."""
         reads: list[Tensor] = []
         for value in args:

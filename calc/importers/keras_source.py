@@ -337,7 +337,7 @@ class _Reader(SourceReader):
         message = f"{instance.described} has no attribute '{name}' set before this line{suggest(name, known)}"
         raise self.fail(node, f"{message} (calc follows its build(), summary() and layers)")
 
-    def instance_call(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> Tensor:
+    def instance_call(self, node: ast.Call, instance: Instance, args: list, kwargs: dict) -> Tensor | list[Tensor]:
         """``model(x)``: traced once through call() (a later call shares its layers), then used as a layer."""
         if len(args) != 1 or not isinstance(args[0], Tensor):
             raise self.fail(node, f"calc follows {instance.described} called on one tensor")

@@ -686,7 +686,7 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
             ref = leaf.name
         else:
             layer = leaf.layer
-            entry = {leaf.name: {"inputs": refs}}
+            entry = {leaf.name: {"inputs": refs}}  # type: ignore[dict-item]  # a called-again leaf has its name
             ref = f"{leaf.name}[{leaf.calls}]"
         result = layer.build_many([t.shape for t in inputs], self.env)
         leaf.calls += 1

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import sympy as sp
 
@@ -23,7 +23,7 @@ from calc.expressions import parse_expression
 from calc.rules import Step, note
 
 Shape = tuple[sp.Expr, ...]
-Value = int | str | sp.Expr
+Value: TypeAlias = int | str | sp.Expr
 # Words and mathematics of a layer's one-line description; a tuple of sizes reads "5 × 5".
 Description = list[str | sp.Expr | tuple[sp.Expr, ...]]
 
@@ -339,7 +339,7 @@ def _argument_names(cls: type[Layer]) -> tuple[str, ...]:
         p
         for klass in cls.__mro__
         if "__init__" in vars(klass) and klass is not object
-        for p in inspect.signature(klass.__init__).parameters
+        for p in inspect.signature(vars(klass)["__init__"]).parameters
     }
     return tuple(sorted((names | NEUTRAL_OPTIONS | cls.neutral_options) - {"self", "options"}))
 

@@ -16,6 +16,7 @@ from calc.errors import CalcError
 from calc.expressions import MAX_POWER_BITS
 from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, format_shape, to_expr
 from calc.layers.receptive import AxisField, Field, FieldChange, j, merge_axis_step, r, u
+from calc.references import split_reference
 from calc.rules import Mistake, Rule, Step, apply, local_symbols, numbered_symbols
 
 r_1, u_1, j_1 = local_symbols("r_1 start_1 j_1")
@@ -102,7 +103,7 @@ def block_macs_rule(count: int) -> Rule:
     )
 
 
-def block_macs(inner) -> Step | None:  # noqa: ANN001 - a calc.model.Analysis
+def block_macs(inner) -> Step | None:  # a calc.model.Analysis
     """The MACs step of a block: the sum over its layer calls; None when one of them has no MACs rule."""
     values = [record.compute.macs for record in inner.records if record.layer is not None]
     if any(value is None for value in values):
@@ -110,13 +111,11 @@ def block_macs(inner) -> Step | None:  # noqa: ANN001 - a calc.model.Analysis
     return apply(block_macs_rule(len(values)), "MACs", dict(zip(numbered_symbols("M", len(values)), values)))
 
 
-def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # noqa: ANN001 - an Analysis
+def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # an Analysis
     """The field of a block's output, worked out through its layers from the fields it reads."""
     from calc.compute import compute_analysis
 
-    compute_analysis(inner, dict(zip(layer.input_names, fields)))
-    from calc.model import split_reference
-
+    inner.keep_compute(compute_analysis(inner, dict(zip(layer.input_names, fields))))
     (output,) = [r for r in inner.records if (r.name, r.call) == split_reference(layer.model.outputs[0])]
     return output.compute.field
 
@@ -124,7 +123,7 @@ def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # 
 class ModelLayer(Layer):
     """Wraps a ``calc.model.Model`` built without input shapes of its own."""
 
-    def __init__(self, model, input_names: Sequence[str], **options):  # noqa: ANN001 - a calc.model.Model
+    def __init__(self, model, input_names: Sequence[str], **options):  # a calc.model.Model
         super().__init__(**options)
         self.model = model
         self.input_names = list(input_names)
@@ -172,7 +171,7 @@ class RepeatLayer(ModelLayer):
     A symbolic count needs a block that keeps its input shape, so every copy sees the same shape.
     """
 
-    def __init__(self, model, times, shared: bool = False, **options):  # noqa: ANN001 - a Model, an expression
+    def __init__(self, model, times, shared: bool = False, **options):  # a Model, an expression
         super().__init__(model, list(model.inputs) if model.inputs else ["input"], **options)
         self.times = to_expr(times, "times")
         self.shared = shared
@@ -333,7 +332,7 @@ class ExpertsLayer(RepeatLayer):
     Hugging Face's ``block_sparse_moe.gate``); the output has the tokens' shape.
     """
 
-    def __init__(self, model, times, active, **options):  # noqa: ANN001 - a calc.model.Model, expressions
+    def __init__(self, model, times, active, **options):  # a calc.model.Model, expressions
         super().__init__(model, times, **options)
         self.active = to_expr(active, "active")
 

@@ -42,7 +42,7 @@ AFFINE = Rule(
         WRONG_AXIS,
     ),
 )
-WRONG_AXIS = Mistake(
+WRONG_AXIS: Mistake = Mistake(
     "wrong_axis",
     None,
     "c is the size of the normalized axis, the channels or features ({actual}), not {value} ({source}): "
@@ -50,7 +50,7 @@ WRONG_AXIS = Mistake(
     substitute=c,
     alternatives="input_axes",
 )
-ONE_PER_FEATURE = Mistake(
+ONE_PER_FEATURE: Mistake = Mistake(
     "one_param_per_feature",
     None,
     "Each of the c = {c} features has two learned values, a scale γ and an offset β: 2c, not c.",

@@ -143,7 +143,7 @@ BIDIRECTIONAL_PARAMS = Rule(
         ),
     ),
 )
-CONCATENATED = Rule(
+CONCATENATED: Rule = Rule(
     lhs="u_{out}",
     expr=2 * u,
     why="merge_mode 'concat' puts the forward and backward outputs side by side.",

@@ -53,7 +53,7 @@ def _starts() -> sp.Expr:
 
 
 # The rules are built on first use (see Rule): floor and ceiling cost sympy milliseconds the first time.
-EXPLICIT_PADDING = Rule(
+EXPLICIT_PADDING: Rule = Rule(
     lhs="n_{out}",
     expr=_sliding,
     name="Output size of a sliding window",
@@ -120,7 +120,7 @@ EXPLICIT_PADDING = Rule(
         ),
     ),
 )
-SAME_PADDING = Rule(
+SAME_PADDING: Rule = Rule(
     lhs="n_{out}",
     expr=lambda: sp.ceiling(_strides()),
     name="Output size with 'same' padding",
@@ -158,7 +158,7 @@ SAME_PADDING = Rule(
     ),
 )
 
-CEIL_MODE = Rule(
+CEIL_MODE: Rule = Rule(
     lhs="n_{out}",
     name="Output size of PyTorch pooling with ceil_mode",
     keep=("p", "s"),

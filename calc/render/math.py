@@ -58,7 +58,7 @@ def bold_symbols(symbols: Iterable[sp.Symbol]) -> Iterator[None]:
 class _Printer(LatexPrinter):
     _default_settings = {**LatexPrinter._default_settings, "bold": frozenset(), "group": True}
 
-    def _print_Symbol(self, expr, style="plain"):  # noqa: ANN001, ANN202 - sympy's signature
+    def _print_Symbol(self, expr, style="plain"):  # sympy's signature
         """A spec's own symbol in bold (``bold_symbols``). A word with underscores (a config's ``hidden_size``,
         ``num_key_value_heads``) as one upright name, where sympy would make everything after its first
         underscore a subscript; a short base keeps its subscript (``c_in``, ``n_ctx``), and so does a
@@ -70,19 +70,19 @@ class _Printer(LatexPrinter):
             text = super()._print_Symbol(expr, style)
         return r"\mathbf{" + text + "}" if expr in self._settings["bold"] else text
 
-    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+    def _as_ordered_terms(self, expr, order=None):  # sympy's signature
         return _reading_order(super()._as_ordered_terms(expr, order=order))
 
-    def _print_Integer(self, expr):  # noqa: ANN001, ANN202
+    def _print_Integer(self, expr):
         return group_digits(int(expr), "{,}") if self._settings["group"] else str(int(expr))
 
-    def _print_floor(self, expr, exp=None):  # noqa: ANN001, ANN202
+    def _print_floor(self, expr, exp=None):
         return self._rounded(expr, r"\left\lfloor", r"\right\rfloor", exp)
 
-    def _print_ceiling(self, expr, exp=None):  # noqa: ANN001, ANN202
+    def _print_ceiling(self, expr, exp=None):
         return self._rounded(expr, r"\left\lceil", r"\right\rceil", exp)
 
-    def _rounded(self, expr, left: str, right: str, exp) -> str:  # noqa: ANN001
+    def _rounded(self, expr, left: str, right: str, exp) -> str:
         """⌊(31 - k)/2⌋ over one fraction bar, not sympy's distributed ⌊31/2 - k/2⌋."""
         numerator, denominator = sp.fraction(sp.together(expr.args[0]))
         inner = self._print(numerator)
@@ -143,13 +143,13 @@ def plain(expr: sp.Expr | int) -> str:
 class _SympyText(StrPrinter):
     """sympy syntax (``sympify`` reads it back) with each floor over one fraction bar."""
 
-    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+    def _as_ordered_terms(self, expr, order=None):  # sympy's signature
         return _reading_order(super()._as_ordered_terms(expr, order=order))
 
-    def _print_floor(self, expr):  # noqa: ANN001, ANN202 - sympy's signature
+    def _print_floor(self, expr):  # sympy's signature
         return "floor(" + self._fraction(expr.args[0]) + ")"
 
-    def _print_ceiling(self, expr):  # noqa: ANN001, ANN202
+    def _print_ceiling(self, expr):
         return "ceiling(" + self._fraction(expr.args[0]) + ")"
 
     def _fraction(self, argument: sp.Expr) -> str:
@@ -165,7 +165,7 @@ class _SympySource(_SympyText):
     zoo's BERT has I for the intermediate size) is written Symbol('I'): sympify reads a bare I as the
     imaginary unit."""
 
-    def _print_Symbol(self, expr):  # noqa: ANN001, ANN202 - sympy's signature
+    def _print_Symbol(self, expr):  # sympy's signature
         return f"Symbol('{expr.name}')" if expr.name in vars(sp) else super()._print_Symbol(expr)
 
 
@@ -188,22 +188,22 @@ class _PlainPrinter(StrPrinter):
         super().__init__()
         self._names = names or {}
 
-    def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
+    def _as_ordered_terms(self, expr, order=None):  # sympy's signature
         return _reading_order(super()._as_ordered_terms(expr, order=order))
 
-    def _print_Symbol(self, expr):  # noqa: ANN001, ANN202
+    def _print_Symbol(self, expr):
         return self._names.get(expr, expr.name)
 
-    def _print_Integer(self, expr):  # noqa: ANN001, ANN202
+    def _print_Integer(self, expr):
         return group_digits(int(expr))
 
-    def _print_floor(self, expr):  # noqa: ANN001, ANN202
+    def _print_floor(self, expr):
         return self._rounded(expr, "⌊", "⌋")
 
-    def _print_ceiling(self, expr):  # noqa: ANN001, ANN202
+    def _print_ceiling(self, expr):
         return self._rounded(expr, "⌈", "⌉")
 
-    def _rounded(self, expr, left: str, right: str) -> str:  # noqa: ANN001
+    def _rounded(self, expr, left: str, right: str) -> str:
         numerator, denominator = sp.fraction(sp.together(expr.args[0]))
         if denominator == 1:
             return left + self._print(numerator) + right

@@ -43,20 +43,3 @@ class Notebook:
 
     def _repr_latex_(self) -> str | None:
         return self._shown("latex")
-
-
-class ModelNotebook(Notebook):
-    """A model shows as its summary table (with the model's own symbol values); in HTML, its architecture
-    figure follows the table (an inline SVG, which every front end shows)."""
-
-    def _render(self, fmt: str) -> str | None:
-        from calc.summary import Summary
-
-        model: Any = self
-        analysis = model.analyze()
-        shown = Summary(analysis)._render(fmt)
-        if fmt == "html" and shown is not None:
-            from calc.figures import embedded
-
-            shown += f'\n<div class="tex2jax_ignore calc-figure">{embedded(analysis, "html")}</div>'
-        return shown

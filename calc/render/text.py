@@ -9,20 +9,16 @@ activations, parameter bytes, receptive field and jump) take the place of Keras'
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from calc.layers.base import format_outputs
 
-
-def summary_table(summary: Any) -> str:
-    """Layer (type) | Output Shape | Param # (or the chosen columns) [| Connected to], then the totals.
-
-    ``summary`` is a ``calc.summary.Summary`` (an ``Analysis`` is shown with Keras's columns).
-    """
+if TYPE_CHECKING:
     from calc.summary import Summary
 
-    if not isinstance(summary, Summary):
-        summary = Summary(summary)
+
+def summary_table(summary: Summary) -> str:
+    """Layer (type) | Output Shape | Param # (or the chosen columns) [| Connected to], then the totals."""
     analysis = summary.analysis
     header = ["Layer (type)", "Output Shape", *summary.headers] + (["Connected to"] if analysis.functional else [])
     rows: list[list[list[str]]] = []  # each row: one list of lines per column

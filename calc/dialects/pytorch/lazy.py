@@ -47,7 +47,7 @@ def _lazy(eager: type[TorchLayer], argument: str, axis: int) -> type[TorchLayer]
         setattr(self, argument, shape[axis])
         return eager.build(self, shape, env)
 
-    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    __init__.__signature__ = signature
     doc = f"torch.nn.Lazy{eager.__name__}: {eager.__name__} whose {argument} is read from the input at the first call."
     return type(f"Lazy{eager.__name__}", (eager,), {"__init__": __init__, "build": build, "__doc__": doc})
 

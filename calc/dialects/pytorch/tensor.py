@@ -308,7 +308,7 @@ class mean(Reduction):
     words = "mean"
 
 
-class sum(Reduction):  # noqa: A001 - named as torch names the function
+class sum(Reduction):  # named as torch names the function
     words = "sum"
 
 
@@ -340,7 +340,7 @@ class stack(TorchLayer):
         return self.build_many([shape], env)
 
 
-class slice(TorchLayer):  # noqa: A001 - x[:, a:b], x.narrow, chunk and split pieces
+class slice(TorchLayer):  # x[:, a:b], x.narrow, chunk and split pieces
     """x[:, start:stop:step] on one dim (batch axis 0, refused): the positions kept, as Python slices."""
 
     neutral = frozenset()
@@ -502,7 +502,7 @@ class pad(TorchLayer):
     function = True
     no_macs = NO_MACS
 
-    def __init__(self, pad: list[Value], **options: Any):  # noqa: A002 - PyTorch's name
+    def __init__(self, pad: list[Value], **options: Any):  # PyTorch's name
         super().__init__(**options)
         if not isinstance(pad, (list, tuple)) or not pad or len(pad) % 2:
             raise CalcError(f"pad must list pairs of amounts (left, right, top, bottom, ...), got {pad!r}")
