@@ -163,3 +163,57 @@ def test_export_refuses_bad_requests_in_one_line(cli, course, tmp_path):
     broken.write_text(json.dumps({"format": "calc-handout-variants", "version": 99}), encoding="utf-8")
     run = cli("export", str(broken), "--to", "moodle")
     assert run.status == 2 and run.err.count("\n") == 1 and "version" in run.err
+
+
+# -- Canvas (text2qti) ----------------------------------------------------------------------------
+
+
+def _qti_items(archive: bytes) -> tuple[list[ET.Element], list[ET.Element]]:
+    """The question groups (sections) and items of the QTI assessment in a Canvas package."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        names = [n for n in zf.namelist() if n.endswith(".xml") and "/" in n and "meta" not in n]
+        root = ET.fromstring(zf.read(names[0]))
+    ns = {"q": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"}
+    sections = root.findall(".//q:section/q:section", ns)
+    return sections, root.findall(".//q:item", ns)
+
+
+def test_canvas_package_built_by_text2qti(exported):
+    pytest.importorskip("text2qti")  # in the test extras: CI always has it
+    from calc.export import canvas
+
+    archive = canvas.package(exported)
+    assert archive == canvas.package(exported)  # the same export, the same bytes
+    sections, items = _qti_items(archive)
+    slots = [s for s, its in exported.slots() if its[0].kind != "formula"]
+    shapes = [its[0] for _, its in exported.slots() if its[0].kind == "output_shape"]
+    assert len(sections) == len(slots) + sum(len(it.expected) - 2 for it in shapes)
+    assert len(items) == 5 * len(sections)  # every variant of every question, one drawn per student
+    ns = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+    by_title = {item.get("title"): item for item in items}
+    for variant in exported.variants:
+        for it in variant.items:
+            if it.kind in ("params", "total_params", "solve"):
+                item = by_title[f"lenet5 variant {variant.number} {it.title}"]
+                values = {v.text for v in item.iter(f"{ns}varequal")} | {v.text for v in item.iter(f"{ns}vargte")}
+                assert str(it.expected) in values or f"{it.expected}.0" in values
+                feedback = " ".join(m.text or "" for m in item.iter(f"{ns}mattext"))
+                for w in it.wrong:
+                    assert w.mistakes[0] in feedback and str(w.value) in feedback
+    conv = by_title["lenet5 variant 1 q2 conv2d.params"]
+    assert "forgot_bias" in " ".join(m.text or "" for m in conv.iter(f"{ns}mattext"))
+
+
+def test_hostile_names_stay_inert_in_canvas(spec_file, cli, tmp_path):
+    pytest.importorskip("text2qti")
+    out = tmp_path / "quiz.zip"
+    run = cli("export", spec_file(HOSTILE), "--to", "canvas", "-o", str(out))
+    assert run.status == 0, run.err
+    _, items = _qti_items(out.read_bytes())
+    assert items
+    for item in items:
+        for text in item.itertext():
+            assert "<script" not in text and "<!--" not in text  # shown as text, never as markup
