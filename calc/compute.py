@@ -125,7 +125,7 @@ def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | Non
     tensors: dict[str, Field] = {}
     given = dict(input_fields or {})
     for name, shape in _input_shapes(analysis).items():
-        tensors[f"{name}[0]"] = given.get(name, input_field(len(shape), channels))
+        tensors[f"{name}[0]"] = given.get(name, input_field(len(shape), channels))  # every output has one field
     for record in analysis.records:
         if record.layer is None:  # a model input (functional models list them)
             incoming = tensors[f"{record.name}[0]"]
@@ -179,7 +179,7 @@ def _field(record: LayerRecord, fields: list[Field], env: Env) -> FieldChange:
 
 def calls(analysis: Analysis, record: LayerRecord) -> list[LayerRecord]:
     """Every call of the layer of ``record`` (a shared layer has several)."""
-    return [r for r in analysis.records if r.name == record.name]
+    return analysis.calls(record)
 
 
 def layer_macs(analysis: Analysis, record: LayerRecord) -> sp.Expr | None:
@@ -209,7 +209,8 @@ def total_activations(analysis: Analysis) -> sp.Expr:
         if children is None:
             total += record.compute.activation_elements
         else:
-            total += getattr(record.layer, "times", sp.Integer(1)) * total_activations(children)
+            copies = getattr(record.layer, "applied", sp.Integer(1)).xreplace(analysis.values)
+            total += copies * total_activations(children)
     return total
 
 
@@ -225,8 +226,14 @@ class Conventions:
 
     flops_per_mac: int = 2
     dtype: str = "float32"
+    #: For a transformer's KV cache and activations: sequences in a batch, and the training scheme whose
+    #: bytes per parameter count the training memory (calc.transformer_math).
+    batch: int = 1
+    training: str = "adam_mixed"
 
     def __post_init__(self) -> None:
+        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or not 1 <= self.batch <= 10**6:
+            raise CalcError(f"batch must be a whole number from 1 to 1,000,000, got {self.batch!r}")
         if self.flops_per_mac not in FLOPS_PER_MAC:
             raise CalcError(f"flops per MAC must be 2 or 1 (fvcore's), got {quote(self.flops_per_mac)}")
         if self.dtype not in DTYPE_BYTES:

@@ -211,7 +211,9 @@ def step_view(step: Step) -> StepView:
     return view
 
 
-INCLUDES = ("macs", "flops", "activations", "memory", "rf")
+INCLUDES = ("macs", "flops", "activations", "memory", "rf", "kv_cache", "training", "tokens")
+#: The model-level quantities of a transformer (calc.transformer_math), shown with the totals.
+TRANSFORMER_INCLUDES = ("kv_cache", "training", "tokens")
 
 
 def layer_views(
@@ -366,6 +368,7 @@ def _said_once(bindings: list[Binding]) -> None:
         while (
             end + 1 < len(bindings)
             and bindings[start].source
+            and glossary.from_input(bindings[start].symbol)  # "written k in the spec" is merged by _merged
             and bindings[end + 1].source == bindings[start].source
             and _kin(bindings[start].symbol, bindings[end + 1].symbol)
         ):
@@ -690,6 +693,26 @@ def _totals(analysis: Analysis, include: Sequence[str], conventions: Conventions
         )
     if "memory" in include:
         steps.append(conventions.bytes_step(analysis.total_params, "Parameter memory"))
+    return steps + transformer_totals(analysis, include, conventions)
+
+
+def transformer_totals(analysis: Analysis, include: Sequence[str], conventions: Conventions) -> list[Step]:
+    """The transformer's KV cache, training memory and compute per token, as steps of their rules."""
+    from calc import transformer_math as tm
+
+    if not set(include) & set(TRANSFORMER_INCLUDES) or not tm.is_transformer(analysis):
+        return []
+    steps: list[Step] = []
+    if "kv_cache" in include:
+        steps += tm.kv_steps(analysis, conventions.bytes_per_value, conventions.batch)
+    if "training" in include:
+        steps += [
+            conventions.bytes_step(analysis.total_params, "Weights"),
+            tm.training_step(analysis, conventions.training),
+        ]
+        steps += tm.activation_steps(analysis, conventions.batch)
+    if "tokens" in include:
+        steps += tm.compute_steps(analysis, conventions.flops_per_mac)
     return steps
 
 

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,13 +271,13 @@ def read_answers(path: str | Path, columns: tuple[str, ...] = COLUMNS) -> list[R
 
 def parse_answers(lines: Iterable[str], columns: tuple[str, ...] = COLUMNS) -> list[Row]:
     """Rows from CSV text with a header naming the columns (in any order; others ignored)."""
-    reader = csv.reader(lines)
+    records = _records(lines)
     try:
-        header = next(reader)
+        _, header, problem = next(records)
     except StopIteration:
         raise CalcError(f"the file is empty: it needs a header line {','.join(columns)}") from None
-    except csv.Error as error:
-        raise CalcError(f"malformed CSV header: {error}") from None
+    if problem:
+        raise CalcError(f"malformed CSV header: {problem}")
     names = [name.strip().lower() for name in header]
     missing = [column for column in columns if column not in names]
     if missing:
@@ -285,18 +285,29 @@ def parse_answers(lines: Iterable[str], columns: tuple[str, ...] = COLUMNS) -> l
         raise CalcError(f"the CSV lacks the column{plural} {', '.join(missing)} (its header needs {','.join(columns)})")
     index = {column: names.index(column) for column in columns}
     rows: list[Row] = []
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # e.g. a field larger than csv's limit; the reader goes on with the next line
-            rows.append(Row(reader.line_num, "", None, "", "", problem=f"malformed CSV: {error}"))
-            continue
-        if not any(cell.strip() for cell in fields):
-            continue
-        rows.append(_row(reader.line_num, fields, index, len(names)))
+    for line, fields, problem in records:
+        if problem:
+            where = index.get("student", len(fields))
+            student = fields[where].strip() if where < len(fields) else ""
+            rows.append(Row(line, student, None, "", "", problem=problem))
+        elif any(cell.strip() for cell in fields):
+            rows.append(_row(line, fields, index, len(names)))
     return rows
+
+
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str], str | None]]:
+    """Each line's fields, or what is wrong with it. Every line is read on its own, so a quote left
+    open cannot swallow the rows after it (an answer never spans lines)."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            fields = next(csv.reader([line.rstrip("\r\n") + "\n"]), [])
+        except csv.Error as error:  # e.g. a field larger than csv's limit
+            yield number, [], f"malformed CSV: {error}"
+            continue
+        if fields and fields[-1].endswith("\n"):  # the newline was read into a quoted field
+            yield number, fields, 'malformed CSV: a quote (") opened on this line is not closed'
+            continue
+        yield number, fields, None
 
 
 def _row(line: int, fields: list[str], index: dict[str, int], width: int) -> Row:
@@ -351,7 +362,7 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
                 grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
                 continue
         grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
-    _prefer_own_mistakes(grades, questions)
+    _prefer_own_mistakes(grades)
     return Report(analysis, grades, questions)
 
 
@@ -362,9 +373,10 @@ def _failure(error: Exception) -> str:
     )
 
 
-def _prefer_own_mistakes(grades: list[Grade], questions: dict[tuple, Question | str]) -> None:
+def _prefer_own_mistakes(grades: list[Grade]) -> None:
     """An answer that several mistakes explain equally well is diagnosed with the one the same student made
-    in their other answers, when exactly one of them is (checked again only for those answers)."""
+    in their other answers, when exactly one of them is (checked again, by the question that judged it,
+    only for those answers)."""
     made: dict[str, set[str]] = {}
     for grade in grades:
         made.setdefault(grade.row.student, set()).update(grade.mistakes)
@@ -373,7 +385,7 @@ def _prefer_own_mistakes(grades: list[Grade], questions: dict[tuple, Question | 
         if result is None or not result.alternatives:
             continue
         own = made.get(grade.row.student, set()) & set(result.alternatives)
-        question = questions.get((grade.row.layer, grade.row.quantity))
+        question = result.question
         if len(own) == 1 and isinstance(question, Question):
             result = question.check(grade.row.answer, prefer=own)
             grade.result, grade.mistake, grade.mistakes = result, result.mistake, result.mistakes
@@ -584,17 +596,20 @@ def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, flo
         key = (variant.number, entry["id"], row.answer)
         result = judged.get(key)
         if result is None:
-            result = judged[key] = judge.check(row.answer)
-        out_of = float(entry["marks"])
-        if result.correct:
-            marks = out_of
-        elif len(result.mistakes) == 1 and result.mistakes[0] in partial:
-            marks = out_of * partial[result.mistakes[0]]
-        else:
-            marks = 0.0
-        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes, marks, out_of)
-        grade.entry = entry
+            try:
+                result = judged[key] = judge.check(row.answer)
+            except Exception as error:  # noqa: BLE001 - one row's failure, whatever it is, never stops the class
+                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
+                continue
+        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes)
+        grade.entry, grade.out_of = entry, float(entry["marks"])
         grades.append(grade)
+    _prefer_own_mistakes(grades)
+    for grade in grades:  # marks once the diagnoses are final
+        if grade.correct:
+            grade.marks = grade.out_of
+        elif len(grade.mistakes) == 1 and grade.mistakes[0] in partial:
+            grade.marks = grade.out_of * partial[grade.mistakes[0]]
     return VariantReport(manifest, grades, partial)
 
 

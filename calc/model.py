@@ -38,8 +38,9 @@ class Node:
     """One call of a layer in a graph: the layer, its name, and the tensors it reads.
 
     ``inputs`` name model inputs or earlier layers; ``name[i]`` is the output of the i-th call of a
-    shared layer (``name`` alone is its first call). ``call`` > 0 marks a repeated call, whose
-    weights are those of the first call and are counted once.
+    shared layer (``name`` alone is its first call), ``name[i][j]`` its j-th output (a layer with several:
+    an LSTM's states, attention's scores), as Keras's "Connected to" writes them. ``call`` > 0 marks a
+    repeated call, whose weights are those of the first call and are counted once.
     """
 
     name: str
@@ -142,14 +143,22 @@ class Analysis:
         names = ", ".join(r.name for r in self.layers)
         raise CalcError(f"no layer named '{name}' (layers: {names})")
 
+    def calls(self, record: LayerRecord) -> list[LayerRecord]:
+        """Every call of a layer (one, unless it is shared), in order."""
+        if "_calls" not in vars(self):  # once per analysis: a view asks for every layer's calls
+            by_name: dict[str, list[LayerRecord]] = {}
+            for r in self.records:
+                by_name.setdefault(r.name, []).append(r)
+            self._calls = by_name
+        return self._calls[record.name]
+
     def connections(self, record: LayerRecord) -> list[str]:
         """Keras's "Connected to" entries of a layer, over all its calls: ``conv2d[0][0]``."""
-        return [_keras_reference(ref) for r in self.records if r.name == record.name for ref in r.inputs]
+        return [_keras_reference(ref) for r in self.calls(record) for ref in r.inputs]
 
 
 def _keras_reference(ref: str) -> str:
-    name, call = split_reference(ref)
-    return f"{name}[{call}][0]"
+    return tensor_key(ref)
 
 
 def layer_label(index: int, name: str, type_name: str, places: Mapping[str, str]) -> str:
@@ -158,13 +167,29 @@ def layer_label(index: int, name: str, type_name: str, places: Mapping[str, str]
     return f"{places[name]}: {label}" if name in places else label
 
 
+def reference_parts(ref: str) -> tuple[str, int, int]:
+    """'lstm[0][1]' -> ('lstm', 0, 1); 'dense[1]' -> ('dense', 1, 0); 'dense' -> ('dense', 0, 0)."""
+    indices: list[int] = []
+    while len(indices) < 2 and ref.endswith("]") and "[" in ref:
+        head, _, index = ref[:-1].rpartition("[")
+        if not (index.isascii() and index.isdigit()):
+            break
+        ref = head
+        indices.insert(0, int(index))
+    call, output = (indices + [0, 0])[:2]
+    return ref, call, output
+
+
 def split_reference(ref: str) -> tuple[str, int]:
-    """'dense[1]' -> ('dense', 1); 'dense' -> ('dense', 0)."""
-    if ref.endswith("]") and "[" in ref:
-        name, _, index = ref[:-1].rpartition("[")
-        if index.isdigit():
-            return name, int(index)
-    return ref, 0
+    """'dense[1]' -> ('dense', 1); 'dense' -> ('dense', 0); 'lstm[0][1]' -> ('lstm', 0)."""
+    name, call, _ = reference_parts(ref)
+    return name, call
+
+
+def tensor_key(ref: str) -> str:
+    """The one spelling of a tensor: 'dense' -> 'dense[0][0]', 'lstm[0][1]' unchanged."""
+    name, call, output = reference_parts(ref)
+    return f"{name}[{call}][{output}]"
 
 
 class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summary table
@@ -309,11 +334,13 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
             for name, shape in input_shapes.items():
                 result = LayerResult(output_shape=shape, trainable=sp.Integer(0), non_trainable=sp.Integer(0))
                 records.append(LayerRecord(len(records) + 1, name, "InputLayer", None, [], result))
-        tensors.update({name: shape for name, shape in input_shapes.items()})
-        tensors.update({f"{name}[0]": shape for name, shape in input_shapes.items()})
+        tensors.update({f"{name}[0][0]": shape for name, shape in input_shapes.items()})
         for node in self.nodes:
             where = layer_label(len(records) + 1, node.name, node.layer.type_name, self.places)
-            shapes = [tensors[ref if "[" in ref else f"{ref}[0]"] for ref in node.inputs]
+            try:
+                shapes = [_read(tensors, ref) for ref in node.inputs]
+            except CalcError as error:
+                raise error.within(source=self.source, layer=where) from None
             start = len(env.conditions or ())
             try:
                 result = node.layer.build_many(shapes, env)
@@ -339,7 +366,8 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
                     conditions,
                 )
             )
-            tensors[f"{node.name}[{node.call}]"] = result.output_shape
+            for output, shape in enumerate(result.output_shapes):
+                tensors[f"{node.name}[{node.call}][{output}]"] = shape
         first = next(iter(input_shapes.values()))
         return Analysis(
             self.name,
@@ -353,8 +381,12 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
         )
 
     def output_shapes(self, analysis: Analysis) -> list[Shape]:
-        by_call = {f"{r.name}[{r.call}]": r.output_shape for r in analysis.records}
-        return [by_call[ref if "[" in ref else f"{ref}[0]"] for ref in self.outputs]
+        tensors = {
+            f"{r.name}[{r.call}][{output}]": shape
+            for r in analysis.records
+            for output, shape in enumerate(r.result.output_shapes)
+        }
+        return [_read(tensors, ref) for ref in self.outputs]
 
     def summary(self, overrides: Mapping[str, Any] | None = None) -> Any:
         """The Keras-style summary (``calc.summary.Summary``) for these symbol values."""
@@ -389,6 +421,16 @@ class Sequential(Model):
         names = layer_names(layers)
         nodes = [Node(name, layer, [previous]) for layer, name, previous in zip(layers, names, ["input", *names])]
         super().__init__(nodes, {"input": input}, name, symbols, source)
+
+
+def _read(tensors: Mapping[str, Shape], ref: str) -> Shape:
+    """The shape of the tensor a reference names; an output the layer does not have is the user's mistake."""
+    key = tensor_key(ref)
+    if key not in tensors:
+        name, call, output = reference_parts(ref)
+        count = sum(k.startswith(f"{name}[{call}][") for k in tensors)
+        raise CalcError(f"'{ref}' reads output {output} of '{name}', which has {count} output{'s' * (count != 1)}")
+    return tensors[key]
 
 
 def _check_shared_call(

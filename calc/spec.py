@@ -1,8 +1,9 @@
 """Reading models: native spec files (YAML, JSON, TOML), zoo names, plain dictionaries, and Keras's formats.
 
-Keras files (``model.to_json()``, whatever their name), ``.keras`` archives and Keras source code
-(``.py`` or ``-`` for standard input) are recognised by their content and turned into a spec by
-``calc.importers``; every model then takes the one path through ``from_spec``.
+Keras files (``model.to_json()``, whatever their name), ``.keras`` archives, Keras source code and PyTorch
+source code (``.py`` or ``-`` for standard input; PyTorch's with ``SourceOptions``: the input shapes) are
+recognised by their content and turned into a spec by ``calc.importers``; every model then takes the one
+path through ``from_spec``.
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
@@ -26,7 +27,7 @@ from calc.errors import CalcError, quote
 from calc.files import MAX_FILE_BYTES, read_capped, read_stream
 from calc.layers import Layer
 from calc.layers.base import construct, suggest
-from calc.layers.nested import ModelLayer, RepeatLayer
+from calc.layers.nested import ExpertsLayer, ModelLayer, RepeatLayer
 from calc.model import MAX_LAYERS, Model, Namer, Node, Sequential, layer_label, name_layer
 from calc.spec_text import parse_json, parse_toml, parse_yaml
 from calc.zoo import zoo_names, zoo_spec
@@ -47,7 +48,7 @@ TOP_LEVEL_KEYS = (
 MAX_BLOCK_DEPTH = 32
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\])?\Z")
+REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[[0-9]{1,4}\]){0,2}\Z")
 
 
 STDIN = "-"
@@ -69,7 +70,17 @@ def load(model: str | Path, source: SourceOptions | None = None) -> Model:
             return from_spec(data, source=model)
     if path.exists():
         raise CalcError("is a folder, not a regular file", source=str(path))
-    raise CalcError(f"no such file, and no zoo model of that name (zoo: {', '.join(zoo_names())})", source=str(model))
+    names = zoo_names()
+    hint = suggest(str(model), names) or _prefix_hint(str(model), names)
+    raise CalcError(f"no such file, and no zoo model of that name{hint} (zoo: {', '.join(names)})", source=str(model))
+
+
+def _prefix_hint(word: str, names: list[str]) -> str:
+    """' (did you mean 'resnet50'?)' for 'resnet': the zoo names that start with the word, when few do."""
+    starts = [name for name in names if name.startswith(word.lower())] if len(word) >= 3 else []
+    if not starts or len(starts) > 3:
+        return ""
+    return " (did you mean " + " or ".join(f"'{name}'" for name in starts) + "?)"
 
 
 def _from_bytes(data: bytes, source: str, suffix: str = "", options: SourceOptions | None = None) -> Model:
@@ -154,6 +165,8 @@ def from_spec(data: Any, source: str = "<spec>", places: Mapping[str, str] | Non
     """Build a model from an already-parsed spec mapping; ``places`` says where in the source file each
     top-level layer is made (Keras source: 'line 7, column 5'), for the messages about those layers."""
     try:
+        if importers.is_hf_config(data):
+            data = importers.spec_from_hf_config(data)
         _count_layers(data)
         model = _from_spec(data, source, places=places)
     except CalcError as error:
@@ -169,6 +182,7 @@ def _from_spec(
     block: bool = False,
     dialect: str = "keras",
     places: Mapping[str, str] | None = None,
+    block_inputs: tuple[str, ...] = ("input",),
 ) -> Model:
     """Build a model; with ``block`` it is a nested model whose input arrives from outside (and
     whose layers are of the enclosing spec's ``dialect``)."""
@@ -192,7 +206,7 @@ def _from_spec(
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list):
         raise CalcError("'layers' must be a list of layers")
-    inputs = _inputs(data, block)
+    inputs = dict.fromkeys(block_inputs) if block else _inputs(data, block)
     namer = Namer(inputs if "inputs" in data else [])
     functional = "inputs" in data or any(_connects(item) for item in raw_layers)
     if functional and inputs is not None and "inputs" not in data and not block:  # a block's input stays "input"
@@ -238,14 +252,14 @@ def _count_layers(data: Any) -> None:
         if not isinstance(layers, list):
             continue
         if depth > MAX_BLOCK_DEPTH:
-            raise CalcError(f"blocks (Model, Repeat) are nested more than {MAX_BLOCK_DEPTH} deep")
+            raise CalcError(f"blocks (Model, Repeat, Experts) are nested more than {MAX_BLOCK_DEPTH} deep")
         count += len(layers)
         if count > MAX_LAYERS:
             raise CalcError(f"the model has more than {MAX_LAYERS:,} layers, nested blocks included (the limit)")
         for entry in layers:
             if isinstance(entry, Mapping) and len(entry) == 1:
                 ((key, kwargs),) = entry.items()
-                if key in ("Model", "Repeat"):
+                if key in ("Model", "Repeat", "Experts"):
                     pending.append((kwargs, depth + 1))
 
 
@@ -317,20 +331,32 @@ def _node(
         node = Node(key, earlier[0].layer, refs, call=len(earlier))
         earlier.append(node)
         return node
-    if key in ("Model", "Repeat"):
-        times = kwargs.pop("times", None) if key == "Repeat" else None
-        if key == "Repeat" and times is None:
-            raise CalcError("Repeat needs 'times' (how many copies of the block, a number or a symbol)")
+    if key in ("Model", "Repeat", "Experts"):
+        times = kwargs.pop("times", None) if key != "Model" else None
+        active = kwargs.pop("active", None) if key == "Experts" else None
+        shared = kwargs.pop("shared", False) if key == "Repeat" else False
+        if not isinstance(shared, bool):
+            raise CalcError(f"Repeat's 'shared' must be true or false, got {shared!r}")
+        if key != "Model" and times is None:
+            raise CalcError(f"{key} needs 'times' (how many copies of the block, a number or a symbol)")
+        if key == "Experts" and active is None:
+            raise CalcError("Experts needs 'active' (how many experts each token uses, a number or a symbol)")
         kind = "Functional" if _is_graph(kwargs) else "Sequential"
-        name = namer.next(kind if key == "Model" else "Repeat", kwargs.get("name"))
+        name = namer.next(kind if key == "Model" else key, kwargs.get("name"))
         where = f"layer {index} ({name}, {key})"
         try:
-            inner = _from_spec({**kwargs, "name": name}, source=None, block=True, dialect=dialect)
-            layer = (
-                ModelLayer(inner, list(inner.inputs), name=name)
-                if key == "Model"
-                else RepeatLayer(inner, times, name=name)
+            # a repeated block reads the tensor it carries as "input", and any further tensor it is given (a
+            # decoder's encoder output) under that tensor's own name, the same for every copy
+            extra = tuple(refs[1:]) if key == "Repeat" else ()
+            inner = _from_spec(
+                {**kwargs, "name": name}, source=None, block=True, dialect=dialect, block_inputs=("input", *extra)
             )
+            if key == "Model":
+                layer: Layer = ModelLayer(inner, list(inner.inputs), name=name)
+            elif key == "Repeat":
+                layer = RepeatLayer(inner, times, shared=shared, name=name)
+            else:
+                layer = ExpertsLayer(inner, times, active, name=name)
         except CalcError as error:
             raise error.inside(where) from None
         return Node(name, layer, refs)

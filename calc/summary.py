@@ -5,7 +5,9 @@ symbolic values as strings in sympy syntax, ``null`` for the batch axis. Besides
 layer has its compute quantities (``calc.compute``): ``macs``, ``flops``, ``activation_elements``,
 ``activation_bytes``, ``param_bytes``, and per spatial axis ``receptive_field``, ``jump`` and ``start``
 (``null`` where the layer has no MACs rule, or its output no receptive field any more). A shared layer's
-MACs and activations add up its calls; its receptive field is that of its first call.
+MACs and activations add up its calls; its receptive field is that of its first call; its
+``output_shape`` is its first call's, and ``call_output_shapes`` lists every call's. The
+``output_shape`` of a layer with several outputs (an LSTM's states) is a list of shapes, one per output.
 
 ``columns`` chooses what the table shows besides the output shape: ``params`` (Keras's column),
 ``macs``, ``flops``, ``activations``, ``memory`` (parameter bytes) and ``rf`` (receptive field and jump).
@@ -26,7 +28,7 @@ from calc.model import Analysis, LayerRecord
 from calc.render.math import plain
 from calc.render.notebook import Notebook
 
-COLUMNS = ("params", "macs", "flops", "activations", "memory", "rf")
+COLUMNS = ("params", "macs", "flops", "activations", "memory", "rf", "kv_cache", "training", "tokens")
 HEADERS = {
     "params": ["Param #"],
     "macs": ["MACs"],
@@ -34,6 +36,9 @@ HEADERS = {
     "activations": ["Activations"],
     "memory": ["Param bytes"],
     "rf": ["RF", "Jump"],
+    "kv_cache": ["KV bytes/token"],
+    "training": ["Train bytes"],
+    "tokens": ["FLOPs/token"],
 }
 
 
@@ -60,6 +65,18 @@ def json_number(expr: sp.Expr | None) -> int | float | str | None:
     if expr.is_Rational and not expr.is_Integer:
         return float(expr)
     return json_value(expr)
+
+
+def json_shape(shape: tuple[sp.Expr, ...]) -> list:
+    """A shape as JSON: ``null`` for the batch axis, then the sizes."""
+    return [None, *(json_value(d) for d in shape)]
+
+
+def json_output(result: Any) -> list:
+    """A layer's output shape as JSON; a list of shapes for a layer with several outputs."""
+    if result.outputs is not None:
+        return [json_shape(shape) for shape in result.outputs]
+    return json_shape(result.output_shape)
 
 
 def json_axes(values: tuple[sp.Expr, ...] | None) -> list | None:
@@ -114,7 +131,7 @@ class Summary(Notebook):
                 {
                     "name": r.name,
                     "type": r.type,
-                    "output_shape": [None, *(json_value(d) for d in r.output_shape)],
+                    "output_shape": json_output(r.result),
                     "params": json_value(r.params),
                     "trainable_params": json_value(r.trainable),
                     "non_trainable_params": json_value(r.non_trainable),
@@ -128,6 +145,9 @@ class Summary(Notebook):
                     "start": json_axes(r.compute.start),
                 }
             )
+            calls = a.calls(r)
+            if len(calls) > 1:  # a shared layer: each call's output, the first call's given above
+                layers[-1]["call_output_shapes"] = [json_output(call.result) for call in calls]
         total_macs = self.total_macs
         deepest = compute.deepest_field(a)
         return {
@@ -144,7 +164,15 @@ class Summary(Notebook):
             "receptive_field": None if deepest is None else json_axes(deepest.compute.receptive_field),
             "flops_per_mac": c.flops_per_mac,
             "dtype": c.dtype,
+            **self._transformer_json(),
         }
+
+    def _transformer_json(self) -> dict[str, Any]:
+        t = self.transformer
+        if t is None:
+            return {}
+        figures = {key: json_number(value) for key, value in t.items() if key != "experts"}
+        return {"transformer": figures | {"training": self.conventions.training, "experts": t["experts"]}}
 
     # -- the table's cells and total lines (text, Markdown and LaTeX share them) -----------------------
 
@@ -172,9 +200,36 @@ class Summary(Notebook):
                 out.append(number(self.activations(record)))
             elif column == "memory":
                 out.append(number(self.conventions.bytes(record.params)))
-            else:
+            elif column == "rf":
                 out += [axes_text(record.compute.receptive_field), axes_text(record.compute.jump)]
+            else:
+                out.append(number(self._transformer_cell(column, record)))
         return out
+
+    def _transformer_cell(self, column: str, record: LayerRecord) -> sp.Expr | None:
+        from calc import transformer_math as tm
+
+        c = self.conventions
+        if column == "kv_cache":
+            return c.bytes_per_value * tm.kv_values(record, self.analysis)
+        if column == "training":
+            return tm.bytes_per_parameter(c.training) * record.params
+        flops = self.flops(record)
+        return None if flops is None or not tm.is_transformer(self.analysis) else flops / self.transformer["context"]
+
+    @property
+    def transformer(self) -> dict[str, Any] | None:
+        """A transformer's KV cache, training memory and compute per token (calc.transformer_math); None for
+        a model without attention layers."""
+        from calc import transformer_math as tm
+
+        if "_transformer" not in vars(self):
+            c = self.conventions
+            found = tm.is_transformer(self.analysis)
+            self._transformer = (
+                tm.totals(self.analysis, c.bytes_per_value, c.batch, c.training, c.flops_per_mac) if found else None
+            )
+        return self._transformer
 
     def total_lines(self) -> list[str]:
         """Keras's three parameter lines, then one line per chosen compute column."""
@@ -183,6 +238,11 @@ class Summary(Notebook):
             f"Total params: {plain(a.total_params)}",
             f"Trainable params: {plain(a.trainable_params)}",
             f"Non-trainable params: {plain(a.non_trainable_params)}",
+        ]
+        lines += [
+            f"Tied: {r.name} uses the weights of {r.layer.tied_to}, counted once (as model.parameters() counts them)"
+            for r in a.records
+            if r.type == "TiedDense" and not r.is_repeat
         ]
         if "macs" in self.columns:
             macs = self.total_macs
@@ -199,6 +259,33 @@ class Summary(Notebook):
             lines.append(f"Parameter memory: {plain(c.bytes(a.total_params))} bytes as {c.dtype}")
         if "rf" in self.columns:
             lines.append(self._field_line())
+        lines += self._transformer_lines()
+        return lines
+
+    def _transformer_lines(self) -> list[str]:
+        t, c = self.transformer, self.conventions
+        wanted = {"kv_cache", "training", "tokens"} & set(self.columns)
+        if t is None or not wanted:
+            return []
+        lines = []
+        if "kv_cache" in wanted:
+            lines.append(
+                f"KV cache: {plain(t['kv_cache_bytes_per_token'])} bytes per token as {c.dtype}; "
+                f"{plain(t['kv_cache_bytes'])} bytes at {plain(t['context'])} tokens × batch {c.batch}"
+            )
+        if "training" in wanted:
+            lines.append(
+                f"Training memory ({c.training}): {plain(t['training_bytes'])} bytes for weights, gradients and "
+                f"optimizer; activations {plain(t['activation_bytes'])} bytes "
+                f"({plain(t['activation_bytes_recomputed'])} with full recomputation; Korthikanti et al.)"
+            )
+        if "tokens" in wanted and t["flops_per_token"] is not None:
+            lines.append(
+                f"FLOPs per token: {plain(t['flops_per_token'])} at {plain(t['context'])} tokens "
+                f"(attention's quadratic part {plain(t['flops_per_token_attention'])}); Kaplan et al.'s "
+                f"2N + 2·n_layer·n_ctx·d_attn: {plain(t['kaplan_flops_per_token'])}"
+                + ("; experts: only those each token uses" if t["experts"] else "")
+            )
         return lines
 
     def deepest_field(self) -> LayerRecord | None:

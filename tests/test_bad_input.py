@@ -177,3 +177,10 @@ def test_version(cli):
 
     run = cli("--version")
     assert run.status == 0 and run.out == f"calc {calc.__version__}\n"
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("lenet", "lenet5"), ("resnet", "resnet50"), ("vgg_16", "vgg16")])
+def test_a_misspelt_zoo_name_gets_a_suggestion(cli, typed, meant):
+    run = cli("summary", typed)
+    assert run.status == 2
+    assert f"(did you mean '{meant}'" in run.err and run.err.count("\n") == 1

@@ -216,6 +216,14 @@ def test_pytorch_variants_and_their_manifest(cli, spec_file, tmp_path):
         for entry in variant["questions"]:
             fresh = _fresh(data, variant, entry)
             assert fresh == ([entry["expected"]] if entry["kind"] == "solve" else entry["expected"])
+    manifest = load(tmp_path / "t" / "variants.json")  # every key answer, as printed, right for its variant
+    for variant in data["variants"]:
+        key = (tmp_path / "t" / f"torch_net-{variant['variant']}-key.md").read_text(encoding="utf-8")
+        answers = re.findall(r"^\*\*Answer:\*\* (.+) \\\[\d+ marks?\\\]$", key, re.M)
+        assert len(answers) == len(variant["questions"])
+        for answer, entry in zip(answers, variant["questions"]):
+            judge = manifest.judge(manifest.variant(variant["variant"]), entry)
+            assert judge.check(answer.strip("$")).correct, (entry, answer)
     # conv2d's padding 1 keeps n already (the table would give the answer away): conv2d_1's is asked, k = 5
     solved = {q["quantity"]: q["expected"] for v in data["variants"] for q in v["questions"] if q["kind"] == "solve"}
     assert solved == {"conv2d_1.padding": 2}
@@ -246,6 +254,7 @@ def test_done_when_the_whole_cycle(cli, tmp_path):
     outcomes = Counter(p.outcome for p in planned)
     assert outcomes["right"] > 100 and outcomes["unreadable"] > 10 and outcomes["wrong"] > 10
     assert sum(n for o, n in outcomes.items() if o not in ("right", "wrong", "unreadable")) > 50
+    assert outcomes["arithmetic_slip"] > 5
 
     report = cli("grade", str(course / "variants.json"), "--answers", str(answers), "--format", "json").json()
     assert report["answers"] == len(planned) and report["correct"] == outcomes["right"]
@@ -286,22 +295,33 @@ def _each_variant_starts_a_page(pdf: Path, words: str, count: int) -> None:
 
 
 def test_partial_credit_for_a_mistake_made_alone(cli, tmp_path, lenet_all):
+    """Half marks for an arithmetic slip in the last step (the checker's arithmetic_slip), none otherwise."""
     manifest = lenet_all / "variants.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
     variant = data["variants"][0]
     entry = next(q for q in variant["questions"] if q["quantity"] == "conv2d.params")
     f = variant["values"]["f"]
+    digits = str(entry["expected"])
+    swapped = next(
+        digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :]
+        for i in range(len(digits) - 1)
+        if digits[i] != digits[i + 1]
+    )
     (tmp_path / "a.csv").write_text(
         "student,variant,question,answer\n"
-        f"ann,1,{entry['id']},{entry['expected'] - f}\n"  # forgot_bias alone: half marks
-        f"bob,1,{entry['id']},{entry['expected'] + 1}\n",  # no catalogued mistake: nothing
+        f"ann,1,{entry['id']},{swapped}\n"  # the right count with two digits swapped: a slip alone
+        f"bob,1,{entry['id']},{entry['expected'] - f}\n"  # forgot_bias: a wrong rule, no credit
+        f"cid,1,{entry['id']},{entry['expected'] + 1}\n",  # nothing catalogued: no credit
         encoding="utf-8",
     )
     args = ["grade", str(manifest), "--answers", str(tmp_path / "a.csv"), "--format", "json"]
-    report = cli(*args, "--partial", "forgot_bias=0.5").json()
-    assert [s["marks"] for s in report["students"]] == [entry["marks"] / 2, 0]
-    assert report["partial"] == {"forgot_bias": 0.5}
-    assert [s["marks"] for s in cli(*args).json()["students"]] == [0, 0]  # full or nothing by default
+    report = cli(*args, "--partial", "arithmetic_slip=0.5").json()
+    assert [g["mistakes"] for g in report["grades"]] == [["arithmetic_slip"], ["forgot_bias"], []]
+    assert [s["marks"] for s in report["students"]] == [entry["marks"] / 2, 0, 0]
+    assert report["partial"] == {"arithmetic_slip": 0.5}
+    assert [s["marks"] for s in cli(*args).json()["students"]] == [0, 0, 0]  # full or nothing by default
+    both = cli(*args, "--partial", "arithmetic_slip=0.5,forgot_bias=0.25").json()
+    assert [s["marks"] for s in both["students"]] == [entry["marks"] / 2, entry["marks"] / 4, 0]
     for bad in ("forgot_bias", "forgot_bias=2", "x y=0.5"):
         run = cli(*args, "--partial", bad)
         assert run.status == 2 and "--partial" in run.err and run.err.count("\n") == 1

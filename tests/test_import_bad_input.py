@@ -335,7 +335,6 @@ JSON_CASES = [
         LENET_JSON.replace('"filters": 8', '"filters": 8, "fliters": 3'),
         ["layer 1 (conv2d, Conv2D)", "'fliters'"],
     ),
-    ("none-size", LENET_JSON.replace("[null, 32, 32, 3]", "[null, null, 32, 3]"), ["no fixed size on axis 1"]),
     (
         "dangling",
         functional([INPUT, dense("d", node(["nowhere", 0, 0]))], [["x", 0, 0]], ["d", 0, 0]),

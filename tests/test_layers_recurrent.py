@@ -8,6 +8,7 @@ import calc
 from calc import layers as L
 from calc.errors import CalcError
 from calc.expressions import make_symbol
+from calc.layers.base import Env
 from tests.test_layers import one
 
 
@@ -102,10 +103,8 @@ def test_impossible_layers(input_shape, layer, message):
     ("make", "message"),
     [
         (lambda: L.LSTM(5, stateful=True), "stateful=True needs a fixed batch size"),
-        (lambda: L.LSTM(5, return_state=True), "return_state=True"),
         (lambda: L.Bidirectional({"Dense": {"units": 5}}), "needs a recurrent layer"),
         (lambda: L.Bidirectional(lstm(5), merge_mode="max"), "merge_mode must be one of"),
-        (lambda: L.Bidirectional(lstm(5), merge_mode=None), "merge_mode null"),
         (lambda: L.Bidirectional(lstm(5, go_backwards=True)), "already reads backwards"),
         (lambda: L.Bidirectional(lstm(5), backward_layer=lstm(5)), "opposite directions"),
         (lambda: L.Bidirectional(lstm(5), backward_layer=lstm(5, go_backwards=True, return_sequences=True)), "agree"),
@@ -125,3 +124,29 @@ def test_backward_layer_of_other_width_is_refused():
     layer = L.Bidirectional(lstm(5), backward_layer=lstm(3, go_backwards=True))
     with pytest.raises(CalcError, match="give both the same units"):
         one((7, 3), layer)
+
+
+def test_return_state_adds_the_final_states_as_outputs():
+    """Keras: an LSTM returns its output, then h and c; a GRU its output and h (each of u values)."""
+    env = Env()
+    lstm_result = L.LSTM(5, return_sequences=True, return_state=True).build((7, 3), env)
+    assert lstm_result.output_shapes == [(7, 5), (5,), (5,)]
+    assert lstm_result.params == 4 * (5 * (3 + 5) + 5)  # the states add no weights
+    assert L.GRU(4, return_state=True).build((7, 3), env).output_shapes == [(4,), (4,)]
+
+
+def test_bidirectional_outputs_apart_and_states():
+    """merge_mode None: forward and backward outputs apart; return_state: then forward h, c and backward h, c."""
+    env = Env()
+    assert L.Bidirectional(lstm(5), merge_mode=None).build((7, 3), env).output_shapes == [(5,), (5,)]
+    both = L.Bidirectional({"LSTM": {"units": 5, "return_state": True}}).build((7, 3), env)
+    assert both.output_shapes == [(10,), (5,), (5,), (5,), (5,)]
+
+
+def test_initial_states_must_fit_the_layer():
+    layer = L.LSTM(5)
+    assert layer.build_many([(7, 3), (5,), (5,)], Env()).output_shape == (5,)
+    with pytest.raises(CalcError, match="LSTM takes 2 initial states, got 1"):
+        layer.build_many([(7, 3), (5,)], Env())
+    with pytest.raises(CalcError, match=r"initial state 2 of LSTM has shape \(None, 4\)"):
+        layer.build_many([(7, 3), (5,), (4,)], Env())

@@ -20,6 +20,18 @@ layers:
   - Minimum: {inputs: [b, maximum]}
   - Concatenate: {inputs: [minimum, a]}
 """,
+    "outputs": """
+inputs: {a: [s, 4], b: [5, 4]}
+symbols: {s: null}
+layers:
+  - LSTM: {units: 4, return_sequences: true, return_state: true, inputs: [a]}
+  - Dot: {axes: [2, 2], inputs: ["lstm[0][0]", b]}
+  - LayerScale: {projection_dim: 4, inputs: ["lstm[0][1]"]}
+  - MultiHeadAttention: {num_heads: 2, key_dim: 3, return_attention_scores: true, inputs: [b]}
+  - Flatten: {inputs: ["multi_head_attention[0][1]"]}
+  - Add: {scalar: 3.0, inputs: [b]}
+  - CustomScaleLayer: {scale: 0.17, inputs: [b, add]}
+""",
     "image": """
 input: [9, 9, 3]
 layers:
@@ -72,6 +84,29 @@ layers:
   - AlphaDropout: {rate: 0.1}
   - Identity: {}
   - ActivityRegularization: {l2: 0.01}
+""",
+    "decoder": """
+inputs: {ids: [6]}
+layers:
+  - Embedding: {input_dim: 50, output_dim: 8, name: embed, inputs: [ids]}
+  - Dense: {units: 16, use_bias: false, name: qkv}
+  - DotProductAttention: {num_heads: 2, num_key_value_heads: 1, head_dim: 4, causal: true, name: attention}
+  - Dense: {units: 12, name: gate_up}
+  - GatedActivation: {name: swiglu}
+  - Dense: {units: 8, name: down}
+  - TiedDense: {units: 50, tied_to: embed, name: lm_head}
+""",
+    "patches": """
+input: [8, 8, 3]
+layers:
+  - Conv2D: {filters: 6, kernel_size: 4, strides: 4}
+  - Reshape: {target_shape: [4, 6]}
+  - ClassToken: {}
+  - PositionEmbedding: {sequence_length: 5}
+  - Dense: {units: 6, name: q}
+  - Dense: {units: 6, name: k, inputs: [position_embedding]}
+  - Dense: {units: 6, name: v, inputs: [position_embedding]}
+  - DotProductAttention: {num_heads: 3, head_dim: 2, inputs: [q, k, v]}
 """,
     "volume": """
 input: [4, 4, 4, 2]

@@ -12,14 +12,15 @@ import pytest
 
 from tests.conftest import ROOT, require, require_program
 
-REPORTS = [("lenet5.md", "markdown"), ("lenet5.tex", "latex")]
+REPORTS = [("lenet5.md", "markdown", ()), ("lenet5.tex", "latex", ()), ("lenet5.html", "html", ("--practice",))]
 
 
-@pytest.mark.parametrize(("name", "fmt"), REPORTS)
-def test_reports_are_current(cli, name, fmt):
-    run = cli("derive", "lenet5", "--format", fmt)
+@pytest.mark.parametrize(("name", "fmt", "extra"), REPORTS)
+def test_reports_are_current(cli, name, fmt, extra):
+    run = cli("derive", "lenet5", "--format", fmt, *extra)
     committed = (ROOT / "reports" / name).read_text(encoding="utf-8")
-    assert run.out == committed, f"reports/{name} is stale: run `calc derive lenet5 --format {fmt} -o reports/{name}`"
+    command = " ".join(["calc derive lenet5 --format", fmt, *extra, "-o", f"reports/{name}"])
+    assert run.out == committed, f"reports/{name} is stale: run `{command}`"
 
 
 @pytest.mark.parametrize("model", ["lenet5", "resnet50"])
@@ -129,7 +130,7 @@ HANDOUTS = {
     "vgg_blocks": ["vgg_blocks"],
 }
 #: The graded example: a class's answers (tests/fixtures/class_answers.py) and calc grade's report.
-GRADED = ("lenet5", "answers.csv", "grades.md", ["--partial", "forgot_bias=0.5"])
+GRADED = ("lenet5", "answers.csv", "grades.md", ["--partial", "arithmetic_slip=0.5"])
 
 
 def _producer(pdf: bytes) -> bytes | None:

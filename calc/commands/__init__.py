@@ -82,12 +82,22 @@ def compute_options(sub: argparse.ArgumentParser) -> None:
         choices=("float64", "float32", "float16", "bfloat16", "int8", "uint8"),
         help="the type of every value, for memory in bytes (default float32)",
     )
+    sub.add_argument(
+        "--batch", type=int, default=1, help="sequences in a batch, for a transformer's KV cache and activations"
+    )
+    sub.add_argument(
+        "--training",
+        default="adam_mixed",
+        choices=("adam_mixed", "adam_fp32", "adam_8bit", "sgd_mixed"),
+        help="optimizer and precision for training memory (Transformer Math 101's bytes per parameter; "
+        "default adam_mixed, 16 bytes)",
+    )
 
 
 def conventions(args: argparse.Namespace):  # noqa: ANN201 - returns calc.compute.Conventions
     from calc.compute import Conventions
 
-    return Conventions(args.flops_per_mac, args.dtype)
+    return Conventions(args.flops_per_mac, args.dtype, args.batch, args.training)
 
 
 def output_option(sub: argparse.ArgumentParser) -> None:

@@ -1,4 +1,5 @@
-"""``calc derive``: the step-by-step worked solution, with compute quantities on request."""
+"""``calc derive``: the step-by-step worked solution, with compute quantities on request; ``--format html``
+writes the interactive page (sliders, live numbers, answer boxes with ``--practice``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import argparse
 
 from calc.commands import compute_options, conventions, model_parser, output_option, write
 
-FORMATS = ("markdown", "latex", "pdf")
-SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".pdf": "pdf"}
+FORMATS = ("markdown", "latex", "pdf", "html")
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -15,8 +16,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     sub.add_argument(
         "--format",
         choices=FORMATS,
-        help="markdown (the default), latex, or pdf (needs -o FILE and pdflatex); "
-        "without it, -o FILE's suffix (.md, .tex, .pdf) decides",
+        help="markdown (the default), latex, pdf (needs -o FILE and pdflatex), or html (the interactive page); "
+        "without it, -o FILE's suffix (.md, .tex, .pdf, .html) decides",
     )
     sub.add_argument(
         "--include",
@@ -32,6 +33,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="end with the total in closed form: in the spec's symbols (the default when the spec has any), "
         "or in the hyper-parameters listed as for 'calc formula --keep' (filters, kernel_size, ...)",
     )
+    sub.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="html: a slider per symbol, e.g. k=1:7,f=4:64:4 (START:STOP:STEP, stop included) or k=3,5,7; "
+        "default: the spec's vary: section, else the handouts' candidates",
+    )
+    sub.add_argument("--practice", action="store_true", help="html: answer boxes instead of the answers")
     compute_options(sub)
     output_option(sub)
     sub.set_defaults(handler=run)
@@ -56,8 +66,14 @@ def output_format(chosen: str | None, output: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     from calc.commands import load_model
     from calc.derive import closed_total, parse_include, render_derivation
+    from calc.errors import CalcError
 
     fmt = output_format(args.format, args.output)
+    if fmt != "html" and (args.vary or args.practice):
+        raise CalcError("--vary and --practice belong to the interactive page: add --format html")
+    if fmt == "html":
+        write(_page(args), args.output)
+        return 0
     if fmt == "pdf":
         from calc.render.pdf import pdflatex
 
@@ -93,3 +109,20 @@ def write_bytes(data: bytes, output: str) -> None:
         Path(output).write_bytes(data)
     except OSError as error:
         raise CalcError(f"cannot write the file ({error.strerror})", source=output) from None
+
+
+def _page(args: argparse.Namespace) -> str:
+    from calc.commands import load_model
+    from calc.errors import CalcError
+    from calc.interactive import build_page, choose_controls, parse_vary_options, render_page, spec_vary
+
+    if args.include or args.closed_form is not None:
+        raise CalcError("--include and --closed-form are not on the interactive page yet; use markdown or latex")
+    model = load_model(args)
+    values = dict(args.values)
+    try:
+        given = parse_vary_options(args.vary)
+        controls = choose_controls(model, given, None if given else spec_vary(args.model, model), values)
+        return render_page(build_page(model, controls, values, practice=args.practice))
+    except CalcError as error:
+        raise error.within(source=model.source) from None

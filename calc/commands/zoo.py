@@ -24,33 +24,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from calc.layers.base import format_shape
     from calc.render.math import plain
-    from calc.spec import load
-    from calc.summary import json_value
-    from calc.zoo import zoo_names
+    from calc.zoo.listing import rows as zoo_rows
 
-    rows, input_shapes = [], []
-    for name in zoo_names():
-        model = load(name)
-        analysis = model.analyze()
-        shapes = [tuple(size.xreplace(model.values) for size in shape) for shape in model.inputs.values() if shape]
-        input_shapes.append(shapes)
-        rows.append(
-            {
-                "name": name,
-                "dialect": model.dialect,
-                "input_shapes": [[None, *map(json_value, shape)] for shape in shapes],
-                "total_params": json_value(analysis.total_params),
-                "trainable_params": json_value(analysis.trainable_params),
-                "non_trainable_params": json_value(analysis.non_trainable_params),
-            }
-        )
+    rows = zoo_rows()
     if args.format == "json":
         text = json.dumps(rows, indent=2) + "\n"
     elif args.format == "markdown":
         lines = ["| Model | Dialect | Input | Parameters | Trainable | Non-trainable |", "|---|---|---|---:|---:|---:|"]
-        for row, shapes in zip(rows, input_shapes):
+        for row in rows:
             counts = (plain(row[key]) for key in ("total_params", "trainable_params", "non_trainable_params"))
-            inputs = ", ".join(format_shape(shape) for shape in shapes)
+            inputs = ", ".join(format_shape(tuple(shape[1:])) for shape in row["input_shapes"])
             lines.append(f"| {row['name']} | {row['dialect']} | {inputs} | " + " | ".join(counts) + " |")
         text = "\n".join(lines) + "\n"
     else:

@@ -26,7 +26,19 @@ COMPUTE = ("total_macs", "macs", "total_flops", "flops", "total_activation_eleme
 FIELDS = tuple(
     f"{name}{axis}" for name in ("receptive_field", "jump") for axis in ("", "_length", "_depth", "_height", "_width")
 )
-SCALARS = (*COUNTS, "output_size", *AXES, *COMPUTE, *FIELDS)
+#: A transformer's model-level figures (calc.transformer_math), with FLOPs at 2 per MAC, batch 1 and
+#: mixed-precision AdamW; the sequence length is the model's (``--keep seq_len`` makes it a symbol).
+TRANSFORMER = (
+    "kv_cache_values_per_token",
+    "training_bytes",
+    "activation_bytes",
+    "activation_bytes_recomputed",
+    "flops_per_token",
+    "flops_per_token_attention",
+    "kaplan_flops_per_token",
+    "non_embedding_params",
+)
+SCALARS = (*COUNTS, "output_size", *AXES, *COMPUTE, *FIELDS, *TRANSFORMER)
 QUANTITIES = (*SCALARS, "output_shape")
 MAX_QUANTITIES = 16
 
@@ -76,6 +88,8 @@ def quantity(analysis: Analysis, text: str, layer: str | None = None) -> Quantit
         return _compute_quantity(analysis, text, name, record)
     if name in FIELDS:
         return _field_quantity(analysis, text, name, record)
+    if name in TRANSFORMER:
+        return _transformer_quantity(analysis, text, name)
     record = record or analysis.records[-1]
     shape = record.output_shape
     if name == "output_shape":
@@ -155,3 +169,14 @@ def _field_quantity(analysis: Analysis, text: str, name: str, record: LayerRecor
         listed = ", ".join(f"{n} {v}" for n, v in zip(names, values))
         raise CalcError(f"{record.name}'s {words} differs by axis ({listed}); ask for one, e.g. {kind}_{names[0]}")
     return Quantity(text, f"{words} of {record.name}", values[0], record)
+
+
+def _transformer_quantity(analysis: Analysis, text: str, name: str) -> Quantity:
+    from calc import transformer_math as tm
+
+    if not tm.is_transformer(analysis):
+        raise CalcError(f"{name} is a transformer's figure, and the model has no attention layer")
+    value = tm.totals(analysis, 1, 1, "adam_mixed", 2)[name]
+    if value is None:
+        raise CalcError(f"{name}: calc has no MACs rule for every layer of the model")
+    return Quantity(text, name.replace("_", " "), sp.simplify(value) if value.free_symbols else value)

@@ -90,6 +90,8 @@ def read_spec(model: str | Path, options: Any = None) -> tuple[dict[str, Any], M
         data, _ = importers.read_torch_source(text, list(options.input_shapes), options.model)
         return dict(data), built
     data = spec._parse(spec._read(path), path.suffix.lower()) if path.is_file() else zoo_spec(str(model))
+    if importers.is_hf_config(data):  # a Hugging Face config: the spec calc lays it out as
+        data = importers.spec_from_hf_config(data)
     return dict(data), built
 
 
@@ -253,6 +255,7 @@ def write_folder(folder: Path, contents: Mapping[str, bytes], force: bool = Fals
     """Write the files into ``folder``. A folder that holds a previous handout (its manifest, or any file
     of the same name) is refused unless ``force``; then the files the previous manifest listed go first,
     so a smaller class leaves no stale sheet behind."""
+
     previous = folder / manifest.FILE
     refuse_existing(folder, contents, force)
     try:

@@ -237,16 +237,13 @@ def load(path: str | Path) -> Manifest:
     """Read and check a manifest; any problem is one line naming the file."""
     path = Path(path)
     source = str(path)
+    from calc.files import read_capped
+
+    if path.is_dir():
+        path = path / FILE
+        source = str(path)
     try:
-        if path.is_dir():
-            path = path / FILE
-            source = str(path)
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise CalcError(f"file is too large ({size:,} bytes, at most {MAX_BYTES:,})", source=source)
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise CalcError(f"cannot read the manifest ({error.strerror})", source=source) from None
+        text = read_capped(path, MAX_BYTES).decode("utf-8")  # capped as it is read, whatever the file is
     except UnicodeDecodeError:
         raise CalcError("the manifest is not UTF-8 text", source=source) from None
     try:

@@ -9,6 +9,7 @@
 - ``torch_source``: PyTorch model code (nn.Module classes), read the same way through the shared
   evaluator of ``python_source``, with ``torch_names``, ``torch_objects``, ``torch_operations`` and
   ``torch_modules``;
+- ``hf_config`` with ``hf_families``: a Hugging Face ``config.json`` (a transformer by its hyper-parameters);
 - ``entries``: the spec entries both write, their order, and the check that every layer is modelled.
 
 ``calc.spec.load`` and ``from_text`` recognise these by content and pass the result to ``from_spec``.
@@ -93,6 +94,19 @@ def is_python(text: str, suffix: str) -> bool:
     return PYTHON_LINE.search(text) is not None
 
 
+def is_hf_config(data: Any) -> bool:
+    from calc.importers.hf_config import is_hf_config as check
+
+    return check(data)
+
+
+def spec_from_hf_config(data: Any) -> dict:
+    """A Hugging Face config.json (a transformer by its hyper-parameters), laid out as ``named_modules()``."""
+    from calc.importers.hf_config import spec_from_hf_config as read
+
+    return read(data)
+
+
 def spec_from_archive(source: Path | bytes) -> dict:
     """The spec of the model in a .keras archive (a file, or its bytes from standard input)."""
     data = read_config(source)
@@ -118,6 +132,8 @@ __all__ = [
     "is_python",
     "is_torch",
     "read_torch_source",
+    "is_hf_config",
+    "spec_from_hf_config",
     "spec_from_archive",
     "spec_from_keras",
     "spec_from_keras_object",

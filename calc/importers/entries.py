@@ -49,6 +49,10 @@ def block_entry(name: str, layers: list[dict], refs: list[str] | None = None) ->
 CALL_ROLES = {"MultiHeadAttention": ROLES}
 
 
+#: Layers called as ``rnn(sequences, initial_state=[h, c], mask=...)``.
+RECURRENT_CALLS = frozenset({"SimpleRNN", "LSTM", "GRU", "Bidirectional"})
+
+
 def call_reads(cls: str, name: str, positional: list[str], keywords: list[tuple[str, str]]) -> list[str]:
     """The tensors a call reads, as the spec lists them, from the tensors passed by position and by keyword.
 
@@ -57,6 +61,8 @@ def call_reads(cls: str, name: str, positional: list[str], keywords: list[tuple[
     ``mha(q, v, v)`` reads q and v. Its other tensors (``attention_mask``, ``query_mask``, ... by keyword or
     by position after the key) change neither shapes nor counts, so the spec leaves them out.
     """
+    if cls in RECURRENT_CALLS:  # the sequence, then the initial states; a mask changes no shape
+        return [*positional[:1], *(ref for key, ref in keywords if key == "initial_state"), *positional[1:]]
     roles = CALL_ROLES.get(cls)
     if roles is None:
         return [*positional, *(ref for _, ref in keywords)]
@@ -76,9 +82,43 @@ def call_reads(cls: str, name: str, positional: list[str], keywords: list[tuple[
     return [query] if value == query else [query, value]
 
 
-def reference(name: str, call: int) -> str:
-    """How the spec names the output of a layer's call: ``dense`` for the first, ``dense[1]`` for the next."""
+def reference(name: str, call: int, output: int = 0) -> str:
+    """How the spec names the output of a layer's call: ``dense`` for the first, ``dense[1]`` for the next,
+    ``lstm[0][1]`` for the second output (an LSTM's state) of the first."""
+    if output:
+        return f"{name}[{call}][{output}]"
     return name if call == 0 else f"{name}[{call}]"
+
+
+#: Names for the sizes Keras leaves open (None), by the number of axes of the input (batch axis left out):
+#: a sequence's length s (and its features f), an image's height h and width w (and channels c), a
+#: volume's depth d.
+UNKNOWN_SIZES = {1: ("s",), 2: ("s", "f"), 3: ("h", "w", "c"), 4: ("d", "h", "w", "c")}
+
+
+def name_unknown_sizes(spec: dict) -> dict:
+    """Give each size Keras leaves open (None) in the model's inputs a free symbol: ``(None, None, 3)`` becomes
+    ``[h, w, 3]``. Counts that do not depend on it stay numbers; ``--set h=224`` fixes it. A second input's
+    open sizes take the next free names (``s_1``)."""
+    shapes = spec.get("inputs") or ({"input": spec["input"]} if spec.get("input") is not None else {})
+    taken: set[str] = set()
+    symbols: dict[str, None] = {}
+    for shape in shapes.values():
+        names = UNKNOWN_SIZES.get(len(shape)) or tuple(f"n{axis}" for axis in range(1, len(shape) + 1))
+        for axis, size in enumerate(shape):
+            if size is not None:
+                continue
+            base, count = names[axis], 0
+            name = base
+            while name in taken:
+                count += 1
+                name = f"{base}_{count}"
+            taken.add(name)
+            shape[axis] = name
+            symbols[name] = None
+    if symbols:
+        spec["symbols"] = {**spec.get("symbols", {}), **symbols}
+    return spec
 
 
 def check_modelled(layers: Iterable[tuple[str, str]]) -> None:

@@ -170,24 +170,22 @@ def index(value: Any, position: Any) -> Any:
     return value[position]
 
 
-def sizes(value: Any, what: str) -> list[int]:
-    """A shape without the batch axis: positive whole numbers, every one known."""
+def sizes(value: Any, what: str) -> list[int | None]:
+    """A shape without the batch axis: positive whole numbers, or None for a size left open (the spec names
+    it with a symbol, ``name_unknown_sizes``)."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (tuple, list)) or not value:
         raise CalcError(f"{what} must be a tuple of sizes such as (32, 32, 3), got {describe(value)}")
-    for axis, size in enumerate(value, start=1):
+    for size in value:
         if size is None:
-            raise CalcError(
-                f"{what} has no fixed size on axis {axis} (None); calc needs every size "
-                "(a calc spec file may use a symbol instead)"
-            )
+            continue
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise CalcError(f"{what} sizes must be positive whole numbers, got {quote(size)}")
     return list(value)
 
 
-def batch_shape(value: Any) -> list[int]:
+def batch_shape(value: Any) -> list[int | None]:
     """A shape with the batch axis first, as ``model.build`` and ``batch_shape`` take it."""
     if not isinstance(value, (tuple, list)) or len(value) < 2:
         raise CalcError("a batch shape lists the batch axis and the sizes, e.g. (None, 32, 32, 3)")

@@ -46,7 +46,7 @@ def calls_of(model: Functional) -> list[Tensor]:
     calls: list[Tensor] = []
     stack = list(model.outputs)
     while stack:
-        tensor = stack.pop()
+        tensor = stack.pop().call  # a call's later outputs (an LSTM's states) stand for the call itself
         if id(tensor) in seen:
             continue
         seen.add(id(tensor))
@@ -71,7 +71,7 @@ def calls_of(model: Functional) -> list[Tensor]:
     needs: dict[tuple[int, int], set] = {}
     for tensor in calls:
         origin, call = key = keys[id(tensor)]
-        needs[key] = {keys[id(read)] for read in tensor.reads if id(read) in keys}
+        needs[key] = {keys[id(read.call)] for read in tensor.reads if id(read.call) in keys}
         if call > 0:
             needs[key].add((origin, call - 1))
     position = keras_layer_order(model)
@@ -93,6 +93,7 @@ def keras_layer_order(model: Functional) -> dict[int, int]:
         stack: list[tuple[Tensor, bool]] = [(output, False)]
         while stack:
             tensor, done = stack.pop()
+            tensor = tensor.call
             if done:
                 finished.add(id(tensor))
                 postorder.append(tensor)
@@ -109,6 +110,7 @@ def keras_layer_order(model: Functional) -> dict[int, int]:
         depth = max(tensor_depth.setdefault(id(tensor), 0), layer_depth.get(id(tensor.origin), 0))
         layer_depth[id(tensor.origin)] = tensor_depth[id(tensor)] = depth
         for read in tensor.reads:
+            read = read.call
             tensor_depth[id(read)] = max(depth + 1, tensor_depth.get(id(read), 0))
     for tensor in model.inputs:  # an input no output reads is still listed
         layer_depth.setdefault(id(tensor.origin), 0)
@@ -145,26 +147,35 @@ def model_spec(model: Model, top: bool, convert: Callable[[Any], Any], frozen: b
         raise CalcError(f"the model '{model.name}' has no layer between its inputs and outputs", layer=where)
     refs = {id(tensor): tensor.origin.name if top else BLOCK_INPUT for tensor in model.inputs}
     counts: dict[int, int] = {}
+    made: dict[int, tuple[str, int]] = {}  # a call's tensor -> (layer, call number)
     entries = []
+
+    def ref(tensor: Tensor) -> str:
+        """The spec's name of a tensor: its call's, with the output's number for a later output."""
+        if tensor.main is None:
+            return refs[id(tensor)]
+        return reference(*made[id(tensor.main)], tensor.output)
+
     for tensor in calls:
         call = counts.get(id(tensor.origin), 0)
         counts[id(tensor.origin)] = call + 1
-        reads = [refs[id(read)] for read in tensor.reads]
+        reads = [ref(read) for read in tensor.reads]
         if isinstance(tensor.origin, Layer):
             positional, keywords = tensor.arguments()
             reads = call_reads(
                 tensor.origin.cls,
                 tensor.origin.name,
-                [refs[id(read)] for read in positional],
-                [(key, refs[id(read)]) for key, read in keywords],
+                [ref(read) for read in positional],
+                [(key, ref(read)) for key, read in keywords],
             )
         refs[id(tensor)] = reference(tensor.origin.name, call)
+        made[id(tensor)] = (tensor.origin.name, call)
         if call > 0:
             entries.append(call_entry(tensor.origin.name, reads))
         else:
             ((key, arguments),) = _entry(tensor.origin, convert, frozen).items()
             entries.append({key: {**arguments, "inputs": reads}})
-    outputs = [refs[id(tensor)] for tensor in model.outputs]
+    outputs = [ref(tensor) for tensor in model.outputs]
     if not top:
         if outputs != [refs[id(calls[-1])]]:
             raise CalcError(f"the model '{model.name}' is used as a layer; it must have one output", layer=where)

@@ -23,6 +23,7 @@ from calc.importers.entries import (
     call_reads,
     check_modelled,
     layer_entry,
+    name_unknown_sizes,
     reference,
     topological,
 )
@@ -53,7 +54,7 @@ def spec_from_keras(data: Mapping[str, Any]) -> dict:
     except RecursionError:
         raise CalcError("the Keras model is nested too deeply") from None
     check_modelled(reader.layers)
-    return spec
+    return name_unknown_sizes(spec)
 
 
 class _Reader:
@@ -129,7 +130,7 @@ class _Reader:
                 continue
             index = graph.position[layer_name]
             ((key, arguments),) = self.entry(graph.items[index], index, path).items()
-            entries.append({key: {**arguments, "inputs": refs}})
+            entries.append({key: {**arguments, **graph.options.get(layer_name, {}), "inputs": refs}})
         if not entries:
             raise CalcError(f"the model '{name}' has no layers")
         outputs = graph.outputs(config.get("output_layers"))
@@ -170,6 +171,8 @@ class _Graph:
                 raise CalcError(f"the model '{model}' has two layers named '{layer_name}'")
             self.position[layer_name] = index
         self.classes = {layer_name: cls for layer_name, (cls, _) in zip(self.names, self.headers)}
+        #: Call arguments that change a layer's outputs, which calc keeps on the layer (by layer name).
+        self.options: dict[str, dict[str, Any]] = {}
 
     def calls(self) -> dict[tuple[str, int], tuple[list[str], set[tuple[str, int]]]]:
         """(layer, call) -> (the spec references it reads, the calls it needs before it: all it was given,
@@ -183,6 +186,11 @@ class _Graph:
                 raise CalcError(f"layer '{layer_name}': 'inbound_nodes' must be a list")
             for call, node in enumerate(nodes):
                 positional, keywords = _call_tensors(node, layer_name)
+                if _call_option(node, "return_attention_scores") is True:  # the scores: a second output
+                    self.options.setdefault(layer_name, {})["return_attention_scores"] = True
+                scalar = _scalar(node)
+                if scalar is not None:  # x + 3.0: Keras's op on a tensor and a number
+                    self.options.setdefault(layer_name, {})["scalar"] = scalar
                 if not positional and not keywords:
                     raise CalcError(f"layer '{layer_name}' has a call that reads no tensor")
                 by_position = [self.reference(history, layer_name) for history in positional]
@@ -205,24 +213,22 @@ class _Graph:
         origin, call, output = history
         if origin not in self.position:
             raise CalcError(f"layer '{reader}' reads '{origin}', which is not a layer of the model '{self.model}'")
-        if output != 0:
-            raise CalcError(f"layer '{reader}' reads output {output} of '{origin}'; calc models one output each")
         if self.classes[origin] == "InputLayer":
+            if output != 0:
+                raise CalcError(f"layer '{reader}' reads output {output} of '{origin}', an input, which has one")
             return (origin if self.top else BLOCK_INPUT), None
-        return reference(origin, call), (origin, call)
+        return reference(origin, call, output), (origin, call)
 
     def outputs(self, value: Any) -> list[str]:
         outputs = []
         for origin, call, output in _tensor_list(value, "output_layers"):
             if origin not in self.position:
                 raise CalcError(f"the model's output '{origin}' is not a layer of the model")
-            if output != 0:
-                raise CalcError(f"the model's output is output {output} of '{origin}'; calc models one per layer")
             if self.classes[origin] == "Functional":  # a nested graph's node 0 is its own: its calls count from 1
                 call -= 1
             if call < 0:
                 raise CalcError(f"the model's output names a call of '{origin}' that does not exist")
-            outputs.append(origin if self.classes[origin] == "InputLayer" else reference(origin, call))
+            outputs.append(origin if self.classes[origin] == "InputLayer" else reference(origin, call, output))
         return outputs
 
 
@@ -256,6 +262,27 @@ def _call_tensors(node: Any, reader: str) -> tuple[list[list], list[tuple[str, l
     items = sorted(kwargs.items()) if isinstance(kwargs, Mapping) else [("", kwargs)]  # as Keras flattens them
     keywords = [(str(key), history) for key, value in items for history in _tensors_in(value, reader)]
     return _tensors_in(node.get("args"), reader), keywords
+
+
+def _scalar(node: Any) -> float | None:
+    """The number a Keras 3 op is called with beside a tensor (``x + 3.0``), else None."""
+    args = node.get("args") if isinstance(node, Mapping) else None
+    if not isinstance(args, list):
+        return None
+    numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+    return numbers[0] if len(numbers) == 1 else None
+
+
+def _call_option(node: Any, key: str) -> Any:
+    """A call's keyword argument that is not a tensor (``return_attention_scores``), Keras 3's or Keras 2's form."""
+    if isinstance(node, Mapping):
+        kwargs = node.get("kwargs")
+        return kwargs.get(key) if isinstance(kwargs, Mapping) else None
+    if isinstance(node, list):
+        for item in node:
+            if isinstance(item, list) and len(item) > 3 and isinstance(item[3], Mapping) and key in item[3]:
+                return item[3][key]
+    return None
 
 
 def _tensors_in(value: Any, reader: str) -> list[list]:
@@ -405,12 +432,9 @@ def _batch_shape(value: Any, what: str) -> list:
 def _sizes(value: Any, what: str) -> list:
     if not isinstance(value, list) or not value:
         raise CalcError(f"{what} must be a list of sizes, got {quote(value)}")
-    for axis, size in enumerate(value, start=1):
-        if size is None:
-            raise CalcError(
-                f"{what} has no fixed size on axis {axis} (None); calc needs every size: "
-                "write the model as a spec file, where a size may be a symbol"
-            )
+    for size in value:
+        if size is None:  # open: the spec names it with a symbol (name_unknown_sizes)
+            continue
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise CalcError(f"{what} sizes must be positive whole numbers, got {quote(size)}")
     return list(value)

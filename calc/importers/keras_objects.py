@@ -60,7 +60,16 @@ class Tensor:
     order: int
     #: The keywords of the last ``len(keywords)`` reads, which were passed by keyword (``value=v``).
     keywords: tuple[str, ...] = ()
+    #: Which output of the call this is (an LSTM's states come after its output), and the call's first
+    #: output, which stands for the call, when this is a later one.
+    output: int = 0
+    main: Tensor | None = None
     described = "a tensor"
+
+    @property
+    def call(self) -> Tensor:
+        """The tensor standing for the call that made this one (its first output)."""
+        return self.main or self
 
     def arguments(self) -> tuple[list[Tensor], list[tuple[str, Tensor]]]:
         """The tensors the call was given by position, and those given by keyword with their keywords."""
@@ -190,9 +199,13 @@ class Session:
                 raise CalcError(f"'{layer.name}' is called on {describe(value)}; it takes tensors")
             reads.extend(items)
         # Keras flattens a call's arguments with its keyword arguments sorted by name: the tensors' order
-        # (which orders model.layers) is the same here
-        keywords = tuple(sorted(key for key, value in kwargs.items() if isinstance(value, Tensor)))
-        reads.extend(kwargs[key] for key in keywords)
+        # (which orders model.layers) is the same here; initial_state=[h, c] gives two tensors
+        keywords: tuple[str, ...] = ()
+        for key in sorted(kwargs):
+            items = kwargs[key] if isinstance(kwargs[key], (list, tuple)) else [kwargs[key]]
+            if items and all(isinstance(item, Tensor) for item in items):
+                keywords += (key,) * len(items)
+                reads.extend(items)
         if not reads:
             raise CalcError(f"'{layer.name}' is called without a tensor (keras.Input or another layer's output)")
         if isinstance(layer, (Sequential, Functional)):
@@ -202,7 +215,11 @@ class Session:
                 self.auto_name("Functional")
         tensor = self.tensor(layer, reads)
         tensor.keywords = keywords
-        return tensor
+        count = output_count(layer, kwargs)
+        if count == 1:
+            return tensor
+        extra = [Tensor(layer, reads, tensor.order, keywords, output, tensor) for output in range(1, count)]
+        return [tensor, *extra]  # Keras returns a list: outputs, states = lstm(x)
 
     # -- Models ---------------------------------------------------------------------------
 
@@ -283,6 +300,28 @@ class Session:
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise CalcError(f"a model's name must be a non-empty string, got {quote(name)}")
         return name if name is not None else self.auto_name(cls)
+
+
+#: The states a recurrent layer returns with return_state=True, after its output.
+STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
+
+
+def output_count(layer: Any, call_kwargs: Mapping[str, Any]) -> int:
+    """How many outputs a call gives: an RNN's output and its states (return_state), a Bidirectional's two
+    outputs (merge_mode None) and both layers' states, attention's output and scores
+    (``return_attention_scores=True`` at the call, which the spec keeps on the layer)."""
+    if not isinstance(layer, Layer):
+        return 1
+    if layer.cls == "MultiHeadAttention" and call_kwargs.get("return_attention_scores") is True:
+        layer.kwargs["return_attention_scores"] = True
+        return 2
+    if layer.cls in STATES:
+        return 1 + STATES[layer.cls] * (layer.kwargs.get("return_state") is True)
+    if layer.cls == "Bidirectional" and isinstance(inner := layer.kwargs.get("layer"), Layer):
+        states = STATES.get(inner.cls, 0) * (inner.kwargs.get("return_state") is True)
+        outputs = 2 if "merge_mode" in layer.kwargs and layer.kwargs["merge_mode"] is None else 1
+        return outputs + 2 * states
+    return 1
 
 
 def _check_argument(cls: str, key: str, value: Any) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from calc.errors import CalcError, quote
 from calc.importers import folding, keras_api, keras_names
-from calc.importers.entries import check_modelled
+from calc.importers.entries import check_modelled, name_unknown_sizes
 from calc.importers.keras_classes import BASES, REFUSED_METHODS, Instance, Method, ModelClass
 from calc.importers.keras_graph import freeze, model_spec, modelled_layers, parts
 from calc.importers.keras_names import KerasName
@@ -49,7 +49,7 @@ def read_source(text: str) -> tuple[dict, dict[str, str]]:
         model = reader.chosen()
         check_modelled(modelled_layers(model))
         places = {part.name: str(part.where) for part in parts(model)}
-        return model_spec(model, top=True, convert=spec_value), places
+        return name_unknown_sizes(model_spec(model, top=True, convert=spec_value)), places
     except RecursionError:
         raise CalcError("the code is nested too deeply to read") from None
 

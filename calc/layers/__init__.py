@@ -23,12 +23,24 @@ from calc.layers.core import (
     SpatialDropout3D,
 )
 from calc.layers.dense import Dense
+from calc.layers.dot_attention import DotProductAttention
 from calc.layers.embedding import Embedding
-from calc.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from calc.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    CustomScaleLayer,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+)
 from calc.layers.normalization import (
     BatchNormalization,
     GroupNormalization,
     LayerNormalization,
+    LayerScale,
     Normalization,
     Rescaling,
     RMSNormalization,
@@ -61,6 +73,7 @@ from calc.layers.pooling import (
 )
 from calc.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 from calc.layers.reshape import Flatten, Permute, RepeatVector, Reshape
+from calc.layers.transformer_parts import ClassToken, GatedActivation, PositionEmbedding, TiedDense
 
 _CLASSES: list[type[Layer]] = [
     InputLayer,
@@ -95,6 +108,11 @@ _CLASSES: list[type[Layer]] = [
     Bidirectional,
     TimeDistributed,
     MultiHeadAttention,
+    DotProductAttention,
+    TiedDense,
+    GatedActivation,
+    ClassToken,
+    PositionEmbedding,
     BatchNormalization,
     LayerNormalization,
     GroupNormalization,
@@ -137,7 +155,14 @@ _CLASSES: list[type[Layer]] = [
     Maximum,
     Minimum,
     Concatenate,
+    Dot,
+    LayerScale,
+    CustomScaleLayer,
 ]
+
+#: calc's own layers for what Hugging Face transformers have and Keras lacks (the config.json importer's
+#: parts); recorded against transformers (tests/fixtures/hf_counts.json), not against Keras.
+TRANSFORMER_PARTS = frozenset({DotProductAttention, TiedDense, GatedActivation, ClassToken, PositionEmbedding})
 
 #: Keras class name (and Keras's own aliases) -> layer class.
 REGISTRY: dict[str, type[Layer]] = {cls.__name__: cls for cls in _CLASSES}
@@ -151,4 +176,4 @@ for _rank in (1, 2, 3):
 for _rank in (1, 2):
     REGISTRY[f"SeparableConvolution{_rank}D"] = REGISTRY[f"SeparableConv{_rank}D"]
 
-__all__ = ["REGISTRY", "Layer", *(cls.__name__ for cls in _CLASSES)]
+__all__ = ["REGISTRY", "TRANSFORMER_PARTS", "Layer", *(cls.__name__ for cls in _CLASSES)]

@@ -10,6 +10,9 @@ then maps the h heads of value_dim values back to the output (the query's last a
 ``use_gate`` adds a fourth projection of the query to h heads of value_dim values. The output has the
 query's shape with its last axis replaced by ``output_shape`` (or kept). Attention itself has no weights.
 
+With ``return_attention_scores`` (a call argument in Keras) the layer has a second output, the scores:
+the axes attention does not run over, the h heads, the query's attended axes and the key's.
+
 One input is self-attention (query = value = key); a graph gives two (query, value: the key is the
 value) or three (query, value, key), in Keras's order. The key and value must agree on every axis but
 the last (Keras refuses the call otherwise); the query must have as many axes as they do, and agree
@@ -163,9 +166,12 @@ class MultiHeadAttention(Layer):
         output_shape: Value | list[Value] | None = None,
         attention_axes: int | list[int] | None = None,
         use_gate: bool = False,
+        return_attention_scores: bool = False,
         **options: Any,
     ):
         super().__init__(**options)
+        # Keras takes it at the call (mha(q, v, return_attention_scores=True)); the importers put it here
+        self.return_attention_scores = to_bool(return_attention_scores, "return_attention_scores")
         self.num_heads = _positive_int(num_heads, "num_heads")
         self.key_dim = _positive_int(key_dim, "key_dim")
         self.value_dim = self.key_dim if value_dim is None else _positive_int(value_dim, "value_dim")
@@ -230,12 +236,18 @@ class MultiHeadAttention(Layer):
         else:
             reads = "key and value from input 2" if len(shapes) == 2 else "value from input 2, key from input 3"
             description.append(f"cross-attention: query from input 1, {reads}")
+        output_shape = (*query[:-1], *out_sizes)
+        outputs = None
+        if self.return_attention_scores:
+            description.append(", then the attention scores as a second output")
+            outputs = [output_shape, _scores_shape(query, key, attended, heads)]
         return LayerResult(
-            output_shape=(*query[:-1], *out_sizes),
+            output_shape=output_shape,
             trainable=total.value,
             non_trainable=sp.Integer(0),
             param_steps=steps,
             description=description,
+            outputs=outputs,
         )
 
     def _attended_axes(self, query: Shape) -> set[int]:
@@ -280,6 +292,18 @@ class MultiHeadAttention(Layer):
         elif len(shapes) == 2:  # the key is the value
             fixed[d_k] = d_v
         return apply(MACS, "MACs", bindings, fixed)
+
+
+def _scores_shape(query: Shape, key: Shape, attended: set[int], heads: sp.Expr) -> Shape:
+    """Keras's attention scores: the axes attention does not run over, the h heads, then the query's attended
+    axes and the key's: (h, L_q, L_k) for a sequence with the default axes."""
+    axes = range(len(query) - 1)
+    return (
+        *(query[i] for i in axes if i not in attended),
+        heads,
+        *(query[i] for i in axes if i in attended),
+        *(key[i] for i in axes if i in attended),
+    )
 
 
 def _roles(shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:

@@ -78,6 +78,17 @@ def fmt(expr: sp.Expr) -> str:
     return str(expr)
 
 
+#: A message with values in it, kept as words and expressions: joined into text when raised (``spoken``),
+#: and evaluated afresh at other symbol values by a view that recomputes (the interactive page), so the
+#: page's message is the command line's word for word.
+Message = tuple[str | sp.Expr, ...]
+
+
+def spoken(message: Message) -> str:
+    """The message as text, each expression written as ``fmt`` writes it."""
+    return "".join(part if isinstance(part, str) else fmt(part) for part in message)
+
+
 @dataclass
 class LayerResult:
     """What building a layer produced; the views only read this."""
@@ -94,6 +105,14 @@ class LayerResult:
     param_notes: list[Description] = field(default_factory=list)
     #: The inner analysis of a model used as a layer (calc.model.Analysis), else None.
     children: Any = None
+    #: Every output's shape when the layer has several (an LSTM's states, attention's scores), the first
+    #: being ``output_shape``; None for the one output most layers have.
+    outputs: list[Shape] | None = None
+
+    @property
+    def output_shapes(self) -> list[Shape]:
+        """The shapes of all the layer's outputs, in Keras's order."""
+        return self.outputs if self.outputs is not None else [self.output_shape]
 
     @property
     def params(self) -> sp.Expr:
@@ -109,6 +128,8 @@ class Condition:
     expr: sp.Expr
     minimum: int
     what: str
+    #: The error's message when the check fails (empty when the caller words its own).
+    message: Message = ()
 
 
 class Env:
@@ -121,26 +142,29 @@ class Env:
     def resolve(self, expr: sp.Expr) -> sp.Expr:
         return expr.xreplace(self.values) if self.values else expr
 
-    def require(self, value: sp.Expr, minimum: int, what: str) -> bool:
+    def require(self, value: sp.Expr, minimum: int, what: str, message: Message = ()) -> bool:
         """True when ``value`` is a number that passes (a whole number >= minimum); False when it is a
-        number that fails; a symbolic value passes for now and is recorded when recording."""
+        number that fails; a symbolic value passes for now and is recorded (with the ``message`` its
+        failure raises) when recording."""
         if value.is_number:
             return bool(value.is_Integer and value >= minimum)
         if self.conditions is not None:
-            self.conditions.append(Condition(value, minimum, what))
+            self.conditions.append(Condition(value, minimum, what, message))
         return True
 
     def positive(self, expr: sp.Expr, what: str) -> sp.Expr:
         """Resolve a size that must be a positive whole number (checked when it is a number)."""
         value = self.resolve(expr)
-        if not self.require(value, 1, what):
-            raise CalcError(f"{what} must be a positive whole number, got {fmt(value)}")
+        message = (f"{what} must be a positive whole number, got ", value)
+        if not self.require(value, 1, what, message):
+            raise CalcError(spoken(message))
         return value
 
     def non_negative(self, expr: sp.Expr, what: str) -> sp.Expr:
         value = self.resolve(expr)
-        if not self.require(value, 0, what):
-            raise CalcError(f"{what} must be a whole number of at least 0, got {fmt(value)}")
+        message = (f"{what} must be a whole number of at least 0, got ", value)
+        if not self.require(value, 0, what, message):
+            raise CalcError(spoken(message))
         return value
 
 
@@ -163,10 +187,12 @@ def agree(a: sp.Expr, b: sp.Expr, first: str, second: str, env: Env) -> bool:
     return True
 
 
-def check_output_size(value: sp.Expr, what: str, why: str, env: Env | None = None) -> sp.Expr:
-    """A computed size must be at least 1 when it is a number; say why it is not."""
-    if not (env or Env()).require(value, 1, what):
-        raise CalcError(f"{what} would be {fmt(value)}: {why}")
+def check_output_size(value: sp.Expr, what: str, why: str | Message, env: Env | None = None) -> sp.Expr:
+    """A computed size must be at least 1 when it is a number; say why it is not (``why`` may hold
+    expressions, which are written with the layer's values)."""
+    message = (f"{what} would be ", value, ": ", *((why,) if isinstance(why, str) else why))
+    if not (env or Env()).require(value, 1, what, message):
+        raise CalcError(spoken(message))
     return value
 
 
@@ -320,7 +346,22 @@ def _argument_names(cls: type[Layer]) -> tuple[str, ...]:
 
 def format_shape(shape: Shape) -> str:
     """Keras's way of writing a shape: (None, 28, 28, 8)."""
-    return "(" + ", ".join(["None", *(str(d) for d in shape)]) + ")"
+    return spoken(shape_message(shape))
+
+
+def shape_message(shape: Shape) -> Message:
+    """A shape as words and sizes, for a message that names it: ("(None, ", 28, ", ", 8, ")")."""
+    parts: list[str | sp.Expr] = ["(None"]
+    for size in shape:
+        parts += [", ", sp.sympify(size)]
+    return (*parts, ")")
+
+
+def format_outputs(shapes: Sequence[Shape]) -> str:
+    """Keras's way of writing a layer's outputs: one shape, or a list of them: [(None, 7), (None, 7)]."""
+    if len(shapes) == 1:
+        return format_shape(shapes[0])
+    return "[" + ", ".join(format_shape(shape) for shape in shapes) + "]"
 
 
 def parse_shape(value: Any, what: str) -> Shape:

@@ -24,7 +24,7 @@ from calc.layers.base import (
     LayerResult,
     Shape,
     Value,
-    fmt,
+    spoken,
     to_bool,
     to_choice,
     to_expr,
@@ -178,8 +178,9 @@ def join_channels(spatial: list[sp.Expr], channels: sp.Expr, data_format: str) -
 def check_groups(groups: sp.Expr, channels: sp.Expr, filters: sp.Expr, env: Env) -> None:
     """Keras requires groups to divide both the input channels and the filters."""
     for count, what in ((channels, "input channels"), (filters, "filters")):
-        if groups != 1 and not env.require(count / groups, 1, f"{what} per group"):
-            raise CalcError(f"groups={fmt(groups)} does not divide the {fmt(count)} {what}")
+        message = ("groups=", groups, " does not divide the ", count, f" {what}")
+        if groups != 1 and not env.require(count / groups, 1, f"{what} per group", message):
+            raise CalcError(spoken(message))
 
 
 class Conv(Layer):

@@ -168,11 +168,11 @@ def transposed_shape(
                 fixed[a] = sp.Integer(0)
             step = apply(TRANSPOSED_EXPLICIT, "", {**bindings, p: pp, a: aa}, fixed=fixed)
         reason = (
-            f"the padding ({fmt(pp)} on each side) removes the whole output"
+            ("the padding (", pp, " on each side) removes the whole output")
             if padding not in ("same", "valid")
             else "Keras's 'same' rule keeps only the odd part of the window, which is empty for an even window"
         )
-        check_output_size(step.value, f"output {names[axis]}", reason)
+        check_output_size(step.value, f"output {names[axis]}", reason, env)
         sizes.append(step.value)
         step.axes = (first_axis + axis,)
         merge_step(steps, step, names[axis])

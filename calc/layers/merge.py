@@ -1,4 +1,4 @@
-"""Merge layers: element-wise Add, Subtract, Multiply, Average, Maximum, Minimum; and Concatenate.
+"""Merge layers: element-wise Add, Subtract, Multiply, Average, Maximum, Minimum; Concatenate; and Dot.
 
 None has parameters. Element-wise merges need inputs of one shape (an axis of size 1 broadcasts, as
 in Keras); Concatenate needs every axis but the joined one to agree, and the joined axis adds up:
@@ -16,7 +16,9 @@ import sympy as sp
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, agree, format_shape
 from calc.layers.receptive import union
-from calc.rules import Mistake, Rule, apply, note, numbered_symbols
+from calc.rules import Mistake, Rule, Step, apply, local_symbols, note, numbered_symbols
+
+N, k = local_symbols("N k")
 
 NO_PARAMETERS = "Merging combines tensors value by value or side by side; it has no weights."
 NO_MACS = (
@@ -39,10 +41,27 @@ class ElementWise(Layer):
     operation: ClassVar[str]
     exactly: ClassVar[int | None] = None
 
+    def __init__(self, scalar: float | None = None, **options: Any):
+        """``scalar``: Keras's ops on a tensor and a number (``x + 3.0``, ``x * (1 / 6)`` in MobileNetV3's
+        hard sigmoid), which a to_json() file lists as an ``Add`` or ``Multiply`` of one tensor; the number
+        is combined with every value, so the one input's shape is kept."""
+        super().__init__(**options)
+        if scalar is not None and (isinstance(scalar, bool) or not isinstance(scalar, (int, float))):
+            raise CalcError(f"scalar must be a number, got {scalar!r}")
+        self.scalar = scalar
+
     def build(self, shape: Shape, env: Env) -> LayerResult:
         return self.build_many([shape], env)
 
     def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if self.scalar is not None and len(shapes) == 1:
+            return LayerResult(
+                output_shape=shapes[0],
+                trainable=sp.Integer(0),
+                non_trainable=sp.Integer(0),
+                param_steps=_no_parameters(),
+                description=[f"{self.operation} of a tensor and the number {self.scalar:g}, value by value"],
+            )
         if self.exactly is not None and len(shapes) != self.exactly:
             raise CalcError(f"{self.type_name} takes exactly {self.exactly} inputs, got {len(shapes)}")
         if len(shapes) < 2:
@@ -124,6 +143,21 @@ class Minimum(ElementWise):
     operation = "minimum"
 
 
+class CustomScaleLayer(ElementWise):
+    """Keras's InceptionResNetV2 residual: x + scale * r, of the shortcut x and the block's output r."""
+
+    operation, exactly = "shortcut plus scaled residual", 2
+
+    def __init__(self, scale: float, **options: Any):
+        super().__init__(**options)
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+            raise CalcError(f"scale must be a number, got {scale!r}")
+        self.scale = scale
+
+    def describe(self, shapes: Sequence[Shape]) -> list:
+        return [f"the shortcut plus {self.scale:g} times the residual, value by value"]
+
+
 @cache
 def concat_rule(count: int) -> Rule:
     """c = c_1 + ... + c_m: the joined axis holds every input's entries side by side."""
@@ -202,3 +236,66 @@ class Concatenate(Layer):
         if axis is None:
             return f"{self.type_name} inputs have different ranks: {_listed(shapes)}"
         return f"{self.type_name} on axis {self.axis} needs the other axes to agree: {_listed(shapes)}"
+
+
+DOT_MACS = Rule(
+    lhs="M",
+    expr=N * k,
+    why="Each of the N output values is a dot product of k pairs: k multiply-accumulates.",
+)
+
+
+class Dot(Layer):
+    """Keras Dot: the dot product of two tensors along ``axes`` (one axis of each, Keras's numbering with the
+    batch axis as 0), for each example. The output keeps the first input's other axes, then the second's; a
+    single value is (1,). ``normalize`` divides each input by its L2 norm along the axis first (cosine
+    proximity). No weights."""
+
+    def __init__(self, axes: int | list[int], normalize: bool = False, **options: Any):
+        super().__init__(**options)
+        items = list(axes) if isinstance(axes, (list, tuple)) else [axes]
+        if len(items) not in (1, 2) or not all(isinstance(a, int) and not isinstance(a, bool) for a in items):
+            raise CalcError(f"axes must be an axis number or a pair of them, got {axes!r}")
+        self.axes = axes if isinstance(axes, int) else tuple(items)
+        if isinstance(normalize, bool) is False:
+            raise CalcError(f"normalize must be true or false, got {normalize!r}")
+        self.normalize = normalize
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        return self.build_many([shape], env)
+
+    def contracted(self, shapes: Sequence[Shape]) -> tuple[int, int]:
+        """The contracted axis of each input, counted without the batch axis; Keras's rules for negative axes."""
+        ranks = [len(shape) + 1 for shape in shapes]  # Keras's shapes include the batch axis
+        if isinstance(self.axes, int):
+            pair = [self.axes % rank for rank in ranks] if self.axes < 0 else [self.axes] * 2
+        else:
+            pair = [axis % rank if axis < 0 else axis for axis, rank in zip(self.axes, ranks)]
+        for axis, rank, shape in zip(pair, ranks, shapes):
+            if not 1 <= axis < rank:
+                raise CalcError(f"axes {self.axes} is out of range for an input of shape {format_shape(shape)}")
+        return pair[0] - 1, pair[1] - 1
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if len(shapes) != 2:
+            raise CalcError(f"Dot takes exactly 2 inputs, got {len(shapes)}")
+        first, second = shapes
+        a, b = self.contracted(shapes)
+        if not agree(first[a], second[b], f"axis {a + 1} of input 1", f"axis {b + 1} of input 2", env):
+            raise CalcError(
+                f"Dot multiplies axis {a + 1} of {format_shape(first)} with axis {b + 1} of {format_shape(second)}; "
+                f"their sizes {first[a]} and {second[b]} differ"
+            )
+        output = (*first[:a], *first[a + 1 :], *second[:b], *second[b + 1 :]) or (sp.Integer(1),)
+        words = "cosine similarity" if self.normalize else "dot product"
+        return LayerResult(
+            output_shape=output,
+            trainable=sp.Integer(0),
+            non_trainable=sp.Integer(0),
+            param_steps=[note("Parameters", 0, "A dot product of the two inputs has no weights.")],
+            description=[f"{words} of axis {a + 1} of input 1 with axis {b + 1} of input 2"],
+        )
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        a, _ = self.contracted(shapes)
+        return apply(DOT_MACS, "MACs", {N: sp.Mul(*result.output_shape), k: shapes[0][a]})

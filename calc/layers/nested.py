@@ -49,6 +49,12 @@ REPEATED = Rule(
         ),
     ),
 )
+SHARED = Rule(
+    lhs="P",
+    expr=p,
+    why="The m applications of the block share one set of weights (ALBERT's cross-layer sharing): model."
+    "parameters() counts them once, p in all, however many times the block is applied.",
+)
 REPEATED_MACS = Rule(
     lhs="M",
     expr=m * p,
@@ -107,12 +113,10 @@ def block_field(layer: ModelLayer, inner, fields: Sequence[Field]) -> Field:  # 
     from calc.compute import compute_analysis
 
     compute_analysis(inner, dict(zip(layer.input_names, fields)))
-    (output,) = [r for r in inner.records if f"{r.name}[{r.call}]" == _reference(layer.model.outputs[0])]
+    from calc.model import split_reference
+
+    (output,) = [r for r in inner.records if (r.name, r.call) == split_reference(layer.model.outputs[0])]
     return output.compute.field
-
-
-def _reference(ref: str) -> str:
-    return ref if ref.endswith("]") else f"{ref}[0]"
 
 
 class ModelLayer(Layer):
@@ -166,9 +170,10 @@ class RepeatLayer(ModelLayer):
     A symbolic count needs a block that keeps its input shape, so every copy sees the same shape.
     """
 
-    def __init__(self, model, times, **options):  # noqa: ANN001 - a calc.model.Model, an expression
-        super().__init__(model, ["input"], **options)
+    def __init__(self, model, times, shared: bool = False, **options):  # noqa: ANN001 - a Model, an expression
+        super().__init__(model, list(model.inputs) if model.inputs else ["input"], **options)
         self.times = to_expr(times, "times")
+        self.shared = shared
 
     @property
     def type_name(self) -> str:
@@ -182,18 +187,25 @@ class RepeatLayer(ModelLayer):
                 f"a repeated block must keep its input shape {format_shape(shapes[0])}, "
                 f"but it gives {format_shape(once.output_shape)}"
             )
-        step = apply(REPEATED, "Parameters", {m: times, p: once.params})
+        step = apply(SHARED if self.shared else REPEATED, "Parameters", {m: times, p: once.params})
+        copies = 1 if self.shared else times
+        own = "sharing one set of weights" if self.shared else "each with own weights"
         return LayerResult(
             output_shape=once.output_shape,
-            trainable=times * once.trainable,
-            non_trainable=times * once.non_trainable,
+            trainable=copies * once.trainable,
+            non_trainable=copies * once.non_trainable,
             param_steps=[step],
-            description=[times, " copies of a block of ", len(once.children.layers), " layers, each with own weights"],
+            description=[times, " copies of a block of ", len(once.children.layers), f" layers, {own}"],
             children=once.children,
         )
 
     def symbols(self) -> set[sp.Symbol]:
         return super().symbols() | self.times.free_symbols
+
+    @property
+    def applied(self) -> sp.Expr:
+        """How many copies of the block one example passes through (each keeps its activations)."""
+        return self.times
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
         once = block_macs(result.children)
@@ -289,3 +301,69 @@ def _affine(start: AxisField, first: AxisField, then: AxisField, factor: sp.Expr
             (then.start - first.start) - factor * (first.start - start.start),
         )
     )
+
+
+k_active, q_pos, d_out = local_symbols("k q d")
+EXPERTS_MACS = Rule(
+    lhs="M",
+    expr=k_active * p + q_pos * k_active * d_out,
+    why="A mixture of experts sends each token to only k of its experts (the router's top k): each token costs "
+    "k copies of one expert's work (p multiply-accumulates per copy), plus the k-term weighted sum of their d "
+    "outputs at each of the q positions. The experts a token is not sent to do no work for it.",
+)
+
+
+class ExpertsLayer(RepeatLayer):
+    """A mixture of experts: ``times`` copies of an expert block, each with weights of its own, of which the
+    router picks ``active`` per token. Parameters count every expert; MACs only the active ones.
+
+    Inputs: the tokens [..., d] and the router's logits [..., times] (the router is a layer of its own, as
+    Hugging Face's ``block_sparse_moe.gate``); the output has the tokens' shape.
+    """
+
+    def __init__(self, model, times, active, **options):  # noqa: ANN001 - a calc.model.Model, expressions
+        super().__init__(model, times, **options)
+        self.active = to_expr(active, "active")
+
+    @property
+    def type_name(self) -> str:
+        return "Experts"
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if len(shapes) != 2:
+            raise CalcError(f"Experts takes 2 inputs (the tokens and the router's logits), got {len(shapes)}")
+        times = env.positive(self.times, "times")
+        active = env.positive(self.active, "active")
+        if (times - active).is_number and times < active:
+            raise CalcError(f"a token cannot use {active} of {times} experts")
+        tokens, router = shapes
+        if len(router) != len(tokens) or (router[-1] - times).is_number and router[-1] != times:
+            raise CalcError(f"the router's logits {format_shape(router)} must give one score per expert ({times})")
+        result = super().build_many([tokens], env)
+        result.param_steps[0].why = (
+            "Each of the m experts has weights of its own, p of them per expert; all are counted, whichever "
+            "experts a token is sent to."
+        )
+        result.description = [times, " experts of ", len(result.children.layers), " layers, ", active, " per token"]
+        return result
+
+    def symbols(self) -> set[sp.Symbol]:
+        return super().symbols() | self.active.free_symbols
+
+    @property
+    def applied(self) -> sp.Expr:
+        """Each token passes through ``active`` experts, so their activations are those of ``active`` copies."""
+        return self.active
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step | None:
+        once = block_macs(result.children)
+        if once is None:
+            return None
+        tokens = shapes[0]
+        bindings = {k_active: env.resolve(self.active), p: once.value, q_pos: sp.Mul(*tokens[:-1]), d_out: tokens[-1]}
+        return apply(EXPERTS_MACS, "MACs", bindings)
+
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
+        return FieldChange(tuple(None for _ in shapes[0]), [], "")

@@ -18,7 +18,7 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.axes import keras_axes, keras_axis
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
 from calc.rules import Mistake, Rule, apply, local_symbols, note
 
 gamma, beta, rho, c = local_symbols("gamma beta rho c")
@@ -359,3 +359,33 @@ class Normalization(Layer):
             step.value,
             ["standardizes with a mean and variance for each of ", features, " features"],
         )
+
+
+LAYER_SCALE = Rule(
+    lhs="P",
+    expr=c,
+    why="LayerScale multiplies each of the c channels by a learned factor of its own (Touvron et al., 2021): "
+    "c weights, no bias.",
+)
+
+
+class LayerScale(Layer):
+    """Keras's LayerScale (keras.applications.convnext): each channel times a learned factor, initially
+    ``init_values``. ``projection_dim`` is the number of channels; it must be the input's last axis."""
+
+    no_macs = SCALING_NO_MACS
+    field_effect = "keeps"
+
+    def __init__(self, init_values: float = 1e-6, projection_dim: Value = 1, **options: Any):
+        super().__init__(**options)
+        if isinstance(init_values, bool) or not isinstance(init_values, (int, float)):
+            raise CalcError(f"init_values must be a number, got {init_values!r}")
+        self.init_values = init_values
+        self.projection_dim = to_expr(projection_dim, "projection_dim")
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        channels = env.positive(self.projection_dim, "projection_dim")
+        if not agree(channels, shape[-1], "projection_dim", "the input's channels", env):
+            raise CalcError(f"projection_dim is {fmt(channels)}, but the input has {fmt(shape[-1])} channels")
+        step = apply(LAYER_SCALE, "Parameters", {c: channels})
+        return _same_shape(shape, [step], step.value, sp.Integer(0), ["multiplies each channel by a learned factor"])

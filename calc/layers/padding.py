@@ -24,7 +24,6 @@ from calc.layers.base import (
     Shape,
     Value,
     check_output_size,
-    fmt,
     to_choice,
     to_expr,
     to_tuple,
@@ -219,7 +218,10 @@ class Cropping(Resize):
         step = apply(CROPPED, "", {n: size, c_1: before, c_2: after})
         name = AXIS_NAMES[self.rank][axis]
         check_output_size(
-            step.value, f"output {name}", f"cropping {fmt(before + after)} removes the whole {name} of {fmt(size)}"
+            step.value,
+            f"output {name}",
+            ("cropping ", before + after, f" removes the whole {name} of ", size),
+            env,
         )
         return step
 

@@ -27,6 +27,7 @@ from calc.layers.base import (
     LayerResult,
     Shape,
     Value,
+    agree,
     construct,
     format_shape,
     suggest,
@@ -195,16 +196,19 @@ class Recurrent(Layer):
         self.use_bias = to_bool(use_bias, "use_bias")
         self.return_sequences = to_bool(return_sequences, "return_sequences")
         self.go_backwards = to_bool(go_backwards, "go_backwards")
-        if to_bool(return_state, "return_state"):
-            raise CalcError(
-                "return_state=True makes the layer return its states as extra outputs; "
-                "calc's models pass one output from layer to layer"
-            )
+        self.return_state = to_bool(return_state, "return_state")
         if to_bool(stateful, "stateful"):
             raise CalcError("stateful=True needs a fixed batch size, which Keras cannot know from an input shape")
 
     def bias_vectors(self) -> int:
         return 1
+
+    def states(self, units: sp.Expr) -> list[Shape]:
+        """The final states ``return_state`` adds as outputs after the output: one of u values (an LSTM: two,
+        its output h and its cell c)."""
+        return [(units,)] * self.state_count
+
+    state_count: ClassVar[int] = 1
 
     def why(self) -> str:
         bias = "and no bias" if not self.use_bias else "plus a bias of u values"
@@ -222,18 +226,31 @@ class Recurrent(Layer):
         bindings = {g: sp.Integer(self.gates), u: units, n: shape[-1]}
         return apply(RECURRENT_PARAMS, "Parameters", bindings, fixed, why=self.why())
 
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        """The sequence, then the initial states if given (``initial_state=[h, c]``), each of u values."""
+        if not shapes:
+            raise CalcError(f"{self.type_name} needs a sequence")
+        check_states(shapes[1:], self.states(env.resolve(self.units)), self.type_name, env)
+        return self.build(shapes[0], env)
+
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
         step = self.param_step(shape, env)
         units = env.resolve(self.units)
         output = (shape[0], units) if self.return_sequences else (units,)
         which = f"all {shape[0]} steps" if self.return_sequences else "the last step"
+        states = self.states(units) if self.return_state else []
+        description = [units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"]
+        if states:
+            plural = "s" * (len(states) > 1)
+            description.append(f", then its final state{plural} as {len(states)} more output{plural}")
         return LayerResult(
             output_shape=output,
             trainable=step.value,
             non_trainable=sp.Integer(0),
             param_steps=[step],
-            description=[units, f" units over {'reversed ' if self.go_backwards else ''}sequences, output of {which}"],
+            description=description,
+            outputs=[output, *states] if states else None,
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
@@ -248,6 +265,7 @@ class SimpleRNN(Recurrent):
 
 class LSTM(Recurrent):
     gates, gate_words = 4, "Each of the g = 4 gates (input, forget, cell, output)"
+    state_count = 2
 
 
 class GRU(Recurrent):
@@ -312,6 +330,22 @@ def nested_layer(value: Any, what: str) -> Layer:
         raise CalcError(f"{what} ({type_name}): {error.message}") from None
 
 
+def check_states(given: Sequence[Shape], states: Sequence[Shape], owner: str, env: Env) -> None:
+    """Initial states handed to a recurrent layer must be as many as its states, each of their shape."""
+    if not given:
+        return
+    if len(given) != len(states):
+        raise CalcError(f"{owner} takes {len(states)} initial state{'s' * (len(states) > 1)}, got {len(given)}")
+    for number, (shape, expected) in enumerate(zip(given, states), start=1):
+        if len(shape) != len(expected) or not all(
+            agree(a, b, f"initial state {number}", "the layer's state", env) for a, b in zip(shape, expected)
+        ):
+            raise CalcError(
+                f"initial state {number} of {owner} has shape {format_shape(shape)}; the layer's states are "
+                f"{format_shape(expected)}"
+            )
+
+
 def build_inner(layer: Layer, shape: Shape, env: Env) -> LayerResult:
     """Build a wrapped layer; a frozen one (trainable: false) counts all its weights as non-trainable."""
     result = layer.build(shape, env)
@@ -343,12 +377,9 @@ class Bidirectional(Layer):
                 raise CalcError(
                     f"Bidirectional needs a recurrent {what} (SimpleRNN, LSTM or GRU), got {inner.type_name}"
                 )
-        if merge_mode is None:
-            raise CalcError(
-                "merge_mode null returns the forward and backward outputs separately; "
-                "calc's models pass one output from layer to layer"
-            )
-        self.merge_mode = to_choice(merge_mode, ("concat", "sum", "mul", "ave"), "merge_mode")
+        # merge_mode None: the forward and backward outputs come out apart, as two outputs
+        modes = ("concat", "sum", "mul", "ave")
+        self.merge_mode = None if merge_mode is None else to_choice(merge_mode, modes, "merge_mode")
         if weights is not None:
             raise CalcError("weights (initial values) are not supported; they do not change the counts")
         backward = self.backward_layer
@@ -362,6 +393,15 @@ class Bidirectional(Layer):
 
     def sublayers(self) -> list[Layer]:
         return [inner for inner in (self.layer, self.backward_layer) if inner is not None]
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        """The sequence, then the initial states if given: the forward layer's, then the backward layer's."""
+        if not shapes:
+            raise CalcError("Bidirectional needs a sequence")
+        backward = self.backward_layer or self.layer
+        states = [*self.layer.states(env.resolve(self.layer.units)), *backward.states(env.resolve(backward.units))]
+        check_states(shapes[1:], states, "Bidirectional", env)
+        return self.build(shapes[0], env)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
         self.check_rank(shape)
@@ -394,13 +434,20 @@ class Bidirectional(Layer):
             shape_steps.append(width)
             output = (*output[:-1], width.value)
         combined.counts = 0  # it adds up the two layers' steps
+        # Keras's order: the output (or the forward and the backward output), then the forward layer's final
+        # states, then the backward layer's (each the forward layer's shapes)
+        outputs = [output, output] if self.merge_mode is None else [output]
+        states = forward.output_shapes[1:]
+        outputs += [*states, *states]
+        merged = "apart (two outputs)" if self.merge_mode is None else f"by '{self.merge_mode}'"
         return LayerResult(
             output_shape=output,
             trainable=forward.trainable + backward.trainable,
             non_trainable=forward.non_trainable + backward.non_trainable,
             shape_steps=shape_steps,
             param_steps=[*steps, combined],
-            description=[f"{self.layer.type_name} read both ways, outputs merged by '{self.merge_mode}'"],
+            description=[f"{self.layer.type_name} read both ways, outputs merged {merged}"],
+            outputs=outputs if len(outputs) > 1 else None,
         )
 
     def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:

@@ -14,7 +14,18 @@ from typing import Any
 import sympy as sp
 
 from calc.errors import CalcError, quote
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, fmt, format_shape, to_choice, to_expr
+from calc.layers.base import (
+    Env,
+    Layer,
+    LayerResult,
+    Shape,
+    Value,
+    fmt,
+    shape_message,
+    spoken,
+    to_choice,
+    to_expr,
+)
 from calc.layers.receptive import FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
@@ -131,18 +142,27 @@ class Reshape(Layer):
         if -1 in target:
             step = apply(MISSING_AXIS, "Axis given as -1", {N: values.value, M: given})
             missing = step.value
+            message = (
+                "the ", values.value, " values of shape ", *shape_message(shape),
+                " do not divide into sizes whose product is ", given,
+            )  # fmt: skip
             if missing.is_number and not missing.is_Integer:
-                raise CalcError(
-                    f"the {fmt(values.value)} values of shape {format_shape(shape)} do not divide into "
-                    f"sizes whose product is {fmt(given)}"
-                )
+                raise CalcError(spoken(message))
+            if missing.free_symbols:
+                env.require(missing, 1, "the axis given as -1", message)
             steps.append(step)
             target = [missing if size == -1 else size for size in target]
-        elif (values.value - given).is_zero is False:
-            raise CalcError(
-                f"target_shape {format_shape(tuple(target))} holds {fmt(given)} values, "
-                f"but shape {format_shape(shape)} has {fmt(values.value)}"
-            )
+        else:
+            message = (
+                "target_shape ", *shape_message(tuple(target)), " holds ", given, " values, but shape ",
+                *shape_message(shape), " has ", values.value,
+            )  # fmt: skip
+            difference = values.value - given
+            if difference.is_zero is False:
+                raise CalcError(spoken(message))
+            if difference.free_symbols:  # recorded for sweeps and the page: the two counts must agree
+                env.require(difference, 0, "values of the input minus values of target_shape", message)
+                env.require(-difference, 0, "values of target_shape minus values of the input", message)
         return LayerResult(
             output_shape=tuple(target),
             trainable=sp.Integer(0),

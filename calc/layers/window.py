@@ -21,7 +21,7 @@ from typing import Any
 import sympy as sp
 
 from calc.errors import CalcError, quote
-from calc.layers.base import AXIS_NAMES, Env, check_output_size, fmt, to_tuple
+from calc.layers.base import AXIS_NAMES, Env, check_output_size, to_tuple
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 n, k, p, s, d = local_symbols("n k p s d")
@@ -270,7 +270,7 @@ def window_shape(
             check_output_size(
                 step.value,
                 f"output {name}",
-                f"the {window} ({fmt(span)} positions) is larger than the padded input ({fmt(size + 2 * pp)})",
+                (f"the {window} (", span, " positions) is larger than the padded input (", size + 2 * pp, ")"),
                 env,
             )
         sizes.append(step.value)

@@ -59,7 +59,15 @@ class _Printer(LatexPrinter):
     _default_settings = {**LatexPrinter._default_settings, "bold": frozenset(), "group": True}
 
     def _print_Symbol(self, expr, style="plain"):  # noqa: ANN001, ANN202 - sympy's signature
-        text = super()._print_Symbol(expr, style)
+        """A spec's own symbol in bold (``bold_symbols``). A word with underscores (a config's ``hidden_size``,
+        ``num_key_value_heads``) as one upright name, where sympy would make everything after its first
+        underscore a subscript; a short base keeps its subscript (``c_in``, ``n_ctx``), and so does a
+        numbered name (``start_1``)."""
+        base, _, rest = expr.name.partition("_")
+        if rest and len(base) > 2 and not rest.isdigit() and expr not in self._settings.get("symbol_names", {}):
+            text = r"\mathrm{" + expr.name.replace("_", r"\_") + "}"
+        else:
+            text = super()._print_Symbol(expr, style)
         return r"\mathbf{" + text + "}" if expr in self._settings["bold"] else text
 
     def _as_ordered_terms(self, expr, order=None):  # noqa: ANN001, ANN202 - sympy's signature
@@ -152,10 +160,25 @@ class _SympyText(StrPrinter):
         return top + "/" + self.parenthesize(denominator, PRECEDENCE["Mul"], strict=False)
 
 
+class _SympySource(_SympyText):
+    """As _SympyText, but a symbol named like something in sympy's namespace (I, E, pi, oo, S, N, ...; the
+    zoo's BERT has I for the intermediate size) is written Symbol('I'): sympify reads a bare I as the
+    imaginary unit."""
+
+    def _print_Symbol(self, expr):  # noqa: ANN001, ANN202 - sympy's signature
+        return f"Symbol('{expr.name}')" if expr.name in vars(sp) else super()._print_Symbol(expr)
+
+
 def sympy_text(expr: sp.Basic) -> str:
     """An expression in sympy syntax as a reader likes it: ``floor((31 - 3*k)/4)``, not
     ``floor(31/4 - 3*k/4)``."""
     return _SympyText().doprint(expr)
+
+
+def sympy_source(expr: sp.Basic) -> str:
+    """``sympy_text`` for machines (JSON): ``sympify`` reads it back as the same expression, whatever the
+    symbols are called."""
+    return _SympySource().doprint(expr)
 
 
 class _PlainPrinter(StrPrinter):

@@ -1,5 +1,7 @@
 """The plain-text summary table, laid out as Keras's ``model.summary()`` prints it.
 
+A shared layer's row shows each call's output shape, one per line (Keras 3.15 prints only its last call's);
+a layer with several outputs shows them as Keras does, as a list: [(None, 7), (None, 7)].
 Graphs get Keras's fourth column, "Connected to", listing every tensor a layer reads (over all its
 calls when it is shared), one per line. The compute columns chosen with ``--columns`` (MACs, FLOPs,
 activations, parameter bytes, receptive field and jump) take the place of Keras's "Param #" column.
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calc.layers.base import format_shape
+from calc.layers.base import format_outputs
 
 
 def summary_table(summary: Any) -> str:
@@ -25,7 +27,8 @@ def summary_table(summary: Any) -> str:
     header = ["Layer (type)", "Output Shape", *summary.headers] + (["Connected to"] if analysis.functional else [])
     rows: list[list[list[str]]] = []  # each row: one list of lines per column
     for record in analysis.layers:
-        cells = [[f"{record.name} ({record.type})"], [format_shape(record.output_shape)]]
+        shapes = [format_outputs(call.result.output_shapes) for call in analysis.calls(record)]
+        cells = [[f"{record.name} ({record.type})"], shapes]
         cells += [[cell] for cell in summary.cells(record)]
         if analysis.functional:
             cells.append(analysis.connections(record) or ["-"])

@@ -1,0 +1,72 @@
+"""docs/llm.md and the README's LLM section show what calc prints now: every `$ calc ...` example is run and
+its output compared (an example whose shown output starts with `...` is compared at its end)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DOC = (ROOT / "docs" / "llm.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+README_SECTION = README[README.index("## Transformers and LLMs") :].split("\n## ", 1)[0]
+GPT2 = ROOT / "tests" / "fixtures" / "hf_configs" / "gpt2.json"
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    blocks = re.findall(r"```text\n(.*?)```", text, re.DOTALL)
+    found = []
+    for block in blocks:
+        for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, shown = chunk.split("\n", 1)
+            found.append((command, shown))
+    return found
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The files the examples name: GPT-2's config as config.json, and a config calc does not read."""
+    shutil.copy(GPT2, tmp_path / "config.json")
+    (tmp_path / "bloom.json").write_text(json.dumps({"model_type": "bloom", "hidden_size": 64}))
+    for name, text in re.findall(r"Save as `([\w.]+)`:\n\n```yaml\n(.*?)```", DOC, re.DOTALL):
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("command", "shown"), examples(DOC) + examples(README_SECTION))
+def test_example_is_real(cli, workdir, command, shown):
+    run = cli(*shlex.split(command)[1:])
+    printed = run.out if run.status == 0 else run.err
+    assert run.status in (0, 2), run.err
+    if shown.startswith("...\n"):
+        assert printed.rstrip("\n").endswith(shown[4:].rstrip("\n")), command
+    else:
+        assert printed == shown, command
+
+
+def test_the_docs_have_examples_of_every_part():
+    commands = [command for command, _ in examples(DOC)]
+    for words in (
+        "summary config.json",
+        "--keep hidden_size",
+        "--set num_hidden_layers=48",
+        "flops_per_token",
+        "--columns params,kv_cache,training,tokens",
+        "--include kv_cache",
+        "solve",
+    ):
+        assert any(words in command for command in commands), words
+
+
+def test_the_model_card_table_shows_the_exact_counts(cli):
+    rows = re.findall(r"^\| (\w+) \| [^|]+ \| ([\d,]+) \|$", DOC + README_SECTION, re.MULTILINE)
+    assert len(rows) >= 12
+    for name, exact in rows:
+        assert cli("summary", name, "--format", "json").json()["total_params"] == int(exact.replace(",", "")), name
