@@ -18,7 +18,20 @@ from calc.errors import CalcError
 EXIT_OK, EXIT_NO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 #: Subcommand modules under calc.commands, in the order ``calc --help`` lists them.
-COMMANDS = ["summary", "derive", "check", "formula", "sweep", "scaling", "solve", "handout", "grade", "draw", "zoo"]
+COMMANDS = [
+    "summary",
+    "derive",
+    "check",
+    "formula",
+    "sweep",
+    "scaling",
+    "solve",
+    "handout",
+    "grade",
+    "export",
+    "draw",
+    "zoo",
+]
 
 
 class _Parser(argparse.ArgumentParser):
