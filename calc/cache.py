@@ -93,4 +93,4 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` whole (see ``calc.files.replace_file``); a failure leaves no file behind and is
     not an error: the entry is computed again next time."""
     with contextlib.suppress(OSError):
-        replace_file(path, data)
+        replace_file(path, data, follow=False)  # whatever stands there (a FIFO, a symlink) is replaced

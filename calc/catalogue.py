@@ -65,6 +65,35 @@ def _rules_and_mistakes(value: object) -> Iterator[Rule | Mistake]:
     yield from (item for item in items if isinstance(item, (Rule, Mistake)))
 
 
+def family_modules() -> list[tuple[str, object]]:
+    """(family name, module) for every layer family of both dialects, in a fixed order."""
+    modules = [
+        (dialect, importlib.import_module(f"{package.__name__}.{info.name}"))
+        for dialect, package in (("Keras", calc.layers), ("PyTorch", calc.dialects.pytorch))
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name)
+    ]
+    return [
+        (f"{dialect}: {module.__name__.rsplit('.', 1)[1].replace('_', ' ')}", module) for dialect, module in modules
+    ]
+
+
+def family_rules() -> dict[str, list[tuple[str, Rule]]]:
+    """Family -> the rules its module states itself (not those it imports), by the name it gives them."""
+    found: dict[str, list[tuple[str, Rule]]] = {}
+    for family, module in family_modules():
+        own = _own_names(module)
+        rules = [
+            (name, item)
+            for name, value in vars(module).items()
+            if name in own
+            for item in _rules_and_mistakes(value)
+            if isinstance(item, Rule)
+        ]
+        if rules:
+            found[family] = list({id(rule): (name, rule) for name, rule in rules}.values())
+    return found
+
+
 def families() -> dict[str, dict[str, str]]:
     """Family (dialect and module) -> mistake id -> the first sentence of its feedback. A family also lists,
     as ``reads`` entries, the families whose rules it uses (PyTorch's Conv2d reads Keras's convolution rule)."""

@@ -179,7 +179,7 @@ def _field(record: LayerRecord, fields: list[Field], env: Env) -> FieldChange:
 
 def calls(analysis: Analysis, record: LayerRecord) -> list[LayerRecord]:
     """Every call of the layer of ``record`` (a shared layer has several)."""
-    return [r for r in analysis.records if r.name == record.name]
+    return analysis.calls(record)
 
 
 def layer_macs(analysis: Analysis, record: LayerRecord) -> sp.Expr | None:

@@ -13,6 +13,8 @@ from typing import Any
 #: The most of one value a message quotes, and the most of a whole message: a value can be huge.
 MAX_QUOTED = 80
 MAX_MESSAGE = 1_000
+#: The most of the place (file, layer inside blocks) a message names.
+MAX_PLACE = 100
 
 
 class CalcError(Exception):
@@ -40,7 +42,7 @@ class CalcError(Exception):
         return self
 
     def __str__(self) -> str:
-        parts = [p for p in (self.source, self.layer) if p]
+        parts = [p for p in (self.source, _middle(self.layer or "", MAX_PLACE)) if p]
         return ": ".join([*parts, self.message])
 
 
@@ -49,6 +51,11 @@ def quote(value: Any) -> str:
     items of a container and characters of a string are looked at, so quoting a list of a billion
     strings costs no more than quoting a short one."""
     return _cut(_REPR.repr(value), MAX_QUOTED)
+
+
+def _middle(text: str, limit: int) -> str:
+    """A long place (blocks nested in blocks) keeps its outermost and innermost parts."""
+    return text if len(text) <= limit else text[: limit // 2 - 2] + " ... " + text[-(limit // 2 - 3) :]
 
 
 def _cut(text: str, limit: int) -> str:

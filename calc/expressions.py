@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 
 import sympy as sp
@@ -47,7 +48,7 @@ MAX_ANSWER_LENGTH = 1000
 MAX_AXES = 16
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|//|[-+*/^()]))")
+_TOKEN = re.compile(r"\s*(?:([0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|//|[-+*/^()]))")
 _FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {"floor": sp.floor, "ceil": sp.ceiling}
 
 
@@ -127,6 +128,11 @@ def parse_shape_answer(text: str, symbols: Mapping[str, sp.Symbol]) -> tuple[sp.
             raise CalcError("None may only stand for the batch axis, at the start of the shape")
         sizes.append(_Parser(text, symbols, tokens=entry, answer=True).parse())
     return tuple(sizes)
+
+
+def _digit_hint(char: str) -> str:
+    """Digits other than 0-9 (fullwidth ５, Arabic-Indic ٥) are refused, not read as numbers: say so."""
+    return f" (write the digit {unicodedata.digit(char)} as ASCII 0-9)" if char.isdigit() else ""
 
 
 def _check_literal(digits: str) -> None:
@@ -263,7 +269,7 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
         elif value in _CHARACTERS:
             tokens.append(("op", _CHARACTERS[value]))
         elif value != "$":
-            raise CalcError(f"unexpected character {quote(value)} in the answer")
+            raise CalcError(f"unexpected character {quote(value)} in the answer{_digit_hint(value)}")
     equals = [i for i, (kind, value) in enumerate(tokens) if (kind, value) == ("op", "=")]
     if equals:  # "P = 8 × 76 = 608": the answer is what follows the last '='
         tokens = tokens[equals[-1] + 1 :]
@@ -336,7 +342,8 @@ class _Parser:
         while pos < len(stripped):
             match = _TOKEN.match(stripped, pos)
             if not match:
-                raise CalcError(f"unexpected character {quote(stripped[pos:].lstrip()[0])} in expression {quote(text)}")
+                char = stripped[pos:].lstrip()[0]
+                raise CalcError(f"unexpected character {quote(char)} in expression {quote(text)}{_digit_hint(char)}")
             number, name, op = match.groups()
             if number is not None:
                 _check_literal(number.lstrip("0") or "0")

@@ -19,7 +19,7 @@ from calc.errors import CalcError
 #: The most any one input file (a spec, Keras JSON or source, a .keras archive) may hold.
 MAX_FILE_BYTES = 5_000_000
 #: How long a FIFO may stay without a writer (``calc summary <(cat spec.yaml)`` has one at once).
-WRITER_WAIT = 3.0
+WRITER_WAIT = 2.0
 _CHUNK = 1 << 16
 
 
@@ -71,11 +71,22 @@ def _await_writer(descriptor: int, source: str) -> None:
         raise CalcError(f"nothing was written to the pipe within {WRITER_WAIT:g} s", source=source)
 
 
-def replace_file(path: str | Path, data: bytes) -> None:
+def replace_file(path: str | Path, data: bytes, follow: bool = True) -> None:
     """Write ``data`` to a temporary file in ``path``'s folder, then rename it over ``path``: a reader, or
     a failure midway (a full disk), sees the old file or the whole new one, never a truncated one.
-    The new file keeps the old one's permissions (or gets the umask's). Raises OSError."""
-    path = Path(path)
+    The new file keeps the old one's permissions (or gets the umask's). A target that is no regular file
+    (/dev/null, /dev/full, a FIFO, a terminal) is written in place: renaming over it would replace the
+    device. A symlink's target is replaced, not the link. Without ``follow`` (calc's own cache entries)
+    the path itself is replaced, whatever stands there. Raises OSError."""
+    path = Path(os.path.realpath(path)) if follow and Path(path).is_symlink() else Path(path)
+    try:
+        info: os.stat_result | None = path.stat() if follow else None
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:

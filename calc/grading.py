@@ -16,7 +16,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,13 +271,13 @@ def read_answers(path: str | Path, columns: tuple[str, ...] = COLUMNS) -> list[R
 
 def parse_answers(lines: Iterable[str], columns: tuple[str, ...] = COLUMNS) -> list[Row]:
     """Rows from CSV text with a header naming the columns (in any order; others ignored)."""
-    reader = csv.reader(lines)
+    records = _records(lines)
     try:
-        header = next(reader)
+        _, header, problem = next(records)
     except StopIteration:
         raise CalcError(f"the file is empty: it needs a header line {','.join(columns)}") from None
-    except csv.Error as error:
-        raise CalcError(f"malformed CSV header: {error}") from None
+    if problem:
+        raise CalcError(f"malformed CSV header: {problem}")
     names = [name.strip().lower() for name in header]
     missing = [column for column in columns if column not in names]
     if missing:
@@ -285,18 +285,29 @@ def parse_answers(lines: Iterable[str], columns: tuple[str, ...] = COLUMNS) -> l
         raise CalcError(f"the CSV lacks the column{plural} {', '.join(missing)} (its header needs {','.join(columns)})")
     index = {column: names.index(column) for column in columns}
     rows: list[Row] = []
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # e.g. a field larger than csv's limit; the reader goes on with the next line
-            rows.append(Row(reader.line_num, "", None, "", "", problem=f"malformed CSV: {error}"))
-            continue
-        if not any(cell.strip() for cell in fields):
-            continue
-        rows.append(_row(reader.line_num, fields, index, len(names)))
+    for line, fields, problem in records:
+        if problem:
+            where = index.get("student", len(fields))
+            student = fields[where].strip() if where < len(fields) else ""
+            rows.append(Row(line, student, None, "", "", problem=problem))
+        elif any(cell.strip() for cell in fields):
+            rows.append(_row(line, fields, index, len(names)))
     return rows
+
+
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str], str | None]]:
+    """Each line's fields, or what is wrong with it. Every line is read on its own, so a quote left
+    open cannot swallow the rows after it (an answer never spans lines)."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            fields = next(csv.reader([line.rstrip("\r\n") + "\n"]), [])
+        except csv.Error as error:  # e.g. a field larger than csv's limit
+            yield number, [], f"malformed CSV: {error}"
+            continue
+        if fields and fields[-1].endswith("\n"):  # the newline was read into a quoted field
+            yield number, fields, 'malformed CSV: a quote (") opened on this line is not closed'
+            continue
+        yield number, fields, None
 
 
 def _row(line: int, fields: list[str], index: dict[str, int], width: int) -> Row:

@@ -31,6 +31,10 @@ from calc.layers.core import InputLayer
 from calc.render.notebook import ModelNotebook
 
 MAX_LAYERS = 100_000
+#: The largest size or parameter count a layer may have: 1,024 bits, about 308 digits. Real models have
+#: at most 13 digits; past this, nested Repeat counts or 18-digit powers of sizes would reach numbers
+#: Python refuses to print (4,300 digits), and every total and MAC count after them would grow too.
+MAX_QUANTITY_BITS = 1024
 
 
 @dataclass
@@ -161,6 +165,19 @@ def _keras_reference(ref: str) -> str:
     return tensor_key(ref)
 
 
+def _check_sizes(result: LayerResult) -> None:
+    """Refuse a layer whose output sizes or parameter counts are numbers past MAX_QUANTITY_BITS."""
+    sizes = [size for shape in result.output_shapes for size in shape if isinstance(size, sp.Expr)]
+    for what, values in (("an output size", sizes), ("the parameter count", [result.trainable, result.non_trainable])):
+        for value in values:
+            bits = int(value).bit_length() if value.is_Integer else 0
+            if bits > MAX_QUANTITY_BITS:
+                raise CalcError(
+                    f"{what} would be a number of about {int(bits * 0.30103) + 1:,} digits; "
+                    f"at most {MAX_QUANTITY_BITS:,} bits (about 308 digits) are supported"
+                )
+
+
 def layer_label(index: int, name: str, type_name: str, places: Mapping[str, str]) -> str:
     """How a message names a layer: 'layer 2 (conv2d_1, Conv2D)', after its place in the source if known."""
     label = f"layer {index} ({name}, {type_name})"
@@ -172,7 +189,7 @@ def reference_parts(ref: str) -> tuple[str, int, int]:
     indices: list[int] = []
     while len(indices) < 2 and ref.endswith("]") and "[" in ref:
         head, _, index = ref[:-1].rpartition("[")
-        if not index.isdigit():
+        if not (index.isascii() and index.isdigit()):
             break
         ref = head
         indices.insert(0, int(index))
@@ -347,6 +364,10 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
             except CalcError as error:
                 if error.layer and getattr(node.layer, "model", None) is not None:  # raised inside a nested block
                     error.inside(where)
+                raise error.within(source=self.source, layer=where) from None
+            try:
+                _check_sizes(result)
+            except CalcError as error:
                 raise error.within(source=self.source, layer=where) from None
             if not node.layer.trainable:
                 result.non_trainable, result.trainable = result.params, sp.Integer(0)

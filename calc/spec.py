@@ -1,8 +1,9 @@
 """Reading models: native spec files (YAML, JSON, TOML), zoo names, plain dictionaries, and Keras's formats.
 
-Keras files (``model.to_json()``, whatever their name), ``.keras`` archives and Keras source code
-(``.py`` or ``-`` for standard input) are recognised by their content and turned into a spec by
-``calc.importers``; every model then takes the one path through ``from_spec``.
+Keras files (``model.to_json()``, whatever their name), ``.keras`` archives, Keras source code and PyTorch
+source code (``.py`` or ``-`` for standard input; PyTorch's with ``SourceOptions``: the input shapes) are
+recognised by their content and turned into a spec by ``calc.importers``; every model then takes the one
+path through ``from_spec``.
 
 A spec is a mapping with ``name``, ``input`` (sizes without the batch axis), optional ``symbols``
 (name -> value or null) and ``layers``: a list of one-key mappings from a Keras class name to its
@@ -47,7 +48,7 @@ TOP_LEVEL_KEYS = (
 MAX_BLOCK_DEPTH = 32
 BLOCK_KEYS = ("name", "layers", "description")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[\d{1,4}\]){0,2}\Z")
+REFERENCE = re.compile(r"[^\s\[\]]{1,128}(\[[0-9]{1,4}\]){0,2}\Z")
 
 
 STDIN = "-"

@@ -37,18 +37,41 @@ KV_MODEL = Rule(
     lhs="C",
     expr=m * c,
     why="Each of the m causal attention layers keeps its own keys and values, c values per token.",
+    name="KV cache of the model per token",
+    symbols={"m": "the causal attention layers", "c": "the values one layer keeps per token"},
 )
 KV_BYTES = Rule(
     lhs="B_{KV}",
     expr=C * b * T * B,
     why="Each of the T tokens of each of the B sequences keeps C values of b bytes in the cache.",
+    name="KV cache in bytes",
+    symbols={
+        "C": "the KV-cache values per token",
+        "b": "the bytes of one value (the dtype)",
+        "T": "the tokens in the cache (the context)",
+        "B": "the sequences in the batch",
+    },
 )
 TRAINING = Rule(
     lhs="M_{train}",
     expr=(w + g + o) * N,
     why="Transformer Math 101 (EleutherAI, 2023): each of the N parameters takes w bytes as a weight, g bytes "
     "as a gradient and o bytes of optimizer state.",
+    name="Training memory (Transformer Math 101)",
+    symbols={
+        "N": "the parameters",
+        "w": "the bytes of one weight",
+        "g": "the bytes of one gradient",
+        "o": "the bytes of optimizer state per parameter",
+    },
 )
+KORTHIKANTI = {
+    "L": "the transformer layers",
+    "s": "the sequence length",
+    "b": "the sequences in the batch",
+    "h": "the hidden size",
+    "a": "the attention heads",
+}
 ACTIVATIONS = Rule(
     lhs="A",
     expr=L * s * b * h * (34 + 5 * a * s / h),
@@ -56,12 +79,16 @@ ACTIVATIONS = Rule(
     "backward pass with 16-bit activations (34 s b h for the projections, norms, GELU and dropout masks; "
     "5 a s^2 b for the attention scores, softmax and its dropout), times the L layers. The paper's layer "
     "is GPT's (a 4h MLP, full multi-head attention); calc applies it as published.",
+    name="Activations of transformer layers (Korthikanti et al.)",
+    symbols=KORTHIKANTI,
 )
 RECOMPUTED = Rule(
     lhs="A",
     expr=2 * L * s * b * h,
     why="Korthikanti et al. (2022), section 5: with full recomputation only each layer's input is kept, "
     "2 s b h bytes in 16 bits, and the rest is recomputed in the backward pass.",
+    name="Activations with full recomputation (Korthikanti et al.)",
+    symbols=KORTHIKANTI,
 )
 PER_TOKEN = Rule(
     lhs="F_{token}",
@@ -69,6 +96,12 @@ PER_TOKEN = Rule(
     why="A forward pass over S tokens does M_d multiply-accumulates that grow with the length (every "
     "projection, the MLP, the output layer) and M_a in attention's two products, which grow with its square; "
     "per token, at phi FLOPs per MAC.",
+    name="FLOPs per token",
+    symbols={
+        "M_d": "the MACs that grow with the length (projections, MLP, output layer)",
+        "M_a": "the MACs of attention's two products",
+        "S": "the tokens of the sequence",
+    },
 )
 KAPLAN = Rule(
     lhs="C_{forward}",
@@ -77,6 +110,13 @@ KAPLAN = Rule(
     "n_ctx d_attn for the attention scores (n_layer = L attention layers of d_attn values, n_ctx tokens). "
     "Their count leaves out the product of the scores with the values and the output layer to the vocabulary, "
     "which calc counts: calc's figure is the higher.",
+    name="Forward FLOPs per token (Kaplan et al.)",
+    symbols={
+        "N_x": "the non-embedding parameters a token uses",
+        "L": "the attention layers (n_layer)",
+        "n_ctx": "the tokens of the context",
+        "d_attn": "the width of one attention layer (heads times head_dim)",
+    },
 )
 
 #: Bytes per parameter for weights, gradients and optimizer states (Transformer Math 101).

@@ -164,6 +164,7 @@ def test_a_cache_entry_that_is_no_regular_file_is_ignored(cli, own_cache, kind):
         entry.symlink_to("/dev/zero")
     run = cli("summary", "lenet5")
     assert run.status == 0 and "Total params: 62,958" in run.out
+    assert entry.is_file() and not entry.is_symlink()  # replaced by a checked entry, never written through
 
 
 def test_a_cache_folder_others_may_write_is_not_used(own_cache):
@@ -208,6 +209,28 @@ def test_an_output_file_is_replaced_whole_keeping_its_mode(cli, tmp_path):
     target.chmod(0o640)
     assert cli("summary", "lenet5", "-o", str(target)).status == 0
     assert "Total params: 62,958" in target.read_text() and target.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_output_that_is_no_regular_file_is_written_in_place(cli, tmp_path):
+    """-o /dev/null, /dev/full or a FIFO: renaming a file over it would replace the device itself."""
+    import stat
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    run = cli("summary", "lenet5", "-o", str(fifo))
+    reader.join(timeout=10)
+    assert run.status == 0 and b"Total params: 62,958" in received[0]
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and [p.name for p in tmp_path.iterdir()] == ["out.fifo"]
+
+
+def test_an_output_symlink_is_kept_and_its_target_replaced(cli, tmp_path):
+    target, link = tmp_path / "real.txt", tmp_path / "link.txt"
+    link.symlink_to(target)
+    assert cli("summary", "lenet5", "-o", str(link)).status == 0
+    assert link.is_symlink() and "Total params: 62,958" in target.read_text()
 
 
 def test_dash_output_is_standard_output(cli, tmp_path, monkeypatch):
@@ -381,3 +404,183 @@ def test_blocks_nested_too_deep_are_refused(cli, spec_file):
         block = '{"layers": [{"Repeat": {"times": 999999999999999999, ' + block[1:] + "}]}"
     run = cli("summary", spec_file('{"input": [4], ' + block[1:], ".json"))
     assert run.status == 2 and "nested more than 32 deep" in one_line(run)
+
+
+# --- output is linear in the model's size --------------------------------------------------------------
+
+
+def test_summary_json_reads_the_records_a_fixed_number_of_times():
+    """Each layer's calls come from an index built once, not from a scan of every record per layer (which
+    made --format json quadratic: 10,000 Dense layers took 15.7 s). Timings live in benchmarks/."""
+    import calc
+    from calc.summary import Summary
+
+    class Counted(list):
+        scans = 0
+
+        def __iter__(self):
+            Counted.scans += 1
+            return super().__iter__()
+
+    for size in (10, 200):
+        analysis = calc.from_spec({"input": [8], "layers": [{"Dense": {"units": 8}}] * size}).analyze()
+        analysis.records = Counted(analysis.records)
+        Counted.scans = 0
+        data = Summary(analysis, ["params", "macs", "activations"]).to_dict()
+        assert len(data["layers"]) == size and data["total_params"] == size * 72
+        assert Counted.scans < 20, Counted.scans
+
+
+def test_the_calls_of_a_shared_layer_are_indexed():
+    import calc
+
+    spec = {
+        "inputs": {"a": [8], "b": [8]},
+        "layers": [
+            {"Dense": {"units": 4, "name": "shared", "inputs": ["a"]}},
+            {"shared": {"inputs": ["b"]}},
+            {"Add": {"inputs": ["shared", "shared[1]"]}},
+        ],
+    }
+    analysis = calc.from_spec(spec).analyze()
+    assert [r.call for r in analysis.calls(analysis.layer("shared"))] == [0, 1]
+
+
+# --- equivalence: exact values in Python's numbers, the same as sympy's --------------------------------
+
+
+def test_exact_evaluation_agrees_with_sympy():
+    import sympy as sp
+
+    from calc.equivalence import evaluate
+    from calc.expressions import make_symbol
+
+    k, f = make_symbol("k"), make_symbol("f")
+    point = {k: sp.Integer(7), f: sp.Integer(3)}
+    expressions = [
+        f * (3 * k**2 + 1),
+        sp.floor((k - 2) / f) + 1,
+        sp.ceiling(k / 2) - sp.Rational(1, 3) * f**-2,
+        (k + f + 1) ** 64 / (k - f) ** 3,
+        sp.Max(k, f) + 1,  # not evaluated by hand: sympy does it
+    ]
+    for expr in expressions:
+        assert evaluate(expr, point) == expr.xreplace(point)
+        assert type(evaluate(expr, point)) is type(expr.xreplace(point))
+    assert evaluate(1 / (k - 7), point) is None  # a division by zero
+
+
+# --- smaller fixes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary", "lenet5", "--set", "k=５"],
+        ["check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", "６０８"],
+    ],
+)
+def test_fullwidth_digits_are_refused_with_a_hint(cli, args):
+    run = cli(*args)
+    assert run.status == 2 and "as ASCII 0-9" in one_line(run)
+
+
+def test_fullwidth_digits_in_a_spec_are_refused(cli, spec_file):
+    run = cli("summary", spec_file('input: [32, 32, 3]\nlayers:\n  - Conv2D: {filters: "８", kernel_size: 3}\n'))
+    assert run.status == 2 and "write the digit 8 as ASCII 0-9" in one_line(run)
+
+
+def test_json_expressions_read_back_whatever_the_symbols_are_called(cli, spec_file):
+    import sympy as sp
+
+    path = spec_file(
+        "input: [32, 32, 3]\nsymbols: {I: null, pi: 3}\nlayers:\n  - Conv2D: {filters: I, kernel_size: pi}\n"
+    )
+    data = cli("formula", path, "--format", "json").json()
+    assert data["expression"] == "3*Symbol('I')*Symbol('pi')**2 + Symbol('I')"
+    i, pi = sp.Symbol("I"), sp.Symbol("pi")
+    assert sp.sympify(data["expression"]) == 3 * i * pi**2 + i  # not the imaginary unit, not 3.14...
+    bert = cli("formula", "bert_base", "--keep", "I", "--format", "json").json()
+    assert sp.sympify(bert["expression"]).free_symbols == {sp.Symbol("I")}
+
+
+def test_an_unclosed_quote_spoils_its_own_row_only(cli, tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text(
+        'student,layer,quantity,answer\nada,conv2d,params,"608\nbob,conv2d,params,608\ncy,,total_params,"62,958"\n'
+    )
+    report = cli("check", "lenet5", "--answers", str(answers), "--format", "json").json()
+    assert report["answers"] == 3 and report["correct"] == 2
+    assert report["problems"] == [
+        {"line": 2, "student": "ada", "problem": 'malformed CSV: a quote (") opened on this line is not closed'}
+    ]
+
+
+def test_csv_output_has_no_nul_bytes(cli, tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes(b"student,layer,quantity,answer\nad\x00a,conv2d,params,60\x008\n")
+    run = cli("check", "lenet5", "--answers", str(answers), "--format", "csv")
+    assert run.status == 0 and "student,ad" in run.out and "\x00" not in run.out
+
+
+def test_the_handout_could_not_draw_error_is_short(cli, spec_file, tmp_path):
+    path = spec_file(
+        'input: [32, 32, 3]\nsymbols: {k: 3}\nvary: {k: "1:9999"}\nlayers:\n  - Conv2D: {filters: 4, kernel_size: k}\n'
+        "  - Conv2D: {filters: 4, kernel_size: 40}\n"
+    )
+    run = cli("handout", path, "--variants", "3", "-o", str(tmp_path / "out"))
+    assert run.status == 2 and "could not draw 3 valid variants (k in [1, 2, 3, 4, 5, 6, ...])" in run.err
+    assert run.err.count("\n") == 1 and len(run.err) < 1100
+
+
+# --- docs/limits.md states the limits the code has -----------------------------------------------------
+
+LIMITS_DOC = Path(__file__).resolve().parents[1] / "docs" / "limits.md"
+
+
+def test_the_limits_page_states_the_limits_in_the_code():
+    """Each row of the table names the constant that sets it; the number written must be its value."""
+    import importlib
+    import re
+
+    rows = re.findall(r"^\| (.+?) \| (.+?) \| `(calc\.[\w.]+)` \|$", LIMITS_DOC.read_text(encoding="utf-8"), re.M)
+    assert len(rows) >= 18
+    for what, limit, where in rows:
+        module, _, name = where.rpartition(".")
+        value = getattr(importlib.import_module(module), name)
+        stated = re.match(r"[\d,.]+", limit).group().replace(",", "")
+        assert float(stated) == value, (what, limit, value)
+
+
+def test_the_limits_page_examples_are_what_calc_prints(cli):
+    import re
+    import shlex
+
+    block = LIMITS_DOC.read_text(encoding="utf-8").split("```text\n", 1)[1].split("```", 1)[0]
+    examples = re.findall(r"^\$ calc (.+)\n(calc: .+)$", block, re.M)
+    assert len(examples) == 3
+    for command, printed in examples:
+        run = cli(*shlex.split(command))
+        assert run.status == 2 and run.err == printed + "\n"
+
+
+def _nested_huge_repeats() -> str:
+    block = '{"layers": [{"Dense": {"units": 4}}]}'
+    for _ in range(4):
+        block = '{"layers": [{"Repeat": {"times": "999999999999999999**64", ' + block[1:] + "}]}"
+    return '{"input": [4], ' + block[1:]
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "words"),
+    [
+        ('input: [4]\nlayers:\n  - Dense: {units: "999999999999999999**64"}\n', ".yaml", "an output size"),
+        (_nested_huge_repeats(), ".json", "the parameter count"),
+    ],
+    ids=["huge-size", "nested-huge-repeats"],
+)
+def test_sizes_and_counts_past_1024_bits_are_one_line(cli, spec_file, text, suffix, words):
+    """Each value passes the parser (a power under 4,096 bits), but products and nested Repeat counts
+    would pass the 4,300 digits Python prints: refused at the layer, never an internal error."""
+    run = cli("summary", spec_file(text, suffix))
+    assert run.status == 2 and f"{words} would be a number" in one_line(run) and "1,024 bits" in run.err

@@ -282,13 +282,20 @@ def test_unreadable_answer_is_a_result_with_a_problem():
         "().__class__",
         "lambda: 0",
         "open('/etc/passwd')",
-        # equal to the right answer, but its expansion would have C(67, 64) = 47,905 terms
-        "(1 + k + f + kf)^64 - ((1 + k)(1 + f))^64 + f(3k²+1)",
     ],
 )
 def test_hostile_answers_are_problems(answer):
     result = check(SYMBOLIC_MODEL, layer="conv2d", quantity="params", answer=answer)
     assert not result.correct and result.problem
+
+
+def test_an_answer_too_large_to_expand_is_still_judged():
+    """Equal to the right answer, though its expansion would have C(67, 64) = 47,905 terms: judged by its
+    exact values at many points instead of by algebra."""
+    answer = "(1 + k + f + kf)^64 - ((1 + k)(1 + f))^64 + f(3k²+1)"
+    assert check(SYMBOLIC_MODEL, layer="conv2d", quantity="params", answer=answer).correct
+    wrong = check(SYMBOLIC_MODEL, layer="conv2d", quantity="params", answer=answer + " + 1")
+    assert not wrong.correct and not wrong.problem
 
 
 @pytest.mark.parametrize(

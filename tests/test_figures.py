@@ -28,7 +28,7 @@ UNET = str(ROOT / "examples" / "unet.yaml")
 HOSTILE = (
     "name: 'evil & <script>alert(1)</script> $x$ 100% #1'\ninput: [12, 12, 3]\nlayers:\n"
     "  - Conv2D: {filters: 4, kernel_size: 3, name: 'conv_1&\\\\input{/etc/passwd}</text><script>x</script>'}\n"
-    "  - MaxPooling2D: {pool_size: 2, name: '$\\\\frac{1}{0}$ \\x01 --> <!-- &amp;'}\n"
+    "  - MaxPooling2D: {pool_size: 2, name: '$\\\\frac{1}{0}$ \\x01 <!-- x'}\n"
     "  - Flatten: {}\n  - Dense: {units: 2, name: 'x\\\\end{document}'}\n"
 )
 GOLDEN_CASES = [

@@ -174,11 +174,11 @@ def test_a_symbol_without_value_is_refused(cli, spec_file, tmp_path):
 
 def test_solutions_inline_and_none(cli, tmp_path):
     assert cli("handout", "lenet5", "--solutions", "none", "-o", str(tmp_path / "none")).status == 0
-    assert sorted(_files(tmp_path / "none")) == ["lenet5-1-sheet.md", "variants.json"]
+    assert sorted(_files(tmp_path / "none")) == ["lenet5-1-sheet-figure.svg", "lenet5-1-sheet.md", "variants.json"]
     assert "**Answer:**" not in (tmp_path / "none" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
     assert cli("handout", "lenet5", "--solutions", "inline", "-o", str(tmp_path / "inline")).status == 0
     sheet = (tmp_path / "inline" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
-    assert sorted(_files(tmp_path / "inline")) == ["lenet5-1-sheet.md", "variants.json"]
+    assert sorted(_files(tmp_path / "inline")) == ["lenet5-1-sheet-figure.svg", "lenet5-1-sheet.md", "variants.json"]
     assert sheet.count("*Solution.*") == 11 and "**Answer:** 62,958 \\[2 marks\\]" in sheet
 
 

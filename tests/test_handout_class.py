@@ -197,7 +197,8 @@ def test_refuses_to_overwrite_a_previous_handout(cli, tmp_path):
     run = cli("handout", "lenet5", "--variants", "2", "--seed", "5", "-o", str(out), "--force")
     assert run.status == 0, run.err
     names = sorted(p.name for p in out.iterdir())  # variant 3's files went with the old manifest; notes stay
-    assert names == [*(f"lenet5-{n}-{p}.md" for n in (1, 2) for p in ("key", "sheet")), "notes.txt", "variants.json"]
+    made = [f"lenet5-{n}-{p}{end}" for n in (1, 2) for p in ("key", "sheet") for end in ("-figure.svg", ".md")]
+    assert names == [*made, "notes.txt", "variants.json"]
     assert json.loads((out / "variants.json").read_text(encoding="utf-8"))["seed"] == 5
     other = tmp_path / "other"
     other.mkdir()
@@ -427,3 +428,26 @@ def test_grade_class_from_python(tmp_path, lenet_all):
     report = calc.grade_class(lenet_all / "variants.json", tmp_path / "a.csv", {"forgot_bias": 0.5})
     assert report.students()[0]["marks"] == 0 and report.partial == {"forgot_bias": 0.5}
     assert report._repr_markdown_().startswith("# Grades: lenet5\n")
+
+
+def test_the_sheet_figure_leaves_the_answers_out(lenet_all):
+    """The architecture figure (calc.figures) on a sheet names the layers but shows no shape or count the
+    sheet asks for; the key's figure shows them all."""
+    data = json.loads((lenet_all / "variants.json").read_text(encoding="utf-8"))
+    variant = data["variants"][0]
+    sheet = (lenet_all / "lenet5-1-sheet-figure.svg").read_text(encoding="utf-8")
+    key = (lenet_all / "lenet5-1-key-figure.svg").read_text(encoding="utf-8")
+    assert "![The layers of lenet5](lenet5-1-sheet-figure.svg)" in (lenet_all / "lenet5-1-sheet.md").read_text(
+        encoding="utf-8"
+    )
+    texts = lambda svg: re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)  # noqa: E731
+    for entry in variant["questions"]:
+        if entry["kind"] in ("output_shape", "params", "total_params"):
+            shown = (
+                entry["expected_text"]
+                if entry["kind"] != "output_shape"
+                else " × ".join(entry["expected_text"][7:-1].split(", "))
+            )
+            assert not any(shown in t for t in texts(sheet)), (entry, shown)
+            assert any(shown in t for t in texts(key)), (entry, shown)
+    assert {"conv2d", "Conv2D", "dense_2", "Dense"} <= set(texts(sheet))

@@ -115,3 +115,24 @@ def test_symbolic_view_keeps_the_rule():
     spec = "dialect: pytorch\ninput: [c, n, n]\nlayers:\n  - view: {shape: [-1]}\n"
     (shape,) = [r[2] for r in rows(spec)]  # a chain of layers: no input row
     assert shape == [None, "c*n**2"]
+
+
+def test_scaled_dot_product_attention_worked_by_hand():
+    """4 heads of 10 queries over 6 keys, E = 8, Ev = 5: each query meets each key (8 products) and sums the
+    6 values' 5 entries: 4 · 10 · 6 · (8 + 5) MACs."""
+    spec = """\
+dialect: pytorch
+inputs: {q: [4, 10, 8], k: [4, 6, 8], v: [4, 6, 5]}
+layers:
+  - scaled_dot_product_attention: {inputs: [q, k, v], is_causal: false}
+"""
+    assert rows(spec)[-1] == (
+        "scaled_dot_product_attention",
+        "scaled_dot_product_attention",
+        [None, 4, 10, 5],
+        0,
+        4 * 10 * 6 * 13,
+    )
+    bad = spec.replace("v: [4, 6, 5]", "v: [4, 7, 5]")
+    with pytest.raises(CalcError, match="lengths must agree"):
+        calc.from_text(bad).summary()

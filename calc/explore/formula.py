@@ -20,7 +20,7 @@ from calc.errors import CalcError
 from calc.explore.keep import Keep, apply_rewrites
 from calc.explore.quantities import Quantity, quantity
 from calc.model import Analysis, Sequential
-from calc.render.math import sympy_text, tex
+from calc.render.math import sympy_source, sympy_text, tex
 from calc.rules import Step
 
 _CODE = re.compile(r"[A-Za-z0-9_ *+/(),.-]*")
@@ -64,7 +64,9 @@ class Formula:
 
     def to_dict(self) -> dict[str, object]:
         """The JSON contract: quantity, expression (sympy syntax), latex, symbols."""
-        return {"quantity": self.quantity.name, "expression": self.text, "latex": self.latex, "symbols": self.symbols}
+        value = sp.Tuple(*self.expression) if isinstance(self.expression, tuple) else self.expression
+        expression = sympy_source(value)
+        return {"quantity": self.quantity.name, "expression": expression, "latex": self.latex, "symbols": self.symbols}
 
 
 def free_analysis(

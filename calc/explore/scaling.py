@@ -21,7 +21,7 @@ from calc.explore.keep import Keep
 from calc.explore.sweep import Evaluator
 from calc.layers.base import suggest
 from calc.model import Analysis, Sequential
-from calc.render.math import group_digits, sympy_text
+from calc.render.math import group_digits, sympy_source
 
 SCAN_WITH_NUMPY = 100_000
 SCAN_WITHOUT_NUMPY = 2_000
@@ -127,7 +127,7 @@ class Scaling:
         def one(scale: Scale) -> dict[str, object]:
             return {
                 "params": scale.value,
-                "expression": sympy_text(scale.expression),
+                "expression": sympy_source(scale.expression),
                 "degree": scale.degree,
                 "elasticity": None if scale.elasticity is None else round(scale.elasticity, 6),
                 "doubled_params": scale.doubled,

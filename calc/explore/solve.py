@@ -36,8 +36,8 @@ DEFAULT_RANGE = (1, 10_000)
 MAX_SHOWN = 100
 MAX_SMOOTH_DEGREE = 4
 
-_TARGET = re.compile(r"\s*([A-Za-z0-9_.\-]{1,100}?)\s*(==|=|<=|>=|<|>)\s*(\d{1,18})\s*\Z")
-_RANGE = re.compile(r"\s*(\d{1,12})\s*:\s*(\d{1,12})\s*\Z")
+_TARGET = re.compile(r"\s*([A-Za-z0-9_.\-]{1,100}?)\s*(==|=|<=|>=|<|>)\s*([0-9]{1,18})\s*\Z")
+_RANGE = re.compile(r"\s*([0-9]{1,12})\s*:\s*([0-9]{1,12})\s*\Z")
 _RELATIONS = {"=": "==", "==": "=="}  # both spellings of equality mean the same
 
 

@@ -29,7 +29,7 @@ MAX_DIGITS = 12
 CHUNK = 1 << 18
 NEEDS_NUMPY = "calc sweep needs numpy: pip install numpy (or install calc with its plot extra: pip install '.[plot]')"
 
-_NUMBER = re.compile(rf"\d{{1,{MAX_DIGITS}}}\Z")
+_NUMBER = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}\Z")
 _VARY = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,31})=(.+)\Z", re.DOTALL)
 
 

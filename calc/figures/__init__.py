@@ -15,12 +15,15 @@ FIGURES = ("architecture", "layer", "field", "params")
 FORMATS = ("svg", "tikz", "png")
 
 
-def geometry(analysis: Analysis, figure: str = "architecture", layer: str | None = None) -> Geometry:
-    """The layout of one of the drawn figures (all but ``params``, which matplotlib lays out)."""
+def geometry(
+    analysis: Analysis, figure: str = "architecture", layer: str | None = None, answers: bool = True
+) -> Geometry:
+    """The layout of one of the drawn figures (all but ``params``, which matplotlib lays out). ``answers``
+    False leaves the architecture's shapes and counts out, for a problem sheet that asks them."""
     if figure == "architecture":
         from calc.figures.architecture import draw_architecture
 
-        return draw_architecture(analysis)
+        return draw_architecture(analysis, answers)
     if figure == "layer":
         from calc.figures.window import draw_window
 
@@ -60,10 +63,17 @@ def render(analysis: Analysis, figure: str = "architecture", fmt: str = "svg", l
 LATEX_WIDTH = 15.0
 
 
-def embedded(analysis: Analysis, fmt: str, figure: str = "architecture", layer: str | None = None) -> str:
+def embedded(
+    analysis: Analysis, fmt: str, figure: str = "architecture", layer: str | None = None, answers: bool = True
+) -> str:
     """A figure to put inside a document of ``fmt``: "latex" gives a tikzpicture (scaled to the line width
-    when wider; the document needs ``tikz`` and ``graphicx``), "html" an inline ``<svg>`` element."""
-    drawn = geometry(analysis, figure, layer)
+    when wider; the document needs ``tikz`` and ``graphicx``), "html" an inline ``<svg>`` element, "svg"
+    an SVG file's text."""
+    drawn = geometry(analysis, figure, layer, answers)
+    if fmt == "svg":
+        from calc.figures import svg
+
+        return svg.render(drawn)
     if fmt == "latex":
         from calc.figures import tikz
 

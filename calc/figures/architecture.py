@@ -16,7 +16,8 @@ How the analysis becomes a drawing, in four passes over plain data:
 
 Volumes are drawn to a logarithmic scale (a 224-pixel image is not 75 times as tall as a 3-pixel
 one), each labelled with its name, type, shape (in the dialect's own axis order) and non-zero
-parameter count. Nested models and Repeat blocks are one box each.
+parameter count; a problem sheet's figure (``answers=False``) keeps the names and types and leaves the
+shapes and counts to the student. Nested models and Repeat blocks are one box each.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class Unit:
     lane: int = 0
     x: float = 0.0  # left of the column
     width: float = 0.0  # the column's width
+    answers: bool = True  # label the shape and the parameters (False on a problem sheet, which asks them)
 
     @property
     def first(self) -> LayerRecord:
@@ -111,15 +113,19 @@ class Segment:
         return sum(self.widths) + GAP * (len(self.widths) - 1) + (0.6 if self.count > 1 else 0.0)
 
 
-def draw_architecture(analysis: Analysis) -> Geometry:
-    """The architecture figure of an analysis."""
+def draw_architecture(analysis: Analysis, answers: bool = True) -> Geometry:
+    """The architecture figure of an analysis; with ``answers`` False, the units are labelled with their
+    names and types only, and the title leaves out the total (a problem sheet asks for them)."""
     units = build_units(analysis)
+    for unit in units:
+        unit.answers = answers
     segments = collapse(split(units))
     channels_first = analysis.dialect == "pytorch" or _channels_first(analysis)
     for segment in segments:
         place(segment, channels_first)
     geometry = Geometry(f"Architecture of {analysis.model}")
-    geometry.add(Text(0, -0.2, f"{cut(analysis.model, 60)}: {_total(analysis)}", LARGE, "start", bold=True))
+    title = f"{cut(analysis.model, 60)}: {_total(analysis)}" if answers else cut(analysis.model, 60)
+    geometry.add(Text(0, -0.2, title, LARGE, "start", bold=True))
     y, exit = 0.4, None
     for row in rows(segments):
         y, exit = draw_row(geometry, row, y, exit, channels_first)
@@ -385,6 +391,8 @@ def labels(unit: Unit) -> list[str]:
     else:
         kind = " + ".join(_short_type(record) for record in unit.records)
     lines = [name, cut(kind, 30), shape_text(unit.shape)]
+    if not unit.answers:
+        return lines[:2]
     params = sp.Add(*(record.params for record in unit.records if not record.is_repeat))
     if params != 0:
         lines.append(count_text(params, "params"))

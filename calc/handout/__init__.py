@@ -52,6 +52,25 @@ class Handout:
     kinds: tuple[str, ...] = ()  # the kinds of question asked (for the conventions box)
     spec: dict[str, Any] = field(default_factory=dict, repr=False)  # the spec drawn from (for the manifest)
     all_values: dict[str, int] = field(default_factory=dict)  # every symbol's value, drawn or the model's
+    _figures: dict[tuple[str, bool], str | None] = field(default_factory=dict, repr=False)
+
+    def figure(self, fmt: str, answers: bool = False) -> str | None:
+        """The architecture figure (calc.figures) for a document of ``fmt``: "latex" a tikzpicture, "svg" a
+        file's text. A sheet's leaves the shapes and counts out (``answers`` False), a key's shows them;
+        None when calc cannot draw the model."""
+        from calc.figures import embedded
+
+        key = (fmt, answers)
+        if key not in self._figures:
+            try:
+                self._figures[key] = embedded(self.analysis, fmt, answers=answers)
+            except CalcError:
+                self._figures[key] = None
+        return self._figures[key]
+
+    def figure_file(self, part: str) -> str:
+        """The SVG file beside a Markdown sheet or key that holds its figure."""
+        return f"{file_stem(self.model)}-{self.number}-{part}-figure.svg"
 
     @property
     def total_marks(self) -> int:
@@ -207,16 +226,20 @@ def files(
 
         pdflatex()  # missing: say so before any work
     documents: dict[str, str] = {}
+    figures: dict[str, bytes] = {}  # Markdown's figures, as SVG files beside it (LaTeX draws them inline)
     latex = "markdown" if fmt == "markdown" else "latex"
     for handout in handouts:
         parts = [("sheet", solutions == "inline")] + ([("key", False)] if solutions == "separate" else [])
         for part, inline in parts:
             name = f"{file_stem(handout.model)}-{handout.number}-{part}{SUFFIXES[fmt]}"
             documents[name] = render(handout, part, latex, inline, templates)
+            if fmt == "markdown" and handout.figure("svg", answers=part == "key") is not None:
+                figures[handout.figure_file(part)] = handout.figure("svg", answers=part == "key").encode("utf-8")
     if fmt == "pdf":
         for part, inline in [("sheet", solutions == "inline")] + ([("key", False)] if solutions == "separate" else []):
             documents[CLASS_FILES[part]] = render_class(handouts, part, inline, templates)
     out = _compiled(documents) if fmt == "pdf" else {name: text.encode("utf-8") for name, text in documents.items()}
+    out.update(figures)
     data = manifest.manifest(handouts, source or handouts[0].model, seed, list(out))
     out[manifest.FILE] = manifest.dumps(data)
     return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import itertools
 import random
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from math import prod
@@ -73,7 +74,7 @@ def parse_candidates(spec: Any, what: str) -> list[int]:
     """``[3, 5]``, ``"4:32:4"`` (inclusive; the step defaults to 1) or a single value."""
     if isinstance(spec, str) and ":" in spec:
         parts = spec.split(":")
-        if len(parts) not in (2, 3) or not all(p.strip().isdigit() and len(p.strip()) <= 9 for p in parts):
+        if len(parts) not in (2, 3) or not all(re.fullmatch(r"[0-9]{1,9}", p.strip()) for p in parts):
             raise CalcError(f'{what}: a range is "start:stop" or "start:stop:step" in whole numbers, got {quote(spec)}')
         start, stop, step = (int(p) for p in [*parts, "1"][:3])
         if step < 1 or start < 1 or stop < start:

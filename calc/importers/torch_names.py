@@ -115,6 +115,7 @@ TENSOR_FUNCTIONS = frozenset(
         "conv2d",
         "conv3d",
         "pad",
+        "scaled_dot_product_attention",
     }
 )
 #: torch.nn's positional order where the dialect class's signature differs (BatchNorm2d(64, 1e-3)).

@@ -139,6 +139,13 @@ class TensorOperations:
             if not isinstance(other, (Tensor, Parameter)):
                 return self.tensor(source, None, node)
             return self.combine(node, operation, [source, other])
+        if name == "scaled_dot_product_attention":
+            given = self.bind(node, "F.scaled_dot_product_attention", ("key", "value", "attn_mask"), args, kwargs)
+            if given.pop("attn_mask", None) is not None:
+                raise self.fail(node, "calc follows scaled_dot_product_attention without attn_mask (is_causal is fine)")
+            key, value = given.pop("key", None), given.pop("value", None)
+            inputs = [self.tensor(t, None, node) for t in (source, key, value)]
+            return self.emit(node, name, given, inputs, name)
         if name == "linear" or name.startswith("conv"):
             return self.weighted(node, name, self.tensor(source, None, node), args, kwargs)
         return self.tensor_method(node, source, name, args, kwargs)

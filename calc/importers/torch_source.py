@@ -107,7 +107,6 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
     def __init__(self) -> None:
         super().__init__()
         self.initialising: list[tuple[Instance, ModuleClass]] = []  # whose __init__ runs, of which class
-        self.instances: list[Instance] = []
         self.entries: list[dict] = []
         self.places: dict[str, str] = {}
         self.taken: set[str] = set()
@@ -381,7 +380,7 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
             return value
         if name == "training":
             return True  # a module is made in training mode
-        if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "modules", "children"):
+        if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "modules", "children", "apply"):
             return Bound(owner, name)
         if name in SCRIPT_METHODS:
             return Bound(owner, name)
@@ -446,7 +445,6 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         if self.tracing:
             raise self.fail(node, "forward() must not make modules; make them in __init__")
         instance = Instance(cls)
-        self.instances.append(instance)
         owner: ModuleClass | None = cls
         while owner is not None and "__init__" not in owner.methods:
             owner = owner.base
@@ -562,6 +560,10 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
                 return self.function_call(node, method, [owner, *args], kwargs)
             if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half"):
                 return owner  # model.to(device), model.eval(): the same model
+            if name == "apply" and len(args) == 1 and not kwargs:  # self.apply(self._init_weights)
+                for module in reversed(submodules(owner, True)):  # as PyTorch: the modules below first
+                    self.dispatch(node, args[0], [module], {})
+                return owner
             if name in SCRIPT_METHODS:
                 return Opaque(f"{name}() of {owner.described} (training code, which calc does not run)")
             raise self.fail(node, f"calc does not follow {name}() of a module: set the modules out in __init__")

@@ -54,6 +54,8 @@ SHARED = Rule(
     expr=p,
     why="The m applications of the block share one set of weights (ALBERT's cross-layer sharing): model."
     "parameters() counts them once, p in all, however many times the block is applied.",
+    name="Parameters of a block applied with shared weights",
+    symbols={"m": "the times the block is applied", "p": "the parameters of the block"},
 )
 REPEATED_MACS = Rule(
     lhs="M",
@@ -261,7 +263,7 @@ class RepeatLayer(ModelLayer):
                 continue
             factor = sp.simplify(first.jump / start.jump)
             if not _affine(start, first, then, factor):
-                return self._copy_by_copy(once, times, result, unfollowed)
+                return self._copy_by_copy(before, once, times, result)
             if factor == 1:  # this axis keeps its jump: each copy adds what the first adds
                 bindings = {r: start.size, r_1: first.size, u: start.start, u_1: first.start, m: times}
                 new = [apply(REPEATED_FIELD, "Receptive field", bindings), apply(REPEATED_START, "Start", bindings)]
@@ -282,12 +284,15 @@ class RepeatLayer(ModelLayer):
                 merge_axis_step(steps, step, names[spatial.index(axis)])
         return FieldChange(tuple(out), steps, BLOCK_WORDS)
 
-    def _copy_by_copy(self, once: Field, times: sp.Expr, result: LayerResult, unfollowed: Field) -> FieldChange:
+    def _copy_by_copy(self, before: Field, once: Field, times: sp.Expr, result: LayerResult) -> FieldChange:
+        """A block with no closed form, followed one copy at a time, up to MAX_COPIES_FOLLOWED copies."""
         if int(times) > MAX_COPIES_FOLLOWED:
-            return FieldChange(unfollowed, [], NOT_AFFINE_WORDS.format(limit=MAX_COPIES_FOLLOWED))
+            words = NOT_AFFINE_WORDS.format(limit=MAX_COPIES_FOLLOWED)
+            return FieldChange(tuple(None for _ in once), [], words)
         field = once
         for _ in range(int(times) - 1):
             field = block_field(self, result.children, [field])
+        block_field(self, result.children, [before])  # the inner layers show the first copy
         return FieldChange(field, [], BLOCK_WORDS)
 
 
@@ -310,6 +315,13 @@ EXPERTS_MACS = Rule(
     why="A mixture of experts sends each token to only k of its experts (the router's top k): each token costs "
     "k copies of one expert's work (p multiply-accumulates per copy), plus the k-term weighted sum of their d "
     "outputs at each of the q positions. The experts a token is not sent to do no work for it.",
+    name="MACs of a mixture of experts",
+    symbols={
+        "k": "the experts each token is sent to (num_experts_per_tok)",
+        "p": "the MACs of one expert",
+        "q": "the token positions",
+        "d": "the width of each expert's output",
+    },
 )
 
 

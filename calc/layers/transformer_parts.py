@@ -33,12 +33,15 @@ TIED = Rule(
     why="The weight matrix is the embedding table, used a second time (tied embeddings): model.parameters() "
     "counts a shared tensor once, so this layer's own parameters are its bias alone, one per output (none "
     "without a bias).",
+    name="Parameters of a tied output layer",
+    symbols={"n_out": "the outputs (the vocabulary)"},
 )
 CLASS_TOKENS = Rule(
     lhs="P",
     symbols={"n": "the learned tokens put in front", "d": "the width of one token's vector"},
     expr=n * d,
     why="Each of the n learned tokens put in front of the sequence is a vector of d values.",
+    name="Parameters of learned class tokens",
 )
 POSITIONS = Rule(
     lhs="P",

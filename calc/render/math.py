@@ -160,10 +160,25 @@ class _SympyText(StrPrinter):
         return top + "/" + self.parenthesize(denominator, PRECEDENCE["Mul"], strict=False)
 
 
+class _SympySource(_SympyText):
+    """As _SympyText, but a symbol named like something in sympy's namespace (I, E, pi, oo, S, N, ...; the
+    zoo's BERT has I for the intermediate size) is written Symbol('I'): sympify reads a bare I as the
+    imaginary unit."""
+
+    def _print_Symbol(self, expr):  # noqa: ANN001, ANN202 - sympy's signature
+        return f"Symbol('{expr.name}')" if expr.name in vars(sp) else super()._print_Symbol(expr)
+
+
 def sympy_text(expr: sp.Basic) -> str:
     """An expression in sympy syntax as a reader likes it: ``floor((31 - 3*k)/4)``, not
     ``floor(31/4 - 3*k/4)``."""
     return _SympyText().doprint(expr)
+
+
+def sympy_source(expr: sp.Basic) -> str:
+    """``sympy_text`` for machines (JSON): ``sympify`` reads it back as the same expression, whatever the
+    symbols are called."""
+    return _SympySource().doprint(expr)
 
 
 class _PlainPrinter(StrPrinter):

@@ -584,6 +584,47 @@ class Upsample(TorchLayer):
         return _plain((shape[0], *sizes), ["each spatial axis scaled by ", str(self.scale_factor)], steps)
 
 
+SDPA_MACS = Rule(
+    lhs="M",
+    expr=B * a * c * (b + count),
+    why="Each of the a queries is compared with each of the c keys (a dot product of b values), and each of the "
+    "a outputs sums the c values' m entries weighted by the softmax: a c (b + m) products per head, B heads "
+    "(the product of the leading axes).",
+)
+
+
+class scaled_dot_product_attention(TorchLayer):
+    """F.scaled_dot_product_attention(q, k, v): softmax(q kᵀ / √E) v over [..., L, E], [..., S, E], [..., S, Ev],
+    giving [..., L, Ev]; the leading dims (the batch and the heads) broadcast. No weights."""
+
+    neutral = frozenset({"dropout_p", "is_causal", "scale", "enable_gqa"})
+    function = True
+
+    def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
+        if len(shapes) != 3:
+            raise CalcError(f"scaled_dot_product_attention takes query, key and value, got {len(shapes)} tensors")
+        query, key, value = shapes
+        listed = ", ".join(torch_shape(s) for s in shapes)
+        if not len(query) == len(key) == len(value) or len(query) < 2:
+            raise CalcError(f"scaled_dot_product_attention needs query, key and value of one rank: {listed}")
+        if (query[-1] - key[-1]).is_zero is False or (key[-2] - value[-2]).is_zero is False:
+            raise CalcError(
+                f"the query's and the key's last sizes, and the key's and value's lengths must agree: {listed}"
+            )
+        words = ["attention of ", query[-2], " queries over ", key[-2], " keys"]
+        return _plain((*query[:-1], value[-1]), words, why=NO_PRODUCT_PARAMETERS)
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        return self.build_many([shape], env)
+
+    def macs(self, shapes: Sequence[Shape], result: LayerResult, env: Env) -> Step:
+        query, key, value = shapes
+        leading = sp.Mul(*result.output_shape[:-2])
+        step = apply(SDPA_MACS, "MACs", {B: leading, a: query[-2], b: query[-1], c: key[-2], count: value[-1]})
+        step.lhs = "M"
+        return step
+
+
 TENSOR_CLASSES: list[type[TorchLayer]] = [
     view,
     reshape,
@@ -601,4 +642,5 @@ TENSOR_CLASSES: list[type[TorchLayer]] = [
     Parameter,
     pad,
     Upsample,
+    scaled_dot_product_attention,
 ]
