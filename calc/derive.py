@@ -620,16 +620,18 @@ def render_derivation(
     conventions: Conventions = DEFAULT,
     closed_form: sp.Expr | None = None,
     body_only: bool = False,
+    figures: Any = None,
 ) -> str:
     """The worked solution as Markdown or a complete LaTeX document (``body_only``: the part inside the
     document); ``include`` adds compute quantities, ``closed_form`` (the total in the spec's symbols) a
-    paragraph on how the total scales. The spec's own symbols are set in bold throughout."""
+    paragraph on how the total scales, ``figures`` (a ``calc.figures.derivation.DerivationFigures``) the
+    architecture and window figures. The spec's own symbols are set in bold throughout."""
     from calc.render.math import bold_symbols
     from calc.render.templating import render
 
     context = derivation_context(analysis, include, conventions, closed_form)
     with bold_symbols(analysis.symbols):
-        return render("derivation", fmt, **context, body_only=body_only)
+        return render("derivation", fmt, **context, body_only=body_only, figures=figures)
 
 
 def derivation_context(

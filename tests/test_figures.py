@@ -314,16 +314,20 @@ def test_transposed_convolution_axes_in_the_pytorch_dialect():
 
 
 def test_derivation_figures_are_shown_once_each(spec_file):
-    """ResNet-50 has 53 convolutions and 2 poolings; equal windows (same layer type, sizes, shapes and
-    count) are drawn once and referred to: 21 figures, 33 references."""
+    """ResNet-50's 53 convolutions and its max pooling slide in 5 ways: 7×7 stride 2, 3×3 pooling stride 2,
+    1×1, 3×3 'same', 1×1 stride 2. Each is drawn once and the other 49 refer to it (the global average
+    pooling has no window); LeNet-5 shows all four of its windows."""
     from calc.figures.derivation import DerivationFigures
 
     analysis = load("resnet50").analyze()
     figures = DerivationFigures(analysis, "markdown", "resnet50")
     assert figures.architecture() == "![Architecture of resnet50](resnet50-architecture.svg)"
     shown = [str(figures.layer(r)) for r in analysis.records]
-    assert sum(s.startswith("![") for s in shown) == 21 and sum(s.startswith("Its window") for s in shown) == 33
-    assert len(figures.files) == 22 and all(texts(svg) for svg in figures.files.values())
+    assert sum(s.startswith("![") for s in shown) == 5 and sum(s.startswith("Its window") for s in shown) == 49
+    assert len(figures.files) == 6 and all(texts(svg) for svg in figures.files.values())
+    lenet = load("lenet5").analyze()
+    figures = DerivationFigures(lenet, "latex")
+    assert sum("tikzpicture" in str(figures.layer(r)) for r in lenet.records) == 4
     hostile = load(spec_file(HOSTILE)).analyze()
     figures = DerivationFigures(hostile, "markdown", "../evil name")
     links = [str(figures.layer(r)) for r in hostile.records] + [str(figures.architecture())]
@@ -331,3 +335,47 @@ def test_derivation_figures_are_shown_once_each(spec_file):
     assert not any("<script" in link for link in links)
     latex = DerivationFigures(hostile, "latex")
     assert "\\input{/etc/passwd}" not in str(latex.layer(hostile.records[0]))
+
+
+def test_derive_markdown_writes_svg_figures_beside_the_file(cli, tmp_path):
+    out = tmp_path / "solution.md"
+    assert cli("derive", "lenet5", "-o", str(out)).status == 0
+    names = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert names == [
+        f"solution-{n}.svg" for n in ("architecture", "conv2d", "conv2d_1", "max_pooling2d", "max_pooling2d_1")
+    ]
+    text = out.read_text(encoding="utf-8")
+    for name in names:
+        assert f"]({name})" in text and texts((tmp_path / name).read_text(encoding="utf-8"))
+    assert text.index("solution-architecture.svg") < text.index("## Formulas used")  # the figure opens it
+    assert text.index("solution-conv2d.svg") < text.index("solution-max_pooling2d.svg")
+    bare = tmp_path / "bare" / "solution.md"
+    bare.parent.mkdir()
+    assert cli("derive", "lenet5", "-o", str(bare), "--no-figures").status == 0
+    assert not list(bare.parent.glob("*.svg")) and ".svg" not in bare.read_text(encoding="utf-8")
+    assert ".svg" not in cli("derive", "lenet5").out  # standard output: one document, no files to link
+
+
+def test_derive_latex_draws_tikz_inline(cli):
+    latex = cli("derive", "lenet5", "--format", "latex").out
+    assert "\\usepackage{tikz}" in latex and latex.count("\\begin{tikzpicture}") == 5
+    assert latex.index("\\begin{tikzpicture}") < latex.index("\\section*{Formulas used}")
+    plain = cli("derive", "lenet5", "--format", "latex", "--no-figures").out
+    assert "tikz" not in plain
+
+
+def test_problem_sheet_figure_gives_no_answers(cli, tmp_path):
+    """A sheet asks for the shapes and counts, so its figure shows names and types only (the input's shape
+    is given); the Markdown sheet links it, the LaTeX sheet draws it."""
+    from calc.figures import embedded
+
+    shown = texts(embedded(load("lenet5").analyze(), "svg", answers=False))
+    assert {"conv2d", "Conv2D", "dense_2", "32 × 32 × 3"} <= set(shown)
+    assert not any("28 × 28" in t or "params" in t or "parameters" in t or t == "120" for t in shown)
+    assert cli("handout", "lenet5", "-o", str(tmp_path / "md")).status == 0
+    sheet = (tmp_path / "md" / "lenet5-1-sheet.md").read_text(encoding="utf-8")
+    assert "](lenet5-1-sheet-figure.svg)" in sheet
+    assert texts((tmp_path / "md" / "lenet5-1-sheet-figure.svg").read_text(encoding="utf-8")) == shown
+    latex = cli("handout", "lenet5", "--format", "latex", "-o", str(tmp_path / "tex"))
+    assert latex.status == 0
+    assert "\\begin{tikzpicture}" in (tmp_path / "tex" / "lenet5-1-sheet.tex").read_text(encoding="utf-8")

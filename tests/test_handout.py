@@ -161,7 +161,8 @@ def test_without_variants_the_model_as_written(cli, tmp_path):
     key = (tmp_path / "lenet5-1-key.md").read_text(encoding="utf-8")
     assert "**Answer:** 336 [2 marks]" in key.replace("\\[", "[").replace("\\]", "]")  # (3·3·3 + 1)·12 = 336
     assert "# Solution key: lenet5\n" in key  # no "(variant 1)" when nothing was drawn
-    assert run.out == f"{tmp_path}/lenet5-1-sheet.md\n{tmp_path}/lenet5-1-key.md\n{tmp_path}/variants.json\n"
+    files = ["lenet5-1-sheet.md", "lenet5-1-key.md", "lenet5-1-sheet-figure.svg", "lenet5-1-key-figure.svg"]
+    assert run.out == "".join(f"{tmp_path}/{name}\n" for name in [*files, "variants.json"])
 
 
 def test_a_symbol_without_value_is_refused(cli, spec_file, tmp_path):
@@ -298,7 +299,7 @@ def test_pdf_without_pdflatex_names_the_packages(cli, tmp_path, monkeypatch):
     monkeypatch.setattr("shutil.which", lambda name: None)
     run = cli("handout", "lenet5", "--format", "pdf", "-o", str(tmp_path / "out"))
     assert run.status == 2
-    packages = "texlive-latex-base texlive-latex-recommended"
+    packages = "texlive-latex-base texlive-latex-recommended texlive-pictures"
     assert run.err == f"calc: pdflatex is not installed; install it with: apt-get install {packages}\n"
     assert not (tmp_path / "out").exists()
 

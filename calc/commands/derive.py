@@ -34,6 +34,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "or in the hyper-parameters listed as for 'calc formula --keep' (filters, kernel_size, ...)",
     )
     sub.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="leave out the figures (by default LaTeX and PDF draw the architecture and each window layer "
+        "inline, and Markdown written with -o FILE links SVG files written beside FILE)",
+    )
+    sub.add_argument(
         "--vary",
         action="append",
         default=[],
@@ -89,14 +95,35 @@ def run(args: argparse.Namespace) -> int:
         total = closed_form(model, parse_keep([args.closed_form]), values=values).expression
     else:
         total = closed_total(model, values)
-    text = render_derivation(analysis, "latex" if fmt == "pdf" else fmt, include, conventions(args), closed_form=total)
+    figures = _figures(analysis, fmt, args)
+    text = render_derivation(
+        analysis, "latex" if fmt == "pdf" else fmt, include, conventions(args), closed_form=total, figures=figures
+    )
     if fmt == "pdf":
         from calc.render.pdf import compile_pdf
 
         write_bytes(compile_pdf(text, args.model), args.output)
     else:
         write(text, args.output)
+    if figures is not None and figures.files:  # Markdown's SVG files, beside the document that links them
+        from pathlib import Path
+
+        folder = Path(args.output).parent
+        for name, svg in figures.files.items():
+            write(svg, str(folder / name))
     return 0
+
+
+def _figures(analysis, fmt: str, args: argparse.Namespace):  # noqa: ANN001, ANN202 - Analysis, DerivationFigures
+    """The figures of the derivation: inline in LaTeX and PDF; as SVG files in Markdown, only when there is
+    a file to write them beside (standard output takes one document); none with --no-figures."""
+    if args.no_figures or (fmt == "markdown" and not args.output):
+        return None
+    from pathlib import PurePath
+
+    from calc.figures.derivation import DerivationFigures
+
+    return DerivationFigures(analysis, "markdown" if fmt == "markdown" else "latex", PurePath(args.output or "").stem)
 
 
 def write_bytes(data: bytes, output: str) -> None:

@@ -23,7 +23,7 @@ def geometry(
     if figure == "architecture":
         from calc.figures.architecture import draw_architecture
 
-        return draw_architecture(analysis, answers)
+        return draw_architecture(analysis, reveal=answers)
     if figure == "layer":
         from calc.figures.window import draw_window
 
@@ -59,16 +59,17 @@ def render(analysis: Analysis, figure: str = "architecture", fmt: str = "svg", l
     return png.render(drawn)
 
 
-#: Widest a figure is drawn inside a LaTeX document before it is scaled to the line width (centimetres).
-LATEX_WIDTH = 15.0
+#: Widest and tallest a figure is drawn inside a LaTeX document before it is scaled down (centimetres: the
+#: text block of an A4 or letter page with margins of about 2.5 cm, less room for a caption).
+LATEX_WIDTH, LATEX_HEIGHT = 15.0, 20.0
 
 
 def embedded(
     analysis: Analysis, fmt: str, figure: str = "architecture", layer: str | None = None, answers: bool = True
 ) -> str:
-    """A figure to put inside a document of ``fmt``: "latex" gives a tikzpicture (scaled to the line width
-    when wider; the document needs ``tikz`` and ``graphicx``), "html" an inline ``<svg>`` element, "svg"
-    an SVG file's text."""
+    """A figure to put inside a document of ``fmt``: "latex" gives a tikzpicture (scaled down to fit a page;
+    the document needs ``tikz``), "html" an inline ``<svg>`` element, "svg" an SVG file's text. ``answers``
+    False leaves the architecture's shapes and counts out (a problem sheet asks them)."""
     drawn = geometry(analysis, figure, layer, answers)
     if fmt == "svg":
         from calc.figures import svg
@@ -77,7 +78,7 @@ def embedded(
     if fmt == "latex":
         from calc.figures import tikz
 
-        return tikz.picture(drawn, max_width=LATEX_WIDTH)
+        return tikz.picture(drawn, max_width=LATEX_WIDTH, max_height=LATEX_HEIGHT)
     if fmt == "html":
         from calc.figures import svg
 

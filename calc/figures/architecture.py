@@ -16,8 +16,7 @@ How the analysis becomes a drawing, in four passes over plain data:
 
 Volumes are drawn to a logarithmic scale (a 224-pixel image is not 75 times as tall as a 3-pixel
 one), each labelled with its name, type, shape (in the dialect's own axis order) and non-zero
-parameter count; a problem sheet's figure (``answers=False``) keeps the names and types and leaves the
-shapes and counts to the student. Nested models and Repeat blocks are one box each.
+parameter count. Nested models and Repeat blocks are one box each.
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ GAP = 0.55  # between columns
 LINE = 0.3  # label line height
 ARC = 0.32  # between the levels of skip arcs
 MERGE_RADIUS = 0.26
+HIDDEN = (0.45, 2.0, 1.2)  # every volume of a figure that reveals no shapes
 SHORT_TYPES = {
     "BatchNormalization": "BN",
     "LayerNormalization": "LN",
@@ -82,12 +82,12 @@ class Unit:
     inputs: list[str]
     kind: str  # "input", "volume", "merge" or "block"
     shape: tuple[sp.Expr, ...] = ()
+    reveal: bool = True  # False: no output shapes or counts (a problem sheet asks for them)
     # placed later
     col: int = 0
     lane: int = 0
     x: float = 0.0  # left of the column
     width: float = 0.0  # the column's width
-    answers: bool = True  # label the shape and the parameters (False on a problem sheet, which asks them)
 
     @property
     def first(self) -> LayerRecord:
@@ -113,19 +113,18 @@ class Segment:
         return sum(self.widths) + GAP * (len(self.widths) - 1) + (0.6 if self.count > 1 else 0.0)
 
 
-def draw_architecture(analysis: Analysis, answers: bool = True) -> Geometry:
-    """The architecture figure of an analysis; with ``answers`` False, the units are labelled with their
-    names and types only, and the title leaves out the total (a problem sheet asks for them)."""
-    units = build_units(analysis)
-    for unit in units:
-        unit.answers = answers
+def draw_architecture(analysis: Analysis, reveal: bool = True) -> Geometry:
+    """The architecture figure of an analysis. With ``reveal`` False (a problem sheet, which asks for them)
+    it shows no output shapes and no parameter counts: every layer's volume is drawn alike, labelled with
+    its name and type, and only the inputs give their shapes."""
+    units = build_units(analysis, reveal)
     segments = collapse(split(units))
     channels_first = analysis.dialect == "pytorch" or _channels_first(analysis)
     for segment in segments:
         place(segment, channels_first)
     geometry = Geometry(f"Architecture of {analysis.model}")
-    title = f"{cut(analysis.model, 60)}: {_total(analysis)}" if answers else cut(analysis.model, 60)
-    geometry.add(Text(0, -0.2, title, LARGE, "start", bold=True))
+    heading = f"{cut(analysis.model, 60)}: {_total(analysis)}" if reveal else cut(analysis.model, 60)
+    geometry.add(Text(0, -0.2, heading, LARGE, "start", bold=True))
     y, exit = 0.4, None
     for row in rows(segments):
         y, exit = draw_row(geometry, row, y, exit, channels_first)
@@ -140,7 +139,7 @@ def _key(ref: str) -> str:
     return f"{name}[{call}]"
 
 
-def build_units(analysis: Analysis) -> list[Unit]:
+def build_units(analysis: Analysis, reveal: bool = True) -> list[Unit]:
     units: list[Unit] = []
     owner: dict[str, Unit] = {}  # tensor key -> the unit that produces it
     readers: dict[str, int] = {}
@@ -148,14 +147,14 @@ def build_units(analysis: Analysis) -> list[Unit]:
         for ref in record.inputs:
             readers[_key(ref)] = readers.get(_key(ref), 0) + 1
     if not analysis.functional:  # a Sequential model's input is no record of its own
-        unit = Unit("input[0]", [], [], "input", tuple(analysis.input_shape))
+        unit = Unit("input[0]", [], [], "input", tuple(analysis.input_shape), reveal=reveal)
         units.append(unit)
         owner["input[0]"] = unit
     for record in analysis.records:
         key = f"{record.name}[{record.call}]"
         refs = [_key(ref) for ref in record.inputs]
         if record.type == "InputLayer":
-            unit = Unit(key, [record], [], "input", tuple(record.output_shape))
+            unit = Unit(key, [record], [], "input", tuple(record.output_shape), reveal=reveal)
         elif _folds(record, refs, owner, readers):
             unit = owner[refs[0]]
             unit.records.append(record)
@@ -163,7 +162,7 @@ def build_units(analysis: Analysis) -> list[Unit]:
             owner[key] = unit
             continue
         else:
-            unit = Unit(key, [record], [owner[ref].key for ref in refs if ref in owner], _kind(record))
+            unit = Unit(key, [record], [owner[ref].key for ref in refs if ref in owner], _kind(record), reveal=reveal)
             unit.shape = tuple(record.output_shape)
         units.append(unit)
         owner[key] = unit
@@ -367,6 +366,13 @@ def dimensions(shape: Sequence[sp.Expr], channels_first: bool) -> tuple[float, f
     return width, height, depth
 
 
+def unit_dimensions(unit: Unit, channels_first: bool) -> tuple[float, float, float]:
+    """A unit's volume: to scale, or all alike when the shapes are not to be revealed."""
+    if unit.reveal or unit.kind == "input":
+        return dimensions(unit.shape, channels_first)
+    return HIDDEN
+
+
 def shape_text(shape: Sequence[sp.Expr]) -> str:
     return " × ".join(readable(size) for size in shape)
 
@@ -390,9 +396,9 @@ def labels(unit: Unit) -> list[str]:
         kind = cut(first.type, 12) + f", {sum(r.layer is not None for r in inner.layers)} layers"
     else:
         kind = " + ".join(_short_type(record) for record in unit.records)
+    if not unit.reveal:
+        return [name, cut(kind, 30)]
     lines = [name, cut(kind, 30), shape_text(unit.shape)]
-    if not unit.answers:
-        return lines[:2]
     params = sp.Add(*(record.params for record in unit.records if not record.is_repeat))
     if params != 0:
         lines.append(count_text(params, "params"))
@@ -411,7 +417,7 @@ def unit_width(unit: Unit, channels_first: bool = False) -> float:
     text = max(text_width(line, SMALL) for line in unit.lines)
     if unit.kind == "merge":
         return max(2 * MERGE_RADIUS, text)
-    width, _, depth = dimensions(unit.shape, channels_first)
+    width, _, depth = unit_dimensions(unit, channels_first)
     return max(width + depth * 0.5, text)
 
 
@@ -473,7 +479,7 @@ def draw_row(
     """Draw one row of segments below ``top``, joined to the last unit drawn before; return the bottom of
     the row and its last unit."""
     units = [unit for segment in row for unit in segment.units]
-    sizes = {unit.key: dimensions(unit.shape, channels_first) for unit in units}
+    sizes = {unit.key: unit_dimensions(unit, channels_first) for unit in units}
     half = max((MERGE_RADIUS if u.kind == "merge" else sizes[u.key][1] / 2 for u in units if u.lane == 0), default=0.5)
     rise = max((0 if u.kind == "merge" else sizes[u.key][2] * 0.5 for u in units if u.lane == 0), default=0.0)
     levels = max((level for segment in row for *_, level in segment.arcs), default=0)

@@ -8,6 +8,8 @@ escaping: a hostile layer name is printed, never run.
 
 from __future__ import annotations
 
+import math
+
 from calc.figures.geometry import COLOURS, Circle, Geometry, Line, Polygon, Text, arrow_head, trimmed
 from calc.render.templating import escape_latex
 
@@ -43,8 +45,9 @@ def _path(points) -> str:  # noqa: ANN001 - a tuple of points
     return " -- ".join(f"({_n(x)},{_n(y)})" for x, y in points)
 
 
-def picture(geometry: Geometry, max_width: float | None = None) -> str:
-    """The tikzpicture; wider than ``max_width`` centimetres, it is scaled down to the line width."""
+def picture(geometry: Geometry, max_width: float | None = None, max_height: float | None = None) -> str:
+    """The tikzpicture; wider than ``max_width`` or taller than ``max_height`` centimetres, it is scaled
+    down to fit (text and all, so it stays one drawing)."""
     left, top, right, bottom = geometry.bounds()
     used = sorted({s for item in geometry.items for s in _styles(item)})
     lines = [r"\begin{tikzpicture}[x=1cm,y=-1cm,line join=round]"]
@@ -56,8 +59,9 @@ def picture(geometry: Geometry, max_width: float | None = None) -> str:
         lines.extend(_item(item))
     lines.append(r"\end{tikzpicture}")
     text = "\n".join(lines)
-    if max_width is not None and right - left > max_width:
-        text = "\\resizebox{\\linewidth}{!}{%\n" + text + "%\n}"
+    scale = min(1.0, (max_width or math.inf) / (right - left), (max_height or math.inf) / (bottom - top))
+    if scale < 1:
+        text = f"\\scalebox{{{scale:.3f}}}{{%\n" + text + "%\n}"
     return text
 
 

@@ -62,7 +62,9 @@ def draw_window(analysis: Analysis, name: str | None) -> Geometry:
     return window_figure(_record(analysis, name))
 
 
-def window_figure(record: LayerRecord) -> Geometry:
+def window_figure(record: LayerRecord, steps: bool = True) -> Geometry:
+    """The figure of one window layer; ``steps`` False leaves its output-size and parameter steps out of the
+    captions (a worked solution prints them in full right below)."""
     transposed = "Transpose" in record.type
     axes = window_axes(record, transposed)
     geometry = Geometry(f"Window of {record.name} ({record.type})")
@@ -75,7 +77,7 @@ def window_figure(record: LayerRecord) -> Geometry:
     x = _output(geometry, record, rows, cols, x, 0.6, transposed)
     cube_bottom = _cube(geometry, record, axes, x + 0.8, 0.6)
     y = max(bottom, cube_bottom) + 0.5
-    for line in captions(record, axes, transposed):
+    for line in captions(record, axes, transposed)[: None if steps else 2]:
         geometry.add(Text(0, y, line, NORMAL, "start"))
         y += 0.4
     return geometry

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from calc.errors import CalcError
 
-DEBIAN_PACKAGES = "texlive-latex-base texlive-latex-recommended"
+DEBIAN_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-pictures"  # TikZ: the figures
 TIMEOUT_SECONDS = 120
 _SETTINGS = r"\pdftrailerid{}\pdfsuppressptexinfo=-1"
 _NO_DATES = r"\pdfinfoomitdate=1"
