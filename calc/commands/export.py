@@ -98,7 +98,7 @@ def is_manifest(model: str) -> bool:
     return FORMAT.encode() in head
 
 
-def write_file(path, data: bytes) -> None:  # noqa: ANN001 - a Path
+def write_file(path, data: bytes) -> None:
     from calc.errors import CalcError
     from calc.files import replace_file
 
@@ -108,7 +108,7 @@ def write_file(path, data: bytes) -> None:  # noqa: ANN001 - a Path
         raise CalcError(f"cannot write the file ({error.strerror or error})", source=str(path)) from None
 
 
-def write_folder(folder, files: dict[str, bytes], force: bool) -> None:  # noqa: ANN001 - a Path
+def write_folder(folder, files: dict[str, bytes], force: bool) -> None:
     """The files under ``folder`` (names may hold subfolders), refusing to overwrite unless ``force``."""
     from calc.errors import CalcError
 
