@@ -203,7 +203,7 @@ def _export(manifest: manifests.Manifest, handouts: Sequence[Handout]) -> Export
         variant = manifest.variant(handout.number)
         shown = "\n\n".join(
             [
-                str(parts.architecture(handout)).strip(),
+                _without_images(str(parts.architecture(handout)).strip()),
                 str(parts.conventions(handout)).strip(),
             ]
         )
@@ -230,6 +230,12 @@ def _export(manifest: manifests.Manifest, handouts: Sequence[Handout]) -> Export
         records.append(VariantRecord(handout.number, dict(handout.values), shown, items))
     first = handouts[0]
     return Export(manifest.name, first.dialect, manifest.data.get("seed"), list(manifest.data["kinds"]), records)
+
+
+def _without_images(markdown: str) -> str:
+    """The sheet's text without its figure's image link: a platform gets the questions, not the SVG file
+    beside a Markdown sheet, and text2qti refuses a link to a file it cannot find."""
+    return "\n".join(line for line in markdown.split("\n") if not line.lstrip().startswith("!["))
 
 
 def wrong_answers(judge: Any) -> list[Wrong]:
