@@ -62,6 +62,8 @@ MEANINGS: dict[str, str] = {
     "r_in": "the receptive field of one input unit, in positions of the model's input",
     "j_in": "the jump: how many positions of the model's input lie between neighbouring input units",
     "start_in": "the centre of the first input unit's field, in positions of the model's input",
+    "L_q": "the query positions",
+    "L_k": "the key and value positions",
 }
 
 #: Symbols whose value is read off the incoming tensor: a worked solution says which layer it leaves.

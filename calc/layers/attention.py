@@ -40,8 +40,6 @@ ATTENTION_SYMBOLS = {
     "e": "the values per head of the queries and keys (key_dim)",
     "v": "the values per head of the values (value_dim)",
     "o": "the values of the output's last axis",
-    "L_q": "the query positions",
-    "L_k": "the key and value positions",
     "d_q": "the values of one query position",
     "d_k": "the values of one key position",
     "d_v": "the values of one value position",

@@ -32,8 +32,6 @@ from calc.rules import Rule, Step, apply, local_symbols, note
 L_q, L_k, h, g, e = local_symbols("L_q L_k h g e")
 
 HEADS = {
-    "L_q": "the query positions",
-    "L_k": "the key and value positions",
     "h": "the number of query heads",
     "g": "the number of key-value heads (g = h without grouped-query attention)",
     "e": "the values per head (head_dim)",

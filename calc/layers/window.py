@@ -52,6 +52,14 @@ def _starts() -> sp.Expr:
     return sp.ceiling((n + p) / s)
 
 
+#: Padding counted on one side only: the same mistake with the floor rule and with ceil_mode, stated once.
+PADDING_NOT_DOUBLED = Mistake(
+    "padding_not_doubled",
+    None,
+    "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
+    replaces={p: p / 2},
+)
+
 # The rules are built on first use (see Rule): floor and ceiling cost sympy milliseconds the first time.
 EXPLICIT_PADDING: Rule = Rule(
     lhs="n_{out}",
@@ -67,12 +75,7 @@ EXPLICIT_PADDING: Rule = Rule(
             "You left out the + 1: the window's first position counts too, so the number of positions is "
             "the distance the window can travel divided by the stride, plus one.",
         ),
-        Mistake(
-            "padding_not_doubled",
-            None,
-            "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
-            replaces={p: p / 2},
-        ),
+        PADDING_NOT_DOUBLED,
         Mistake(
             "ignored_stride",
             None,
@@ -187,12 +190,7 @@ CEIL_MODE: Rule = Rule(
             CEIL_MODE.expr - 1,
             "You left out the + 1: the window's first position counts too.",
         ),
-        Mistake(
-            "padding_not_doubled",
-            None,
-            "Padding p adds p zeros on each side of the axis, so the padded length is n + 2p, not n + p.",
-            replaces={p: p / 2},
-        ),
+        PADDING_NOT_DOUBLED,
         Mistake(
             "ignored_stride",
             None,
