@@ -19,13 +19,14 @@ from typing import Any
 
 import sympy as sp
 
+from calc.answer_tree import TreeAnswer, Undecided, read_tree
 from calc.carried import CARRIED
 from calc.check_search import EQUALLY_LIKELY, Candidate, CandidateSearch
 from calc.check_sources import AXIS_NAMES, channels_first
 from calc.check_text import Diagnosis, readable_value
 from calc.counts import counting_steps
 from calc.derive import step_view
-from calc.equivalence import Points, Value, equivalent, fingerprint
+from calc.equivalence import Points, SympyAnswer, Value, fingerprint
 from calc.errors import CalcError
 from calc.explore.quantities import COUNTS, split_name
 from calc.explore.quantities import quantity as read_quantity
@@ -48,7 +49,8 @@ class CheckResult:
     quantity: str
     layer: str | None
     expected: str
-    answer: str
+    #: the answer as calc reads it (sympy's form); None until first read when ``reader`` is given
+    answer_text: str | None
     mistake: str | None
     #: Every mistake the answer is diagnosed with: none, one, or two made together (``mistake`` is the first).
     mistakes: tuple[str, ...] = ()
@@ -59,9 +61,33 @@ class CheckResult:
     question: Question | None = field(default=None, repr=False)
     shown: list[tuple[LayerRecord | None, Step]] = field(default_factory=list, repr=False)
     #: The answer as parsed, and its value with the model's symbol values put in (None if unread).
-    written: Value | None = field(default=None, repr=False)
-    value: Value | None = field(default=None, repr=False)
+    written_value: Value | None = field(default=None, repr=False)
+    resolved_value: Value | None = field(default=None, repr=False)
     explain: Callable[[], list[str]] | None = field(default=None, repr=False)
+    #: Reads the answer with sympy when its text or value is first asked for: grading judges most answers
+    #: by their values alone (``calc.answer_tree``) and never needs it.
+    reader: Callable[[], tuple[Value, Value]] | None = field(default=None, repr=False)
+
+    def _read(self) -> None:
+        if self.reader is not None:
+            reader, self.reader = self.reader, None
+            self.written_value, self.resolved_value = reader()
+            self.answer_text = Question.show(self.written_value)
+
+    @property
+    def answer(self) -> str:
+        self._read()
+        return self.answer_text or ""
+
+    @property
+    def written(self) -> Value | None:
+        self._read()
+        return self.written_value
+
+    @property
+    def value(self) -> Value | None:
+        self._read()
+        return self.resolved_value
 
     @cached_property
     def sentences(self) -> list[str]:
@@ -164,7 +190,18 @@ class Question(CandidateSearch, Diagnosis):
 
     def check(self, text: str, prefer: Collection[str] = ()) -> CheckResult:
         """Judge one answer. ``prefer``: mistakes the same student made in other answers, which decide
-        between explanations that fit this answer equally well."""
+        between explanations that fit this answer equally well.
+
+        The answer is first judged by its values (``calc.answer_tree``), which costs microseconds where
+        building it in sympy costs milliseconds; only when those cannot be sure of sympy's verdict is
+        it read with sympy. Both give the same verdict, diagnosis and messages."""
+        try:
+            quick = self._judged_by_values(text, prefer)
+        except CalcError as error:  # the very error sympy's reading gives
+            problem = f"The answer could not be read: {error.message}."
+            return self._result(False, str(text).strip(), (), lambda: [problem], [], problem=error.message)
+        if quick is not None:
+            return quick
         try:
             written, value = self.read(text)
         except CalcError as error:
@@ -176,33 +213,59 @@ class Question(CandidateSearch, Diagnosis):
         except CalcError as error:  # an answer too complex to compare
             problem = f"The answer could not be compared: {error.message}."
             return self._result(False, answer, (), lambda: [problem], [], problem=error.message)
-        if verdict is True:
-            result = self._result(True, answer, (), lambda: ["Correct."], self.default_steps)
-        elif isinstance(verdict, Candidate):
-            result = self._result(False, answer, verdict.mistakes, lambda: verdict.sentences, verdict.shown)
-            result.alternatives = verdict.alternatives
-        else:
-            result = self._result(False, answer, (), lambda: self.differing_part(value), self.default_steps)
-        result.written, result.value = written, value
+        result = self._verdict_result(verdict, answer, lambda: value)
+        result.written_value, result.resolved_value = written, value
         return result
 
-    def judge(self, value: Value, prefer: Collection[str] = ()) -> bool | Candidate | None:
+    def _judged_by_values(self, text: str, prefer: Collection[str]) -> CheckResult | None:
+        """The result when the answer's values decide it (``calc.answer_tree``); None when sympy must read
+        it. A CalcError is the one sympy's reading would raise."""
+        tree, large = read_tree(text, self.names, self.analysis.values, self.kind == "shape")
+        if tree is None:
+            return None
+        try:
+            verdict = self.judge(TreeAnswer(tree, self.points, alone=large), prefer)
+        except Undecided:
+            return None
+        except CalcError:
+            if large:  # never built in sympy: the values' refusal stands
+                raise
+            return None
+        result = self._verdict_result(verdict, None, lambda: result.value)
+        result.reader = lambda: self.read(text)
+        return result
+
+    def _verdict_result(
+        self, verdict: bool | Candidate | None, answer: str | None, value: Callable[[], Value]
+    ) -> CheckResult:
+        if verdict is True:
+            return self._result(True, answer, (), lambda: ["Correct."], self.default_steps)
+        if isinstance(verdict, Candidate):
+            result = self._result(False, answer, verdict.mistakes, lambda: verdict.sentences, verdict.shown)
+            result.alternatives = verdict.alternatives
+            return result
+        return self._result(False, answer, (), lambda: self.differing_part(value()), self.default_steps)
+
+    def judge(self, value: Value | TreeAnswer, prefer: Collection[str] = ()) -> bool | Candidate | None:
         """True when right; else the simplest explanation it matches, or None. Simplest first: a single
         catalogued mistake, an error carried from an earlier layer, an arithmetic slip, two mistakes made
         together, and last a catch-all. Single mistakes that give the same value are equally likely: the
-        one in ``prefer`` (made in the student's other answers) is taken, else none is named and all are said."""
-        answer_print = fingerprint(value, self.points)
-        if answer_print == self._expected_print and equivalent(value, self.expected, self.points):
+        one in ``prefer`` (made in the student's other answers) is taken, else none is named and all are said.
+        ``value``: sympy's value of the answer, or the answer read as a tree (which raises ``Undecided``
+        where it cannot be sure)."""
+        answer = value if isinstance(value, TreeAnswer) else SympyAnswer(value, self.points)
+        answer_print = answer.print
+        if answer_print == self._expected_print and answer.equals(self.expected):
             return True
         single = self._singles.get(answer_print)
-        if single is not None and equivalent(value, single.value, self.points):
+        if single is not None and answer.equals(single.value):
             return self._chosen(single, prefer)
         for found in (self.carried, self.slips, self.pairs):
             candidate = found.get(answer_print)
-            if candidate is not None and equivalent(value, candidate.value, self.points):
+            if candidate is not None and answer.equals(candidate.value):
                 return candidate
         for candidate in self.candidates:
-            if candidate.value is None and self._caught(candidate, value, answer_print):
+            if candidate.value is None and self._caught(candidate, answer, answer_print):
                 return candidate
         return None
 
@@ -242,15 +305,15 @@ class Question(CandidateSearch, Diagnosis):
         ambiguous.alternatives = ids
         return ambiguous
 
-    def _caught(self, candidate: Candidate, value: Value, answer_print: tuple) -> bool:
+    def _caught(self, candidate: Candidate, answer: SympyAnswer | TreeAnswer, answer_print: tuple) -> bool:
         """A catch-all matches an answer that differs from the expected one only in its step's part; a
         product that is right for one wrong factor is no wrong product (the factor came in wrong)."""
-        if candidate.mistake == "flatten_product_wrong" and _right_product(candidate.shown[0][1], value):
+        if candidate.mistake == "flatten_product_wrong" and _right_product(candidate.shown[0][1], answer.scalar()):
             return False
         if self.kind != "shape":
             return True
         expected_print = self._expected_print
-        if not isinstance(value, tuple) or len(value) != len(self.expected):
+        if answer.length != len(self.expected):
             return False
         wrong = {i for i, (a, b) in enumerate(zip(answer_print, expected_print)) if a != b}
         return bool(wrong) and wrong <= set(candidate.axes)
@@ -258,7 +321,7 @@ class Question(CandidateSearch, Diagnosis):
     def _result(
         self,
         correct: bool,
-        answer: str,
+        answer: str | None,
         mistakes: tuple[str, ...],
         explain: Callable[[], list[str]],
         shown: list[tuple[LayerRecord | None, Step]],
@@ -269,7 +332,7 @@ class Question(CandidateSearch, Diagnosis):
             quantity=self.name,
             layer=self.record.name if self.record is not None else None,
             expected=self._expected_text,
-            answer=answer,
+            answer_text=answer,
             mistake=mistakes[0] if mistakes else None,
             mistakes=mistakes,
             problem=problem,
@@ -314,12 +377,11 @@ class Question(CandidateSearch, Diagnosis):
         return {spatial[names.index(axis)]} if axis in names else set()
 
 
-def _right_product(step: Step, value: Value) -> bool:
-    """Whether a flattened length is the product of the incoming axes with one of them (or a square map's
-    two spatial sizes) replaced by another whole number."""
-    length = value[0] if isinstance(value, tuple) and len(value) == 1 else value
+def _right_product(step: Step, length: sp.Expr | None) -> bool:
+    """Whether a flattened length (the answer when it is one number) is the product of the incoming axes
+    with one of them (or a square map's two spatial sizes) replaced by another whole number."""
     axes = [step.given[symbol] for symbol in sorted(step.formula.free_symbols, key=lambda x: x.name)]
-    if isinstance(length, tuple) or not length.is_Integer or not all(axis.is_Integer for axis in axes):
+    if length is None or not length.is_Integer or not all(axis.is_Integer for axis in axes):
         return False
     for i in range(len(axes)):
         others = sp.Mul(*(axes[:i] + axes[i + 1 :]))

@@ -21,7 +21,7 @@ import random
 from collections.abc import Iterable
 from fractions import Fraction
 from math import comb
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import sympy as sp
 
@@ -50,9 +50,61 @@ class Points:
         self.few = [self._draw(rng) for _ in range(SAMPLES)] if self.symbols else [{}]
         self.many = [self._draw(rng) for _ in range(WIDE_SAMPLES)] if self.symbols else []
         self.wide = [self._draw(rng, 10**9) for _ in range(WIDE_POINTS)] if self.symbols else []
+        self._cache: dict[tuple, Any] = {}
 
     def _draw(self, rng: random.Random, largest: int = 1000) -> dict[sp.Symbol, sp.Integer]:
         return {symbol: sp.Integer(rng.randint(1, largest)) for symbol in self.symbols}
+
+    def columns(self, which: str) -> dict[sp.Symbol, list[int]]:
+        """Each symbol's values at the ``few``, ``many`` or ``wide`` points, as Python integers."""
+        key = ("columns", which)
+        if key not in self._cache:
+            points = getattr(self, which)
+            self._cache[key] = {symbol: [int(point[symbol]) for point in points] for symbol in self.symbols}
+        return self._cache[key]
+
+    def values_of(self, expr: sp.Expr, which: str) -> list[Fraction | None]:
+        """The exact values of an expected value (or a mistake's) at those points, worked out once."""
+        key = (expr, which)
+        if key not in self._cache:
+            values = [evaluate(expr, point) for point in getattr(self, which)]
+            self._cache[key] = [None if v is None else Fraction(int(v.p), int(v.q)) for v in values]
+        return self._cache[key]
+
+    def plain(self, expr: sp.Expr) -> bool:
+        """Whether a value is made only of what an answer can hold (no Max, no Piecewise), worked out once."""
+        key = ("plain", expr)
+        if key not in self._cache:
+            self._cache[key] = all(
+                isinstance(node, _PLAIN) or (isinstance(node, sp.Pow) and node.exp.is_Integer)
+                for node in sp.preorder_traversal(expr)
+            )
+        return self._cache[key]
+
+
+_PLAIN = (sp.Add, sp.Mul, sp.Rational, sp.Symbol, sp.floor, sp.ceiling)
+
+
+class SympyAnswer:
+    """An answer as a sympy value, as the checker judges it: its fingerprint, and whether it is
+    equivalent to an expected value (``calc.answer_tree.TreeAnswer`` is the same without sympy)."""
+
+    def __init__(self, value: Value, points: Points):
+        self.value = value
+        self.points = points
+        self.print = fingerprint(value, points)
+
+    @property
+    def length(self) -> int | None:
+        return len(self.value) if isinstance(self.value, tuple) else None
+
+    def scalar(self) -> sp.Expr | None:
+        value = self.value
+        length = value[0] if isinstance(value, tuple) and len(value) == 1 else value
+        return None if isinstance(length, tuple) else length
+
+    def equals(self, target: Value) -> bool:
+        return equivalent(self.value, target, self.points)
 
 
 def evaluate(expr: sp.Expr, point: dict[sp.Symbol, sp.Integer]) -> sp.Rational | None:

@@ -29,9 +29,13 @@ In answers only the model's own names are allowed, and the text after the last '
 from __future__ import annotations
 
 import keyword
+import operator
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from fractions import Fraction
+from functools import cached_property
+from typing import Any, Protocol
 
 import sympy as sp
 
@@ -42,6 +46,7 @@ MAX_DEPTH = 40
 MAX_LITERAL_DIGITS = 18
 MAX_POWER_BITS = 4096
 MAX_EXPONENT = 64
+MAX_COMBINED_EXPONENT = MAX_EXPONENT * MAX_EXPONENT
 
 #: Answers may be longer than spec values: LaTeX is verbose (``\left( 5 \times 5 \right)``).
 MAX_ANSWER_LENGTH = 1000
@@ -49,7 +54,8 @@ MAX_AXES = 16
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 _TOKEN = re.compile(r"\s*(?:([0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|//|[-+*/^()]))")
-_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {"floor": sp.floor, "ceil": sp.ceiling}
+#: Functions by name, as the name of the ``_SympyOps`` method that applies them.
+_FUNCTIONS: dict[str, str] = {"floor": "floor", "ceil": "ceiling"}
 
 
 def make_symbol(name: str) -> sp.Symbol:
@@ -78,19 +84,20 @@ def parse_expression(text: str | int, symbols: Mapping[str, sp.Symbol] | None = 
     return _Parser(text, symbols or {}).parse()
 
 
-def parse_answer(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+def parse_answer(text: str, symbols: Mapping[str, sp.Symbol], ops: Ops | None = None) -> Any:
     """A student's answer that is one number or expression, in the forms people write.
 
     Only the model's own ``symbols`` (name -> symbol) may appear; any other name is refused, so an
-    answer can neither invent a symbol nor name anything else.
+    answer can neither invent a symbol nor name anything else. ``ops`` builds the result (sympy's by
+    default; ``calc.answer_tree`` builds a tree of exact arithmetic instead).
     """
     tokens = _answer_tokens(text, symbols, shape=False)
     if ("op", ",") in tokens:
         raise CalcError("the answer has a comma that does not group thousands: one number is asked for, not a list")
-    return _Parser(text, symbols, tokens=tokens, answer=True).parse()
+    return _Parser(text, symbols, tokens=tokens, answer=True, ops=ops).parse()
 
 
-def parse_shape_answer(text: str, symbols: Mapping[str, sp.Symbol]) -> tuple[sp.Expr, ...]:
+def parse_shape_answer(text: str, symbols: Mapping[str, sp.Symbol], ops: Ops | None = None) -> tuple[Any, ...]:
     """A student's answer that is a shape, batch axis left out: ``(None, 28, 28, 8)``, ``28x28x8``,
     ``[28,28,8]``, ``28 × 28 × 8``, and for one axis ``400`` or ``(400,)``.
 
@@ -126,7 +133,7 @@ def parse_shape_answer(text: str, symbols: Mapping[str, sp.Symbol]) -> tuple[sp.
             raise CalcError(f"an axis of the shape {quote(text.strip())} is empty")
         if _is_none(entry):
             raise CalcError("None may only stand for the batch axis, at the start of the shape")
-        sizes.append(_Parser(text, symbols, tokens=entry, answer=True).parse())
+        sizes.append(_Parser(text, symbols, tokens=entry, answer=True, ops=ops).parse())
     return tuple(sizes)
 
 
@@ -145,7 +152,7 @@ def _check_literal(digits: str) -> None:
 
 _OPENING = {"(": ")", "[": "]", "{": "}", "⌊": "⌋", "⌈": "⌉"}
 _CLOSING = set(_OPENING.values())
-_ANSWER_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {**_FUNCTIONS, "ceiling": sp.ceiling}
+_ANSWER_FUNCTIONS: dict[str, str] = {**_FUNCTIONS, "ceiling": "ceiling"}
 _BATCH_WORDS = {"None", "none", "null", "NULL", "Null"}
 #: Words allowed after a count ("608 parameters"), and dropped.
 _UNIT_WORDS = {"params", "parameters", "parameter", "weights"}
@@ -324,12 +331,14 @@ class _Parser:
         symbols: Mapping[str, sp.Symbol],
         tokens: list[tuple[str, str]] | None = None,
         answer: bool = False,
+        ops: Ops | None = None,
     ):
         if tokens is None and len(text) > MAX_LENGTH:
             raise CalcError(f"expression is too long ({len(text)} characters, at most {MAX_LENGTH})")
         self.text = text
         self.symbols = symbols
         self.answer = answer
+        self.ops = ops or SYMPY_OPS
         self.tokens = self._tokenize(text) if tokens is None else tokens
         self.pos = 0
         self.depth = 0
@@ -357,7 +366,7 @@ class _Parser:
             raise CalcError("empty expression")
         return tokens
 
-    @property
+    @cached_property
     def _quoted(self) -> str:
         """The text for messages, shortened: an answer may be long."""
         if not self.answer:
@@ -365,7 +374,7 @@ class _Parser:
         text = self.text.strip()
         return repr(text if len(text) <= 60 else text[:57] + "...")
 
-    def parse(self) -> sp.Expr:
+    def parse(self) -> Any:
         expr = self._expr()
         if self.pos != len(self.tokens):
             raise CalcError(f"unexpected {quote(self.tokens[self.pos][1])} in {self._what} {self._quoted}")
@@ -390,15 +399,17 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise CalcError(f"{self._what} is nested too deeply (at most {MAX_DEPTH} levels)")
 
-    def _expr(self) -> sp.Expr:
+    def _expr(self) -> Any:
         result = self._term()
         while self._peek() in ("+", "-"):
             op = self._take()[1]
             right = self._term()
-            result = check_number_size(result + right if op == "+" else result - right, self._quoted)
+            result = self.ops.checked(
+                self.ops.add(result, right) if op == "+" else self.ops.sub(result, right), self._quoted
+            )
         return result
 
-    def _term(self) -> sp.Expr:
+    def _term(self) -> Any:
         result = self._unary()
         while True:
             if self._peek() in ("*", "/", "//") or (self.answer and self._peek() == "×"):
@@ -408,15 +419,15 @@ class _Parser:
                 op, right = "*", self._power()
             else:
                 return result
-            if op not in ("*", "×") and right == 0:
+            if op not in ("*", "×") and self.ops.is_zero(right):
                 raise CalcError(f"division by zero in {self._what} {self._quoted}")
             if op in ("*", "×"):
-                result = result * right
+                result = self.ops.mul(result, right)
             elif op == "/":
-                result = result / right
+                result = self.ops.div(result, right)
             else:
-                result = sp.floor(result / right)
-            check_number_size(result, self._quoted)
+                result = self.ops.floordiv(result, right)
+            self.ops.checked(result, self._quoted)
 
     def _implicit_product(self) -> bool:
         """2k, 3k^2 f, 16 (5·5·8 + 1), f(3k²+1): a factor follows another with no sign between.
@@ -435,32 +446,32 @@ class _Parser:
             )
         return True
 
-    def _unary(self) -> sp.Expr:
+    def _unary(self) -> Any:
         if self._peek() in ("+", "-"):
             op = self._take()[1]
             self._nest()
             operand = self._unary()
             self.depth -= 1
-            return -operand if op == "-" else operand
+            return self.ops.neg(operand) if op == "-" else operand
         return self._power()
 
-    def _power(self) -> sp.Expr:
+    def _power(self) -> Any:
         base = self._atom()
         if self._peek() in ("**", "^"):
             self._take()
             self._nest()
             exponent = self._unary()
             self.depth -= 1
-            return _safe_power(base, exponent, self._quoted)
+            return self.ops.power(base, exponent, self._quoted)
         return base
 
-    def _atom(self) -> sp.Expr:
+    def _atom(self) -> Any:
         kind, value = self._take()
         if kind == "int":
-            return sp.Integer(int(value))
+            return self.ops.number(int(value))
         if kind == "dec":
             whole, fraction = value.split(".")
-            return sp.Rational(int(whole + fraction), 10 ** len(fraction))
+            return self.ops.number(int(whole + fraction), 10 ** len(fraction))
         if kind == "name":
             return self._name(value)
         if value == "(" or (self.answer and value in _OPENING):
@@ -469,7 +480,7 @@ class _Parser:
             self._expect_close(_OPENING[value])
             self.depth -= 1
             if value in ("⌊", "⌈"):
-                return sp.floor(inner) if value == "⌊" else sp.ceiling(inner)
+                return self.ops.floor(inner) if value == "⌊" else self.ops.ceiling(inner)
             return inner
         if self.answer and value == "frac":  # \frac{a}{b}
             self._nest()
@@ -479,12 +490,12 @@ class _Parser:
                     raise CalcError(r"\frac needs two groups in braces, as in \frac{a}{b}")
                 parts.append(self._atom())
             self.depth -= 1
-            if parts[1] == 0:
+            if self.ops.is_zero(parts[1]):
                 raise CalcError(f"division by zero in {self._what} {self._quoted}")
-            return parts[0] / parts[1]
+            return self.ops.div(parts[0], parts[1])
         raise CalcError(f"unexpected {quote(value)} in {self._what} {self._quoted}")
 
-    def _name(self, value: str) -> sp.Expr:
+    def _name(self, value: str) -> Any:
         functions = _ANSWER_FUNCTIONS if self.answer else _FUNCTIONS
         if value in functions and value not in self.symbols and self._peek() == "(":
             self._take()
@@ -492,12 +503,12 @@ class _Parser:
             inner = self._expr()
             self._expect_close(")")
             self.depth -= 1
-            return functions[value](inner)
+            return getattr(self.ops, functions[value])(inner)
         if value in self.symbols:
-            return self.symbols[value]
+            return self.ops.symbol(self.symbols[value])
         if not self.answer:
-            return make_symbol(value)
-        return _split_name(value, self.symbols)
+            return self.ops.symbol(make_symbol(value))
+        return self.ops.product(_split_name(value, self.symbols))
 
     def _expect_close(self, close: str = ")") -> None:
         if self._peek() != close:
@@ -505,7 +516,7 @@ class _Parser:
         self._take()
 
 
-def _split_name(name: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+def _split_name(name: str, symbols: Mapping[str, sp.Symbol]) -> list[sp.Symbol]:
     """An unknown name in an answer: a product of the model's symbols written together ('kf'), when
     it splits into them in exactly one way; otherwise refused."""
     if name in _BATCH_WORDS:
@@ -520,7 +531,7 @@ def _split_name(name: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
                 splits[end] += [way + [name[start:end]] for way in splits[start]][:2]
     if len(splits[-1]) != 1:
         raise CalcError(f"unknown name '{name}' in the answer (the model's symbols: {known})")
-    return sp.Mul(*(symbols[part] for part in splits[-1][0]))
+    return [symbols[part] for part in splits[-1][0]]
 
 
 def check_number_size(expr: sp.Expr, quoted: str) -> sp.Expr:
@@ -529,22 +540,96 @@ def check_number_size(expr: sp.Expr, quoted: str) -> sp.Expr:
     digits Python will print."""
     numbers = [expr] if expr.is_Rational else expr.atoms(sp.Rational)
     for number in numbers:
-        if max(int(number.p).bit_length(), int(number.q).bit_length()) > MAX_POWER_BITS:
-            raise CalcError(f"a number in {quoted} is too large (more than {MAX_POWER_BITS:,} bits, ~1,200 digits)")
+        check_rational_size(int(number.p), int(number.q), quoted)
     return expr
 
 
-def _safe_power(base: sp.Expr, exponent: sp.Expr, quoted: str) -> sp.Expr:
-    """Refuse powers that could not be computed quickly: only small whole exponents."""
-    if not (exponent.is_Integer and 0 <= int(exponent) <= MAX_EXPONENT):
+def check_rational_size(p: int, q: int, quoted: str) -> None:
+    """Refuse the number p/q past MAX_POWER_BITS bits (``check_number_size``)."""
+    if max(p.bit_length(), q.bit_length()) > MAX_POWER_BITS:
+        raise CalcError(f"a number in {quoted} is too large (more than {MAX_POWER_BITS:,} bits, ~1,200 digits)")
+
+
+def check_power(base: Fraction | None, exponent: Fraction | None, quoted: str) -> int:
+    """The exponent of a power, if it is allowed: a whole number from 0 to MAX_EXPONENT, and with a number
+    ``base`` (None for an expression), a result under MAX_POWER_BITS bits."""
+    if exponent is None or exponent.denominator != 1 or not 0 <= exponent <= MAX_EXPONENT:
         raise CalcError(f"exponent must be a whole number from 0 to {MAX_EXPONENT} in {quoted}")
-    if base.is_Number:
+    if base is not None:
         magnitude = abs(base)
         bits = (int(magnitude).bit_length() if magnitude >= 1 else 1) * int(exponent)
         if bits > MAX_POWER_BITS:
             raise CalcError(f"power is too large in {quoted}")
+    return int(exponent)
+
+
+def _fraction(number: sp.Expr) -> Fraction | None:
+    return Fraction(int(number.p), int(number.q)) if number.is_Rational else None
+
+
+def _safe_power(base: sp.Expr, exponent: sp.Expr, quoted: str) -> sp.Expr:
+    """Refuse powers that could not be computed quickly: only small whole exponents."""
+    check_power(_fraction(base), _fraction(exponent), quoted)
     result = base**exponent
     # (k^64)^64 becomes k^4096 by itself: cap the combined exponent too, or evaluating it could hang
-    if isinstance(result, sp.Pow) and result.exp.is_Integer and abs(int(result.exp)) > MAX_EXPONENT * MAX_EXPONENT:
+    if isinstance(result, sp.Pow) and result.exp.is_Integer and abs(int(result.exp)) > MAX_COMBINED_EXPONENT:
         raise CalcError(f"power is too large in {quoted}")
     return result
+
+
+class Ops(Protocol):
+    """What the parser builds its result with: the grammar is one, the results two (sympy expressions
+    here; ``calc.answer_tree`` builds a tree of exact arithmetic that answers are judged by)."""
+
+    def number(self, p: int, q: int = 1) -> Any: ...
+    def symbol(self, symbol: sp.Symbol) -> Any: ...
+    def product(self, symbols: list[sp.Symbol]) -> Any: ...
+    def neg(self, a: Any) -> Any: ...
+    def add(self, a: Any, b: Any) -> Any: ...
+    def sub(self, a: Any, b: Any) -> Any: ...
+    def mul(self, a: Any, b: Any) -> Any: ...
+    def div(self, a: Any, b: Any) -> Any: ...
+    def floordiv(self, a: Any, b: Any) -> Any: ...
+    def floor(self, a: Any) -> Any: ...
+    def ceiling(self, a: Any) -> Any: ...
+    def power(self, base: Any, exponent: Any, quoted: str) -> Any: ...
+    def is_zero(self, a: Any) -> bool: ...
+    def checked(self, a: Any, quoted: str) -> Any: ...
+
+
+class _SympyOps:
+    """Sympy expressions, checked as they are built (``check_number_size``, ``_safe_power``)."""
+
+    @staticmethod
+    def number(p: int, q: int = 1) -> sp.Expr:
+        return sp.Integer(p) if q == 1 else sp.Rational(p, q)
+
+    @staticmethod
+    def symbol(symbol: sp.Symbol) -> sp.Expr:
+        return symbol
+
+    @staticmethod
+    def product(symbols: list[sp.Symbol]) -> sp.Expr:
+        return sp.Mul(*symbols)
+
+    neg = staticmethod(operator.neg)
+    add = staticmethod(operator.add)
+    sub = staticmethod(operator.sub)
+    mul = staticmethod(operator.mul)
+    div = staticmethod(operator.truediv)
+
+    @staticmethod
+    def floordiv(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        return sp.floor(a / b)
+
+    floor = staticmethod(sp.floor)
+    ceiling = staticmethod(sp.ceiling)
+    power = staticmethod(_safe_power)
+    checked = staticmethod(check_number_size)
+
+    @staticmethod
+    def is_zero(a: sp.Expr) -> bool:
+        return a == 0
+
+
+SYMPY_OPS: Ops = _SympyOps()

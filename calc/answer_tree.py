@@ -1,0 +1,469 @@
+"""A student's answer read as a tree of exact arithmetic, so that grading a class builds no sympy.
+
+Building an answer as a sympy expression costs sympy a sort and a simplification at every ``+`` and
+``×``: tens of milliseconds for an answer near the 1,000-character cap, minutes for a class of them.
+The answer grammar (``calc.expressions``) builds with ``TreeOps`` instead a tree whose nodes know their
+exact value at the model's values (Python's integers and fractions) and can be evaluated at the
+question's random points (``calc.equivalence.Points``). The checker judges the answer by those values.
+
+The tree decides only where it is sure that the sympy expression would give the same verdict, and
+otherwise says ``uncertain`` (then the answer is read with sympy, as before). Sympy refuses while it
+builds: a division by an expression equal to 0, an exponent that is not a whole number from 0 to 64, a
+number past 4,096 bits, a combined exponent past 4,096. For each, the tree knows the answer exactly
+(a part without symbols is one number in sympy too), or bounds it: every node carries an upper bound
+on the bits of any number sympy's form of it can hold (``bits``: numerators and denominators, sums
+adding a bit, products adding their bits, powers multiplying them), its degree, and whether it is zero
+as an expression (its value modulo a 61-bit prime at a random point: not zero there, not zero as an
+expression). A bound past the cap, an exponent with symbols, a divisor that might be zero: uncertain.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+import sympy as sp
+
+from calc.equivalence import Points, Value, fingerprint
+from calc.errors import CalcError
+from calc.expressions import (
+    MAX_COMBINED_EXPONENT,
+    MAX_POWER_BITS,
+    check_power,
+    check_rational_size,
+    parse_answer,
+    parse_shape_answer,
+)
+
+Number = int | Fraction
+
+#: The modulus of the test for an expression equal to zero (a Mersenne prime).
+PRIME = 2**61 - 1
+#: Exact values are worked out while their bound stays under this many bits (a final value past 4,096
+#: bits is refused, but a part of it may be larger: k^64 / k^63).
+MAX_VALUE_BITS = 8 * MAX_POWER_BITS
+_SEED = 20201015
+#: An answer of more operations than this is never built in sympy (about 1.5 ms at this size, 30 ms at
+#: the 1,000-character cap): where its values cannot be sure of sympy's verdict, they decide alone.
+NODE_BUDGET = 32
+
+
+class Undecided(Exception):
+    """The tree cannot be sure of the verdict sympy would give: read the answer with sympy instead."""
+
+
+class Node:
+    """One operation of an answer. ``op``: num, sym, neg, sum (``args``: signs and terms), prod (``args``:
+    '*' or '/' and factors), pow (base, exponent), floor, ceiling."""
+
+    __slots__ = ("op", "args", "symbols", "free", "bits", "value_bits", "degree", "floors", "value", "_mod")
+
+    def __init__(self, op: str, args: tuple | list, symbols: bool, free: bool, floors: bool):
+        self.op = op
+        self.args = args
+        self.symbols = symbols  # whether a symbol appears (otherwise sympy's form is one number)
+        self.free = free  # whether a symbol without a value appears
+        self.floors = floors  # whether a floor or ceiling appears
+        #: bounds on the bits of numerator and denominator of any number in sympy's form, with the symbols
+        #: kept, and with the model's values put in
+        self.bits: tuple[int, int] = (0, 0)
+        self.value_bits: tuple[int, int] = (0, 0)
+        self.degree = 0
+        #: the exact value with the model's values put in (None: a free symbol, or not worked out)
+        self.value: Number | None = None
+        self._mod: int | None | bool = False  # the value modulo PRIME at the random point (False: not yet)
+
+
+def _mul_bits(a: tuple[int, int], b: tuple[int, int], divide: bool) -> tuple[int, int]:
+    return (a[0] + b[1], a[1] + b[0]) if divide else (a[0] + b[0], a[1] + b[1])
+
+
+def _exact_bits(value: Number) -> tuple[int, int]:
+    if isinstance(value, int):
+        return value.bit_length(), 0
+    return value.numerator.bit_length(), value.denominator.bit_length()
+
+
+class TreeOps:
+    """The parser's operations (``calc.expressions.Ops``) building ``Node`` trees. ``values``: the model's
+    symbols with a value. ``uncertain`` turns true at anything sympy might have done differently."""
+
+    def __init__(self, values: Mapping[sp.Symbol, sp.Expr]):
+        self.values = {symbol: int(value) for symbol, value in values.items() if value.is_Integer}
+        self.odd = set(values) - set(self.values)  # values that are not whole numbers: for sympy
+        self.uncertain = False
+        self.size = 0  # operations read
+
+    def _node(self, op: str, args: tuple | list, a: Node, b: Node | None = None) -> Node:
+        self.size += 1
+        if b is None:
+            return Node(op, args, a.symbols, a.free, a.floors or op in ("floor", "ceiling"))
+        return Node(op, args, a.symbols or b.symbols, a.free or b.free, a.floors or b.floors)
+
+    def _grown(self, node: Node, arg: tuple, b: Node) -> Node:
+        """A sum or product grows in place (a node is used once): a long sum is one node, not a chain."""
+        self.size += 1
+        node.args.append(arg)
+        node.symbols, node.free, node.floors = node.symbols or b.symbols, node.free or b.free, node.floors or b.floors
+        node._mod = False
+        return node
+
+    def _settle(self, node: Node, value: Number | None) -> Node:
+        """Keep a value with the model's values put in; a part without symbols is one number in sympy, so
+        its exact bits are its bounds."""
+        if node.free or value is None:
+            node.value = None
+        else:
+            node.value = value
+            if not node.symbols:
+                node.bits = node.value_bits = _exact_bits(value)
+        if node.value_bits[0] > MAX_VALUE_BITS or node.value_bits[1] > MAX_VALUE_BITS:
+            self.uncertain = True
+        return node
+
+    # -- leaves ---------------------------------------------------------------------------------------
+
+    def number(self, p: int, q: int = 1) -> Node:
+        self.size += 1
+        node = Node("num", (), False, False, False)
+        node.value = p if q == 1 else Fraction(p, q)
+        node.bits = node.value_bits = _exact_bits(node.value)
+        return node
+
+    def symbol(self, symbol: sp.Symbol) -> Node:
+        self.size += 1
+        value = self.values.get(symbol)
+        if symbol in self.odd:
+            self.uncertain = True
+        node = Node("sym", (symbol,), True, value is None, False)
+        node.degree = 1
+        if value is not None:
+            node.value, node.value_bits = value, (value.bit_length(), 0)
+        return node
+
+    def product(self, symbols: list[sp.Symbol]) -> Node:
+        node = self.symbol(symbols[0])
+        for symbol in symbols[1:]:
+            node = self.mul(node, self.symbol(symbol))
+        return node
+
+    # -- operations -----------------------------------------------------------------------------------
+
+    def neg(self, a: Node) -> Node:
+        node = self._node("neg", (a,), a)
+        node.bits, node.value_bits, node.degree = a.bits, a.value_bits, a.degree
+        return self._settle(node, None if a.value is None else -a.value)
+
+    def add(self, a: Node, b: Node) -> Node:
+        return self._sum(a, b, 1)
+
+    def sub(self, a: Node, b: Node) -> Node:
+        return self._sum(a, b, -1)
+
+    def _sum(self, a: Node, b: Node, sign: int) -> Node:
+        node = self._grown(a, (sign, b), b) if a.op == "sum" else self._node("sum", [(1, a), (sign, b)], a, b)
+        (an, ad), (bn, bd) = a.bits, b.bits
+        node.bits = (max(an + bd, bn + ad) + 1, ad + bd)
+        (an, ad), (bn, bd) = a.value_bits, b.value_bits
+        node.value_bits = (max(an + bd, bn + ad) + 1, ad + bd)
+        node.degree = max(a.degree, b.degree)
+        value = None if a.value is None or b.value is None else a.value + b.value if sign > 0 else a.value - b.value
+        return self._settle(node, value)
+
+    def mul(self, a: Node, b: Node) -> Node:
+        return self._product(a, b, "*")
+
+    def div(self, a: Node, b: Node) -> Node:
+        return self._product(a, b, "/")
+
+    def _product(self, a: Node, b: Node, op: str) -> Node:
+        node = self._grown(a, (op, b), b) if a.op == "prod" else self._node("prod", [("*", a), (op, b)], a, b)
+        divide = op == "/"
+        node.bits = _mul_bits(a.bits, b.bits, divide)
+        node.value_bits = _mul_bits(a.value_bits, b.value_bits, divide)
+        node.degree = a.degree + b.degree
+        value = None
+        if a.value is not None and b.value is not None and max(node.value_bits) <= MAX_VALUE_BITS:
+            if not divide:
+                value = a.value * b.value
+            elif b.value != 0:
+                value = Fraction(a.value, b.value) if isinstance(a.value, int) else a.value / b.value
+        return self._settle(node, value)
+
+    def floordiv(self, a: Node, b: Node) -> Node:
+        return self.floor(self.div(a, b))
+
+    def floor(self, a: Node) -> Node:
+        return self._rounded(a, "floor", math.floor)
+
+    def ceiling(self, a: Node) -> Node:
+        return self._rounded(a, "ceiling", math.ceil)
+
+    def _rounded(self, a: Node, op: str, function: Callable[[Number], int]) -> Node:
+        node = self._node(op, (a,), a)
+        node.bits, node.value_bits = (a.bits[0] + 1, a.bits[1]), (a.value_bits[0] + 1, a.value_bits[1])
+        node.degree = a.degree
+        return self._settle(node, None if a.value is None else function(a.value))
+
+    def power(self, base: Node, exponent: Node, quoted: str) -> Node:
+        if exponent.symbols or exponent.value is None:  # sympy may or may not reduce it to a number
+            self.uncertain = True
+            return base
+        number = None if base.symbols or base.value is None else Fraction(base.value)
+        power = check_power(number, Fraction(exponent.value), quoted)
+        if base.symbols and max(base.bits) * power > MAX_POWER_BITS:
+            self.uncertain = True  # sympy's form of the base may be a number too large to raise
+        node = self._node("pow", (base, power), base)
+        node.bits = (base.bits[0] * power, base.bits[1] * power)
+        node.value_bits = (base.value_bits[0] * power, base.value_bits[1] * power)
+        node.degree = base.degree * power
+        if node.degree > MAX_COMBINED_EXPONENT:
+            self.uncertain = True
+        value = None if base.value is None or max(node.value_bits) > MAX_VALUE_BITS else base.value**power
+        return self._settle(node, value)
+
+    # -- checks ---------------------------------------------------------------------------------------
+
+    def is_zero(self, a: Node) -> bool:
+        """Whether sympy's form of ``a`` is 0 (then the parser refuses the division)."""
+        if not a.symbols:
+            if a.value is None:
+                self.uncertain = True
+                return False
+            return a.value == 0
+        if not _mod(a):  # zero (or unknown) at the random point: sympy may have made it 0
+            self.uncertain = True
+        return False
+
+    def checked(self, a: Node, quoted: str) -> Node:
+        """``check_number_size``: exact for a number (its bits are exact), by the bound for an expression."""
+        if a.bits[0] > MAX_POWER_BITS or a.bits[1] > MAX_POWER_BITS:
+            if a.symbols or a.value is None:
+                self.uncertain = True
+            else:
+                value = Fraction(a.value)
+                check_rational_size(value.numerator, value.denominator, quoted)
+        return a
+
+
+# -- values -------------------------------------------------------------------------------------------
+
+_point: dict[str, int] = {}
+
+
+def _random_value(symbol: sp.Symbol) -> int:
+    if symbol.name not in _point:
+        _point[symbol.name] = random.Random(f"{_SEED}:{symbol.name}").randrange(2, PRIME)
+    return _point[symbol.name]
+
+
+def _mod(node: Node) -> int | None:
+    """The value modulo PRIME with every symbol at a random value (None where it cannot be worked out: a
+    floor, or a division by 0 modulo PRIME)."""
+    if node._mod is not False:
+        return node._mod  # type: ignore[return-value]
+    result: int | None
+    if not node.symbols and node.value is not None:
+        value = Fraction(node.value)
+        result = _modular(value.numerator, value.denominator)
+    elif node.op == "sym":
+        result = _random_value(node.args[0])
+    elif node.op == "neg":
+        inner = _mod(node.args[0])
+        result = None if inner is None else -inner % PRIME
+    elif node.op == "sum":
+        result = 0
+        for sign, term in node.args:
+            value = _mod(term)
+            if value is None:
+                result = None
+                break
+            result = (result + sign * value) % PRIME
+    elif node.op == "prod":
+        result = 1
+        for op, factor in node.args:
+            value = _mod(factor)
+            if value is None or (op == "/" and value == 0):
+                result = None
+                break
+            result = result * (value if op == "*" else pow(value, PRIME - 2, PRIME)) % PRIME
+    elif node.op == "pow":
+        inner = _mod(node.args[0])
+        result = None if inner is None else pow(inner, node.args[1], PRIME)
+    else:  # a floor has no value modulo a prime
+        result = None
+    node._mod = result
+    return result
+
+
+def _modular(p: int, q: int) -> int | None:
+    return None if q % PRIME == 0 else p * pow(q, PRIME - 2, PRIME) % PRIME
+
+
+def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> list[Number]:
+    """The exact values at ``count`` points (``columns``: each free symbol's value at each point; the
+    model's values are in the nodes already). A division by zero is ``Undecided``: sympy's form may not
+    divide there (0·(1/(k-5)) is 0 to sympy)."""
+    if not node.free:
+        if node.value is None:
+            raise Undecided
+        return [node.value] * count
+    op = node.op
+    try:
+        if op == "sym":
+            return list(columns[node.args[0]])
+        if op == "neg":
+            return [-x for x in evaluate(node.args[0], columns, count)]
+        if op == "sum":
+            sign, first = node.args[0]
+            total = evaluate(first, columns, count)
+            for sign, term in node.args[1:]:
+                values = evaluate(term, columns, count)
+                total = [x + y for x, y in zip(total, values)] if sign > 0 else [x - y for x, y in zip(total, values)]
+            return total
+        if op == "prod":
+            total = evaluate(node.args[0][1], columns, count)
+            for op, factor in node.args[1:]:
+                values = evaluate(factor, columns, count)
+                if op == "*":
+                    total = [x * y for x, y in zip(total, values)]
+                else:
+                    total = [Fraction(x, y) if isinstance(x, int) else x / y for x, y in zip(total, values)]
+            return total
+        if op == "pow":
+            power = node.args[1]
+            return [x**power for x in evaluate(node.args[0], columns, count)]
+        rounding = math.floor if op == "floor" else math.ceil
+        return [rounding(x) for x in evaluate(node.args[0], columns, count)]
+    except ZeroDivisionError:
+        raise Undecided from None
+
+
+def read_tree(
+    text: str, symbols: Mapping[str, sp.Symbol], values: Mapping[sp.Symbol, sp.Expr], shape: bool
+) -> tuple[Node | tuple[Node, ...] | None, bool]:
+    """The answer as trees (a tuple of them for a shape), and whether it is larger than NODE_BUDGET.
+    The tree is None when sympy should read the answer (a small answer the tree cannot be sure of). A
+    CalcError is the error sympy would raise; for a large answer, the tree's own."""
+    ops = TreeOps(values)
+    try:
+        tree = parse_shape_answer(text, symbols, ops) if shape else parse_answer(text, symbols, ops)
+    except CalcError:
+        if ops.uncertain and ops.size <= NODE_BUDGET:  # sympy might have refused an earlier part instead
+            return None, False
+        raise
+    large = ops.size > NODE_BUDGET
+    if ops.uncertain and large:
+        raise CalcError(
+            f"the answer is too large to check exactly (more than {NODE_BUDGET} operations, with an exponent "
+            f"holding symbols, a divisor that may be 0, or a number past {MAX_POWER_BITS:,} bits)"
+        )
+    return (None if ops.uncertain else tree), large
+
+
+class TreeAnswer:
+    """An answer read as trees, judged like ``equivalence.SympyAnswer`` without building it in sympy: its
+    fingerprint and its comparisons give what sympy's would, or raise ``Undecided``."""
+
+    def __init__(self, tree: Node | tuple[Node, ...], points: Points, alone: bool = False):
+        """``alone``: the values decide even where sympy might differ (an answer past NODE_BUDGET): an
+        answer whose symbols cancel is its number, floors are judged at the wide points, and a division
+        by zero at the model's values is refused."""
+        self.shape = isinstance(tree, tuple)
+        self.nodes: tuple[Node, ...] = tree if isinstance(tree, tuple) else (tree,)
+        self.points = points
+        self.alone = alone
+        for node in self.nodes:
+            if not node.free and node.value is None:
+                self._undecided("the answer divides by zero for the model's values")
+            too_large = max(node.value_bits if node.free else _exact_bits(node.value)) > MAX_POWER_BITS
+            if too_large and (not node.free or not alone):  # sympy may refuse it (or not): let it say
+                self._undecided(
+                    f"a number in the answer with the model's values put in is too large (more than "
+                    f"{MAX_POWER_BITS:,} bits, ~1,200 digits)"
+                )
+        self._prints = [self._axis_print(node) for node in self.nodes]
+        self.print = tuple(self._prints) if self.shape else self._prints[0]
+
+    def _undecided(self, refusal: str) -> None:
+        if self.alone:
+            raise CalcError(refusal)
+        raise Undecided
+
+    @property
+    def length(self) -> int | None:
+        return len(self.nodes) if self.shape else None
+
+    def _axis_print(self, node: Node) -> tuple:
+        if not node.free:
+            return (_sympy_number(node.value),)
+        values = self._values(node, "few")
+        if values[0] is not None and all(value == values[0] for value in values):
+            if not self.alone:
+                raise Undecided  # sympy may have made it a number (k - k + 5): its fingerprint has one value
+            return (_sympy_number(values[0]),)
+        return tuple(None if value is None else _sympy_number(value) for value in values)
+
+    def _values(self, node: Node, which: str) -> list[Number | None]:
+        """The values at the question's points; alone, None where one divides by zero (as sympy's)."""
+        points = getattr(self.points, which)
+        try:
+            return evaluate(node, self.points.columns(which), len(points))  # type: ignore[return-value]
+        except Undecided:
+            if not self.alone:
+                raise
+        values: list[Number | None] = []
+        for i in range(len(points)):
+            try:
+                values += evaluate(node, {s: [column[i]] for s, column in self.points.columns(which).items()}, 1)
+            except Undecided:
+                values.append(None)
+        return values
+
+    def scalar(self) -> sp.Expr | None:
+        """The answer as a number when it is one (what ``_right_product`` reads); None otherwise."""
+        if len(self.nodes) != 1 or len(self._prints[0]) != 1:
+            return None
+        return self._prints[0][0]
+
+    def equals(self, target: Value) -> bool:
+        """``equivalent(answer, target)``, decided by values."""
+        if self.shape != isinstance(target, tuple):
+            return False
+        targets = target if isinstance(target, tuple) else (target,)
+        if len(targets) != len(self.nodes):
+            return False
+        return all(self._axis_equals(i, other) for i, other in enumerate(targets))
+
+    def _axis_equals(self, axis: int, target: sp.Expr) -> bool:
+        node = self.nodes[axis]
+        if self._prints[axis] != fingerprint(target, self.points) or None in self._prints[axis]:
+            return False
+        if len(self._prints[axis]) == 1:  # a number (prints of one value are equal only to numbers)
+            return True
+        # Sympy decides an identity without floors by algebra, which the values at the wide points decide as
+        # surely (Schwartz-Zippel, see ``equivalence``); with floors, by agreement at its many points (or the
+        # wide ones, for a large answer): when the two sets agree, so does sympy.
+        if not self.points.plain(target) and not self.alone:
+            raise Undecided
+        wide = self._agree(node, target, "wide")
+        if self.alone or not (node.floors or target.has(sp.floor, sp.ceiling)):
+            return wide
+        if self._agree(node, target, "many") != wide:
+            raise Undecided
+        return wide
+
+    def _agree(self, node: Node, target: sp.Expr, which: str) -> bool:
+        mine = self._values(node, which)
+        theirs = self.points.values_of(target, which)
+        if None in theirs or None in mine:
+            if not self.alone:
+                raise Undecided
+            return False
+        return mine == theirs
+
+
+def _sympy_number(value: Number) -> sp.Rational:
+    return sp.Integer(value) if isinstance(value, int) else sp.Rational(value.numerator, value.denominator)
