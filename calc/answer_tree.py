@@ -95,6 +95,7 @@ class TreeOps:
         self.odd = set(values) - set(self.values)  # values that are not whole numbers: for sympy
         self.uncertain = False
         self.size = 0  # operations read
+        self._symbols: dict[sp.Symbol, Node] = {}
 
     def _node(self, op: str, args: tuple | list, a: Node, b: Node | None = None) -> Node:
         self.size += 1
@@ -128,19 +129,26 @@ class TreeOps:
     def number(self, p: int, q: int = 1) -> Node:
         self.size += 1
         node = Node("num", (), False, False, False)
-        node.value = p if q == 1 else Fraction(p, q)
-        node.bits = node.value_bits = _exact_bits(node.value)
+        if q == 1:
+            node.value, node.bits = p, (p.bit_length(), 0)
+        else:
+            node.value = Fraction(p, q)
+            node.bits = _exact_bits(node.value)
+        node.value_bits = node.bits
         return node
 
     def symbol(self, symbol: sp.Symbol) -> Node:
+        """A symbol's node, shared by its every use (a leaf is never changed)."""
         self.size += 1
-        value = self.values.get(symbol)
-        if symbol in self.odd:
-            self.uncertain = True
-        node = Node("sym", (symbol,), True, value is None, False)
-        node.degree = 1
-        if value is not None:
-            node.value, node.value_bits = value, (value.bit_length(), 0)
+        node = self._symbols.get(symbol)
+        if node is None:
+            value = self.values.get(symbol)
+            if symbol in self.odd:
+                self.uncertain = True
+            node = self._symbols[symbol] = Node("sym", (symbol,), True, value is None, False)
+            node.degree = 1
+            if value is not None:
+                node.value, node.value_bits = value, (value.bit_length(), 0)
         return node
 
     def product(self, symbols: list[sp.Symbol]) -> Node:
@@ -361,6 +369,15 @@ def read_tree(
             f"holding symbols, a divisor that may be 0, or a number past {MAX_POWER_BITS:,} bits)"
         )
     return (None if ops.uncertain else tree), large
+
+
+def read_number(text: str) -> sp.Expr:
+    """An answer that is one number, no symbols (a ``solve`` question's value): its exact value, read
+    without sympy unless the tree cannot be sure of it."""
+    tree, _ = read_tree(text, {}, {}, shape=False)
+    if tree is None or tree.value is None:  # type: ignore[union-attr]
+        return parse_answer(text, {})
+    return _sympy_number(tree.value)  # type: ignore[union-attr]
 
 
 class TreeAnswer:

@@ -220,6 +220,7 @@ _SCAN = re.compile(
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<command>\\(?:[A-Za-z]+|.))"
     r"|(?P<op>\*\*|//|[-+*/^()\[\]{},=])"
+    r"|(?P<superscript>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
     r"|(?P<other>.)",
     re.DOTALL,
 )
@@ -244,42 +245,32 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
     if "x" not in symbols and "X" not in symbols:
         text = _TIMES_X.sub("×", text)
     tokens: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(text):
-        match = _SCAN.match(text, pos)
-        assert match is not None  # the last alternative matches any character
-        pos = match.end()
+    for match in _SCAN.finditer(text):  # the last alternative matches any character
         kind = match.lastgroup
-        value = match.group()
         if kind == "space":
             continue
-        if kind == "number":
-            whole, _, fraction = value.partition(".")
-            _check_literal((whole.lstrip("0") or "0") + fraction)
-            tokens.append(("dec" if fraction else "int", value))
-        elif kind == "name":
-            tokens.append(("name", value))
-        elif kind == "op":
-            tokens.append(("op", value))
+        value = match.group()
+        if kind == "op" or kind == "name":
+            tokens.append((kind, value))
+        elif kind == "number":
+            if len(value) > MAX_LITERAL_DIGITS or "." in value:
+                whole, _, fraction = value.partition(".")
+                _check_literal((whole.lstrip("0") or "0") + fraction)
+            tokens.append(("dec" if "." in value else "int", value))
         elif kind == "command":
             name = value[1:]
             if name in _LATEX:
                 tokens.append(("op", _LATEX[name]))
             elif name not in _LATEX_IGNORED:
                 raise CalcError(f"the LaTeX command {quote(value)} is not understood in an answer")
-        elif value in _SUPERSCRIPTS:
-            digits = value
-            while pos < len(text) and text[pos] in _SUPERSCRIPTS:
-                digits += text[pos]
-                pos += 1
-            tokens += [("op", "^"), ("int", "".join(_SUPERSCRIPTS[c] for c in digits))]
+        elif kind == "superscript":
+            tokens += [("op", "^"), ("int", "".join(_SUPERSCRIPTS[c] for c in value))]
         elif value in _CHARACTERS:
             tokens.append(("op", _CHARACTERS[value]))
         elif value != "$":
             raise CalcError(f"unexpected character {quote(value)} in the answer{_digit_hint(value)}")
-    equals = [i for i, (kind, value) in enumerate(tokens) if (kind, value) == ("op", "=")]
-    if equals:  # "P = 8 × 76 = 608": the answer is what follows the last '='
-        tokens = tokens[equals[-1] + 1 :]
+    if ("op", "=") in tokens:  # "P = 8 × 76 = 608": the answer is what follows the last '='
+        tokens = tokens[len(tokens) - tokens[::-1].index(("op", "=")) :]
     if not shape and len(tokens) > 1 and tokens[-1][0] == "name" and tokens[-1][1] in _UNIT_WORDS:
         tokens.pop()
     if not tokens:
@@ -340,6 +331,7 @@ class _Parser:
         self.answer = answer
         self.ops = ops or SYMPY_OPS
         self.tokens = self._tokenize(text) if tokens is None else tokens
+        self._values = [value for _, value in self.tokens] + [None]  # what _peek reads, None at the end
         self.pos = 0
         self.depth = 0
 
@@ -385,7 +377,7 @@ class _Parser:
         return "the answer" if self.answer else "expression"
 
     def _peek(self) -> str | None:
-        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+        return self._values[self.pos]
 
     def _take(self) -> tuple[str, str]:
         if self.pos >= len(self.tokens):
@@ -401,7 +393,7 @@ class _Parser:
 
     def _expr(self) -> Any:
         result = self._term()
-        while self._peek() in ("+", "-"):
+        while self._values[self.pos] in ("+", "-"):
             op = self._take()[1]
             right = self._term()
             result = self.ops.checked(
@@ -412,7 +404,8 @@ class _Parser:
     def _term(self) -> Any:
         result = self._unary()
         while True:
-            if self._peek() in ("*", "/", "//") or (self.answer and self._peek() == "×"):
+            following = self._values[self.pos]
+            if following in ("*", "/", "//") or (self.answer and following == "×"):
                 op = self._take()[1]
                 right = self._unary()
             elif self.answer and self._implicit_product():
@@ -447,7 +440,7 @@ class _Parser:
         return True
 
     def _unary(self) -> Any:
-        if self._peek() in ("+", "-"):
+        if self._values[self.pos] in ("+", "-"):
             op = self._take()[1]
             self._nest()
             operand = self._unary()
@@ -457,7 +450,7 @@ class _Parser:
 
     def _power(self) -> Any:
         base = self._atom()
-        if self._peek() in ("**", "^"):
+        if self._values[self.pos] in ("**", "^"):
             self._take()
             self._nest()
             exponent = self._unary()
@@ -466,7 +459,10 @@ class _Parser:
         return base
 
     def _atom(self) -> Any:
-        kind, value = self._take()
+        if self.pos >= len(self.tokens):
+            self._take()  # says the text ends too early
+        kind, value = self.tokens[self.pos]
+        self.pos += 1
         if kind == "int":
             return self.ops.number(int(value))
         if kind == "dec":

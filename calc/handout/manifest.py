@@ -209,14 +209,14 @@ class SolveJudge:
         return str(value)
 
     def check(self, text: str) -> Any:
+        from calc.answer_tree import read_number
         from calc.checker import CheckResult
-        from calc.expressions import parse_answer
 
         entry = self.entry
         name, layer = entry["unknown"], entry.get("layer")
         expected = str(self.expected)
         try:
-            value = parse_answer(text, {})
+            value = read_number(text)
         except CalcError as error:
             problem = f"The answer could not be read: {error.message}."
             return CheckResult(

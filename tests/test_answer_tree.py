@@ -1,0 +1,169 @@
+"""Answers judged by their exact values (calc.answer_tree): the same verdicts, diagnoses and messages as
+sympy's reading, and no sympy expression built for an answer near the caps."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import calc.expressions
+from calc.answer_tree import NODE_BUDGET, TreeOps, read_tree
+from calc.checker import Question
+from calc.expressions import parse_answer
+from calc.grading import grade
+from calc.spec import from_text, load
+from tests.fixtures.near_cap_answers import KINDS, check_rows, written
+
+SYMBOLIC = """\
+input: [32, 32, 3]
+layers:
+  - Conv2D: {filters: f, kernel_size: k}
+  - Conv2D: {filters: 2*f, kernel_size: k}
+  - Flatten: {}
+  - Dense: {units: 10}
+"""
+MODELS = {"lenet5": load("lenet5").analyze(), "symbolic": from_text(SYMBOLIC, suffix=".yaml").analyze()}
+
+
+class CountingOps:
+    """sympy's operations, counted: how many sympy constructions reading the answers took."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, 0
+
+    def __getattr__(self, name):
+        method = getattr(self.real, name)
+
+        def counted(*args):
+            self.calls += 1
+            return method(*args)
+
+        return counted
+
+
+@pytest.fixture
+def sympy_ops(monkeypatch):
+    counting = CountingOps(calc.expressions.SYMPY_OPS)
+    monkeypatch.setattr(calc.expressions, "SYMPY_OPS", counting)
+    return counting
+
+
+def slow(question: Question, answer: str):
+    """The verdict of sympy's reading alone (the path every answer took before)."""
+    real = Question._judged_by_values
+    Question._judged_by_values = lambda self, text, prefer: None
+    try:
+        return question.check(answer)
+    finally:
+        Question._judged_by_values = real
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_class_of_near_cap_answers_builds_no_sympy(model, sympy_ops):
+    """Every answer near the caps (about 950 characters: sums, products, 30 levels of nesting, powers of
+    64, LaTeX), right, a catalogued mistake or one off, is judged from its values: no sympy operation."""
+    planned = check_rows(MODELS[model], 60, seed=3)
+    rows = [dict(zip(("student", "layer", "quantity", "answer"), row[:4], strict=True)) for row in planned]
+    report = grade(MODELS[model], rows)
+    assert sympy_ops.calls == 0
+    assert sum(len(row["answer"]) for row in rows) / len(rows) > 800  # shapes' nested axes stop at 30 levels
+    for row, result in zip(planned, report.grades, strict=True):
+        plan = row[4]
+        assert result.correct == (plan == "right"), row[3][:80]
+        if plan not in ("right", "wrong"):
+            assert plan in result.mistakes
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_near_cap_answers_are_judged_as_sympy_judges_them(model):
+    """The values give the very result sympy's reading gives: verdict, mistakes, feedback and the answer
+    as calc shows it (read lazily, when asked for)."""
+    for _, layer, quantity, answer, _ in check_rows(MODELS[model], 12, seed=5):
+        question = Question(MODELS[model], quantity, layer or None)
+        fast, sympy_read = question.check(answer), slow(question, answer)
+        if question.kind == "shape":  # sympy's form of a near-cap shape is slow to print: the verdicts only
+            assert (fast.correct, fast.mistakes) == (sympy_read.correct, sympy_read.mistakes)
+        else:
+            assert fast.to_dict() == sympy_read.to_dict()
+
+
+TRICKY = [
+    "608",
+    "f(3k²+1)",
+    "(5*5*3+1)*8",
+    "600",
+    "8 76",
+    "1/(k-5)",  # divides by zero at the model's values (k = 5)
+    "0*(1/(k-5)) + 608",  # sympy makes 0·x zero first
+    "608/(k-k)",  # a divisor that is 0 as an expression
+    "608 + (k-k)/(k+1)",
+    "k^(f-f+2) * 8 * 3 + 8",  # an exponent with symbols
+    "k^(1/2)",
+    "2^4000 * 2^100",  # a number past 4,096 bits
+    "999999999999999999^64 * 999999999999999999^64",
+    "((k+f+1)^64)^64",
+    "((k^64)^64)^2",
+    "(k+1)^2 - k^2 - 2k + 607",  # the symbols cancel only by algebra
+    "k - k + 608",  # sympy cancels them
+    "floor(608/2) * 2",
+    "⌈607.5⌉",
+    "607.5 + 1/2",
+    r"\frac{1216}{2}",
+    "608.0",
+    "f(3k^2 + 1) + f - f",
+    "12 14",
+    "(None, 28, 28, 8)",
+]
+SHAPES = ["(28, 28, 8)", "28x28x8", "(33 - k, 33 - k, f)", "(floor((32 - k)/1) + 1, 33 - k, f)", "(28, 28)", "(k-k)"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("answer", TRICKY)
+def test_tricky_counts_are_judged_as_sympy_judges_them(model, answer):
+    question = Question(MODELS[model], "params", "conv2d")
+    assert question.check(answer).to_dict() == slow(question, answer).to_dict()
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("answer", SHAPES + ["25", "(None, 400)", "2*f*(34 - 2*k)**2", "(5*5*16,)"])
+def test_tricky_shapes_are_judged_as_sympy_judges_them(model, answer):
+    for layer in ("conv2d", "flatten"):
+        question = Question(MODELS[model], "output_shape", layer)
+        assert question.check(answer).to_dict() == slow(question, answer).to_dict()
+
+
+def test_small_answers_that_the_values_cannot_settle_go_to_sympy():
+    """An exponent with symbols, a divisor that is 0 as an expression, a part whose symbols may cancel:
+    under NODE_BUDGET operations, sympy reads them (so their messages are sympy's)."""
+    symbols = {"k": next(s for s in MODELS["lenet5"].symbols if s.name == "k")}
+    for answer in ("k^(k-k+2)", "608/(k-k)"):
+        tree, large = read_tree(answer, symbols, {}, shape=False)
+        assert tree is None and not large
+
+
+def test_past_the_budget_the_values_decide_alone():
+    """An answer of more than NODE_BUDGET operations is never built in sympy: symbols that cancel leave its
+    number (sympy would keep (k+1)·…/(k+1) as an expression), and a division by 0 at the model's values
+    is refused in the words sympy's reading uses."""
+    question = Question(MODELS["lenet5"], "params", "conv2d")
+    rng = random.Random(1)
+    answer = written("608", ["k", "f"], "product", rng)
+    ops = TreeOps(MODELS["lenet5"].values)
+    parse_answer(answer, question.names, ops)
+    assert ops.size > NODE_BUDGET
+    assert question.check(answer).correct
+    dense = Question(MODELS["symbolic"], "output_shape", "dense")
+    assert dense.check(shape := "(" + written("10", ["k", "f"], "product", rng) + ",)").correct, shape
+    zero = question.check(written("608", [], "sum", rng) + " + 1/(k - 5)")
+    assert zero.problem == "the answer divides by zero for the model's values"
+
+
+def test_every_kind_of_near_cap_answer_is_read(sympy_ops):
+    question = Question(MODELS["symbolic"], "params", "conv2d")
+    rng = random.Random(2)
+    for kind in KINDS:
+        answer = written("f*(3*k**2 + 1)", ["k", "f"], kind, rng)
+        assert question.check(answer).correct, kind
+        assert question.check(written("3*k**2*f", ["k", "f"], kind, rng)).mistakes == ("forgot_bias",), kind
+    assert sympy_ops.calls == 0
