@@ -34,16 +34,8 @@ sys.path.insert(0, str(ROOT))
 from calc.cli import main  # noqa: E402
 from calc.handout.manifest import load as load_manifest  # noqa: E402
 from calc.spec import from_text, load  # noqa: E402
-from tests.fixtures.near_cap_answers import check_rows, grade_rows  # noqa: E402
+from tests.fixtures.near_cap_answers import SYMBOLIC, check_rows, grade_rows  # noqa: E402
 
-SYMBOLIC = """\
-input: [32, 32, 3]
-layers:
-  - Conv2D: {filters: f, kernel_size: k}
-  - Conv2D: {filters: 2*f, kernel_size: k}
-  - Flatten: {}
-  - Dense: {units: 10}
-"""
 KINDS = "output_shape,params,macs,receptive_field,total_params,formula,solve"
 
 

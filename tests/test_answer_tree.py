@@ -13,16 +13,8 @@ from calc.checker import Question
 from calc.expressions import parse_answer
 from calc.grading import grade
 from calc.spec import from_text, load
-from tests.fixtures.near_cap_answers import KINDS, check_rows, written
+from tests.fixtures.near_cap_answers import KINDS, SYMBOLIC, check_rows, written
 
-SYMBOLIC = """\
-input: [32, 32, 3]
-layers:
-  - Conv2D: {filters: f, kernel_size: k}
-  - Conv2D: {filters: 2*f, kernel_size: k}
-  - Flatten: {}
-  - Dense: {units: 10}
-"""
 MODELS = {"lenet5": load("lenet5").analyze(), "symbolic": from_text(SYMBOLIC, suffix=".yaml").analyze()}
 
 
