@@ -402,12 +402,12 @@ class _Parser:
         return result
 
     def _term(self) -> Any:
-        result = self._unary()
+        result = self._unary() if self._values[self.pos] in ("+", "-") else self._power()
         while True:
             following = self._values[self.pos]
             if following in ("*", "/", "//") or (self.answer and following == "×"):
                 op = self._take()[1]
-                right = self._unary()
+                right = self._unary() if self._values[self.pos] in ("+", "-") else self._power()
             elif self.answer and self._implicit_product():
                 op, right = "*", self._power()
             else:
@@ -492,16 +492,16 @@ class _Parser:
         raise CalcError(f"unexpected {quote(value)} in {self._what} {self._quoted}")
 
     def _name(self, value: str) -> Any:
+        if value in self.symbols:
+            return self.ops.symbol(self.symbols[value])
         functions = _ANSWER_FUNCTIONS if self.answer else _FUNCTIONS
-        if value in functions and value not in self.symbols and self._peek() == "(":
+        if value in functions and self._peek() == "(":
             self._take()
             self._nest()
             inner = self._expr()
             self._expect_close(")")
             self.depth -= 1
             return getattr(self.ops, functions[value])(inner)
-        if value in self.symbols:
-            return self.ops.symbol(self.symbols[value])
         if not self.answer:
             return self.ops.symbol(make_symbol(value))
         return self.ops.product(_split_name(value, self.symbols))
