@@ -45,6 +45,9 @@ PRIME = 2**61 - 1
 #: bits is refused, but a part of it may be larger: k^64 / k^63).
 MAX_VALUE_BITS = 8 * MAX_POWER_BITS
 _SEED = 20201015
+#: What sympy's reading says of an answer whose value with the model's values put in cannot be used.
+DIVIDES_BY_ZERO = "the answer divides by zero for the model's values"
+WITH_VALUES = "the answer with the model's values put in"
 #: An answer of more operations than this is never built in sympy (about 1.5 ms at this size, 30 ms at
 #: the 1,000-character cap): where its values cannot be sure of sympy's verdict, they decide alone.
 NODE_BUDGET = 32
@@ -393,21 +396,18 @@ class TreeAnswer:
         self.points = points
         self.alone = alone
         for node in self.nodes:
-            if not node.free and node.value is None:
-                self._undecided("the answer divides by zero for the model's values")
-            too_large = max(node.value_bits if node.free else _exact_bits(node.value)) > MAX_POWER_BITS
-            if too_large and (not node.free or not alone):  # sympy may refuse it (or not): let it say
-                self._undecided(
-                    f"a number in the answer with the model's values put in is too large (more than "
-                    f"{MAX_POWER_BITS:,} bits, ~1,200 digits)"
-                )
+            if node.free:
+                if max(node.value_bits) > MAX_POWER_BITS and not alone:
+                    raise Undecided  # sympy may refuse it (or not): let it say
+            elif node.value is None:  # a division by zero at the model's values
+                if not alone:
+                    raise Undecided  # sympy's form may not divide there: 0·(1/(k-5)) is 0
+                raise CalcError(DIVIDES_BY_ZERO)
+            else:  # the very number sympy's reading checks
+                value = Fraction(node.value)
+                check_rational_size(value.numerator, value.denominator, WITH_VALUES)
         self._prints = [self._axis_print(node) for node in self.nodes]
         self.print = tuple(self._prints) if self.shape else self._prints[0]
-
-    def _undecided(self, refusal: str) -> None:
-        if self.alone:
-            raise CalcError(refusal)
-        raise Undecided
 
     @property
     def length(self) -> int | None:

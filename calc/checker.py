@@ -19,7 +19,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.answer_tree import TreeAnswer, Undecided, read_tree
+from calc.answer_tree import DIVIDES_BY_ZERO, WITH_VALUES, TreeAnswer, Undecided, read_tree
 from calc.carried import CARRIED
 from calc.check_search import EQUALLY_LIKELY, Candidate, CandidateSearch
 from calc.check_sources import AXIS_NAMES, channels_first
@@ -185,8 +185,8 @@ class Question(CandidateSearch, Diagnosis):
     def _resolve(self, expr: sp.Expr) -> sp.Expr:
         value = expr.xreplace(self.analysis.values) if self.analysis.values else expr
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise CalcError("the answer divides by zero for the model's values")
-        return check_number_size(value, "the answer with the model's values put in")
+            raise CalcError(DIVIDES_BY_ZERO)
+        return check_number_size(value, WITH_VALUES)
 
     def check(self, text: str, prefer: Collection[str] = ()) -> CheckResult:
         """Judge one answer. ``prefer``: mistakes the same student made in other answers, which decide
