@@ -49,8 +49,8 @@ class CheckResult:
     quantity: str
     layer: str | None
     expected: str
-    #: the answer as calc reads it (sympy's form); None until first read when ``reader`` is given
-    answer_text: str | None
+    #: the answer as calc reads it (sympy's form); the text as written until ``reader`` has read it
+    answer_text: str
     mistake: str | None
     #: Every mistake the answer is diagnosed with: none, one, or two made together (``mistake`` is the first).
     mistakes: tuple[str, ...] = ()
@@ -71,8 +71,11 @@ class CheckResult:
     def _read(self) -> None:
         if self.reader is not None:
             reader, self.reader = self.reader, None
-            self.written_value, self.resolved_value = reader()
-            self.answer_text = Question.show(self.written_value)
+            try:
+                self.written_value, self.resolved_value = reader()
+                self.answer_text = Question.show(self.written_value)
+            except CalcError:  # judged by its values alone (past NODE_BUDGET): the text as written stays
+                pass
 
     @property
     def answer(self) -> str:
@@ -231,12 +234,12 @@ class Question(CandidateSearch, Diagnosis):
             if large:  # never built in sympy: the values' refusal stands
                 raise
             return None
-        result = self._verdict_result(verdict, None, lambda: result.value)
-        result.reader = lambda: self.read(text)
+        result = self._verdict_result(verdict, str(text).strip(), lambda: result.value)
+        result.reader = lambda: self.read(text)  # sympy's form replaces the text as written when asked for
         return result
 
     def _verdict_result(
-        self, verdict: bool | Candidate | None, answer: str | None, value: Callable[[], Value]
+        self, verdict: bool | Candidate | None, answer: str, value: Callable[[], Value | None]
     ) -> CheckResult:
         if verdict is True:
             return self._result(True, answer, (), lambda: ["Correct."], self.default_steps)
@@ -244,7 +247,12 @@ class Question(CandidateSearch, Diagnosis):
             result = self._result(False, answer, verdict.mistakes, lambda: verdict.sentences, verdict.shown)
             result.alternatives = verdict.alternatives
             return result
-        return self._result(False, answer, (), lambda: self.differing_part(value()), self.default_steps)
+        return self._result(False, answer, (), lambda: self._differing(value()), self.default_steps)
+
+    def _differing(self, value: Value | None) -> list[str]:
+        if value is None:  # an answer judged by its values alone that sympy cannot read
+            return [f"The expected value is {readable_value(self.expected)}."]
+        return self.differing_part(value)
 
     def judge(self, value: Value | TreeAnswer, prefer: Collection[str] = ()) -> bool | Candidate | None:
         """True when right; else the simplest explanation it matches, or None. Simplest first: a single
@@ -321,7 +329,7 @@ class Question(CandidateSearch, Diagnosis):
     def _result(
         self,
         correct: bool,
-        answer: str | None,
+        answer: str,
         mistakes: tuple[str, ...],
         explain: Callable[[], list[str]],
         shown: list[tuple[LayerRecord | None, Step]],
