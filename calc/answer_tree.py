@@ -122,7 +122,7 @@ class TreeOps:
         else:
             node.value = value
             if not node.symbols:
-                node.bits = node.value_bits = _exact_bits(value)
+                node.bits = node.value_bits = (value.bit_length(), 0) if type(value) is int else _exact_bits(value)
         if node.value_bits[0] > MAX_VALUE_BITS or node.value_bits[1] > MAX_VALUE_BITS:
             self.uncertain = True
         return node
@@ -137,7 +137,7 @@ class TreeOps:
         else:
             node.value = Fraction(p, q)
             node.bits = _exact_bits(node.value)
-        node.value_bits = node.bits
+        node.value_bits = node.bits  # a number's bits are exact
         return node
 
     def symbol(self, symbol: sp.Symbol) -> Node:
@@ -222,8 +222,7 @@ class TreeOps:
         if exponent.symbols or exponent.value is None:  # sympy may or may not reduce it to a number
             self.uncertain = True
             return base
-        number = None if base.symbols or base.value is None else Fraction(base.value)
-        power = check_power(number, Fraction(exponent.value), quoted)
+        power = check_power(None if base.symbols else base.value, exponent.value, quoted)
         if base.symbols and max(base.bits) * power > MAX_POWER_BITS:
             self.uncertain = True  # sympy's form of the base may be a number too large to raise
         node = self._node("pow", (base, power), base)

@@ -546,7 +546,7 @@ def check_rational_size(p: int, q: int, quoted: str) -> None:
         raise CalcError(f"a number in {quoted} is too large (more than {MAX_POWER_BITS:,} bits, ~1,200 digits)")
 
 
-def check_power(base: Fraction | None, exponent: Fraction | None, quoted: str) -> int:
+def check_power(base: Fraction | int | None, exponent: Fraction | int | None, quoted: str) -> int:
     """The exponent of a power, if it is allowed: a whole number from 0 to MAX_EXPONENT, and with a number
     ``base`` (None for an expression), a result under MAX_POWER_BITS bits."""
     if exponent is None or exponent.denominator != 1 or not 0 <= exponent <= MAX_EXPONENT:
