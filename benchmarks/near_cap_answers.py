@@ -8,7 +8,9 @@ value), ``calc check SPEC --answers`` on a spec whose kernel size k and filters 
 compared as expressions), and ``calc grade`` against a handout of lenet5's variants (sizes, counts,
 formulas with a free symbol, solve questions). Then checks that the verdicts are the planned ones.
 
-    python benchmarks/near_cap_answers.py [--rows 10000] [--students 300] [--keep DIR]
+    python benchmarks/near_cap_answers.py [--rows 10000] [--students 300] [--length 950] [--keep DIR]
+
+``--length`` sets the answers' length in characters (the work per answer grows with it: try 100).
 
 ``--keep DIR`` keeps the CSVs, the spec and the handout in DIR, to time another version of calc on them.
 """
@@ -73,8 +75,8 @@ def tally(planned: list[str], grades: list[dict]) -> str:
     return ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items()))
 
 
-def check_class(folder: Path, name: str, model: str, analysis, rows: int) -> None:
-    planned = check_rows(analysis, rows)
+def check_class(folder: Path, name: str, model: str, analysis, rows: int, length: int) -> None:
+    planned = check_rows(analysis, rows, length=length)
     path = folder / f"{name}.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -86,12 +88,12 @@ def check_class(folder: Path, name: str, model: str, analysis, rows: int) -> Non
     print("  " + tally([row[4] for row in planned], json.loads(timing[3])["grades"]))
 
 
-def grade_class(folder: Path, students: int) -> None:
+def grade_class(folder: Path, students: int, length: int) -> None:
     course = folder / "course"
     with contextlib.redirect_stdout(io.StringIO()):
         status = main(["handout", "lenet5", "--variants", "30", "--seed", "1", "--questions", KINDS, "-o", str(course)])
     assert status == 0
-    planned = grade_rows(load_manifest(course / "variants.json"), students)
+    planned = grade_rows(load_manifest(course / "variants.json"), students, length=length)
     path = folder / "grade.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -107,6 +109,7 @@ def main_() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--students", type=int, default=300, help="for calc grade (22 questions each)")
+    parser.add_argument("--length", type=int, default=950, help="characters per answer (at most 1,000)")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
     args = parser.parse_args()
     floor = run(["--help"])
@@ -114,11 +117,12 @@ def main_() -> None:
     with tempfile.TemporaryDirectory(prefix="calc-near-cap-") as name:
         folder = args.keep or Path(name)
         folder.mkdir(parents=True, exist_ok=True)
-        check_class(folder, "lenet5", "lenet5", load("lenet5").analyze(), args.rows)
+        check_class(folder, "lenet5", "lenet5", load("lenet5").analyze(), args.rows, args.length)
         spec = folder / "symbolic.yaml"
         spec.write_text(SYMBOLIC, encoding="utf-8")
-        check_class(folder, "symbolic", str(spec), from_text(SYMBOLIC, suffix=".yaml").analyze(), args.rows)
-        grade_class(folder, args.students)
+        symbolic = from_text(SYMBOLIC, suffix=".yaml").analyze()
+        check_class(folder, "symbolic", str(spec), symbolic, args.rows, args.length)
+        grade_class(folder, args.students, args.length)
 
 
 if __name__ == "__main__":

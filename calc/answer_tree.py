@@ -15,6 +15,12 @@ on the bits of any number sympy's form of it can hold (``bits``: numerators and 
 adding a bit, products adding their bits, powers multiplying them), its degree, and whether it is zero
 as an expression (its value modulo a 61-bit prime at a random point: not zero there, not zero as an
 expression). A bound past the cap, an exponent with symbols, a divisor that might be zero: uncertain.
+Comparisons go the same way: equal values at the wide points are what sympy's algebra finds, and
+answers with floors are equal where they agree at both the many and the wide points.
+
+Past NODE_BUDGET operations an answer is never built in sympy, so work per answer stays bounded
+whatever the student types: its values decide alone (symbols that cancel leave a number, floors are
+compared at the wide points), and a part that would need sympy is refused in one line.
 """
 
 from __future__ import annotations
