@@ -19,8 +19,8 @@ Comparisons go the same way: equal values at the wide points are what sympy's al
 answers with floors are equal where they agree at both the many and the wide points.
 
 Past NODE_BUDGET operations an answer is never built in sympy, so work per answer stays bounded
-whatever the student types: its values decide alone (symbols that cancel leave a number, floors are
-compared at the wide points), and a part that would need sympy is refused in one line.
+whatever the student types: its values decide alone (floors are compared at the wide points), and a
+part that would need sympy is refused in one line.
 """
 
 from __future__ import annotations
@@ -393,9 +393,9 @@ class TreeAnswer:
     fingerprint and its comparisons give what sympy's would, or raise ``Undecided``."""
 
     def __init__(self, tree: Node | tuple[Node, ...], points: Points, alone: bool = False):
-        """``alone``: the values decide even where sympy might differ (an answer past NODE_BUDGET): an
-        answer whose symbols cancel is its number, floors are judged at the wide points, and a division
-        by zero at the model's values is refused."""
+        """``alone``: the values decide even where sympy might differ (an answer past NODE_BUDGET):
+        floors are judged at the wide points, a division by zero at the model's values is refused, and
+        an answer whose symbols cancel is its number for ``_right_product`` too."""
         self.shape = isinstance(tree, tuple)
         self.nodes: tuple[Node, ...] = tree if isinstance(tree, tuple) else (tree,)
         self.points = points
@@ -422,10 +422,8 @@ class TreeAnswer:
         if not node.free:
             return (_sympy_number(node.value),)
         values = self._values(node, "few")
-        if values[0] is not None and all(value == values[0] for value in values):
-            if not self.alone:
-                raise Undecided  # sympy may have made it a number (k - k + 5): its fingerprint has one value
-            return (_sympy_number(values[0]),)
+        if values[0] is not None and values.count(values[0]) == len(values):
+            return (_sympy_number(values[0]),)  # symbols that cancel: a number (as ``fingerprint`` says)
         return tuple(None if value is None else _sympy_number(value) for value in values)
 
     def _values(self, node: Node, which: str) -> list[Number | None]:
@@ -446,8 +444,8 @@ class TreeAnswer:
 
     def scalar(self) -> sp.Expr | None:
         """The answer as a number when it is one (what ``_right_product`` reads); None otherwise."""
-        if len(self.nodes) != 1 or len(self._prints[0]) != 1:
-            return None
+        if len(self.nodes) != 1 or len(self._prints[0]) != 1 or (self.nodes[0].free and not self.alone):
+            return None  # sympy's form of symbols that cancel is still an expression
         return self._prints[0][0]
 
     def equals(self, target: Value) -> bool:
@@ -463,7 +461,7 @@ class TreeAnswer:
         node = self.nodes[axis]
         if self._prints[axis] != fingerprint(target, self.points) or None in self._prints[axis]:
             return False
-        if len(self._prints[axis]) == 1:  # a number (prints of one value are equal only to numbers)
+        if not node.free and not target.free_symbols:  # two numbers
             return True
         # Sympy decides an identity without floors by algebra, which the values at the wide points decide as
         # surely (Schwartz-Zippel, see ``equivalence``); with floors, by agreement at its many points (or the

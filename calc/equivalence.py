@@ -158,7 +158,12 @@ def fingerprint(value: Value, points: Points) -> tuple:
         return tuple(fingerprint(axis, points) for axis in value)
     if not value.free_symbols:
         return (value if value.is_Rational else None,)
-    return tuple(evaluate(value, point) for point in points.few)
+    values = tuple(evaluate(value, point) for point in points.few)
+    if values[0] is not None and values.count(values[0]) == len(values):
+        # symbols that cancel ((6k + 355)·10/(6k + 355), which sympy keeps): a number, which equals a number
+        # when the algebra of ``equivalent`` says so
+        return values[:1]
+    return values
 
 
 def equivalent(a: Value, b: Value, points: Points) -> bool:

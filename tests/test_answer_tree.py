@@ -126,8 +126,8 @@ def test_tricky_shapes_are_judged_as_sympy_judges_them(model, answer):
 
 
 def test_small_answers_that_the_values_cannot_settle_go_to_sympy():
-    """An exponent with symbols, a divisor that is 0 as an expression, a part whose symbols may cancel:
-    under NODE_BUDGET operations, sympy reads them (so their messages are sympy's)."""
+    """An exponent with symbols, a divisor that is 0 as an expression: under NODE_BUDGET operations, sympy
+    reads them (so their messages are sympy's)."""
     symbols = {"k": next(s for s in MODELS["lenet5"].symbols if s.name == "k")}
     for answer in ("k^(k-k+2)", "608/(k-k)"):
         tree, large = read_tree(answer, symbols, {}, shape=False)
@@ -136,8 +136,7 @@ def test_small_answers_that_the_values_cannot_settle_go_to_sympy():
 
 def test_past_the_budget_the_values_decide_alone():
     """An answer of more than NODE_BUDGET operations is never built in sympy: symbols that cancel leave its
-    number (sympy would keep (k+1)·…/(k+1) as an expression), and a division by 0 at the model's values
-    is refused in the words sympy's reading uses."""
+    number, and a division by 0 at the model's values is refused in the words sympy's reading uses."""
     question = Question(MODELS["lenet5"], "params", "conv2d")
     rng = random.Random(1)
     answer = written("608", ["k", "f"], "product", rng)
@@ -159,3 +158,11 @@ def test_every_kind_of_near_cap_answer_is_read(sympy_ops):
         assert question.check(answer).correct, kind
         assert question.check(written("3*k**2*f", ["k", "f"], kind, rng)).mistakes == ("forgot_bias",), kind
     assert sympy_ops.calls == 0
+
+
+@pytest.mark.parametrize("answer", ["(None, (6*k + 355)*(10)/(6*k + 355))", "(None, (k + 1)^2 - k^2 - 2*k + 9)"])
+def test_symbols_that_cancel_leave_the_number_they_equal(answer):
+    """Sympy keeps (6k + 355)·10/(6k + 355) as an expression (it multiplies 10 in first); its value is 10
+    for every k, so it is right where 10 is asked, read either way."""
+    question = Question(MODELS["symbolic"], "output_shape", "dense")
+    assert question.check(answer).correct and slow(question, answer).correct
