@@ -279,11 +279,11 @@ def _mod(node: Node) -> int | None:
     """The value modulo PRIME with every symbol at a random value (None where it cannot be worked out: a
     floor, or a division by 0 modulo PRIME)."""
     if node._mod is not False:
-        return node._mod  # type: ignore[return-value]
+        return node._mod
     result: int | None
     if not node.symbols and node.value is not None:
-        value = Fraction(node.value)
-        result = _modular(value.numerator, value.denominator)
+        exact = Fraction(node.value)
+        result = _modular(exact.numerator, exact.denominator)
     elif node.op == "sym":
         result = _random_value(node.args[0])
     elif node.op == "neg":
@@ -383,9 +383,9 @@ def read_number(text: str) -> sp.Expr:
     """An answer that is one number, no symbols (a ``solve`` question's value): its exact value, read
     without sympy unless the tree cannot be sure of it."""
     tree, _ = read_tree(text, {}, {}, shape=False)
-    if tree is None or tree.value is None:  # type: ignore[union-attr]
+    if not isinstance(tree, Node) or tree.value is None:
         return parse_answer(text, {})
-    return _sympy_number(tree.value)  # type: ignore[union-attr]
+    return _sympy_number(tree.value)
 
 
 class TreeAnswer:

@@ -220,7 +220,6 @@ _SCAN = re.compile(
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<command>\\(?:[A-Za-z]+|.))"
     r"|(?P<op>\*\*|//|[-+*/^()\[\]{},=])"
-    r"|(?P<superscript>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
     r"|(?P<other>.)",
     re.DOTALL,
 )
@@ -245,6 +244,7 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
     if "x" not in symbols and "X" not in symbols:
         text = _TIMES_X.sub("×", text)
     tokens: list[tuple[str, str]] = []
+    superscript_end = -1  # where the last superscript digit ended: ² then ³ is one exponent, 23
     for match in _SCAN.finditer(text):  # the last alternative matches any character
         kind = match.lastgroup
         if kind == "space":
@@ -263,8 +263,12 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
                 tokens.append(("op", _LATEX[name]))
             elif name not in _LATEX_IGNORED:
                 raise CalcError(f"the LaTeX command {quote(value)} is not understood in an answer")
-        elif kind == "superscript":
-            tokens += [("op", "^"), ("int", "".join(_SUPERSCRIPTS[c] for c in value))]
+        elif value in _SUPERSCRIPTS:
+            if match.start() == superscript_end:
+                tokens[-1] = ("int", tokens[-1][1] + _SUPERSCRIPTS[value])
+            else:
+                tokens += [("op", "^"), ("int", _SUPERSCRIPTS[value])]
+            superscript_end = match.end()
         elif value in _CHARACTERS:
             tokens.append(("op", _CHARACTERS[value]))
         elif value != "$":
@@ -552,7 +556,7 @@ def check_power(base: Fraction | int | None, exponent: Fraction | int | None, qu
     if exponent is None or exponent.denominator != 1 or not 0 <= exponent <= MAX_EXPONENT:
         raise CalcError(f"exponent must be a whole number from 0 to {MAX_EXPONENT} in {quoted}")
     if base is not None:
-        magnitude = abs(base)
+        magnitude = abs(Fraction(base))
         bits = (int(magnitude).bit_length() if magnitude >= 1 else 1) * int(exponent)
         if bits > MAX_POWER_BITS:
             raise CalcError(f"power is too large in {quoted}")
