@@ -1,4 +1,4 @@
-"""docs/llm.md and the README's LLM section show what calc prints now: every `$ calc ...` example is run and
+"""docs/llm.md shows what calc prints now: every `$ calc ...` example is run and
 its output compared (an example whose shown output starts with `...` is compared at its end)."""
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import pytest
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "llm.md").read_text(encoding="utf-8")
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-README_SECTION = README[README.index("## Transformers and LLMs") :].split("\n## ", 1)[0]
 GPT2 = ROOT / "tests" / "fixtures" / "hf_configs" / "gpt2.json"
 
 
@@ -40,7 +38,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("command", "shown"), examples(DOC) + examples(README_SECTION))
+@pytest.mark.parametrize(("command", "shown"), examples(DOC))
 def test_example_is_real(cli, workdir, command, shown):
     run = cli(*shlex.split(command)[1:])
     printed = run.out if run.status == 0 else run.err
@@ -66,7 +64,7 @@ def test_the_docs_have_examples_of_every_part():
 
 
 def test_the_model_card_table_shows_the_exact_counts(cli):
-    rows = re.findall(r"^\| (\w+) \| [^|]+ \| ([\d,]+) \|$", DOC + README_SECTION, re.MULTILINE)
+    rows = re.findall(r"^\| (\w+) \| [^|]+ \| ([\d,]+) \|$", DOC, re.MULTILINE)
     assert len(rows) >= 12
     for name, exact in rows:
         assert cli("summary", name, "--format", "json").json()["total_params"] == int(exact.replace(",", "")), name

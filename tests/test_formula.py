@@ -54,7 +54,7 @@ def test_polynomial_when_no_floor_is_left(cli):
     # k = 3 (valid): 2*9 f^2 + 3*9 f + 3f + 240 f * (floor(22/4) + 1)^2 = 18 f^2 + 30 f + 8640 f
     run = cli("formula", "lenet5", "--set", "k=3")
     assert run.out == "total_params = 18*f**2 + 8670*f + 11134\n"
-    assert 18 * 8**2 + 8670 * 8 + 11134 == 81646  # the README's total for k = 3
+    assert 18 * 8**2 + 8670 * 8 + 11134 == 81646  # the total for k = 3 (docs/spec-format.md)
 
 
 @pytest.mark.parametrize(
