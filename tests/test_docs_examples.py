@@ -14,6 +14,9 @@ from tests.docs_examples import block, check_shown, commands, page, region
 
 #: Every file shipped in examples/, with the test that runs the documented command on it.
 SHIPPED = {
+    "gpt2/config.json": "test_docs_llm.py::test_example_is_real",
+    "bloom.json": "test_docs_llm.py::test_example_is_real",
+    "gqa.yaml": "test_docs_llm.py::test_example_is_real",
     "augment.py": "test_docs_examples.py::test_command_blocks_are_real[importers-refused-source]",
     "bad.yaml": "test_docs_examples.py::test_command_blocks_are_real[conventions-bad-yaml]",
     "cross.yaml": "test_graphs.py::test_docs_cross_attention_example",
@@ -42,7 +45,8 @@ BLOCKS = [
 
 
 def test_every_shipped_example_is_used_and_tested():
-    shipped = sorted(path.name for path in (ROOT / "examples").iterdir() if path.is_file())
+    folder = ROOT / "examples"
+    shipped = sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
     assert shipped == sorted(SHIPPED)
     pages = "".join(page(path.relative_to(ROOT)) for path in sorted((ROOT / "docs").glob("*.md")))
     for name, test in SHIPPED.items():

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.docs_examples import block as marked
 
 DOC = (ROOT / "docs" / "llm.md").read_text(encoding="utf-8")
 GPT2 = ROOT / "tests" / "fixtures" / "hf_configs" / "gpt2.json"
@@ -28,14 +28,14 @@ def examples(text: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The files the examples name: GPT-2's config as config.json, and a config calc does not read."""
-    shutil.copy(GPT2, tmp_path / "config.json")
-    (tmp_path / "bloom.json").write_text(json.dumps({"model_type": "bloom", "hidden_size": 64}))
-    for name, text in re.findall(r"Save as `([\w.]+)`:\n\n```yaml\n(.*?)```", DOC, re.DOTALL):
-        (tmp_path / name).write_text(text)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def workdir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The examples run from the repository's root, on the files shipped in examples/: GPT-2's config
+    (the fixture's, as the Hub ships it), a config calc does not read, and the spec the page shows."""
+    assert (ROOT / "examples" / "gpt2" / "config.json").read_bytes() == GPT2.read_bytes()
+    assert json.loads((ROOT / "examples" / "bloom.json").read_text())["model_type"] == "bloom"
+    assert marked("docs/llm.md", "gqa-yaml") == (ROOT / "examples" / "gqa.yaml").read_text(encoding="utf-8")
+    monkeypatch.chdir(ROOT)
+    return ROOT
 
 
 @pytest.mark.parametrize(("command", "shown"), examples(DOC))
@@ -52,7 +52,7 @@ def test_example_is_real(cli, workdir, command, shown):
 def test_the_docs_have_examples_of_every_part():
     commands = [command for command, _ in examples(DOC)]
     for words in (
-        "summary config.json",
+        "summary examples/gpt2/config.json",
         "--keep hidden_size",
         "--set num_hidden_layers=48",
         "flops_per_token",
