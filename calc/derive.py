@@ -168,7 +168,9 @@ def roundings(step: Step) -> list[Rounding]:
             argument = node.args[0].xreplace(step.bindings)
             if argument.is_number and not argument.is_integer:
                 kind = "floor" if isinstance(node, sp.floor) else "ceiling"
-                found.append(Rounding(kind, argument, type(node)(argument)))
+                rounding = Rounding(kind, argument, type(node)(argument))
+                if rounding not in found:  # ⌈28/8⌉·⌈28/8⌉ is said once
+                    found.append(rounding)
     return found
 
 
@@ -345,9 +347,16 @@ def _bindings(view: LayerView, sv: StepView, values: Mapping[sp.Symbol, sp.Expr]
     found = []
     arguments = _arguments(view.record)
     source = view.sources[0] if view.sources else ""
+    # a size symbol's value is read off the tensor coming in only when that tensor has such a size (a
+    # layer's inner Linear, Swin's cpb_mlp 2 -> 512, reads sizes of its own)
+    incoming = {
+        size.xreplace(values)
+        for shape in view.record.input_shapes
+        for size in (*shape, sp.Mul(*shape[:-1]), sp.Mul(*shape[1:]), sp.Mul(*shape))
+    }
     for symbol, value in sv.numbers.items():
         words: list[Any] = []
-        if glossary.from_input(symbol):
+        if glossary.from_input(symbol) and (not incoming or value in incoming):
             what = "the channels" if symbol.name in _CHANNEL_SYMBOLS else "the size"
             words = [f"{what} leaving {source}" if source else f"{what} of the model's input"]
         else:

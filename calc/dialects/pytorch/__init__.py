@@ -5,7 +5,8 @@ same (sliding windows, the convolution and Dense parameter rules, Flatten) and s
 own, with its sentence, only where PyTorch counts differently (BatchNorm's buffers, the two bias
 vectors of recurrent layers, MultiheadAttention's packed in_proj). The tensor arithmetic of forward()
 (``add``, ``sub``, ``mul``, ``cat``, ``view``, ``permute``, ``matmul``, ...: ``tensor``) is named after
-the functions, as torch.fx names their calls; ``lazy`` holds the Lazy modules.
+the functions, as torch.fx names their calls; ``lazy`` holds the Lazy modules; ``windows`` holds
+torchvision's attention within windows (Swin, MaxViT).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from calc.dialects.pytorch.pooling import (
 from calc.dialects.pytorch.recurrent import GRU, LSTM, RNN
 from calc.dialects.pytorch.reshape import Flatten
 from calc.dialects.pytorch.tensor import TENSOR_CLASSES
+from calc.dialects.pytorch.windows import WINDOW_CLASSES
 
 _CLASSES: list[type[TorchLayer]] = [
     Conv1d,
@@ -92,6 +94,7 @@ _CLASSES: list[type[TorchLayer]] = [
     *ACTIVATION_CLASSES,
     *TENSOR_CLASSES,
     *LAZY_CLASSES,
+    *WINDOW_CLASSES,
 ]
 
 #: torch.nn class name -> layer class.

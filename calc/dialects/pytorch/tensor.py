@@ -1,6 +1,6 @@
 """The tensor operations of forward(), named as torch.fx names their calls: view, reshape, permute,
 transpose, unsqueeze, squeeze, expand, mean, sum, stack, slice (``x[:, 1:3]``, chunk and split),
-select (``x[:, 0]``), matmul (``@``) and pad, with the learned tensors they meet (``Parameter``).
+select (``x[:, 0]``), roll, matmul (``@``) and pad, with the learned tensors they meet (``Parameter``).
 
 Every shape in calc leaves the batch axis out, so each operation states how it treats PyTorch's dim 0:
 it keeps it (view/reshape/expand take the sizes after it; a dim argument counts it as 0, as PyTorch does,
@@ -413,6 +413,36 @@ class select(TorchLayer):
         return FieldChange(tuple(f for i, f in enumerate(fields[0]) if i != axis), [], "")
 
 
+class roll(TorchLayer):
+    """torch.roll(x, shifts, dims): the values moved cyclically along ``dims`` (batch axis 0, refused), those
+    pushed past the end coming back at the start, as Swin shifts its windows; the shape is kept."""
+
+    neutral = frozenset()
+    function = True
+    no_macs = NO_MACS
+
+    def __init__(self, shifts: Value | list[Value], dims: int | list[int], **options: Any):
+        super().__init__(**options)
+        self.dims = _dims(dims, "dims")
+        values = shifts if isinstance(shifts, (list, tuple)) else [shifts]
+        self.shifts = tuple(to_expr(v, "shifts") for v in values)
+        if len(self.shifts) != len(self.dims):
+            raise CalcError(f"roll gives {len(self.shifts)} shifts for {len(self.dims)} dims")
+
+    def _rolled(self, shape: Shape) -> set[int]:
+        return {_not_batch(torch_dim(d, shape, "dims"), "dims", d, "roll") - 1 for d in self.dims}
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        rolled = sorted(self._rolled(shape))
+        shifts = ", ".join(fmt(s) for s in self.shifts)
+        return _plain(shape, [f"values moved by ({shifts}) along dims {', '.join(str(a + 1) for a in rolled)}"])
+
+    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+        rolled = self._rolled(shapes[0])
+        kept = tuple(None if i in rolled else f for i, f in enumerate(fields[0]))
+        return FieldChange(kept, [], "A rolled axis wraps around: its positions no longer follow one grid.")
+
+
 class matmul(TorchLayer):
     """a @ b on [..., n, k] and [..., k, m]: [..., n, m], the leading dims broadcast (the batch axis is one)."""
 
@@ -638,6 +668,7 @@ TENSOR_CLASSES: list[type[TorchLayer]] = [
     stack,
     slice,
     select,
+    roll,
     matmul,
     Parameter,
     pad,
