@@ -1,7 +1,7 @@
 """Write docs/zoo.md: every zoo model with calc's parameters and MACs beside its framework's own count.
 
 The parameter counts come from ``calc zoo``'s listing (calc/zoo/index.json, checked against fresh analyses by
-tests/test_zoo_keras.py), the framework's counts from tests/fixtures/zoo_counts.json (recorded by
+tests/test_zoo_keras.py), the framework's counts from tests/zoo_records.py (recorded by
 tests/fixtures/generate_zoo.py), the MACs from calc's analysis of each model (``calc summary NAME --columns
 macs``). Run from the repository root after a zoo model changes (about a minute):
 
@@ -10,7 +10,6 @@ macs``). Run from the repository root after a zoo model changes (about a minute)
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from calc import compute, load  # noqa: E402
 from calc.layers.base import format_shape  # noqa: E402
 from calc.zoo import zoo_spec  # noqa: E402
 from calc.zoo.listing import rows  # noqa: E402
+from tests.zoo_records import recorded_models  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "zoo.md"
-FIXTURE = ROOT / "tests" / "fixtures" / "zoo_counts.json"
 FRAMEWORKS = {"keras": "Keras", "torchvision": "torchvision", "transformers": "transformers"}
 
 HEADER = """# The zoo
@@ -55,7 +54,7 @@ def own(name: str) -> str:
 
 
 def main() -> None:
-    recorded = json.loads(FIXTURE.read_text())["models"]
+    recorded = recorded_models()
     lines = [HEADER.rstrip("\n")]
     for row in rows():
         name = row["name"]
