@@ -21,6 +21,7 @@ from calc.dialects.pytorch.activation import (
     FeatureAlphaDropout,
     Identity,
     PReLU,
+    StochasticDepth,
 )
 from calc.dialects.pytorch.attention import MultiheadAttention
 from calc.dialects.pytorch.base import TorchLayer
@@ -28,7 +29,7 @@ from calc.dialects.pytorch.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, 
 from calc.dialects.pytorch.lazy import LAZY_CLASSES
 from calc.dialects.pytorch.linear import Embedding, Linear
 from calc.dialects.pytorch.merge import add, cat, div, mul, sub
-from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
+from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, LayerNorm2d
 from calc.dialects.pytorch.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -70,7 +71,9 @@ _CLASSES: list[type[TorchLayer]] = [
     BatchNorm1d,
     BatchNorm2d,
     BatchNorm3d,
+    GroupNorm,
     LayerNorm,
+    LayerNorm2d,
     Linear,
     Embedding,
     RNN,
@@ -91,6 +94,7 @@ _CLASSES: list[type[TorchLayer]] = [
     AlphaDropout,
     FeatureAlphaDropout,
     PReLU,
+    StochasticDepth,
     *ACTIVATION_CLASSES,
     *TENSOR_CLASSES,
     *LAZY_CLASSES,

@@ -17,7 +17,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, torch_dim, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_divides, torch_dim, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.layers.padding import PADDED, PADDED_START, UPSAMPLED, p_1, p_2
@@ -443,6 +443,28 @@ class roll(TorchLayer):
         return FieldChange(kept, [], "A rolled axis wraps around: its positions no longer follow one grid.")
 
 
+class ChannelShuffle(TorchLayer):
+    """nn.ChannelShuffle(groups) on [N, C, *]: the C channels, read as ``groups`` rows of C/groups, are read out
+    column by column (ShuffleNet's channel_shuffle: view, transpose, view). The shape is unchanged and each
+    position keeps its receptive field: channels move, positions do not."""
+
+    data_format = "channels_first"
+    neutral = frozenset()
+    no_macs = NO_MACS
+    field_effect = "keeps"
+
+    def __init__(self, groups: Value, **options: Any):
+        super().__init__(**options)
+        self.groups = to_expr(groups, "groups")
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        if len(shape) < 2:
+            raise CalcError(f"ChannelShuffle takes [N, C, *spatial], got {torch_shape(shape)}")
+        groups = env.positive(self.groups, "groups")
+        check_divides(groups, shape[0], "the channels", by="groups")
+        return _plain(shape, ["the ", shape[0], " channels of ", groups, " groups interleaved"])
+
+
 class matmul(TorchLayer):
     """a @ b on [..., n, k] and [..., k, m]: [..., n, m], the leading dims broadcast (the batch axis is one)."""
 
@@ -669,6 +691,7 @@ TENSOR_CLASSES: list[type[TorchLayer]] = [
     slice,
     select,
     roll,
+    ChannelShuffle,
     matmul,
     Parameter,
     pad,
