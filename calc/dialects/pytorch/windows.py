@@ -32,11 +32,27 @@ from calc.rules import Rule, Step, apply, local_symbols, note, numbered_symbols
 
 h_in, w_in, a, b, g, t, e, heads, hidden, n, p = local_symbols("H W a b g t E h m n p")
 
+#: What the symbols of these rules mean (the shared glossary gives a, b, h and H other meanings).
+SYMBOLS = {
+    "H": "the height of the map coming in, in tokens",
+    "W": "the width of the map coming in, in tokens",
+    "a": "the window's height, in tokens",
+    "b": "the window's width, in tokens",
+    "g": "the number of windows (or groups) of tokens",
+    "t": "the tokens in one window",
+    "E": "the channels of each token",
+    "h": "the number of attention heads",
+    "m": "the width of cpb_mlp's hidden layer (512)",
+    "n": "the input's size along the axis",
+    "p": "the side of a tile, in tokens",
+}
+
 WINDOWS = Rule(
     lhs="g",
     expr=sp.ceiling(h_in / a) * sp.ceiling(w_in / b),
     why="The H × W map is padded at the bottom and right up to whole windows of a × b tokens: ⌈H/a⌉ rows "
     "of ⌈W/b⌉ windows.",
+    symbols=SYMBOLS,
 )
 ATTENTION_IN_WINDOWS = Rule(
     lhs="M",
@@ -45,17 +61,20 @@ ATTENTION_IN_WINDOWS = Rule(
     "3 t E² products and the output projection t E²; each token's query meets each key of its window in E "
     "products (over all heads together), and as many weigh the values: 2 t² E. Softmax, scaling and the "
     "bias and mask additions work value by value and are not counted.",
+    symbols=SYMBOLS,
 )
 POSITION_BIAS_TABLE = Rule(
     lhs="P_{bias}",
     expr=(2 * a - 1) * (2 * b - 1) * heads,
     why="Two tokens of an a × b window lie between -(a - 1) and a - 1 rows and -(b - 1) and b - 1 columns "
     "apart: (2a - 1)(2b - 1) offsets, with one learned bias for each and each of the h heads.",
+    symbols=SYMBOLS,
 )
 LOGIT_SCALE = Rule(
     lhs="P_{scale}",
     expr=heads,
     why="Swin V2's cosine attention divides by a learned temperature: one logit scale per head.",
+    symbols=SYMBOLS,
 )
 CONTINUOUS_BIAS_MACS = Rule(
     lhs="M",
@@ -63,16 +82,19 @@ CONTINUOUS_BIAS_MACS = Rule(
     why="Besides the attention in windows (g (4 t E² + 2 t² E), as in Swin), Swin V2 computes its position "
     "bias with a small MLP run once per forward pass over the (2a - 1)(2b - 1) offsets: 2 → m → h, "
     "(2a - 1)(2b - 1) m (2 + h) products.",
+    symbols=SYMBOLS,
 )
 HALVED = Rule(
     lhs="n_{out}",
     expr=sp.ceiling(n / 2),
     why="Patch merging pads an odd side by one and joins each 2 × 2 block of tokens into one: ⌈n/2⌉.",
+    symbols=SYMBOLS,
 )
 PARTS = Rule(
     lhs="g",
     expr=(h_in / p) * (w_in / p),
     why="The H × W map is cut into p × p tiles: H/p rows of W/p tiles (p must divide both).",
+    symbols=SYMBOLS,
 )
 
 
