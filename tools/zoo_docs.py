@@ -40,7 +40,9 @@ last column. Despite its name that figure counts multiply-accumulates: torchvisi
 ([pytorch/vision#6936](https://github.com/pytorch/vision/pull/6936)) with a `__torch_dispatch__` counter
 after Horace He's, which counts only the matrix products and convolutions (aten's `mm`, `addmm`, `bmm`,
 `matmul`, `convolution`), one multiply-add as one, for one example at the weights' crop size, in evaluation
-mode; normalization, activations, pooling, sums and element-wise products count nothing. That is calc's
+mode; normalization, activations, pooling, sums and element-wise products count nothing. In the vision
+transformers the attention's own products count (queries with keys, the weights with the values: `bmm`),
+and so does Swin V2's position-bias MLP (`cpb_mlp`, run once per forward pass). That is calc's
 convention too: each torchvision model's MACs / 10^9, rounded to the three decimals torchvision prints, is
 its published figure (`tests/test_zoo.py`). Each torchvision model takes its input at its default weights'
 crop size (EfficientNet-B7 at 600, RegNetY-128GF at 384).
