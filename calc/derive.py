@@ -104,6 +104,8 @@ class LayerView:
     number: str = ""
     #: Whether the model or block the layer sits in is a graph (its inputs are then named).
     functional: bool = False
+    #: False for a learned tensor (a Parameter), whose inputs only place it in the graph.
+    reads_input: bool = True
     #: A block's own layers (a nested Model, or one copy of a Repeat), derived in turn.
     children: list[LayerView] = field(default_factory=list)
     #: An earlier layer whose steps, shapes and counts are exactly these: this one refers to it.
@@ -232,6 +234,7 @@ def layer_views(
         if r.type != "InputLayer":
             number += 1
         view.number, view.functional = f"{prefix}{number}", analysis.functional
+        view.reads_input = getattr(r.layer, "reads_input", True)
         view.sources = [_source_name(analysis, name) for name in r.inputs] or [_previous(analysis, r)]
         if include and r.layer is not None:
             _compute_steps(view, include, conventions)

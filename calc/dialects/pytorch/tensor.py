@@ -510,6 +510,8 @@ class Parameter(TorchLayer):
 
     neutral = frozenset({"requires_grad"})
     no_macs = "A stored tensor computes nothing: 0 MACs."
+    #: Figures draw no edge into it: its ``inputs`` only place it in the graph.
+    reads_input = False
 
     def __init__(self, size: list[Value], dims: int | None = None, **options: Any):
         super().__init__(**options)
