@@ -53,6 +53,7 @@ WINDOWS = Rule(
     why="The H × W map is padded at the bottom and right up to whole windows of a × b tokens: ⌈H/a⌉ rows "
     "of ⌈W/b⌉ windows.",
     symbols=SYMBOLS,
+    name="Windows of a map",
 )
 ATTENTION_IN_WINDOWS = Rule(
     lhs="M",
@@ -62,6 +63,7 @@ ATTENTION_IN_WINDOWS = Rule(
     "products (over all heads together), and as many weigh the values: 2 t² E. Softmax, scaling and the "
     "bias and mask additions work value by value and are not counted.",
     symbols=SYMBOLS,
+    name="MACs of attention in windows",
 )
 POSITION_BIAS_TABLE = Rule(
     lhs="P_{bias}",
@@ -69,12 +71,14 @@ POSITION_BIAS_TABLE = Rule(
     why="Two tokens of an a × b window lie between -(a - 1) and a - 1 rows and -(b - 1) and b - 1 columns "
     "apart: (2a - 1)(2b - 1) offsets, with one learned bias for each and each of the h heads.",
     symbols=SYMBOLS,
+    name="Relative position bias table",
 )
 LOGIT_SCALE = Rule(
     lhs="P_{scale}",
     expr=heads,
     why="Swin V2's cosine attention divides by a learned temperature: one logit scale per head.",
     symbols=SYMBOLS,
+    name="Logit scale of cosine attention",
 )
 CONTINUOUS_BIAS_MACS = Rule(
     lhs="M",
@@ -83,18 +87,21 @@ CONTINUOUS_BIAS_MACS = Rule(
     "bias with a small MLP run once per forward pass over the (2a - 1)(2b - 1) offsets: 2 → m → h, "
     "(2a - 1)(2b - 1) m (2 + h) products.",
     symbols=SYMBOLS,
+    name="MACs of Swin V2's window attention",
 )
 HALVED = Rule(
     lhs="n_{out}",
     expr=sp.ceiling(n / 2),
     why="Patch merging pads an odd side by one and joins each 2 × 2 block of tokens into one: ⌈n/2⌉.",
     symbols=SYMBOLS,
+    name="Output size of patch merging",
 )
 PARTS = Rule(
     lhs="g",
     expr=(h_in / p) * (w_in / p),
     why="The H × W map is cut into p × p tiles: H/p rows of W/p tiles (p must divide both).",
     symbols=SYMBOLS,
+    name="Tiles of a map",
 )
 
 
