@@ -43,7 +43,12 @@ after Horace He's, which counts only the matrix products and convolutions (aten'
 mode; normalization, activations, pooling, sums and element-wise products count nothing. That is calc's
 convention too: each torchvision model's MACs / 10^9, rounded to the three decimals torchvision prints, is
 its published figure (`tests/test_zoo.py`). Each torchvision model takes its input at its default weights'
-crop size (EfficientNet-B7 at 600, RegNetY-128GF at 384).
+crop size (EfficientNet-B7 at 600, RegNetY-128GF at 384) and is built as torchvision builds it for those
+weights: GoogLeNet without its auxiliary classifiers, Inception v3 with its one. That auxiliary classifier
+runs only while training, so calc's MACs for `torchvision_inception_v3` (5,718,899,296) count its 5,683,200
+where torchvision's 5.713, measured in evaluation, does not; the test compares the published figure with the
+MACs of the layers an evaluation runs. GoogLeNet's and Inception v3's `transform_input` (a per-channel
+rescaling of the input, without parameters or MACs) is left out of their specs.
 
 Keras applications are named in snake case after their constructor (`ConvNeXtTiny` is `convnext_tiny`,
 `EfficientNetV2S` is `efficientnet_v2s`, `ResNet50V2` is `resnet50_v2`). MobileNetV3's input is
