@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -54,6 +55,17 @@ def test_the_torchvision_models_are_its_published_builders():
         assert MODELS[name]["weights"] == published[builder]["weights"], name
         assert MODELS[name]["input"] == [3, published[builder]["crop_size"], published[builder]["crop_size"]], name
         assert zoo_spec(name)["symbols"] == {"n": published[builder]["crop_size"]}, name
+
+
+#: torchvision's transformer classifiers (ViT, Swin, Swin V2, MaxViT): issue 23 adds them apart.
+TORCHVISION_TRANSFORMERS = re.compile(r"vit_\w+|swin_\w+|swin_v2_\w+|maxvit_t")
+
+
+def test_the_zoo_has_every_torchvision_classifier():
+    """Every builder of torchvision's classification table (but the transformers, added apart) is a zoo model."""
+    builders = {builder for builder in torchvision_published() if not TORCHVISION_TRANSFORMERS.fullmatch(builder)}
+    assert len(builders) == 68
+    assert {f"torchvision_{builder}" for builder in builders} <= set(by_framework("torchvision")) <= set(zoo_names())
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
