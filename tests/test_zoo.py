@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -56,6 +57,17 @@ def test_the_torchvision_models_are_its_published_builders():
         assert zoo_spec(name)["symbols"] == {"n": published[builder]["crop_size"]}, name
 
 
+#: torchvision's transformer classifiers (ViT, Swin, Swin V2, MaxViT): issue 23 adds them apart.
+TORCHVISION_TRANSFORMERS = re.compile(r"vit_\w+|swin_\w+|swin_v2_\w+|maxvit_t")
+
+
+def test_the_zoo_has_every_torchvision_classifier():
+    """Every builder of torchvision's classification table (but the transformers, added apart) is a zoo model."""
+    builders = {builder for builder in torchvision_published() if not TORCHVISION_TRANSFORMERS.fullmatch(builder)}
+    assert len(builders) == 68
+    assert {f"torchvision_{builder}" for builder in builders} <= set(by_framework("torchvision")) <= set(zoo_names())
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_total(name):
     result = analysis(name)
@@ -83,6 +95,9 @@ def test_torchvision_modules(name):
         calls.setdefault(record.name, []).append(record)
     modules = MODELS[name]["modules"]
     for module in modules:
+        if not module["output_shapes"]:  # built but never called (EfficientNet's StochasticDepth without a sum)
+            assert module["name"] not in calls and module["params"] == 0, module["name"]
+            continue
         records = calls[module["name"]]
         assert records[0].params == module["params"], module["name"]
         assert [[None, *r.output_shape] for r in records] == module["output_shapes"], module["name"]

@@ -32,8 +32,8 @@ parameters are calc's, worked out from its rules; beside them is the framework's
 (Keras's `count_params()`, `sum(p.numel() for p in model.parameters())` for torchvision and transformers),
 recorded by `tests/fixtures/generate_zoo.py` from Keras 3.15.1, torchvision 0.28.0 and transformers 5.24.0.
 The tests compare every layer too, not only the totals. MACs are multiply-accumulates of one forward pass
-for one example at the input shown (`calc summary NAME --columns macs`; calc's conventions are in the
-README). Keras and Hugging Face publish no MACs for these models, so there is nothing to set beside them.
+for one example at the input shown (`calc summary NAME --columns macs`; what calc counts is in
+[Conventions](conventions.md)). Keras and Hugging Face publish no MACs for these models, so there is nothing to set beside them.
 
 torchvision publishes, with each weights entry, its `num_params` and a GFLOPS figure (`_ops`), shown in the
 last column. Despite its name that figure counts multiply-accumulates: torchvision measured it
@@ -45,7 +45,12 @@ transformers the attention's own products count (queries with keys, the weights 
 and so does Swin V2's position-bias MLP (`cpb_mlp`, run once per forward pass). That is calc's
 convention too: each torchvision model's MACs / 10^9, rounded to the three decimals torchvision prints, is
 its published figure (`tests/test_zoo.py`). Each torchvision model takes its input at its default weights'
-crop size (EfficientNet-B7 at 600, RegNetY-128GF at 384).
+crop size (EfficientNet-B7 at 600, RegNetY-128GF at 384) and is built as torchvision builds it for those
+weights: GoogLeNet without its auxiliary classifiers, Inception v3 with its one. That auxiliary classifier
+runs only while training, so calc's MACs for `torchvision_inception_v3` (5,718,899,296) count its 5,683,200
+where torchvision's 5.713, measured in evaluation, does not; the test compares the published figure with the
+MACs of the layers an evaluation runs. GoogLeNet's and Inception v3's `transform_input` (a per-channel
+rescaling of the input, without parameters or MACs) is left out of their specs.
 
 Keras applications are named in snake case after their constructor (`ConvNeXtTiny` is `convnext_tiny`,
 `EfficientNetV2S` is `efficientnet_v2s`, `ResNet50V2` is `resnet50_v2`). MobileNetV3's input is

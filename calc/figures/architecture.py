@@ -57,7 +57,9 @@ SHORT_TYPES = {
     "BatchNorm2d": "BN",
     "BatchNorm3d": "BN",
     "LayerNorm": "LN",
+    "LayerNorm2d": "LN",
     "GroupNormalization": "GN",
+    "GroupNorm": "GN",
 }
 MERGE_SIGNS = {
     "add": "+",

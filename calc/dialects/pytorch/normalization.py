@@ -62,6 +62,10 @@ LAYER_NORM_WHY = (
     "of normalized_shape) and, unless bias=False, a bias for each too. There are no running statistics."
 )
 LAYER_NORM_NO_AFFINE_WHY = "Without elementwise_affine there is no learned weight or bias: no parameters."
+LAYER_NORM_2D_WHY = (
+    "With elementwise_affine, torchvision's LayerNorm2d learns a weight for each of the c channels and, unless "
+    "bias=False, a bias for each too, shared by every position. There are no running statistics."
+)
 GROUP_NORM_WHY = (
     "With affine, PyTorch learns a weight and a bias for each of the c channels (not for each group): the "
     "groups share out the statistics only, which are each example's own, with no running statistics."
@@ -147,11 +151,14 @@ class LayerNorm(TorchLayer):
         words = ["normalizes each example over its last ", count, f" ax{'es' if count > 1 else 'is'}"]
         return self._normalized(shape, prod(normalized), words)
 
+    #: Why the weight and bias count as they do, in this class's words.
+    affine_why: ClassVar[str] = LAYER_NORM_WHY
+
     def _normalized(self, shape: Shape, count: sp.Expr, description: list) -> LayerResult:
         """The shape passes through; the weight and bias, when learned, have one value per normalized element."""
         affine = self.elementwise_affine
         fixed = {gamma: sp.Integer(int(affine)), beta: sp.Integer(int(affine and self.bias))}
-        why = LAYER_NORM_WHY if affine else LAYER_NORM_NO_AFFINE_WHY
+        why = self.affine_why if affine else LAYER_NORM_NO_AFFINE_WHY
         return _same_shape(shape, apply(AFFINE, "Parameters", {c: count}, fixed=fixed, why=why), description)
 
 
@@ -161,6 +168,7 @@ class LayerNorm2d(LayerNorm):
     ``normalized_shape`` is the channel count: LayerNorm's parameter rule with c = C."""
 
     data_format = "channels_first"
+    affine_why = LAYER_NORM_2D_WHY
 
     def accepted_ranks(self) -> tuple[int, int | None]:
         return (3, 3)

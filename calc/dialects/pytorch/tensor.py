@@ -462,7 +462,9 @@ class ChannelShuffle(TorchLayer):
             raise CalcError(f"ChannelShuffle takes [N, C, *spatial], got {torch_shape(shape)}")
         groups = env.positive(self.groups, "groups")
         check_divides(groups, shape[0], "the channels", by="groups")
-        return _plain(shape, ["the ", shape[0], " channels of ", groups, " groups interleaved"])
+        return _plain(
+            shape, ["the ", shape[0], " channels, in ", groups, " groups of ", shape[0] / groups, ", interleaved"]
+        )
 
 
 class matmul(TorchLayer):
