@@ -104,6 +104,8 @@ class LayerView:
     number: str = ""
     #: Whether the model or block the layer sits in is a graph (its inputs are then named).
     functional: bool = False
+    #: False for a learned tensor (a Parameter), whose inputs only place it in the graph.
+    reads_input: bool = True
     #: A block's own layers (a nested Model, or one copy of a Repeat), derived in turn.
     children: list[LayerView] = field(default_factory=list)
     #: An earlier layer whose steps, shapes and counts are exactly these: this one refers to it.
@@ -168,7 +170,9 @@ def roundings(step: Step) -> list[Rounding]:
             argument = node.args[0].xreplace(step.bindings)
             if argument.is_number and not argument.is_integer:
                 kind = "floor" if isinstance(node, sp.floor) else "ceiling"
-                found.append(Rounding(kind, argument, type(node)(argument)))
+                rounding = Rounding(kind, argument, type(node)(argument))
+                if rounding not in found:  # ⌈28/8⌉·⌈28/8⌉ is said once
+                    found.append(rounding)
     return found
 
 
@@ -230,6 +234,7 @@ def layer_views(
         if r.type != "InputLayer":
             number += 1
         view.number, view.functional = f"{prefix}{number}", analysis.functional
+        view.reads_input = getattr(r.layer, "reads_input", True)
         view.sources = [_source_name(analysis, name) for name in r.inputs] or [_previous(analysis, r)]
         if include and r.layer is not None:
             _compute_steps(view, include, conventions)
@@ -345,9 +350,16 @@ def _bindings(view: LayerView, sv: StepView, values: Mapping[sp.Symbol, sp.Expr]
     found = []
     arguments = _arguments(view.record)
     source = view.sources[0] if view.sources else ""
+    # a size symbol's value is read off the tensor coming in only when that tensor has such a size (a
+    # layer's inner Linear, Swin's cpb_mlp 2 -> 512, reads sizes of its own)
+    incoming = {
+        size.xreplace(values)
+        for shape in view.record.input_shapes
+        for size in (*shape, sp.Mul(*shape[:-1]), sp.Mul(*shape[1:]), sp.Mul(*shape))
+    }
     for symbol, value in sv.numbers.items():
         words: list[Any] = []
-        if glossary.from_input(symbol):
+        if glossary.from_input(symbol) and (not incoming or value in incoming):
             what = "the channels" if symbol.name in _CHANNEL_SYMBOLS else "the size"
             words = [f"{what} leaving {source}" if source else f"{what} of the model's input"]
         else:

@@ -38,6 +38,8 @@ def test_fixture_covers_the_dialect():
         "AdaptiveAvgPool2d",
         "BatchNorm2d",
         "LayerNorm",
+        "GroupNorm",
+        "ChannelShuffle",
         "Linear",
         "Embedding",
         "LSTM",

@@ -366,6 +366,11 @@ BAD = [
     ),
     ("softmax-dim", [4, 6], "Softmax: {dim: 3}", ["dim 3 is out of range"]),
     ("dropout-p", [4, 6], "Dropout: {p: 2}", ["p must be a number from 0 to 1"]),
+    ("stochastic-depth-p", [4, 6], "StochasticDepth: {p: -0.1, mode: row}", ["p must be a number from 0 to 1"]),
+    ("stochastic-depth-mode", [4, 6], "StochasticDepth: {p: 0.1, mode: Row}", ["mode must be one of 'batch', 'row'"]),
+    ("layernorm2d-channels", [8, 5, 5], "LayerNorm2d: {normalized_shape: 6}", ["normalized_shape is 6", "8 channels"]),
+    ("layernorm2d-rank", [8, 5], "LayerNorm2d: {normalized_shape: 8}", ["LayerNorm2d"]),
+    ("channel-shuffle-rank", [8], "ChannelShuffle: {groups: 2}", ["ChannelShuffle takes [N, C, *spatial]"]),
     ("divisor", [1, 4, 4], "AvgPool2d: {kernel_size: 2, divisor_override: 0}", ["divisor_override must not be zero"]),
     (
         "avgpool1d-divisor",
@@ -428,3 +433,22 @@ def test_formulas_stated_once():
     from calc.layers.dense import PARAMS
 
     assert step.rule is PARAMS
+
+
+def test_stochastic_depth_layer_norm_2d_and_group_norm_by_hand():
+    """StochasticDepth passes its input on at inference (0 parameters, 0 MACs); LayerNorm2d normalizes over the
+    channels of [N, C, H, W]: 2C, as LayerNorm over C; GroupNorm learns 2C whatever the groups (torch's
+    recorded cases: tests/test_torch_dialect.py)."""
+    spec = {
+        "dialect": "pytorch",
+        "input": [96, 56, 56],
+        "layers": [
+            {"StochasticDepth": {"p": 0.1, "mode": "row"}},
+            {"LayerNorm2d": {"normalized_shape": 96}},
+            {"GroupNorm": {"num_groups": 32, "num_channels": 96, "affine": False}},
+        ],
+    }
+    depth, norm, group = calc.from_spec(spec).analyze().layers
+    assert (depth.output_shape, depth.params, depth.compute.macs) == ((96, 56, 56), 0, 0)
+    assert (norm.output_shape, norm.params, norm.compute.macs) == ((96, 56, 56), 2 * 96, 0)
+    assert group.params == 0  # affine=False

@@ -145,7 +145,6 @@ BAD = [
     ("add-three", "add: {inputs: [a, a, a]}", ["(add, add)", "add takes exactly 2 inputs, got 3"]),
     ("add-one", "add: {inputs: [a]}", ["add takes exactly 2 inputs, got 1"]),
     ("mul-one", "mul: {inputs: [a]}", ["(mul, mul)", "mul takes exactly 2 inputs, got 1"]),
-    ("cat-one", "cat: {inputs: [a], dim: 1}", ["(cat, cat)", "cat needs at least 2 inputs, got 1"]),
     (
         "add-shapes",
         "add: {inputs: [a, b]}",

@@ -1,24 +1,27 @@
-"""Every zoo model against the counts its own framework gives (tests/fixtures/zoo_counts.json, recorded by
+"""Every zoo model against the counts its own framework gives (tests/zoo_records.py: recorded by
 tests/fixtures/generate_zoo.py): totals for all (every layer of the Keras applications: tests/test_zoo_keras.py),
-every module's count and output shapes for torchvision, and for the Hugging Face models every module (of the
-first of the L alike blocks, and outside them) against the calc layer that stands for it."""
+every module's count and output shapes for torchvision and its MACs against torchvision's published GFLOPS, and
+for the Hugging Face models every module (of the first of the L alike blocks, and outside them) against the calc
+layer that stands for it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
 import pytest
+import sympy as sp
 
 import calc
 from calc.model import Analysis
 from calc.zoo import zoo_names, zoo_spec, zoo_text
+from tests.zoo_records import recorded_models, torchvision_published
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "zoo_counts.json").read_text())
-MODELS = FIXTURE["models"]
+MODELS = recorded_models()
 #: Written by hand for the seed article and the handouts, checked by their own tests (test_lenet5, ...).
 OWN_MODELS = {"lenet5", "vgg_blocks"}
 
@@ -39,14 +42,48 @@ def hf_configs() -> set[str]:
 
 def test_every_zoo_model_is_recorded():
     assert set(zoo_names()) - OWN_MODELS - hf_configs() == set(MODELS)
-    assert len(by_framework("keras")) == 40 and len(by_framework("torchvision")) == 5  # tests/test_zoo_keras.py
+    assert len(by_framework("keras")) == 40  # tests/test_zoo_keras.py
     assert len(by_framework("transformers")) == 9
+
+
+def test_the_torchvision_models_are_its_published_builders():
+    """Each torchvision model is a builder of torchvision's model table, built as its default weights are."""
+    published = torchvision_published()
+    for name in by_framework("torchvision"):
+        builder = name.removeprefix("torchvision_")
+        assert MODELS[name]["built_with"].startswith(f"torchvision.models.{builder}(weights=None"), name
+        assert MODELS[name]["weights"] == published[builder]["weights"], name
+        assert MODELS[name]["input"] == [3, published[builder]["crop_size"], published[builder]["crop_size"]], name
+        assert zoo_spec(name)["symbols"] == {"n": published[builder]["crop_size"]}, name
+
+
+#: torchvision's transformer classifiers (ViT, Swin, Swin V2, MaxViT): issue 23 adds them apart.
+TORCHVISION_TRANSFORMERS = re.compile(r"vit_\w+|swin_\w+|swin_v2_\w+|maxvit_t")
+
+
+def test_the_zoo_has_every_torchvision_classifier():
+    """Every builder of torchvision's classification table (but the transformers, added apart) is a zoo model."""
+    builders = {builder for builder in torchvision_published() if not TORCHVISION_TRANSFORMERS.fullmatch(builder)}
+    assert len(builders) == 68
+    assert {f"torchvision_{builder}" for builder in builders} <= set(by_framework("torchvision")) <= set(zoo_names())
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_total(name):
     result = analysis(name)
     assert result.total_params == MODELS[name]["total_params"]
+
+
+@pytest.mark.parametrize("name", by_framework("torchvision"))
+def test_torchvision_parameters_and_macs_are_the_published_figures(name):
+    """Parameters equal the weights' num_params; MACs, of the layers an evaluation runs (not those only training
+    runs: Inception v3's auxiliary classifier), equal its GFLOPS to the three decimals torchvision prints."""
+    published = torchvision_published()[name.removeprefix("torchvision_")]
+    result = analysis(name)
+    assert result.total_params == published["num_params"]
+    training = set(MODELS[name]["training_only"])
+    evaluated = [r.compute.macs for r in result.records if r.layer is not None and r.name not in training]
+    assert round(int(sp.Add(*evaluated)) / 1e9, 3) == published["gflops"]
 
 
 @pytest.mark.parametrize("name", by_framework("torchvision"))
@@ -58,17 +95,22 @@ def test_torchvision_modules(name):
         calls.setdefault(record.name, []).append(record)
     modules = MODELS[name]["modules"]
     for module in modules:
+        if not module["output_shapes"]:  # built but never called (EfficientNet's StochasticDepth without a sum)
+            assert module["name"] not in calls and module["params"] == 0, module["name"]
+            continue
         records = calls[module["name"]]
         assert records[0].params == module["params"], module["name"]
         assert [[None, *r.output_shape] for r in records] == module["output_shapes"], module["name"]
     named = {module["name"] for module in modules}
-    assert all(r.params == 0 for r in result.layers if r.name not in named)  # Flatten and the like
+    learned = {tensor["name"]: tensor["params"] for tensor in MODELS[name]["parameters"]}
+    assert all(r.params == learned.get(r.name, 0) for r in result.layers if r.name not in named)  # Flatten, add
 
 
 @pytest.mark.parametrize("name", by_framework("torchvision"))
 def test_torchvision_function_calls(name):
     """Each function call torch.fx traced (a residual sum, flatten) is a layer of torch.fx's name and type,
-    reading as many tensors, with torch's output shape; the layers of the spec's own are no more than these."""
+    reading as many tensors, with torch's output shape; each learned tensor read outside a module (ConvNeXt's
+    layer scale) a Parameter layer of its size; the layers of the spec's own are no more than these."""
     result = analysis(name)
     functions = MODELS[name]["functions"]
     for function in functions:
@@ -76,8 +118,13 @@ def test_torchvision_function_calls(name):
         assert record.type == function["type"], function["name"]
         assert len(record.input_shapes) == function["inputs"], function["name"]
         assert [None, *record.output_shape] == function["output_shape"], function["name"]
+    for tensor in MODELS[name]["parameters"]:
+        record = result.layer(tensor["name"])
+        assert (record.type, record.params) == ("Parameter", tensor["params"]), tensor["name"]
+        assert list(record.layer.size) == tensor["size"], tensor["name"]
     modules = {module["name"] for module in MODELS[name]["modules"]} | {"input_layer"}
-    assert {r.name for r in result.layers} - modules == {function["name"] for function in functions}
+    own = {function["name"] for function in functions} | {tensor["name"] for tensor in MODELS[name]["parameters"]}
+    assert {r.name for r in result.layers} - modules == own
 
 
 def test_torchvision_resnet50_sums_read_two_branches():

@@ -22,6 +22,7 @@ from calc.spec import from_spec
 from calc.summary import json_output
 from calc.zoo import zoo_names, zoo_text
 from calc.zoo.listing import digest, row, shipped
+from tests.zoo_records import recorded_models, torchvision_published
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MODELS = json.loads((FIXTURES / "zoo_counts.json").read_text())["models"]
@@ -129,13 +130,18 @@ def test_docs_zoo_table_is_current():
     """docs/zoo.md (tools/zoo_docs.py): every zoo model, calc's count as calc zoo lists it, the framework's as
     recorded; the MACs of two models worked out afresh."""
     page = (Path(__file__).parent.parent / "docs" / "zoo.md").read_text(encoding="utf-8")
-    table = re.findall(r"^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([\d,]+) \| ([\d,]+|—) \| ([\d,]+|—) \|$", page, re.M)
-    assert [row[0] for row in table] == zoo_names()
+    pattern = r"^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([\d,]+) \| ([\d,]+|—) \| ([\d,]+|—) \| ([\d.]+|—) \|$"
+    table = re.findall(pattern, page, re.M)
+    assert [line[0] for line in table] == zoo_names()
     listed = {entry["row"]["name"]: entry["row"]["total_params"] for entry in shipped().values()}
-    for name, _, ours, theirs, _ in table:
+    recorded, published = recorded_models(), torchvision_published()
+    for name, _, ours, theirs, _, gflops in table:
         assert int(ours.replace(",", "")) == listed[name], name
-        if name in MODELS:
-            assert int(theirs.replace(",", "")) == MODELS[name]["total_params"], name
-    macs = {name: int(value.replace(",", "")) for name, *_, value in table if value != "—"}
+        if name in recorded:
+            assert int(theirs.replace(",", "")) == recorded[name]["total_params"], name
+        builder = name.removeprefix("torchvision_")
+        expected = f"{published[builder]['gflops']:.3f}" if name.startswith("torchvision_") else "—"
+        assert gflops == expected, name
+    macs = {name: int(value.replace(",", "")) for name, *_, value, _ in table if value != "—"}
     for name in ("resnet50", "mobilenet_v3_small"):
         assert macs[name] == compute.total_macs(from_zoo(name)), name

@@ -57,7 +57,9 @@ SHORT_TYPES = {
     "BatchNorm2d": "BN",
     "BatchNorm3d": "BN",
     "LayerNorm": "LN",
+    "LayerNorm2d": "LN",
     "GroupNormalization": "GN",
+    "GroupNorm": "GN",
 }
 MERGE_SIGNS = {
     "add": "+",
@@ -162,6 +164,8 @@ def build_units(analysis: Analysis, reveal: bool = True) -> list[Unit]:
             owner[key] = unit
             continue
         else:
+            if not getattr(record.layer, "reads_input", True):  # a learned tensor: its input only places it
+                refs = []
             unit = Unit(key, [record], [owner[ref].key for ref in refs if ref in owner], _kind(record), reveal=reveal)
             unit.shape = tuple(record.output_shape)
         units.append(unit)

@@ -186,6 +186,8 @@ class Concatenate(Layer):
     field_effect = "keeps"
     #: What the joined axis is called in messages and descriptions (PyTorch says dim).
     axis_word: ClassVar[str] = "axis"
+    #: The fewest inputs joined (Keras's Concatenate wants two; torch.cat([x], 1) gives x back).
+    fewest: ClassVar[int] = 2
 
     def __init__(self, axis: int = -1, **options: Any):
         super().__init__(**options)
@@ -197,8 +199,8 @@ class Concatenate(Layer):
         return self.build_many([shape], env)
 
     def build_many(self, shapes: Sequence[Shape], env: Env) -> LayerResult:
-        if len(shapes) < 2:
-            raise CalcError(f"{self.type_name} needs at least 2 inputs, got {len(shapes)}")
+        if len(shapes) < self.fewest:
+            raise CalcError(f"{self.type_name} needs at least {self.fewest} inputs, got {len(shapes)}")
         rank = len(shapes[0])
         if any(len(s) != rank for s in shapes):
             raise CalcError(self.mismatch(shapes, None))

@@ -5,7 +5,8 @@ same (sliding windows, the convolution and Dense parameter rules, Flatten) and s
 own, with its sentence, only where PyTorch counts differently (BatchNorm's buffers, the two bias
 vectors of recurrent layers, MultiheadAttention's packed in_proj). The tensor arithmetic of forward()
 (``add``, ``sub``, ``mul``, ``cat``, ``view``, ``permute``, ``matmul``, ...: ``tensor``) is named after
-the functions, as torch.fx names their calls; ``lazy`` holds the Lazy modules.
+the functions, as torch.fx names their calls; ``lazy`` holds the Lazy modules; ``windows`` holds
+torchvision's attention within windows (Swin, MaxViT).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from calc.dialects.pytorch.activation import (
     FeatureAlphaDropout,
     Identity,
     PReLU,
+    StochasticDepth,
 )
 from calc.dialects.pytorch.attention import MultiheadAttention
 from calc.dialects.pytorch.base import TorchLayer
@@ -27,7 +29,7 @@ from calc.dialects.pytorch.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, 
 from calc.dialects.pytorch.lazy import LAZY_CLASSES
 from calc.dialects.pytorch.linear import Embedding, Linear
 from calc.dialects.pytorch.merge import add, cat, div, mul, sub
-from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
+from calc.dialects.pytorch.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, LayerNorm2d
 from calc.dialects.pytorch.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -45,6 +47,7 @@ from calc.dialects.pytorch.pooling import (
 from calc.dialects.pytorch.recurrent import GRU, LSTM, RNN
 from calc.dialects.pytorch.reshape import Flatten
 from calc.dialects.pytorch.tensor import TENSOR_CLASSES
+from calc.dialects.pytorch.windows import WINDOW_CLASSES
 
 _CLASSES: list[type[TorchLayer]] = [
     Conv1d,
@@ -68,7 +71,9 @@ _CLASSES: list[type[TorchLayer]] = [
     BatchNorm1d,
     BatchNorm2d,
     BatchNorm3d,
+    GroupNorm,
     LayerNorm,
+    LayerNorm2d,
     Linear,
     Embedding,
     RNN,
@@ -89,9 +94,11 @@ _CLASSES: list[type[TorchLayer]] = [
     AlphaDropout,
     FeatureAlphaDropout,
     PReLU,
+    StochasticDepth,
     *ACTIVATION_CLASSES,
     *TENSOR_CLASSES,
     *LAZY_CLASSES,
+    *WINDOW_CLASSES,
 ]
 
 #: torch.nn class name -> layer class.

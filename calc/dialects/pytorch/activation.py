@@ -85,6 +85,23 @@ class Dropout3d(DropoutNd):
     unit = "channels"
 
 
+class StochasticDepth(ShapeKeeping):
+    """torchvision.ops.StochasticDepth(p, mode) (Huang et al., 2016): while training, drops the residual
+    branch it ends, for the whole batch (``mode="batch"``) or per example (``"row"``), with probability p; at
+    inference it passes its input through. No weights, nothing multiplied by a weight: 0 parameters, 0 MACs."""
+
+    def __init__(self, p: float, mode: str, **options: Any):
+        super().__init__(**options)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise CalcError(f"p must be a number from 0 to 1, got {quote(p)}")
+        self.p = p
+        self.mode = exact_choice(mode, ("batch", "row"), "mode")
+
+    def describe(self) -> list:
+        unit = "the whole batch" if self.mode == "batch" else "each example"
+        return [f"drops the branch for {unit} with probability {self.p:g} while training; passes it on at inference"]
+
+
 class AlphaDropout(DropoutNd):
     pass
 

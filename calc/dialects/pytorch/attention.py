@@ -23,6 +23,19 @@ from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 e, k, v, b, p_in, p_out, p_kv = local_symbols("E k_dim v_dim b P_in P_out P_kv")
 
+#: What the symbols of these rules mean (the glossary gives E, L and S no meaning of their own).
+SYMBOLS = {
+    "E": "the embedding size (embed_dim), which the query projection keeps",
+    "k_dim": "the key's features (kdim; E unless given)",
+    "v_dim": "the value's features (vdim; E unless given)",
+    "P_in": "the parameters of the query, key and value projections",
+    "P_out": "the parameters of the output projection",
+    "P_kv": "the parameters of the bias rows add_bias_kv appends",
+    "L": "the query's length",
+    "S": "the key's and value's length",
+    "z": "the rows add_bias_kv and add_zero_attn append to the keys",
+}
+
 IN_PROJECTION = Rule(
     lhs="P_{in}",
     expr=e * (e + k + v) + 3 * b * e,
@@ -39,11 +52,13 @@ IN_PROJECTION = Rule(
             replaces={k: 0, v: 0},
         ),
     ),
+    symbols=SYMBOLS,
 )
 BIAS_KV = Rule(
     lhs="P_{kv}",
     expr=2 * e,
     why="add_bias_kv appends one learned row of E values to the keys and one to the values.",
+    symbols=SYMBOLS,
 )
 TOTAL = Rule(
     lhs="P",
@@ -57,6 +72,7 @@ TOTAL = Rule(
             replaces={p_out: 0},
         ),
     ),
+    symbols=SYMBOLS,
 )
 
 
@@ -68,6 +84,7 @@ ATTENTION_MACS = Rule(
     "of the L queries meets each of the S keys (z more rows with add_bias_kv and add_zero_attn) in E products "
     "summed over the heads, and as many weigh the values; the output projection takes L E E. Softmax and "
     "scaling are element-wise, not counted.",
+    symbols=SYMBOLS,
 )
 
 

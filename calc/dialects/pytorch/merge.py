@@ -97,13 +97,14 @@ class mul(TorchElementWise):  # torch.mul, operator.mul, *
 
 
 class cat(TorchLayer, Concatenate):
-    """torch.cat(tensors, dim=0): joins the inputs along ``dim``, counted with the batch axis as 0 (dim=1
-    joins the channels of [N, C, H, W]); every other dim must agree. The batch axis, torch's default, is
+    """torch.cat(tensors, dim=0): joins the inputs (one or more) along ``dim``, counted with the batch axis as 0
+    (dim=1 joins the channels of [N, C, H, W]); every other dim must agree. The batch axis, torch's default, is
     refused: calc's shapes leave it out."""
 
     neutral = frozenset()
     function = True
     axis_word = "dim"
+    fewest = 1  # DenseNet's first layer of a block reads torch.cat([x], 1)
 
     def __init__(self, dim: int = 0, **options: Any):
         super().__init__(**options)

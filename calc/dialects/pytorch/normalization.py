@@ -1,4 +1,5 @@
-"""torch.nn BatchNorm1d/2d/3d and LayerNorm: the shape passes through; only the affine terms count.
+"""torch.nn BatchNorm1d/2d/3d, GroupNorm and LayerNorm (and torchvision's LayerNorm2d, a LayerNorm over the
+channels of [N, C, H, W]): the shape passes through; only the affine terms count.
 
 PyTorch counts parameters (tensors that receive gradients) and nothing else. BatchNorm's running
 mean, running variance and ``num_batches_tracked`` are *buffers*: saved with the model, never
@@ -13,7 +14,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
 from calc.layers.normalization import (
@@ -26,7 +27,7 @@ from calc.layers.normalization import (
     c,
     gamma,
 )
-from calc.rules import Mistake, Rule, apply
+from calc.rules import Mistake, Rule, Step, apply
 
 # The learned part is Keras's affine rule, P = (gamma + beta) c; what PyTorch leaves out is said here.
 BATCH_NORM = Rule(
@@ -61,6 +62,15 @@ LAYER_NORM_WHY = (
     "of normalized_shape) and, unless bias=False, a bias for each too. There are no running statistics."
 )
 LAYER_NORM_NO_AFFINE_WHY = "Without elementwise_affine there is no learned weight or bias: no parameters."
+LAYER_NORM_2D_WHY = (
+    "With elementwise_affine, torchvision's LayerNorm2d learns a weight for each of the c channels and, unless "
+    "bias=False, a bias for each too, shared by every position. There are no running statistics."
+)
+GROUP_NORM_WHY = (
+    "With affine, PyTorch learns a weight and a bias for each of the c channels (not for each group): the "
+    "groups share out the statistics only, which are each example's own, with no running statistics."
+)
+GROUP_NORM_NO_AFFINE_WHY = "Without affine there is no learned weight or bias: no parameters."
 
 
 class BatchNormNd(TorchLayer):
@@ -95,13 +105,7 @@ class BatchNormNd(TorchLayer):
         description: list = ["normalizes each of ", features, " channels over the batch"]
         if self.track_running_stats:
             description.append("; keeps running mean and variance as buffers, which are not parameters")
-        return LayerResult(
-            output_shape=shape,
-            trainable=step.value,
-            non_trainable=sp.Integer(0),
-            param_steps=[step],
-            description=description,
-        )
+        return _same_shape(shape, step, description)
 
 
 class BatchNorm1d(BatchNormNd):
@@ -144,14 +148,77 @@ class LayerNorm(TorchLayer):
             raise CalcError(
                 f"normalized_shape [{listed}] does not match the last axes of the input {torch_shape(shape)}"
             )
+        words = ["normalizes each example over its last ", count, f" ax{'es' if count > 1 else 'is'}"]
+        return self._normalized(shape, prod(normalized), words)
+
+    #: Why the weight and bias count as they do, in this class's words.
+    affine_why: ClassVar[str] = LAYER_NORM_WHY
+
+    def _normalized(self, shape: Shape, count: sp.Expr, description: list) -> LayerResult:
+        """The shape passes through; the weight and bias, when learned, have one value per normalized element."""
         affine = self.elementwise_affine
         fixed = {gamma: sp.Integer(int(affine)), beta: sp.Integer(int(affine and self.bias))}
-        why = LAYER_NORM_WHY if affine else LAYER_NORM_NO_AFFINE_WHY
-        step = apply(AFFINE, "Parameters", {c: prod(normalized)}, fixed=fixed, why=why)
-        return LayerResult(
-            output_shape=shape,
-            trainable=step.value,
-            non_trainable=sp.Integer(0),
-            param_steps=[step],
-            description=["normalizes each example over its last ", count, f" ax{'es' if count > 1 else 'is'}"],
-        )
+        why = self.affine_why if affine else LAYER_NORM_NO_AFFINE_WHY
+        return _same_shape(shape, apply(AFFINE, "Parameters", {c: count}, fixed=fixed, why=why), description)
+
+
+class LayerNorm2d(LayerNorm):
+    """torchvision's LayerNorm2d (ConvNeXt's): a LayerNorm over the channel axis of [N, C, H, W], each position
+    normalized over its C channels (torchvision permutes the channels last, normalizes, permutes back), so
+    ``normalized_shape`` is the channel count: LayerNorm's parameter rule with c = C."""
+
+    data_format = "channels_first"
+    affine_why = LAYER_NORM_2D_WHY
+
+    def accepted_ranks(self) -> tuple[int, int | None]:
+        return (3, 3)
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        if len(self.normalized_shape) != 1:
+            raise CalcError("normalized_shape of LayerNorm2d is one size, the channel count")
+        channels = env.positive(self.normalized_shape[0], "normalized_shape")
+        check_matches(channels, shape[0], "normalized_shape", f"the input {torch_shape(shape)} has {{}} channels", env)
+        return self._normalized(shape, channels, ["normalizes each position over its ", channels, " channels"])
+
+
+class GroupNorm(TorchLayer):
+    """nn.GroupNorm(num_groups, num_channels): each example's channels (axis 1 of [N, C, *]) in num_groups
+    groups, each normalized over its channels and positions; num_groups must divide num_channels."""
+
+    data_format = "channels_first"
+    no_macs = STATISTICS_NO_MACS
+    field_effect = "keeps"
+
+    neutral = TorchLayer.neutral | {"eps"}
+
+    def __init__(self, num_groups: Value, num_channels: Value, affine: bool = True, **options: Any):
+        super().__init__(**options)
+        self.num_groups = to_expr(num_groups, "num_groups")
+        self.num_channels = to_expr(num_channels, "num_channels")
+        self.affine = to_bool(affine, "affine")
+
+    def accepted_ranks(self) -> tuple[int, int | None]:
+        return (1, None)
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        self.check_rank(shape)
+        groups = env.positive(self.num_groups, "num_groups")
+        channels = env.positive(self.num_channels, "num_channels")
+        check_divides(groups, channels, "num_channels", by="num_groups")
+        check_matches(channels, shape[0], "num_channels", f"the input {torch_shape(shape)} has {{}} channels", env)
+        flag = sp.Integer(int(self.affine))
+        why = GROUP_NORM_WHY if self.affine else GROUP_NORM_NO_AFFINE_WHY
+        step = apply(AFFINE, "Parameters", {c: channels}, fixed={gamma: flag, beta: flag}, why=why)
+        return _same_shape(shape, step, ["normalizes ", groups, " groups of ", channels / groups, " channels each"])
+
+
+def _same_shape(shape: Shape, step: Step, description: list) -> LayerResult:
+    """A normalization's result: the shape unchanged, the affine terms (``step``) all trainable."""
+    return LayerResult(
+        output_shape=shape,
+        trainable=step.value,
+        non_trainable=sp.Integer(0),
+        param_steps=[step],
+        description=description,
+    )

@@ -1,6 +1,6 @@
 """The tensor operations of forward(), named as torch.fx names their calls: view, reshape, permute,
 transpose, unsqueeze, squeeze, expand, mean, sum, stack, slice (``x[:, 1:3]``, chunk and split),
-select (``x[:, 0]``), matmul (``@``) and pad, with the learned tensors they meet (``Parameter``).
+select (``x[:, 0]``), roll, matmul (``@``) and pad, with the learned tensors they meet (``Parameter``).
 
 Every shape in calc leaves the batch axis out, so each operation states how it treats PyTorch's dim 0:
 it keeps it (view/reshape/expand take the sizes after it; a dim argument counts it as 0, as PyTorch does,
@@ -17,7 +17,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.dialects.pytorch.base import TorchLayer, torch_dim, torch_shape
+from calc.dialects.pytorch.base import TorchLayer, check_divides, torch_dim, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
 from calc.layers.padding import PADDED, PADDED_START, UPSAMPLED, p_1, p_2
@@ -413,6 +413,60 @@ class select(TorchLayer):
         return FieldChange(tuple(f for i, f in enumerate(fields[0]) if i != axis), [], "")
 
 
+class roll(TorchLayer):
+    """torch.roll(x, shifts, dims): the values moved cyclically along ``dims`` (batch axis 0, refused), those
+    pushed past the end coming back at the start, as Swin shifts its windows; the shape is kept."""
+
+    neutral = frozenset()
+    function = True
+    no_macs = NO_MACS
+
+    def __init__(self, shifts: Value | list[Value], dims: int | list[int], **options: Any):
+        super().__init__(**options)
+        self.dims = _dims(dims, "dims")
+        values = shifts if isinstance(shifts, (list, tuple)) else [shifts]
+        self.shifts = tuple(to_expr(v, "shifts") for v in values)
+        if len(self.shifts) != len(self.dims):
+            raise CalcError(f"roll gives {len(self.shifts)} shifts for {len(self.dims)} dims")
+
+    def _rolled(self, shape: Shape) -> set[int]:
+        return {_not_batch(torch_dim(d, shape, "dims"), "dims", d, "roll") - 1 for d in self.dims}
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        rolled = sorted(self._rolled(shape))
+        shifts = ", ".join(fmt(s) for s in self.shifts)
+        return _plain(shape, [f"values moved by ({shifts}) along dims {', '.join(str(a + 1) for a in rolled)}"])
+
+    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+        rolled = self._rolled(shapes[0])
+        kept = tuple(None if i in rolled else f for i, f in enumerate(fields[0]))
+        return FieldChange(kept, [], "A rolled axis wraps around: its positions no longer follow one grid.")
+
+
+class ChannelShuffle(TorchLayer):
+    """nn.ChannelShuffle(groups) on [N, C, *]: the C channels, read as ``groups`` rows of C/groups, are read out
+    column by column (ShuffleNet's channel_shuffle: view, transpose, view). The shape is unchanged and each
+    position keeps its receptive field: channels move, positions do not."""
+
+    data_format = "channels_first"
+    neutral = frozenset()
+    no_macs = NO_MACS
+    field_effect = "keeps"
+
+    def __init__(self, groups: Value, **options: Any):
+        super().__init__(**options)
+        self.groups = to_expr(groups, "groups")
+
+    def build(self, shape: Shape, env: Env) -> LayerResult:
+        if len(shape) < 2:
+            raise CalcError(f"ChannelShuffle takes [N, C, *spatial], got {torch_shape(shape)}")
+        groups = env.positive(self.groups, "groups")
+        check_divides(groups, shape[0], "the channels", by="groups")
+        return _plain(
+            shape, ["the ", shape[0], " channels, in ", groups, " groups of ", shape[0] / groups, ", interleaved"]
+        )
+
+
 class matmul(TorchLayer):
     """a @ b on [..., n, k] and [..., k, m]: [..., n, m], the leading dims broadcast (the batch axis is one)."""
 
@@ -458,6 +512,8 @@ class Parameter(TorchLayer):
 
     neutral = frozenset({"requires_grad"})
     no_macs = "A stored tensor computes nothing: 0 MACs."
+    #: Figures draw no edge into it: its ``inputs`` only place it in the graph.
+    reads_input = False
 
     def __init__(self, size: list[Value], dims: int | None = None, **options: Any):
         super().__init__(**options)
@@ -638,6 +694,8 @@ TENSOR_CLASSES: list[type[TorchLayer]] = [
     stack,
     slice,
     select,
+    roll,
+    ChannelShuffle,
     matmul,
     Parameter,
     pad,
