@@ -159,6 +159,13 @@ def conv_macs(
     return apply(MACS[rank], "MACs", bindings, {g: sp.Integer(1)} if groups == 1 else {})
 
 
+def pointwise(rules: dict[int, Rule], rank: int, channels: sp.Expr) -> sp.Expr:
+    """A convolution rule (``PARAMS`` or ``MACS``) for a 1 × 1 kernel in one group reading ``channels`` channels:
+    the pointwise convolution a separable one ends with."""
+    ones = dict.fromkeys(KERNEL_SYMBOLS[rank], sp.Integer(1))
+    return rules[rank].expr.xreplace({**ones, g: sp.Integer(1), c_in: channels})
+
+
 def split_channels(shape: Shape, data_format: str) -> tuple[list[sp.Expr], sp.Expr]:
     """Spatial axes and channel count, for channels-last (Keras's default) or channels-first."""
     if data_format == "channels_first":

@@ -19,6 +19,7 @@ from calc.layers.base import Env, LayerResult, Shape, Value, agree, fmt, to_bool
 from calc.layers.normalization import (
     AFFINE,
     BATCH_NORM_NO_MACS,
+    COUNTED_MEAN_AND_VARIANCE,
     ONE_PER_FEATURE,
     STATISTICS_NO_MACS,
     WRONG_AXIS,
@@ -38,13 +39,14 @@ BATCH_NORM = Rule(
     mistakes=(
         Mistake(
             "counted_buffers",
-            (gamma + beta + 2) * c,
+            None,
             "That also counts the running mean and variance; PyTorch keeps them as buffers, which are saved "
             "with the model but are not parameters (Keras would list them as non-trainable).",
+            replaces=COUNTED_MEAN_AND_VARIANCE,
         ),
         Mistake(
             "counted_buffers",
-            (gamma + beta + 2) * c + 1,
+            AFFINE.expr.xreplace(COUNTED_MEAN_AND_VARIANCE) + 1,  # and num_batches_tracked
             "That also counts the running mean and variance and num_batches_tracked; PyTorch keeps them as "
             "buffers, which are saved with the model but are not parameters.",
         ),
