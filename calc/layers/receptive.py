@@ -30,7 +30,7 @@ from typing import Any
 import sympy as sp
 
 from calc.layers.base import AXIS_NAMES, Shape
-from calc.layers.window import d, k, n, p, s
+from calc.layers.window import d, k, n, p, s, same_padding
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
 
 r, j, u = local_symbols("r_in j_in start_in")
@@ -59,7 +59,7 @@ START = Rule(
 )
 SAME_LEFT_PADDING = Rule(
     lhs="p",
-    expr=lambda: sp.floor(sp.Max((sp.ceiling(n / s) - 1) * s + d * (k - 1) + 1 - n, 0, evaluate=False) / 2),
+    expr=lambda: same_padding(evaluate=False)[0],
     why="'same' padding adds the zeros that ceil(n/s) windows need and puts the smaller half before the "
     "first value (Keras and TensorFlow; PyTorch's padding='same' splits its zeros the same way).",
 )

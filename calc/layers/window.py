@@ -47,6 +47,19 @@ def _strides() -> sp.Expr:
     return n / s
 
 
+def same_padding(
+    size: sp.Expr = n, kernel: sp.Expr = k, stride: sp.Expr = s, dilation: sp.Expr = d, evaluate: bool = True
+) -> tuple[sp.Expr, sp.Expr]:
+    """The zeros 'same' padding puts before the first value and after the last: all that the ceil(n/s) windows
+    need, the smaller half before (Keras and TensorFlow; PyTorch's padding='same', stride 1, splits them alike).
+    Stated once for the receptive field (the zeros before) and PyTorch's padding_mode check (the larger side).
+    ``evaluate=False`` keeps the Max in a rule's formula, where a worked solution shows it."""
+    windows = sp.ceiling(_strides().xreplace({n: size, s: stride}))
+    total = sp.Max((windows - 1) * stride + dilation * (kernel - 1) + 1 - size, 0, evaluate=evaluate)
+    before = sp.floor(total / 2)
+    return before, total - before
+
+
 def _starts() -> sp.Expr:
     """How many windows start inside the input or its left padding, s apart."""
     return sp.ceiling((n + p) / s)
