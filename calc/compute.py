@@ -29,6 +29,7 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, zero_macs
+from calc.layers.layout import model_channel_axis
 from calc.layers.receptive import Field, FieldChange, has_field, input_field, union
 from calc.layers.reshape import flatten_rule
 from calc.references import split_reference
@@ -112,13 +113,7 @@ class LayerCompute:
 def channel_axis(analysis: Analysis) -> int:
     """Where the channels are: first in PyTorch's layout and for Keras layers with
     data_format='channels_first' (the first layer that names a data format decides), else last."""
-    if analysis.dialect == "pytorch":
-        return 0
-    for record in analysis.records:
-        layout = getattr(record.layer, "data_format", None)
-        if layout is not None:
-            return 0 if layout == "channels_first" else -1
-    return -1
+    return model_channel_axis((record.layer for record in analysis.records), analysis.dialect)
 
 
 def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | None = None) -> list[LayerCompute]:

@@ -28,13 +28,13 @@ from calc.layers.base import (
     Shape,
     Value,
     to_bool,
-    to_choice,
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import KERNEL_SYMBOLS, OUTPUT_SYMBOLS, first_axis, join_channels, pointwise, split_channels
+from calc.layers.conv import KERNEL_SYMBOLS, OUTPUT_SYMBOLS, pointwise
 from calc.layers.conv import MACS as CONV_MACS
 from calc.layers.conv import PARAMS as CONV_PARAMS
+from calc.layers.layout import first_axis, join_channels, parse_data_format, split_channels
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
@@ -201,7 +201,7 @@ class SpatialFilter(Layer):
         self.strides = to_tuple(strides, self.rank, "strides")
         self.padding = parse_padding(padding, self.rank)
         self.depth_multiplier = to_expr(depth_multiplier, "depth_multiplier")
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.use_bias = to_bool(use_bias, "use_bias")
 

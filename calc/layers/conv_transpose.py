@@ -39,7 +39,6 @@ from calc.layers.base import (
     check_output_size,
     fmt,
     to_bool,
-    to_choice,
     to_expr,
     to_tuple,
 )
@@ -50,11 +49,9 @@ from calc.layers.conv import (
     b,
     c_in,
     f,
-    first_axis,
     g,
-    join_channels,
-    split_channels,
 )
+from calc.layers.layout import first_axis, join_channels, parse_data_format, split_channels
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import EXPLICIT_PADDING, SAME_PADDING, d, k, merge_step, n, neutral, p, parse_padding, s
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
@@ -206,7 +203,7 @@ class ConvTranspose(Layer):
         self.strides = to_tuple(strides, self.rank, "strides")
         self.padding = parse_padding(padding, self.rank)
         self.output_padding = None if output_padding is None else to_tuple(output_padding, self.rank, "output_padding")
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.use_bias = to_bool(use_bias, "use_bias")
         if isinstance(self.padding, str) and above_one(self.strides) and above_one(self.dilation_rate):

@@ -30,6 +30,8 @@ from typing import Any
 import sympy as sp
 
 from calc.layers.base import AXIS_NAMES, Shape
+from calc.layers.layout import channels_first as first_channels
+from calc.layers.layout import spatial_axes
 from calc.layers.window import d, k, n, p, s, same_padding
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
 
@@ -321,7 +323,7 @@ def sliding_window_field(
     """A convolution's or pooling layer's field: the zeros before the first value, then the window rules
     on each spatial axis (the axes after the channels, or before them)."""
     rank = len(kernel)
-    axes = list(range(1, rank + 1)) if channels_first else list(range(rank))
+    axes = spatial_axes(rank, channels_first)
     if transposed:
         pads, pad_steps = transposed_padding(padding, kernel, strides, dilation, names)
     else:
@@ -340,7 +342,7 @@ def keras_window_field(
         fields[0],
         shapes[0],
         len(result.output_shape),
-        layer.data_format == "channels_first",
+        first_channels(layer),
         [env.resolve(x) for x in layer.kernel_size],
         [env.resolve(x) for x in layer.strides],
         [env.resolve(x) for x in layer.dilation_rate],

@@ -23,9 +23,9 @@ from calc.layers.base import (
     fmt,
     shape_message,
     spoken,
-    to_choice,
     to_expr,
 )
+from calc.layers.layout import parse_data_format
 from calc.layers.receptive import FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
@@ -76,7 +76,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **options: Any):
         super().__init__(**options)
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
 
     def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
         return FieldChange((None,), [], NO_AXES_LEFT)

@@ -16,6 +16,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
+from calc.layers.layout import CHANNELS_FIRST
 from calc.layers.normalization import (
     AFFINE,
     BATCH_NORM_NO_MACS,
@@ -68,7 +69,7 @@ LAYER_NORM_NO_AFFINE_WHY = "Without elementwise_affine there is no learned weigh
 class BatchNormNd(TorchLayer):
     """Batch normalization over the channel axis (axis 1 in PyTorch's count, the first one here)."""
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
     no_macs = BATCH_NORM_NO_MACS
     field_effect = "keeps"
 

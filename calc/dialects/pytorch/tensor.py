@@ -20,6 +20,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, torch_dim, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.layout import CHANNELS_FIRST
 from calc.layers.padding import PADDED, PADDED_START, UPSAMPLED, p_1, p_2
 from calc.layers.padding import n as size
 from calc.layers.padding import u as u_
@@ -548,7 +549,7 @@ class Upsample(TorchLayer):
     ``scale_factor`` (UpSampling's rule, rounded down as PyTorch does for a fractional factor); ``mode``
     and ``align_corners`` change values only."""
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
     neutral = frozenset({"mode", "align_corners", "recompute_scale_factor", "antialias"})
     no_macs = NO_MACS
 
