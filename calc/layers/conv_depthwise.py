@@ -123,10 +123,13 @@ def _separable_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mis
     return build
 
 
+#: A depthwise convolution is the convolution rule with one group per input channel (g = c_in) and m filters in
+#: each (f = c_in m).
+DEPTHWISE = {g: c_in, f: c_in * m}
 DEPTHWISE_PARAMS = {
     rank: Rule(
         lhs="P",
-        expr=(prod(kernel) + b) * c_in * m,
+        expr=CONV_PARAMS[rank].expr.xreplace(DEPTHWISE),
         why="Each of the c_in m kernels sees a single input channel: one weight per kernel position, "
         "plus one bias per output channel when the layer uses one.",
         mistakes=_depthwise_mistakes(kernel),
@@ -148,7 +151,7 @@ SEPARABLE_PARAMS = {
 DEPTHWISE_MACS = {
     rank: Rule(
         lhs="M",
-        expr=prod(OUTPUT_SYMBOLS[rank]) * c_in * m * prod(kernel),
+        expr=CONV_MACS[rank].expr.xreplace(DEPTHWISE),
         why="At every output position, each of the c_in m kernels sums one product per kernel position of its "
         "single input channel.",
     )

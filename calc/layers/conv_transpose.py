@@ -22,7 +22,6 @@ weight of its window once, n_1 ... n_r c_in f k_1 ... k_r for n_1 ... n_r input 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from math import prod
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -44,6 +43,7 @@ from calc.layers.base import (
 )
 from calc.layers.conv import (
     KERNEL_SYMBOLS,
+    OUTPUT_SYMBOLS,
     PARAMS,
     above_one,
     b,
@@ -51,6 +51,7 @@ from calc.layers.conv import (
     f,
     g,
 )
+from calc.layers.conv import MACS as CONV_MACS
 from calc.layers.layout import first_axis, join_channels, parse_data_format, split_channels
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import EXPLICIT_PADDING, SAME_PADDING, d, k, merge_step, n, neutral, p, parse_padding, s
@@ -111,7 +112,8 @@ INPUT_SYMBOLS = {1: local_symbols("l_in"), 2: local_symbols("h_in w_in"), 3: loc
 TRANSPOSED_MACS = {
     rank: Rule(
         lhs="M",
-        expr=prod(INPUT_SYMBOLS[rank]) * c_in * f * prod(kernel),
+        # the convolution's MACs counted at the input positions (the convolution it reverses has them as outputs)
+        expr=CONV_MACS[rank].expr.xreplace({**dict(zip(OUTPUT_SYMBOLS[rank], INPUT_SYMBOLS[rank])), g: 1}),
         why="Each input position spreads each of its c_in values over a window: one product per kernel "
         "position and filter (those that land in the cut padding included, as fvcore counts them).",
     )

@@ -72,7 +72,8 @@ CAUSAL_LEFT_PADDING = Rule(
 )
 TRANSPOSED_SAME_CROP = Rule(
     lhs="p",
-    expr=lambda: sp.floor(sp.Max(d * (k - 1) + 1 - s, 0, evaluate=False) / 2),
+    # the 'same' padding of a strided convolution over s values, whose windows fit exactly: what this one reverses
+    expr=lambda: same_padding(size=s, evaluate=False)[0],
     why="'same' cuts the d(k - 1) + 1 - s outputs that stick out past n s, the smaller half at the start (the "
     "padding of the strided convolution it reverses).",
 )

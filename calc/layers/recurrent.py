@@ -70,12 +70,7 @@ def _recurrent_mistakes() -> tuple[Mistake, ...]:
             "The recurrent weights are a u×u = {u}×{u} matrix per gate (every unit reads every previous output), "
             "not one weight per unit.",
         ),
-        Mistake(
-            "forgot_gates",
-            None,
-            "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
-            replaces={g: 1},
-        ),
+        FORGOT_GATES,
         Mistake(
             "one_bias_per_gate",
             None,
@@ -129,6 +124,13 @@ RECURRENT_PARAMS = Rule(
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",
     mistakes=_recurrent_mistakes,
+)
+#: One gate's count given for the layer's: the same mistake in Keras's rule and PyTorch's (g gates in both).
+FORGOT_GATES = Mistake(
+    "forgot_gates",
+    None,
+    "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
+    replaces={g: 1},
 )
 BIDIRECTIONAL_PARAMS = Rule(
     lhs="P",
