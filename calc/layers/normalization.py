@@ -97,9 +97,9 @@ BATCH_NORM_STATISTICS = Rule(
 )
 #: The moving statistics kept per feature (2 + 3ρ), read off their rule: a count that takes them for trained
 #: weights adds them to the scale's one per feature (the trainable rule with γ replaced).
-STATISTICS_PER_FEATURE = BATCH_NORM_STATISTICS.expr / c
-COUNTED_STATISTICS = {gamma: gamma + STATISTICS_PER_FEATURE}
-COUNTED_MEAN_AND_VARIANCE = {gamma: gamma + STATISTICS_PER_FEATURE.xreplace({rho: 0})}
+STATISTICS_PER_FEATURE: sp.Expr = BATCH_NORM_STATISTICS.expr / c
+COUNTED_STATISTICS: dict[sp.Symbol, sp.Expr] = {gamma: gamma + STATISTICS_PER_FEATURE}
+COUNTED_MEAN_AND_VARIANCE: dict[sp.Symbol, sp.Expr] = {gamma: gamma + STATISTICS_PER_FEATURE.xreplace({rho: 0})}
 NORMALIZATION_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
     expr=2 * c + 1,
