@@ -224,6 +224,9 @@ class Layer:
     #: This layer type's own Keras arguments that change neither shapes nor counts (epsilon, momentum,
     #: its initializers ...): accepted and kept like NEUTRAL_OPTIONS.
     neutral_options: ClassVar[frozenset[str]] = frozenset()
+    #: The arguments that hold a wrapped layer (Bidirectional's ``layer``), which a spec writes as a one-key
+    #: mapping ({LSTM: {units: 8}}) and the spec reader builds first.
+    wraps: ClassVar[tuple[str, ...]] = ()
     #: A function of its inputs rather than a module with weights (the pytorch dialect's ``add``, ``cat``):
     #: a spec entry of its type is a new call even where an earlier layer has the type's name as its own
     #: (torch.fx names the first add ``add``), since calling a function "again" is just another call.
