@@ -13,9 +13,12 @@ Two rewrites change an expression's form, never its value:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
+
+if TYPE_CHECKING:
+    from calc.model import Model
 
 ROUNDINGS = (sp.floor, sp.ceiling)
 
@@ -52,7 +55,7 @@ def normal_form(expr: sp.Basic, expand: bool = True) -> sp.Basic:
     return sp.expand(sp.Add(*plain)) + sp.Add(*rounded)
 
 
-def total_closed_form(model: Any, values: Mapping[str, Any] | None = None) -> sp.Expr:
+def total_closed_form(model: Model, values: Mapping[str, Any] | None = None) -> sp.Expr:
     """A model's total parameter count with every symbol not given in ``values`` kept free (a
     ``calc.model.Model``; its spec's own values are not applied)."""
     values = dict(values or {})

@@ -21,8 +21,9 @@ Conventions (the README's "Compute" section says the same):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
@@ -73,7 +74,7 @@ class LayerCompute:
     macs_step: Step | None  # None: calc has no MACs rule for this layer
     activation_step: Step
     field: Field
-    field_steps: list[Step] = field(default_factory=list)
+    field_steps: list[Step] = dataclasses.field(default_factory=list)
     field_words: str = ""
 
     @property

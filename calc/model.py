@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -29,6 +29,9 @@ from calc.layers.base import (
 )
 from calc.layers.core import InputLayer
 from calc.references import reference_parts, split_reference, tensor_key
+
+if TYPE_CHECKING:
+    from calc.compute import LayerCompute
 
 MAX_LAYERS = 100_000
 #: The largest size or parameter count a layer may have: 1,024 bits, about 308 digits. Real models have
@@ -96,7 +99,7 @@ class LayerRecord:
         return self.call > 0
 
     @property
-    def compute(self) -> Any:
+    def compute(self) -> LayerCompute | None:
         """MACs, activation size and receptive field of this call (a ``calc.compute.LayerCompute``),
         worked out for the whole analysis the first time any record's is read."""
         if self._compute is None and self._analysis is not None:

@@ -14,9 +14,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import sympy as sp
+
+if TYPE_CHECKING:
+    from calc.layers.receptive import Field, FieldChange
 
 from calc.errors import CalcError, quote
 from calc.expressions import parse_expression
@@ -322,7 +325,9 @@ class Layer:
         (stated next to its parameter rule); None when calc has no MACs rule for the layer."""
         return zero_macs(self.no_macs) if self.no_macs else None
 
-    def receptive_field(self, fields: Sequence[Any], shapes: Sequence[Shape], result: LayerResult, env: Env) -> Any:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange | None:
         """The receptive field of the output (a ``calc.layers.receptive.FieldChange``) from the inputs'
         fields; None when ``field_effect`` says it all."""
         return None

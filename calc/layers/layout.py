@@ -8,7 +8,6 @@ channels-last); a whole model's is the PyTorch dialect's, or else the first laye
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import sympy as sp
 
@@ -24,17 +23,17 @@ def parse_data_format(value: str | None) -> str:
     return to_choice(value or CHANNELS_LAST, DATA_FORMATS, "data_format")
 
 
-def channels_first(layer: Any) -> bool:
+def channels_first(layer: object) -> bool:
     """Whether the layer's own data format puts the channels before the spatial axes."""
     return getattr(layer, "data_format", CHANNELS_LAST) == CHANNELS_FIRST
 
 
-def channels_first_in(layer: Any, dialect: str) -> bool:
+def channels_first_in(layer: object, dialect: str) -> bool:
     """Whether the layer's output has its channels first in a model of this dialect (PyTorch: always)."""
     return dialect == "pytorch" or channels_first(layer)
 
 
-def first_axis(layer: Any) -> int:
+def first_axis(layer: object) -> int:
     """Where the spatial axes start in the layer's output shape: after the channels when they come first."""
     return 1 if channels_first(layer) else 0
 
@@ -60,7 +59,7 @@ def join_channels(spatial: list[sp.Expr], channels: sp.Expr, data_format: str) -
     return (channels, *spatial) if data_format == CHANNELS_FIRST else (*spatial, channels)
 
 
-def model_channel_axis(layers: Iterable[Any], dialect: str) -> int:
+def model_channel_axis(layers: Iterable[object], dialect: str) -> int:
     """Where a model's channels are: first in PyTorch's layout and when the first layer that names a data
     format says channels_first, else last."""
     if dialect == "pytorch":

@@ -29,7 +29,7 @@ from typing import Any
 
 import sympy as sp
 
-from calc.layers.base import AXIS_NAMES, Shape
+from calc.layers.base import AXIS_NAMES, Env, LayerResult, Shape
 from calc.layers.layout import channels_first as first_channels
 from calc.layers.layout import spatial_axes
 from calc.layers.window import d, k, n, p, s, same_padding
@@ -125,7 +125,7 @@ class FieldChange:
     words: str = ""
 
 
-def input_field(rank: int, channel_axis: int | None) -> Field:
+def input_field(rank: int, channel_axis: int) -> Field:
     """A model input: every position is its own field (r = 1, j = 1, start = its index) along each
     axis but the channel axis."""
     if rank < 2:
@@ -335,7 +335,12 @@ def sliding_window_field(
 
 
 def keras_window_field(
-    layer: Any, fields: Sequence[Field], shapes: Sequence[Shape], result: Any, env: Any, transposed: bool = False
+    layer: Any,
+    fields: Sequence[Field],
+    shapes: Sequence[Shape],
+    result: LayerResult,
+    env: Env,
+    transposed: bool = False,
 ) -> FieldChange:
     """The receptive field through a Keras convolution-like layer, read off its own arguments
     (``kernel_size``, ``strides``, ``dilation_rate``, ``padding``, ``data_format``, ``rank``)."""

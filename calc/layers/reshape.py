@@ -7,6 +7,7 @@ sizes given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from math import prod
 from typing import Any
@@ -26,7 +27,7 @@ from calc.layers.base import (
     to_expr,
 )
 from calc.layers.layout import parse_data_format
-from calc.layers.receptive import FieldChange
+from calc.layers.receptive import Field, FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
 NO_PARAMETERS = "Reshaping moves values around; it has no weights."
@@ -78,7 +79,9 @@ class Flatten(Layer):
         super().__init__(**options)
         self.data_format = parse_data_format(data_format)
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         return FieldChange((None,), [], NO_AXES_LEFT)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
@@ -178,7 +181,9 @@ class Permute(Layer):
 
     no_macs = NO_MACS
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         return FieldChange(tuple(fields[0][d - 1] for d in self.dims), [], "The axes keep their fields, reordered.")
 
     def __init__(self, dims: list[int], **options: Any):
