@@ -7,18 +7,21 @@ Two rewrites change an expression's form, never its value:
 * a sum over layers is expanded into a polynomial in the free symbols; terms with floors stay
   factored, since expanding ``(floor(...) + 1)**2`` only hides where the number comes from.
 
-``calc formula`` and the worked solution's closing paragraph both read the total this way.
+``calc formula`` and the worked solution's closing paragraph both read the total this way, and
+``calc summary`` shows a model with free symbols through ``readable``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 if TYPE_CHECKING:
-    from calc.model import Model
+    from calc.model import Analysis, Model
+    from calc.rules import Step
 
 ROUNDINGS = (sp.floor, sp.ceiling)
 
@@ -53,6 +56,40 @@ def normal_form(expr: sp.Basic, expand: bool = True) -> sp.Basic:
     plain = [t for t in sp.Add.make_args(expr) if not t.has(*ROUNDINGS)]
     rounded = [t for t in sp.Add.make_args(expr) if t.has(*ROUNDINGS)]
     return sp.expand(sp.Add(*plain)) + sp.Add(*rounded)
+
+
+def normalised(analysis: Analysis) -> Analysis:
+    """A copy of the analysis with every expression in it (shapes, counts, steps) with merged floors."""
+
+    def merge(value: Any) -> Any:  # an expression, a tuple of them, or words
+        if isinstance(value, tuple):
+            return tuple(merge(v) for v in value)
+        return merge_roundings(value) if isinstance(value, sp.Basic) else value
+
+    def step(s: Step) -> Step:
+        return dataclasses.replace(s, bindings={k: merge(v) for k, v in s.bindings.items()}, value=merge(s.value))
+
+    records = []
+    for r in analysis.records:
+        result = dataclasses.replace(
+            r.result,
+            output_shape=merge(r.result.output_shape),
+            outputs=None if r.result.outputs is None else [merge(shape) for shape in r.result.outputs],
+            trainable=merge(r.result.trainable),
+            non_trainable=merge(r.result.non_trainable),
+            shape_steps=[step(s) for s in r.result.shape_steps],
+            param_steps=[step(s) for s in r.result.param_steps],
+            description=[merge(part) for part in r.result.description],
+        )
+        records.append(dataclasses.replace(r, input_shapes=[merge(s) for s in r.input_shapes], result=result))
+    return dataclasses.replace(analysis, records=records)
+
+
+def readable(analysis: Analysis) -> Analysis:
+    """The analysis as views show it: with merged floors when a symbol is left free (a number has none)."""
+    if all(symbol in analysis.values for symbol in analysis.symbols):
+        return analysis
+    return normalised(analysis)
 
 
 def total_closed_form(model: Model, values: Mapping[str, Any] | None = None) -> sp.Expr:

@@ -21,11 +21,12 @@ from typing import Any
 import sympy as sp
 
 from calc import compute
+from calc.closed_form import readable
 from calc.compute import DEFAULT, Conventions
 from calc.errors import CalcError
 from calc.layers.base import LayerResult, suggest
 from calc.model import Analysis, LayerRecord
-from calc.render.math import plain
+from calc.render.math import plain, sympy_text
 from calc.render.notebook import Notebook
 
 COLUMNS = ("params", "macs", "flops", "activations", "memory", "rf", "kv_cache", "training", "tokens")
@@ -55,7 +56,13 @@ def parse_columns(text: str) -> tuple[str, ...]:
 
 def json_value(expr: sp.Expr) -> int | str:
     """A JSON integer when the value is a whole number, else sympy syntax such as 'f*(3*k**2 + 1)'."""
-    return int(expr) if expr.is_Integer else str(expr)
+    return int(expr) if expr.is_Integer else sympy_text(expr)
+
+
+def shown(expr: sp.Expr) -> str:
+    """A value as the summary writes it: grouped digits for a whole number, else sympy syntax as ``calc
+    formula`` writes it, each floor over one fraction bar (``floor((31 - 3*k)/4)``)."""
+    return plain(expr) if expr.is_Integer else sympy_text(expr)
 
 
 def json_number(expr: sp.Expr | None) -> int | float | str | None:
@@ -87,14 +94,16 @@ def axes_text(values: tuple[sp.Expr, ...] | None) -> str:
     """One value per spatial axis: '16×16' for an image, '9' for a sequence; '-' without a receptive field."""
     if values is None:
         return "-"
-    return "×".join(plain(v) if v.is_Integer else str(v) for v in values)
+    if len(values) == 1:
+        return shown(values[0])
+    return "×".join(shown(v) if v.is_Atom else f"({shown(v)})" for v in values)  # (3*k + 1)×(3*k + 1)
 
 
 class Summary(Notebook):
     """What ``calc summary`` shows, read off an analysis; in Jupyter, a table."""
 
     def __init__(self, analysis: Analysis, columns: Sequence[str] = ("params",), conventions: Conventions = DEFAULT):
-        self.analysis = analysis
+        self.analysis = readable(analysis)  # floor((31 - 3*k)/4), as calc formula writes it
         self.columns = tuple(columns)
         self.conventions = conventions
 
@@ -186,7 +195,7 @@ class Summary(Notebook):
         def number(value: sp.Expr | None) -> str:
             if value is None:
                 return "?"
-            return plain(value) if grouped else str(value)
+            return shown(value) if grouped or not value.is_Integer else str(value)
 
         out: list[str] = []
         for column in self.columns:
@@ -235,9 +244,9 @@ class Summary(Notebook):
         """Keras's three parameter lines, then one line per chosen compute column."""
         a, c = self.analysis, self.conventions
         lines = [
-            f"Total params: {plain(a.total_params)}",
-            f"Trainable params: {plain(a.trainable_params)}",
-            f"Non-trainable params: {plain(a.non_trainable_params)}",
+            f"Total params: {shown(a.total_params)}",
+            f"Trainable params: {shown(a.trainable_params)}",
+            f"Non-trainable params: {shown(a.non_trainable_params)}",
         ]
         lines += [
             f"Tied: {r.name} uses the weights of {r.layer.tied_to}, counted once (as model.parameters() counts them)"
@@ -246,17 +255,17 @@ class Summary(Notebook):
         ]
         if "macs" in self.columns:
             macs = self.total_macs
-            lines.append(f"Total MACs: {self._unknown() if macs is None else plain(macs)}")
+            lines.append(f"Total MACs: {self._unknown() if macs is None else shown(macs)}")
         if "flops" in self.columns:
             flops = self.total_flops
             lines.append(
-                f"Total FLOPs: {self._unknown() if flops is None else plain(flops)} ({c.flops_per_mac} per MAC)"
+                f"Total FLOPs: {self._unknown() if flops is None else shown(flops)} ({c.flops_per_mac} per MAC)"
             )
         if "activations" in self.columns:
             values = self.total_activations
-            lines.append(f"Total activations: {plain(values)} values ({plain(c.bytes(values))} bytes as {c.dtype})")
+            lines.append(f"Total activations: {shown(values)} values ({shown(c.bytes(values))} bytes as {c.dtype})")
         if "memory" in self.columns:
-            lines.append(f"Parameter memory: {plain(c.bytes(a.total_params))} bytes as {c.dtype}")
+            lines.append(f"Parameter memory: {shown(c.bytes(a.total_params))} bytes as {c.dtype}")
         if "rf" in self.columns:
             lines.append(self._field_line())
         lines += self._transformer_lines()
@@ -270,20 +279,20 @@ class Summary(Notebook):
         lines = []
         if "kv_cache" in wanted:
             lines.append(
-                f"KV cache: {plain(t['kv_cache_bytes_per_token'])} bytes per token as {c.dtype}; "
-                f"{plain(t['kv_cache_bytes'])} bytes at {plain(t['context'])} tokens × batch {c.batch}"
+                f"KV cache: {shown(t['kv_cache_bytes_per_token'])} bytes per token as {c.dtype}; "
+                f"{shown(t['kv_cache_bytes'])} bytes at {shown(t['context'])} tokens × batch {c.batch}"
             )
         if "training" in wanted:
             lines.append(
-                f"Training memory ({c.training}): {plain(t['training_bytes'])} bytes for weights, gradients and "
-                f"optimizer; activations {plain(t['activation_bytes'])} bytes "
-                f"({plain(t['activation_bytes_recomputed'])} with full recomputation; Korthikanti et al.)"
+                f"Training memory ({c.training}): {shown(t['training_bytes'])} bytes for weights, gradients and "
+                f"optimizer; activations {shown(t['activation_bytes'])} bytes "
+                f"({shown(t['activation_bytes_recomputed'])} with full recomputation; Korthikanti et al.)"
             )
         if "tokens" in wanted and t["flops_per_token"] is not None:
             lines.append(
-                f"FLOPs per token: {plain(t['flops_per_token'])} at {plain(t['context'])} tokens "
-                f"(attention's quadratic part {plain(t['flops_per_token_attention'])}); Kaplan et al.'s "
-                f"2N + 2·n_layer·n_ctx·d_attn: {plain(t['kaplan_flops_per_token'])}"
+                f"FLOPs per token: {shown(t['flops_per_token'])} at {shown(t['context'])} tokens "
+                f"(attention's quadratic part {shown(t['flops_per_token_attention'])}); Kaplan et al.'s "
+                f"2N + 2·n_layer·n_ctx·d_attn: {shown(t['kaplan_flops_per_token'])}"
                 + ("; experts: only those each token uses" if t["experts"] else "")
             )
         return lines

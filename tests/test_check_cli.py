@@ -134,10 +134,12 @@ def test_hostile_answer_in_a_real_process(answer):
 
 
 @pytest.mark.parametrize("answer", ["600", "200"])  # one mistake; two made together
-def test_readme_example_is_current(cli, answer):
-    """The README quotes calc check's output; it must be what the tool prints."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = f"$ calc check lenet5 --layer conv2d --quantity params --answer {answer}\n"
-    quoted = readme.split(command, 1)[1].split("```", 1)[0]
-    run = cli("check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", answer)
-    assert run.out == quoted
+def test_docs_example_is_current(cli, answer):
+    """docs/students.md quotes calc check's output; it must be what the tool prints."""
+    from tests.docs_examples import block, commands
+
+    ((args, shown),) = commands(block("docs/students.md", f"check-{answer}"))
+    assert args == ["check", "lenet5", "--layer", "conv2d", "--quantity", "params", "--answer", answer]
+    run = cli(*args)
+    assert run.status == 1
+    assert run.out == "\n".join(shown) + "\n"

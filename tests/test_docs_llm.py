@@ -1,4 +1,4 @@
-"""docs/llm.md and the README's LLM section show what calc prints now: every `$ calc ...` example is run and
+"""docs/llm.md shows what calc prints now: every `$ calc ...` example is run and
 its output compared (an example whose shown output starts with `...` is compared at its end)."""
 
 from __future__ import annotations
@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.docs_examples import block as marked
 
 DOC = (ROOT / "docs" / "llm.md").read_text(encoding="utf-8")
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-README_SECTION = README[README.index("## Transformers and LLMs") :].split("\n## ", 1)[0]
 GPT2 = ROOT / "tests" / "fixtures" / "hf_configs" / "gpt2.json"
 
 
@@ -30,17 +28,17 @@ def examples(text: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The files the examples name: GPT-2's config as config.json, and a config calc does not read."""
-    shutil.copy(GPT2, tmp_path / "config.json")
-    (tmp_path / "bloom.json").write_text(json.dumps({"model_type": "bloom", "hidden_size": 64}))
-    for name, text in re.findall(r"Save as `([\w.]+)`:\n\n```yaml\n(.*?)```", DOC, re.DOTALL):
-        (tmp_path / name).write_text(text)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def workdir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The examples run from the repository's root, on the files shipped in examples/: GPT-2's config
+    (the fixture's, as the Hub ships it), a config calc does not read, and the spec the page shows."""
+    assert (ROOT / "examples" / "gpt2" / "config.json").read_bytes() == GPT2.read_bytes()
+    assert json.loads((ROOT / "examples" / "bloom.json").read_text())["model_type"] == "bloom"
+    assert marked("docs/llm.md", "gqa-yaml") == (ROOT / "examples" / "gqa.yaml").read_text(encoding="utf-8")
+    monkeypatch.chdir(ROOT)
+    return ROOT
 
 
-@pytest.mark.parametrize(("command", "shown"), examples(DOC) + examples(README_SECTION))
+@pytest.mark.parametrize(("command", "shown"), examples(DOC))
 def test_example_is_real(cli, workdir, command, shown):
     run = cli(*shlex.split(command)[1:])
     printed = run.out if run.status == 0 else run.err
@@ -54,7 +52,7 @@ def test_example_is_real(cli, workdir, command, shown):
 def test_the_docs_have_examples_of_every_part():
     commands = [command for command, _ in examples(DOC)]
     for words in (
-        "summary config.json",
+        "summary examples/gpt2/config.json",
         "--keep hidden_size",
         "--set num_hidden_layers=48",
         "flops_per_token",
@@ -66,7 +64,7 @@ def test_the_docs_have_examples_of_every_part():
 
 
 def test_the_model_card_table_shows_the_exact_counts(cli):
-    rows = re.findall(r"^\| (\w+) \| [^|]+ \| ([\d,]+) \|$", DOC + README_SECTION, re.MULTILINE)
+    rows = re.findall(r"^\| (\w+) \| [^|]+ \| ([\d,]+) \|$", DOC, re.MULTILINE)
     assert len(rows) >= 12
     for name, exact in rows:
         assert cli("summary", name, "--format", "json").json()["total_params"] == int(exact.replace(",", "")), name

@@ -64,3 +64,9 @@ def test_site_builds_strictly(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert (tmp_path / "site" / "layers" / "index.html").is_file()
+    # The formulas are typeset: arithmatex leaves them in spans of its class, which docs/javascripts/mathjax.js
+    # hands to MathJax, and every page loads both scripts (MathJax itself from its CDN at reading time).
+    page = (tmp_path / "site" / "layers" / "index.html").read_text(encoding="utf-8")
+    assert page.count('class="arithmatex"') > 100
+    assert "javascripts/mathjax.js" in page and "mathjax@3/es5/tex-mml-chtml.js" in page
+    assert "processHtmlClass" in (tmp_path / "site" / "javascripts" / "mathjax.js").read_text(encoding="utf-8")

@@ -6,7 +6,8 @@ import pytest
 import sympy as sp
 
 from calc import CalcError, from_text, load
-from calc.explore.formula import closed_form, merge_roundings
+from calc.closed_form import merge_roundings
+from calc.explore.formula import closed_form
 from calc.explore.keep import parse_keep
 from tests.test_lenet5 import SYMBOLIC
 
@@ -53,7 +54,7 @@ def test_polynomial_when_no_floor_is_left(cli):
     # k = 3 (valid): 2*9 f^2 + 3*9 f + 3f + 240 f * (floor(22/4) + 1)^2 = 18 f^2 + 30 f + 8640 f
     run = cli("formula", "lenet5", "--set", "k=3")
     assert run.out == "total_params = 18*f**2 + 8670*f + 11134\n"
-    assert 18 * 8**2 + 8670 * 8 + 11134 == 81646  # the README's total for k = 3
+    assert 18 * 8**2 + 8670 * 8 + 11134 == 81646  # the total for k = 3 (docs/spec-format.md)
 
 
 @pytest.mark.parametrize(
@@ -243,3 +244,23 @@ def test_keep_on_graphs_and_pytorch_keeps_the_model(cli, spec_file):
     )
     # one shared Dense counted once: 8 u + u
     assert cli("formula", graph, "--keep", "units=u").out.strip() == "total_params = 9*u"
+
+
+def test_summary_of_free_symbols_merges_floors_as_formula_does(cli, spec_file):
+    """calc summary used to print floor(-k/2 + floor(31/2 - k/2)/2) + 1 where calc formula writes
+    floor((31 - 3*k)/4) + 1; both now read the same merged form, in every format."""
+    spec = spec_file(
+        "input: [32, 32, 3]\nsymbols: {f: 8}\nlayers:\n"
+        "  - Conv2D: {filters: f, kernel_size: k}\n  - MaxPooling2D: {pool_size: 2}\n"
+        "  - Conv2D: {filters: 2*f, kernel_size: k}\n  - MaxPooling2D: {pool_size: 2}\n"
+        "  - Flatten: {}\n  - Dense: {units: 120}\n"
+    )
+    text = cli("summary", spec).out
+    total = cli("formula", spec, "--keep", "k").out.split(" = ", 1)[1].strip()
+    assert f"Total params: {total}\n" in text
+    assert "(None, floor((31 - 3*k)/4) + 1, floor((31 - 3*k)/4) + 1, 16)" in text
+    assert "floor(-k/2" not in text and "floor(31/2" not in text
+    data = cli("summary", spec, "--format", "json").json()
+    assert data["layers"][3]["output_shape"] == [None, "floor((31 - 3*k)/4) + 1", "floor((31 - 3*k)/4) + 1", 16]
+    assert data["total_params"] == total
+    assert "Receptive field: (3*k + 1)×(3*k + 1)" in cli("summary", spec, "--columns", "rf").out

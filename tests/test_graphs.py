@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.conftest import ROOT
@@ -174,15 +172,16 @@ def test_markdown_summary_counts_shared_layers_once(cli, spec_file):
     assert out.count("shared (Dense)") == 1
 
 
-def test_readme_cross_attention_example(cli, tmp_path):
-    """The README's cross-attention spec prints the table shown under it; 1,188 is what Keras 3.15 counts
-    for the same layer (tests/fixtures/keras_functional.json, encoder_decoder_cross_attention)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Cross-attention") : readme.index("### Keras models")]
-    spec = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)[1]
-    shown = re.search(r"```text\n\$ calc summary cross.yaml\n(.*?)```", section, re.DOTALL)[1]
-    path = tmp_path / "cross.yaml"
-    path.write_text(spec)
-    assert cli("summary", str(path)).out == shown
+def test_docs_cross_attention_example(cli):
+    """docs/spec-format.md's cross-attention spec (examples/cross.yaml) prints the table shown under it; 1,188
+    is what Keras 3.15 counts for the same layer (tests/fixtures/keras_functional.json,
+    encoder_decoder_cross_attention)."""
+    from tests.docs_examples import block, check_shown, commands
+
+    path = ROOT / "examples" / "cross.yaml"
+    assert block("docs/spec-format.md", "cross-yaml") == path.read_text(encoding="utf-8")
+    ((args, shown),) = commands(block("docs/spec-format.md", "cross-summary"))
+    assert args == ["summary", "examples/cross.yaml"]
+    check_shown(cli("summary", str(path)), args, shown)
     derivation = cli("derive", str(path)).out
     assert "Key projection, reading the value (input 2)" in derivation and "1{,}188" in derivation

@@ -13,7 +13,7 @@ import pytest
 from calc import handout
 from calc.handout.variants import common_neighbours, default_choices, parse_candidates
 from calc.spec import load
-from tests.conftest import ROOT, require, require_program
+from tests.conftest import require, require_program
 
 LENET_VARY = """\
 name: lenet_vary
@@ -313,7 +313,7 @@ def test_a_broken_template_is_one_line(cli, tmp_path):
 
 
 def test_templates_override_any_template(cli, tmp_path):
-    """The README's example: a course header in place of the default title."""
+    """docs/handouts.md's example: a course header in place of the default title."""
     folder = tmp_path / "course" / "markdown"
     folder.mkdir(parents=True)
     (folder / "handout_header.j2").write_text(
@@ -354,14 +354,17 @@ def test_file_names_are_safe():
 
 
 def test_examples_in_the_docs_run(cli, tmp_path):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "calc handout lenet5 --variants 30 --seed 1 --format pdf -o course/" in readme
-    assert "(docs/handouts.md)" in readme
-    readme = (ROOT / "docs" / "handouts.md").read_text(encoding="utf-8")
-    assert "calc handout lenet5 --variants 30 --seed 1 --format pdf -o course/" in readme
+    from tests.docs_examples import block, page
+
+    command = "calc handout lenet5 --variants 30 --seed 1 --format pdf -o course/"
+    assert command in block("docs/instructors.md", "handout-commands") and "(handouts.md)" in page(
+        "docs/instructors.md"
+    )
+    assert block("docs/handouts.md", "handout-cycle").startswith(command + "\n")
     assert cli("handout", "lenet5", "--variants", "20", "-o", str(tmp_path / "twenty")).status == 0
-    assert "--templates course/" in readme
-    header = readme.split("cat > course/latex/handout_header.j2 <<'TEMPLATE'\n", 1)[1].split("TEMPLATE\n", 1)[0]
+    shell = block("docs/handouts.md", "handout-template")
+    assert "--templates course/" in shell
+    header = shell.split("cat > course/latex/handout_header.j2 <<'TEMPLATE'\n", 1)[1].split("TEMPLATE\n", 1)[0]
     (tmp_path / "course" / "latex").mkdir(parents=True)
     (tmp_path / "course" / "latex" / "handout_header.j2").write_text(header, encoding="utf-8")
     run = cli("handout", "lenet5", "--format", "latex", "--templates", str(tmp_path / "course"), "-o", str(tmp_path))

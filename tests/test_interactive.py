@@ -156,13 +156,11 @@ def test_the_commands_in_the_docs_run(cli, tmp_path):
     """Every `calc ...` line of docs/interactive.md's shell blocks writes its page."""
     import shlex
 
-    from tests.conftest import ROOT
+    from tests.docs_examples import block
 
-    text = (ROOT / "docs" / "interactive.md").read_text(encoding="utf-8")
     commands = [
         line.split("#")[0].strip()
-        for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
-        for line in block.splitlines()
+        for line in block("docs/interactive.md", "interactive-commands").splitlines()
         if line.startswith("calc ")
     ]
     assert len(commands) == 4

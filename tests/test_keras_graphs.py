@@ -5,7 +5,6 @@ tests/fixtures/generate_keras_graphs.py): every layer's type and counts, and eve
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -131,12 +130,14 @@ def test_the_source_reads_as_its_to_json(name):
 
 
 def test_the_docs_example_prints_what_is_shown(cli, tmp_path):
-    """docs/keras-graphs.md: the image model of any size, saved as fcn.py, gives the table shown under it."""
-    page = (Path(__file__).parent.parent / "docs" / "keras-graphs.md").read_text(encoding="utf-8")
-    source = re.search(r"```python\n(.*?)```", page, re.DOTALL)[1]
-    shown = re.search(r"```text\n\$ calc summary fcn.py\n(.*?)```", page, re.DOTALL)[1]
-    path = tmp_path / "fcn.py"
-    path.write_text(source)
-    assert cli("summary", str(path)).out == shown
+    """docs/keras-graphs.md: the image model of any size, shipped as examples/fcn.py, gives the table shown."""
+    from tests.conftest import ROOT
+    from tests.docs_examples import block, check_shown, commands
+
+    path = ROOT / "examples" / "fcn.py"
+    assert block("docs/keras-graphs.md", "fcn-py") == path.read_text(encoding="utf-8")
+    ((args, shown),) = commands(block("docs/keras-graphs.md", "fcn-summary"))
+    assert args == ["summary", "examples/fcn.py"]
+    check_shown(cli("summary", str(path)), args, shown)
     fixed = cli("summary", str(path), "--set", "h=64", "--set", "w=48").out
     assert "(None, 16, 12, 32)" in fixed and "Total params: 5,418" in fixed

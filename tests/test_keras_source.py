@@ -16,20 +16,8 @@ from calc.errors import CalcError
 from calc.importers import spec_from_source
 from tests.conftest import ROOT
 
-SEED = """\
-from tensorflow.keras import Sequential
-from tensorflow.keras import layers
-model = Sequential()
-model.add(layers.Conv2D(8, (5,5), activation='relu', input_shape=(32,32,3)))
-model.add(layers.MaxPooling2D((2,2), strides=2))
-model.add(layers.Conv2D(16, (5,5), activation='relu'))
-model.add(layers.MaxPooling2D((2,2), strides=2))
-model.add(layers.Flatten())
-model.add(layers.Dense(120, activation='relu'))
-model.add(layers.Dense(84, activation='relu'))
-model.add(layers.Dense(10, activation='softmax'))
-model.summary()
-"""
+#: The seed article's snippet, verbatim, as the docs ship it (docs/importers.md).
+SEED = (ROOT / "examples" / "lenet.py").read_text(encoding="utf-8")
 
 # The seed article's table: Keras's own numbers for the snippet above.
 SEED_TABLE = [
@@ -248,15 +236,17 @@ def test_positional_arguments_follow_keras_signatures():
     }
 
 
-def test_readme_shows_the_seed_snippet_and_its_real_summary(cli, tmp_path):
-    """The README's lenet.py is the seed's code verbatim, and the table under it is what calc prints."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Keras models:", 1)[1]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    shown = section.split("$ calc summary lenet.py\n", 1)[1].split("```", 1)[0]
-    assert code == SEED
-    (tmp_path / "lenet.py").write_text(code)
-    assert cli("summary", str(tmp_path / "lenet.py")).out == shown
+def test_docs_show_the_seed_snippet_and_its_real_summary(cli):
+    """docs/importers.md's lenet.py (examples/lenet.py) is the seed's code verbatim, and the table under it is
+    what calc prints."""
+    from tests.docs_examples import block, check_shown, commands
+
+    path = ROOT / "examples" / "lenet.py"
+    assert block("docs/importers.md", "lenet-py") == SEED
+    assert (ROOT / "tests" / "fixtures" / "keras_import" / "extra_seed_verbatim.py").read_text() == SEED
+    ((args, shown),) = commands(block("docs/importers.md", "lenet-py-summary"))
+    assert args == ["summary", "examples/lenet.py"]
+    check_shown(cli("summary", str(path)), args, shown)
 
 
 KERAS_MNIST_EXAMPLE = '''\

@@ -30,7 +30,7 @@ def test_model_shows_as_its_summary():
 
 def test_summary_and_derivation_display():
     summary = calc.load("lenet5").summary({"k": 3})
-    assert "Total params: 81,646" in summary._repr_html_()  # the README's k=3 total
+    assert "Total params: 81,646" in summary._repr_html_()  # k = 3 (docs/spec-format.md's Python example)
     derivation = calc.derivation(calc.load("lenet5"))
     assert derivation._repr_html_() is None  # Markdown math is what every front end typesets
     markdown = derivation._repr_markdown_()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, require, require_program
+from tests.docs_examples import block, check_shown, commands, region
 
 REPORTS = [("lenet5.md", "markdown", ()), ("lenet5.tex", "latex", ()), ("lenet5.html", "html", ("--practice",))]
 
@@ -111,17 +112,28 @@ def test_installed_package_finds_its_templates(tmp_path):
 
 
 def test_ci_runs_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     command = "python3 -m venv .venv && . .venv/bin/activate && pip install '.[test]' && python -m pytest"
-    assert command in readme
+    assert block("README.md", "setup-test") == command + "\n"
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    run = "python3 -m venv .venv && . .venv/bin/activate && pip install . && calc derive lenet5"
+    assert block("README.md", "setup-run") == run + "\n"
 
 
 def test_readme_tour_shows_real_output(cli):
     """The README's `calc summary lenet5` block is what the tool prints."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("$ calc summary lenet5\n", 1)[1].split("```", 1)[0]
-    assert shown == cli("summary", "lenet5").out
+    ((args, shown),) = commands(block("README.md", "summary-lenet5"))
+    assert args == ["summary", "lenet5"]
+    check_shown(cli(*args), args, shown)
+
+
+def test_readme_derivation_excerpt_is_real(cli):
+    """Each line the README quotes from `calc derive lenet5` is a whole line of what it prints."""
+    quoted = [line.removeprefix(">").strip() for line in region("README.md", "derive-excerpt").splitlines()]
+    quoted = [line for line in quoted if line]
+    assert len(quoted) == 3
+    printed = cli("derive", "lenet5").out.splitlines()
+    for line in quoted:
+        assert line in printed, line
 
 
 ALL_KINDS = "output_shape,params,macs,receptive_field,total_params,formula,solve"

@@ -23,6 +23,39 @@ def test_lenet5_in_k(cli):
     assert layers["flatten"]["degree"] is None and layers["flatten"]["sentence"] == "flatten has no parameters."
 
 
+def test_the_trend_over_the_valid_range_says_what_degree_hides(cli):
+    """dense's count has degree 2 in k, yet over k = 1..10 (the only valid values) it falls: its smooth form
+    1920 ((35 - 3k)/4)^2 + 120 has slope -360 (35 - 3k) < 0 for k < 35/3. The total,
+    1232k^2 - 25200k + 158158 smoothed, turns at k = 25200/2464 = 10.2, past 10: it falls too."""
+    data = cli("scaling", "lenet5", "--in", "k", "--format", "json").json()
+    assert data["trend_range"] == [1, 10]
+    trends = {layer["name"]: layer["trend"] for layer in data["layers"]}
+    assert trends == {
+        "conv2d": "rises",
+        "max_pooling2d": None,
+        "conv2d_1": "rises",
+        "max_pooling2d_1": None,
+        "flatten": None,
+        "dense": "falls",
+        "dense_1": "constant",
+        "dense_2": "constant",
+    }
+    assert data["total"]["trend"] == "falls" and data["total"]["degree"] == 2
+    text = cli("scaling", "lenet5", "--in", "k").out
+    assert "Over k = 1–10" in text and "a count of degree 2 can still fall there" in text
+    assert [line.split()[-4] for line in text.splitlines() if line.startswith("dense (Dense)")] == ["falls"]
+
+
+def test_a_trend_that_turns_names_both_pieces():
+    import sympy as sp
+
+    from calc.explore.scaling import trend
+
+    k = sp.Symbol("k")
+    assert trend((k - 4) ** 2 + sp.floor(k / 2) * 0, k, 1, 10) == "falls then rises"
+    assert trend(sp.Integer(0), k, 1, 10) is None and trend(k, k, 3, 3) is None
+
+
 def test_doubling_is_the_summary_at_twice_the_value(cli):
     data = cli("scaling", "lenet5", "--in", "k", "--format", "json").json()
     at_ten = cli("summary", "lenet5", "--set", "k=10", "--format", "json").json()
@@ -54,7 +87,8 @@ def test_filters_and_text_output(cli):
     assert run.status == 0, run.err
     assert "Scaling of lenet5 in f at f = 8 (k = 5)" in run.out
     # conv2d_1: 2f(25f + 1) is quadratic in f; conv2d and dense are linear
-    assert "conv2d_1 (Conv2D)                3,216       2" in run.out
+    row = next(line.split() for line in run.out.splitlines() if line.startswith("conv2d_1 (Conv2D)"))
+    assert row[2:5] == ["3,216", "rises", "2"]
     assert "The model is valid for f = 1 to 100,000 and beyond" in run.out
     assert "Doubling f multiplies conv2d's parameters by 2 (608 → 1,216)." in run.out
 

@@ -39,7 +39,7 @@ def test_48_point_sweep_of_lenet5(cli, spec_file):
     assert list(rows[0]) == ["k", "f", "total_params", "invalid"]
     (seed,) = [r for r in rows if (r["k"], r["f"]) == ("5", "8")]
     assert seed["total_params"] == "62958" and seed["invalid"] == ""
-    # k = 3, f = 8: the README's 81,646; first varied symbol changes slowest
+    # k = 3, f = 8: 81,646 (docs/spec-format.md); first varied symbol changes slowest
     assert rows[1] == {"k": "3", "f": "8", "total_params": "81646", "invalid": ""}
 
 

@@ -402,16 +402,16 @@ def test_keras_stays_the_default():
         calc.from_spec({"input": [3, 8, 8], "layers": [{"Conv2d": {"in_channels": 3}}]})
 
 
-def test_readme_example_is_real(cli, tmp_path):
-    """The README's PyTorch-dialect spec gives exactly the summary shown under it."""
+def test_docs_example_is_real(cli):
+    """docs/spec-format.md's PyTorch-dialect spec (examples/torch_stem.yaml) gives exactly the summary shown."""
     from tests.conftest import ROOT
+    from tests.docs_examples import block, check_shown, commands
 
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### PyTorch dialect\n", 1)[1]
-    spec = section.split("```yaml\n", 1)[1].split("```", 1)[0]
-    shown = section.split("$ calc summary torch_stem.yaml\n", 1)[1].split("```", 1)[0]
-    path = tmp_path / "torch_stem.yaml"
-    path.write_text(spec, encoding="utf-8")
-    assert cli("summary", str(path)).out == shown
+    path = ROOT / "examples" / "torch_stem.yaml"
+    assert block("docs/spec-format.md", "torch-stem-yaml") == path.read_text(encoding="utf-8")
+    ((args, shown),) = commands(block("docs/spec-format.md", "torch-stem-summary"))
+    assert args == ["summary", "examples/torch_stem.yaml"]
+    check_shown(cli("summary", str(path)), args, shown)
 
 
 def test_formulas_stated_once():

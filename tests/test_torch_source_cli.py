@@ -101,15 +101,31 @@ def test_the_api_reads_pytorch_source_too():
     assert int(calc.from_text(text, suffix=".py", options=SourceOptions(("3,32,32",))).analyze().total_params) == 62_006
 
 
-def test_the_docs_examples_are_what_calc_prints(cli):
-    """docs/pytorch-source.md quotes net.py (the tutorial fixture) and the tables calc prints for it."""
-    docs = (Path(__file__).parents[1] / "docs" / "pytorch-source.md").read_text(encoding="utf-8")
-    code = docs.split("```python\n", 1)[1].split("```", 1)[0]
+def test_the_docs_examples_are_what_calc_prints(cli, monkeypatch):
+    """docs/pytorch-source.md quotes examples/net.py (the tutorial fixture's model) and what calc prints for the
+    files it ships in examples/, run from the repository's root."""
+    from tests.conftest import ROOT
+    from tests.docs_examples import block, check_shown, commands
+
+    code = block("docs/pytorch-source.md", "net-py")
+    assert code == (ROOT / "examples" / "net.py").read_text(encoding="utf-8")
     assert code in (FILES / "tutorial_net.py").read_text()
-    table = docs.split("$ calc summary net.py --input-shape 3,32,32 --style torchinfo\n", 1)[1].split("```", 1)[0]
-    assert cli("summary", TUTORIAL, "--input-shape", "3,32,32", "--style", "torchinfo").out == table
-    formula = cli("formula", str(FILES / "lenet_lazy.py"), "--input-shape", "1,n,n").out
-    assert formula.strip() in docs
+    lazy = (ROOT / "examples" / "lenet_lazy.py").read_text(encoding="utf-8")
+    assert lazy == (FILES / "lenet_lazy.py").read_text(encoding="utf-8")
+    examples = [
+        c
+        for name in ("net-torchinfo", "lenet-lazy", "refused")
+        for c in commands(block("docs/pytorch-source.md", name))
+    ]
+    assert [args[1] for args, _ in examples] == [
+        "examples/net.py",
+        "examples/lenet_lazy.py",
+        "examples/gate.py",
+        "examples/hub.py",
+    ]
+    monkeypatch.chdir(ROOT)
+    for args, shown in examples:
+        check_shown(cli(*args), args, shown)
 
 
 def test_keras_reader_points_torch_code_to_the_pytorch_reader():

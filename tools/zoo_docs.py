@@ -33,8 +33,8 @@ parameters are calc's, worked out from its rules; beside them is the framework's
 (Keras's `count_params()`, `sum(p.numel() for p in model.parameters())` for torchvision and transformers),
 recorded by `tests/fixtures/generate_zoo.py` from Keras 3.15.1, torchvision 0.29.1 and transformers 5.24.0.
 The tests compare every layer too, not only the totals. MACs are multiply-accumulates of one forward pass
-for one example at the input shown (`calc summary NAME --columns macs`; calc's conventions are in the
-README). Keras and Hugging Face publish no MACs for these models, so there is nothing to set beside them.
+for one example at the input shown (`calc summary NAME --columns macs`; what calc counts is in
+[Conventions](conventions.md)). Keras and Hugging Face publish no MACs for these models, so there is nothing to set beside them.
 
 Keras applications are named in snake case after their constructor (`ConvNeXtTiny` is `convnext_tiny`,
 `EfficientNetV2S` is `efficientnet_v2s`, `ResNet50V2` is `resnet50_v2`). MobileNetV3's input is

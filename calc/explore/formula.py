@@ -7,7 +7,6 @@ quantity keeps its rule's factored form (``f*(3*k**2 + 1)``).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,13 +14,12 @@ from dataclasses import dataclass
 import sympy as sp
 from markupsafe import Markup
 
-from calc.closed_form import merge_roundings, normal_form
+from calc.closed_form import normal_form, normalised
 from calc.errors import CalcError
 from calc.explore.keep import Keep, apply_rewrites
 from calc.explore.quantities import Quantity, quantity
 from calc.model import Analysis, Sequential
 from calc.render.math import sympy_source, sympy_text, tex
-from calc.rules import Step
 
 _CODE = re.compile(r"[A-Za-z0-9_ *+/(),.-]*")
 
@@ -146,29 +144,3 @@ def _includes(name: str) -> tuple[str, ...]:
     if base in ("macs", "flops", "activation_elements"):
         return ({"activation_elements": "activations"}.get(base, base),)
     return ("rf",) if base.startswith(("receptive_field", "jump")) else ()
-
-
-def normalised(analysis: Analysis) -> Analysis:
-    """A copy of the analysis with every expression in it (shapes, counts, steps) with merged floors."""
-
-    def merge(value):  # an expression, a tuple of them, or words
-        if isinstance(value, tuple):
-            return tuple(merge(v) for v in value)
-        return merge_roundings(value) if isinstance(value, sp.Basic) else value
-
-    def step(s: Step) -> Step:
-        return dataclasses.replace(s, bindings={k: merge(v) for k, v in s.bindings.items()}, value=merge(s.value))
-
-    records = []
-    for r in analysis.records:
-        result = dataclasses.replace(
-            r.result,
-            output_shape=merge(r.result.output_shape),
-            trainable=merge(r.result.trainable),
-            non_trainable=merge(r.result.non_trainable),
-            shape_steps=[step(s) for s in r.result.shape_steps],
-            param_steps=[step(s) for s in r.result.param_steps],
-            description=[merge(part) for part in r.result.description],
-        )
-        records.append(dataclasses.replace(r, input_shapes=[merge(s) for s in r.input_shapes], result=result))
-    return dataclasses.replace(analysis, records=records)

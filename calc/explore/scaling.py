@@ -5,7 +5,8 @@ division, the growth of the formula as the symbol goes to infinity); the elastic
 the current values (of the same smooth form: "1% more k gives E% more parameters"); and what doubling
 the symbol does, computed exactly by building the model at the doubled value. A model is valid only
 for some values, so the range of valid values is found too: a degree of 2 means little when k cannot
-pass 10.
+pass 10, so each count also gets its trend over the valid values around the current one ("falls" for
+LeNet-5's dense layer, whose input shrinks as k grows, though its degree in k is 2).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Scale:
     elasticity: float | None
     doubled: int | None  # the count at twice the symbol's value, None where that model is invalid
     elasticity_formula: sp.Expr | None = None  # k P'(k) / P(k) of the smooth form
+    trend: str | None = None  # over the valid range around the value: "rises", "falls", "rises then falls", ...
 
     @property
     def factor(self) -> float | None:
@@ -61,6 +63,7 @@ class Scaling:
     valid: list[tuple[int, int]]  # ranges of valid values, inclusive
     scanned: int  # values 1..scanned were checked
     quantity: str = "params"  # what is scaled: params, macs, flops or activation_elements
+    span: tuple[int, int] | None = None  # the valid range holding the value, over which each trend is read
 
     @property
     def words(self) -> str:
@@ -111,6 +114,23 @@ class Scaling:
             )
         return sentence + f" because {_shrinks(shrinkers[0])}."
 
+    @property
+    def trend_heading(self) -> str:
+        """The trend column's heading: the range it is read over, "k = 1–10"."""
+        if self.span is None:
+            return "Trend"
+        return f"Over {self.symbol.name} = {group_digits(self.span[0])}–{group_digits(self.span[1])}"
+
+    def trend_sentence(self) -> str:
+        k = self.symbol.name
+        if self.span is None:
+            return f"Trend: none, as {k} = {self.value} is the only valid value around it."
+        low, high = (group_digits(v) for v in self.span)
+        return (
+            f"Trend: how a count moves as {k} goes from {low} to {high}, the valid values around {k} = {self.value} "
+            "(floors taken as exact division); a count of degree 2 can still fall there."
+        )
+
     def validity_sentence(self) -> str:
         k = self.symbol.name
         if not self.valid:
@@ -132,6 +152,7 @@ class Scaling:
                 "elasticity": None if scale.elasticity is None else round(scale.elasticity, 6),
                 "doubled_params": scale.doubled,
                 "factor": None if scale.factor is None else round(scale.factor, 6),
+                "trend": scale.trend,
             }
 
         return {
@@ -141,6 +162,7 @@ class Scaling:
             "value": self.value,
             "values": {s.name: int(v) for s, v in self.values.items() if v.is_Integer},
             "valid": [list(r) for r in self.valid],
+            "trend_range": None if self.span is None else list(self.span),
             "layers": [
                 {"name": s.name, "type": s.type, **one(s), "sentence": self.layer_sentence(s)} for s in self.layers
             ],
@@ -186,6 +208,32 @@ def elasticity(expr: sp.Expr, symbol: sp.Symbol, value: int) -> float | None:
     if at == 0:
         return None
     return float(sp.diff(smooth, symbol).xreplace({symbol: value}) * value / at)
+
+
+def trend(expr: sp.Expr, symbol: sp.Symbol, low: int, high: int) -> str | None:
+    """How the relaxed count moves as ``symbol`` goes from ``low`` to ``high``: "rises", "falls",
+    "constant", or the pieces in order ("falls then rises"); None for a zero count or no range."""
+    smooth = relaxed(expr)
+    if smooth == 0 or low >= high:
+        return None
+    slope = sp.together(sp.diff(smooth, symbol))
+    if slope == 0:
+        return "constant"
+    cuts: list[sp.Expr] = []
+    try:  # where the slope is zero or undefined inside the range
+        for part in sp.fraction(slope):
+            if symbol in part.free_symbols:
+                cuts += [r for r in sp.Poly(part, symbol).real_roots() if low < r < high]
+    except sp.PolynomialError:
+        return None
+    points = [sp.Integer(low), *sorted(set(cuts), key=float), sp.Integer(high)]
+    words: list[str] = []
+    for a, b in zip(points, points[1:], strict=False):
+        sign = sp.sign(slope.xreplace({symbol: (a + b) / 2}).evalf())
+        word = "rises" if sign > 0 else "falls" if sign < 0 else "constant"
+        if not words or words[-1] != word:
+            words.append(word)
+    return " then ".join(words)
 
 
 #: What ``calc scaling --quantity`` scales, and its words in the sentences.
@@ -251,6 +299,9 @@ def scaling(
     except CalcError as error:
         doubled, problem = None, f"{error.layer}: {error.message}" if error.layer else error.message
 
+    valid, scanned = valid_ranges(analysis, symbol)
+    span = next(((a, b) for a, b in valid if a <= current <= b), None)
+
     def scale(name: str, kind: str, expr: sp.Expr, now: sp.Expr, twice: sp.Expr | None) -> Scale:
         return Scale(
             name,
@@ -261,6 +312,7 @@ def scaling(
             elasticity(expr, symbol, current),
             None if twice is None else int(twice),
             elasticity_formula(expr, symbol),
+            None if span is None else trend(expr, symbol, *span),
         )
 
     try:
@@ -275,8 +327,7 @@ def scaling(
         total = scale("total", "", of(analysis), of(at_value), of(doubled))
     except CalcError as error:
         raise error.within(source=model.source) from None
-    valid, scanned = valid_ranges(analysis, symbol)
-    return Scaling(model.name, symbol, current, analysis.values, layers, total, problem, valid, scanned, quantity)
+    return Scaling(model.name, symbol, current, analysis.values, layers, total, problem, valid, scanned, quantity, span)
 
 
 def valid_ranges(analysis: Analysis, symbol: sp.Symbol) -> tuple[list[tuple[int, int]], int]:
@@ -316,27 +367,29 @@ def scaling_text(result: Scaling) -> str:
     k = result.symbol.name
     others = ", ".join(f"{s.name} = {v}" for s, v in result.values.items())
     heading = {"params": "Params", "macs": "MACs", "flops": "FLOPs", "activation_elements": "Activations"}
-    rows = [("Layer (type)", heading[result.quantity], "Degree", "Elasticity", f"Doubling {k}")]
+    rows = [("Layer (type)", heading[result.quantity], result.trend_heading, "Degree", "Elasticity", f"Doubling {k}")]
     for scale in [*result.layers, result.total]:
         label = f"{scale.name} ({scale.type})" if scale.type else "Total"
         rows.append(
             (
                 label,
                 group_digits(scale.value),
+                scale.trend or "-",
                 "-" if scale.degree is None else str(scale.degree),
                 "-" if scale.elasticity is None else f"{scale.elasticity:.3g}",
                 "-" if scale.factor is None else f"×{scale.factor:.3g}",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [f"Scaling of {result.model} in {k} at {k} = {result.value}" + (f" ({others})" if others else ""), ""]
     for i, row in enumerate(rows):
         if i == len(rows) - 1:
-            lines.append("-" * (sum(widths) + 8))
+            lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
         cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
         lines.append("  ".join(cells).rstrip())
     lines += [
         "",
+        result.trend_sentence(),
         f"Degree: the power of {k} a count grows like as {k} grows without bound (floors taken as exact division).",
         f"Elasticity: d ln Q / d ln {k} at {k} = {result.value}, the per cent change of Q for 1% more {k}.",
         result.validity_sentence(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
@@ -352,9 +352,9 @@ def _argument_names(cls: type[Layer]) -> tuple[str, ...]:
     return tuple(sorted((names | NEUTRAL_OPTIONS | cls.neutral_options) - {"self", "options"}))
 
 
-def format_shape(shape: Shape) -> str:
-    """Keras's way of writing a shape: (None, 28, 28, 8)."""
-    return spoken(shape_message(shape))
+def format_shape(shape: Shape, write: Callable[[sp.Expr], str] = fmt) -> str:
+    """Keras's way of writing a shape: (None, 28, 28, 8), each size written by ``write``."""
+    return "".join(part if isinstance(part, str) else write(part) for part in shape_message(shape))
 
 
 def shape_message(shape: Shape) -> Message:
@@ -365,11 +365,11 @@ def shape_message(shape: Shape) -> Message:
     return (*parts, ")")
 
 
-def format_outputs(shapes: Sequence[Shape]) -> str:
+def format_outputs(shapes: Sequence[Shape], write: Callable[[sp.Expr], str] = fmt) -> str:
     """Keras's way of writing a layer's outputs: one shape, or a list of them: [(None, 7), (None, 7)]."""
     if len(shapes) == 1:
-        return format_shape(shapes[0])
-    return "[" + ", ".join(format_shape(shape) for shape in shapes) + "]"
+        return format_shape(shapes[0], write)
+    return "[" + ", ".join(format_shape(shape, write) for shape in shapes) + "]"
 
 
 def parse_shape(value: Any, what: str) -> Shape:

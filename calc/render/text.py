@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from calc.layers.base import format_outputs
+from calc.render.math import sympy_text
 
 if TYPE_CHECKING:
     from calc.summary import Summary
@@ -23,7 +24,7 @@ def summary_table(summary: Summary) -> str:
     header = ["Layer (type)", "Output Shape", *summary.headers] + (["Connected to"] if analysis.functional else [])
     rows: list[list[list[str]]] = []  # each row: one list of lines per column
     for record in analysis.layers:
-        shapes = [format_outputs(call.result.output_shapes) for call in analysis.calls(record)]
+        shapes = [format_outputs(call.result.output_shapes, sympy_text) for call in analysis.calls(record)]
         cells = [[f"{record.name} ({record.type})"], shapes]
         cells += [[cell] for cell in summary.cells(record)]
         if analysis.functional:

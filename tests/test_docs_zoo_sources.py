@@ -1,31 +1,29 @@
-"""The README's zoo section shows what the tool prints now, and its table the recorded exact counts."""
+"""docs/zoo-sources.md shows what the tool prints now, and its tables the recorded exact counts; each example
+found by its marker."""
 
 from __future__ import annotations
 
 import json
 import re
-import shlex
 
 from tests.conftest import ROOT
+from tests.docs_examples import block, check_shown, commands, region
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-SECTION = README[README.index("## The zoo: published models") : README.index("## Checking answers")]
+PAGE = "docs/zoo-sources.md"
 MODELS = json.loads((ROOT / "tests" / "fixtures" / "zoo_counts.json").read_text())["models"]
 
 
 def test_zoo_listing_and_formulas_are_real(cli):
-    blocks = re.findall(r"```text\n(.*?)```", SECTION, re.DOTALL)
-    examples = [chunk for block in blocks for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]]
+    examples = [
+        example for name in ("zoo-listing", "bert-formula", "gpt2-formula") for example in commands(block(PAGE, name))
+    ]
     assert len(examples) == 4
-    for chunk in examples:
-        command, shown = chunk.split("\n", 1)
-        run = cli(*shlex.split(command)[1:])
-        assert run.status == 0, run.err
-        assert run.out == shown, command
+    for args, shown in examples:
+        check_shown(cli(*args), args, shown)
 
 
 def test_seed_table_shows_the_recorded_counts():
-    rows = re.findall(r"^\| ([\w-]+) \| (\d+)M \| ([\d,]+) \|", SECTION, re.MULTILINE)
+    rows = re.findall(r"^\| ([\w-]+) \| (\d+)M \| ([\d,]+) \|", region(PAGE, "seed-table"), re.MULTILINE)
     zoo = {"BERT": "bert", "RoBERTa": "roberta", "LayoutLM": "layoutlm"}
     assert [(model, seed) for model, seed, _ in rows] == [
         ("BERT-base", "110"),
@@ -41,7 +39,8 @@ def test_seed_table_shows_the_recorded_counts():
 
 
 def test_table_of_further_transformers_shows_the_recorded_counts():
-    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| ([\w-]+): .*? \| ([\d,]+) \|$", SECTION, re.MULTILINE)
+    table = region(PAGE, "further-transformers")
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| ([\w-]+): .*? \| ([\d,]+) \|$", table, re.MULTILINE)
     assert [zoo for zoo, *_ in rows] == ["gpt2", "gpt2_medium", "distilbert_base"]
     for zoo, cls, checkpoint, exact in rows:
         assert (
@@ -52,12 +51,12 @@ def test_table_of_further_transformers_shows_the_recorded_counts():
 
 
 def test_vgg16_input_size_formula(cli):
-    line = re.search(r"`calc formula vgg16 --keep n` gives `(.*?)`", SECTION.replace("\n  ", " "))[1]
+    line = re.fullmatch(r"`calc formula vgg16 --keep n` gives\s+`(.*?)`", region(PAGE, "vgg16-n"))[1]
     assert cli("formula", "vgg16", "--keep", "n").out == f"total_params = {line}\n"
 
 
 def test_torchvision_sum_shown_is_in_the_spec():
     from calc.zoo import zoo_text
 
-    zoo, line = re.search(r"\(`(torchvision_\w+)`: `(- add: \{.*?\})`\)", SECTION.replace("\n  ", " ")).groups()
+    zoo, line = re.fullmatch(r"`(torchvision_\w+)`: `(- add: \{.*?\})`", region(PAGE, "torchvision-add")).groups()
     assert f"  {line}\n" in zoo_text(zoo)
