@@ -4,8 +4,11 @@ A user runs ``calc`` as a command, so what they wait for is the whole process: i
 imports, parsing the spec, the analysis and the rendering. This script times exactly that (a fresh
 ``python -m calc ...`` per run, median of N runs) and checks two targets:
 
-(a) ``summary`` and ``derive`` of the zoo model lenet5 take at most 1.5x the floor, the time of
-    ``python -c "import sympy, jinja2"``: calc's own work must be small next to its dependencies;
+(a) ``summary`` of the zoo model lenet5 takes at most 1.2x the floor, the time of
+    ``python -c "import sympy, jinja2"``, and ``derive`` (which renders a worked solution) at most 1.5x:
+    calc's own work must be small next to its dependencies. Judged on CPU time, best of the N runs (the
+    child's user + system time: on a machine shared with other work, wall time mostly measures the waiting);
+    the median wall-time ratio is shown beside it;
 (b) cost grows linearly with depth: the time above the floor at 1,000 layers is at most ~10x the
     time at 100 (12x allowed for noise), and likewise 10,000 against 1,000.
 
@@ -37,7 +40,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEPTHS = (100, 1_000, 10_000)
 COMMANDS = ("summary", "derive")
-FLOOR_RATIO_TARGET = 1.5  # target (a)
+FLOOR_RATIO_TARGETS = {"summary": 1.2, "derive": 1.5}  # target (a), per command
 LINEAR_TARGET = 10.0  # target (b): 10x the layers should cost about 10x ...
 LINEAR_ALLOWED = 12.0  # ... with some room for timing noise
 BUSY_WALL_OVER_CPU = 1.15  # wall time this far above CPU time means processes waited for a CPU
@@ -131,6 +134,11 @@ class Case:
     @property
     def cpu_seconds(self) -> float | None:
         return None if self.error or not self.cpu_samples else statistics.median(self.cpu_samples)
+
+    @property
+    def cpu_best(self) -> float | None:
+        """The least CPU time of the runs: the work itself, with the least disturbance from other processes."""
+        return None if self.error or not self.cpu_samples else min(self.cpu_samples)
 
 
 def child_environment(cache_dir: Path | None) -> dict[str, str]:
@@ -238,18 +246,21 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def check_floor_ratio(cases: dict[str, Case], floor: float) -> list[str]:
-    """Target (a): lenet5 costs at most FLOOR_RATIO_TARGET times the bare imports."""
+def check_floor_ratio(cases: dict[str, Case], floor: Case) -> list[str]:
+    """Target (a): lenet5 costs at most FLOOR_RATIO_TARGETS[command] times the bare imports, in CPU time (best of
+    the runs of each); the median wall-time ratio is shown too."""
     lines = []
     for command in COMMANDS:
         case = cases[f"lenet5 {command}"]
-        if case.seconds is None:
+        if case.seconds is None or case.cpu_best is None or not floor.cpu_best or not floor.seconds:
             lines.append(f"FAIL  (a) lenet5 {command}: command failed ({case.error})")
             continue
-        ratio = case.seconds / floor
+        ratio, wall_ratio = case.cpu_best / floor.cpu_best, case.seconds / floor.seconds
+        target = FLOOR_RATIO_TARGETS[command]
         lines.append(
-            f"{verdict(ratio <= FLOOR_RATIO_TARGET)}  (a) lenet5 {command}: {ratio:.2f}x floor "
-            f"(target <= {FLOOR_RATIO_TARGET}x)"
+            f"{verdict(ratio <= target)}  (a) lenet5 {command}: {ratio:.2f}x floor in CPU time, best of "
+            f"{len(case.cpu_samples)} ({case.cpu_best:.3f}s / {floor.cpu_best:.3f}s; median wall {wall_ratio:.2f}x) "
+            f"(target <= {target}x)"
         )
     return lines
 
@@ -329,7 +340,7 @@ def run_all(runs: int, depths: tuple[int, ...], spec_dir: Path, cache_dir: Path 
     by_label = {case.label: case for case in cases}
     print("\n* in (b): the smaller model's time above the floor was below the noise, so the noise was used instead")
     warning = busy_machine_warning(cases, load_before, load_after)
-    for line in check_floor_ratio(by_label, floor) + check_linear(by_label, cases[0], depths) + [warning]:
+    for line in check_floor_ratio(by_label, cases[0]) + check_linear(by_label, cases[0], depths) + [warning]:
         if line:
             print(line)
 

@@ -19,7 +19,10 @@ from typing import Any
 from calc import layers
 from calc.errors import CalcError
 from calc.model import Analysis, Model, Sequential
+from calc.render.model_notebook import show_models
 from calc.spec import SourceOptions, from_spec, from_text, load
+
+show_models(Model)  # summary() and Jupyter's display, given by the view
 
 # Imported on first use, so a command that never checks or derives does not pay for them at start-up.
 _LAZY = {

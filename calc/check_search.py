@@ -433,20 +433,24 @@ class CandidateSearch:
 
     def _pairs_across_steps(self, singles: list[Candidate]) -> Iterator[Candidate]:
         """Two different mistakes in two different steps: each adds its own difference to the count."""
-        placed = [candidate for candidate in singles if candidate.place is not None and candidate.pairs]
+        placed = [
+            (candidate, candidate.place[1], candidate.value)
+            for candidate in singles
+            if candidate.place is not None and candidate.value is not None and candidate.pairs
+        ]
         expected = self._expected_print
-        for i, first in enumerate(placed):
-            for second in placed[i + 1 :]:
-                if first.mistake == second.mistake or first.place[1] is second.place[1]:
+        for i, (first, first_step, first_value) in enumerate(placed):
+            for second, second_step, second_value in placed[i + 1 :]:
+                if first.mistake == second.mistake or first_step is second_step:
                     continue
-                if first.place[1].counts == 0 or second.place[1].counts == 0:
+                if first_step.counts == 0 or second_step.counts == 0:
                     continue  # a step that adds up others, paired with one of them, counts a change twice
                 # fingerprints are values at fixed points, so the pair's is the sum of the differences
                 key = _sum_prints(first.key, second.key, expected)
                 yield Candidate(
                     first.mistake,
                     first.sentence,
-                    first.value + second.value - self.expected,
+                    first_value + second_value - self.expected,
                     [*first.shown, *second.shown],
                     key=key,
                     second=(second.mistake, second.sentence),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sympy as sp
 
 from calc.layers.base import AXIS_NAMES
+from calc.layers.layout import channel_index, channels_first_in
 from calc.model import Analysis, LayerRecord
 
 __all__ = ["AXIS_NAMES", "alternatives", "axis_names", "channels_first", "has_channels"]
@@ -14,7 +15,7 @@ __all__ = ["AXIS_NAMES", "alternatives", "axis_names", "channels_first", "has_ch
 
 def channels_first(record: LayerRecord, analysis: Analysis) -> bool:
     """Whether the layer's output has its channels before its spatial axes (PyTorch, or channels_first)."""
-    return analysis.dialect == "pytorch" or getattr(record.layer, "data_format", None) == "channels_first"
+    return channels_first_in(record.layer, analysis.dialect)
 
 
 def has_channels(record: LayerRecord, analysis: Analysis) -> bool:
@@ -44,10 +45,12 @@ def alternatives(kind: str, analysis: Analysis, record: LayerRecord) -> list[tup
     found: dict[sp.Expr, str] = {}
     first = next((r for r in analysis.records if r.layer is not None), None)
     if len(analysis.input_shape) >= 2 and first is not None:
-        found[analysis.input_shape[0 if channels_first(first, analysis) else -1]] = "the channels of the model's input"
+        found[analysis.input_shape[channel_index(channels_first(first, analysis))]] = (
+            "the channels of the model's input"
+        )
     for other in analysis.layers:
         if other.layer is not None and has_channels(other, analysis):
-            channels = other.output_shape[0 if channels_first(other, analysis) else -1]
+            channels = other.output_shape[channel_index(channels_first(other, analysis))]
             own = "this layer's own output channels" if other is record else f"the output channels of {other.name}"
             found.setdefault(channels, own)
     return list(found.items())

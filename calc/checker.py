@@ -32,6 +32,7 @@ from calc.explore.quantities import COUNTS, split_name
 from calc.explore.quantities import quantity as read_quantity
 from calc.expressions import check_number_size, parse_answer, parse_shape_answer
 from calc.layers.base import format_shape
+from calc.layers.layout import channel_index, spatial_axes
 from calc.model import Analysis, LayerRecord, Sequential
 from calc.rules import Step
 
@@ -375,9 +376,9 @@ class Question(CandidateSearch, Diagnosis):
         if len(shape) <= 1:
             return {0}
         first = channels_first(self.record, self.analysis)
-        spatial = list(range(1, len(shape)) if first else range(len(shape) - 1))
+        spatial = spatial_axes(len(shape) - 1, first)
         if self.name == "output_channels":
-            return {0 if first else len(shape) - 1}
+            return {channel_index(first) % len(shape)}
         if self.name == "output_size":
             return set(spatial)
         names = AXIS_NAMES.get(len(spatial), ())

@@ -42,11 +42,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser; when ``argv`` starts with a command's name, that command's alone: importing and
+    describing all of them is a good part of a short command's start-up (``calc --help`` still lists all)."""
     top = _Parser(prog="calc", description="Symbolic derivation of neural-network layer arithmetic.")
     top.add_argument("--version", action="version", version=f"calc {__version__}")
     commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMANDS:
+    for name in argv[:1] if argv[:1] and argv[0] in COMMANDS else COMMANDS:
         importlib.import_module(f"calc.commands.{name}").register(commands)
     return top
 
@@ -70,7 +72,8 @@ def _attach_text_values(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(_attach_text_values(sys.argv[1:] if argv is None else argv))
+    words = _attach_text_values(sys.argv[1:] if argv is None else argv)
+    args = parser(words).parse_args(words)
     try:
         return args.handler(args)
     except CalcError as error:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 if TYPE_CHECKING:
-    from calc.model import Analysis
+    from calc.model import Analysis, Model
     from calc.rules import Step
 
 ROUNDINGS = (sp.floor, sp.ceiling)
@@ -92,7 +92,7 @@ def readable(analysis: Analysis) -> Analysis:
     return normalised(analysis)
 
 
-def total_closed_form(model: Any, values: Mapping[str, Any] | None = None) -> sp.Expr:
+def total_closed_form(model: Model, values: Mapping[str, Any] | None = None) -> sp.Expr:
     """A model's total parameter count with every symbol not given in ``values`` kept free (a
     ``calc.model.Model``; its spec's own values are not applied)."""
     values = dict(values or {})

@@ -21,14 +21,16 @@ Conventions (the README's "Compute" section says the same):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, zero_macs
+from calc.layers.layout import model_channel_axis
 from calc.layers.receptive import Field, FieldChange, has_field, input_field, union
 from calc.layers.reshape import flatten_rule
 from calc.references import split_reference
@@ -72,7 +74,7 @@ class LayerCompute:
     macs_step: Step | None  # None: calc has no MACs rule for this layer
     activation_step: Step
     field: Field
-    field_steps: list[Step] = field(default_factory=list)
+    field_steps: list[Step] = dataclasses.field(default_factory=list)
     field_words: str = ""
 
     @property
@@ -112,13 +114,7 @@ class LayerCompute:
 def channel_axis(analysis: Analysis) -> int:
     """Where the channels are: first in PyTorch's layout and for Keras layers with
     data_format='channels_first' (the first layer that names a data format decides), else last."""
-    if analysis.dialect == "pytorch":
-        return 0
-    for record in analysis.records:
-        layout = getattr(record.layer, "data_format", None)
-        if layout is not None:
-            return 0 if layout == "channels_first" else -1
-    return -1
+    return model_channel_axis((record.layer for record in analysis.records), analysis.dialect)
 
 
 def compute_analysis(analysis: Analysis, input_fields: Mapping[str, Field] | None = None) -> list[LayerCompute]:

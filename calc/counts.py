@@ -26,9 +26,10 @@ TRAINABLE = Rule(
     mistakes=(
         Mistake(
             "counted_non_trainable",
-            trainable + non_trainable,
+            None,
             "You counted the non-trainable parameters too: weights of a frozen layer and moving statistics "
             "are part of the total but are never trained.",
+            replaces={trainable: trainable + non_trainable},
         ),
     ),
 )

@@ -206,19 +206,21 @@ class _MathML(MathMLPresentationPrinter):
         """⌊(31 − k)/2⌋ over one fraction bar, as the LaTeX of the worked solution writes it."""
         numerator, denominator = sp.fraction(sp.together(expr.args[0]))
         row = self.dom.createElement("mrow")
-        for text, inner in ((left, None), (None, (numerator, denominator)), (right, None)):
-            if text is not None:
-                mark = self.dom.createElement("mo")
-                mark.appendChild(self.dom.createTextNode(text))
-                row.appendChild(mark)
-            elif denominator == 1:
-                row.appendChild(self._print(numerator))
-            else:
-                fraction = self.dom.createElement("mfrac")
-                fraction.appendChild(self._print(inner[0]))
-                fraction.appendChild(self._print(inner[1]))
-                row.appendChild(fraction)
+        row.appendChild(self._mark(left))
+        if denominator == 1:
+            row.appendChild(self._print(numerator))
+        else:
+            fraction = self.dom.createElement("mfrac")
+            fraction.appendChild(self._print(numerator))
+            fraction.appendChild(self._print(denominator))
+            row.appendChild(fraction)
+        row.appendChild(self._mark(right))
         return row
+
+    def _mark(self, text: str) -> Element:
+        mark = self.dom.createElement("mo")
+        mark.appendChild(self.dom.createTextNode(text))
+        return mark
 
     def _print_Integer(self, expr: sp.Integer) -> Element:
         element = self.dom.createElement("mn")

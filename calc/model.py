@@ -9,9 +9,9 @@ arithmetic of its own layer, never by re-deriving the history.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -29,7 +29,9 @@ from calc.layers.base import (
 )
 from calc.layers.core import InputLayer
 from calc.references import reference_parts, split_reference, tensor_key
-from calc.render.model_notebook import ModelNotebook
+
+if TYPE_CHECKING:
+    from calc.compute import LayerCompute
 
 MAX_LAYERS = 100_000
 #: The largest size or parameter count a layer may have: 1,024 bits, about 308 digits. Real models have
@@ -97,7 +99,7 @@ class LayerRecord:
         return self.call > 0
 
     @property
-    def compute(self) -> Any:
+    def compute(self) -> LayerCompute | None:
         """MACs, activation size and receptive field of this call (a ``calc.compute.LayerCompute``),
         worked out for the whole analysis the first time any record's is read."""
         if self._compute is None and self._analysis is not None:
@@ -192,7 +194,7 @@ def layer_label(index: int, name: str, type_name: str, places: Mapping[str, str]
     return f"{places[name]}: {label}" if name in places else label
 
 
-class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summary table
+class Model:
     """A graph of layer calls in topological order (Keras's functional model).
 
     Inputs are named tensors with shapes; each node reads earlier tensors. ``Sequential`` is the
@@ -208,6 +210,9 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
     #: Set by the spec loader for PyTorch source: every module call as (name, class, depth, output reference),
     #: parents before their modules, for the torchinfo style of the summary; None for other models.
     module_calls: Sequence[tuple[str, str, int, str | None]] | None = None
+    #: The Keras-style summary, ``model.summary(overrides)``, and Jupyter's display of the model as that table:
+    #: given by the view, ``calc.render.model_notebook.show_models``, so the model imports no view.
+    summary: Callable[..., Any]
 
     def __init__(
         self,
@@ -391,12 +396,6 @@ class Model(ModelNotebook):  # ModelNotebook: Jupyter shows a model as its summa
             for output, shape in enumerate(r.result.output_shapes)
         }
         return [_read(tensors, ref) for ref in self.outputs]
-
-    def summary(self, overrides: Mapping[str, Any] | None = None) -> Any:
-        """The Keras-style summary (``calc.summary.Summary``) for these symbol values."""
-        from calc.summary import Summary
-
-        return Summary(self.analyze(overrides))
 
 
 class Sequential(Model):

@@ -188,7 +188,7 @@ class Rule:
     @property
     def mistakes(self) -> tuple[Mistake, ...]:
         if _is_builder(self._mistakes):
-            self._mistakes = tuple(self._mistakes())
+            self._mistakes = tuple(cast(Callable[[], tuple[Mistake, ...]], self._mistakes)())
         return cast(tuple[Mistake, ...], self._mistakes)
 
     def __repr__(self) -> str:

@@ -25,7 +25,7 @@ from calc import importers
 from calc.dialects import registry
 from calc.errors import CalcError, quote
 from calc.files import MAX_FILE_BYTES, read_capped, read_stream
-from calc.layers import Layer
+from calc.layers import REGISTRY, Layer
 from calc.layers.base import construct, suggest
 from calc.layers.nested import ExpertsLayer, ModelLayer, RepeatLayer
 from calc.model import MAX_LAYERS, Model, Namer, Node, Sequential, layer_label, name_layer
@@ -365,11 +365,59 @@ def _node(
         where = "" if dialect == "keras" else f" in the {dialect} dialect"
         raise CalcError(f"unknown layer type '{key}'{where}{suggest(str(key), known)}")
     try:
-        layer = construct(classes[key], kwargs)
+        layer = construct(classes[key], with_wrapped_layers(classes[key], kwargs))
     except CalcError as error:
         name = namer.next(classes[key].__name__, kwargs.get("name"))
         raise error.within(layer=layer_label(index, name, key, places)) from None
     return Node(name_layer(layer, namer), layer, refs)  # a wrapped layer is named before its wrapper
+
+
+#: How deep wrappers may wrap one another in a spec (Bidirectional of TimeDistributed of ...).
+MAX_NESTING = 16
+WRAPPED = tuple(sorted({key for cls in REGISTRY.values() for key in cls.wraps}))  # the arguments that hold one
+
+
+def _nesting(value: Any) -> int:
+    """How deep wrapped layers go in a spec mapping, counted without recursion (so a YAML alias that
+    contains itself is caught, not followed forever), stopping past MAX_NESTING."""
+    depth, level = 0, [value]
+    while level and depth <= MAX_NESTING:
+        depth += 1
+        inner = []
+        for item in level:
+            if isinstance(item, Mapping) and len(item) == 1:
+                kwargs = next(iter(item.values()))
+                if isinstance(kwargs, Mapping):
+                    inner += [kwargs[key] for key in WRAPPED if key in kwargs]
+        level = inner
+    return depth
+
+
+def with_wrapped_layers(cls: type[Layer], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A wrapper's arguments with the layers it wraps built first, so a layer never needs the registry."""
+    return {
+        key: _wrapped_layer(value, key) if key in cls.wraps and not isinstance(value, Layer) else value
+        for key, value in kwargs.items()
+    }
+
+
+def _wrapped_layer(value: Any, what: str) -> Layer:
+    """A spec's one-key mapping such as {LSTM: {units: 8}}, built from Keras's layer types (in either dialect)."""
+    if _nesting(value) > MAX_NESTING:
+        raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
+    if not isinstance(value, Mapping) or len(value) != 1:
+        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {quote(value)}")
+    ((type_name, kwargs),) = value.items()
+    if type_name not in REGISTRY or type_name == "InputLayer":
+        raise CalcError(f"{what}: unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}")
+    if kwargs is None:
+        kwargs = {}
+    if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
+        raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
+    try:
+        return construct(REGISTRY[type_name], with_wrapped_layers(REGISTRY[type_name], dict(kwargs)))
+    except CalcError as error:
+        raise CalcError(f"{what} ({type_name}): {error.message}") from None
 
 
 def _is_graph(kwargs: Mapping) -> bool:

@@ -24,7 +24,7 @@ from calc import compute
 from calc.closed_form import readable
 from calc.compute import DEFAULT, Conventions
 from calc.errors import CalcError
-from calc.layers.base import suggest
+from calc.layers.base import LayerResult, suggest
 from calc.model import Analysis, LayerRecord
 from calc.render.math import plain, sympy_text
 from calc.render.notebook import Notebook
@@ -79,7 +79,7 @@ def json_shape(shape: tuple[sp.Expr, ...]) -> list:
     return [None, *(json_value(d) for d in shape)]
 
 
-def json_output(result: Any) -> list:
+def json_output(result: LayerResult) -> list:
     """A layer's output shape as JSON; a list of shapes for a layer with several outputs."""
     if result.outputs is not None:
         return [json_shape(shape) for shape in result.outputs]
@@ -223,8 +223,8 @@ class Summary(Notebook):
             return c.bytes_per_value * tm.kv_values(record, self.analysis)
         if column == "training":
             return tm.bytes_per_parameter(c.training) * record.params
-        flops = self.flops(record)
-        return None if flops is None or not tm.is_transformer(self.analysis) else flops / self.transformer["context"]
+        flops, transformer = self.flops(record), self.transformer
+        return None if flops is None or transformer is None else flops / transformer["context"]
 
     @property
     def transformer(self) -> dict[str, Any] | None:

@@ -13,26 +13,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "calc"
 
-# Imports that still point the wrong way, each with the reason it stays. The test takes them out of the graph
-# and then demands no cycle at all, so each one is a named exception, never a silent one.
-KNOWN_EDGES: dict[tuple[str, str], str] = {
-    ("calc.model", "calc.render.model_notebook"): (
-        "Model inherits the notebook display mixin, whose _repr_html_ renders the summary and the architecture "
-        "figure (calc.summary, calc.figures import calc.model). model._repr_html_() is the Jupyter contract the "
-        "tests and users call; moving it out means registering IPython formatters from the views instead."
-    ),
-    ("calc.model", "calc.summary"): (
-        "Model.summary() is public API (calc.load(...).summary()); it should move to calc.summary.summarize(model)."
-    ),
-    ("calc.layers.recurrent", "calc.layers"): (
-        "Bidirectional and TimeDistributed build the layer a spec nests ({LSTM: {units: 8}}) from the registry, "
-        "which lists the wrappers themselves; spec.py should build the inner layer before the wrapper."
-    ),
-}
+# No import is excused: the model's summary() and Jupyter display are given to it by the view
+# (calc.render.model_notebook), and a spec's wrapped layers ({LSTM: {units: 8}}) are built by the spec reader
+# (calc.spec), not by the wrapper. A new exception would need a reason here and its own test that it is still needed.
 
 
 def module_names() -> dict[str, Path]:
@@ -164,20 +149,12 @@ def test_the_graph_sees_known_imports():
 
 
 def test_no_function_level_import_closes_a_cycle():
-    unexplained = late_cycles(KNOWN_EDGES)
+    unexplained = late_cycles()
     report = "\n".join(
         f"{late[0]} imports {late[1]} inside a function, and {' → '.join(cycle)} leads back"
         for cycle, late in unexplained.items()
     )
     assert not unexplained, f"{len(unexplained)} function-level import(s) close a cycle:\n{report}"
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN_EDGES))
-def test_each_known_exception_is_still_needed(edge):
-    """An exception the code no longer needs is removed from the list, so the list stays true."""
-    edges, _ = import_graph()
-    assert edge[1] in edges[edge[0]]
-    assert late_cycles(set(KNOWN_EDGES) - {edge}), f"{edge} closes no cycle any more: remove it from KNOWN_EDGES"
 
 
 def test_a_hidden_cycle_is_found(tmp_path, monkeypatch):

@@ -281,8 +281,8 @@ def test_recurrent_matches_pytorch(torch, kind, steps, features, units, bias, re
     options = {"units": units, "use_bias": bias, "return_sequences": True}
     if kind == "GRU":
         options["reset_after"] = reset_after
-    inner = {KERAS_RECURRENT[kind]: options}
-    layer = L.Bidirectional(inner) if bidirectional else L.REGISTRY[KERAS_RECURRENT[kind]](**options)
+    inner = L.REGISTRY[KERAS_RECURRENT[kind]](**options)
+    layer = L.Bidirectional(inner) if bidirectional else inner
     record = calc.Sequential([layer], input=(steps, features)).analyze().records[0]
     assert [int(d) for d in record.output_shape] == list(out.shape[1:])
     assert int(record.trainable) == expected

@@ -15,6 +15,8 @@ import sympy as sp
 
 from calc.errors import CalcError
 from calc.layers.base import AXIS_NAMES, suggest
+from calc.layers.layout import channels_first as layer_channels_first
+from calc.layers.layout import channels_first_in
 from calc.model import Analysis, LayerRecord
 
 COUNTS = ("total_params", "params", "trainable_params", "non_trainable_params")
@@ -94,7 +96,7 @@ def quantity(analysis: Analysis, text: str, layer: str | None = None) -> Quantit
     shape = record.output_shape
     if name == "output_shape":
         return Quantity(text, f"output shape of {record.name}", tuple(shape), record)
-    spatial, channels = axes(record, channels_first=analysis.dialect == "pytorch")
+    spatial, channels = axes(record, channels_first=channels_first_in(record.layer, analysis.dialect))
     words = name.replace("_", " ")
     if name == "output_channels":
         return Quantity(text, f"{words} of {record.name}", channels, record)
@@ -118,7 +120,7 @@ def axes(record: LayerRecord, channels_first: bool = False) -> tuple[dict[str, s
     shape = record.output_shape
     if len(shape) == 1:
         return {}, shape[0]
-    if channels_first or getattr(record.layer, "data_format", "channels_last") == "channels_first":
+    if channels_first or layer_channels_first(record.layer):
         spatial, channels = shape[1:], shape[0]
     else:
         spatial, channels = shape[:-1], shape[-1]

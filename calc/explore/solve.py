@@ -11,15 +11,16 @@ checked once more by building the model with that value, as ``calc summary`` wou
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.explore.formula import normal_form
 from calc.explore.keep import REWRITABLE
-from calc.explore.quantities import SCALARS, quantity, split_name
+from calc.explore.quantities import SCALARS, Quantity, quantity, split_name
 from calc.explore.scaling import relaxed
 from calc.explore.sweep import Evaluator
 from calc.layers.base import suggest
@@ -143,6 +144,16 @@ def _rebuilt(model: Sequential, index: int, argument: str, value: object) -> Mod
     return model.with_layers(layers, declared)
 
 
+@dataclass(frozen=True)
+class Unknown:
+    """What ``calc solve`` varies: a model symbol, or one layer's argument replaced by a new symbol."""
+
+    symbol: sp.Symbol
+    model: Sequential  # the model with the unknown free in it
+    index: int | None  # the layer whose argument it is; None for a model symbol
+    replaced: str | None = None  # what the unknown replaced ("'same' padding")
+
+
 def solve(
     model: Sequential,
     target: Target,
@@ -151,108 +162,148 @@ def solve(
     range_text: str | None = None,
     values: Mapping[str, str] | None = None,
 ) -> Solution:
+    """The values of ``unknown`` (in the range) for which ``target`` holds, each checked by building the model."""
     values = dict(values or {})
-    names = {s.name for s in model.symbols}
-    replaced = None
-    if unknown in names:
-        if unknown in values:
-            raise CalcError(f"{unknown} is what to solve for, so it cannot also be set with --set")
-        symbol = {s.name: s for s in model.symbols}[unknown]
-        free_model, index = model, None
-    elif unknown in REWRITABLE:
-        if layer is None:
-            raise CalcError(f"--for {unknown} needs --layer NAME: which layer's {unknown}")
-        if layer not in model.names:
-            raise CalcError(f"no layer named '{layer}'{suggest(layer, model.names)}", source=model.source)
-        index = model.names.index(layer)
-        original = model.layers[index]
-        if unknown not in original.argument_names():
-            raise CalcError(f"{layer} ({original.type_name}) has no argument '{unknown}'", source=model.source)
-        name = (
-            unknown
-            if unknown not in names
-            else next(f"{unknown}_{i}" for i in range(1, 99) if f"{unknown}_{i}" not in names)
-        )
-        symbol = sp.Symbol(
-            name, integer=True, **({"nonnegative": True} if unknown == "padding" else {"positive": True})
-        )
-        given = original.arguments().get(unknown, getattr(original, unknown, None))
-        if unknown == "padding" and isinstance(given, str) and given.lower() in ("same", "causal"):
-            replaced = f"'{given.lower()}' padding"
-        try:
-            free_model = _rebuilt(model, index, unknown, symbol)
-        except CalcError as error:
-            raise error.within(
-                source=model.source, layer=f"layer {index + 1} ({layer}, {original.type_name})"
-            ) from None
-    else:
-        listed = ", ".join(sorted(names)) or "none"
-        raise CalcError(
-            f"--for {unknown}: neither a model symbol ({listed}) nor a hyper-parameter "
-            f"({', '.join(REWRITABLE)}){suggest(unknown, [*names, *REWRITABLE])}",
-            source=model.source,
-        )
-    start, stop = parse_range(range_text, unknown, index is None)
-    try:
-        import numpy as np
-    except ImportError:
-        np = None
-    cap = MAX_RANGE_WITH_NUMPY if np is not None else MAX_RANGE_WITHOUT_NUMPY
-    if stop - start + 1 > cap:
-        raise CalcError(f"--range {start}:{stop} has {stop - start + 1:,} values; at most {cap:,}")
-
-    analysis = free_model.analyze(values, free=[symbol.name] if index is None else (), record=True)
-    try:
-        wanted = quantity(analysis, target.quantity, layer)
-    except CalcError as error:
-        raise error.within(source=model.source) from None
-    others = sorted(s.name for s in wanted.value.free_symbols if s != symbol)
-    if others:
-        raise CalcError(f"symbol '{others[0]}' has no value; give it one (--set {others[0]}=...)", source=model.source)
-    expression = normal_form(wanted.value, expand=wanted.layer is None)
-    evaluator = Evaluator(analysis, [wanted.value], [symbol])
-    try:
-        evaluator.check_range({symbol: stop})
-    except CalcError:
-        raise CalcError(f"--range up to {stop:,} is too large to compute exactly; use a smaller range") from None
-    if np is not None:
-        candidates = np.arange(start, stop + 1, dtype=np.int64)
-        (results,), failure = evaluator.arrays([candidates])
-        points = zip(candidates.tolist(), np.broadcast_to(results, candidates.shape).tolist(), failure.tolist())
-    else:
-        points = ((v, *_point(evaluator, v)) for v in range(start, stop + 1))
-    fitting, valid_count = [], 0
-    for value, result, failed in points:
-        if failed < 0:
-            valid_count += 1
-            if target.holds(result):
-                fitting.append(value)
-    if target.relation in ("<=", "<"):
-        solutions = fitting[-1:]
-    elif target.relation in (">=", ">"):
-        solutions = fitting[:1]
-    else:
-        solutions = fitting
+    free = find_unknown(model, unknown, layer, values)
+    start, stop = parse_range(range_text, unknown, free.index is None)
+    np = _numpy()
+    _check_range_size(start, stop, np is not None)
+    analysis = free.model.analyze(values, free=[free.symbol.name] if free.index is None else (), record=True)
+    wanted = _target_value(analysis, target, layer, free.symbol, model.source)
+    evaluator = _evaluator(analysis, wanted.value, free.symbol, stop)
+    fitting, valid_count = _fitting(evaluator, start, stop, target, np)
+    solutions = _chosen(fitting, target)
     solution = Solution(
         model.name,
         layer,
         unknown,
-        symbol,
+        free.symbol,
         target,
-        expression,
-        _smooth(wanted.value, target, symbol),
+        normal_form(wanted.value, expand=wanted.layer is None),
+        _smooth(wanted.value, target, free.symbol),
         (start, stop),
         solutions,
-        replaced=replaced,
+        replaced=free.replaced,
         valid_count=valid_count,
     )
-    shown = solutions[:MAX_SHOWN]
-    if solution.budget and solutions:  # and the next value, to show that it no longer fits
-        step = 1 if target.relation in ("<=", "<") else -1
-        if start <= solutions[0] + step <= stop:
-            shown = [solutions[0], solutions[0] + step]
-    solution.checks = [_check(model, index, unknown, value, values, target, layer) for value in shown]
+    shown = _shown(solutions, target, start, stop)
+    solution.checks = [_check(model, free.index, unknown, value, values, target, layer) for value in shown]
     return solution
+
+
+def find_unknown(model: Sequential, unknown: str, layer: str | None, values: Mapping[str, str]) -> Unknown:
+    """The unknown by name: a model symbol (not also set with --set), or a hyper-parameter of ``layer``."""
+    names = {s.name: s for s in model.symbols}
+    if unknown in names:
+        if unknown in values:
+            raise CalcError(f"{unknown} is what to solve for, so it cannot also be set with --set")
+        return Unknown(names[unknown], model, None)
+    if unknown in REWRITABLE:
+        return _layer_argument(model, unknown, layer, set(names))
+    listed = ", ".join(sorted(names)) or "none"
+    raise CalcError(
+        f"--for {unknown}: neither a model symbol ({listed}) nor a hyper-parameter "
+        f"({', '.join(REWRITABLE)}){suggest(unknown, [*names, *REWRITABLE])}",
+        source=model.source,
+    )
+
+
+def _layer_argument(model: Sequential, unknown: str, layer: str | None, names: set[str]) -> Unknown:
+    """The model with one layer's argument (``padding``, ``strides``, ...) replaced by a new symbol."""
+    if layer is None:
+        raise CalcError(f"--for {unknown} needs --layer NAME: which layer's {unknown}")
+    if layer not in model.names:
+        raise CalcError(f"no layer named '{layer}'{suggest(layer, model.names)}", source=model.source)
+    index = model.names.index(layer)
+    original = model.layers[index]
+    if unknown not in original.argument_names():
+        raise CalcError(f"{layer} ({original.type_name}) has no argument '{unknown}'", source=model.source)
+    name = (
+        unknown
+        if unknown not in names
+        else next(f"{unknown}_{i}" for i in range(1, 99) if f"{unknown}_{i}" not in names)
+    )
+    symbol = sp.Symbol(name, integer=True, **({"nonnegative": True} if unknown == "padding" else {"positive": True}))
+    given = original.arguments().get(unknown, getattr(original, unknown, None))
+    same = unknown == "padding" and isinstance(given, str) and given.lower() in ("same", "causal")
+    try:
+        free_model = _rebuilt(model, index, unknown, symbol)
+    except CalcError as error:
+        raise error.within(source=model.source, layer=f"layer {index + 1} ({layer}, {original.type_name})") from None
+    return Unknown(symbol, free_model, index, f"'{given.lower()}' padding" if same else None)
+
+
+def _numpy() -> ModuleType | None:
+    """numpy when installed (the plot extra): it checks a million values at once; without it, a slower loop."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+def _check_range_size(start: int, stop: int, vectorised: bool) -> None:
+    cap = MAX_RANGE_WITH_NUMPY if vectorised else MAX_RANGE_WITHOUT_NUMPY
+    if stop - start + 1 > cap:
+        raise CalcError(f"--range {start}:{stop} has {stop - start + 1:,} values; at most {cap:,}")
+
+
+def _target_value(
+    analysis: Analysis, target: Target, layer: str | None, symbol: sp.Symbol, source: str | None
+) -> Quantity:
+    """The target quantity, an expression in the unknown alone (any other symbol must have a value)."""
+    try:
+        wanted = quantity(analysis, target.quantity, layer)
+    except CalcError as error:
+        raise error.within(source=source) from None
+    others = sorted(s.name for s in wanted.value.free_symbols if s != symbol)
+    if others:
+        raise CalcError(f"symbol '{others[0]}' has no value; give it one (--set {others[0]}=...)", source=source)
+    return wanted
+
+
+def _evaluator(analysis: Analysis, wanted: sp.Expr, symbol: sp.Symbol, stop: int) -> Evaluator:
+    """The compiled whole-number code of the quantity, refused when the range's end overflows it."""
+    evaluator = Evaluator(analysis, [wanted], [symbol])
+    try:
+        evaluator.check_range({symbol: stop})
+    except CalcError:
+        raise CalcError(f"--range up to {stop:,} is too large to compute exactly; use a smaller range") from None
+    return evaluator
+
+
+def _fitting(
+    evaluator: Evaluator, start: int, stop: int, target: Target, np: ModuleType | None
+) -> tuple[list[int], int]:
+    """Every value of the range for which the model builds and the target holds, and how many build at all."""
+    if np is not None:
+        candidates = np.arange(start, stop + 1, dtype=np.int64)
+        (results,), failure = evaluator.arrays([candidates])
+        points: Iterable[tuple[int, int, int]] = zip(
+            candidates.tolist(), np.broadcast_to(results, candidates.shape).tolist(), failure.tolist()
+        )
+    else:
+        points = ((v, *_point(evaluator, v)) for v in range(start, stop + 1))
+    built = [(value, result) for value, result, failed in points if failed < 0]
+    return [value for value, result in built if target.holds(result)], len(built)
+
+
+def _chosen(fitting: list[int], target: Target) -> list[int]:
+    """A budget's answer is its best value (the largest under a ceiling, the smallest over a floor); an
+    equation's, every value that fits."""
+    if target.relation in ("<=", "<"):
+        return fitting[-1:]
+    if target.relation in (">=", ">"):
+        return fitting[:1]
+    return fitting
+
+
+def _shown(solutions: list[int], target: Target, start: int, stop: int) -> list[int]:
+    """The answers checked by building the model; for a budget, the next value too, to show it no longer fits."""
+    if target.relation == "==" or not solutions:
+        return solutions[:MAX_SHOWN]
+    step = 1 if target.relation in ("<=", "<") else -1
+    return [solutions[0], solutions[0] + step] if start <= solutions[0] + step <= stop else solutions[:MAX_SHOWN]
 
 
 def _point(evaluator: Evaluator, value: int) -> tuple[int, int]:

@@ -65,7 +65,7 @@ def _names(item: Item) -> list[str]:
 
 
 def _values(item: Item, value: object, names: list[str]) -> dict[str, object]:
-    if item.kind == "output_shape":
+    if item.kind == "output_shape" and isinstance(value, (list, tuple)):
         return dict(zip(names, value[1:]))
     return {names[0]: value}
 

@@ -238,7 +238,7 @@ def _without_images(markdown: str) -> str:
     return "\n".join(line for line in markdown.split("\n") if not line.lstrip().startswith("!["))
 
 
-def wrong_answers(judge: Any) -> list[Wrong]:
+def wrong_answers(judge: object) -> list[Wrong]:
     """The wrong values the checker's catalogue gives for one question, each with calc's diagnosis of it
     (a solve question has no catalogue: none)."""
     from calc.checker import Question

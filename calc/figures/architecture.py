@@ -41,6 +41,7 @@ from calc.figures.geometry import (
     text_width,
     volume,
 )
+from calc.layers.layout import model_channel_axis
 from calc.model import Analysis, LayerRecord, split_reference
 from calc.render.math import group_digits, readable
 
@@ -121,7 +122,7 @@ def draw_architecture(analysis: Analysis, reveal: bool = True) -> Geometry:
     its name and type, and only the inputs give their shapes."""
     units = build_units(analysis, reveal)
     segments = collapse(split(units))
-    channels_first = analysis.dialect == "pytorch" or _channels_first(analysis)
+    channels_first = model_channel_axis((record.layer for record in analysis.records), analysis.dialect) == 0
     for segment in segments:
         place(segment, channels_first)
     geometry = Geometry(f"Architecture of {analysis.model}")
@@ -439,12 +440,6 @@ def _style(unit: Unit) -> str:
 
 def _total(analysis: Analysis) -> str:
     return count_text(analysis.total_params, "parameters")
-
-
-def _channels_first(analysis: Analysis) -> bool:
-    from calc.compute import channel_axis
-
-    return channel_axis(analysis) == 0
 
 
 # -- 4. rows ----------------------------------------------------------------------------------------

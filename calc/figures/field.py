@@ -50,7 +50,7 @@ def field_changes(analysis: Analysis) -> list[LayerRecord]:
         field = record.compute.receptive_field
         if record.layer is None or field is None:
             continue
-        key = (field, record.compute.jump)
+        key = (field, record.compute.jump or ())
         if key != previous and any(size != 1 for size in field + key[1]):
             out.append(record)
         previous = key
@@ -124,10 +124,15 @@ def _input_panel(geometry: Geometry, sizes: tuple[sp.Expr, ...], squares: list[L
     geometry.add(rect(left, top, width * scale, h, "none", stroke="ink", width=0.03))
 
 
+def _field(record: LayerRecord) -> tuple:
+    """The field sizes of a layer the figure shows (each was chosen for having a field)."""
+    return record.compute.receptive_field or ()
+
+
 def _square(record: LayerRecord, scale: float, top: float, height: float, left: float = 0.0) -> tuple:
     """The first unit's field on the input: r wide around its centre, per axis (the whole height of a
     one-axis input)."""
-    fields, starts = record.compute.receptive_field, record.compute.start
+    fields, starts = _field(record), record.compute.start or ()
     r_w, s_w = _number(fields[-1], record), _number(starts[-1], record)
     x0, x1 = left + (s_w + 0.5 - r_w / 2) * scale, left + (s_w + 0.5 + r_w / 2) * scale
     if len(fields) >= 2:
@@ -139,11 +144,11 @@ def _square(record: LayerRecord, scale: float, top: float, height: float, left: 
 
 
 def _bars(geometry: Geometry, rows: list[LayerRecord], x0: float, y0: float, squares: list[LayerRecord]) -> None:
-    largest = max(_number(r.compute.receptive_field[-1], r) for r in rows)
+    largest = max(_number(_field(r)[-1], r) for r in rows)
     names = max(len(cut(r.name, 24)) for r in rows) * SMALL * CHAR_WIDTH + 0.3
     for i, record in enumerate(rows):
         y = y0 + i * ROW
-        fields = record.compute.receptive_field
+        fields = _field(record)
         size = _number(fields[-1], record)
         style = STYLES[squares.index(record) % len(STYLES)] if record in squares else "padding"
         geometry.add(Text(x0, y + ROW * 0.7, cut(record.name, 24), SMALL, "start", bold=record in squares))

@@ -18,11 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from calc.errors import CalcError
+
+if TYPE_CHECKING:
+    from calc.model import Analysis, Model
 
 FILE = "variants.json"
 FORMAT = "calc-handout-variants"
@@ -109,7 +112,7 @@ class Variant:
     owner: Manifest = field(repr=False)
 
     @cached_property
-    def analysis(self) -> Any:
+    def analysis(self) -> Analysis:
         return self.owner.model.analyze(self.values)
 
     def question(self, text: str) -> dict[str, Any]:
@@ -140,7 +143,7 @@ class Manifest:
         return str(self.data["model"])
 
     @cached_property
-    def model(self) -> Any:
+    def model(self) -> Model:
         from calc.spec import from_spec
 
         try:

@@ -234,7 +234,9 @@ def with_width_symbols(data: Mapping[str, Any], model: Model) -> tuple[dict[str,
                 name = f"{prefix}{counters[prefix]}"
             taken.add(name)
             symbols[name] = value
-            _layer_arguments(result["layers"][i])[1][argument] = name
+            arguments = _layer_arguments(result["layers"][i])[1]
+            if arguments is not None:  # the layer the value was read from, so always a mapping
+                arguments[argument] = name
             added.append(name)
     if added:
         result["symbols"] = symbols

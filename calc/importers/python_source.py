@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -155,7 +155,7 @@ class Builtin:
 
 
 #: Python's built-ins that compute a plain value from plain values; every other built-in is refused.
-PURE_BUILTINS = {
+PURE_BUILTINS: dict[str, Callable[..., Any]] = {
     "dict": dict,
     "tuple": tuple,
     "list": list,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sympy as sp
@@ -66,7 +66,7 @@ REFUSED_METHODS = {
     "__init_subclass__": "calc reads classes without running class machinery",
     "__del__": "calc reads classes without running class machinery",
 }
-SYMPY_OPERATORS = {
+SYMPY_OPERATORS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
@@ -271,10 +271,10 @@ class _Reader(TensorOperations, BuiltModules, SourceReader):
         if isinstance(left, sp.Expr) or isinstance(right, sp.Expr):
             if not all(folding.is_number(v) or isinstance(v, sp.Expr) for v in (left, right)):
                 raise self.fail(node, f"calc cannot combine {folding.describe(left)} and {folding.describe(right)}")
-            operation = SYMPY_OPERATORS.get(type(node.op))
-            if operation is None:
+            combine = SYMPY_OPERATORS.get(type(node.op))
+            if combine is None:
                 raise self.fail(node, "calc follows + - * / // % on symbolic sizes")
-            result = operation(sp.sympify(left), sp.sympify(right))
+            result = combine(sp.sympify(left), sp.sympify(right))
             return int(result) if result.is_Integer else result
         return folding.binary(node.op, left, right)
 

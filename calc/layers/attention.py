@@ -28,6 +28,9 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, Value, agree, fmt, format_shape, to_bool, to_expr
+from calc.layers.dense import MACS as DENSE_MACS
+from calc.layers.dense import PARAMS as DENSE_PARAMS
+from calc.layers.dense import dense_count
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 d, h, e, v, o, b = local_symbols("d h e v o b")
@@ -54,7 +57,7 @@ PROJECTION = Rule(
     lhs="P",
     name="Parameters of an attention projection",
     symbols=ATTENTION_SYMBOLS,
-    expr=d * h * e + b * h * e,
+    expr=dense_count(DENSE_PARAMS, d, h * e),  # a Dense map from d values to h heads of e
     why="A dense map from the d values of the last axis to h heads of e values each: one weight per "
     "(input, head, value) triple, plus a bias of h e values when the layer uses one.",
     mistakes=(
@@ -80,7 +83,7 @@ OUTPUT_PROJECTION = Rule(
     lhs=r"P_{o}",
     name="Parameters of attention's output projection",
     symbols=ATTENTION_SYMBOLS,
-    expr=h * v * o + b * o,
+    expr=dense_count(DENSE_PARAMS, h * v, o),  # a Dense map from h heads of v values to o
     why="The h heads of v values are mapped back to the o output values: one weight per (head, value, "
     "output) triple, plus a bias of o values when the layer uses one.",
     mistakes=(
@@ -124,16 +127,24 @@ MACS = Rule(
     lhs="M",
     name="MACs of multi-head attention",
     symbols=ATTENTION_SYMBOLS,
-    expr=h * e * (L_q * d_q + L_k * d_k)
-    + h * v * (L_k * d_v + gate * L_q * d_q)
-    + L_q * L_k * h * (e + v)
-    + L_q * h * v * o,
+    expr=lambda: _macs(),
     why="The L_q query positions project their d_q values to h heads of e (the query) and, with use_gate, of v "
     "(the gate); the L_k key and value positions project d_k values to h heads of e and d_v values to h heads of v; "
     "every query meets every key in h e products and weighs the values in h v; the output projection maps each "
     "query position's h v values to o. Softmax and biases are not multiply-accumulates. Self-attention is "
     "L_q = L_k = L and d_q = d_k = d_v = d.",
 )
+
+
+def _macs() -> sp.Expr:
+    """The projections' MACs read off the Dense rule (the query and key maps to h e values grouped, the value and
+    gate maps to h v grouped), and attention's own: every query meets every key in h e products, weighs the
+    values in h v."""
+    to_keys = dense_count(DENSE_MACS, d_q, h * e, L_q) + dense_count(DENSE_MACS, d_k, h * e, L_k)
+    to_values = dense_count(DENSE_MACS, d_v, h * v, L_k) + gate * dense_count(DENSE_MACS, d_q, h * v, L_q)
+    attention = L_q * L_k * h * (e + v)
+    return sp.factor_terms(to_keys) + sp.factor_terms(to_values) + attention + dense_count(DENSE_MACS, h * v, o, L_q)
+
 
 #: What each input is, in Keras's order: mha(query, value, key).
 ROLES = ("query", "value", "key")

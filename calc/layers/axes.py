@@ -6,11 +6,15 @@ an example, -1 the last. calc's shapes leave the batch axis out, so Keras's axis
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from calc.errors import CalcError, quote
 
 
+@overload
+def keras_axis(axis: Any, rank: int, what: str = ..., *, allow_batch: Literal[False] = ...) -> int: ...
+@overload
+def keras_axis(axis: Any, rank: int, what: str = ..., *, allow_batch: bool) -> int | None: ...
 def keras_axis(axis: Any, rank: int, what: str = "axis", *, allow_batch: bool = False) -> int | None:
     """calc's index for Keras's ``axis`` on an input of ``rank`` axes (batch left out).
 

@@ -14,9 +14,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import sympy as sp
+
+if TYPE_CHECKING:
+    from calc.layers.receptive import Field, FieldChange
 
 from calc.errors import CalcError, quote
 from calc.expressions import parse_expression
@@ -224,6 +227,9 @@ class Layer:
     #: This layer type's own Keras arguments that change neither shapes nor counts (epsilon, momentum,
     #: its initializers ...): accepted and kept like NEUTRAL_OPTIONS.
     neutral_options: ClassVar[frozenset[str]] = frozenset()
+    #: The arguments that hold a wrapped layer (Bidirectional's ``layer``), which a spec writes as a one-key
+    #: mapping ({LSTM: {units: 8}}) and the spec reader builds first.
+    wraps: ClassVar[tuple[str, ...]] = ()
     #: A function of its inputs rather than a module with weights (the pytorch dialect's ``add``, ``cat``):
     #: a spec entry of its type is a new call even where an earlier layer has the type's name as its own
     #: (torch.fx names the first add ``add``), since calling a function "again" is just another call.
@@ -319,7 +325,9 @@ class Layer:
         (stated next to its parameter rule); None when calc has no MACs rule for the layer."""
         return zero_macs(self.no_macs) if self.no_macs else None
 
-    def receptive_field(self, fields: Sequence[Any], shapes: Sequence[Shape], result: LayerResult, env: Env) -> Any:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange | None:
         """The receptive field of the output (a ``calc.layers.receptive.FieldChange``) from the inputs'
         fields; None when ``field_effect`` says it all."""
         return None

@@ -26,10 +26,10 @@ from calc.layers.base import (
     Value,
     spoken,
     to_bool,
-    to_choice,
     to_expr,
     to_tuple,
 )
+from calc.layers.layout import first_axis, join_channels, parse_data_format, split_channels
 from calc.layers.lora import FROZEN_WHY, lora_update, parse_rank
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
@@ -159,20 +159,11 @@ def conv_macs(
     return apply(MACS[rank], "MACs", bindings, {g: sp.Integer(1)} if groups == 1 else {})
 
 
-def split_channels(shape: Shape, data_format: str) -> tuple[list[sp.Expr], sp.Expr]:
-    """Spatial axes and channel count, for channels-last (Keras's default) or channels-first."""
-    if data_format == "channels_first":
-        return list(shape[1:]), shape[0]
-    return list(shape[:-1]), shape[-1]
-
-
-def first_axis(layer: Layer) -> int:
-    """Where the spatial axes start in the layer's output shape: after the channels when they come first."""
-    return 1 if getattr(layer, "data_format", "channels_last") == "channels_first" else 0
-
-
-def join_channels(spatial: list[sp.Expr], channels: sp.Expr, data_format: str) -> Shape:
-    return (channels, *spatial) if data_format == "channels_first" else (*spatial, channels)
+def pointwise(rules: dict[int, Rule], rank: int, channels: sp.Expr) -> sp.Expr:
+    """A convolution rule (``PARAMS`` or ``MACS``) for a 1 × 1 kernel in one group reading ``channels`` channels:
+    the pointwise convolution a separable one ends with."""
+    ones = dict.fromkeys(KERNEL_SYMBOLS[rank], sp.Integer(1))
+    return rules[rank].expr.xreplace({**ones, g: sp.Integer(1), c_in: channels})
 
 
 def check_groups(groups: sp.Expr, channels: sp.Expr, filters: sp.Expr, env: Env) -> None:
@@ -208,7 +199,7 @@ class Conv(Layer):
         self.kernel_size = to_tuple(kernel_size, self.rank, "kernel_size")
         self.strides = to_tuple(strides, self.rank, "strides")
         self.padding = parse_padding(padding, self.rank, causal=self.rank == 1)
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = to_expr(groups, "groups")
         self.use_bias = to_bool(use_bias, "use_bias")

@@ -14,6 +14,7 @@ strides > 1 together with dilation > 1 here; integer padding is PyTorch's (a Con
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from math import prod
 from typing import Any, ClassVar
 
@@ -27,12 +28,13 @@ from calc.layers.base import (
     Shape,
     Value,
     to_bool,
-    to_choice,
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import KERNEL_SYMBOLS, OUTPUT_SYMBOLS, first_axis, join_channels, split_channels
+from calc.layers.conv import KERNEL_SYMBOLS, OUTPUT_SYMBOLS, pointwise
+from calc.layers.conv import MACS as CONV_MACS
 from calc.layers.conv import PARAMS as CONV_PARAMS
+from calc.layers.layout import first_axis, join_channels, parse_data_format, split_channels
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Mistake, Rule, Step, apply, bias_mistakes, local_symbols
@@ -91,7 +93,8 @@ def _separable_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mis
             forgot_bias,
             Mistake(
                 "bias_on_depthwise",
-                SEPARABLE_PARAMS[len(kernel)].expr + b * c_in * m,
+                # both steps with a bias: the depthwise rule as it is, then the pointwise convolution
+                DEPTHWISE_PARAMS[len(kernel)].expr + pointwise(CONV_PARAMS, len(kernel), c_in * m),
                 "Keras's SeparableConv has one bias per filter, f = {f}, on the pointwise step only; the "
                 "depthwise step has no bias.",
             ),
@@ -120,10 +123,13 @@ def _separable_mistakes(kernel: tuple[sp.Symbol, ...]) -> Callable[[], tuple[Mis
     return build
 
 
+#: A depthwise convolution is the convolution rule with one group per input channel (g = c_in) and m filters in
+#: each (f = c_in m).
+DEPTHWISE = {g: c_in, f: c_in * m}
 DEPTHWISE_PARAMS = {
     rank: Rule(
         lhs="P",
-        expr=(prod(kernel) + b) * c_in * m,
+        expr=CONV_PARAMS[rank].expr.xreplace(DEPTHWISE),
         why="Each of the c_in m kernels sees a single input channel: one weight per kernel position, "
         "plus one bias per output channel when the layer uses one.",
         mistakes=_depthwise_mistakes(kernel),
@@ -133,7 +139,8 @@ DEPTHWISE_PARAMS = {
 SEPARABLE_PARAMS = {
     rank: Rule(
         lhs="P",
-        expr=prod(kernel) * c_in * m + (c_in * m + b) * f,
+        # the depthwise rule without its bias, then the pointwise (1 × 1) convolution over its c_in m channels
+        expr=DEPTHWISE_PARAMS[rank].expr.xreplace({b: 0}) + pointwise(CONV_PARAMS, rank, c_in * m),
         why="The depthwise step has one weight per kernel position for each of its c_in m kernels; the "
         "pointwise 1 × 1 step has a weight from each of those c_in m channels to each of the f filters, "
         "plus one bias per filter when the layer uses one.",
@@ -144,20 +151,27 @@ SEPARABLE_PARAMS = {
 DEPTHWISE_MACS = {
     rank: Rule(
         lhs="M",
-        expr=prod(OUTPUT_SYMBOLS[rank]) * c_in * m * prod(kernel),
+        expr=CONV_MACS[rank].expr.xreplace(DEPTHWISE),
         why="At every output position, each of the c_in m kernels sums one product per kernel position of its "
         "single input channel.",
     )
     for rank, kernel in KERNEL_SYMBOLS.items()
 }
+
+
+def _separable_macs(rank: int) -> sp.Expr:
+    return sp.factor(DEPTHWISE_MACS[rank].expr + pointwise(CONV_MACS, rank, c_in * m))
+
+
 SEPARABLE_MACS = {
     rank: Rule(
         lhs="M",
-        expr=prod(OUTPUT_SYMBOLS[rank]) * c_in * m * (prod(kernel) + f),
+        # the depthwise step's MACs and the pointwise (1 × 1) convolution's, with the shared factor taken out
+        expr=partial(_separable_macs, rank),
         why="At every output position, the depthwise step sums one product per kernel position for each of its "
         "c_in m kernels, and the pointwise step sums c_in m products for each of the f filters.",
     )
-    for rank, kernel in KERNEL_SYMBOLS.items()
+    for rank in KERNEL_SYMBOLS
 }
 
 
@@ -190,7 +204,7 @@ class SpatialFilter(Layer):
         self.strides = to_tuple(strides, self.rank, "strides")
         self.padding = parse_padding(padding, self.rank)
         self.depth_multiplier = to_expr(depth_multiplier, "depth_multiplier")
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.use_bias = to_bool(use_bias, "use_bias")
 

@@ -22,7 +22,6 @@ weight of its window once, n_1 ... n_r c_in f k_1 ... k_r for n_1 ... n_r input 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from math import prod
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -39,22 +38,21 @@ from calc.layers.base import (
     check_output_size,
     fmt,
     to_bool,
-    to_choice,
     to_expr,
     to_tuple,
 )
 from calc.layers.conv import (
     KERNEL_SYMBOLS,
+    OUTPUT_SYMBOLS,
     PARAMS,
     above_one,
     b,
     c_in,
     f,
-    first_axis,
     g,
-    join_channels,
-    split_channels,
 )
+from calc.layers.conv import MACS as CONV_MACS
+from calc.layers.layout import first_axis, join_channels, parse_data_format, split_channels
 from calc.layers.receptive import Field, FieldChange, keras_window_field
 from calc.layers.window import EXPLICIT_PADDING, SAME_PADDING, d, k, merge_step, n, neutral, p, parse_padding, s
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
@@ -114,7 +112,8 @@ INPUT_SYMBOLS = {1: local_symbols("l_in"), 2: local_symbols("h_in w_in"), 3: loc
 TRANSPOSED_MACS = {
     rank: Rule(
         lhs="M",
-        expr=prod(INPUT_SYMBOLS[rank]) * c_in * f * prod(kernel),
+        # the convolution's MACs counted at the input positions (the convolution it reverses has them as outputs)
+        expr=CONV_MACS[rank].expr.xreplace({**dict(zip(OUTPUT_SYMBOLS[rank], INPUT_SYMBOLS[rank])), g: 1}),
         why="Each input position spreads each of its c_in values over a window: one product per kernel "
         "position and filter (those that land in the cut padding included, as fvcore counts them).",
     )
@@ -206,7 +205,7 @@ class ConvTranspose(Layer):
         self.strides = to_tuple(strides, self.rank, "strides")
         self.padding = parse_padding(padding, self.rank)
         self.output_padding = None if output_padding is None else to_tuple(output_padding, self.rank, "output_padding")
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
         self.dilation_rate = to_tuple(dilation_rate, self.rank, "dilation_rate")
         self.use_bias = to_bool(use_bias, "use_bias")
         if isinstance(self.padding, str) and above_one(self.strides) and above_one(self.dilation_rate):

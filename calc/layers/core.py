@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.errors import CalcError, quote
-from calc.layers.base import Env, Layer, LayerResult, Shape, Value, parse_shape, to_choice
+from calc.layers.base import Env, Layer, LayerResult, Shape, Value, parse_shape
+from calc.layers.layout import parse_data_format
 from calc.rules import note
 
 NO_PARAMETERS = "It changes values, not shapes, and has no weights."
@@ -86,7 +87,7 @@ class SpatialDropout2D(SpatialDropout):
 
     def __init__(self, rate: float, data_format: str | None = None, **options: Any):
         super().__init__(rate, **options)
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
 
 
 class SpatialDropout3D(SpatialDropout2D):

@@ -72,6 +72,12 @@ MACS = Rule(
 )
 
 
+def dense_count(rule: Rule, inputs: sp.Expr, units: sp.Expr, positions: sp.Expr = sp.S.One) -> sp.Expr:
+    """``PARAMS`` or ``MACS`` over other symbols: a dense map from ``inputs`` to ``units`` values at ``positions``
+    positions, as attention's query, key, value and output projections are. They read this rule, never a copy."""
+    return rule.expr.xreplace({n_in: inputs, n_out: units, q: positions})
+
+
 def dense_macs(shape: Shape, units: sp.Expr) -> Step:
     """The MACs step of a fully connected layer on the last axis of ``shape``."""
     positions = sp.Mul(*shape[:-1])

@@ -15,7 +15,7 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, LayerResult, Shape, agree, format_shape
-from calc.layers.receptive import union
+from calc.layers.receptive import Field, FieldChange, union
 from calc.rules import Mistake, Rule, Step, apply, local_symbols, note, numbered_symbols
 
 N, k = local_symbols("N k")
@@ -82,7 +82,9 @@ class ElementWise(Layer):
     def describe(self, shapes: Sequence[Shape]) -> list:
         return [f"{self.operation} of {len(shapes)} tensors, value by value"]
 
-    def receptive_field(self, fields: Sequence[Any], shapes: Sequence[Shape], result: LayerResult, env: Env) -> Any:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange | None:
         """An input of size 1 repeated along an axis gives every output unit there its one value, whose
         field does not slide with them: on that axis the output has no field (as after global pooling)."""
         out = result.output_shape

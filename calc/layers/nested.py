@@ -75,20 +75,21 @@ REPEATED_START = Rule(
     why="Each of the m copies moves the centre of the first unit as the first copy does.",
 )
 
+# Built on first use (see Rule): sympy's first powers of a ratio cost milliseconds of every command's start-up.
 REPEATED_JUMP = Rule(
     lhs="j_{out}",
-    expr=j * (j_1 / j) ** m,
+    expr=lambda: j * (j_1 / j) ** m,
     why="One copy of the block multiplies the jump by j_1/j_in, so m copies multiply it by (j_1/j_in)^m.",
 )
 REPEATED_GROWING_FIELD = Rule(
     lhs="r_{out}",
-    expr=r + (r_1 - r) * ((j_1 / j) ** m - 1) / (j_1 / j - 1),
+    expr=lambda: r + (r_1 - r) * ((j_1 / j) ** m - 1) / (j_1 / j - 1),
     why="The first copy widens the field by r_1 - r_in; each later copy widens it by j_1/j_in times what the "
     "copy before it added, because its jump is that much larger: a geometric series of m terms.",
 )
 REPEATED_GROWING_START = Rule(
     lhs=r"\mathrm{start}_{out}",
-    expr=u + (u_1 - u) * ((j_1 / j) ** m - 1) / (j_1 / j - 1),
+    expr=lambda: u + (u_1 - u) * ((j_1 / j) ** m - 1) / (j_1 / j - 1),
     why="Each copy moves the centre of the first unit by j_1/j_in times what the copy before it moved it.",
 )
 

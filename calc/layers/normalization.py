@@ -34,9 +34,10 @@ AFFINE = Rule(
     mistakes=lambda: (
         Mistake(
             "counted_statistics",
-            (gamma + beta + 2) * c,
+            None,
             "This layer normalizes each example by its own statistics and keeps none: only its scale γ and offset "
             "β count, not a moving mean and variance as in BatchNormalization.",
+            replaces=COUNTED_MEAN_AND_VARIANCE,
         ),
         ONE_PER_FEATURE,
         WRONG_AXIS,
@@ -62,14 +63,15 @@ BATCH_NORM_TRAINABLE = Rule(
     contrast="Keras counts 4c parameters for a BatchNormalization layer, 2c of them non-trainable (the moving "
     "mean and variance); PyTorch's BatchNorm2d reports only the 2c of γ and β as parameters and keeps the "
     "moving statistics as buffers, which parameters() does not list.",
-    expr=(gamma + beta) * c,
+    expr=AFFINE.expr,
     why=AFFINE_WHY + " Only these are trained by gradients.",
-    mistakes=(
+    mistakes=lambda: (
         Mistake(
             "counted_non_trainable",
-            (gamma + beta + 2 + 3 * rho) * c,
+            None,
             "That also counts the moving mean and variance; Keras keeps them as weights but updates them by "
             "averaging, not by gradients, so they are non-trainable.",
+            replaces=COUNTED_STATISTICS,
         ),
         ONE_PER_FEATURE,
         WRONG_AXIS,
@@ -93,6 +95,11 @@ BATCH_NORM_STATISTICS = Rule(
         WRONG_AXIS,
     ),
 )
+#: The moving statistics kept per feature (2 + 3ρ), read off their rule: a count that takes them for trained
+#: weights adds them to the scale's one per feature (the trainable rule with γ replaced).
+STATISTICS_PER_FEATURE: sp.Expr = BATCH_NORM_STATISTICS.expr / c
+COUNTED_STATISTICS: dict[sp.Symbol, sp.Expr] = {gamma: gamma + STATISTICS_PER_FEATURE}
+COUNTED_MEAN_AND_VARIANCE: dict[sp.Symbol, sp.Expr] = {gamma: gamma + STATISTICS_PER_FEATURE.xreplace({rho: 0})}
 NORMALIZATION_STATISTICS = Rule(
     lhs=r"P_{\mathrm{stats}}",
     expr=2 * c + 1,

@@ -24,11 +24,18 @@ from calc.layers.base import (
     Shape,
     Value,
     check_output_size,
-    to_choice,
     to_expr,
     to_tuple,
 )
-from calc.layers.conv import join_channels, split_channels
+from calc.layers.layout import (
+    CHANNELS_LAST,
+    channels_first,
+    first_axis,
+    join_channels,
+    parse_data_format,
+    spatial_axes,
+    split_channels,
+)
 from calc.layers.receptive import AxisField, Field, FieldChange, merge_axis_step
 from calc.layers.receptive import j as jump_in
 from calc.layers.receptive import r as size_in
@@ -119,15 +126,11 @@ def to_pairs(value: Any, rank: int, what: str) -> tuple[tuple[sp.Expr, ...], tup
     return tuple(pair[0] for pair in pairs), tuple(pair[1] for pair in pairs)
 
 
-def _data_format(value: str | None) -> str:
-    return to_choice(value or "channels_last", ("channels_last", "channels_first"), "data_format")
-
-
 class Resize(Layer):
     """A fixed change of every spatial axis; subclasses give the rule and its bindings per axis."""
 
     rank: ClassVar[int]
-    data_format = "channels_last"
+    data_format = CHANNELS_LAST
     no_macs = NO_MACS
 
     def field_steps(self, axis: int, before: AxisField, env: Env) -> tuple[AxisField, list[Step]]:
@@ -137,7 +140,7 @@ class Resize(Layer):
         """Each spatial axis's field moved (padding, cropping) or spread (upsampling) by the layer's rule."""
         out = list(fields[0])
         steps: list[Step] = []
-        axes = range(1, self.rank + 1) if self.data_format == "channels_first" else range(self.rank)
+        axes = spatial_axes(self.rank, channels_first(self))
         for i, axis in enumerate(axes):
             if out[axis] is None:
                 continue
@@ -160,7 +163,7 @@ class Resize(Layer):
         spatial, channels = split_channels(shape, self.data_format)
         sizes: list[sp.Expr] = []
         steps: list[Step] = []
-        first = 1 if self.data_format == "channels_first" else 0
+        first = first_axis(self)
         for axis, size in enumerate(spatial):
             step = self.axis_step(axis, size, env)
             step.axes = (first + axis,)  # the checker places a wrong size on the axes a step fills
@@ -186,7 +189,7 @@ class ZeroPadding(Resize):
     def __init__(self, padding: Any = 1, data_format: str | None = None, **options: Any):
         super().__init__(**options)
         self.before, self.after = to_pairs(padding, self.rank, "padding")
-        self.data_format = _data_format(data_format)
+        self.data_format = parse_data_format(data_format)
 
     def axis_step(self, axis: int, size: sp.Expr, env: Env) -> Step:
         before = env.non_negative(self.before[axis], "padding")
@@ -286,7 +289,7 @@ class Cropping2D(Cropping):
 
     def __init__(self, cropping: Any = None, data_format: str | None = None, **options: Any):
         super().__init__(cropping, **options)
-        self.data_format = _data_format(data_format)
+        self.data_format = parse_data_format(data_format)
 
 
 class Cropping3D(Cropping):
@@ -294,7 +297,7 @@ class Cropping3D(Cropping):
 
     def __init__(self, cropping: Any = None, data_format: str | None = None, **options: Any):
         super().__init__(cropping, **options)
-        self.data_format = _data_format(data_format)
+        self.data_format = parse_data_format(data_format)
 
 
 class UpSampling1D(UpSampling):
@@ -312,7 +315,7 @@ class UpSampling2D(UpSampling):
         **options: Any,
     ):
         super().__init__(size, **options)
-        self.data_format = _data_format(data_format)
+        self.data_format = parse_data_format(data_format)
         if not isinstance(interpolation, str) or not interpolation.isidentifier():
             raise CalcError(f"interpolation must be a method name such as 'nearest', got {quote(interpolation)}")
         self.interpolation = interpolation  # how values are filled in, never how many
@@ -323,4 +326,4 @@ class UpSampling3D(UpSampling):
 
     def __init__(self, size: Value | tuple[Value, ...] = 2, data_format: str | None = None, **options: Any):
         super().__init__(size, **options)
-        self.data_format = _data_format(data_format)
+        self.data_format = parse_data_format(data_format)

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from calc.errors import CalcError
-from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, Value, to_bool, to_choice, to_tuple
-from calc.layers.conv import first_axis, join_channels, split_channels
+from calc.layers.base import AXIS_NAMES, Env, Layer, LayerResult, Shape, Value, to_bool, to_tuple
+from calc.layers.layout import channels_first, first_axis, join_channels, parse_data_format, split_channels
 from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import parse_padding, window_shape
 from calc.rules import Mistake, note
@@ -38,10 +38,6 @@ GLOBAL_NO_MACS = (
 )
 
 
-def _data_format(value: str | None) -> str:
-    return to_choice(value or "channels_last", ("channels_last", "channels_first"), "data_format")
-
-
 class Pooling(Layer):
     """Max or average pooling over ``rank`` spatial axes."""
 
@@ -63,7 +59,7 @@ class Pooling(Layer):
         self.pool_size = to_tuple(2 if pool_size is None else pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else to_tuple(strides, self.rank, "strides")
         self.padding = parse_padding(padding, self.rank)
-        self.data_format = _data_format(data_format)
+        self.data_format = parse_data_format(data_format)
 
     def accepted_ranks(self) -> tuple[int, int | None]:
         return self.rank + 1, self.rank + 1
@@ -110,7 +106,7 @@ class Pooling(Layer):
             fields[0],
             shapes[0],
             len(result.output_shape),
-            self.data_format == "channels_first",
+            channels_first(self),
             [env.resolve(x) for x in self.pool_size],
             [env.resolve(x) for x in self.strides],
             [sp.Integer(1)] * rank,
@@ -129,7 +125,7 @@ class GlobalPooling(Layer):
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **options: Any):
         super().__init__(**options)
-        self.data_format = _data_format(data_format)
+        self.data_format = parse_data_format(data_format)
         self.keepdims = to_bool(keepdims, "keepdims")
 
     def accepted_ranks(self) -> tuple[int, int | None]:

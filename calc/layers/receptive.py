@@ -29,8 +29,10 @@ from typing import Any
 
 import sympy as sp
 
-from calc.layers.base import AXIS_NAMES, Shape
-from calc.layers.window import d, k, n, p, s
+from calc.layers.base import AXIS_NAMES, Env, LayerResult, Shape
+from calc.layers.layout import channels_first as first_channels
+from calc.layers.layout import spatial_axes
+from calc.layers.window import d, k, n, p, s, same_padding
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
 
 r, j, u = local_symbols("r_in j_in start_in")
@@ -59,7 +61,7 @@ START = Rule(
 )
 SAME_LEFT_PADDING = Rule(
     lhs="p",
-    expr=lambda: sp.floor(sp.Max((sp.ceiling(n / s) - 1) * s + d * (k - 1) + 1 - n, 0, evaluate=False) / 2),
+    expr=lambda: same_padding(evaluate=False)[0],
     why="'same' padding adds the zeros that ceil(n/s) windows need and puts the smaller half before the "
     "first value (Keras and TensorFlow; PyTorch's padding='same' splits its zeros the same way).",
 )
@@ -70,7 +72,8 @@ CAUSAL_LEFT_PADDING = Rule(
 )
 TRANSPOSED_SAME_CROP = Rule(
     lhs="p",
-    expr=lambda: sp.floor(sp.Max(d * (k - 1) + 1 - s, 0, evaluate=False) / 2),
+    # the 'same' padding of a strided convolution over s values, whose windows fit exactly: what this one reverses
+    expr=lambda: same_padding(size=s, evaluate=False)[0],
     why="'same' cuts the d(k - 1) + 1 - s outputs that stick out past n s, the smaller half at the start (the "
     "padding of the strided convolution it reverses).",
 )
@@ -122,7 +125,7 @@ class FieldChange:
     words: str = ""
 
 
-def input_field(rank: int, channel_axis: int | None) -> Field:
+def input_field(rank: int, channel_axis: int) -> Field:
     """A model input: every position is its own field (r = 1, j = 1, start = its index) along each
     axis but the channel axis."""
     if rank < 2:
@@ -321,7 +324,7 @@ def sliding_window_field(
     """A convolution's or pooling layer's field: the zeros before the first value, then the window rules
     on each spatial axis (the axes after the channels, or before them)."""
     rank = len(kernel)
-    axes = list(range(1, rank + 1)) if channels_first else list(range(rank))
+    axes = spatial_axes(rank, channels_first)
     if transposed:
         pads, pad_steps = transposed_padding(padding, kernel, strides, dilation, names)
     else:
@@ -332,7 +335,12 @@ def sliding_window_field(
 
 
 def keras_window_field(
-    layer: Any, fields: Sequence[Field], shapes: Sequence[Shape], result: Any, env: Any, transposed: bool = False
+    layer: Any,
+    fields: Sequence[Field],
+    shapes: Sequence[Shape],
+    result: LayerResult,
+    env: Env,
+    transposed: bool = False,
 ) -> FieldChange:
     """The receptive field through a Keras convolution-like layer, read off its own arguments
     (``kernel_size``, ``strides``, ``dilation_rate``, ``padding``, ``data_format``, ``rank``)."""
@@ -340,7 +348,7 @@ def keras_window_field(
         fields[0],
         shapes[0],
         len(result.output_shape),
-        layer.data_format == "channels_first",
+        first_channels(layer),
         [env.resolve(x) for x in layer.kernel_size],
         [env.resolve(x) for x in layer.strides],
         [env.resolve(x) for x in layer.dilation_rate],

@@ -15,7 +15,7 @@ The output is the last step's u values, or all T steps' (``return_sequences``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -28,9 +28,7 @@ from calc.layers.base import (
     Shape,
     Value,
     agree,
-    construct,
     format_shape,
-    suggest,
     to_bool,
     to_choice,
     to_expr,
@@ -70,12 +68,7 @@ def _recurrent_mistakes() -> tuple[Mistake, ...]:
             "The recurrent weights are a u×u = {u}×{u} matrix per gate (every unit reads every previous output), "
             "not one weight per unit.",
         ),
-        Mistake(
-            "forgot_gates",
-            None,
-            "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
-            replaces={g: 1},
-        ),
+        FORGOT_GATES,
         Mistake(
             "one_bias_per_gate",
             None,
@@ -129,6 +122,13 @@ RECURRENT_PARAMS = Rule(
     why="Each of the g gates has a weight from each of the n inputs and each of the u previous outputs "
     "to each of its u units, and b bias vectors of u values.",
     mistakes=_recurrent_mistakes,
+)
+#: One gate's count given for the layer's: the same mistake in Keras's rule and PyTorch's (g gates in both).
+FORGOT_GATES = Mistake(
+    "forgot_gates",
+    None,
+    "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
+    replaces={g: 1},
 )
 BIDIRECTIONAL_PARAMS = Rule(
     lhs="P",
@@ -288,46 +288,12 @@ class GRU(Recurrent):
         return super().why()
 
 
-MAX_NESTING = 16
-
-
-def _nesting(value: Any) -> int:
-    """How deep wrapped layers go in a spec mapping, counted without recursion (so a YAML alias that
-    contains itself is caught, not followed forever), stopping past MAX_NESTING."""
-    depth, level = 0, [value]
-    while level and depth <= MAX_NESTING:
-        depth += 1
-        inner = []
-        for item in level:
-            if isinstance(item, Mapping) and len(item) == 1:
-                kwargs = next(iter(item.values()))
-                if isinstance(kwargs, Mapping):
-                    inner += [kwargs[key] for key in ("layer", "backward_layer") if key in kwargs]
-        level = inner
-    return depth
-
-
 def nested_layer(value: Any, what: str) -> Layer:
-    """The layer a wrapper wraps: a Layer, or a spec's one-key mapping such as {LSTM: {units: 8}}."""
+    """The layer a wrapper wraps. A spec's one-key mapping ({LSTM: {units: 8}}) is built by the spec reader
+    (``calc.spec``), which knows the registry of layer types; a layer knows none."""
     if isinstance(value, Layer):
         return value
-    from calc.layers import REGISTRY  # the registry imports this module
-
-    if _nesting(value) > MAX_NESTING:
-        raise CalcError(f"{what}: layers are wrapped more than {MAX_NESTING} deep")
-    if not isinstance(value, Mapping) or len(value) != 1:
-        raise CalcError(f"{what} must be one layer, written like {{LSTM: {{units: 8}}}}, got {quote(value)}")
-    ((type_name, kwargs),) = value.items()
-    if type_name not in REGISTRY or type_name == "InputLayer":
-        raise CalcError(f"{what}: unknown layer type '{type_name}'{suggest(str(type_name), list(REGISTRY))}")
-    if kwargs is None:
-        kwargs = {}
-    if not isinstance(kwargs, Mapping) or not all(isinstance(key, str) for key in kwargs):
-        raise CalcError(f"{what}: the arguments of {type_name} must be a mapping of names to values")
-    try:
-        return construct(REGISTRY[type_name], dict(kwargs))
-    except CalcError as error:
-        raise CalcError(f"{what} ({type_name}): {error.message}") from None
+    raise CalcError(f"{what} must be a layer, written like {{LSTM: {{units: 8}}}} in a spec, got {quote(value)}")
 
 
 def check_states(given: Sequence[Shape], states: Sequence[Shape], owner: str, env: Env) -> None:
@@ -365,6 +331,7 @@ class Bidirectional(Layer):
     (or by ``backward_layer``), the two outputs merged by ``merge_mode``."""
 
     min_rank = max_rank = 2
+    wraps = ("layer", "backward_layer")
 
     def __init__(
         self, layer: Any, merge_mode: str | None = "concat", weights: Any = None, backward_layer: Any = None, **options
@@ -461,6 +428,7 @@ class TimeDistributed(Layer):
     set of weights shared by all of them."""
 
     min_rank = 2
+    wraps = ("layer",)
 
     def __init__(self, layer: Any, **options: Any):
         super().__init__(**options)

@@ -7,6 +7,7 @@ sizes given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from math import prod
 from typing import Any
@@ -23,10 +24,10 @@ from calc.layers.base import (
     fmt,
     shape_message,
     spoken,
-    to_choice,
     to_expr,
 )
-from calc.layers.receptive import FieldChange
+from calc.layers.layout import parse_data_format
+from calc.layers.receptive import Field, FieldChange
 from calc.rules import Mistake, Rule, apply, local_symbols, note, numbered_symbols
 
 NO_PARAMETERS = "Reshaping moves values around; it has no weights."
@@ -76,9 +77,11 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **options: Any):
         super().__init__(**options)
-        self.data_format = to_choice(data_format or "channels_last", ("channels_last", "channels_first"), "data_format")
+        self.data_format = parse_data_format(data_format)
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         return FieldChange((None,), [], NO_AXES_LEFT)
 
     def build(self, shape: Shape, env: Env) -> LayerResult:
@@ -178,7 +181,9 @@ class Permute(Layer):
 
     no_macs = NO_MACS
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         return FieldChange(tuple(fields[0][d - 1] for d in self.dims), [], "The axes keep their fields, reordered.")
 
     def __init__(self, dims: list[int], **options: Any):

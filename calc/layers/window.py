@@ -33,18 +33,33 @@ def _travel() -> sp.Expr:
     return (n + 2 * p - d * (k - 1) - 1) / s
 
 
+# The rules' own floors and ceilings are built unevaluated: over symbols sympy's evaluation only looks for whole
+# parts to take out (there are none), and the first such look costs ~20 ms of start-up. The same expression results.
 def _sliding() -> sp.Expr:
-    return sp.floor(_travel()) + 1
+    return sp.floor(_travel(), evaluate=False) + 1
 
 
 def _rounded_up() -> sp.Expr:
     """The count of window positions with the division rounded up (PyTorch's ceil_mode)."""
-    return sp.ceiling(_travel()) + 1
+    return sp.ceiling(_travel(), evaluate=False) + 1
 
 
 def _strides() -> sp.Expr:
     """'same' padding: how many strides fit in the axis, before rounding up."""
     return n / s
+
+
+def same_padding(
+    size: sp.Expr = n, kernel: sp.Expr = k, stride: sp.Expr = s, dilation: sp.Expr = d, evaluate: bool = True
+) -> tuple[sp.Expr, sp.Expr]:
+    """The zeros 'same' padding puts before the first value and after the last: all that the ceil(n/s) windows
+    need, the smaller half before (Keras and TensorFlow; PyTorch's padding='same', stride 1, splits them alike).
+    Stated once for the receptive field (the zeros before) and PyTorch's padding_mode check (the larger side).
+    ``evaluate=False`` keeps the Max in a rule's formula, where a worked solution shows it."""
+    windows = sp.ceiling(_strides().xreplace({n: size, s: stride}))
+    total = sp.Max((windows - 1) * stride + dilation * (kernel - 1) + 1 - size, 0, evaluate=evaluate)
+    before = sp.floor(total / 2)
+    return before, total - before
 
 
 def _starts() -> sp.Expr:
@@ -125,7 +140,7 @@ EXPLICIT_PADDING: Rule = Rule(
 )
 SAME_PADDING: Rule = Rule(
     lhs="n_{out}",
-    expr=lambda: sp.ceiling(_strides()),
+    expr=lambda: sp.ceiling(_strides(), evaluate=False),
     name="Output size with 'same' padding",
     keep=("s",),
     contrast="Keras pads a 'same' layer with stride s so that n/s, rounded up, positions remain, putting "

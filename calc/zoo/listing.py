@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calc.zoo import zoo_names, zoo_text
+
+if TYPE_CHECKING:
+    from calc.model import Analysis, Model
 
 INDEX = "index.json"
 
@@ -31,7 +34,7 @@ def worked_out(name: str) -> dict[str, Any]:
     return row(name, model, model.analyze())
 
 
-def row(name: str, model: Any, analysis: Any) -> dict[str, Any]:
+def row(name: str, model: Model, analysis: Analysis) -> dict[str, Any]:
     """The row of a zoo model (a ``calc.model.Model``) from its analysis with the model's own values."""
     from calc.summary import json_value
 

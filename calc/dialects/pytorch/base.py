@@ -14,6 +14,7 @@ import sympy as sp
 
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, Layer, Shape, agree, fmt, suggest
+from calc.layers.layout import CHANNELS_LAST
 
 #: Arguments of every torch.nn class that change neither shapes nor counts.
 DEVICE_OPTIONS = frozenset({"device", "dtype"})
@@ -29,7 +30,7 @@ class TorchLayer(Layer):
     neutral: ClassVar[frozenset[str]] = DEVICE_OPTIONS
     #: Where the channels are, for tools that name axes (explore's output_height, ...): PyTorch's image
     #: layers are channels-first; Linear, Embedding, recurrent and attention layers keep features last.
-    data_format: ClassVar[str] = "channels_last"
+    data_format: ClassVar[str] = CHANNELS_LAST
 
     def __init__(self, name: str | None = None, **options: Any):
         unknown = sorted(set(options) - self.neutral)

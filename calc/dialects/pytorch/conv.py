@@ -33,8 +33,9 @@ from calc.layers.base import (
 )
 from calc.layers.conv import KERNEL_SYMBOLS, PARAMS, b, c_in, conv_macs, f, filter_channels, g
 from calc.layers.conv_transpose import INPUT_SYMBOLS, TRANSPOSED_MACS, transposed_shape
+from calc.layers.layout import CHANNELS_FIRST
 from calc.layers.receptive import Field, FieldChange, sliding_window_field
-from calc.layers.window import parse_padding, window_shape
+from calc.layers.window import parse_padding, same_padding, window_shape
 from calc.rules import Step, apply
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -43,7 +44,7 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 class ConvNd(TorchLayer):
     """A convolution over ``rank`` spatial axes, input (C_in, *spatial)."""
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
 
     rank: ClassVar[int]
 
@@ -136,8 +137,7 @@ class ConvNd(TorchLayer):
             return
         for axis, size in enumerate(spatial):
             if self.padding == "same":
-                total = dilation[axis] * (kernel[axis] - 1)
-                pad = total - sp.floor(total / 2)
+                pad = same_padding(size, kernel[axis], sp.Integer(1), dilation[axis])[1]
             else:
                 pad = env.resolve(self.padding[axis])
             too_much = pad >= size if self.padding_mode == "reflect" else pad > size
@@ -174,7 +174,7 @@ TRANSPOSED_PARAMS_WHY = (
 class ConvTransposeNd(TorchLayer):
     """A transposed convolution over ``rank`` spatial axes, input (C_in, *spatial)."""
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
 
     rank: ClassVar[int]
 

@@ -17,9 +17,11 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, agree, fmt, to_bool, to_expr
+from calc.layers.layout import CHANNELS_FIRST
 from calc.layers.normalization import (
     AFFINE,
     BATCH_NORM_NO_MACS,
+    COUNTED_MEAN_AND_VARIANCE,
     ONE_PER_FEATURE,
     STATISTICS_NO_MACS,
     WRONG_AXIS,
@@ -39,13 +41,14 @@ BATCH_NORM = Rule(
     mistakes=(
         Mistake(
             "counted_buffers",
-            (gamma + beta + 2) * c,
+            None,
             "That also counts the running mean and variance; PyTorch keeps them as buffers, which are saved "
             "with the model but are not parameters (Keras would list them as non-trainable).",
+            replaces=COUNTED_MEAN_AND_VARIANCE,
         ),
         Mistake(
             "counted_buffers",
-            (gamma + beta + 2) * c + 1,
+            AFFINE.expr.xreplace(COUNTED_MEAN_AND_VARIANCE) + 1,  # and num_batches_tracked
             "That also counts the running mean and variance and num_batches_tracked; PyTorch keeps them as "
             "buffers, which are saved with the model but are not parameters.",
         ),
@@ -76,7 +79,7 @@ GROUP_NORM_NO_AFFINE_WHY = "Without affine there is no learned weight or bias: n
 class BatchNormNd(TorchLayer):
     """Batch normalization over the channel axis (axis 1 in PyTorch's count, the first one here)."""
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
     no_macs = BATCH_NORM_NO_MACS
     field_effect = "keeps"
 

@@ -17,6 +17,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, no_words
 from calc.errors import CalcError
 from calc.layers.base import AXIS_NAMES, Env, LayerResult, Shape, Value, fmt, to_bool, to_expr, to_tuple
+from calc.layers.layout import CHANNELS_FIRST
 from calc.layers.pooling import GLOBAL_NO_MACS, MISTAKES, NO_MACS, NO_PARAMETERS
 from calc.layers.receptive import Field, FieldChange, sliding_window_field
 from calc.layers.window import window_shape
@@ -28,7 +29,7 @@ PADDING_WORDS = ("same", "valid")
 class PoolNd(TorchLayer):
     """Max or average pooling over ``rank`` spatial axes, input (C, *spatial)."""
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
 
     neutral = frozenset()
     no_macs = NO_MACS
@@ -168,7 +169,7 @@ class AdaptivePoolNd(TorchLayer):
     sizes give windows of different sizes, which calc does not follow (the axis has no field after it).
     """
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
 
     neutral = frozenset()
     no_macs = GLOBAL_NO_MACS

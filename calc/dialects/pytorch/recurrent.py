@@ -18,6 +18,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_matches, exact_choice, torch_shape
 from calc.errors import CalcError, quote
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.recurrent import FORGOT_GATES
 from calc.rules import Mistake, Rule, Step, apply, local_symbols
 
 g, h, x, r, bias, q, n_d, n_l, p_1, p_2 = local_symbols("g h x r b q D N P_1 P_2")
@@ -50,12 +51,7 @@ LAYER_PARAMS = Rule(
             "per gate besides the h×x input matrix (weight_ih).",
             replaces={r: 0},
         ),
-        Mistake(
-            "forgot_gates",
-            None,
-            "That is one gate's count: the layer has g = {g} gates, each with its own weights and biases.",
-            replaces={g: 1},
-        ),
+        FORGOT_GATES,
         Mistake(
             "wrong_input_channels",
             None,

@@ -7,6 +7,7 @@ merged size is the product of the merged axes (the Flatten rule of ``calc.layers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
@@ -14,7 +15,7 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, torch_dim
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape
-from calc.layers.receptive import FieldChange
+from calc.layers.receptive import Field, FieldChange
 from calc.layers.reshape import NO_AXES_LEFT, NO_MACS, NO_PARAMETERS, flatten_rule
 from calc.rules import apply, note, numbered_symbols
 
@@ -31,7 +32,9 @@ class Flatten(TorchLayer):
     neutral = frozenset()
     no_macs = NO_MACS
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         incoming, rank = fields[0], len(shapes[0]) + 1
         start = self.start_dim % rank
         end = self.end_dim % rank

@@ -20,10 +20,11 @@ import sympy as sp
 from calc.dialects.pytorch.base import TorchLayer, check_divides, torch_dim, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
+from calc.layers.layout import CHANNELS_FIRST
 from calc.layers.padding import PADDED, PADDED_START, UPSAMPLED, p_1, p_2
 from calc.layers.padding import n as size
 from calc.layers.padding import u as u_
-from calc.layers.receptive import AxisField, FieldChange, merge_axis_step
+from calc.layers.receptive import AxisField, Field, FieldChange, merge_axis_step
 from calc.layers.receptive import j as jump_in
 from calc.layers.receptive import u as start_in
 from calc.layers.reshape import NO_AXES_LEFT, NO_MACS, NO_PARAMETERS, Reshape, flatten_rule
@@ -113,7 +114,9 @@ class view(TorchLayer):
     def build(self, shape: Shape, env: Env) -> LayerResult:
         return self.reshape.build(shape, env)
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange | None:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange | None:
         if tuple(shapes[0]) == tuple(result.output_shape):
             return FieldChange(tuple(fields[0]), [], "The shape is unchanged, so is every field.")
         return FieldChange((None,) * len(result.output_shape), [], NO_AXES_LEFT)
@@ -150,7 +153,9 @@ class permute(TorchLayer):
         order = self._order(shape)
         return _plain([shape[d] for d in order], ["dims reordered as (", ", ".join(map(str, self.dims)), ")"])
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         order = self._order(shapes[0])
         return FieldChange(tuple(fields[0][d] for d in order), [], "The axes keep their fields, reordered.")
 
@@ -194,7 +199,9 @@ class unsqueeze(TorchLayer):
         out = (*shape[: index - 1], sp.Integer(1), *shape[index - 1 :])
         return _plain(out, [f"a new axis of size 1 as dim {index}"])
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         index = self._index(shapes[0])
         incoming = tuple(fields[0])
         out = (*incoming[: index - 1], None, *incoming[index - 1 :])
@@ -236,7 +243,9 @@ class squeeze(TorchLayer):
             raise CalcError(f"squeeze would leave only the batch axis of {torch_shape(shape)}; calc needs one more")
         return _plain(out, ["the axes of size 1 dropped" if dropped else "no axis of size 1 to drop"])
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         dropped = self._dropped(shapes[0])
         return FieldChange(tuple(f for i, f in enumerate(fields[0]) if i not in dropped), [], "")
 
@@ -298,7 +307,9 @@ class Reduction(TorchLayer):
         words = [f"the {self.words} over dim {dims}", ", kept as size 1" if self.keepdim else ""]
         return _plain(out, words, why=NO_REDUCE_PARAMETERS)
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         reduced = self._reduced(shapes[0])
         kept = [None if i in reduced else f for i, f in enumerate(fields[0]) if self.keepdim or i not in reduced]
         return FieldChange(tuple(kept), [], "Each output reads the reduced axes whole: their field ends.")
@@ -375,7 +386,9 @@ class slice(TorchLayer):  # x[:, a:b], x.narrow, chunk and split pieces
         out[index - 1] = rule.value
         return _plain(out, [f"positions {fmt(first)} to {fmt(last)} of dim {index}"], [rule])
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         index = torch_dim(self.dim, shapes[0], "dim") - 1
         out = list(fields[0])
         if out[index] is not None:
@@ -408,7 +421,9 @@ class select(TorchLayer):
             raise CalcError(f"selecting on {torch_shape(shape)} would leave only the batch axis")
         return _plain(out, [f"position {self.index} of dim {axis + 1}"])
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         axis = torch_dim(self.dim, shapes[0], "dim") - 1
         return FieldChange(tuple(f for i, f in enumerate(fields[0]) if i != axis), [], "")
 
@@ -546,7 +561,9 @@ class Parameter(TorchLayer):
     def build(self, shape: Shape, env: Env) -> LayerResult:
         return self.build_many([shape], env)
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         return FieldChange((None,) * len(result.output_shape), [], "A stored tensor reads no input position.")
 
 
@@ -581,7 +598,9 @@ class pad(TorchLayer):
             merge_step(steps, rule, f"dim {axis + 1}")
         return _plain(out, ["values added at both ends of the last ", len(self.pad) // 2, " dims"], steps)
 
-    def receptive_field(self, fields: Any, shapes: Any, result: LayerResult, env: Env) -> FieldChange:
+    def receptive_field(
+        self, fields: Sequence[Field], shapes: Sequence[Shape], result: LayerResult, env: Env
+    ) -> FieldChange:
         out = list(fields[0])
         steps: list[Step] = []
         for axis, before, _ in self._pairs(shapes[0]):
@@ -604,7 +623,7 @@ class Upsample(TorchLayer):
     ``scale_factor`` (UpSampling's rule, rounded down as PyTorch does for a fractional factor); ``mode``
     and ``align_corners`` change values only."""
 
-    data_format = "channels_first"
+    data_format = CHANNELS_FIRST
     neutral = frozenset({"mode", "align_corners", "recompute_scale_factor", "antialias"})
     no_macs = NO_MACS
 
