@@ -77,6 +77,7 @@ _NUMBERED_MEANINGS = {
     "P": "the parameters of part {i}",
     "r": "the receptive field before layer {i}",
     "start": "the start of the field before layer {i}",
+    "s": "the size of dim {i} of the learned tensor",
 }
 
 
