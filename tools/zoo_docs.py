@@ -33,7 +33,8 @@ parameters are calc's, worked out from its rules; beside them is the framework's
 recorded by `tests/fixtures/generate_zoo.py` from Keras 3.15.1, torchvision 0.28.0 and transformers 5.24.0.
 The tests compare every layer too, not only the totals. MACs are multiply-accumulates of one forward pass
 for one example at the input shown (`calc summary NAME --columns macs`; what calc counts is in
-[Conventions](conventions.md)). Keras and Hugging Face publish no MACs for these models, so there is nothing to set beside them.
+[Conventions](conventions.md)). Keras and Hugging Face publish no MACs for these models, so there is nothing
+to set beside them.
 
 torchvision publishes, with each weights entry, its `num_params` and a GFLOPS figure (`_ops`), shown in the
 last column. Despite its name that figure counts multiply-accumulates: torchvision measured it
