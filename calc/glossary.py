@@ -78,6 +78,7 @@ _NUMBERED_MEANINGS = {
     "s": "the learned tensor's size along its dim {i}",
     "r": "the receptive field before layer {i}",
     "start": "the start of the field before layer {i}",
+    "s": "the size of dim {i} of the learned tensor",
 }
 
 

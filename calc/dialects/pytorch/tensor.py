@@ -38,6 +38,11 @@ SLICED = Rule(
     expr=lambda: sp.Max(sp.ceiling((stop - start) / step_), 0),
     why="A slice start:stop:step keeps the positions start, start + step, ... before stop: ceil((stop - start)/step) "
     "of them (stop and start clipped to the axis, as Python does).",
+    symbols={
+        "start": "the first position kept",
+        "stop": "the position the slice stops before",
+        "step": "the distance between the positions kept",
+    },
 )
 STACKED = Rule(
     lhs="n_{out}",
