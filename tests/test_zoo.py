@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -57,15 +56,12 @@ def test_the_torchvision_models_are_its_published_builders():
         assert zoo_spec(name)["symbols"] == {"n": published[builder]["crop_size"]}, name
 
 
-#: torchvision's transformer classifiers (ViT, Swin, Swin V2, MaxViT): issue 23 adds them apart.
-TORCHVISION_TRANSFORMERS = re.compile(r"vit_\w+|swin_\w+|swin_v2_\w+|maxvit_t")
-
-
 def test_the_zoo_has_every_torchvision_classifier():
-    """Every builder of torchvision's classification table (but the transformers, added apart) is a zoo model."""
-    builders = {builder for builder in torchvision_published() if not TORCHVISION_TRANSFORMERS.fullmatch(builder)}
-    assert len(builders) == 68
-    assert {f"torchvision_{builder}" for builder in builders} <= set(by_framework("torchvision")) <= set(zoo_names())
+    """Every builder of torchvision's classification table is a zoo model, recorded from torchvision."""
+    builders = set(torchvision_published())
+    assert len(builders) == 80
+    assert {f"torchvision_{builder}" for builder in builders} == set(by_framework("torchvision"))
+    assert set(by_framework("torchvision")) <= set(zoo_names())
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
