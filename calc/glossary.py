@@ -75,7 +75,6 @@ _NUMBERED_MEANINGS = {
     "c": "the size of the joined axis in input {i}",
     "M": "the MACs of layer {i}",
     "P": "the parameters of part {i}",
-    "s": "the learned tensor's size along its dim {i}",
     "r": "the receptive field before layer {i}",
     "start": "the start of the field before layer {i}",
     "s": "the size of dim {i} of the learned tensor",
