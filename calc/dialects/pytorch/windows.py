@@ -19,6 +19,10 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from calc.dialects.pytorch.attention import ATTENTION_MACS, extra, length_kv, length_q
+from calc.dialects.pytorch.attention import e as attn_e
+from calc.dialects.pytorch.attention import k as attn_k
+from calc.dialects.pytorch.attention import v as attn_v
 from calc.dialects.pytorch.base import TorchLayer, check_divides, check_matches, torch_shape
 from calc.errors import CalcError
 from calc.layers.base import Env, LayerResult, Shape, Value, fmt, to_bool, to_expr
@@ -57,7 +61,8 @@ WINDOWS = Rule(
 )
 ATTENTION_IN_WINDOWS = Rule(
     lhs="M",
-    expr=g * (4 * t * e**2 + 2 * t**2 * e),
+    # nn.MultiheadAttention's rule, with t queries meeting t keys and values of E channels, in each of g windows
+    expr=g * ATTENTION_MACS.expr.xreplace({length_q: t, length_kv: t, extra: 0, attn_e: e, attn_k: e, attn_v: e}),
     why="In each of the g windows of t tokens of E channels: the query, key and value projections take "
     "3 t E² products and the output projection t E²; each token's query meets each key of its window in E "
     "products (over all heads together), and as many weigh the values: 2 t² E. Softmax, scaling and the "
