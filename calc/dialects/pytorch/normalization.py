@@ -151,7 +151,11 @@ class LayerNorm(TorchLayer):
             raise CalcError(
                 f"normalized_shape [{listed}] does not match the last axes of the input {torch_shape(shape)}"
             )
-        words = ["normalizes each example over its last ", count, f" ax{'es' if count > 1 else 'is'}"]
+        words = (
+            ["normalizes each example over its last axis"]
+            if count == 1
+            else ["normalizes each example over its last ", count, " axes"]
+        )
         return self._normalized(shape, prod(normalized), words)
 
     #: Why the weight and bias count as they do, in this class's words.
