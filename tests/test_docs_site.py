@@ -70,3 +70,7 @@ def test_site_builds_strictly(tmp_path):
     assert page.count('class="arithmatex"') > 100
     assert "javascripts/mathjax.js" in page and "mathjax@3/es5/tex-mml-chtml.js" in page
     assert "processHtmlClass" in (tmp_path / "site" / "javascripts" / "mathjax.js").read_text(encoding="utf-8")
+    # Names in tables (torchvision_shufflenet_v2_x1_5) are not broken mid-word.
+    zoo = (tmp_path / "site" / "zoo" / "index.html").read_text(encoding="utf-8")
+    assert "stylesheets/tables.css" in zoo
+    assert "white-space: nowrap" in (tmp_path / "site" / "stylesheets" / "tables.css").read_text(encoding="utf-8")
