@@ -69,7 +69,18 @@ class Node:
 
     __slots__ = ("op", "args", "symbols", "free", "bits", "value_bits", "degree", "floors", "value", "_mod")
 
-    def __init__(self, op: str, args: tuple | list, symbols: bool, free: bool, floors: bool):
+    def __init__(
+        self,
+        op: str,
+        args: tuple | list,
+        symbols: bool,
+        free: bool,
+        floors: bool,
+        bits: tuple[int, int] = (0, 0),
+        value_bits: tuple[int, int] = (0, 0),
+        degree: int = 0,
+        value: Number | None = None,
+    ):
         self.op = op
         self.args = args
         self.symbols = symbols  # whether a symbol appears (otherwise sympy's form is one number)
@@ -77,27 +88,26 @@ class Node:
         self.floors = floors  # whether a floor or ceiling appears
         #: bounds on the bits of numerator and denominator of any number in sympy's form, with the symbols
         #: kept, and with the model's values put in
-        self.bits: tuple[int, int] = (0, 0)
-        self.value_bits: tuple[int, int] = (0, 0)
-        self.degree = 0
+        self.bits = bits
+        self.value_bits = value_bits
+        self.degree = degree
         #: the exact value with the model's values put in (None: a free symbol, or not worked out)
-        self.value: Number | None = None
+        self.value = value
         self._mod: int | None | bool = False  # the value modulo PRIME at the random point (False: not yet)
 
 
-def _mul_bits(a: tuple[int, int], b: tuple[int, int], divide: bool) -> tuple[int, int]:
-    return (a[0] + b[1], a[1] + b[0]) if divide else (a[0] + b[0], a[1] + b[1])
-
-
 def _exact_bits(value: Number) -> tuple[int, int]:
-    if isinstance(value, int):
+    if type(value) is int:
         return value.bit_length(), 0
     return value.numerator.bit_length(), value.denominator.bit_length()
 
 
 class TreeOps:
     """The parser's operations (``calc.expressions.Ops``) building ``Node`` trees. ``values``: the model's
-    symbols with a value. ``uncertain`` turns true at anything sympy might have done differently."""
+    symbols with a value. ``uncertain`` turns true at anything sympy might have done differently.
+
+    Grading a class calls these a few hundred times per long answer, so each is written out in one
+    method (no helper calls): the operations are the answers' hot loop."""
 
     def __init__(self, values: Mapping[sp.Symbol, sp.Expr]):
         self.values = {symbol: int(value) for symbol, value in values.items() if value.is_Integer}
@@ -105,22 +115,9 @@ class TreeOps:
         self.uncertain = False
         self.size = 0  # operations read
         self._symbols: dict[sp.Symbol, Node] = {}
+        self._integers: dict[int, Node] = {}  # a leaf is never changed, so one node serves every use
 
-    def _node(self, op: str, args: tuple | list, a: Node, b: Node | None = None) -> Node:
-        self.size += 1
-        if b is None:
-            return Node(op, args, a.symbols, a.free, a.floors or op in ("floor", "ceiling"))
-        return Node(op, args, a.symbols or b.symbols, a.free or b.free, a.floors or b.floors)
-
-    def _grown(self, node: Node, arg: tuple, b: Node) -> Node:
-        """A sum or product grows in place (a node is used once): a long sum is one node, not a chain."""
-        self.size += 1
-        node.args.append(arg)
-        node.symbols, node.free, node.floors = node.symbols or b.symbols, node.free or b.free, node.floors or b.floors
-        node._mod = False
-        return node
-
-    def _settle(self, node: Node, value: Number | None) -> Node:
+    def _settled(self, node: Node, value: Number | None) -> Node:
         """Keep a value with the model's values put in; a part without symbols is one number in sympy, so
         its exact bits are its bounds."""
         if node.free or value is None:
@@ -128,7 +125,7 @@ class TreeOps:
         else:
             node.value = value
             if not node.symbols:
-                node.bits = node.value_bits = (value.bit_length(), 0) if type(value) is int else _exact_bits(value)
+                node.bits = node.value_bits = _exact_bits(value)
         if node.value_bits[0] > MAX_VALUE_BITS or node.value_bits[1] > MAX_VALUE_BITS:
             self.uncertain = True
         return node
@@ -137,25 +134,25 @@ class TreeOps:
 
     def number(self, p: int, q: int = 1) -> Node:
         self.size += 1
-        node = Node("num", (), False, False, False)
-        if q == 1:
-            node.value, node.bits = p, (p.bit_length(), 0)
-        else:
-            node.value = Fraction(p, q)
-            node.bits = _exact_bits(node.value)
-        node.value_bits = node.bits  # a number's bits are exact
+        if q != 1:
+            value = Fraction(p, q)
+            bits = _exact_bits(value)  # a number's bits are exact
+            return Node("num", (), False, False, False, bits, bits, 0, value)
+        node = self._integers.get(p)
+        if node is None:
+            bits = (p.bit_length(), 0)
+            node = self._integers[p] = Node("num", (), False, False, False, bits, bits, 0, p)
         return node
 
     def symbol(self, symbol: sp.Symbol) -> Node:
-        """A symbol's node, shared by its every use (a leaf is never changed)."""
+        """A symbol's node, shared by its every use."""
         self.size += 1
         node = self._symbols.get(symbol)
         if node is None:
             value = self.values.get(symbol)
             if symbol in self.odd:
                 self.uncertain = True
-            node = self._symbols[symbol] = Node("sym", (symbol,), True, value is None, False)
-            node.degree = 1
+            node = self._symbols[symbol] = Node("sym", (symbol,), True, value is None, False, degree=1)
             if value is not None:
                 node.value, node.value_bits = value, (value.bit_length(), 0)
         return node
@@ -169,45 +166,73 @@ class TreeOps:
     # -- operations -----------------------------------------------------------------------------------
 
     def neg(self, a: Node) -> Node:
-        node = self._node("neg", (a,), a)
-        node.bits, node.value_bits, node.degree = a.bits, a.value_bits, a.degree
-        return self._settle(node, None if a.value is None else -a.value)
-
-    def add(self, a: Node, b: Node) -> Node:
-        return self._sum(a, b, 1)
+        self.size += 1
+        node = Node("neg", (a,), a.symbols, a.free, a.floors, a.bits, a.value_bits, a.degree)
+        return self._settled(node, None if a.value is None else -a.value)
 
     def sub(self, a: Node, b: Node) -> Node:
-        return self._sum(a, b, -1)
+        return self.add(a, b, -1)
 
-    def _sum(self, a: Node, b: Node, sign: int) -> Node:
-        node = self._grown(a, (sign, b), b) if a.op == "sum" else self._node("sum", [(1, a), (sign, b)], a, b)
+    def add(self, a: Node, b: Node, sign: int = 1) -> Node:
+        """a + b (a - b for ``sign`` -1). A sum grows in place (a node is used once): a long sum is one
+        node, not a chain."""
+        self.size += 1
+        symbols, free, floors = a.symbols or b.symbols, a.free or b.free, a.floors or b.floors
         (an, ad), (bn, bd) = a.bits, b.bits
-        node.bits = (max(an + bd, bn + ad) + 1, ad + bd)
+        bits = (max(an + bd, bn + ad) + 1, ad + bd)
         (an, ad), (bn, bd) = a.value_bits, b.value_bits
-        node.value_bits = (max(an + bd, bn + ad) + 1, ad + bd)
-        node.degree = max(a.degree, b.degree)
-        value = None if a.value is None or b.value is None else a.value + b.value if sign > 0 else a.value - b.value
-        return self._settle(node, value)
-
-    def mul(self, a: Node, b: Node) -> Node:
-        return self._product(a, b, "*")
+        value_bits = (max(an + bd, bn + ad) + 1, ad + bd)
+        degree = a.degree if a.degree > b.degree else b.degree
+        if a.op == "sum":
+            node = a
+            node.args.append((sign, b))
+            node.symbols, node.free, node.floors, node.bits, node.value_bits = symbols, free, floors, bits, value_bits
+            node.degree, node._mod = degree, False
+        else:
+            node = Node("sum", [(1, a), (sign, b)], symbols, free, floors, bits, value_bits, degree)
+        if free or a.value is None or b.value is None:
+            node.value = None
+        else:
+            value = node.value = a.value + b.value if sign > 0 else a.value - b.value
+            if not symbols:
+                node.bits = node.value_bits = value_bits = _exact_bits(value)
+        if value_bits[0] > MAX_VALUE_BITS or value_bits[1] > MAX_VALUE_BITS:
+            self.uncertain = True
+        return node
 
     def div(self, a: Node, b: Node) -> Node:
-        return self._product(a, b, "/")
+        return self.mul(a, b, "/")
 
-    def _product(self, a: Node, b: Node, op: str) -> Node:
-        node = self._grown(a, (op, b), b) if a.op == "prod" else self._node("prod", [("*", a), (op, b)], a, b)
-        divide = op == "/"
-        node.bits = _mul_bits(a.bits, b.bits, divide)
-        node.value_bits = _mul_bits(a.value_bits, b.value_bits, divide)
-        node.degree = a.degree + b.degree
+    def mul(self, a: Node, b: Node, op: str = "*") -> Node:
+        """a × b (a / b for ``op`` '/'). A product grows in place, as a sum does."""
+        self.size += 1
+        symbols, free, floors = a.symbols or b.symbols, a.free or b.free, a.floors or b.floors
+        (an, ad), (bn, bd) = a.bits, b.bits
+        bits = (an + bd, ad + bn) if op == "/" else (an + bn, ad + bd)
+        (an, ad), (bn, bd) = a.value_bits, b.value_bits
+        value_bits = (an + bd, ad + bn) if op == "/" else (an + bn, ad + bd)
+        if a.op == "prod":
+            node = a
+            node.args.append((op, b))
+            node.symbols, node.free, node.floors, node.bits, node.value_bits = symbols, free, floors, bits, value_bits
+            node.degree, node._mod = a.degree + b.degree, False
+        else:
+            node = Node("prod", [("*", a), (op, b)], symbols, free, floors, bits, value_bits, a.degree + b.degree)
         value = None
-        if a.value is not None and b.value is not None and max(node.value_bits) <= MAX_VALUE_BITS:
-            if not divide:
+        if not free and a.value is not None and b.value is not None and max(value_bits) <= MAX_VALUE_BITS:
+            if op == "*":
                 value = a.value * b.value
             elif b.value != 0:
-                value = Fraction(a.value, b.value) if isinstance(a.value, int) else a.value / b.value
-        return self._settle(node, value)
+                value = Fraction(a.value, b.value) if type(a.value) is int else a.value / b.value
+        if value is None:
+            node.value = None
+        else:
+            node.value = value
+            if not symbols:
+                node.bits = node.value_bits = value_bits = _exact_bits(value)
+        if value_bits[0] > MAX_VALUE_BITS or value_bits[1] > MAX_VALUE_BITS:
+            self.uncertain = True
+        return node
 
     def floordiv(self, a: Node, b: Node) -> Node:
         return self.floor(self.div(a, b))
@@ -219,10 +244,10 @@ class TreeOps:
         return self._rounded(a, "ceiling", math.ceil)
 
     def _rounded(self, a: Node, op: str, function: Callable[[Number], int]) -> Node:
-        node = self._node(op, (a,), a)
-        node.bits, node.value_bits = (a.bits[0] + 1, a.bits[1]), (a.value_bits[0] + 1, a.value_bits[1])
-        node.degree = a.degree
-        return self._settle(node, None if a.value is None else function(a.value))
+        self.size += 1
+        bits, value_bits = (a.bits[0] + 1, a.bits[1]), (a.value_bits[0] + 1, a.value_bits[1])
+        node = Node(op, (a,), a.symbols, a.free, True, bits, value_bits, a.degree)
+        return self._settled(node, None if a.value is None else function(a.value))
 
     def power(self, base: Node, exponent: Node, quoted: str) -> Node:
         if exponent.symbols or exponent.value is None:  # sympy may or may not reduce it to a number
@@ -231,14 +256,14 @@ class TreeOps:
         power = check_power(None if base.symbols else base.value, exponent.value, quoted)
         if base.symbols and max(base.bits) * power > MAX_POWER_BITS:
             self.uncertain = True  # sympy's form of the base may be a number too large to raise
-        node = self._node("pow", (base, power), base)
-        node.bits = (base.bits[0] * power, base.bits[1] * power)
-        node.value_bits = (base.value_bits[0] * power, base.value_bits[1] * power)
-        node.degree = base.degree * power
+        self.size += 1
+        bits = (base.bits[0] * power, base.bits[1] * power)
+        value_bits = (base.value_bits[0] * power, base.value_bits[1] * power)
+        node = Node("pow", (base, power), base.symbols, base.free, base.floors, bits, value_bits, base.degree * power)
         if node.degree > MAX_COMBINED_EXPONENT:
             self.uncertain = True
-        value = None if base.value is None or max(node.value_bits) > MAX_VALUE_BITS else base.value**power
-        return self._settle(node, value)
+        value = None if base.value is None or max(value_bits) > MAX_VALUE_BITS else base.value**power
+        return self._settled(node, value)
 
     # -- checks ---------------------------------------------------------------------------------------
 
