@@ -26,9 +26,11 @@ part that would need sympy is refused in one line.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from itertools import repeat
 
 import sympy as sp
 
@@ -364,7 +366,11 @@ def _modular(p: int, q: int) -> int | None:
 def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> list[Number]:
     """The exact values at ``count`` points (``columns``: each free symbol's value at each point; the
     model's values are in the nodes already). A division by zero is ``Undecided``: sympy's form may not
-    divide there (0·(1/(k-5)) is 0 to sympy)."""
+    divide there (0·(1/(k-5)) is 0 to sympy).
+
+    Terms and factors without free symbols are gathered into one number first (exact arithmetic is
+    associative, and every division is still made), and the points are worked through with ``map``: an
+    answer is evaluated at up to 86 points per question."""
     if not node.free:
         if node.value is None:
             raise Undecided
@@ -374,28 +380,49 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
         if op == "sym":
             return list(columns[node.args[0]])
         if op == "neg":
-            return [-x for x in evaluate(node.args[0], columns, count)]
+            return list(map(operator.neg, evaluate(node.args[0], columns, count)))
         if op == "sum":
-            sign, first = node.args[0]
-            total = evaluate(first, columns, count)
-            for sign, term in node.args[1:]:
+            total: list[Number] | None = None
+            constant: Number = 0
+            for sign, term in node.args:
+                if not term.free:
+                    if term.value is None:
+                        raise Undecided
+                    constant = constant + term.value if sign > 0 else constant - term.value
+                    continue
                 values = evaluate(term, columns, count)
-                total = [x + y for x, y in zip(total, values)] if sign > 0 else [x - y for x, y in zip(total, values)]
-            return total
-        if op == "prod":
-            total = evaluate(node.args[0][1], columns, count)
-            for op, factor in node.args[1:]:
-                values = evaluate(factor, columns, count)
-                if op == "*":
-                    total = [x * y for x, y in zip(total, values)]
+                if total is None:
+                    total = values if sign > 0 else list(map(operator.neg, values))
                 else:
-                    total = [_quotient(x, y) for x, y in zip(total, values)]
-            return total
+                    total = list(map(operator.add if sign > 0 else operator.sub, total, values))
+            return list(map(operator.add, total, repeat(constant, count))) if constant else total  # type: ignore[arg-type]
+        if op == "prod":
+            total = None
+            numerator: Number = 1
+            divisors: list[Number] = []
+            for op, factor in node.args:
+                if not factor.free:
+                    if factor.value is None:
+                        raise Undecided
+                    if op == "*":
+                        numerator *= factor.value
+                    else:
+                        divisors.append(factor.value)
+                    continue
+                values = evaluate(factor, columns, count)
+                if total is None and op == "*":
+                    total = values
+                elif op == "*":
+                    total = list(map(operator.mul, total, values))
+                else:
+                    total = list(map(_quotient, total or [1] * count, values))
+            for divisor in divisors:
+                numerator = _quotient(numerator, divisor)
+            return list(map(operator.mul, total, repeat(numerator, count))) if numerator != 1 else total  # type: ignore[arg-type]
         if op == "pow":
-            power = node.args[1]
-            return [x**power for x in evaluate(node.args[0], columns, count)]
+            return list(map(pow, evaluate(node.args[0], columns, count), repeat(node.args[1], count)))
         rounding = math.floor if op == "floor" else math.ceil
-        return [rounding(x) for x in evaluate(node.args[0], columns, count)]
+        return list(map(rounding, evaluate(node.args[0], columns, count)))
     except ZeroDivisionError:
         raise Undecided from None
 
@@ -443,6 +470,7 @@ class TreeAnswer:
         self.nodes: tuple[Node, ...] = tree if isinstance(tree, tuple) else (tree,)
         self.points = points
         self.alone = alone
+        self._evaluated: dict[tuple[int, str], list[Number | None] | None] = {}
         for node in self.nodes:
             if node.free:
                 if max(node.value_bits) > MAX_POWER_BITS and not alone:
@@ -470,7 +498,20 @@ class TreeAnswer:
         return tuple(None if value is None else _sympy_number(value) for value in values)
 
     def _values(self, node: Node, which: str) -> list[Number | None]:
-        """The values at the question's points; alone, None where one divides by zero (as sympy's)."""
+        """The values at the question's points; alone, None where one divides by zero (as sympy's).
+        Worked out once per answer: a wrong answer is compared with several candidates."""
+        key = (id(node), which)
+        if key not in self._evaluated:
+            try:
+                self._evaluated[key] = self._evaluate(node, which)
+            except Undecided:
+                self._evaluated[key] = None
+        values = self._evaluated[key]
+        if values is None:
+            raise Undecided
+        return values
+
+    def _evaluate(self, node: Node, which: str) -> list[Number | None]:
         points = getattr(self.points, which)
         try:
             return evaluate(node, self.points.columns(which), len(points))  # type: ignore[return-value]

@@ -227,12 +227,14 @@ _SCAN = re.compile(
     "(?P<space>\\s+)|" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _CLASSES.items()) + "|(?P<other>.)",
     re.DOTALL,
 )
-#: The same classes for ``findall`` (one pass in C, spaces skipped before each token), with a run of
-#: superscript digits as one token: ``k²³`` is k to the 23rd.
+#: The same classes for ``findall`` (one pass in C, spaces skipped before each token, each token told
+#: apart by its first character), with a run of superscript digits as one token: ``k²³`` is k to the 23rd.
 _FAST_SCAN = re.compile(
-    "\\s*(?:" + "".join(f"({pattern})|" for pattern in _CLASSES.values()) + f"([{''.join(_SUPERSCRIPTS)}]+)|(\\S))",
+    "\\s*(" + "|".join(_CLASSES.values()) + f"|[{''.join(_SUPERSCRIPTS)}]+|\\S)",
     re.DOTALL,
 )
+_DIGITS = frozenset("0123456789")
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 # Thousands separators between groups of three digits: 62,958  62 958  62{,}958  62\,958  1'000.
 # A comma separates axes in a shape, so there only the other separators group digits.
 _SEPARATORS = r"\{,\}|\\,|[ \u00a0\u2009\u202f'’]"
@@ -240,6 +242,8 @@ _GROUPED = {
     False: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:,|{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
     True: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
 }
+#: What any grouped number holds (a digit, a separator, three digits): a quick search before the full one.
+_MAY_GROUP = re.compile(rf"[0-9](?:,|{_SEPARATORS})[0-9]{{3}}")
 # 28x28x8, (5x5x3 + 1)x8, (33 - k) x f: a letter x between numbers, or standing alone, is a times sign.
 _TIMES_X = re.compile(r"(?<=[0-9)\]}])\s*[xX]\s*(?=[0-9(\[{])|(?<=\s)[xX](?=\s)")
 #: One token object per operator, shared by every answer.
@@ -283,33 +287,36 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
         raise CalcError(f"an answer must be text, got {type(text).__name__}")
     if len(text) > MAX_ANSWER_LENGTH:  # before any other work, so 100,000 '(' cost nothing
         raise CalcError(f"the answer is too long ({len(text)} characters, at most {MAX_ANSWER_LENGTH})")
-    text = _GROUPED[shape].sub(lambda m: re.sub(r"[^0-9]", "", m.group()), text)
-    if "x" not in symbols and "X" not in symbols:
+    if _MAY_GROUP.search(text):
+        text = _GROUPED[shape].sub(lambda m: re.sub(r"[^0-9]", "", m.group()), text)
+    if ("x" in text or "X" in text) and "x" not in symbols and "X" not in symbols:
         text = _TIMES_X.sub("×", text)
     tokens: list[tuple[str, str]] = []
     append = tokens.append
-    for number, name, command, op, superscripts, other in _FAST_SCAN.findall(text):
-        if op:
-            append(_OP_TOKENS[op])
-        elif name:
-            append(("name", name))
-        elif number:
-            if len(number) > MAX_LITERAL_DIGITS or "." in number:
-                whole, _, fraction = number.partition(".")
+    for token in _FAST_SCAN.findall(text):
+        operator = _OP_TOKENS.get(token)
+        first = token[0]
+        if operator is not None:
+            append(operator)
+        elif first in _LETTERS:
+            append(("name", token))
+        elif first in _DIGITS:
+            if len(token) > MAX_LITERAL_DIGITS or "." in token:
+                whole, _, fraction = token.partition(".")
                 _check_literal((whole.lstrip("0") or "0") + fraction)
-            append(("dec" if "." in number else "int", number))
-        elif command:
-            name = command[1:]
+            append(("dec" if "." in token else "int", token))
+        elif first == "\\" and len(token) > 1:
+            name = token[1:]
             if name in _LATEX:
                 append(("op", _LATEX[name]))
             elif name not in _LATEX_IGNORED:
-                raise CalcError(f"the LaTeX command {quote(command)} is not understood in an answer")
-        elif superscripts:
-            tokens += [_OP_TOKENS["^"], ("int", "".join(_SUPERSCRIPTS[digit] for digit in superscripts))]
-        elif other in _CHARACTERS:
-            append(("op", _CHARACTERS[other]))
-        elif other != "$":
-            raise CalcError(f"unexpected character {quote(other)} in the answer{_digit_hint(other)}")
+                raise CalcError(f"the LaTeX command {quote(token)} is not understood in an answer")
+        elif first in _SUPERSCRIPTS:
+            tokens += [_OP_TOKENS["^"], ("int", "".join(_SUPERSCRIPTS[digit] for digit in token))]
+        elif token in _CHARACTERS:
+            append(("op", _CHARACTERS[token]))
+        elif token != "$":
+            raise CalcError(f"unexpected character {quote(token)} in the answer{_digit_hint(token)}")
     if ("op", "=") in tokens:  # "P = 8 × 76 = 608": the answer is what follows the last '='
         tokens = tokens[len(tokens) - tokens[::-1].index(("op", "=")) :]
     if not shape and len(tokens) > 1 and tokens[-1][0] == "name" and tokens[-1][1] in _UNIT_WORDS:
