@@ -395,7 +395,8 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
                     total = values if sign > 0 else list(map(operator.neg, values))
                 else:
                     total = list(map(operator.add if sign > 0 else operator.sub, total, values))
-            return list(map(operator.add, total, repeat(constant, count))) if constant else total  # type: ignore[arg-type]
+            assert total is not None  # a free sum has a free term
+            return list(map(operator.add, total, repeat(constant, count))) if constant else total
         if op == "prod":
             total = None
             numerator: Number = 1
@@ -410,15 +411,16 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
                         divisors.append(factor.value)
                     continue
                 values = evaluate(factor, columns, count)
-                if total is None and op == "*":
-                    total = values
+                if total is None:
+                    total = values if op == "*" else list(map(_quotient, repeat(1, count), values))
                 elif op == "*":
                     total = list(map(operator.mul, total, values))
                 else:
-                    total = list(map(_quotient, total or [1] * count, values))
+                    total = list(map(_quotient, total, values))
             for divisor in divisors:
                 numerator = _quotient(numerator, divisor)
-            return list(map(operator.mul, total, repeat(numerator, count))) if numerator != 1 else total  # type: ignore[arg-type]
+            assert total is not None  # a free product has a free factor
+            return list(map(operator.mul, total, repeat(numerator, count))) if numerator != 1 else total
         if op == "pow":
             return list(map(pow, evaluate(node.args[0], columns, count), repeat(node.args[1], count)))
         rounding = math.floor if op == "floor" else math.ceil

@@ -459,7 +459,7 @@ class _Parser:
             # -- after an operand: an operator, a closing bracket, a juxtaposed factor, or the end
             while True:
                 following = values[pos]
-                precedence = _INFIX.get(following)  # type: ignore[arg-type]
+                precedence = _INFIX.get(following)
                 if precedence is not None:
                     pos += 1
                     if precedence == _POWER:  # right-associative, and above everything: nothing to apply
