@@ -467,7 +467,10 @@ def _weight(step: Step) -> sp.Expr | int:
 
 def step_words(step: Step) -> dict[str, str]:
     """The step's values by symbol name, for the ``{name}`` fields of a mistake's feedback."""
-    return {symbol.name: readable(value) for symbol, value in step.given.items() if not value.free_symbols}
+    if step_words not in step.memo:
+        given = step.given.items()
+        step.memo[step_words] = {symbol.name: readable(value) for symbol, value in given if not value.free_symbols}
+    return dict(step.memo[step_words])
 
 
 def _changes(mistake: Mistake) -> frozenset:
