@@ -26,9 +26,11 @@ part that would need sympy is refused in one line.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from itertools import repeat
 
 import sympy as sp
 
@@ -69,7 +71,18 @@ class Node:
 
     __slots__ = ("op", "args", "symbols", "free", "bits", "value_bits", "degree", "floors", "value", "_mod")
 
-    def __init__(self, op: str, args: tuple | list, symbols: bool, free: bool, floors: bool):
+    def __init__(
+        self,
+        op: str,
+        args: tuple | list,
+        symbols: bool,
+        free: bool,
+        floors: bool,
+        bits: tuple[int, int] = (0, 0),
+        value_bits: tuple[int, int] = (0, 0),
+        degree: int = 0,
+        value: Number | None = None,
+    ):
         self.op = op
         self.args = args
         self.symbols = symbols  # whether a symbol appears (otherwise sympy's form is one number)
@@ -77,27 +90,36 @@ class Node:
         self.floors = floors  # whether a floor or ceiling appears
         #: bounds on the bits of numerator and denominator of any number in sympy's form, with the symbols
         #: kept, and with the model's values put in
-        self.bits: tuple[int, int] = (0, 0)
-        self.value_bits: tuple[int, int] = (0, 0)
-        self.degree = 0
+        self.bits = bits
+        self.value_bits = value_bits
+        self.degree = degree
         #: the exact value with the model's values put in (None: a free symbol, or not worked out)
-        self.value: Number | None = None
+        self.value = value
         self._mod: int | None | bool = False  # the value modulo PRIME at the random point (False: not yet)
 
 
-def _mul_bits(a: tuple[int, int], b: tuple[int, int], divide: bool) -> tuple[int, int]:
-    return (a[0] + b[1], a[1] + b[0]) if divide else (a[0] + b[0], a[1] + b[1])
+def _quotient(x: Number, y: Number) -> Number:
+    """x / y exactly, a whole number as an int: a product that divides back (k·v/k) stays in integers,
+    whose arithmetic is many times faster than fractions'."""
+    if type(x) is int and type(y) is int:
+        whole, rest = divmod(x, y)
+        return whole if rest == 0 else Fraction(x, y)
+    quotient = Fraction(x) / y
+    return quotient.numerator if quotient.denominator == 1 else quotient
 
 
 def _exact_bits(value: Number) -> tuple[int, int]:
-    if isinstance(value, int):
+    if type(value) is int:
         return value.bit_length(), 0
     return value.numerator.bit_length(), value.denominator.bit_length()
 
 
 class TreeOps:
     """The parser's operations (``calc.expressions.Ops``) building ``Node`` trees. ``values``: the model's
-    symbols with a value. ``uncertain`` turns true at anything sympy might have done differently."""
+    symbols with a value. ``uncertain`` turns true at anything sympy might have done differently.
+
+    Grading a class calls these a few hundred times per long answer, so each is written out in one
+    method (no helper calls): the operations are the answers' hot loop."""
 
     def __init__(self, values: Mapping[sp.Symbol, sp.Expr]):
         self.values = {symbol: int(value) for symbol, value in values.items() if value.is_Integer}
@@ -105,22 +127,9 @@ class TreeOps:
         self.uncertain = False
         self.size = 0  # operations read
         self._symbols: dict[sp.Symbol, Node] = {}
+        self._integers: dict[int, Node] = {}  # a leaf is never changed, so one node serves every use
 
-    def _node(self, op: str, args: tuple | list, a: Node, b: Node | None = None) -> Node:
-        self.size += 1
-        if b is None:
-            return Node(op, args, a.symbols, a.free, a.floors or op in ("floor", "ceiling"))
-        return Node(op, args, a.symbols or b.symbols, a.free or b.free, a.floors or b.floors)
-
-    def _grown(self, node: Node, arg: tuple, b: Node) -> Node:
-        """A sum or product grows in place (a node is used once): a long sum is one node, not a chain."""
-        self.size += 1
-        node.args.append(arg)
-        node.symbols, node.free, node.floors = node.symbols or b.symbols, node.free or b.free, node.floors or b.floors
-        node._mod = False
-        return node
-
-    def _settle(self, node: Node, value: Number | None) -> Node:
+    def _settled(self, node: Node, value: Number | None) -> Node:
         """Keep a value with the model's values put in; a part without symbols is one number in sympy, so
         its exact bits are its bounds."""
         if node.free or value is None:
@@ -128,7 +137,7 @@ class TreeOps:
         else:
             node.value = value
             if not node.symbols:
-                node.bits = node.value_bits = (value.bit_length(), 0) if type(value) is int else _exact_bits(value)
+                node.bits = node.value_bits = _exact_bits(value)
         if node.value_bits[0] > MAX_VALUE_BITS or node.value_bits[1] > MAX_VALUE_BITS:
             self.uncertain = True
         return node
@@ -137,25 +146,25 @@ class TreeOps:
 
     def number(self, p: int, q: int = 1) -> Node:
         self.size += 1
-        node = Node("num", (), False, False, False)
-        if q == 1:
-            node.value, node.bits = p, (p.bit_length(), 0)
-        else:
-            node.value = Fraction(p, q)
-            node.bits = _exact_bits(node.value)
-        node.value_bits = node.bits  # a number's bits are exact
+        if q != 1:
+            value = Fraction(p, q)
+            bits = _exact_bits(value)  # a number's bits are exact
+            return Node("num", (), False, False, False, bits, bits, 0, value)
+        node = self._integers.get(p)
+        if node is None:
+            bits = (p.bit_length(), 0)
+            node = self._integers[p] = Node("num", (), False, False, False, bits, bits, 0, p)
         return node
 
     def symbol(self, symbol: sp.Symbol) -> Node:
-        """A symbol's node, shared by its every use (a leaf is never changed)."""
+        """A symbol's node, shared by its every use."""
         self.size += 1
         node = self._symbols.get(symbol)
         if node is None:
             value = self.values.get(symbol)
             if symbol in self.odd:
                 self.uncertain = True
-            node = self._symbols[symbol] = Node("sym", (symbol,), True, value is None, False)
-            node.degree = 1
+            node = self._symbols[symbol] = Node("sym", (symbol,), True, value is None, False, degree=1)
             if value is not None:
                 node.value, node.value_bits = value, (value.bit_length(), 0)
         return node
@@ -169,45 +178,81 @@ class TreeOps:
     # -- operations -----------------------------------------------------------------------------------
 
     def neg(self, a: Node) -> Node:
-        node = self._node("neg", (a,), a)
-        node.bits, node.value_bits, node.degree = a.bits, a.value_bits, a.degree
-        return self._settle(node, None if a.value is None else -a.value)
-
-    def add(self, a: Node, b: Node) -> Node:
-        return self._sum(a, b, 1)
+        self.size += 1
+        node = Node("neg", (a,), a.symbols, a.free, a.floors, a.bits, a.value_bits, a.degree)
+        return self._settled(node, None if a.value is None else -a.value)
 
     def sub(self, a: Node, b: Node) -> Node:
-        return self._sum(a, b, -1)
+        return self.add(a, b, -1)
 
-    def _sum(self, a: Node, b: Node, sign: int) -> Node:
-        node = self._grown(a, (sign, b), b) if a.op == "sum" else self._node("sum", [(1, a), (sign, b)], a, b)
+    def add(self, a: Node, b: Node, sign: int = 1) -> Node:
+        """a + b (a - b for ``sign`` -1). A sum grows in place (a node is used once): a long sum is one
+        node, not a chain."""
+        self.size += 1
+        symbols, free, floors = a.symbols or b.symbols, a.free or b.free, a.floors or b.floors
         (an, ad), (bn, bd) = a.bits, b.bits
-        node.bits = (max(an + bd, bn + ad) + 1, ad + bd)
+        left, right = an + bd, bn + ad
+        bits = ((left if left > right else right) + 1, ad + bd)
         (an, ad), (bn, bd) = a.value_bits, b.value_bits
-        node.value_bits = (max(an + bd, bn + ad) + 1, ad + bd)
-        node.degree = max(a.degree, b.degree)
-        value = None if a.value is None or b.value is None else a.value + b.value if sign > 0 else a.value - b.value
-        return self._settle(node, value)
-
-    def mul(self, a: Node, b: Node) -> Node:
-        return self._product(a, b, "*")
+        left, right = an + bd, bn + ad
+        value_bits = ((left if left > right else right) + 1, ad + bd)
+        degree = a.degree if a.degree > b.degree else b.degree
+        if a.op == "sum":
+            node = a
+            node.args.append((sign, b))
+            node.symbols, node.free, node.floors, node.bits, node.value_bits = symbols, free, floors, bits, value_bits
+            node.degree, node._mod = degree, False
+        else:
+            node = Node("sum", [(1, a), (sign, b)], symbols, free, floors, bits, value_bits, degree)
+        if free or a.value is None or b.value is None:
+            node.value = None
+        else:
+            value = node.value = a.value + b.value if sign > 0 else a.value - b.value
+            if not symbols:
+                node.bits = node.value_bits = value_bits = _exact_bits(value)
+        if value_bits[0] > MAX_VALUE_BITS or value_bits[1] > MAX_VALUE_BITS:
+            self.uncertain = True
+        return node
 
     def div(self, a: Node, b: Node) -> Node:
-        return self._product(a, b, "/")
+        return self.mul(a, b, "/")
 
-    def _product(self, a: Node, b: Node, op: str) -> Node:
-        node = self._grown(a, (op, b), b) if a.op == "prod" else self._node("prod", [("*", a), (op, b)], a, b)
-        divide = op == "/"
-        node.bits = _mul_bits(a.bits, b.bits, divide)
-        node.value_bits = _mul_bits(a.value_bits, b.value_bits, divide)
-        node.degree = a.degree + b.degree
+    def mul(self, a: Node, b: Node, op: str = "*") -> Node:
+        """a × b (a / b for ``op`` '/'). A product grows in place, as a sum does."""
+        self.size += 1
+        symbols, free, floors = a.symbols or b.symbols, a.free or b.free, a.floors or b.floors
+        (an, ad), (bn, bd) = a.bits, b.bits
+        bits = (an + bd, ad + bn) if op == "/" else (an + bn, ad + bd)
+        (an, ad), (bn, bd) = a.value_bits, b.value_bits
+        value_bits = (an + bd, ad + bn) if op == "/" else (an + bn, ad + bd)
+        if a.op == "prod":
+            node = a
+            node.args.append((op, b))
+            node.symbols, node.free, node.floors, node.bits, node.value_bits = symbols, free, floors, bits, value_bits
+            node.degree, node._mod = a.degree + b.degree, False
+        else:
+            node = Node("prod", [("*", a), (op, b)], symbols, free, floors, bits, value_bits, a.degree + b.degree)
         value = None
-        if a.value is not None and b.value is not None and max(node.value_bits) <= MAX_VALUE_BITS:
-            if not divide:
+        if (
+            not free
+            and a.value is not None
+            and b.value is not None
+            and value_bits[0] <= MAX_VALUE_BITS
+            and value_bits[1] <= MAX_VALUE_BITS
+        ):
+            if op == "*":
                 value = a.value * b.value
             elif b.value != 0:
-                value = Fraction(a.value, b.value) if isinstance(a.value, int) else a.value / b.value
-        return self._settle(node, value)
+                value = _quotient(a.value, b.value)
+        if value is None:
+            node.value = None
+        else:
+            node.value = value
+            if not symbols:
+                node.bits = node.value_bits = value_bits = _exact_bits(value)
+        if value_bits[0] > MAX_VALUE_BITS or value_bits[1] > MAX_VALUE_BITS:
+            self.uncertain = True
+        return node
 
     def floordiv(self, a: Node, b: Node) -> Node:
         return self.floor(self.div(a, b))
@@ -219,10 +264,10 @@ class TreeOps:
         return self._rounded(a, "ceiling", math.ceil)
 
     def _rounded(self, a: Node, op: str, function: Callable[[Number], int]) -> Node:
-        node = self._node(op, (a,), a)
-        node.bits, node.value_bits = (a.bits[0] + 1, a.bits[1]), (a.value_bits[0] + 1, a.value_bits[1])
-        node.degree = a.degree
-        return self._settle(node, None if a.value is None else function(a.value))
+        self.size += 1
+        bits, value_bits = (a.bits[0] + 1, a.bits[1]), (a.value_bits[0] + 1, a.value_bits[1])
+        node = Node(op, (a,), a.symbols, a.free, True, bits, value_bits, a.degree)
+        return self._settled(node, None if a.value is None else function(a.value))
 
     def power(self, base: Node, exponent: Node, quoted: str) -> Node:
         if exponent.symbols or exponent.value is None:  # sympy may or may not reduce it to a number
@@ -231,14 +276,14 @@ class TreeOps:
         power = check_power(None if base.symbols else base.value, exponent.value, quoted)
         if base.symbols and max(base.bits) * power > MAX_POWER_BITS:
             self.uncertain = True  # sympy's form of the base may be a number too large to raise
-        node = self._node("pow", (base, power), base)
-        node.bits = (base.bits[0] * power, base.bits[1] * power)
-        node.value_bits = (base.value_bits[0] * power, base.value_bits[1] * power)
-        node.degree = base.degree * power
+        self.size += 1
+        bits = (base.bits[0] * power, base.bits[1] * power)
+        value_bits = (base.value_bits[0] * power, base.value_bits[1] * power)
+        node = Node("pow", (base, power), base.symbols, base.free, base.floors, bits, value_bits, base.degree * power)
         if node.degree > MAX_COMBINED_EXPONENT:
             self.uncertain = True
-        value = None if base.value is None or max(node.value_bits) > MAX_VALUE_BITS else base.value**power
-        return self._settle(node, value)
+        value = None if base.value is None or max(value_bits) > MAX_VALUE_BITS else base.value**power
+        return self._settled(node, value)
 
     # -- checks ---------------------------------------------------------------------------------------
 
@@ -321,7 +366,11 @@ def _modular(p: int, q: int) -> int | None:
 def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> list[Number]:
     """The exact values at ``count`` points (``columns``: each free symbol's value at each point; the
     model's values are in the nodes already). A division by zero is ``Undecided``: sympy's form may not
-    divide there (0·(1/(k-5)) is 0 to sympy)."""
+    divide there (0·(1/(k-5)) is 0 to sympy).
+
+    Terms and factors without free symbols are gathered into one number first (exact arithmetic is
+    associative, and every division is still made), and the points are worked through with ``map``: an
+    answer is evaluated at up to 86 points per question."""
     if not node.free:
         if node.value is None:
             raise Undecided
@@ -331,28 +380,49 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
         if op == "sym":
             return list(columns[node.args[0]])
         if op == "neg":
-            return [-x for x in evaluate(node.args[0], columns, count)]
+            return list(map(operator.neg, evaluate(node.args[0], columns, count)))
         if op == "sum":
-            sign, first = node.args[0]
-            total = evaluate(first, columns, count)
-            for sign, term in node.args[1:]:
+            total: list[Number] | None = None
+            constant: Number = 0
+            for sign, term in node.args:
+                if not term.free:
+                    if term.value is None:
+                        raise Undecided
+                    constant = constant + term.value if sign > 0 else constant - term.value
+                    continue
                 values = evaluate(term, columns, count)
-                total = [x + y for x, y in zip(total, values)] if sign > 0 else [x - y for x, y in zip(total, values)]
-            return total
-        if op == "prod":
-            total = evaluate(node.args[0][1], columns, count)
-            for op, factor in node.args[1:]:
-                values = evaluate(factor, columns, count)
-                if op == "*":
-                    total = [x * y for x, y in zip(total, values)]
+                if total is None:
+                    total = values if sign > 0 else list(map(operator.neg, values))
                 else:
-                    total = [Fraction(x, y) if isinstance(x, int) else x / y for x, y in zip(total, values)]
-            return total
+                    total = list(map(operator.add if sign > 0 else operator.sub, total, values))
+            return list(map(operator.add, total, repeat(constant, count))) if constant else total  # type: ignore[arg-type]
+        if op == "prod":
+            total = None
+            numerator: Number = 1
+            divisors: list[Number] = []
+            for op, factor in node.args:
+                if not factor.free:
+                    if factor.value is None:
+                        raise Undecided
+                    if op == "*":
+                        numerator *= factor.value
+                    else:
+                        divisors.append(factor.value)
+                    continue
+                values = evaluate(factor, columns, count)
+                if total is None and op == "*":
+                    total = values
+                elif op == "*":
+                    total = list(map(operator.mul, total, values))
+                else:
+                    total = list(map(_quotient, total or [1] * count, values))
+            for divisor in divisors:
+                numerator = _quotient(numerator, divisor)
+            return list(map(operator.mul, total, repeat(numerator, count))) if numerator != 1 else total  # type: ignore[arg-type]
         if op == "pow":
-            power = node.args[1]
-            return [x**power for x in evaluate(node.args[0], columns, count)]
+            return list(map(pow, evaluate(node.args[0], columns, count), repeat(node.args[1], count)))
         rounding = math.floor if op == "floor" else math.ceil
-        return [rounding(x) for x in evaluate(node.args[0], columns, count)]
+        return list(map(rounding, evaluate(node.args[0], columns, count)))
     except ZeroDivisionError:
         raise Undecided from None
 
@@ -400,6 +470,7 @@ class TreeAnswer:
         self.nodes: tuple[Node, ...] = tree if isinstance(tree, tuple) else (tree,)
         self.points = points
         self.alone = alone
+        self._evaluated: dict[tuple[int, str], list[Number | None] | None] = {}
         for node in self.nodes:
             if node.free:
                 if max(node.value_bits) > MAX_POWER_BITS and not alone:
@@ -427,7 +498,20 @@ class TreeAnswer:
         return tuple(None if value is None else _sympy_number(value) for value in values)
 
     def _values(self, node: Node, which: str) -> list[Number | None]:
-        """The values at the question's points; alone, None where one divides by zero (as sympy's)."""
+        """The values at the question's points; alone, None where one divides by zero (as sympy's).
+        Worked out once per answer: a wrong answer is compared with several candidates."""
+        key = (id(node), which)
+        if key not in self._evaluated:
+            try:
+                self._evaluated[key] = self._evaluate(node, which)
+            except Undecided:
+                self._evaluated[key] = None
+        values = self._evaluated[key]
+        if values is None:
+            raise Undecided
+        return values
+
+    def _evaluate(self, node: Node, which: str) -> list[Number | None]:
         points = getattr(self.points, which)
         try:
             return evaluate(node, self.points.columns(which), len(points))  # type: ignore[return-value]

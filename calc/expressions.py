@@ -214,15 +214,27 @@ _LATEX_IGNORED = {
     "[",
     "]",
 }
+#: The classes of an answer's tokens, tried in this order (an ``other`` character is looked up in
+#: ``_CHARACTERS`` and the superscripts, or refused).
+_CLASSES = {
+    "number": r"[0-9]+(?:\.[0-9]+)?",
+    "name": r"[A-Za-z_][A-Za-z0-9_]*",
+    "command": r"\\(?:[A-Za-z]+|.)",
+    "op": r"\*\*|//|[-+*/^()\[\]{},=]",
+}
+#: The scanner the practice page's script runs, one match per token or run of spaces.
 _SCAN = re.compile(
-    r"(?P<space>\s+)"
-    r"|(?P<number>[0-9]+(?:\.[0-9]+)?)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<command>\\(?:[A-Za-z]+|.))"
-    r"|(?P<op>\*\*|//|[-+*/^()\[\]{},=])"
-    r"|(?P<other>.)",
+    "(?P<space>\\s+)|" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _CLASSES.items()) + "|(?P<other>.)",
     re.DOTALL,
 )
+#: The same classes for ``findall`` (one pass in C, spaces skipped before each token, each token told
+#: apart by its first character), with a run of superscript digits as one token: ``k²³`` is k to the 23rd.
+_FAST_SCAN = re.compile(
+    "\\s*(" + "|".join(_CLASSES.values()) + f"|[{''.join(_SUPERSCRIPTS)}]+|\\S)",
+    re.DOTALL,
+)
+_DIGITS = frozenset("0123456789")
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 # Thousands separators between groups of three digits: 62,958  62 958  62{,}958  62\,958  1'000.
 # A comma separates axes in a shape, so there only the other separators group digits.
 _SEPARATORS = r"\{,\}|\\,|[ \u00a0\u2009\u202f'’]"
@@ -230,8 +242,43 @@ _GROUPED = {
     False: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:,|{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
     True: re.compile(rf"(?<![0-9.])[0-9]{{1,3}}(?:(?:{_SEPARATORS})[0-9]{{3}})+(?![0-9])"),
 }
+#: What any grouped number holds (a digit, a separator, three digits): a quick search before the full one.
+_MAY_GROUP = re.compile(rf"[0-9](?:,|{_SEPARATORS})[0-9]{{3}}")
 # 28x28x8, (5x5x3 + 1)x8, (33 - k) x f: a letter x between numbers, or standing alone, is a times sign.
 _TIMES_X = re.compile(r"(?<=[0-9)\]}])\s*[xX]\s*(?=[0-9(\[{])|(?<=\s)[xX](?=\s)")
+#: One token object per operator, shared by every answer.
+_OP_TOKENS = {op: ("op", op) for op in ["**", "//", *"-+*/^()[]{},="]}
+# What the parser compares token values with (a name or a number is never one of these strings).
+_SIGNS = ("+", "-")
+_UNARY = {"+": "u+", "-": "u-"}
+_UNARY_OPS = ("u+", "u-")
+_NUMBERS = ("int", "dec")
+_SUM, _PRODUCT, _SIGN, _POWER = 1, 2, 3, 4
+#: The precedence of an operator following an operand ('×' comes only from an answer's tokenizer).
+_INFIX = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "×": _PRODUCT, "/": _PRODUCT, "//": _PRODUCT, "^": _POWER, "**": _POWER}
+#: The precedence of what waits on the parser's stack: operators, and (0) the markers of open brackets,
+#: function calls and \frac, which no operator reaches past.
+_PRECEDENCE = {
+    **_INFIX,
+    "u+": _SIGN,
+    "u-": _SIGN,
+    **dict.fromkeys([*"([{⌊⌈", "frac", "frac2", "floor", "ceil", "ceiling"], 0),
+}
+#: What closes each marker.
+_CLOSES = {
+    "(": ")",
+    "[": "]",
+    "{": "}",
+    "⌊": "⌋",
+    "⌈": "⌉",
+    "frac": "}",
+    "frac2": "}",
+    "floor": ")",
+    "ceil": ")",
+    "ceiling": ")",
+}
+#: Tokens (besides numbers and names) that start a factor written right after another: 2(k + 1), k\frac{1}{2}.
+_STARTS = frozenset([*_OPENING, "frac"])
 
 
 def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) -> list[tuple[str, str]]:
@@ -240,39 +287,36 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
         raise CalcError(f"an answer must be text, got {type(text).__name__}")
     if len(text) > MAX_ANSWER_LENGTH:  # before any other work, so 100,000 '(' cost nothing
         raise CalcError(f"the answer is too long ({len(text)} characters, at most {MAX_ANSWER_LENGTH})")
-    text = _GROUPED[shape].sub(lambda m: re.sub(r"[^0-9]", "", m.group()), text)
-    if "x" not in symbols and "X" not in symbols:
+    if _MAY_GROUP.search(text):
+        text = _GROUPED[shape].sub(lambda m: re.sub(r"[^0-9]", "", m.group()), text)
+    if ("x" in text or "X" in text) and "x" not in symbols and "X" not in symbols:
         text = _TIMES_X.sub("×", text)
     tokens: list[tuple[str, str]] = []
-    superscript_end = -1  # where the last superscript digit ended: ² then ³ is one exponent, 23
-    for match in _SCAN.finditer(text):  # the last alternative matches any character
-        kind = match.lastgroup
-        if kind == "space":
-            continue
-        value = match.group()
-        if kind == "op" or kind == "name":
-            tokens.append((kind, value))
-        elif kind == "number":
-            if len(value) > MAX_LITERAL_DIGITS or "." in value:
-                whole, _, fraction = value.partition(".")
+    append = tokens.append
+    for token in _FAST_SCAN.findall(text):
+        operator = _OP_TOKENS.get(token)
+        first = token[0]
+        if operator is not None:
+            append(operator)
+        elif first in _LETTERS:
+            append(("name", token))
+        elif first in _DIGITS:
+            if len(token) > MAX_LITERAL_DIGITS or "." in token:
+                whole, _, fraction = token.partition(".")
                 _check_literal((whole.lstrip("0") or "0") + fraction)
-            tokens.append(("dec" if "." in value else "int", value))
-        elif kind == "command":
-            name = value[1:]
+            append(("dec" if "." in token else "int", token))
+        elif first == "\\" and len(token) > 1:
+            name = token[1:]
             if name in _LATEX:
-                tokens.append(("op", _LATEX[name]))
+                append(("op", _LATEX[name]))
             elif name not in _LATEX_IGNORED:
-                raise CalcError(f"the LaTeX command {quote(value)} is not understood in an answer")
-        elif value in _SUPERSCRIPTS:
-            if match.start() == superscript_end:
-                tokens[-1] = ("int", tokens[-1][1] + _SUPERSCRIPTS[value])
-            else:
-                tokens += [("op", "^"), ("int", _SUPERSCRIPTS[value])]
-            superscript_end = match.end()
-        elif value in _CHARACTERS:
-            tokens.append(("op", _CHARACTERS[value]))
-        elif value != "$":
-            raise CalcError(f"unexpected character {quote(value)} in the answer{_digit_hint(value)}")
+                raise CalcError(f"the LaTeX command {quote(token)} is not understood in an answer")
+        elif first in _SUPERSCRIPTS:
+            tokens += [_OP_TOKENS["^"], ("int", "".join(_SUPERSCRIPTS[digit] for digit in token))]
+        elif token in _CHARACTERS:
+            append(("op", _CHARACTERS[token]))
+        elif token != "$":
+            raise CalcError(f"unexpected character {quote(token)} in the answer{_digit_hint(token)}")
     if ("op", "=") in tokens:  # "P = 8 × 76 = 608": the answer is what follows the last '='
         tokens = tokens[len(tokens) - tokens[::-1].index(("op", "=")) :]
     if not shape and len(tokens) > 1 and tokens[-1][0] == "name" and tokens[-1][1] in _UNIT_WORDS:
@@ -335,8 +379,7 @@ class _Parser:
         self.answer = answer
         self.ops = ops or SYMPY_OPS
         self.tokens = self._tokenize(text) if tokens is None else tokens
-        self._values = [value for _, value in self.tokens] + [None]  # what _peek reads, None at the end
-        self.pos = 0
+        self._values = [value for _, value in self.tokens] + [None]  # the tokens' values, None at the end
         self.depth = 0
 
     @staticmethod
@@ -371,149 +414,165 @@ class _Parser:
         return repr(text if len(text) <= 60 else text[:57] + "...")
 
     def parse(self) -> Any:
-        expr = self._expr()
-        if self.pos != len(self.tokens):
-            raise CalcError(f"unexpected {quote(self.tokens[self.pos][1])} in {self._what} {self._quoted}")
-        return expr
+        """Read the tokens in one pass: operands wait on one stack, operators and open brackets on another,
+        and an operator is applied as soon as one of no higher precedence (or a closing bracket, or the
+        end) follows it. That applies the operations, and finds errors, in the order of a recursive
+        reading of the grammar, at a fraction of its calls per token."""
+        tokens, count, values, answer, ops = self.tokens, len(self.tokens), self._values, self.answer, self.ops
+        operands: list[Any] = []
+        pending: list[str] = []  # operators, and the markers of open brackets, function calls and \frac
+        apply, reduce = self._apply, self._reduce
+        pos = 0
+        while True:
+            # -- an operand: a number, a name, or a sign, bracket or \frac that opens one
+            if pos == count:
+                raise CalcError(f"{self._what} {self._quoted} ends too early")
+            kind, value = tokens[pos]
+            pos += 1
+            if kind == "int":
+                operands.append(ops.number(int(value)))
+            elif kind == "name":
+                if value in self.symbols:
+                    operands.append(ops.symbol(self.symbols[value]))
+                elif value in (_ANSWER_FUNCTIONS if answer else _FUNCTIONS) and values[pos] == "(":
+                    pos += 1
+                    self._open(pending, value)  # its ")" applies the function
+                    continue
+                else:
+                    operands.append(self._unknown_name(value))
+            elif kind == "dec":
+                whole, fraction = value.split(".")
+                operands.append(ops.number(int(whole + fraction), 10 ** len(fraction)))
+            elif value in _SIGNS:
+                self._open(pending, _UNARY[value])
+                continue
+            elif value == "(" or (answer and value in _OPENING):
+                self._open(pending, value)
+                continue
+            elif answer and value == "frac":
+                self._open(pending, "frac")
+                if values[pos] != "{":
+                    raise CalcError(r"\frac needs two groups in braces, as in \frac{a}{b}")
+                continue
+            else:
+                raise CalcError(f"unexpected {quote(value)} in {self._what} {self._quoted}")
+            # -- after an operand: an operator, a closing bracket, a juxtaposed factor, or the end
+            while True:
+                following = values[pos]
+                precedence = _INFIX.get(following)  # type: ignore[arg-type]
+                if precedence is not None:
+                    pos += 1
+                    if precedence == _POWER:  # right-associative, and above everything: nothing to apply
+                        self._open(pending, "^")
+                    else:
+                        while pending and _PRECEDENCE[pending[-1]] >= precedence:
+                            apply(pending.pop(), operands)
+                        pending.append(following)
+                    break
+                if following in _CLOSING:
+                    marker = reduce(pending, operands)
+                    if marker is None:
+                        raise CalcError(f"unexpected {quote(following)} in {self._what} {self._quoted}")
+                    if _CLOSES[marker] != following:
+                        raise CalcError(f"missing {quote(_CLOSES[marker])} in {self._what} {self._quoted}")
+                    pos += 1
+                    if self._close(pending, operands):  # \frac's first group: its second must follow
+                        if values[pos] != "{":
+                            raise CalcError(r"\frac needs two groups in braces, as in \frac{a}{b}")
+                        break
+                    continue
+                if answer and following is not None and (tokens[pos][0] != "op" or following in _STARTS):
+                    while pending and _PRECEDENCE[pending[-1]] >= _PRODUCT:  # 2k, 16 (5·5·8 + 1), f(3k²+1)
+                        apply(pending.pop(), operands)
+                    if tokens[pos][0] in _NUMBERS and tokens[pos - 1][0] in _NUMBERS:  # '8 76': a typo, likely
+                        raise CalcError(
+                            f"two numbers in a row ({quote(tokens[pos - 1][1])} then {quote(following)}) in the "
+                            "answer: write * between them"
+                        )
+                    pending.append("*")
+                    break
+                # the end, or a token that cannot go on
+                marker = reduce(pending, operands)
+                if marker is not None:
+                    raise CalcError(f"missing {quote(_CLOSES[marker])} in {self._what} {self._quoted}")
+                if pos != count:
+                    raise CalcError(f"unexpected {quote(following)} in {self._what} {self._quoted}")
+                return operands[0]
 
     @property
     def _what(self) -> str:
         return "the answer" if self.answer else "expression"
 
-    def _peek(self) -> str | None:
-        return self._values[self.pos]
-
-    def _take(self) -> tuple[str, str]:
-        if self.pos >= len(self.tokens):
-            raise CalcError(f"{self._what} {self._quoted} ends too early")
-        token = self.tokens[self.pos]
-        self.pos += 1
-        return token
-
-    def _nest(self) -> None:
+    def _open(self, pending: list[str], marker: str) -> None:
+        """A sign, a power, a bracket, a call or \\frac: one level deeper until it is applied or closed."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise CalcError(f"{self._what} is nested too deeply (at most {MAX_DEPTH} levels)")
+        pending.append(marker)
 
-    def _expr(self) -> Any:
-        result = self._term()
-        while self._values[self.pos] in ("+", "-"):
-            op = self._take()[1]
-            right = self._term()
-            result = self.ops.checked(
-                self.ops.add(result, right) if op == "+" else self.ops.sub(result, right), self._quoted
-            )
-        return result
-
-    def _term(self) -> Any:
-        result = self._unary() if self._values[self.pos] in ("+", "-") else self._power()
-        while True:
-            following = self._values[self.pos]
-            if following in ("*", "/", "//") or (self.answer and following == "×"):
-                op = self._take()[1]
-                right = self._unary() if self._values[self.pos] in ("+", "-") else self._power()
-            elif self.answer and self._implicit_product():
-                op, right = "*", self._power()
-            else:
-                return result
-            if op not in ("*", "×") and self.ops.is_zero(right):
+    def _apply(self, op: str, operands: list[Any]) -> None:
+        """Apply the operator ``op`` to the operands on top of the stack."""
+        ops = self.ops
+        if op in _UNARY_OPS:
+            self.depth -= 1
+            if op == "u-":
+                operands[-1] = ops.neg(operands[-1])
+            return
+        right = operands.pop()
+        left = operands[-1]
+        if op == "^":
+            self.depth -= 1
+            operands[-1] = ops.power(left, right, self._quoted)
+        elif op == "+":
+            operands[-1] = ops.checked(ops.add(left, right), self._quoted)
+        elif op == "-":
+            operands[-1] = ops.checked(ops.sub(left, right), self._quoted)
+        elif op == "*" or op == "×":
+            operands[-1] = ops.checked(ops.mul(left, right), self._quoted)
+        else:
+            if ops.is_zero(right):
                 raise CalcError(f"division by zero in {self._what} {self._quoted}")
-            if op in ("*", "×"):
-                result = self.ops.mul(result, right)
-            elif op == "/":
-                result = self.ops.div(result, right)
-            else:
-                result = self.ops.floordiv(result, right)
-            self.ops.checked(result, self._quoted)
+            quotient = ops.div(left, right) if op == "/" else ops.floordiv(left, right)
+            operands[-1] = ops.checked(quotient, self._quoted)
 
-    def _implicit_product(self) -> bool:
-        """2k, 3k^2 f, 16 (5·5·8 + 1), f(3k²+1): a factor follows another with no sign between.
+    def _reduce(self, pending: list[str], operands: list[Any]) -> str | None:
+        """Apply every operator down to the innermost open bracket, call or \\frac; return its marker."""
+        while pending:
+            if not _PRECEDENCE[pending[-1]]:
+                return pending[-1]
+            self._apply(pending.pop(), operands)
+        return None
 
-        Two numbers in a row ('8 76') are refused: they are more likely a typo than a product.
-        """
-        if self.pos >= len(self.tokens):
-            return False
-        kind, value = self.tokens[self.pos]
-        if kind == "op" and value not in _OPENING and value != "frac":
-            return False
-        if kind in ("int", "dec") and self.tokens[self.pos - 1][0] in ("int", "dec"):
-            previous = self.tokens[self.pos - 1][1]
-            raise CalcError(
-                f"two numbers in a row ({quote(previous)} then {quote(value)}) in the answer: write * between them"
-            )
-        return True
-
-    def _unary(self) -> Any:
-        if self._values[self.pos] in ("+", "-"):
-            op = self._take()[1]
-            self._nest()
-            operand = self._unary()
+    def _close(self, pending: list[str], operands: list[Any]) -> bool:
+        """Close the innermost bracket or call (its closing token read). True when it was \\frac's first
+        group, so that the second is to be read."""
+        ops = self.ops
+        marker = pending.pop()
+        self.depth -= 1
+        if marker == "⌊":
+            operands[-1] = ops.floor(operands[-1])
+        elif marker == "⌈":
+            operands[-1] = ops.ceiling(operands[-1])
+        elif marker in _ANSWER_FUNCTIONS:
+            operands[-1] = getattr(ops, _ANSWER_FUNCTIONS[marker])(operands[-1])
+        elif marker == "{" and pending and pending[-1] == "frac":
+            pending[-1] = "frac2"
+            return True
+        elif marker == "{" and pending and pending[-1] == "frac2":
+            pending.pop()
             self.depth -= 1
-            return self.ops.neg(operand) if op == "-" else operand
-        return self._power()
-
-    def _power(self) -> Any:
-        base = self._atom()
-        if self._values[self.pos] in ("**", "^"):
-            self._take()
-            self._nest()
-            exponent = self._unary()
-            self.depth -= 1
-            return self.ops.power(base, exponent, self._quoted)
-        return base
-
-    def _atom(self) -> Any:
-        if self.pos >= len(self.tokens):
-            self._take()  # says the text ends too early
-        kind, value = self.tokens[self.pos]
-        self.pos += 1
-        if kind == "int":
-            return self.ops.number(int(value))
-        if kind == "dec":
-            whole, fraction = value.split(".")
-            return self.ops.number(int(whole + fraction), 10 ** len(fraction))
-        if kind == "name":
-            return self._name(value)
-        if value == "(" or (self.answer and value in _OPENING):
-            self._nest()
-            inner = self._expr()
-            self._expect_close(_OPENING[value])
-            self.depth -= 1
-            if value in ("⌊", "⌈"):
-                return self.ops.floor(inner) if value == "⌊" else self.ops.ceiling(inner)
-            return inner
-        if self.answer and value == "frac":  # \frac{a}{b}
-            self._nest()
-            parts = []
-            for _ in range(2):
-                if self._peek() != "{":
-                    raise CalcError(r"\frac needs two groups in braces, as in \frac{a}{b}")
-                parts.append(self._atom())
-            self.depth -= 1
-            if self.ops.is_zero(parts[1]):
+            denominator = operands.pop()
+            if ops.is_zero(denominator):
                 raise CalcError(f"division by zero in {self._what} {self._quoted}")
-            return self.ops.div(parts[0], parts[1])
-        raise CalcError(f"unexpected {quote(value)} in {self._what} {self._quoted}")
+            operands[-1] = ops.div(operands[-1], denominator)
+        return False
 
-    def _name(self, value: str) -> Any:
-        if value in self.symbols:
-            return self.ops.symbol(self.symbols[value])
-        functions = _ANSWER_FUNCTIONS if self.answer else _FUNCTIONS
-        if value in functions and self._peek() == "(":
-            self._take()
-            self._nest()
-            inner = self._expr()
-            self._expect_close(")")
-            self.depth -= 1
-            return getattr(self.ops, functions[value])(inner)
+    def _unknown_name(self, value: str) -> Any:
+        """A name that is not one of the model's symbols: in a spec, a new symbol; in an answer, a product
+        of the model's symbols written together ('kf'), or refused."""
         if not self.answer:
             return self.ops.symbol(make_symbol(value))
         return self.ops.product(_split_name(value, self.symbols))
-
-    def _expect_close(self, close: str = ")") -> None:
-        if self._peek() != close:
-            raise CalcError(f"missing {quote(close)} in {self._what} {self._quoted}")
-        self._take()
 
 
 def _split_name(name: str, symbols: Mapping[str, sp.Symbol]) -> list[sp.Symbol]:
