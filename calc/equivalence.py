@@ -34,22 +34,27 @@ WIDE_SAMPLES = 64
 #: compared by algebra, which would take seconds, but by exact values at WIDE_POINTS points whose symbols
 #: range up to 10^9: two different polynomials of degree D agree at such a point with probability at
 #: most D/10^9 (Schwartz-Zippel), and D is at most 4,096 (the parser's cap on powers): 16 points leave a
-#: chance below 10^-85.
+#: chance below 10^-85. That bound holds only for points the answer cannot know: fixed points are in the
+#: source, and an answer could add a polynomial that is 0 at each of them (the expected value plus
+#: (k - a1)(k - a2)...(k - a22), about 300 characters). So the wide points are drawn afresh for every
+#: question from the operating system's randomness; an honest answer's verdict does not depend on them.
 EXPAND_BUDGET = 500
 WIDE_POINTS = 16
 _SEED = 20201015  # the seed article's date; any fixed number keeps the output deterministic
+_UNPREDICTABLE = random.SystemRandom()
 
 
 class Points:
-    """Fixed random whole-number values for the symbols that have no value, shared by every
-    expression of one question so that their evaluations can be compared."""
+    """Random whole-number values for the symbols that have no value, shared by every expression of
+    one question so that their evaluations can be compared: ``few`` and ``many`` fixed (the same
+    fingerprints and diagnoses in every run), ``wide`` unpredictable (see WIDE_POINTS)."""
 
     def __init__(self, symbols: Iterable[sp.Symbol]):
         self.symbols = sorted(set(symbols), key=lambda s: s.name)
         rng = random.Random(_SEED)
         self.few = [self._draw(rng) for _ in range(SAMPLES)] if self.symbols else [{}]
         self.many = [self._draw(rng) for _ in range(WIDE_SAMPLES)] if self.symbols else []
-        self.wide = [self._draw(rng, 10**9) for _ in range(WIDE_POINTS)] if self.symbols else []
+        self.wide = [self._draw(_UNPREDICTABLE, 10**9) for _ in range(WIDE_POINTS)] if self.symbols else []
         self._cache: dict[tuple, Any] = {}
 
     def _draw(self, rng: random.Random, largest: int = 1000) -> dict[sp.Symbol, sp.Integer]:

@@ -198,3 +198,106 @@ def test_spec_expressions_keep_their_grammar():
         with pytest.raises(CalcError):
             parse_expression(text)
     assert parse_expression("kf") == make_symbol("kf")
+
+
+# -- how the one-pass parser reads the grammar: precedence, associativity, nesting and the order of errors.
+# Each value is worked by hand from the grammar in calc/expressions.py's docstring.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-2^2", -4),  # a sign applies to the whole power
+        ("2^-0", 1),  # an exponent may carry a sign (it must still be a whole number from 0 to 64)
+        ("2^3^2", 512),  # powers group to the right: 2^9
+        ("2**3**2", 512),
+        ("2*-3", -6),
+        ("2 - -3", 5),
+        ("--3", 3),
+        ("-+-3", 3),
+        ("2*3^2", 18),
+        ("-3*2", -6),
+        ("2^--3*8", 64),  # (2^3)·8: the exponent ends at the product
+        ("2^3 (4)", 32),  # a juxtaposed factor multiplies the whole power
+        ("2(3)(4)", 24),
+        ("12/2/3", 2),  # left to right
+        ("12/2*3", 18),
+        ("7//2*2", 6),
+        ("1 - 2 - 3", -4),
+        ("2 × 3 · 4 ÷ 6", 4),
+        (r"\frac{1}{2}^2", sp.Rational(1, 4)),  # \frac is one atom
+        (r"2\frac{6}{3}", 4),
+        (r"\frac{\frac{1}{2}}{\frac{1}{4}}", 2),
+        ("⌊7/2⌋⌈7/2⌉", 12),  # 3·4
+        ("floor(7/2)^2", 9),
+        ("[2 + {3}] * (4)", 20),
+        ("-(2 + 3)^2", -25),
+        ("((((((((((1))))))))))", 1),
+    ],
+)
+def test_precedence_and_grouping(text, expected):
+    assert parse_answer(text, SYMBOLS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2kf", 2 * SYMBOLS["k"] * SYMBOLS["f"]),
+        ("-2k", -2 * SYMBOLS["k"]),
+        ("f(k + 1)", SYMBOLS["f"] * (SYMBOLS["k"] + 1)),
+        ("k^2 f", SYMBOLS["k"] ** 2 * SYMBOLS["f"]),
+    ],
+)
+def test_juxtaposed_symbols(text, expected):
+    assert parse_answer(text, SYMBOLS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-" * 40 + "1", None),  # 40 signs: the deepest allowed
+        ("-" * 41 + "1", "nested too deeply"),
+        ("1" + "^1" * 40, None),  # forty powers, each one level deeper (they group to the right)
+        ("1" + "^1" * 41, "nested too deeply"),
+        ("(" * 40 + "1" + ")" * 40, None),
+        ("(" * 41 + "1" + ")" * 41, "nested too deeply"),
+        ("⌊" * 41 + "1" + "⌋" * 41, "nested too deeply"),
+        (r"\frac{" * 20 + "1" + "}{1}" * 20, None),  # each \frac is two levels while its groups are read
+        (r"\frac{" * 21 + "1" + "}{1}" * 21, "nested too deeply"),
+    ],
+)
+def test_nesting_depth(text, message):
+    if message is None:
+        parse_answer(text, SYMBOLS)
+    else:
+        with pytest.raises(CalcError, match=message):
+            parse_answer(text, SYMBOLS)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # the first problem met reading left to right is the one reported
+        ("1/0 )", "division by zero"),  # the quotient is worked before the stray bracket is reached
+        ("1/0 3", "division by zero"),  # ... and before the juxtaposed number
+        ("2^65 3", "exponent must be"),
+        ("2^2 3", "two numbers in a row"),
+        ("2^-1", "exponent must be a whole number from 0"),
+        ("(1]", r"missing '\)'"),
+        ("floor(1]", r"missing '\)'"),
+        ("1)", r"unexpected '\)'"),
+        ("(1", r"missing '\)'"),
+        ("[1 + (2]", r"missing '\)'"),
+        ("1 +", "ends too early"),
+        ("2^", "ends too early"),
+        ("*2", r"unexpected '\*'"),
+        (r"\frac{1}", r"\\frac needs two groups"),
+        (r"\frac", r"\\frac needs two groups"),
+        (r"\frac{1}{0}", "division by zero"),
+        ("2 / (k - k)", "division by zero"),
+        ("ceiling", "needs parentheses"),
+    ],
+)
+def test_errors_in_reading_order(text, message):
+    with pytest.raises(CalcError, match=message):
+        parse_answer(text, SYMBOLS)

@@ -166,3 +166,20 @@ def test_symbols_that_cancel_leave_the_number_they_equal(answer):
     for every k, so it is right where 10 is asked, read either way."""
     question = Question(MODELS["symbolic"], "output_shape", "dense")
     assert question.check(answer).correct and slow(question, answer).correct
+
+
+def test_an_answer_cannot_know_the_wide_points():
+    """The wide points decide what algebra would only if the answer cannot know them: an answer built to
+    be 0 at one question's points (the expected value plus a product of (k - a) for every k there, 331
+    characters) fools the points it was built for, and no other question's."""
+    analysis = MODELS["symbolic"]
+    layer = analysis.layers[0].name
+    seen = Question(analysis, "params", layer)
+    k = next(symbol for symbol in seen.points.symbols if symbol.name == "k")
+    roots = sorted({int(point[k]) for point in seen.points.few + seen.points.wide})
+    crafted = f"({seen.expected}) + " + "*".join(f"(k - {root})" for root in roots)
+    assert len(roots) == 22 and seen.check(crafted).correct  # what fixed points in the source would allow
+    fresh = Question(analysis, "params", layer)
+    assert [point[k] for point in fresh.points.few] == [point[k] for point in seen.points.few]  # diagnoses stay
+    assert not fresh.check(crafted).correct
+    assert fresh.check(str(seen.expected)).correct
