@@ -98,3 +98,25 @@ def test_worlds_are_built_once_however_many_questions_ask(name, monkeypatch):
     list(worlds(analysis(name), None))
     assert questions == sorted(built)
     assert any(record_index > source for source, _, record_index in built)
+
+
+def test_right_answers_and_single_mistakes_rebuild_nothing():
+    """Worlds are rebuilt only for an answer that no single mistake explains: right answers build no
+    table at all, and an answer a single mistake gives builds no world."""
+    model = analysis("lenet5")
+    steps = [step for record in model.records for step in [*record.result.shape_steps, *record.result.param_steps]]
+    questions = [Question(model, "total_params")]
+    questions += [
+        Question(model, quantity, record.name) for record in model.layers for quantity in ("params", "output_shape")
+    ]
+    for question in questions:
+        assert question.check(question.show(question.expected)).correct
+    assert model.memo == {}
+    assert not any(step.memo for step in steps)
+    for question in questions:
+        single = next((c for c in question.candidates if c.value is not None), None)
+        if single is not None:
+            result = question.check(question.show(single.value))
+            assert single.mistake in (*result.mistakes, *result.alternatives)
+    assert model.memo == {}
+    assert "carried" not in vars(questions[0])
