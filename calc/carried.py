@@ -11,7 +11,7 @@ where the student's size stops matching the model.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -42,15 +42,98 @@ class World:
 
 
 def worlds(analysis: Analysis, until: int | None) -> Iterator[World]:
-    """Every world with one earlier layer's output wrong, built up to record index ``until`` (None: all)."""
-    env = Env(analysis.values)
+    """Every world with one earlier layer's output wrong, built up to record index ``until`` (None: all).
+
+    Each world is rebuilt once per analysis, as far as any question has asked, and carried further when
+    a later one asks (``Rebuilds``): the questions on one model share the rebuilds rather than redoing
+    them, one question per layer. A world holds the results of the layers up to ``until`` only."""
+    rebuilds = analysis.memo.get(__name__)
+    if rebuilds is None:
+        rebuilds = analysis.memo[__name__] = Rebuilds(analysis)
     sources = [r for r in analysis.records if r.layer is not None and (until is None or r.index < until)]
     # the latest source first: of two worlds that give the same answer, the one that agrees with the model
     # the longest names the layer where the student's size stops matching
     for source in reversed(sources[-MAX_SOURCES:]):
-        for world in _wrong_outputs(source):
-            if _rebuild(analysis, world, env, until):
-                yield world
+        for rebuild in rebuilds.of(source):
+            if rebuild.reaches(until):
+                yield rebuild.up_to(until)
+
+
+class Rebuilds:
+    """One analysis's worlds, by source: each rebuilt lazily, as far as it has been asked for."""
+
+    def __init__(self, analysis: Analysis):
+        self.analysis = analysis
+        self.env = Env(analysis.values)
+        self.original = {_ref(r): r.output_shape for r in analysis.records}
+        self.by_source: dict[int, list[Rebuild]] = {}
+
+    def of(self, source: LayerRecord) -> list[Rebuild]:
+        found = self.by_source.get(source.index)
+        if found is None:
+            found = self.by_source[source.index] = [Rebuild(self, world) for world in _wrong_outputs(source)]
+        return found
+
+
+class Rebuild:
+    """The layers after a world's source built again on its wrong shape, in record order, as far as asked.
+
+    Building a layer needs only the layers before it, so a rebuild carried from one ``until`` to a later
+    one gives what a rebuild straight to the later one gives."""
+
+    def __init__(self, rebuilds: Rebuilds, world: World):
+        self.rebuilds = rebuilds
+        self.world = world
+        self.changed = {_ref(world.source): world.wrong}
+        self.position = 0  # the next record to build, in analysis.records
+        #: the index of the record that cannot take its wrong input (None: none so far)
+        self.failed: int | None = None
+
+    def reaches(self, until: int | None) -> bool:
+        """Whether every layer up to record index ``until`` (None: the last) takes the wrong shape."""
+        records = self.rebuilds.analysis.records
+        while self.failed is None and self.position < len(records):
+            record = records[self.position]
+            if record.index <= self.world.source.index or record.layer is None:
+                self.position += 1
+                continue
+            if until is not None and record.index > until:
+                break
+            if not self._build(record):
+                self.failed = record.index
+            self.position += 1
+        return self.failed is None or (until is not None and self.failed > until)
+
+    def _build(self, record: LayerRecord) -> bool:
+        """Build one layer in the world if its input changed; False when it cannot take that input."""
+        refs = [ref if "[" in ref else f"{ref}[0]" for ref in record.inputs]
+        changed, world = self.changed, self.world
+        if not any(ref in changed for ref in refs):
+            return True
+        original = self.rebuilds.original
+        shapes = [changed.get(ref, original.get(ref)) for ref in refs]
+        if any(shape is None for shape in shapes):
+            return False
+        try:
+            result = record.layer.build_many(shapes, self.rebuilds.env)
+        except (CalcError, ValueError, TypeError, ZeroDivisionError):
+            return False
+        if not record.layer.trainable:
+            result.non_trainable, result.trainable = result.params, sp.Integer(0)
+        world.results[record.index] = result
+        world.inputs[record.index] = shapes
+        changed[_ref(record)] = result.output_shape
+        return True
+
+    def up_to(self, until: int | None) -> World:
+        """The world with the results of the layers up to record index ``until`` (None: every one)."""
+        world = self.world
+        kept = [i for i in world.results if until is None or i <= until]
+        return replace(world, results={i: world.results[i] for i in kept}, inputs={i: world.inputs[i] for i in kept})
+
+
+def _ref(record: LayerRecord) -> str:
+    return f"{record.name}[{record.call}]"
 
 
 def _wrong_outputs(source: LayerRecord) -> Iterator[World]:
@@ -76,33 +159,6 @@ def _wrong_outputs(source: LayerRecord) -> Iterator[World]:
             if tuple(shape) not in shapes:
                 shapes.add(tuple(shape))
                 yield World(source, tuple(shape), mistake, step)
-
-
-def _rebuild(analysis: Analysis, world: World, env: Env, until: int | None) -> bool:
-    """Build the layers after the source on the wrong shape; False when one of them cannot take it."""
-    original = {f"{r.name}[{r.call}]": r.output_shape for r in analysis.records}
-    changed = {f"{world.source.name}[{world.source.call}]": world.wrong}
-    for record in analysis.records:
-        if record.index <= world.source.index or record.layer is None:
-            continue
-        if until is not None and record.index > until:
-            break
-        refs = [ref if "[" in ref else f"{ref}[0]" for ref in record.inputs]
-        if not any(ref in changed for ref in refs):
-            continue
-        shapes = [changed.get(ref, original.get(ref)) for ref in refs]
-        if any(shape is None for shape in shapes):
-            return False
-        try:
-            result = record.layer.build_many(shapes, env)
-        except (CalcError, ValueError, TypeError, ZeroDivisionError):
-            return False
-        if not record.layer.trainable:
-            result.non_trainable, result.trainable = result.params, sp.Integer(0)
-        world.results[record.index] = result
-        world.inputs[record.index] = shapes
-        changed[f"{record.name}[{record.call}]"] = result.output_shape
-    return True
 
 
 def count_in(world: World, record: LayerRecord, count: str) -> sp.Expr:

@@ -10,9 +10,9 @@ up, not compared with each candidate.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import sympy as sp
 
@@ -24,7 +24,7 @@ from calc.layers.base import Shape
 from calc.model import LayerRecord
 from calc.render.math import readable
 from calc.rules import Mistake, Step, mistake_value, replaced_value, together
-from calc.slips import SLIP, digit_slips, inner_slips, numbers_in, term_slips
+from calc.slips import SLIP, Slip, digit_slips, inner_slips, numbers_in, term_slips
 
 #: Pairs of mistakes are tried only when a question has at most this many single ones (LeNet-5's total has
 #: 37, torchvision AlexNet's 61, VGG-16's 81, ResNet-50's 164): pairs grow as the square of the singles
@@ -39,7 +39,9 @@ class Candidate:
     then ``second`` holds the other one's id and sentence)."""
 
     mistake: str
-    sentence: str
+    #: its feedback, or what writes it when first read: a table holds many candidates and an answer
+    #: matches few, so most are never written
+    said: str | Callable[[], str]
     value: Value | None  # None for a catch-all: any other answer for the step's part
     shown: list[tuple[LayerRecord | None, Step]]  # the correct steps to show
     axes: tuple[int, ...] = ()  # for a catch-all on a shape: the axes the step fills
@@ -60,6 +62,12 @@ class Candidate:
     equals: list[Candidate] = field(default_factory=list, repr=False)
     #: for an answer that several explanations fit equally well: their ids (then ``mistakes`` is empty)
     alternatives: tuple[str, ...] = ()
+
+    @property
+    def sentence(self) -> str:
+        if not isinstance(self.said, str):
+            self.said = self.said()
+        return self.said
 
     @property
     def mistakes(self) -> tuple[str, ...]:
@@ -269,29 +277,30 @@ class CandidateSearch:
         found: list[Candidate] = []
         shown = self.default_steps
 
-        def add(value: sp.Expr, sentence: str, steps: list) -> None:
+        def add(value: sp.Expr, sentence: str | Callable[[], str], steps: list) -> None:
             found.append(Candidate(SLIP, sentence, value, steps))
 
         for slip in digit_slips(self.expected):
-            add(
-                sp.Integer(slip.value),
-                f"An arithmetic slip in the last step: {readable(self.expected)} written with {slip.how}.",
-                shown,
-            )
+            add(sp.Integer(slip.value), partial(self._last_slip, slip), shown)
         for record, step in self._mistake_places() if self.kind == "count" else ():
             for part, slip, wrong in inner_slips(step):
-                right = part.xreplace(step.given)
-                sentence = (
-                    f"{self._where(record)}An arithmetic slip: {readable(numbers_in(part, step.given))} = "
-                    f"{readable(right)}, not "
-                    f"{readable(slip.value)} ({slip.how}); the rest of the working is right."
-                )
-                add(self._placed(step, wrong), sentence, [(record, step)])
+                add(self._placed(step, wrong), partial(self._inner_slip, record, step, part, slip), [(record, step)])
         if self.kind == "count" and self.record is None:
             for record, how, change in term_slips(self.analysis.layers, self.count):
                 steps = [(record, step) for step in record.result.param_steps][:2]
                 add(self.expected + change, f"A sum off by one term: the answer {how}.", steps)
         return self._new_keys(found)
+
+    def _last_slip(self, slip: Slip) -> str:
+        return f"An arithmetic slip in the last step: {readable(self.expected)} written with {slip.how}."
+
+    def _inner_slip(self, record: LayerRecord, step: Step, part: sp.Expr, slip: Slip) -> str:
+        right = part.xreplace(step.given)
+        return (
+            f"{self._where(record)}An arithmetic slip: {readable(numbers_in(part, step.given))} = "
+            f"{readable(right)}, not "
+            f"{readable(slip.value)} ({slip.how}); the rest of the working is right."
+        )
 
     @cached_property
     def carried(self) -> dict[tuple, Candidate]:
@@ -318,6 +327,20 @@ class CandidateSearch:
 
     def _carried_candidate(self, world: World, value: Value) -> Candidate:
         source = world.source
+        if world.mistake is None:
+            steps = [(source, step) for step in source.result.shape_steps]
+            also: tuple[str, ...] = ()
+        else:
+            steps = [(source, world.step)]  # type: ignore[list-item]  # a world with a mistake has its step
+            also = (world.mistake.id,)
+        candidate = Candidate(
+            CARRIED, partial(self._carried_sentence, world, value), value, [*steps, *self.default_steps][:5]
+        )
+        candidate.also = also
+        return candidate
+
+    def _carried_sentence(self, world: World, value: Value) -> str:
+        source = world.source
         wrong, right = _by(world.wrong), _by(source.output_shape)
         head = f"The answer is right for an output of {wrong} from {source.name}, but {source.name} gives {right}"
         target = self.record
@@ -330,18 +353,12 @@ class CandidateSearch:
             else:
                 head += f" coming into {target.name}; the size stops matching at {source.name}, which gives {right}"
         if world.mistake is None:
-            steps = [(source, step) for step in source.result.shape_steps]
             sentence = f"{head}: the answer leaves out its step (worked below)."
-            also: tuple[str, ...] = ()
         else:
-            steps = [(source, world.step)]  # type: ignore[list-item]  # a world with a mistake has its step
             sentence = f"{head}. {world.mistake.sentence(step_words(world.step))}"
-            also = (world.mistake.id,)
         if self.record is not None and self.record is not source:
             sentence += f" Every step after {source.name} was worked out right on the wrong size."
-        candidate = Candidate(CARRIED, sentence, value, [*steps, *self.default_steps][:5])
-        candidate.also = also
-        return candidate
+        return sentence
 
     def _new_keys(self, found: list[Candidate]) -> dict[tuple, Candidate]:
         """Candidates by fingerprint, the first for each value, leaving out values a single mistake gives."""
@@ -467,7 +484,10 @@ def _weight(step: Step) -> sp.Expr | int:
 
 def step_words(step: Step) -> dict[str, str]:
     """The step's values by symbol name, for the ``{name}`` fields of a mistake's feedback."""
-    return {symbol.name: readable(value) for symbol, value in step.given.items() if not value.free_symbols}
+    if step_words not in step.memo:
+        given = step.given.items()
+        step.memo[step_words] = {symbol.name: readable(value) for symbol, value in given if not value.free_symbols}
+    return dict(step.memo[step_words])
 
 
 def _changes(mistake: Mistake) -> frozenset:

@@ -123,6 +123,9 @@ class Analysis:
     dialect: str = "keras"
     #: Every symbol of the model, with or without a value (answers may use any of them).
     symbols: list[sp.Symbol] = field(default_factory=list)
+    #: Work that views do once per analysis and keep, by the name of the module that does it (the carried
+    #: errors' rebuilt models, ``calc.carried``): every question asked of the analysis reads it.
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for record in self.records:  # so that a record can work out its compute quantities on demand

@@ -225,6 +225,9 @@ class Step:
     #: layer, whose backward copy has weights of the same size; 0 for a step that adds up the others (an
     #: attention layer's total over its projections), so its mistakes are made in the layer's count as a whole.
     counts: sp.Expr | int = 1
+    #: What the checker works out from the step and reads again (its mistakes' values, the words of their
+    #: feedback): every question on a model judges with the same steps, so each is worked out once.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def is_trivial(self) -> bool:
@@ -275,7 +278,10 @@ def mistake_value(step: Step, mistake: Mistake, override: Mapping[sp.Symbol, sp.
     values (a wrong c_in); None when the mistake's formula needs a value the step does not have."""
     if step.rule is None or mistake.catch_all:
         return None
-    return _evaluate(mistake.formula(step.rule), step, override)
+    key = ("mistake", mistake, tuple(override.items()) if override else ())
+    if key not in step.memo:
+        step.memo[key] = _evaluate(mistake.formula(step.rule), step, override)
+    return step.memo[key]
 
 
 def replaced_value(step: Step, replaces: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr | None:
@@ -283,7 +289,10 @@ def replaced_value(step: Step, replaces: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr
     ``mistake_value``."""
     if step.rule is None:
         return None
-    return _evaluate(step.rule.expr.xreplace(dict(replaces)), step)
+    key = ("replaced", tuple(replaces.items()))
+    if key not in step.memo:
+        step.memo[key] = _evaluate(step.rule.expr.xreplace(dict(replaces)), step)
+    return step.memo[key]
 
 
 def _evaluate(expr: sp.Expr, step: Step, override: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr | None:

@@ -52,9 +52,15 @@ def digit_slips(number: sp.Expr) -> list[Slip]:
     return [Slip(value, how) for value, how in found.items()]
 
 
-def inner_slips(step: Step) -> Iterator[tuple[sp.Expr, Slip, sp.Expr]]:
+def inner_slips(step: Step) -> list[tuple[sp.Expr, Slip, sp.Expr]]:
     """Each product or sum inside the step's formula, worked out with a digit slip: (the part, the slip,
-    the step's value with that slip)."""
+    the step's value with that slip). Worked out once per step (``Step.memo``)."""
+    if inner_slips not in step.memo:
+        step.memo[inner_slips] = list(_inner_slips(step))
+    return step.memo[inner_slips]
+
+
+def _inner_slips(step: Step) -> Iterator[tuple[sp.Expr, Slip, sp.Expr]]:
     whole = step.formula
     seen: set[sp.Expr] = set()
     for part in sp.preorder_traversal(whole):
