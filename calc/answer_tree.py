@@ -118,8 +118,8 @@ class TreeOps:
     """The parser's operations (``calc.expressions.Ops``) building ``Node`` trees. ``values``: the model's
     symbols with a value. ``uncertain`` turns true at anything sympy might have done differently.
 
-    Grading a class calls these a few hundred times per long answer, so each is written out in one
-    method (no helper calls): the operations are the answers' hot loop."""
+    Grading a class calls these a few hundred times per long answer: they are the answers' hot loop,
+    kept to few calls each."""
 
     def __init__(self, values: Mapping[sp.Symbol, sp.Expr]):
         self.values = {symbol: int(value) for symbol, value in values.items() if value.is_Integer}
@@ -186,10 +186,7 @@ class TreeOps:
         return self.add(a, b, -1)
 
     def add(self, a: Node, b: Node, sign: int = 1) -> Node:
-        """a + b (a - b for ``sign`` -1). A sum grows in place (a node is used once): a long sum is one
-        node, not a chain."""
-        self.size += 1
-        symbols, free, floors = a.symbols or b.symbols, a.free or b.free, a.floors or b.floors
+        """a + b (a - b for ``sign`` -1)."""
         (an, ad), (bn, bd) = a.bits, b.bits
         left, right = an + bd, bn + ad
         bits = ((left if left > right else right) + 1, ad + bd)
@@ -197,62 +194,50 @@ class TreeOps:
         left, right = an + bd, bn + ad
         value_bits = ((left if left > right else right) + 1, ad + bd)
         degree = a.degree if a.degree > b.degree else b.degree
-        if a.op == "sum":
-            node = a
-            node.args.append((sign, b))
-            node.symbols, node.free, node.floors, node.bits, node.value_bits = symbols, free, floors, bits, value_bits
-            node.degree, node._mod = degree, False
-        else:
-            node = Node("sum", [(1, a), (sign, b)], symbols, free, floors, bits, value_bits, degree)
-        if free or a.value is None or b.value is None:
-            node.value = None
-        else:
-            value = node.value = a.value + b.value if sign > 0 else a.value - b.value
-            if not symbols:
-                node.bits = node.value_bits = value_bits = _exact_bits(value)
-        if value_bits[0] > MAX_VALUE_BITS or value_bits[1] > MAX_VALUE_BITS:
-            self.uncertain = True
-        return node
+        value = None if a.value is None or b.value is None else a.value + b.value if sign > 0 else a.value - b.value
+        return self._joined("sum", (1, a), (sign, b), b, bits, value_bits, degree, value)
 
     def div(self, a: Node, b: Node) -> Node:
         return self.mul(a, b, "/")
 
     def mul(self, a: Node, b: Node, op: str = "*") -> Node:
-        """a × b (a / b for ``op`` '/'). A product grows in place, as a sum does."""
-        self.size += 1
-        symbols, free, floors = a.symbols or b.symbols, a.free or b.free, a.floors or b.floors
+        """a × b (a / b for ``op`` '/')."""
         (an, ad), (bn, bd) = a.bits, b.bits
         bits = (an + bd, ad + bn) if op == "/" else (an + bn, ad + bd)
         (an, ad), (bn, bd) = a.value_bits, b.value_bits
         value_bits = (an + bd, ad + bn) if op == "/" else (an + bn, ad + bd)
-        if a.op == "prod":
-            node = a
-            node.args.append((op, b))
-            node.symbols, node.free, node.floors, node.bits, node.value_bits = symbols, free, floors, bits, value_bits
-            node.degree, node._mod = a.degree + b.degree, False
-        else:
-            node = Node("prod", [("*", a), (op, b)], symbols, free, floors, bits, value_bits, a.degree + b.degree)
         value = None
-        if (
-            not free
-            and a.value is not None
-            and b.value is not None
-            and value_bits[0] <= MAX_VALUE_BITS
-            and value_bits[1] <= MAX_VALUE_BITS
-        ):
+        if a.value is not None and b.value is not None and max(value_bits) <= MAX_VALUE_BITS:
             if op == "*":
                 value = a.value * b.value
             elif b.value != 0:
                 value = _quotient(a.value, b.value)
-        if value is None:
-            node.value = None
+        return self._joined("prod", ("*", a), (op, b), b, bits, value_bits, a.degree + b.degree, value)
+
+    def _joined(
+        self,
+        op: str,
+        first: tuple,
+        arg: tuple,
+        b: Node,
+        bits: tuple[int, int],
+        value_bits: tuple[int, int],
+        degree: int,
+        value: Number | None,
+    ) -> Node:
+        """A sum or product with ``b`` joined, its value settled. One that is already a sum (or product)
+        grows in place (a node is used once), so a long sum is one node, not a chain."""
+        self.size += 1
+        a = first[1]
+        symbols, free, floors = a.symbols or b.symbols, a.free or b.free, a.floors or b.floors
+        if a.op == op:
+            node = a
+            node.args.append(arg)
+            node.symbols, node.free, node.floors, node.bits, node.value_bits = symbols, free, floors, bits, value_bits
+            node.degree, node._mod = degree, False
         else:
-            node.value = value
-            if not symbols:
-                node.bits = node.value_bits = value_bits = _exact_bits(value)
-        if value_bits[0] > MAX_VALUE_BITS or value_bits[1] > MAX_VALUE_BITS:
-            self.uncertain = True
-        return node
+            node = Node(op, [first, arg], symbols, free, floors, bits, value_bits, degree)
+        return self._settled(node, value)
 
     def floordiv(self, a: Node, b: Node) -> Node:
         return self.floor(self.div(a, b))
