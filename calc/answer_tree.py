@@ -348,14 +348,18 @@ def _modular(p: int, q: int) -> int | None:
     return None if q % PRIME == 0 else p * pow(q, PRIME - 2, PRIME) % PRIME
 
 
-def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> list[Number]:
+def evaluate(
+    node: Node, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict[tuple, list] | None = None
+) -> list[Number]:
     """The exact values at ``count`` points (``columns``: each free symbol's value at each point; the
     model's values are in the nodes already). A division by zero is ``Undecided``: sympy's form may not
-    divide there (0·(1/(k-5)) is 0 to sympy).
+    divide there (0·(1/(k-5)) is 0 to sympy). The lists returned may be shared: they are never changed.
 
     Terms and factors without free symbols are gathered into one number first (exact arithmetic is
     associative, and every division is still made), and the points are worked through with ``map``: an
-    answer is evaluated at up to 86 points per question."""
+    answer is evaluated at up to 86 points per question. ``powers`` keeps a symbol's powers at these
+    points (``Points.powers``) for every answer to the question: the terms of long answers are mostly
+    products of them, and a power of a value up to 10^9 is most of the work of such a term."""
     if not node.free:
         if node.value is None:
             raise Undecided
@@ -365,7 +369,7 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
         if op == "sym":
             return list(columns[node.args[0]])
         if op == "neg":
-            return list(map(operator.neg, evaluate(node.args[0], columns, count)))
+            return list(map(operator.neg, evaluate(node.args[0], columns, count, powers)))
         if op == "sum":
             total: list[Number] | None = None
             constant: Number = 0
@@ -375,7 +379,7 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
                         raise Undecided
                     constant = constant + term.value if sign > 0 else constant - term.value
                     continue
-                values = evaluate(term, columns, count)
+                values = evaluate(term, columns, count, powers)
                 if total is None:
                     total = values if sign > 0 else list(map(operator.neg, values))
                 else:
@@ -395,7 +399,7 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
                     else:
                         divisors.append(factor.value)
                     continue
-                values = evaluate(factor, columns, count)
+                values = evaluate(factor, columns, count, powers)
                 if total is None:
                     total = values if op == "*" else list(map(_quotient, repeat(1, count), values))
                 elif op == "*":
@@ -407,9 +411,15 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
             assert total is not None  # a free product has a free factor
             return list(map(operator.mul, total, repeat(numerator, count))) if numerator != 1 else total
         if op == "pow":
-            return list(map(pow, evaluate(node.args[0], columns, count), repeat(node.args[1], count)))
+            base, exponent = node.args
+            if powers is None or base.op != "sym":
+                return list(map(pow, evaluate(base, columns, count, powers), repeat(exponent, count)))
+            values = powers.get((base.args[0], exponent))
+            if values is None:
+                values = powers[base.args[0], exponent] = list(map(pow, columns[base.args[0]], repeat(exponent, count)))
+            return values
         rounding = math.floor if op == "floor" else math.ceil
-        return list(map(rounding, evaluate(node.args[0], columns, count)))
+        return list(map(rounding, evaluate(node.args[0], columns, count, powers)))
     except ZeroDivisionError:
         raise Undecided from None
 
@@ -501,7 +511,8 @@ class TreeAnswer:
     def _evaluate(self, node: Node, which: str) -> list[Number | None]:
         points = getattr(self.points, which)
         try:
-            return evaluate(node, self.points.columns(which), len(points))  # type: ignore[return-value]
+            columns, powers = self.points.columns(which), self.points.powers(which)
+            return evaluate(node, columns, len(points), powers)  # type: ignore[return-value]
         except Undecided:
             if not self.alone:
                 raise

@@ -8,8 +8,9 @@ import random
 import pytest
 
 import calc.expressions
-from calc.answer_tree import NODE_BUDGET, TreeOps, read_tree
+from calc.answer_tree import NODE_BUDGET, Node, TreeOps, evaluate, read_tree
 from calc.checker import Question
+from calc.equivalence import Points
 from calc.expressions import parse_answer
 from calc.grading import grade
 from calc.spec import from_text, load
@@ -183,3 +184,19 @@ def test_an_answer_cannot_know_the_wide_points():
     assert [point[k] for point in fresh.points.few] == [point[k] for point in seen.points.few]  # diagnoses stay
     assert not fresh.check(crafted).correct
     assert fresh.check(str(seen.expected)).correct
+
+
+def test_powers_of_symbols_are_worked_out_once_per_question():
+    """A symbol's powers at a question's points are kept on its ``Points`` for every later answer, and
+    give the values worked out anew."""
+    analysis = MODELS["symbolic"]
+    names = {symbol.name: symbol for symbol in analysis.symbols}
+    points = Points(analysis.symbols)
+    columns, count, powers = points.columns("wide"), len(points.wide), points.powers("wide")
+    first, _ = read_tree("3*f^2*k^3 - 7*k^3 + f*(k + 1)^2", names, analysis.values, shape=False)
+    second, _ = read_tree("k^3", names, analysis.values, shape=False)
+    assert isinstance(first, Node) and isinstance(second, Node)
+    assert evaluate(first, columns, count, powers) == evaluate(first, columns, count)
+    k = names["k"]
+    assert powers[k, 3] == [value**3 for value in columns[k]]
+    assert evaluate(second, columns, count, powers) is powers[k, 3]  # not worked out again
