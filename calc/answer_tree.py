@@ -359,7 +359,7 @@ def evaluate(
     associative, and every division is still made), and the points are worked through with ``map``: an
     answer is evaluated at up to 86 points per question. ``powers`` keeps a symbol's powers at these
     points (``Points.powers``) for every answer to the question: the terms of long answers are mostly
-    products of them, and a power of a value up to 10^9 is most of the work of such a term."""
+    products of them (``_monomial``), and a power of a value up to 10^9 is most of the work of such a term."""
     if not node.free:
         if node.value is None:
             raise Undecided
@@ -373,18 +373,29 @@ def evaluate(
         if op == "sum":
             total: list[Number] | None = None
             constant: Number = 0
+            monomials: dict[tuple, Number] = {}  # coefficients of the terms that are monomials, by monomial
             for sign, term in node.args:
                 if not term.free:
                     if term.value is None:
                         raise Undecided
                     constant = constant + term.value if sign > 0 else constant - term.value
                     continue
+                monomial = _monomial(term) if powers is not None else None
+                if monomial is not None:
+                    coefficient, key = monomial
+                    monomials[key] = monomials.get(key, 0) + (coefficient if sign > 0 else -coefficient)
+                    continue
                 values = evaluate(term, columns, count, powers)
                 if total is None:
                     total = values if sign > 0 else list(map(operator.neg, values))
                 else:
                     total = list(map(operator.add if sign > 0 else operator.sub, total, values))
-            assert total is not None  # a free sum has a free term
+            for key, coefficient in monomials.items():
+                if coefficient:  # terms that cancel are never evaluated
+                    values = list(map(operator.mul, _monomial_values(key, columns, count, powers), repeat(coefficient)))
+                    total = values if total is None else list(map(operator.add, total, values))
+            if total is None:  # every term with symbols cancelled
+                return [constant] * count
             return list(map(operator.add, total, repeat(constant, count))) if constant else total
         if op == "prod":
             total = None
@@ -414,14 +425,63 @@ def evaluate(
             base, exponent = node.args
             if powers is None or base.op != "sym":
                 return list(map(pow, evaluate(base, columns, count, powers), repeat(exponent, count)))
-            values = powers.get((base.args[0], exponent))
-            if values is None:
-                values = powers[base.args[0], exponent] = list(map(pow, columns[base.args[0]], repeat(exponent, count)))
-            return values
+            return _power_values(base.args[0], exponent, columns, count, powers)  # type: ignore[return-value]
         rounding = math.floor if op == "floor" else math.ceil
         return list(map(rounding, evaluate(node.args[0], columns, count, powers)))
     except ZeroDivisionError:
         raise Undecided from None
+
+
+def _monomial(term: Node) -> tuple[Number, tuple] | None:
+    """A term that is a number times symbols and their powers (``3*f^2*k``), as its number and its
+    symbols' exponents in the order written; None for any other term. A sum adds up the numbers of equal
+    monomials (exact arithmetic is associative) and evaluates each monomial once: long answers are
+    mostly such terms, and many cancel. A factor without its value is ``Undecided``, as in ``evaluate``."""
+    if term.op == "sym":
+        return 1, ((term.args[0], 1),)
+    if term.op == "pow" and term.args[0].op == "sym":
+        return 1, ((term.args[0].args[0], term.args[1]),)
+    if term.op != "prod":
+        return None
+    coefficient: Number = 1
+    key = []
+    for op, factor in term.args:
+        if op != "*":
+            return None
+        if not factor.free:
+            if factor.value is None:
+                raise Undecided
+            coefficient *= factor.value
+        elif factor.op == "sym":
+            key.append((factor.args[0], 1))
+        elif factor.op == "pow" and factor.args[0].op == "sym":
+            key.append((factor.args[0].args[0], factor.args[1]))
+        else:
+            return None
+    return coefficient, tuple(key)
+
+
+def _monomial_values(key: tuple, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict) -> list[int]:
+    """A monomial's values at the points, kept in ``powers`` (``Points.powers``) with the symbols' powers."""
+    values = powers.get(key)
+    if values is None:
+        for symbol, exponent in key:
+            power = _power_values(symbol, exponent, columns, count, powers)
+            values = power if values is None else list(map(operator.mul, values, power))
+        assert values is not None  # a monomial has a symbol
+        powers[key] = values
+    return values
+
+
+def _power_values(
+    symbol: sp.Symbol, exponent: int, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict
+) -> list[int]:
+    """A symbol's power at the points, kept in ``powers``: a power of a value up to 10^9 is most of the
+    work of a term of a long answer."""
+    values = powers.get((symbol, exponent))
+    if values is None:
+        values = powers[symbol, exponent] = list(map(pow, columns[symbol], repeat(exponent, count)))
+    return values
 
 
 def read_tree(

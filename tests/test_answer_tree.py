@@ -4,6 +4,7 @@ sympy's reading, and no sympy expression built for an answer near the caps."""
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import pytest
 
@@ -200,3 +201,22 @@ def test_powers_of_symbols_are_worked_out_once_per_question():
     k = names["k"]
     assert powers[k, 3] == [value**3 for value in columns[k]]
     assert evaluate(second, columns, count, powers) is powers[k, 3]  # not worked out again
+
+
+def test_equal_monomials_are_added_up_before_the_points():
+    """A sum adds the numbers of equal monomials first: terms that cancel are never evaluated, and the
+    values are those of the sum worked out term by term."""
+    analysis = MODELS["symbolic"]
+    names = {symbol.name: symbol for symbol in analysis.symbols}
+    points = Points(analysis.symbols)
+    columns, count, powers = points.columns("few"), len(points.few), points.powers("few")
+    text = "5*f^6*k^3 - 5*f^6*k^3 + 2.5*f*k - k^2 + 3 + f*(k + 1)"
+    tree, _ = read_tree(text, names, analysis.values, shape=False)
+    assert isinstance(tree, Node)
+    f, k = names["f"], names["k"]
+    expected = [
+        Fraction(5, 2) * f_ * k_ - k_**2 + 3 + f_ * (k_ + 1) for f_, k_ in zip(columns[f], columns[k], strict=True)
+    ]
+    assert evaluate(tree, columns, count, powers) == evaluate(tree, columns, count) == expected
+    assert ((f, 6), (k, 3)) not in powers and (f, 6) not in powers  # cancelled: never evaluated
+    assert powers[(f, 1), (k, 1)] == [f_ * k_ for f_, k_ in zip(columns[f], columns[k], strict=True)]
