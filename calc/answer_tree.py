@@ -425,7 +425,7 @@ def evaluate(
             base, exponent = node.args
             if powers is None or base.op != "sym":
                 return list(map(pow, evaluate(base, columns, count, powers), repeat(exponent, count)))
-            return _power_values(base.args[0], exponent, columns, count, powers)  # type: ignore[return-value]
+            return _power_values(base.args[0].name, exponent, columns, count, powers)  # type: ignore[return-value]
         rounding = math.floor if op == "floor" else math.ceil
         return list(map(rounding, evaluate(node.args[0], columns, count, powers)))
     except ZeroDivisionError:
@@ -434,13 +434,14 @@ def evaluate(
 
 def _monomial(term: Node) -> tuple[Number, tuple] | None:
     """A term that is a number times symbols and their powers (``3*f^2*k``), as its number and its
-    symbols' exponents in the order written; None for any other term. A sum adds up the numbers of equal
+    symbols' exponents in the order written, by name (a sympy symbol's hash is a Python call, a name's
+    is not); None for any other term. A sum adds up the numbers of equal
     monomials (exact arithmetic is associative) and evaluates each monomial once: long answers are
     mostly such terms, and many cancel. A factor without its value is ``Undecided``, as in ``evaluate``."""
     if term.op == "sym":
-        return 1, ((term.args[0], 1),)
+        return 1, ((term.args[0].name, 1),)
     if term.op == "pow" and term.args[0].op == "sym":
-        return 1, ((term.args[0].args[0], term.args[1]),)
+        return 1, ((term.args[0].args[0].name, term.args[1]),)
     if term.op != "prod":
         return None
     coefficient: Number = 1
@@ -453,9 +454,9 @@ def _monomial(term: Node) -> tuple[Number, tuple] | None:
                 raise Undecided
             coefficient *= factor.value
         elif factor.op == "sym":
-            key.append((factor.args[0], 1))
+            key.append((factor.args[0].name, 1))
         elif factor.op == "pow" and factor.args[0].op == "sym":
-            key.append((factor.args[0].args[0], factor.args[1]))
+            key.append((factor.args[0].args[0].name, factor.args[1]))
         else:
             return None
     return coefficient, tuple(key)
@@ -465,8 +466,8 @@ def _monomial_values(key: tuple, columns: Mapping[sp.Symbol, list[int]], count: 
     """A monomial's values at the points, kept in ``powers`` (``Points.powers``) with the symbols' powers."""
     values = powers.get(key)
     if values is None:
-        for symbol, exponent in key:
-            power = _power_values(symbol, exponent, columns, count, powers)
+        for name, exponent in key:
+            power = _power_values(name, exponent, columns, count, powers)
             values = power if values is None else list(map(operator.mul, values, power))
         assert values is not None  # a monomial has a symbol
         powers[key] = values
@@ -474,13 +475,14 @@ def _monomial_values(key: tuple, columns: Mapping[sp.Symbol, list[int]], count: 
 
 
 def _power_values(
-    symbol: sp.Symbol, exponent: int, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict
+    name: str, exponent: int, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict
 ) -> list[int]:
-    """A symbol's power at the points, kept in ``powers``: a power of a value up to 10^9 is most of the
-    work of a term of a long answer."""
-    values = powers.get((symbol, exponent))
+    """The power of the symbol ``name`` at the points, kept in ``powers``: a power of a value up to 10^9 is
+    most of the work of a term of a long answer."""
+    values = powers.get((name, exponent))
     if values is None:
-        values = powers[symbol, exponent] = list(map(pow, columns[symbol], repeat(exponent, count)))
+        column = next(column for symbol, column in columns.items() if symbol.name == name)
+        values = powers[name, exponent] = list(map(pow, column, repeat(exponent, count)))
     return values
 
 

@@ -69,7 +69,7 @@ class Points:
         return self._cache[key]
 
     def powers(self, which: str) -> dict[tuple, list]:
-        """Powers of the symbols at the ``few``, ``many`` or ``wide`` points, by (symbol, exponent): filled
+        """Powers of the symbols at the ``few``, ``many`` or ``wide`` points, by (name, exponent): filled
         by ``answer_tree.evaluate`` as a question's answers need them, shared by all of them."""
         key = ("powers", which)
         if key not in self._cache:
