@@ -34,7 +34,7 @@ from itertools import repeat
 
 import sympy as sp
 
-from calc.equivalence import Points, Value, fingerprint
+from calc.equivalence import Points, Value
 from calc.errors import CalcError
 from calc.expressions import (
     MAX_COMBINED_EXPONENT,
@@ -126,7 +126,7 @@ class TreeOps:
         self.odd = set(values) - set(self.values)  # values that are not whole numbers: for sympy
         self.uncertain = False
         self.size = 0  # operations read
-        self._symbols: dict[sp.Symbol, Node] = {}
+        self._symbols: dict[str, Node] = {}  # by name: a sympy symbol's hash is a Python call
         self._integers: dict[int, Node] = {}  # a leaf is never changed, so one node serves every use
 
     def _settled(self, node: Node, value: Number | None) -> Node:
@@ -159,12 +159,12 @@ class TreeOps:
     def symbol(self, symbol: sp.Symbol) -> Node:
         """A symbol's node, shared by its every use."""
         self.size += 1
-        node = self._symbols.get(symbol)
+        node = self._symbols.get(symbol.name)
         if node is None:
             value = self.values.get(symbol)
             if symbol in self.odd:
                 self.uncertain = True
-            node = self._symbols[symbol] = Node("sym", (symbol,), True, value is None, False, degree=1)
+            node = self._symbols[symbol.name] = Node("sym", (symbol,), True, value is None, False, degree=1)
             if value is not None:
                 node.value, node.value_bits = value, (value.bit_length(), 0)
         return node
@@ -603,7 +603,7 @@ class TreeAnswer:
 
     def _axis_equals(self, axis: int, target: sp.Expr) -> bool:
         node = self.nodes[axis]
-        if self._prints[axis] != fingerprint(target, self.points) or None in self._prints[axis]:
+        if self._prints[axis] != self.points.print_of(target) or None in self._prints[axis]:
             return False
         if not node.free and not target.free_symbols:  # two numbers
             return True

@@ -84,6 +84,13 @@ class Points:
             self._cache[key] = [None if v is None else Fraction(int(v.p), int(v.q)) for v in values]
         return self._cache[key]
 
+    def print_of(self, expr: sp.Expr) -> tuple:
+        """The ``fingerprint`` of an expected value (or a mistake's), worked out once."""
+        key = ("print", expr)
+        if key not in self._cache:
+            self._cache[key] = fingerprint(expr, self)
+        return self._cache[key]
+
     def plain(self, expr: sp.Expr) -> bool:
         """Whether a value is made only of what an answer can hold (no Max, no Piecewise), worked out once."""
         key = ("plain", expr)
