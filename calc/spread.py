@@ -82,23 +82,27 @@ def _failure(error: Exception) -> str:
 
 
 def _judged_apart(jobs: Sequence[tuple[Judge, str]], workers: int) -> list[CheckResult | str]:
+    """The jobs grouped by question, so that a worker judges few questions and builds few questions'
+    tables of mistakes; shares of the groups go to the workers, and the verdicts come back in order."""
     global _JOBS
-    shares = _shares(jobs, workers * SHARES_PER_WORKER)
-    _JOBS = jobs
+    first: dict[int, int] = {}
+    order = sorted(range(len(jobs)), key=lambda index: first.setdefault(id(jobs[index][0]), index))
+    _JOBS = [jobs[index] for index in order]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            verdicts = [verdict for share in pool.map(_judge_share, shares) for verdict in share]
+            shares = pool.map(_judge_share, _shares(_JOBS, workers * SHARES_PER_WORKER))
+            verdicts = [verdict for share in shares for verdict in share]
     finally:
         _JOBS = ()
-    return [
-        verdict if isinstance(verdict, str) else CheckResult.rebuilt(verdict, judge, text)
-        for (judge, text), verdict in zip(jobs, verdicts, strict=True)
-    ]
+    results: list[CheckResult | str] = [""] * len(jobs)
+    for index, verdict in zip(order, verdicts, strict=True):
+        judge, text = jobs[index]
+        results[index] = verdict if isinstance(verdict, str) else CheckResult.rebuilt(verdict, judge, text)
+    return results
 
 
 def _shares(jobs: Sequence[tuple[Judge, str]], count: int) -> list[range]:
-    """Consecutive runs of the jobs of about equal length in characters: consecutive, so that a worker
-    judges few questions and builds few questions' tables of mistakes."""
+    """Consecutive runs of the jobs of about equal length in characters."""
     total = sum(len(text) for _, text in jobs)
     shares: list[range] = []
     start = length = 0

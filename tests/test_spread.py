@@ -67,14 +67,22 @@ class _Where:
             raise ValueError(text)
         if self.fail == "die" and os.getpid() != self.parent:
             os._exit(9)  # a worker killed midway (by the kernel's out-of-memory killer, say)
-        return CheckResult(True, "params", None, "1", str(os.getpid()), None)
+        return CheckResult(True, "params", None, "1", f"{os.getpid()} {text}", None)
 
 
 @needs_fork
 def test_the_work_is_done_in_other_processes(small_shares):
     results = spread.judge_all([(_Where(), "x" * 100)] * 40, workers=2)
-    judged_in = {int(r.answer_text) for r in results}
+    judged_in = {int(r.answer_text.split()[0]) for r in results}
     assert os.getpid() not in judged_in and len(judged_in) == 2
+
+
+@needs_fork
+def test_answers_grouped_by_question_come_back_in_order(small_shares):
+    judges = [_Where() for _ in range(3)]
+    jobs = [(judges[i % 3], f"answer{i}") for i in range(60)]
+    results = spread.judge_all(jobs, workers=2)
+    assert [r.answer_text.split()[1] for r in results] == [f"answer{i}" for i in range(60)]
 
 
 @needs_fork
@@ -88,7 +96,7 @@ def test_a_failing_answer_is_said_and_the_others_judged(small_shares):
 @needs_fork
 def test_a_worker_that_dies_leaves_the_answers_to_this_process(small_shares):
     results = spread.judge_all([(_Where("die"), "x")] * 20, workers=2)
-    assert [int(r.answer_text) for r in results] == [os.getpid()] * 20
+    assert [r.answer_text for r in results] == [f"{os.getpid()} x"] * 20
 
 
 def test_small_work_one_core_or_threads_stay_in_this_process(monkeypatch):
