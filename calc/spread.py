@@ -27,6 +27,9 @@ from calc.errors import CalcError
 #: Characters of distinct answers worth one more process: forking one and sending its verdicts back
 #: costs tens of milliseconds, judging this many characters of answers costs about 0.1 to 0.3 s.
 CHARACTERS_PER_WORKER = 100_000
+#: Workers when none are asked for: each holds a copy of the analysis (tens of megabytes), so a class
+#: on a machine of many cores does not take gigabytes.
+DEFAULT_WORKERS = 8
 #: Shares per worker: a share is handed to whichever worker is free, so a worker given the long answers
 #: does not keep the others waiting.
 SHARES_PER_WORKER = 4
@@ -50,8 +53,9 @@ def available_cores() -> int:
 
 def judge_all(jobs: Sequence[tuple[Judge, str]], workers: int | None = None) -> list[CheckResult | str]:
     """Each answer's result, in order; a string says why one could not be judged (whatever went wrong,
-    one answer never stops the others). ``workers``: at most this many processes (None: one per core)."""
-    wanted = _workers(jobs, available_cores() if workers is None else workers)
+    one answer never stops the others). ``workers``: at most this many processes (None: one per core,
+    up to DEFAULT_WORKERS)."""
+    wanted = _workers(jobs, min(available_cores(), DEFAULT_WORKERS) if workers is None else workers)
     if wanted > 1:
         try:
             return _judged_apart(jobs, wanted)

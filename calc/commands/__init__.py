@@ -106,16 +106,16 @@ def jobs_option(sub: argparse.ArgumentParser) -> None:
         "--jobs",
         type=positive_count,
         metavar="N",
-        help="judge the answers in at most N processes (default: one per core, for a class large enough to "
-        "gain; 1 judges them in this process)",
+        help="judge the answers in at most N processes (default: one per core, up to 8, for a class large "
+        "enough to gain; 1 judges them in this process)",
     )
 
 
 def positive_count(text: str) -> int:
     from calc.errors import quote
 
-    if not text.strip().isascii() or not text.strip().isdigit() or not 1 <= int(text) <= 1024:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 1024, got {quote(text)}")
+    if not text.strip().isascii() or not text.strip().isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 64, got {quote(text)}")
     return int(text)
 
 
