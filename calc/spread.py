@@ -27,6 +27,9 @@ from calc.errors import CalcError
 #: Characters of distinct answers worth one more process: forking one and sending its verdicts back
 #: costs tens of milliseconds, judging this many characters of answers costs about 0.1 to 0.3 s.
 CHARACTERS_PER_WORKER = 100_000
+#: A question's first wrong answer builds its tables of mistakes (``check_search``), a few milliseconds:
+#: about what reading this many characters of answers costs.
+CHARACTERS_PER_QUESTION = 5_000
 #: Workers when none are asked for: each holds a copy of the analysis (tens of megabytes), so a class
 #: on a machine of many cores does not take gigabytes.
 DEFAULT_WORKERS = 8
@@ -67,7 +70,7 @@ def judge_all(jobs: Sequence[tuple[Judge, str]], workers: int | None = None) -> 
 def _workers(jobs: Sequence[tuple[Judge, str]], cores: int) -> int:
     if cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1  # forking a process that runs threads can copy a lock held by one of them
-    size = sum(len(text) for _, text in jobs)
+    size = sum(len(text) for _, text in jobs) + CHARACTERS_PER_QUESTION * len({id(judge) for judge, _ in jobs})
     return max(1, min(cores, size // CHARACTERS_PER_WORKER))
 
 

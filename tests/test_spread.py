@@ -102,6 +102,10 @@ def test_a_worker_that_dies_leaves_the_answers_to_this_process(small_shares):
 def test_small_work_one_core_or_threads_stay_in_this_process(monkeypatch):
     big = [(None, "x" * spread.CHARACTERS_PER_WORKER)] * 8
     assert spread._workers(big[:1], 8) == 1  # too little to gain
+    many_questions = [
+        (object(), "608") for _ in range(2 * spread.CHARACTERS_PER_WORKER // spread.CHARACTERS_PER_QUESTION)
+    ]
+    assert spread._workers(many_questions, 8) == 2  # each question's tables of mistakes are work too
     assert spread._workers(big, 1) == 1
     assert spread._workers(big, 3) == 3 and spread._workers(big, 64) == 8
     monkeypatch.setattr(threading, "active_count", lambda: 2)
