@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +146,20 @@ def test_jobs_must_be_a_count(cli, tmp_path):
     run = cli("check", "lenet5", "--answers", str(path), "--jobs", "0")
     assert run.status == 2 and run.err.count("\n") == 1 and "--jobs" in run.err
     assert cli("check", "lenet5", "--answers", str(path), "--jobs", "1", "--format", "json").json()["correct"] == 1
+
+
+@needs_fork
+def test_what_was_written_before_is_written_once():
+    script = """
+import sys
+from calc import spread
+from tests.test_spread import _Where
+spread.CHARACTERS_PER_WORKER = 1
+print("before the workers")  # a pipe is block-buffered: multiprocessing flushes it before a fork
+results = spread.judge_all([(_Where(), "x")] * 8, workers=2)
+print(len({r.answer_text for r in results}), "workers")
+"""
+    root = Path(__file__).resolve().parents[1]
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    run = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout == "before the workers\n2 workers\n", run.stderr
