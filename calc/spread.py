@@ -42,8 +42,10 @@ class Judge(Protocol):
     def check(self, text: str) -> CheckResult: ...
 
 
-#: What a worker judges: set in the parent just before the fork, so the workers inherit it.
+#: What a worker judges, and what tells it to stop: set in the parent just before the fork, so the
+#: workers inherit them.
 _JOBS: Sequence[tuple[Judge, str]] = ()
+_STOP: Any = None  # a multiprocessing Event
 
 
 def available_cores() -> int:
@@ -91,15 +93,21 @@ def _failure(error: Exception) -> str:
 def _judged_apart(jobs: Sequence[tuple[Judge, str]], workers: int) -> list[CheckResult | str]:
     """The jobs grouped by question, so that a worker judges few questions and builds few questions'
     tables of mistakes; shares of the groups go to the workers, and the verdicts come back in order."""
-    global _JOBS
+    global _JOBS, _STOP
     first: dict[int, int] = {}
     order = sorted(range(len(jobs)), key=lambda index: first.setdefault(id(jobs[index][0]), index))
     _JOBS = [jobs[index] for index in order]
+    context = multiprocessing.get_context("fork")
+    _STOP = context.Event()
+    pool = ProcessPoolExecutor(workers, mp_context=context)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            shares = pool.map(_judge_share, _shares(_JOBS, workers * SHARES_PER_WORKER))
-            verdicts = [verdict for share in shares for verdict in share]
+        shares = pool.map(_judge_share, _shares(_JOBS, workers * SHARES_PER_WORKER))
+        verdicts = [verdict for share in shares for verdict in share]
+    except BaseException:  # Ctrl-C: the workers stop at their next answer rather than judge the class
+        _STOP.set()
+        raise
     finally:
+        pool.shutdown(cancel_futures=True)
         _JOBS = ()
     results: list[CheckResult | str] = [""] * len(jobs)
     for index, verdict in zip(order, verdicts, strict=True):
@@ -125,6 +133,8 @@ def _judge_share(share: range) -> list[dict[str, Any] | str]:
     """In a worker: the verdicts of one share of the jobs, as plain data."""
     verdicts: list[dict[str, Any] | str] = []
     for index in share:
+        if _STOP.is_set():
+            break
         judge, text = _JOBS[index]
         result = _judged(judge, text)
         verdicts.append(result if isinstance(result, str) else result.portable())

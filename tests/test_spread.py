@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,42 @@ print(len({r.answer_text for r in results}), "workers")
     env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     run = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert run.stdout == "before the workers\n2 workers\n", run.stderr
+
+
+class _Slow:
+    """A judge taking 0.1 s an answer, which writes a line for each answer it judges."""
+
+    def __init__(self, log: str):
+        self.log = log
+
+    def check(self, text: str) -> CheckResult:
+        with open(self.log, "a") as log:
+            log.write("judged\n")
+        time.sleep(0.1)
+        return CheckResult(True, "params", None, "1", text, None)
+
+
+@needs_fork
+def test_ctrl_c_stops_the_workers_at_once(tmp_path):
+    log = tmp_path / "judged"
+    script = f"""
+import sys
+from calc import spread
+from tests.test_spread import _Slow
+spread.CHARACTERS_PER_WORKER = 1
+try:
+    spread.judge_all([(_Slow({str(log)!r}), "x")] * 400, workers=2)  # 20 s of work
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.Popen([sys.executable, "-c", script], cwd=root, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not log.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C does: the parent and its workers are interrupted
+    judged = len(log.read_text().splitlines())
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 130 and err == b""
+    # each worker ends the answer it was judging, and judges no other (not the 50 of its next share)
+    assert len(log.read_text().splitlines()) <= judged + 2
