@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -99,7 +100,7 @@ def _judged_apart(jobs: Sequence[tuple[Judge, str]], workers: int) -> list[Check
     _JOBS = [jobs[index] for index in order]
     context = multiprocessing.get_context("fork")
     _STOP = context.Event()
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_interrupts_to_the_parent)
     try:
         shares = pool.map(_judge_share, _shares(_JOBS, workers * SHARES_PER_WORKER))
         verdicts = [verdict for share in shares for verdict in share]
@@ -114,6 +115,12 @@ def _judged_apart(jobs: Sequence[tuple[Judge, str]], workers: int) -> list[Check
         judge, text = jobs[index]
         results[index] = verdict if isinstance(verdict, str) else CheckResult.rebuilt(verdict, judge, text)
     return results
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """In a worker: Ctrl-C interrupts the whole process group, and a worker interrupted between two shares
+    would print a traceback; the parent, interrupted, tells the workers to stop instead (``_STOP``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _shares(jobs: Sequence[tuple[Judge, str]], count: int) -> list[range]:

@@ -79,7 +79,7 @@ class _Where:
 def test_the_work_is_done_in_other_processes(small_shares):
     results = spread.judge_all([(_Where(), "x" * 100)] * 40, workers=2)
     judged_in = {int(r.answer_text.split()[0]) for r in results}
-    assert os.getpid() not in judged_in and len(judged_in) == 2
+    assert os.getpid() not in judged_in and 1 <= len(judged_in) <= 2  # on a busy machine one may do all
 
 
 @needs_fork
@@ -153,18 +153,18 @@ def test_jobs_must_be_a_count(cli, tmp_path):
 @needs_fork
 def test_what_was_written_before_is_written_once():
     script = """
-import sys
+import os
 from calc import spread
 from tests.test_spread import _Where
 spread.CHARACTERS_PER_WORKER = 1
 print("before the workers")  # a pipe is block-buffered: multiprocessing flushes it before a fork
 results = spread.judge_all([(_Where(), "x")] * 8, workers=2)
-print(len({r.answer_text for r in results}), "workers")
+print("judged elsewhere" if str(os.getpid()) not in {r.answer_text.split()[0] for r in results} else "here")
 """
     root = Path(__file__).resolve().parents[1]
     env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     run = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=60)
-    assert run.stdout == "before the workers\n2 workers\n", run.stderr
+    assert run.stdout == "before the workers\njudged elsewhere\n", run.stderr
 
 
 class _Slow:
