@@ -100,7 +100,7 @@ class CheckResult:
             try:
                 self.written_value, self.resolved_value = reader()
                 self.answer_text = Question.show(self.written_value)
-            except CalcError:  # judged by its values alone (past NODE_BUDGET): the text as written stays
+            except CalcError:  # judged by its values alone (never built in sympy): the text as written stays
                 pass
 
     @property
@@ -252,15 +252,15 @@ class Question(CandidateSearch, Diagnosis):
     def _judged_by_values(self, text: str, prefer: Collection[str]) -> CheckResult | None:
         """The result when the answer's values decide it (``calc.answer_tree``); None when sympy must read
         it. A CalcError is the one sympy's reading would raise."""
-        tree, large = read_tree(text, self.names, self.analysis.values, self.kind == "shape")
+        tree, alone = read_tree(text, self.names, self.analysis.values, self.kind == "shape")
         if tree is None:
             return None
         try:
-            verdict = self.judge(TreeAnswer(tree, self.points, alone=large), prefer)
+            verdict = self.judge(TreeAnswer(tree, self.points, alone=alone), prefer)
         except Undecided:
             return None
         except CalcError:
-            if large:  # never built in sympy: the values' refusal stands
+            if alone:  # never built in sympy: the values' refusal stands
                 raise
             return None
         result = self._verdict_result(verdict, str(text).strip(), lambda: result.value)
