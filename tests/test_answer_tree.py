@@ -176,6 +176,22 @@ def test_a_short_answer_with_floors_the_values_cannot_settle_is_refused(sympy_op
     assert result.problem.startswith("the answer is too complex to check exactly (a floor or ceiling of symbols")
 
 
+@pytest.mark.parametrize("answer", ["2^k", "k^(k/2)", "f(3k^(k-k-1)+1)", "floor(k^(k/2)) + f"])
+def test_an_exponent_that_is_no_whole_number_is_refused_as_sympy_refuses_it(sympy_ops, answer):
+    """Not a whole number from 0 to 64 at the random point, an exponent is none as an expression either."""
+    result = Question(MODELS["symbolic"], "params", "conv2d").check(answer)
+    assert sympy_ops.calls == 0
+    assert result.problem == f"exponent must be a whole number from 0 to 64 in {answer!r}"
+
+
+def test_a_divisor_holding_floors_is_not_zero_where_its_value_is_not(sympy_ops):
+    """⌊k/2⌋ has no value modulo a prime, but its exact value at k = 1, 2 or a random k is not 0."""
+    question = Question(MODELS["symbolic"], "params", "conv2d")
+    assert question.check("f(3k²+1)·⌊k/2⌋/⌊k/2⌋").correct
+    assert not question.check("f(3k²+1)·⌊k/2⌋/⌊k/2⌋ + 1").correct
+    assert sympy_ops.calls == 0
+
+
 def test_every_kind_of_near_cap_answer_is_read(sympy_ops):
     question = Question(MODELS["symbolic"], "params", "conv2d")
     rng = random.Random(2)
