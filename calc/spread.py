@@ -7,8 +7,9 @@ the analysis and the questions in memory (nothing is pickled on the way in); eac
 the distinct answers and sends back only what a class's report reads (``CheckResult.portable``).
 The feedback of an answer judged elsewhere is worked out again here if it is ever asked for.
 
-Work too small to gain, one core, a platform without ``fork``, or a worker that dies: the answers
-are judged here, one after another, with the same verdicts.
+Work too small to gain, one core, a system other than Linux (where forking is safe for a process
+without threads), or a worker that dies: the answers are judged here, one after another, with the
+same verdicts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -71,8 +73,9 @@ def judge_all(jobs: Sequence[tuple[Judge, str]], workers: int | None = None) -> 
 
 
 def _workers(jobs: Sequence[tuple[Judge, str]], cores: int) -> int:
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
-        return 1  # forking a process that runs threads can copy a lock held by one of them
+    if cores < 2 or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 1  # forking a process that runs threads can copy a lock held by one of them; macOS's system
+        # libraries are not safe to use in a forked child at all
     size = sum(len(text) for _, text in jobs) + CHARACTERS_PER_QUESTION * len({id(judge) for judge, _ in jobs})
     return max(1, min(cores, size // CHARACTERS_PER_WORKER))
 
