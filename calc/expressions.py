@@ -230,8 +230,12 @@ _SCAN = re.compile(
 )
 #: The same classes for ``findall`` (one pass in C, spaces skipped before each token, each token told
 #: apart by its first character), with a run of superscript digits as one token: ``k²³`` is k to the 23rd.
+#: An operator of one character is what the last alternative, any character, matches: the same pieces
+#: with fewer alternatives tried at each.
 _FAST_SCAN = re.compile(
-    "\\s*(" + "|".join(_CLASSES.values()) + f"|[{''.join(_SUPERSCRIPTS)}]+|\\S)",
+    "\\s*("
+    + "|".join(pattern for kind, pattern in _CLASSES.items() if kind != "op")
+    + f"|\\*\\*?|//?|[{''.join(_SUPERSCRIPTS)}]+|\\S)",
     re.DOTALL,
 )
 _DIGITS = frozenset("0123456789")
