@@ -132,6 +132,7 @@ class TreeOps:
         self.rounded = False  # whether a floor or ceiling of symbols was read
         self._symbols: dict[str, Node] = {}  # by name: a sympy symbol's hash is a Python call
         self._integers: dict[int, Node] = {}  # a leaf is never changed, so one node serves every use
+        self._powers: dict[tuple[Node, Number], Node] = {}  # nor is a power: a symbol's powers are shared
 
     def _settled(self, node: Node, value: Number | None) -> Node:
         """Keep a value with the model's values put in; a part without symbols is one number in sympy, so
@@ -267,6 +268,11 @@ class TreeOps:
         if exponent.symbols or exponent.value is None:  # sympy may or may not reduce it to a number
             self.uncertain = True
             return base
+        if base.op == "sym":  # k^3 again: its node again (its checks passed, and their flags stay set)
+            node = self._powers.get((base, exponent.value))
+            if node is not None:
+                self.size += 1
+                return node
         power = check_power(None if base.symbols else base.value, exponent.value, quoted)
         if base.symbols and max(base.bits) * power > MAX_POWER_BITS:
             self.uncertain = True  # sympy's form of the base may be a number too large to raise
@@ -277,6 +283,8 @@ class TreeOps:
         if node.degree > MAX_COMBINED_EXPONENT:
             self.uncertain = True
         value = None if base.value is None or max(value_bits) > MAX_VALUE_BITS else base.value**power
+        if base.op == "sym":
+            self._powers[base, exponent.value] = node
         return self._settled(node, value)
 
     # -- checks ---------------------------------------------------------------------------------------
