@@ -421,19 +421,10 @@ def evaluate(
             return list(map(operator.neg, evaluate(node.args[0], columns, count, powers)))
         if op == "sum":
             total: list[Number] | None = None
-            constant: Number = 0
             monomials: dict[tuple, Number] = {}  # coefficients of the terms that are monomials, by monomial
-            for sign, term in node.args:
-                if not term.free:
-                    if term.value is None:
-                        raise Undecided
-                    constant = constant + term.value if sign > 0 else constant - term.value
-                    continue
-                monomial = _monomial(term) if powers is not None else None
-                if monomial is not None:
-                    coefficient, key = monomial
-                    monomials[key] = monomials.get(key, 0) + (coefficient if sign > 0 else -coefficient)
-                    continue
+            rest: list[tuple[int, Node]] = []
+            constant = _gathered(node, 1, monomials if powers is not None else None, rest)
+            for sign, term in rest:
                 values = evaluate(term, columns, count, powers)
                 if total is None:
                     total = values if sign > 0 else list(map(operator.neg, values))
@@ -479,6 +470,30 @@ def evaluate(
         return list(map(rounding, evaluate(node.args[0], columns, count, powers)))
     except ZeroDivisionError:
         raise Undecided from None
+
+
+def _gathered(node: Node, sign: int, monomials: dict[tuple, Number] | None, rest: list[tuple[int, Node]]) -> Number:
+    """The terms of the sum ``node`` (times ``sign``), those of sums within it included: returns the sum of
+    the numbers, adds the monomials' numbers to ``monomials`` (when given) and puts the other terms in
+    ``rest``. A long answer's brackets, (33 - k), are sums within it, whose terms join its own."""
+    constant: Number = 0
+    for term_sign, term in node.args:
+        term_sign *= sign
+        if not term.free:
+            if term.value is None:
+                raise Undecided
+            constant = constant + term.value if term_sign > 0 else constant - term.value
+            continue
+        if term.op == "sum":
+            constant += _gathered(term, term_sign, monomials, rest)
+            continue
+        monomial = None if monomials is None else _monomial(term)
+        if monomials is None or monomial is None:
+            rest.append((term_sign, term))
+        else:
+            coefficient, key = monomial
+            monomials[key] = monomials.get(key, 0) + (coefficient if term_sign > 0 else -coefficient)
+    return constant
 
 
 def _monomial(term: Node) -> tuple[Number, tuple] | None:

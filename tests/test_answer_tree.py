@@ -262,3 +262,16 @@ def test_equal_monomials_are_added_up_before_the_points():
     assert evaluate(tree, columns, count, powers) == evaluate(tree, columns, count) == expected
     assert (("f", 6), ("k", 3)) not in powers and ("f", 6) not in powers  # cancelled: never evaluated
     assert powers[("f", 1), ("k", 1)] == [f_ * k_ for f_, k_ in zip(columns[f], columns[k], strict=True)]
+
+
+def test_sums_in_brackets_join_the_sum_around_them():
+    """The terms of a bracketed sum join the sum around it, so a symbol that cancels across brackets is
+    never evaluated: its values are the number it leaves."""
+    analysis = MODELS["symbolic"]
+    names = {symbol.name: symbol for symbol in analysis.symbols}
+    points = Points(analysis.symbols)
+    columns, count, powers = points.columns("wide"), len(points.wide), points.powers("wide")
+    tree, _ = read_tree("3*k - (2 - (f - 3*k)) - f", names, analysis.values, shape=False)
+    assert isinstance(tree, Node) and tree.free
+    assert evaluate(tree, columns, count, powers) == evaluate(tree, columns, count) == [-2] * count
+    assert not powers  # k and f cancelled: no power of them was worked out
