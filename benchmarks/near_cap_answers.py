@@ -8,11 +8,14 @@ value), ``calc check SPEC --answers`` on a spec whose kernel size k and filters 
 compared as expressions), and ``calc grade`` against a handout of lenet5's variants (sizes, counts,
 formulas with a free symbol, solve questions). Then checks that the verdicts are the planned ones.
 
-    python benchmarks/near_cap_answers.py [--rows 10000] [--students 300] [--length 950] [--keep DIR]
+    python benchmarks/near_cap_answers.py [--rows 10000] [--students 300] [--length 950] [--keep DIR] [--jobs N]
 
 ``--length`` sets the answers' length in characters (the work per answer grows with it: try 100).
 
 ``--keep DIR`` keeps the CSVs, the spec and the handout in DIR, to time another version of calc on them.
+
+``--jobs N`` passes ``--jobs N`` to the commands (by default they judge the answers in one process per
+core, up to 8); the CPU time is that of every process, the workers included.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from calc.cli import main  # noqa: E402
 from calc.handout.manifest import load as load_manifest  # noqa: E402
 from calc.spec import from_text, load  # noqa: E402
+from calc.spread import available_cores  # noqa: E402
 from tests.fixtures.near_cap_answers import SYMBOLIC, check_rows, grade_rows  # noqa: E402
 
 KINDS = "output_shape,params,macs,receptive_field,total_params,formula,solve"
@@ -75,6 +79,9 @@ def tally(planned: list[str], grades: list[dict]) -> str:
     return ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items()))
 
 
+JOBS: list[str] = []  # ["--jobs", "N"] when asked for
+
+
 def check_class(folder: Path, name: str, model: str, analysis, rows: int, length: int) -> None:
     planned = check_rows(analysis, rows, length=length)
     path = folder / f"{name}.csv"
@@ -83,7 +90,7 @@ def check_class(folder: Path, name: str, model: str, analysis, rows: int, length
         writer.writerow(["student", "layer", "quantity", "answer"])
         writer.writerows(row[:4] for row in planned)
     size = path.stat().st_size / 1e6
-    timing = run(["check", model, "--answers", str(path), "--format", "json"])
+    timing = run(["check", model, "--answers", str(path), "--format", "json", *JOBS])
     report(f"calc check {name} --answers ({size:.1f} MB)", rows, timing)
     print("  " + tally([row[4] for row in planned], json.loads(timing[3])["grades"]))
 
@@ -100,7 +107,7 @@ def grade_class(folder: Path, students: int, length: int) -> None:
         writer.writerow(["student", "variant", "question", "answer"])
         writer.writerows(row[:4] for row in planned)
     size = path.stat().st_size / 1e6
-    timing = run(["grade", str(course / "variants.json"), "--answers", str(path), "--format", "json"])
+    timing = run(["grade", str(course / "variants.json"), "--answers", str(path), "--format", "json", *JOBS])
     report(f"calc grade ({size:.1f} MB, {students} students, 30 variants)", len(planned), timing)
     print("  " + tally([row[4] for row in planned], json.loads(timing[3])["grades"]))
 
@@ -111,9 +118,13 @@ def main_() -> None:
     parser.add_argument("--students", type=int, default=300, help="for calc grade (22 questions each)")
     parser.add_argument("--length", type=int, default=950, help="characters per answer (at most 1,000)")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument("--jobs", type=int, help="processes judging the answers (default: calc's, one per core)")
     args = parser.parse_args()
+    if args.jobs:
+        JOBS.extend(["--jobs", str(args.jobs)])
     floor = run(["--help"])
     print(f"floor (python -m calc --help): {floor[0]:.2f} s wall, {floor[1]:.2f} s CPU, peak {floor[2]:.0f} MB")
+    print(f"cores this process may use: {available_cores()}; --jobs {args.jobs or 'not given'}")
     with tempfile.TemporaryDirectory(prefix="calc-near-cap-") as name:
         folder = args.keep or Path(name)
         folder.mkdir(parents=True, exist_ok=True)

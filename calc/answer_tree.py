@@ -20,7 +20,9 @@ answers with floors are equal where they agree at both the many and the wide poi
 
 Past NODE_BUDGET operations an answer is never built in sympy, so work per answer stays bounded
 whatever the student types: its values decide alone (floors are compared at the wide points), and a
-part that would need sympy is refused in one line.
+part that would need sympy is refused in one line. Nor is an answer with a floor or ceiling of
+symbols, however short: building ⌊(k + 3)/7⌋ sympy asks its assumptions whether the argument lies in
+[0, 1) or [1, 2), which takes it 10 to 30 ms a floor.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from calc.equivalence import Points, Value, fingerprint
 from calc.errors import CalcError
 from calc.expressions import (
     MAX_COMBINED_EXPONENT,
+    MAX_EXPONENT,
     MAX_POWER_BITS,
     check_power,
     check_rational_size,
@@ -126,6 +129,7 @@ class TreeOps:
         self.odd = set(values) - set(self.values)  # values that are not whole numbers: for sympy
         self.uncertain = False
         self.size = 0  # operations read
+        self.rounded = False  # whether a floor or ceiling of symbols was read
         self._symbols: dict[sp.Symbol, Node] = {}
         self._integers: dict[int, Node] = {}  # a leaf is never changed, so one node serves every use
 
@@ -250,11 +254,16 @@ class TreeOps:
 
     def _rounded(self, a: Node, op: str, function: Callable[[Number], int]) -> Node:
         self.size += 1
+        self.rounded = self.rounded or a.symbols
         bits, value_bits = (a.bits[0] + 1, a.bits[1]), (a.value_bits[0] + 1, a.value_bits[1])
         node = Node(op, (a,), a.symbols, a.free, True, bits, value_bits, a.degree)
         return self._settled(node, None if a.value is None else function(a.value))
 
     def power(self, base: Node, exponent: Node, quoted: str) -> Node:
+        if exponent.symbols and (_mod(exponent) or 0) > MAX_EXPONENT:
+            # not a whole number from 0 to 64 at the random point, so not one as an expression either: the
+            # very refusal of sympy's reading (2^k, k^(k/2))
+            check_power(None, None, quoted)
         if exponent.symbols or exponent.value is None:  # sympy may or may not reduce it to a number
             self.uncertain = True
             return base
@@ -279,7 +288,10 @@ class TreeOps:
                 self.uncertain = True
                 return False
             return a.value == 0
-        if not _mod(a):  # zero (or unknown) at the random point: sympy may have made it 0
+        residue = _mod(a)
+        if residue is None and a.floors:  # no value modulo a prime: its exact value at a point may do
+            residue = _somewhere(a)
+        if not residue:  # zero (or unknown) at the random point: sympy may have made it 0
             self.uncertain = True
         return False
 
@@ -342,6 +354,35 @@ def _mod(node: Node) -> int | None:
         result = None
     node._mod = result
     return result
+
+
+class _Point(dict):
+    """The value ``at`` for every free symbol, or a seeded whole number from 1 to 1,000 when it is None."""
+
+    def __init__(self, at: int | None):
+        super().__init__()
+        self.at = at
+
+    def __missing__(self, symbol: sp.Symbol) -> list[int]:
+        value = self.at or random.Random(f"{_SEED}:{symbol.name}:small").randint(1, 1000)
+        self[symbol] = [value]
+        return self[symbol]
+
+
+def _somewhere(node: Node) -> Number | None:
+    """The exact value of a part holding floors where it is not 0, trying the model's values with the
+    free symbols at 1, at 2 and at random whole numbers (None if 0 or undefined at each). Not 0 there, its
+    sympy form is not 0: sympy keeps the values of the positive whole numbers its symbols stand for."""
+    if not node.free:
+        return node.value
+    for at in (1, 2, None):
+        try:
+            value = evaluate(node, _Point(at), 1)[0]
+        except Undecided:
+            continue
+        if value:
+            return value
+    return None
 
 
 def _modular(p: int, q: int) -> int | None:
@@ -417,15 +458,16 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
 def read_tree(
     text: str, symbols: Mapping[str, sp.Symbol], values: Mapping[sp.Symbol, sp.Expr], shape: bool
 ) -> tuple[Node | tuple[Node, ...] | None, bool]:
-    """The answer as trees (a tuple of them for a shape), and whether it is larger than NODE_BUDGET.
-    The tree is None when sympy should read the answer (a small answer the tree cannot be sure of). A
-    CalcError is the error sympy would raise; for a large answer, the tree's own."""
+    """The answer as trees (a tuple of them for a shape), and whether its values decide alone: it is
+    never built in sympy, being larger than NODE_BUDGET or holding a floor or ceiling of symbols. The
+    tree is None when sympy should read the answer (a small answer the tree cannot be sure of). A
+    CalcError is the error sympy would raise; for an answer its values decide alone, the tree's own."""
     ops = TreeOps(values)
     try:
         tree = parse_shape_answer(text, symbols, ops) if shape else parse_answer(text, symbols, ops)
     except CalcError:
-        if ops.uncertain and ops.size <= NODE_BUDGET:  # sympy might have refused an earlier part instead
-            return None, False
+        if ops.uncertain and ops.size <= NODE_BUDGET and not ops.rounded:  # sympy might have refused an
+            return None, False  # earlier part instead
         raise
     large = ops.size > NODE_BUDGET
     if ops.uncertain and large:
@@ -433,7 +475,12 @@ def read_tree(
             f"the answer is too large to check exactly (more than {NODE_BUDGET} operations, with an exponent "
             f"holding symbols, a divisor that may be 0, or a number past {MAX_POWER_BITS:,} bits)"
         )
-    return (None if ops.uncertain else tree), large
+    if ops.uncertain and ops.rounded:
+        raise CalcError(
+            "the answer is too complex to check exactly (a floor or ceiling of symbols, with an exponent "
+            f"holding symbols, a divisor that may be 0, or a number past {MAX_POWER_BITS:,} bits)"
+        )
+    return (None if ops.uncertain else tree), large or ops.rounded
 
 
 def read_number(text: str) -> sp.Expr:
@@ -450,7 +497,7 @@ class TreeAnswer:
     fingerprint and its comparisons give what sympy's would, or raise ``Undecided``."""
 
     def __init__(self, tree: Node | tuple[Node, ...], points: Points, alone: bool = False):
-        """``alone``: the values decide even where sympy might differ (an answer past NODE_BUDGET):
+        """``alone``: the values decide even where sympy might differ (an answer never built in sympy):
         floors are judged at the wide points, a division by zero at the model's values is refused, and
         an answer whose symbols cancel is its number for ``_right_product`` too."""
         self.shape = isinstance(tree, tuple)

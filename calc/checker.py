@@ -68,14 +68,39 @@ class CheckResult:
     #: Reads the answer with sympy when its text or value is first asked for: grading judges most answers
     #: by their values alone (``calc.answer_tree``) and never needs it.
     reader: Callable[[], tuple[Value, Value]] | None = field(default=None, repr=False)
+    #: Judges the answer again, for a verdict worked out in another process (``rebuilt``): the feedback,
+    #: the steps shown and sympy's reading are worked out here when first asked for.
+    recheck: Callable[[], CheckResult] | None = field(default=None, repr=False)
+
+    #: What a class's report reads of a result: plain data, which can cross to another process.
+    PORTABLE = ("correct", "quantity", "layer", "expected", "answer_text", "mistake", "mistakes", "problem")
+
+    def portable(self) -> dict[str, Any]:
+        """The verdict without the feedback (which holds the question and closures over it)."""
+        return {name: getattr(self, name) for name in self.PORTABLE} | {"alternatives": self.alternatives}
+
+    @classmethod
+    def rebuilt(cls, verdict: Mapping[str, Any], judge: Any, text: str) -> CheckResult:
+        """A result from ``portable``'s data, for the answer ``text`` that ``judge`` (a ``Question``, or a
+        handout's ``SolveJudge``) judged in another process; the rest is asked of ``judge`` again."""
+        question = judge if isinstance(judge, Question) else None
+        return cls(**verdict, question=question, recheck=lambda: judge.check(text))
+
+    def _complete(self) -> None:
+        if self.recheck is not None:
+            recheck, self.recheck = self.recheck, None
+            full = recheck()
+            self.question, self.shown, self.explain, self.reader = full.question, full.shown, full.explain, full.reader
+            self.written_value, self.resolved_value = full.written_value, full.resolved_value
 
     def _read(self) -> None:
+        self._complete()
         if self.reader is not None:
             reader, self.reader = self.reader, None
             try:
                 self.written_value, self.resolved_value = reader()
                 self.answer_text = Question.show(self.written_value)
-            except CalcError:  # judged by its values alone (past NODE_BUDGET): the text as written stays
+            except CalcError:  # judged by its values alone (never built in sympy): the text as written stays
                 pass
 
     @property
@@ -96,11 +121,13 @@ class CheckResult:
     @cached_property
     def sentences(self) -> list[str]:
         """What went wrong (or 'Correct.') in plain words, before the steps."""
+        self._complete()
         return self.explain() if self.explain else []
 
     @cached_property
     def feedback(self) -> str:
         """The sentences, then the correct steps in plain text."""
+        self._complete()
         steps = self.question.steps_text(self.shown) if self.question else ""
         return ("\n".join(self.sentences) + "\n" + steps).rstrip("\n")
 
@@ -147,6 +174,7 @@ class CheckResult:
         """Jupyter's display: the verdict and the correct step, typeset like ``derive``'s output."""
         from calc.render.templating import render
 
+        self._complete()
         views = [(record, step_view(step)) for record, step in self.shown]
         question = self.question
         return render(
@@ -224,15 +252,15 @@ class Question(CandidateSearch, Diagnosis):
     def _judged_by_values(self, text: str, prefer: Collection[str]) -> CheckResult | None:
         """The result when the answer's values decide it (``calc.answer_tree``); None when sympy must read
         it. A CalcError is the one sympy's reading would raise."""
-        tree, large = read_tree(text, self.names, self.analysis.values, self.kind == "shape")
+        tree, alone = read_tree(text, self.names, self.analysis.values, self.kind == "shape")
         if tree is None:
             return None
         try:
-            verdict = self.judge(TreeAnswer(tree, self.points, alone=large), prefer)
+            verdict = self.judge(TreeAnswer(tree, self.points, alone=alone), prefer)
         except Undecided:
             return None
         except CalcError:
-            if large:  # never built in sympy: the values' refusal stands
+            if alone:  # never built in sympy: the values' refusal stands
                 raise
             return None
         result = self._verdict_result(verdict, str(text).strip(), lambda: result.value)

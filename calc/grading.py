@@ -28,6 +28,7 @@ from calc.files import read_capped
 from calc.model import Analysis, Sequential
 from calc.render.math import readable, readable_shape
 from calc.render.spreadsheet import safe_cell
+from calc.spread import judge_all
 
 COLUMNS = ("student", "layer", "quantity", "answer")
 VARIANT_COLUMNS = ("student", "variant", "question", "answer")
@@ -334,11 +335,12 @@ def _row(line: int, fields: list[str], index: dict[str, int], width: int) -> Row
     return row
 
 
-def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
-    """Grade every row; each question and each distinct answer to it is worked out once."""
+def grade_rows(analysis: Analysis, rows: Iterable[Row], workers: int | None = None) -> Report:
+    """Grade every row; each question and each distinct answer to it is worked out once. ``workers``:
+    at most this many processes judge the answers (None: one per core, when the class is large)."""
     questions: dict[tuple, Question | str] = {}
-    judged: dict[tuple, CheckResult] = {}
     grades: list[Grade] = []
+    asked = Asked()
     for row in rows:
         if row.problem:
             grades.append(Grade(row, False, problem=row.problem))
@@ -353,24 +355,37 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row]) -> Report:
         if isinstance(question, str):
             grades.append(Grade(row, False, problem=question))
             continue
-        answer_key = (*key, row.answer)
-        result = judged.get(answer_key)
-        if result is None:
-            try:
-                result = judged[answer_key] = question.check(row.answer)
-            except Exception as error:  # one row's failure, whatever it is, never stops the class
-                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
-                continue
-        grades.append(Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes))
+        grades.append(asked.grade(row, key, question))
+    asked.judge(workers)
     _prefer_own_mistakes(grades)
     return Report(analysis, grades, questions)
 
 
-def _failure(error: Exception) -> str:
-    """What went wrong with one row (a CalcError's message quotes at most a few words of the answer)."""
-    return (
-        error.message if isinstance(error, CalcError) else f"the answer could not be checked ({type(error).__name__})"
-    )
+class Asked:
+    """The distinct answers to each question, gathered first and then judged together (``calc.spread``),
+    each once however many students wrote it; their grades are filled in then."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[tuple, tuple[Any, str]] = {}
+        self._waiting: dict[tuple, list[Grade]] = {}
+
+    def grade(self, row: Row, question_key: tuple, judge: Any) -> Grade:
+        """The row's grade, to be filled in when the answers are judged."""
+        key = (*question_key, row.answer)
+        self._jobs.setdefault(key, (judge, row.answer))
+        grade = Grade(row, False)
+        self._waiting.setdefault(key, []).append(grade)
+        return grade
+
+    def judge(self, workers: int | None) -> None:
+        results = judge_all(list(self._jobs.values()), workers)
+        for key, result in zip(self._jobs, results, strict=True):
+            for grade in self._waiting[key]:
+                if isinstance(result, str):  # one row's failure, whatever it is, never stops the class
+                    grade.problem = f"unreadable: {result}"
+                else:
+                    grade.correct, grade.mistake, grade.problem = result.correct, result.mistake, result.problem
+                    grade.result, grade.mistakes = result, result.mistakes
 
 
 def _prefer_own_mistakes(grades: list[Grade]) -> None:
@@ -391,9 +406,9 @@ def _prefer_own_mistakes(grades: list[Grade]) -> None:
             grade.result, grade.mistake, grade.mistakes = result, result.mistake, result.mistakes
 
 
-def grade_file(analysis: Analysis, path: str | Path) -> Report:
+def grade_file(analysis: Analysis, path: str | Path, workers: int | None = None) -> Report:
     """Grade the answers CSV at ``path`` against the analysed model."""
-    return grade_rows(analysis, read_answers(path))
+    return grade_rows(analysis, read_answers(path), workers)
 
 
 def grade(
@@ -562,17 +577,19 @@ def parse_partial(items: Iterable[str]) -> dict[str, float]:
     return partial
 
 
-def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, float] | None = None) -> VariantReport:
+def grade_variants(
+    manifest: Any, rows: Iterable[Row], partial: Mapping[str, float] | None = None, workers: int | None = None
+) -> VariantReport:
     """Grade every row against the student's own variant in the manifest (``calc.handout.manifest``).
 
     A student keeps the variant of their first usable row; a question answered twice counts once (the
     first answer), and the repeat is listed as a problem.
     """
     partial = dict(partial or {})
-    judged: dict[tuple, CheckResult] = {}
     variant_of: dict[str, tuple[str, int]] = {}
     answered: dict[tuple[str, str], int] = {}
     grades: list[Grade] = []
+    asked = Asked()
     for row in rows:
         if row.problem:
             grades.append(Grade(row, False, problem=row.problem))
@@ -593,17 +610,10 @@ def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, flo
         if earlier != row.line:
             grades.append(Grade(row, False, problem=f"{entry['id']} was answered on line {earlier} already"))
             continue
-        key = (variant.number, entry["id"], row.answer)
-        result = judged.get(key)
-        if result is None:
-            try:
-                result = judged[key] = judge.check(row.answer)
-            except Exception as error:  # one row's failure, whatever it is, never stops the class
-                grades.append(Grade(row, False, problem=f"unreadable: {_failure(error)}"))
-                continue
-        grade = Grade(row, result.correct, result.mistake, result.problem, result, result.mistakes)
+        grade = asked.grade(row, (variant.number, entry["id"]), judge)
         grade.entry, grade.out_of = entry, float(entry["marks"])
         grades.append(grade)
+    asked.judge(workers)
     _prefer_own_mistakes(grades)
     for grade in grades:  # marks once the diagnoses are final
         if grade.correct:
@@ -614,10 +624,13 @@ def grade_variants(manifest: Any, rows: Iterable[Row], partial: Mapping[str, flo
 
 
 def grade_class(
-    manifest_path: str | Path, answers: str | Path, partial: Mapping[str, float] | None = None
+    manifest_path: str | Path,
+    answers: str | Path,
+    partial: Mapping[str, float] | None = None,
+    workers: int | None = None,
 ) -> VariantReport:
     """Grade the answers CSV (student,variant,question,answer) against the manifest at ``manifest_path``."""
     from calc.handout.manifest import load
 
     manifest = load(manifest_path)
-    return grade_variants(manifest, read_answers(answers, VARIANT_COLUMNS), partial)
+    return grade_variants(manifest, read_answers(answers, VARIANT_COLUMNS), partial, workers)

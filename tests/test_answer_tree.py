@@ -150,6 +150,48 @@ def test_past_the_budget_the_values_decide_alone():
     assert zero.problem == "the answer divides by zero for the model's values"
 
 
+@pytest.mark.parametrize(
+    ("answer", "correct"),
+    [
+        ("floor((k + f + 3)/7) - floor((f + k + 3)/7) + f(3k²+1)", True),
+        ("ceiling((k*f + 4)/(k - k + 2))*2 - 2*ceiling((k*f + 4)/2) + f(3k²+1)", True),
+        ("f(3k²+1) + floor(k/2)", False),
+    ],
+)
+def test_floors_of_symbols_are_never_built_in_sympy(sympy_ops, answer, correct):
+    """Sympy builds ⌊(k + 3)/7⌋ by asking its assumptions whether the argument lies in [0, 1): 10 to 30 ms a
+    floor, so a short answer with floors of symbols is judged by its values alone, however few its
+    operations (``k - k + 2`` is a divisor the values are sure of)."""
+    question = Question(MODELS["symbolic"], "params", "conv2d")
+    result = question.check(answer)
+    assert sympy_ops.calls == 0
+    assert result.correct is correct and result.problem is None
+
+
+def test_a_short_answer_with_floors_the_values_cannot_settle_is_refused(sympy_ops):
+    """Where sympy alone could say (an exponent holding symbols), one line says why it is not checked."""
+    question = Question(MODELS["symbolic"], "params", "conv2d")
+    result = question.check("floor((k + 3)^(f - f + 1)/7)*0 + f(3k²+1)")
+    assert sympy_ops.calls == 0 and not result.correct
+    assert result.problem.startswith("the answer is too complex to check exactly (a floor or ceiling of symbols")
+
+
+@pytest.mark.parametrize("answer", ["2^k", "k^(k/2)", "f(3k^(k-k-1)+1)", "floor(k^(k/2)) + f"])
+def test_an_exponent_that_is_no_whole_number_is_refused_as_sympy_refuses_it(sympy_ops, answer):
+    """Not a whole number from 0 to 64 at the random point, an exponent is none as an expression either."""
+    result = Question(MODELS["symbolic"], "params", "conv2d").check(answer)
+    assert sympy_ops.calls == 0
+    assert result.problem == f"exponent must be a whole number from 0 to 64 in {answer!r}"
+
+
+def test_a_divisor_holding_floors_is_not_zero_where_its_value_is_not(sympy_ops):
+    """⌊k/2⌋ has no value modulo a prime, but its exact value at k = 1, 2 or a random k is not 0."""
+    question = Question(MODELS["symbolic"], "params", "conv2d")
+    assert question.check("f(3k²+1)·⌊k/2⌋/⌊k/2⌋").correct
+    assert not question.check("f(3k²+1)·⌊k/2⌋/⌊k/2⌋ + 1").correct
+    assert sympy_ops.calls == 0
+
+
 def test_every_kind_of_near_cap_answer_is_read(sympy_ops):
     question = Question(MODELS["symbolic"], "params", "conv2d")
     rng = random.Random(2)

@@ -100,6 +100,25 @@ def conventions(args: argparse.Namespace):  # returns calc.compute.Conventions
     return Conventions(args.flops_per_mac, args.dtype, args.batch, args.training)
 
 
+def jobs_option(sub: argparse.ArgumentParser) -> None:
+    """How many processes may judge a class's answers (``calc.spread``)."""
+    sub.add_argument(
+        "--jobs",
+        type=positive_count,
+        metavar="N",
+        help="judge the answers in at most N processes (default: one per core, up to 8, for a class large "
+        "enough to gain; 1 judges them in this process)",
+    )
+
+
+def positive_count(text: str) -> int:
+    from calc.errors import quote
+
+    if not text.strip().isascii() or not text.strip().isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 64, got {quote(text)}")
+    return int(text)
+
+
 def output_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output (- for it)")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from calc.commands import model_parser, output_option, write
+from calc.commands import jobs_option, model_parser, output_option, write
 
 SINGLE_FORMATS = ("text", "json", "markdown")
 BATCH_FORMATS = ("markdown", "csv", "json")
@@ -45,6 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         choices=sorted({*SINGLE_FORMATS, *BATCH_FORMATS}),
         help="text (default), json or markdown for one answer; markdown (default), csv or json for --answers",
     )
+    jobs_option(sub)
     output_option(sub)
     sub.set_defaults(handler=run)
 
@@ -125,7 +126,7 @@ def _grade(args: argparse.Namespace) -> int:
     from calc.commands import analyze
     from calc.grading import grade_file
 
-    report = grade_file(analyze(args), args.answers)
+    report = grade_file(analyze(args), args.answers, args.jobs)
     write(report.render(fmt), args.output)
     return 0
 

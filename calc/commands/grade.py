@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from calc.commands import output_option, write
+from calc.commands import jobs_option, output_option, write
 
 FORMATS = ("markdown", "csv", "json")
 
@@ -29,6 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="give this fraction of a question's marks when the answer's only mistake is MISTAKE "
         "(repeatable), e.g. --partial arithmetic_slip=0.5 for half marks for a slip in the last step",
     )
+    jobs_option(sub)
     output_option(sub)
     sub.set_defaults(handler=run)
 
@@ -37,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
     from calc.grading import grade_class, parse_partial
 
     partial = parse_partial(args.partial)
-    report = grade_class(args.manifest, args.answers, partial)
+    report = grade_class(args.manifest, args.answers, partial, args.jobs)
     write(report.render(args.format), args.output)
     return 0
