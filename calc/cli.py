@@ -7,9 +7,11 @@ stderr naming the file, the layer and the problem; 3 an internal error, also in 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from calc import __version__
@@ -53,6 +55,24 @@ def parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return top
 
 
+#: The cyclic garbage collector's thresholds while a command runs (CPython's default is 700, 10, 10). A command
+#: builds its objects (expressions, steps, layer records) once and keeps them until it exits, and they hardly ever
+#: form cycles; at the default pace the collector scanned them again and again, a third of the CPU time of a
+#: 10,000-layer summary. Young cycles are still collected, every 10,000 allocations; the older generations rarely.
+COLLECTOR_THRESHOLDS = (10_000, 100, 100)
+
+
+@contextlib.contextmanager
+def _collector_paced_for_a_command() -> Iterator[None]:
+    """``COLLECTOR_THRESHOLDS`` while the block runs, the caller's thresholds after (tests call ``main`` in-process)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 #: Options whose value is a student's free text, which may start with '-' ('-k + 608').
 _TEXT_OPTIONS = ("--answer",)
 
@@ -75,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = _attach_text_values(sys.argv[1:] if argv is None else argv)
     args = parser(words).parse_args(words)
     try:
-        return args.handler(args)
+        with _collector_paced_for_a_command():
+            return args.handler(args)
     except CalcError as error:
         sys.stderr.write(f"calc: {error}\n")
         return EXIT_BAD_INPUT

@@ -35,6 +35,7 @@ from calc.layers.receptive import Field, FieldChange, has_field, input_field, un
 from calc.layers.reshape import flatten_rule
 from calc.references import split_reference
 from calc.rules import Rule, Step, apply, local_symbols, numbered_symbols
+from calc.sums import add_up
 
 if TYPE_CHECKING:
     from calc.model import Analysis, LayerRecord
@@ -185,33 +186,33 @@ def calls(analysis: Analysis, record: LayerRecord) -> list[LayerRecord]:
 def layer_macs(analysis: Analysis, record: LayerRecord) -> sp.Expr | None:
     """A layer's MACs over all its calls; None when calc has no MACs rule for it."""
     values = [r.compute.macs for r in calls(analysis, record)]
-    return None if any(v is None for v in values) else sp.Add(*values)
+    return None if any(v is None for v in values) else add_up(values)
 
 
 def layer_activations(analysis: Analysis, record: LayerRecord) -> sp.Expr:
-    return sp.Add(*(r.compute.activation_elements for r in calls(analysis, record)))
+    return add_up(r.compute.activation_elements for r in calls(analysis, record))
 
 
 def total_macs(analysis: Analysis) -> sp.Expr | None:
     """The MACs of every layer call; None when some layer has no MACs rule."""
     values = [r.compute.macs for r in analysis.records if r.layer is not None]
-    return None if any(v is None for v in values) else sp.Add(*values)
+    return None if any(v is None for v in values) else add_up(values)
 
 
 def total_activations(analysis: Analysis) -> sp.Expr:
     """The values every layer call produces for one example (a block counts its layers' outputs, a
     repeated block each copy's), the model's inputs left out: what a forward pass keeps for training."""
-    total = sp.Integer(0)
+    terms = []
     for record in analysis.records:
         if record.layer is None:
             continue
         children = record.result.children
         if children is None:
-            total += record.compute.activation_elements
+            terms.append(record.compute.activation_elements)
         else:
             copies = getattr(record.layer, "applied", sp.Integer(1)).xreplace(analysis.values)
-            total += copies * total_activations(children)
-    return total
+            terms.append(copies * total_activations(children))
+    return add_up(terms)
 
 
 def deepest_field(analysis: Analysis) -> LayerRecord | None:

@@ -19,6 +19,7 @@ Nothing here computes a quantity of its own: values are the steps', closed forms
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -165,15 +166,21 @@ class Share:
 def roundings(step: Step) -> list[Rounding]:
     """Floors and ceilings in the step whose argument, with this layer's numbers, is not whole."""
     found = []
-    for node in sp.preorder_traversal(step.formula):
-        if isinstance(node, sp.floor | sp.ceiling):
-            argument = node.args[0].xreplace(step.bindings)
-            if argument.is_number and not argument.is_integer:
-                kind = "floor" if isinstance(node, sp.floor) else "ceiling"
-                rounding = Rounding(kind, argument, type(node)(argument))
-                if rounding not in found:  # ⌈28/8⌉·⌈28/8⌉ is said once
-                    found.append(rounding)
+    for node in _rounded(step.formula):
+        argument = node.args[0].xreplace(step.bindings)
+        if argument.is_number and not argument.is_integer:
+            kind = "floor" if isinstance(node, sp.floor) else "ceiling"
+            rounding = Rounding(kind, argument, type(node)(argument))
+            if rounding not in found:  # ⌈28/8⌉·⌈28/8⌉ is said once
+                found.append(rounding)
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _rounded(formula: sp.Expr) -> tuple[sp.Expr, ...]:
+    """The floors and ceilings of a formula, in reading order: looked for once per formula, which every layer of
+    a kind shares, rather than once per step."""
+    return tuple(node for node in sp.preorder_traversal(formula) if isinstance(node, sp.floor | sp.ceiling))
 
 
 def _shown(step: Step) -> tuple[sp.Expr, dict[sp.Symbol, sp.Expr]]:
@@ -229,13 +236,13 @@ def layer_views(
     """
     views = []
     number = 0
-    for r in analysis.records:
+    for position, r in enumerate(analysis.records):
         view = LayerView(r, [step_view(s) for s in r.result.shape_steps], [step_view(s) for s in r.result.param_steps])
         if r.type != "InputLayer":
             number += 1
         view.number, view.functional = f"{prefix}{number}", analysis.functional
         view.reads_input = getattr(r.layer, "reads_input", True)
-        view.sources = [_source_name(analysis, name) for name in r.inputs] or [_previous(analysis, r)]
+        view.sources = [_source_name(analysis, name) for name in r.inputs] or [_previous(analysis, position)]
         if include and r.layer is not None:
             _compute_steps(view, include, conventions)
         if r.result.children and not r.is_repeat:
@@ -244,20 +251,19 @@ def layer_views(
     return views
 
 
-def _previous(analysis: Analysis, record: LayerRecord) -> str:
-    """The layer before ``record`` in a chain ("" when it reads the model's input)."""
-    position = analysis.records.index(record)
-    for earlier in reversed(analysis.records[:position]):
-        return "" if earlier.type == "InputLayer" else earlier.name
-    return ""
+def _previous(analysis: Analysis, position: int) -> str:
+    """The layer before the record at ``position`` in a chain ("" when it reads the model's input)."""
+    if position == 0:
+        return ""
+    earlier = analysis.records[position - 1]
+    return "" if earlier.type == "InputLayer" else earlier.name
 
 
 def _source_name(analysis: Analysis, reference: str) -> str:
-    name = reference.split("[")[0]
-    for record in analysis.records:
-        if record.name == name:
-            return "" if record.type == "InputLayer" else record.name
-    return ""  # a sequential model's own input
+    record = analysis.first_call(reference.split("[")[0])
+    if record is None:
+        return ""  # a sequential model's own input
+    return "" if record.type == "InputLayer" else record.name
 
 
 def _compute_steps(view: LayerView, include: Sequence[str], conventions: Conventions) -> None:
@@ -352,11 +358,7 @@ def _bindings(view: LayerView, sv: StepView, values: Mapping[sp.Symbol, sp.Expr]
     source = view.sources[0] if view.sources else ""
     # a size symbol's value is read off the tensor coming in only when that tensor has such a size (a
     # layer's inner Linear, Swin's cpb_mlp 2 -> 512, reads sizes of its own)
-    incoming = {
-        size.xreplace(values)
-        for shape in view.record.input_shapes
-        for size in (*shape, sp.Mul(*shape[:-1]), sp.Mul(*shape[1:]), sp.Mul(*shape))
-    }
+    incoming = _incoming(tuple(view.record.input_shapes), tuple(values.items()))
     for symbol, value in sv.numbers.items():
         words: list[Any] = []
         if glossary.from_input(symbol) and (not incoming or value in incoming):
@@ -369,6 +371,18 @@ def _bindings(view: LayerView, sv: StepView, values: Mapping[sp.Symbol, sp.Expr]
         found.append(Binding(symbol, value, words))
     _said_once(found)
     return _merged(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _incoming(shapes: tuple[tuple[sp.Expr, ...], ...], values: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> frozenset:
+    """The sizes a layer's input tensors have: each axis, and the products of all axes and of all but the
+    first or the last (once per set of shapes: the layers of a deep model read a few)."""
+    given = dict(values)
+    return frozenset(
+        size.xreplace(given)
+        for shape in shapes
+        for size in (*shape, sp.Mul(*shape[:-1]), sp.Mul(*shape[1:]), sp.Mul(*shape))
+    )
 
 
 def _said_once(bindings: list[Binding]) -> None:
@@ -431,20 +445,36 @@ def _signature(view: LayerView) -> tuple:
     """What makes two layers' derivations the same, names apart: type, shapes, steps and counts."""
     r = view.record
     steps = tuple(
-        (sv.step.title, str(sv.shown), tuple(sorted((s.name, str(v)) for s, v in sv.numbers.items())))
+        (sv.step.title, _text(sv.shown), tuple(sorted((s.name, _text(v)) for s, v in sv.numbers.items())))
         for sv in [*view.shape_steps, *view.param_steps, *view.compute_steps, *view.field_steps]
     )
     return (
         r.type,
-        str(r.result.description),
-        tuple(tuple(str(d) for d in s) for s in r.input_shapes),
-        tuple(str(d) for d in r.output_shape),
-        str(r.params),
-        str(r.non_trainable),
+        tuple(_part_text(part) for part in r.result.description),
+        tuple(tuple(_text(d) for d in s) for s in r.input_shapes),
+        tuple(_text(d) for d in r.output_shape),
+        _text(r.params),
+        _text(r.non_trainable),
         steps,
         tuple(_signature(child) for child in view.children),
         r.is_repeat,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _text(expr: sp.Basic) -> str:
+    """``str(expr)``, printed once per distinct expression: the layers of a deep model repeat a few formulas
+    and sizes, and sympy's printer takes a millisecond to order a sum's terms."""
+    return str(expr)
+
+
+def _part_text(part: Any) -> Any:
+    """A part of a layer's description as its signature compares it: words as they are, mathematics as printed."""
+    if isinstance(part, sp.Basic):
+        return _text(part)
+    if isinstance(part, tuple):
+        return tuple(_part_text(item) for item in part)
+    return part if isinstance(part, str) else repr(part)
 
 
 _TOKENS = re.compile(r"[_.]")

@@ -29,6 +29,7 @@ from calc.layers.base import (
 )
 from calc.layers.core import InputLayer
 from calc.references import reference_parts, split_reference, tensor_key
+from calc.sums import add_up
 
 if TYPE_CHECKING:
     from calc.compute import LayerCompute
@@ -143,31 +144,40 @@ class Analysis:
 
     @property
     def trainable_params(self) -> sp.Expr:
-        return sp.Add(*(r.trainable for r in self.layers))
+        return add_up(r.trainable for r in self.layers)
 
     @property
     def non_trainable_params(self) -> sp.Expr:
-        return sp.Add(*(r.non_trainable for r in self.layers))
+        return add_up(r.non_trainable for r in self.layers)
 
     @property
     def total_params(self) -> sp.Expr:
         return self.trainable_params + self.non_trainable_params
 
     def layer(self, name: str) -> LayerRecord:
-        for record in self.records:
-            if record.name == name:
-                return record
-        names = ", ".join(r.name for r in self.layers)
-        raise CalcError(f"no layer named '{name}' (layers: {names})")
+        record = self.first_call(name)
+        if record is None:
+            names = ", ".join(r.name for r in self.layers)
+            raise CalcError(f"no layer named '{name}' (layers: {names})")
+        return record
+
+    def first_call(self, name: str) -> LayerRecord | None:
+        """The first record named ``name`` (a model input, or a layer's first call); None when there is none."""
+        calls = self._by_name().get(name)
+        return calls[0] if calls else None
 
     def calls(self, record: LayerRecord) -> list[LayerRecord]:
         """Every call of a layer (one, unless it is shared), in order."""
-        if "_calls" not in vars(self):  # once per analysis: a view asks for every layer's calls
+        return self._by_name()[record.name]
+
+    def _by_name(self) -> dict[str, list[LayerRecord]]:
+        """Every record by name, made once per analysis: views ask for every layer's calls and inputs."""
+        if "_calls" not in vars(self):
             by_name: dict[str, list[LayerRecord]] = {}
             for r in self.records:
                 by_name.setdefault(r.name, []).append(r)
             self._calls = by_name
-        return self._calls[record.name]
+        return self._calls
 
     def connections(self, record: LayerRecord) -> list[str]:
         """Keras's "Connected to" entries of a layer, over all its calls: ``conv2d[0][0]``."""
@@ -300,9 +310,12 @@ class Model:
             used |= layer_symbols(layer)
         return sorted(used, key=lambda s: s.name)
 
-    def with_values(self, overrides: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
-        """The model's symbol values with ``--set`` overrides; unknown names are an error."""
-        known = {s.name: s for s in self.symbols}
+    def with_values(
+        self, overrides: Mapping[str, Any], symbols: Sequence[sp.Symbol] | None = None
+    ) -> dict[sp.Symbol, sp.Expr]:
+        """The model's symbol values with ``--set`` overrides; unknown names are an error. ``symbols``:
+        ``self.symbols`` when the caller has it already (it reads every layer)."""
+        known = {s.name: s for s in (self.symbols if symbols is None else symbols)}
         values = dict(self.values)
         for name, value in overrides.items():
             if name not in known:
@@ -319,9 +332,10 @@ class Model:
         ``free`` names symbols to keep symbolic even where the model gives them a value (a closed
         form in them); ``record`` keeps, per layer, the checks that symbolic values left open.
         """
+        symbols = self.symbols  # read once: it visits every layer
         try:
-            values = self.with_values(overrides or {})
-            known = {s.name: s for s in self.symbols}
+            values = self.with_values(overrides or {}, symbols)
+            known = {s.name: s for s in symbols}
             for name in free:
                 if name not in known:
                     raise CalcError(f"the model has no symbol '{name}' (its symbols: {', '.join(known) or 'none'})")
@@ -332,10 +346,12 @@ class Model:
         if any(shape is None for shape in self.inputs.values()):
             raise CalcError("the model has no input shape of its own", source=self.source)
         shapes = {name: tuple(env.resolve(size) for size in shape) for name, shape in self.inputs.items()}
-        return self.propagate(shapes, env)
+        return self.propagate(shapes, env, symbols)
 
-    def propagate(self, input_shapes: Mapping[str, Shape], env: Env) -> Analysis:
-        """Build every node on the shapes of the tensors it reads."""
+    def propagate(
+        self, input_shapes: Mapping[str, Shape], env: Env, symbols: Sequence[sp.Symbol] | None = None
+    ) -> Analysis:
+        """Build every node on the shapes of the tensors it reads (``symbols``: ``self.symbols``, if known)."""
         tensors: dict[str, Shape] = {}
         records: list[LayerRecord] = []
         if self.functional:
@@ -389,7 +405,7 @@ class Model:
             self.functional,
             list(self.outputs),
             self.dialect,
-            self.symbols,
+            list(self.symbols if symbols is None else symbols),
         )
 
     def output_shapes(self, analysis: Analysis) -> list[Shape]:

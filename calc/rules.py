@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import cast
 
 import sympy as sp
@@ -22,6 +23,7 @@ def local_symbols(names: str) -> tuple[sp.Symbol, ...]:
     return sp.symbols(names, integer=True, nonnegative=True, seq=True)
 
 
+@cache
 def numbered_symbols(prefix: str, count: int) -> tuple[sp.Symbol, ...]:
     """n_1, ..., n_count: the symbols of a rule over any number of axes or inputs."""
     return local_symbols(" ".join(f"{prefix}_{i}" for i in range(1, count + 1)))
@@ -249,10 +251,9 @@ def apply(
     ``bindings`` holds the layer's values, shown as numbers in place of the remaining symbols.
     ``why`` replaces the rule's sentence where the fixed choices make a simpler one true.
     """
-    formula = rule.expr.xreplace(dict(fixed)) if fixed else rule.expr
-    free = formula.free_symbols  # worked out anew at every reading: once, not once per binding
+    formula, free = _fixed_formula(rule, tuple(fixed.items()) if fixed else ())
     used = {sym: val for sym, val in bindings.items() if sym in free}
-    value = formula.xreplace(used)
+    value = _put_in(formula, used)
     return Step(
         title=title,
         lhs=rule.lhs,
@@ -264,6 +265,33 @@ def apply(
         given={**bindings, **(fixed or {})},
         fixed=dict(fixed or {}),
     )
+
+
+#: How many rules-with-fixed-choices and values ``apply`` keeps: a model has a few dozen kinds of layer, each in a
+#: few configurations, so these hold every distinct one of a real model; a model of 100,000 distinct layers
+#: only misses.
+KEPT = 4096
+
+
+@lru_cache(maxsize=KEPT)
+def _fixed_formula(rule: Rule, fixed: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> tuple[sp.Expr, frozenset]:
+    """The rule with a layer's fixed choices put in, and its free symbols: worked out once per rule and
+    configuration, not once per layer (10,000 Dense layers share one)."""
+    formula = rule.expr.xreplace(dict(fixed)) if fixed else rule.expr
+    return formula, frozenset(formula.free_symbols)
+
+
+def _put_in(formula: sp.Expr, used: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """The formula with the layer's values put in; identical layers share the work (sympy objects are
+    immutable, so a value computed once serves every layer with the same formula and values)."""
+    if all(isinstance(value, sp.Basic) for value in used.values()):  # a plain int would compare equal to sympy's
+        return _put_in_kept(formula, tuple(used.items()))
+    return formula.xreplace(dict(used))
+
+
+@lru_cache(maxsize=KEPT)
+def _put_in_kept(formula: sp.Expr, used: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
+    return formula.xreplace(dict(used))
 
 
 def note(title: str, value: sp.Expr, why: str, mistakes: tuple[Mistake, ...] = ()) -> Step:

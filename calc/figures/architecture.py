@@ -249,18 +249,21 @@ def _signature(segment: Segment) -> tuple:
 def collapse(segments: list[Segment]) -> list[Segment]:
     """Equal consecutive segments of more than one unit, or repeated single layers, drawn once with ×n."""
     out: list[Segment] = []
+    previous_signature: tuple = ()
     for segment in segments:
         previous = out[-1] if out else None
+        signature = _signature(segment) if segment.entry else ()  # once a segment: a deep model has thousands
         if (
             previous is not None
             and previous.entry
             and segment.entry
-            and _signature(previous) == _signature(segment)
+            and previous_signature == signature
             and _input_shape(previous) == _input_shape(segment)
         ):
             previous.count += 1
             continue
         out.append(segment)
+        previous_signature = signature
     return out
 
 

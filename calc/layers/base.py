@@ -13,7 +13,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import sympy as sp
@@ -33,6 +33,7 @@ Description = list[str | sp.Expr | tuple[sp.Expr, ...]]
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
+@cache
 def keras_default_name(type_name: str) -> str:
     """Keras's snake-case base name for a class: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type_name)
@@ -44,9 +45,16 @@ def to_expr(value: Value, what: str) -> sp.Expr:
     if isinstance(value, sp.Basic):
         return sp.sympify(value)  # already a sympy object, never text: sympify only converts types
     try:
-        return parse_expression(value)
+        return _parsed(value) if type(value) in (int, str) else parse_expression(value)
     except CalcError as error:
         raise CalcError(f"{what}: {error.message}") from None
+
+
+@lru_cache(maxsize=1024)
+def _parsed(value: int | str) -> sp.Expr:
+    """``parse_expression`` once per distinct value: a model repeats a handful of sizes over all its layers.
+    (Only ints and strings come here: True would share 1's entry.)"""
+    return parse_expression(value)
 
 
 def to_tuple(value: Value | Sequence[Value], rank: int, what: str) -> tuple[sp.Expr, ...]:
@@ -119,6 +127,8 @@ class LayerResult:
 
     @property
     def params(self) -> sp.Expr:
+        if self.non_trainable == 0:  # most layers: the sum would be the trainable count, built anew at each reading
+            return self.trainable
         return self.trainable + self.non_trainable
 
 
@@ -245,7 +255,7 @@ class Layer:
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments this layer was built from (positional ones named, defaults left out)."""
         args, kwargs = self._given
-        bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        bound = _constructor_signature(type(self)).bind(self, *args, **kwargs)
         out: dict[str, Any] = {}
         for name, value in list(bound.arguments.items())[1:]:
             if bound.signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
@@ -385,6 +395,13 @@ def parse_shape(value: Any, what: str) -> Shape:
         if size.is_number and not (size.is_Integer and size > 0):
             raise CalcError(f"{what} sizes must be positive whole numbers, got {size}")
     return sizes
+
+
+@cache
+def _constructor_signature(cls: type[Layer]) -> inspect.Signature:
+    """The signature of a layer class's constructor, read once per class (inspect takes ~60 µs a reading, and a
+    figure of a deep model reads every layer's arguments)."""
+    return inspect.signature(cls.__init__)
 
 
 @cache

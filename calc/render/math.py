@@ -116,6 +116,19 @@ def _tex(expr: sp.Expr, key: tuple) -> str:
 
 def written_in(formula: sp.Expr, values: Mapping[sp.Symbol, sp.Expr]) -> str:
     """``formula`` with each symbol written as its value, not yet evaluated: (3 · 5 · 5 + 1) · 8."""
+    try:
+        return _written_in(formula, tuple(values.items()), _BOLD)
+    except TypeError:  # something unhashable: write it afresh
+        return _write_in(formula, values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _written_in(formula: sp.Expr, values: tuple, bold: frozenset[sp.Symbol]) -> str:
+    """``written_in`` once per formula, values and bold symbols: the layers of a kind share their formula."""
+    return _write_in(formula, dict(values))
+
+
+def _write_in(formula: sp.Expr, values: Mapping[sp.Symbol, sp.Expr]) -> str:
     names = {}
     for symbol, value in values.items():
         text = tex(value)
@@ -130,6 +143,12 @@ def substituted(step: Step) -> str:
 
 def shape_tex(shape: tuple[sp.Expr, ...]) -> str:
     """(None, 28, 28, 8) in math mode; sizes without thousands separators, which would read as more axes."""
+    return _shape_tex(tuple(shape), _BOLD)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape_tex(shape: tuple[sp.Expr, ...], bold: frozenset[sp.Symbol]) -> str:
+    """``shape_tex`` once per shape and set of bold symbols: a derivation writes each layer's shapes twice."""
     return r"\left(" + ", ".join([r"\mathrm{None}", *(tex(d, group=False) for d in shape)]) + r"\right)"
 
 
@@ -169,9 +188,10 @@ class _SympySource(_SympyText):
         return f"Symbol('{expr.name}')" if expr.name in vars(sp) else super()._print_Symbol(expr)
 
 
+@functools.lru_cache(maxsize=4096)
 def sympy_text(expr: sp.Basic) -> str:
     """An expression in sympy syntax as a reader likes it: ``floor((31 - 3*k)/4)``, not
-    ``floor(31/4 - 3*k/4)``."""
+    ``floor(31/4 - 3*k/4)``. Kept per expression: a summary writes the same few sizes on every row."""
     return _SympyText().doprint(expr)
 
 

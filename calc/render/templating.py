@@ -9,11 +9,11 @@ while model names, layer names and any other user text are escaped, so a layer n
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,17 @@ def escape(fmt: str, text: str) -> str:
     return _FORMATS[fmt][0](text)
 
 
+def _remembered(escape: Callable[[str], str]) -> Callable[[str], str]:
+    """``escape`` kept per short text: a long document prints the same words, types and numbers on every layer.
+    Longer texts (a hostile name) are escaped afresh, so the memory kept stays small."""
+    kept = functools.lru_cache(maxsize=4096)(escape)
+
+    def escaped(text: str) -> str:
+        return kept(text) if len(text) <= 80 else escape(text)
+
+    return escaped
+
+
 def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     def finalize(value: Any) -> Any:
         if isinstance(value, Markup) or value is None:
@@ -232,13 +243,14 @@ def _template_folders(override: Path | None) -> list[str]:
     return folders
 
 
-@cache
+@functools.cache
 def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
     """The Jinja environment of one format (``markdown``, ``latex``, ``html`` or ``text``).
 
     Templates are compiled afresh in each process, with no bytecode cache: Jinja's reads a pickle and
     marshalled code, so a file planted in the cache would run as calc. Compiling costs ~0.05 s a run."""
     escape, open_math, close_math = _FORMATS[fmt]
+    escape = _remembered(escape)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_folders(override)),
         finalize=_escaping(escape),
