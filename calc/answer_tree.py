@@ -36,7 +36,7 @@ from itertools import repeat
 
 import sympy as sp
 
-from calc.equivalence import Points, Value, fingerprint
+from calc.equivalence import Points, Value
 from calc.errors import CalcError
 from calc.expressions import (
     MAX_COMBINED_EXPONENT,
@@ -130,8 +130,9 @@ class TreeOps:
         self.uncertain = False
         self.size = 0  # operations read
         self.rounded = False  # whether a floor or ceiling of symbols was read
-        self._symbols: dict[sp.Symbol, Node] = {}
+        self._symbols: dict[str, Node] = {}  # by name: a sympy symbol's hash is a Python call
         self._integers: dict[int, Node] = {}  # a leaf is never changed, so one node serves every use
+        self._powers: dict[tuple[Node, Number], Node] = {}  # nor is a power: a symbol's powers are shared
 
     def _settled(self, node: Node, value: Number | None) -> Node:
         """Keep a value with the model's values put in; a part without symbols is one number in sympy, so
@@ -163,12 +164,12 @@ class TreeOps:
     def symbol(self, symbol: sp.Symbol) -> Node:
         """A symbol's node, shared by its every use."""
         self.size += 1
-        node = self._symbols.get(symbol)
+        node = self._symbols.get(symbol.name)
         if node is None:
             value = self.values.get(symbol)
             if symbol in self.odd:
                 self.uncertain = True
-            node = self._symbols[symbol] = Node("sym", (symbol,), True, value is None, False, degree=1)
+            node = self._symbols[symbol.name] = Node("sym", (symbol,), True, value is None, False, degree=1)
             if value is not None:
                 node.value, node.value_bits = value, (value.bit_length(), 0)
         return node
@@ -267,6 +268,11 @@ class TreeOps:
         if exponent.symbols or exponent.value is None:  # sympy may or may not reduce it to a number
             self.uncertain = True
             return base
+        if base.op == "sym":  # k^3 again: its node again (its checks passed, and their flags stay set)
+            node = self._powers.get((base, exponent.value))
+            if node is not None:
+                self.size += 1
+                return node
         power = check_power(None if base.symbols else base.value, exponent.value, quoted)
         if base.symbols and max(base.bits) * power > MAX_POWER_BITS:
             self.uncertain = True  # sympy's form of the base may be a number too large to raise
@@ -277,6 +283,8 @@ class TreeOps:
         if node.degree > MAX_COMBINED_EXPONENT:
             self.uncertain = True
         value = None if base.value is None or max(value_bits) > MAX_VALUE_BITS else base.value**power
+        if base.op == "sym":
+            self._powers[base, exponent.value] = node
         return self._settled(node, value)
 
     # -- checks ---------------------------------------------------------------------------------------
@@ -389,14 +397,18 @@ def _modular(p: int, q: int) -> int | None:
     return None if q % PRIME == 0 else p * pow(q, PRIME - 2, PRIME) % PRIME
 
 
-def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> list[Number]:
+def evaluate(
+    node: Node, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict[tuple, list] | None = None
+) -> list[Number]:
     """The exact values at ``count`` points (``columns``: each free symbol's value at each point; the
     model's values are in the nodes already). A division by zero is ``Undecided``: sympy's form may not
-    divide there (0·(1/(k-5)) is 0 to sympy).
+    divide there (0·(1/(k-5)) is 0 to sympy). The lists returned may be shared: they are never changed.
 
     Terms and factors without free symbols are gathered into one number first (exact arithmetic is
     associative, and every division is still made), and the points are worked through with ``map``: an
-    answer is evaluated at up to 86 points per question."""
+    answer is evaluated at up to 86 points per question. ``powers`` keeps a symbol's powers at these
+    points (``Points.powers``) for every answer to the question: the terms of long answers are mostly
+    products of them (``_monomial``), and a power of a value up to 10^9 is most of the work of such a term."""
     if not node.free:
         if node.value is None:
             raise Undecided
@@ -406,22 +418,24 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
         if op == "sym":
             return list(columns[node.args[0]])
         if op == "neg":
-            return list(map(operator.neg, evaluate(node.args[0], columns, count)))
+            return list(map(operator.neg, evaluate(node.args[0], columns, count, powers)))
         if op == "sum":
             total: list[Number] | None = None
-            constant: Number = 0
-            for sign, term in node.args:
-                if not term.free:
-                    if term.value is None:
-                        raise Undecided
-                    constant = constant + term.value if sign > 0 else constant - term.value
-                    continue
-                values = evaluate(term, columns, count)
+            monomials: dict[tuple, Number] = {}  # coefficients of the terms that are monomials, by monomial
+            rest: list[tuple[int, Node]] = []
+            constant = _gathered(node, 1, monomials if powers is not None else None, rest)
+            for sign, term in rest:
+                values = evaluate(term, columns, count, powers)
                 if total is None:
                     total = values if sign > 0 else list(map(operator.neg, values))
                 else:
                     total = list(map(operator.add if sign > 0 else operator.sub, total, values))
-            assert total is not None  # a free sum has a free term
+            for key, coefficient in monomials.items():
+                if coefficient:  # terms that cancel are never evaluated
+                    values = list(map(operator.mul, _monomial_values(key, columns, count, powers), repeat(coefficient)))
+                    total = values if total is None else list(map(operator.add, total, values))
+            if total is None:  # every term with symbols cancelled
+                return [constant] * count
             return list(map(operator.add, total, repeat(constant, count))) if constant else total
         if op == "prod":
             total = None
@@ -436,7 +450,7 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
                     else:
                         divisors.append(factor.value)
                     continue
-                values = evaluate(factor, columns, count)
+                values = evaluate(factor, columns, count, powers)
                 if total is None:
                     total = values if op == "*" else list(map(_quotient, repeat(1, count), values))
                 elif op == "*":
@@ -448,11 +462,92 @@ def evaluate(node: Node, columns: Mapping[sp.Symbol, list[int]], count: int) -> 
             assert total is not None  # a free product has a free factor
             return list(map(operator.mul, total, repeat(numerator, count))) if numerator != 1 else total
         if op == "pow":
-            return list(map(pow, evaluate(node.args[0], columns, count), repeat(node.args[1], count)))
+            base, exponent = node.args
+            if powers is None or base.op != "sym":
+                return list(map(pow, evaluate(base, columns, count, powers), repeat(exponent, count)))
+            return _power_values(base.args[0].name, exponent, columns, count, powers)  # type: ignore[return-value]
         rounding = math.floor if op == "floor" else math.ceil
-        return list(map(rounding, evaluate(node.args[0], columns, count)))
+        return list(map(rounding, evaluate(node.args[0], columns, count, powers)))
     except ZeroDivisionError:
         raise Undecided from None
+
+
+def _gathered(node: Node, sign: int, monomials: dict[tuple, Number] | None, rest: list[tuple[int, Node]]) -> Number:
+    """The terms of the sum ``node`` (times ``sign``), those of sums within it included: returns the sum of
+    the numbers, adds the monomials' numbers to ``monomials`` (when given) and puts the other terms in
+    ``rest``. A long answer's brackets, (33 - k), are sums within it, whose terms join its own."""
+    constant: Number = 0
+    for term_sign, term in node.args:
+        term_sign *= sign
+        if not term.free:
+            if term.value is None:
+                raise Undecided
+            constant = constant + term.value if term_sign > 0 else constant - term.value
+            continue
+        if term.op == "sum":
+            constant += _gathered(term, term_sign, monomials, rest)
+            continue
+        monomial = None if monomials is None else _monomial(term)
+        if monomials is None or monomial is None:
+            rest.append((term_sign, term))
+        else:
+            coefficient, key = monomial
+            monomials[key] = monomials.get(key, 0) + (coefficient if term_sign > 0 else -coefficient)
+    return constant
+
+
+def _monomial(term: Node) -> tuple[Number, tuple] | None:
+    """A term that is a number times symbols and their powers (``3*f^2*k``), as its number and its
+    symbols' exponents in the order written, by name (a sympy symbol's hash is a Python call, a name's
+    is not); None for any other term. A sum adds up the numbers of equal monomials (exact arithmetic is
+    associative) and evaluates each monomial once: long answers are mostly such terms, and many cancel.
+    A factor without its value is ``Undecided``, as in ``evaluate``."""
+    if term.op == "sym":
+        return 1, ((term.args[0].name, 1),)
+    if term.op == "pow" and term.args[0].op == "sym":
+        return 1, ((term.args[0].args[0].name, term.args[1]),)
+    if term.op != "prod":
+        return None
+    coefficient: Number = 1
+    key = []
+    for op, factor in term.args:
+        if op != "*":
+            return None
+        if not factor.free:
+            if factor.value is None:
+                raise Undecided
+            coefficient *= factor.value
+        elif factor.op == "sym":
+            key.append((factor.args[0].name, 1))
+        elif factor.op == "pow" and factor.args[0].op == "sym":
+            key.append((factor.args[0].args[0].name, factor.args[1]))
+        else:
+            return None
+    return coefficient, tuple(key)
+
+
+def _monomial_values(key: tuple, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict) -> list[int]:
+    """A monomial's values at the points, kept in ``powers`` (``Points.powers``) with the symbols' powers."""
+    values = powers.get(key)
+    if values is None:
+        for name, exponent in key:
+            power = _power_values(name, exponent, columns, count, powers)
+            values = power if values is None else list(map(operator.mul, values, power))
+        assert values is not None  # a monomial has a symbol
+        powers[key] = values
+    return values
+
+
+def _power_values(
+    name: str, exponent: int, columns: Mapping[sp.Symbol, list[int]], count: int, powers: dict
+) -> list[int]:
+    """The power of the symbol ``name`` at the points, kept in ``powers``: a power of a value up to 10^9 is
+    most of the work of a term of a long answer."""
+    values = powers.get((name, exponent))
+    if values is None:
+        column = next(column for symbol, column in columns.items() if symbol.name == name)
+        values = powers[name, exponent] = list(map(pow, column, repeat(exponent, count)))
+    return values
 
 
 def read_tree(
@@ -548,7 +643,8 @@ class TreeAnswer:
     def _evaluate(self, node: Node, which: str) -> list[Number | None]:
         points = getattr(self.points, which)
         try:
-            return evaluate(node, self.points.columns(which), len(points))  # type: ignore[return-value]
+            columns, powers = self.points.columns(which), self.points.powers(which)
+            return evaluate(node, columns, len(points), powers)  # type: ignore[return-value]
         except Undecided:
             if not self.alone:
                 raise
@@ -577,7 +673,7 @@ class TreeAnswer:
 
     def _axis_equals(self, axis: int, target: sp.Expr) -> bool:
         node = self.nodes[axis]
-        if self._prints[axis] != fingerprint(target, self.points) or None in self._prints[axis]:
+        if self._prints[axis] != self.points.print_of(target) or None in self._prints[axis]:
             return False
         if not node.free and not target.free_symbols:  # two numbers
             return True

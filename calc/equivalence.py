@@ -68,12 +68,27 @@ class Points:
             self._cache[key] = {symbol: [int(point[symbol]) for point in points] for symbol in self.symbols}
         return self._cache[key]
 
+    def powers(self, which: str) -> dict[tuple, list]:
+        """Powers of the symbols at the ``few``, ``many`` or ``wide`` points, by (name, exponent): filled
+        by ``answer_tree.evaluate`` as a question's answers need them, shared by all of them."""
+        key = ("powers", which)
+        if key not in self._cache:
+            self._cache[key] = {}
+        return self._cache[key]
+
     def values_of(self, expr: sp.Expr, which: str) -> list[Fraction | None]:
         """The exact values of an expected value (or a mistake's) at those points, worked out once."""
         key = (expr, which)
         if key not in self._cache:
             values = [evaluate(expr, point) for point in getattr(self, which)]
             self._cache[key] = [None if v is None else Fraction(int(v.p), int(v.q)) for v in values]
+        return self._cache[key]
+
+    def print_of(self, expr: sp.Expr) -> tuple:
+        """The ``fingerprint`` of an expected value (or a mistake's), worked out once."""
+        key = ("print", expr)
+        if key not in self._cache:
+            self._cache[key] = fingerprint(expr, self)
         return self._cache[key]
 
     def plain(self, expr: sp.Expr) -> bool:

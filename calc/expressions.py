@@ -35,6 +35,7 @@ import unicodedata
 from collections.abc import Mapping
 from fractions import Fraction
 from functools import cached_property
+from itertools import compress, count
 from typing import Any, Protocol
 
 import sympy as sp
@@ -106,19 +107,19 @@ def parse_shape_answer(text: str, symbols: Mapping[str, sp.Symbol], ops: Ops | N
     """
     tokens = _answer_tokens(text, symbols, shape=True)
     tokens = _unwrap(tokens)
-    separators = {","} if any(v == "," for v in _top_level(tokens)) else {",", "×"}
-    entries: list[list[tuple[str, str]]] = [[]]
-    depth = 0
-    for token in tokens:
-        kind, value = token
-        if kind == "op" and value in _OPENING:
+    marks = _marks(tokens)
+    separators = {","} if "," in _top_level(marks) else {",", "×"}
+    entries: list[list[tuple[str, str]]] = []
+    start = depth = 0
+    for index, value in marks:
+        if value in _OPENING:
             depth += 1
-        elif kind == "op" and value in _CLOSING:
+        elif value in _CLOSING:
             depth -= 1
-        if depth == 0 and kind == "op" and value in separators:
-            entries.append([])
-        else:
-            entries[-1].append(token)
+        elif depth == 0 and value in separators:
+            entries.append(tokens[start:index])
+            start = index + 1
+    entries.append(tokens[start:])
     if len(entries) > 1 and not entries[-1]:
         entries.pop()  # (400,): Python's one-element tuple
     if len(entries) > MAX_AXES:
@@ -229,8 +230,12 @@ _SCAN = re.compile(
 )
 #: The same classes for ``findall`` (one pass in C, spaces skipped before each token, each token told
 #: apart by its first character), with a run of superscript digits as one token: ``k²³`` is k to the 23rd.
+#: An operator of one character is what the last alternative, any character, matches: the same pieces
+#: with fewer alternatives tried at each.
 _FAST_SCAN = re.compile(
-    "\\s*(" + "|".join(_CLASSES.values()) + f"|[{''.join(_SUPERSCRIPTS)}]+|\\S)",
+    "\\s*("
+    + "|".join(pattern for kind, pattern in _CLASSES.items() if kind != "op")
+    + f"|\\*\\*?|//?|[{''.join(_SUPERSCRIPTS)}]+|\\S)",
     re.DOTALL,
 )
 _DIGITS = frozenset("0123456789")
@@ -326,12 +331,20 @@ def _answer_tokens(text: str, symbols: Mapping[str, sp.Symbol], *, shape: bool) 
     return tokens
 
 
-def _top_level(tokens: list[tuple[str, str]]) -> list[str]:
-    """The operator values outside every bracket."""
+#: The tokens that give a shape its structure: brackets and the separators of axes.
+_MARKS = frozenset(("op", value) for value in [*_OPENING, *_CLOSING, ",", "×"])
+
+
+def _marks(tokens: list[tuple[str, str]]) -> list[tuple[int, str]]:
+    """The brackets and separators among ``tokens``, with their positions: found in C, so that the walks
+    over a shape's structure skip the hundreds of other tokens a long answer has."""
+    return [(index, tokens[index][1]) for index in compress(count(), map(_MARKS.__contains__, tokens))]
+
+
+def _top_level(marks: list[tuple[int, str]]) -> list[str]:
+    """The separators outside every bracket, of a shape's ``_marks``."""
     found, depth = [], 0
-    for kind, value in tokens:
-        if kind != "op":
-            continue
+    for _, value in marks:
         if value in _OPENING:
             depth += 1
         elif value in _CLOSING:
@@ -346,10 +359,10 @@ def _unwrap(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     if len(tokens) < 2 or tokens[0] not in (("op", "("), ("op", "[")):
         return tokens
     depth = 0
-    for index, (kind, value) in enumerate(tokens):
-        if kind == "op" and value in _OPENING:
+    for index, value in _marks(tokens):
+        if value in _OPENING:
             depth += 1
-        elif kind == "op" and value in _CLOSING:
+        elif value in _CLOSING:
             depth -= 1
             if depth == 0:
                 return tokens[1:-1] if index == len(tokens) - 1 else tokens
@@ -357,10 +370,17 @@ def _unwrap(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _is_none(entry: list[tuple[str, str]]) -> bool:
-    """An axis written as None (or {None} in LaTeX)."""
-    names = [value for kind, value in entry if kind == "name"]
-    others = [value for kind, value in entry if kind != "name" and value not in ("{", "}", "(", ")")]
-    return len(names) == 1 and names[0] in _BATCH_WORDS and not others
+    """An axis written as None (or {None} in LaTeX): one batch word, and nothing else but brackets. Read
+    up to the first token that rules it out, which in a long axis is at once."""
+    name = None
+    for kind, value in entry:
+        if kind == "name":
+            if name is not None or value not in _BATCH_WORDS:
+                return False
+            name = value
+        elif value not in ("{", "}", "(", ")"):
+            return False
+    return name is not None
 
 
 class _Parser:
@@ -379,7 +399,10 @@ class _Parser:
         self.answer = answer
         self.ops = ops or SYMPY_OPS
         self.tokens = self._tokenize(text) if tokens is None else tokens
-        self._values = [value for _, value in self.tokens] + [None]  # the tokens' values, None at the end
+        self._values = [*map(operator.itemgetter(1), self.tokens), None]  # the tokens' values, None at the end
+        ops = self.ops
+        #: The operators applied most, by the method that applies them (``_apply`` has the rest).
+        self._binary = {"+": ops.add, "-": ops.sub, "*": ops.mul, "×": ops.mul}
         self.depth = 0
 
     @staticmethod
@@ -421,7 +444,8 @@ class _Parser:
         tokens, count, values, answer, ops = self.tokens, len(self.tokens), self._values, self.answer, self.ops
         operands: list[Any] = []
         pending: list[str] = []  # operators, and the markers of open brackets, function calls and \frac
-        apply, reduce = self._apply, self._reduce
+        apply, reduce, binary, checked, quoted = self._apply, self._reduce, self._binary, ops.checked, self._quoted
+        symbols, number, symbol = self.symbols, ops.number, ops.symbol
         pos = 0
         while True:
             # -- an operand: a number, a name, or a sign, bracket or \frac that opens one
@@ -430,10 +454,10 @@ class _Parser:
             kind, value = tokens[pos]
             pos += 1
             if kind == "int":
-                operands.append(ops.number(int(value)))
+                operands.append(number(int(value)))
             elif kind == "name":
-                if value in self.symbols:
-                    operands.append(ops.symbol(self.symbols[value]))
+                if value in symbols:
+                    operands.append(symbol(symbols[value]))
                 elif value in (_ANSWER_FUNCTIONS if answer else _FUNCTIONS) and values[pos] == "(":
                     pos += 1
                     self._open(pending, value)  # its ")" applies the function
@@ -466,7 +490,13 @@ class _Parser:
                         self._open(pending, "^")
                     else:
                         while pending and _PRECEDENCE[pending[-1]] >= precedence:
-                            apply(pending.pop(), operands)
+                            op = pending.pop()
+                            method = binary.get(op)
+                            if method is None:
+                                apply(op, operands)
+                            else:  # a sum or product, applied here: the commonest by far
+                                right = operands.pop()
+                                operands[-1] = checked(method(operands[-1], right), quoted)
                         pending.append(following)
                     break
                 if following in _CLOSING:
@@ -513,6 +543,11 @@ class _Parser:
     def _apply(self, op: str, operands: list[Any]) -> None:
         """Apply the operator ``op`` to the operands on top of the stack."""
         ops = self.ops
+        method = self._binary.get(op)
+        if method is not None:
+            right = operands.pop()
+            operands[-1] = ops.checked(method(operands[-1], right), self._quoted)
+            return
         if op in _UNARY_OPS:
             self.depth -= 1
             if op == "u-":
@@ -523,12 +558,6 @@ class _Parser:
         if op == "^":
             self.depth -= 1
             operands[-1] = ops.power(left, right, self._quoted)
-        elif op == "+":
-            operands[-1] = ops.checked(ops.add(left, right), self._quoted)
-        elif op == "-":
-            operands[-1] = ops.checked(ops.sub(left, right), self._quoted)
-        elif op == "*" or op == "×":
-            operands[-1] = ops.checked(ops.mul(left, right), self._quoted)
         else:
             if ops.is_zero(right):
                 raise CalcError(f"division by zero in {self._what} {self._quoted}")

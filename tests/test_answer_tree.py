@@ -4,12 +4,14 @@ sympy's reading, and no sympy expression built for an answer near the caps."""
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import pytest
 
 import calc.expressions
-from calc.answer_tree import NODE_BUDGET, TreeOps, read_tree
+from calc.answer_tree import NODE_BUDGET, Node, TreeOps, evaluate, read_tree
 from calc.checker import Question
+from calc.equivalence import Points
 from calc.expressions import parse_answer
 from calc.grading import grade
 from calc.spec import from_text, load
@@ -225,3 +227,51 @@ def test_an_answer_cannot_know_the_wide_points():
     assert [point[k] for point in fresh.points.few] == [point[k] for point in seen.points.few]  # diagnoses stay
     assert not fresh.check(crafted).correct
     assert fresh.check(str(seen.expected)).correct
+
+
+def test_powers_of_symbols_are_worked_out_once_per_question():
+    """A symbol's powers at a question's points are kept on its ``Points`` for every later answer, and
+    give the values worked out anew."""
+    analysis = MODELS["symbolic"]
+    names = {symbol.name: symbol for symbol in analysis.symbols}
+    points = Points(analysis.symbols)
+    columns, count, powers = points.columns("wide"), len(points.wide), points.powers("wide")
+    first, _ = read_tree("3*f^2*k^3 - 7*k^3 + f*(k + 1)^2", names, analysis.values, shape=False)
+    second, _ = read_tree("k^3", names, analysis.values, shape=False)
+    assert isinstance(first, Node) and isinstance(second, Node)
+    assert evaluate(first, columns, count, powers) == evaluate(first, columns, count)
+    k = names["k"]
+    assert powers["k", 3] == [value**3 for value in columns[k]]
+    assert evaluate(second, columns, count, powers) is powers["k", 3]  # not worked out again
+
+
+def test_equal_monomials_are_added_up_before_the_points():
+    """A sum adds the numbers of equal monomials first: terms that cancel are never evaluated, and the
+    values are those of the sum worked out term by term."""
+    analysis = MODELS["symbolic"]
+    names = {symbol.name: symbol for symbol in analysis.symbols}
+    points = Points(analysis.symbols)
+    columns, count, powers = points.columns("few"), len(points.few), points.powers("few")
+    text = "5*f^6*k^3 - 5*f^6*k^3 + 2.5*f*k - k^2 + 3 + f*(k + 1)"
+    tree, _ = read_tree(text, names, analysis.values, shape=False)
+    assert isinstance(tree, Node)
+    f, k = names["f"], names["k"]
+    expected = [
+        Fraction(5, 2) * f_ * k_ - k_**2 + 3 + f_ * (k_ + 1) for f_, k_ in zip(columns[f], columns[k], strict=True)
+    ]
+    assert evaluate(tree, columns, count, powers) == evaluate(tree, columns, count) == expected
+    assert (("f", 6), ("k", 3)) not in powers and ("f", 6) not in powers  # cancelled: never evaluated
+    assert powers[("f", 1), ("k", 1)] == [f_ * k_ for f_, k_ in zip(columns[f], columns[k], strict=True)]
+
+
+def test_sums_in_brackets_join_the_sum_around_them():
+    """The terms of a bracketed sum join the sum around it, so a symbol that cancels across brackets is
+    never evaluated: its values are the number it leaves."""
+    analysis = MODELS["symbolic"]
+    names = {symbol.name: symbol for symbol in analysis.symbols}
+    points = Points(analysis.symbols)
+    columns, count, powers = points.columns("wide"), len(points.wide), points.powers("wide")
+    tree, _ = read_tree("3*k - (2 - (f - 3*k)) - f", names, analysis.values, shape=False)
+    assert isinstance(tree, Node) and tree.free
+    assert evaluate(tree, columns, count, powers) == evaluate(tree, columns, count) == [-2] * count
+    assert not powers  # k and f cancelled: no power of them was worked out
