@@ -32,6 +32,7 @@ from calc.layers.base import Message
 from calc.model import Analysis, LayerRecord, Model, layer_label
 from calc.render.javascript import compile_javascript
 from calc.render.math import _reading_order, group_digits, readable, readable_lhs
+from calc.rules import Rule
 
 MAX_CONTROLS = 6
 MAX_VALUES = 10_000  # per control
@@ -280,6 +281,8 @@ class StepPage:
     bindings: list[BindingPage] = field(default_factory=list)
     note: str = ""
     per: PerUnitPage | None = None
+    #: The rule applied, whose symbols the words (``why``, ``note``) typeset where they name them.
+    rule: Rule | None = None
 
 
 @dataclass
@@ -293,6 +296,8 @@ class FormulaPage:
     formula: str
     symbols: list[tuple[str, str]]
     contrast: str = ""
+    #: The rule itself, whose symbols its sentence typesets where it names them.
+    rule: Rule | None = None
 
 
 @dataclass
@@ -495,6 +500,7 @@ def _formula_page(f: Any) -> FormulaPage:
         mathml(rule.expr),
         [(mathml(symbol), meaning) for symbol, meaning in f.symbols],
         getattr(rule, "contrast", "") or "",
+        rule,
     )
 
 
@@ -611,6 +617,7 @@ def _step_page(sv: StepView, exprs: Expressions, position: int) -> StepPage:
         trivial=step.is_trivial,
         formula_number=sv.formula_number,
         note=sv.note,
+        rule=step.rule,
     )
     for b in sv.bindings:
         source = [_written(part) for part in b.source]

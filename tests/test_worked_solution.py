@@ -60,6 +60,42 @@ def test_the_specs_symbols_never_read_as_a_rules_letters(lenet):
     assert not re.search(r"(?<!\\mathbf\{)\bf = 8\$, \$\\mathbf", lenet)
 
 
+def test_rule_sentences_typeset_their_symbols_as_the_formulas_do(cli):
+    """A rule's sentence names c_in and n_out as its formula writes them (c with subscript in), in each format;
+    a single letter, which may be a word (a rule's a is also the article), stays as written."""
+    typeset = {
+        "markdown": ("($c_{in}$/g of them)", "Every one of the $n_{out}$ units has a weight for each of the $n_{in}$"),
+        "latex": (
+            r"(\(c_{in}\)/g of them)",
+            r"Every one of the \(n_{out}\) units has a weight for each of the \(n_{in}\)",
+        ),
+        "html": (
+            "(<math><msub><mi>c</mi><mi>in</mi></msub></math>/g of them)",
+            "Every one of the <math><msub><mi>n</mi><mi>out</mi></msub></math> units",
+        ),
+    }
+    for fmt, sentences in typeset.items():
+        out = cli("derive", "lenet5", "--format", fmt).out
+        for sentence in sentences:
+            assert sentence in out, (fmt, sentence)
+        assert "c\\_in" not in out and "n\\_out units" not in out and "c_in/g" not in out
+        assert "Each of the f filters" in out  # f, a single letter, as written
+
+
+def test_prose_typesets_only_names_that_cannot_be_words():
+    from calc.render.templating import environment, prose_symbols
+    from calc.rules import Rule, local_symbols
+
+    a, c_in, gamma, start_1 = local_symbols("a c_in gamma start_1")
+    rule = Rule(
+        "P", a * c_in * gamma + start_1, why="a layer with c_in inputs, gamma and start_1; use_c_in and c_in_total"
+    )
+    assert list(prose_symbols(rule)) == ["start_1", "gamma", "c_in"]  # longest first
+    latex = environment("latex").filters["prose"](rule.why, rule)
+    assert latex == (r"a layer with \(c_{in}\) inputs, \(\gamma\) and \(start_{1}\); use\_c\_in and c\_in\_total")
+    assert environment("markdown").filters["prose"]("n_out & <b>", None) == r"n\_out &amp; &lt;b&gt;"
+
+
 def test_totals_give_shares_and_the_closed_form(lenet):
     assert "| dense | 48,120 | 76.4 % |" in lenet
     assert "$608 + 3{,}216 + 48{,}120 + 10{,}164 + 850 = 62{,}958$" in lenet  # zero terms left out

@@ -200,6 +200,27 @@ def _remembered(escape: Callable[[str], str]) -> Callable[[str], str]:
     return escaped
 
 
+def prose_symbols(rule: Any) -> dict[str, sp.Symbol]:
+    """The symbols of a rule that its sentences (``why``) typeset where they name them, by name, longest first.
+
+    Only names that never read as a word are typeset: with an underscore or a digit (c_in, n_out, k_h, start_1)
+    or a Greek letter's (gamma, phi). A single letter stays as written: a rule's ``a`` is also the article."""
+    if rule is None:
+        return {}
+    names = {s.name: s for s in rule.expr.free_symbols if isinstance(s, sp.Symbol)}
+    wanted = [n for n in names if "_" in n or any(c.isdigit() for c in n) or n in _GREEK_WORDS]
+    return {name: names[name] for name in sorted(wanted, key=lambda n: (-len(n), n))}
+
+
+_GREEK_WORDS = frozenset(_GREEK)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The names as whole words: c_in, but not the c_in inside c_in_total or use_c_in."""
+    return re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(re.escape(n) for n in names) + r")(?![A-Za-z0-9_])")
+
+
 def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     def finalize(value: Any) -> Any:
         if isinstance(value, Markup) or value is None:
@@ -289,7 +310,29 @@ def environment(fmt: str, override: Path | None = None) -> jinja2.Environment:
                 out.append(escape(part))
         return Markup("".join(out))
 
+    def symbol_in_prose(symbol: sp.Symbol) -> str:
+        """A symbol in running text as the formulas beside it show it: inline math, or MathML on the HTML page."""
+        if fmt == "html":
+            from sympy.printing.mathml import mathml
+
+            return "<math>" + mathml(symbol, printer="presentation") + "</math>"
+        return open_math + formula(symbol) + close_math
+
+    def prose(text: Any, rule: Any = None) -> Markup:
+        """A rule's sentence (``why``) in running text: its words escaped as any text, and the rule's symbols it
+        names typeset as the formulas beside it typeset them (c_in as c with subscript in, ``prose_symbols``)."""
+        text = "" if text is None else str(text)
+        symbols = prose_symbols(rule)
+        if not symbols:
+            return Markup(escape(text))
+        out, last = [], 0
+        for match in _names_pattern(tuple(symbols)).finditer(text):
+            out += [escape(text[last : match.start()]), symbol_in_prose(symbols[match.group()])]
+            last = match.end()
+        return Markup("".join([*out, escape(text[last:])]))
+
     env.filters.update(
+        prose=prose,
         tex=lambda expr: Markup(formula(expr)),
         substituted=lambda step: Markup(numbers(step)),
         written=written,
