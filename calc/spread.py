@@ -21,7 +21,6 @@ import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from calc.checker import CheckResult
@@ -67,8 +66,8 @@ def judge_all(jobs: Sequence[tuple[Judge, str]], workers: int | None = None) -> 
     if wanted > 1:
         try:
             return _judged_apart(jobs, wanted)
-        except (BrokenProcessPool, OSError):  # a worker was killed, or no process could be started
-            pass
+        except Exception:  # a worker killed (BrokenProcessPool), no process started, a verdict that would not
+            pass  # cross: whatever goes wrong with the workers, the class is judged here
     return [_judged(judge, text) for judge, text in jobs]
 
 

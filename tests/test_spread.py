@@ -201,3 +201,16 @@ except KeyboardInterrupt:
     assert run.returncode == 130 and err == b""
     # each worker ends the answer it was judging, and judges no other (not the 50 of its next share)
     assert len(log.read_text().splitlines()) <= judged + 2
+
+
+class _Unsendable:
+    """A judge whose verdict cannot be pickled back from a worker."""
+
+    def check(self, text: str) -> CheckResult:
+        return CheckResult(True, "params", None, "1", text, str(os.getpid()), problem=lambda: None)
+
+
+@needs_fork
+def test_a_verdict_that_cannot_cross_leaves_the_answers_to_this_process(small_shares):
+    results = spread.judge_all([(_Unsendable(), "x")] * 10, workers=2)
+    assert [r.mistake for r in results] == [str(os.getpid())] * 10
