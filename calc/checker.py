@@ -81,9 +81,10 @@ class CheckResult:
 
     @classmethod
     def rebuilt(cls, verdict: Mapping[str, Any], judge: Any, text: str) -> CheckResult:
-        """A result from ``portable``'s data, for the answer ``text`` that ``judge`` (a ``Question``, or a
-        handout's ``SolveJudge``) judged in another process; the rest is asked of ``judge`` again."""
-        question = judge if isinstance(judge, Question) else None
+        """A result from ``portable``'s data, for the answer ``text`` that ``judge`` (a ``Question``, one
+        wrapped with its ``question``, or a handout's ``SolveJudge``) judged in another process; the rest is
+        asked of ``judge`` again."""
+        question = judge if isinstance(judge, Question) else getattr(judge, "question", None)
         return cls(**verdict, question=question, recheck=lambda: judge.check(text))
 
     def _complete(self) -> None:

@@ -357,7 +357,7 @@ def grade_rows(analysis: Analysis, rows: Iterable[Row], workers: int | None = No
             continue
         grades.append(asked.grade(row, key, question))
     asked.judge(workers)
-    _prefer_own_mistakes(grades)
+    _prefer_own_mistakes(grades, workers)
     return Report(analysis, grades, questions)
 
 
@@ -371,30 +371,49 @@ class Asked:
 
     def grade(self, row: Row, question_key: tuple, judge: Any) -> Grade:
         """The row's grade, to be filled in when the answers are judged."""
-        key = (*question_key, row.answer)
-        self._jobs.setdefault(key, (judge, row.answer))
         grade = Grade(row, False)
-        self._waiting.setdefault(key, []).append(grade)
+        self.add(grade, question_key, judge)
         return grade
+
+    def add(self, grade: Grade, question_key: tuple, judge: Any) -> None:
+        """A grade to fill in (again) with ``judge``'s verdict on its row's answer."""
+        key = (*question_key, grade.row.answer)
+        self._jobs.setdefault(key, (judge, grade.row.answer))
+        self._waiting.setdefault(key, []).append(grade)
 
     def judge(self, workers: int | None) -> None:
         results = judge_all(list(self._jobs.values()), workers)
         for key, result in zip(self._jobs, results, strict=True):
             for grade in self._waiting[key]:
                 if isinstance(result, str):  # one row's failure, whatever it is, never stops the class
-                    grade.problem = f"unreadable: {result}"
+                    if grade.result is None:  # (judged again, a grade keeps its first verdict)
+                        grade.problem = f"unreadable: {result}"
                 else:
                     grade.correct, grade.mistake, grade.problem = result.correct, result.mistake, result.problem
                     grade.result, grade.mistakes = result, result.mistakes
 
 
-def _prefer_own_mistakes(grades: list[Grade]) -> None:
+@dataclass(frozen=True, eq=False)
+class Preferring:
+    """A question judging answers with the mistakes a student made elsewhere preferred (``Question.check``'s
+    ``prefer``): a judge like the question itself, so these answers are spread over the cores too."""
+
+    question: Question
+    prefer: frozenset[str]
+
+    def check(self, text: str) -> CheckResult:
+        return self.question.check(text, prefer=self.prefer)
+
+
+def _prefer_own_mistakes(grades: list[Grade], workers: int | None) -> None:
     """An answer that several mistakes explain equally well is diagnosed with the one the same student made
-    in their other answers, when exactly one of them is (checked again, by the question that judged it,
-    only for those answers)."""
+    in their other answers, when exactly one of them is (judged again, by the question that judged it,
+    only for those answers, each distinct one once)."""
     made: dict[str, set[str]] = {}
     for grade in grades:
         made.setdefault(grade.row.student, set()).update(grade.mistakes)
+    again = Asked()
+    judges: dict[tuple, Preferring] = {}
     for grade in grades:
         result = grade.result
         if result is None or not result.alternatives:
@@ -402,8 +421,9 @@ def _prefer_own_mistakes(grades: list[Grade]) -> None:
         own = made.get(grade.row.student, set()) & set(result.alternatives)
         question = result.question
         if len(own) == 1 and isinstance(question, Question):
-            result = question.check(grade.row.answer, prefer=own)
-            grade.result, grade.mistake, grade.mistakes = result, result.mistake, result.mistakes
+            key = (id(question), *own)
+            again.add(grade, key, judges.setdefault(key, Preferring(question, frozenset(own))))
+    again.judge(workers)
 
 
 def grade_file(analysis: Analysis, path: str | Path, workers: int | None = None) -> Report:
@@ -614,7 +634,7 @@ def grade_variants(
         grade.entry, grade.out_of = entry, float(entry["marks"])
         grades.append(grade)
     asked.judge(workers)
-    _prefer_own_mistakes(grades)
+    _prefer_own_mistakes(grades, workers)
     for grade in grades:  # marks once the diagnoses are final
         if grade.correct:
             grade.marks = grade.out_of

@@ -8,7 +8,8 @@ import io
 import pytest
 
 from calc.checker import Question
-from calc.grading import grade, parse_answers
+from calc.grading import grade, grade_rows, parse_answers
+from calc.spec import from_text
 
 CLASS = """\
 student,layer,quantity,answer
@@ -194,3 +195,46 @@ def test_names_cannot_inject_markdown(cli, answers):
 def test_parse_answers_reads_quoted_newlines():
     rows = parse_answers(["student,layer,quantity,answer\n", 'a,conv2d,params,"60\n8"\n', "b,conv2d,params,608\n"])
     assert [(r.student, r.answer) for r in rows] == [("a", "60\n8"), ("b", "608")]
+
+
+POOL_201 = (
+    "dialect: pytorch\ninput: [256, 80, 201]\nlayers:\n  - MaxPool2d: {kernel_size: 3, stride: 2, ceil_mode: true}\n"
+)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_ambiguous_answer_takes_the_mistake_the_student_made_elsewhere(monkeypatch, workers):
+    """39 for ⌈77/2⌉ + 1 = 40 is rounding down or the + 1 left out; 99 for ⌈198/2⌉ + 1 = 100 can only be the
+    + 1 left out. Bob wrote both, so his 39 is that mistake; Ann, who wrote only 39, gets both named."""
+    import calc.spread
+
+    monkeypatch.setattr(calc.spread, "CHARACTERS_PER_WORKER", 1)  # two processes for even this class
+    rows = [
+        {"student": "bob", "layer": "max_pool2d", "quantity": "output_width", "answer": "99"},
+        {"student": "bob", "layer": "max_pool2d", "quantity": "output_height", "answer": "39"},
+        {"student": "ann", "layer": "max_pool2d", "quantity": "output_height", "answer": "39"},
+        {"student": "cy", "layer": "max_pool2d", "quantity": "output_width", "answer": "99"},
+        {"student": "cy", "layer": "max_pool2d", "quantity": "output_height", "answer": "39"},
+    ]
+    model = from_text(POOL_201, suffix=".yaml").analyze()
+    here: list[str] = []  # answers judged again in this process (a worker's list is its own)
+    real_check = Question.check
+
+    def check(self, text, prefer=()):
+        here.extend([text] if prefer else [])
+        return real_check(self, text, prefer)
+
+    monkeypatch.setattr(Question, "check", check)
+    report = grade_rows(model, parse_answers(_csv(rows)), workers)
+    assert here == (["39"] if workers == 1 else [])  # bob's and cy's 39 judged again once, in a worker if any
+    assert [g.mistakes for g in report.grades] == [("forgot_plus_one",)] * 2 + [()] + [("forgot_plus_one",)] * 2
+    assert report.grades[2].result.alternatives == ("rounded_wrong_way", "forgot_plus_one")
+    assert report.grades[1].result.feedback.startswith("You left out the + 1")  # worked out again if need be
+
+
+def _csv(rows: list[dict]) -> list[str]:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, ["student", "layer", "quantity", "answer"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().splitlines(keepends=True)
